@@ -1,0 +1,1193 @@
+//! Request and response shapes of the REST API, and their conversion to and
+//! from domain types. Requests refuse unknown fields; every value goes
+//! through its domain parser, and all bad fields are reported at once.
+
+use std::collections::BTreeSet;
+use std::str::FromStr;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDate, Utc};
+use clientele_profiles::{
+    Acquisition, AcquisitionChannel, Actor, AppointmentStatus, AssociateId, Birthday, Case,
+    CaseStatus, Channel, Consent, Consents, CountryCode, Currency, Customer, CustomerId,
+    CustomerPatch, Direction, Education, Email, ExternalId, ExternalSystem, ExternalValue,
+    FieldErrors, Gender, ImportantDate, ImportantDateId, ImportantDateKind, Interaction,
+    InteractionDetail, InteractionId, InvalidValue, Label, Location, LongText, Money, NewCustomer,
+    PersonName, Phone, Phones, Preferences, Relation, Relationship, ShortText, Sizes, StoreId,
+    StoreScope, SurveyAnswer, SurveyScale, Tag, TagKind, TagName, Tags,
+};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// Deserialises a present field (even `null`) as `Some(...)`, so that
+/// "absent" (leave as is) and `null` (clear) can be told apart in a PATCH.
+fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Parses an optional string with a domain parser, recording failures under `field`.
+fn opt<T>(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, InvalidValue>,
+) -> Option<T> {
+    value.and_then(|v| errors.check(field, parse(v)))
+}
+
+fn keyword<T: FromStr<Err = InvalidValue>>(s: &str) -> Result<T, InvalidValue> {
+    s.parse::<T>()
+}
+
+fn labels(errors: &mut FieldErrors, field: &str, values: &[String]) -> BTreeSet<Label> {
+    values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| errors.check(&format!("{field}[{i}]"), Label::parse(v)))
+        .collect()
+}
+
+// ---- shared pieces ----------------------------------------------------------
+
+/// City, region, country (ISO 3166-1 alpha-2) and address.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationDto {
+    pub city: Option<String>,
+    pub region: Option<String>,
+    /// ISO 3166-1 alpha-2, e.g. `CN`, `IT`.
+    pub country: Option<String>,
+    pub address: Option<String>,
+}
+
+impl LocationDto {
+    fn parse(&self, errors: &mut FieldErrors, prefix: &str) -> Location {
+        Location {
+            city: opt(
+                errors,
+                &format!("{prefix}.city"),
+                self.city.as_deref(),
+                ShortText::parse,
+            ),
+            region: opt(
+                errors,
+                &format!("{prefix}.region"),
+                self.region.as_deref(),
+                ShortText::parse,
+            ),
+            country: opt(
+                errors,
+                &format!("{prefix}.country"),
+                self.country.as_deref(),
+                CountryCode::parse,
+            ),
+            address: opt(
+                errors,
+                &format!("{prefix}.address"),
+                self.address.as_deref(),
+                ShortText::parse,
+            ),
+        }
+    }
+    fn from_domain(l: &Location) -> Self {
+        LocationDto {
+            city: l.city.as_ref().map(|s| s.as_str().to_owned()),
+            region: l.region.as_ref().map(|s| s.as_str().to_owned()),
+            country: l.country.as_ref().map(|s| s.as_str().to_owned()),
+            address: l.address.as_ref().map(|s| s.as_str().to_owned()),
+        }
+    }
+}
+
+/// Styles, colours, categories and hobbies the client likes ("likes films", "gardening").
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct PreferencesDto {
+    pub styles: Vec<String>,
+    pub colours: Vec<String>,
+    pub categories: Vec<String>,
+    pub hobbies: Vec<String>,
+}
+
+impl PreferencesDto {
+    fn parse(&self, errors: &mut FieldErrors, prefix: &str) -> Preferences {
+        Preferences {
+            styles: labels(errors, &format!("{prefix}.styles"), &self.styles),
+            colours: labels(errors, &format!("{prefix}.colours"), &self.colours),
+            categories: labels(errors, &format!("{prefix}.categories"), &self.categories),
+            hobbies: labels(errors, &format!("{prefix}.hobbies"), &self.hobbies),
+        }
+    }
+    fn from_domain(p: &Preferences) -> Self {
+        let list = |s: &BTreeSet<Label>| s.iter().map(|l| l.as_str().to_owned()).collect();
+        PreferencesDto {
+            styles: list(&p.styles),
+            colours: list(&p.colours),
+            categories: list(&p.categories),
+            hobbies: list(&p.hobbies),
+        }
+    }
+}
+
+/// Clothing, shoe and ring sizes, as the brand writes them ("IT 40", "38.5", "52").
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SizesDto {
+    pub clothing: Option<String>,
+    pub shoe: Option<String>,
+    pub ring: Option<String>,
+}
+
+impl SizesDto {
+    fn parse(&self, errors: &mut FieldErrors, prefix: &str) -> Sizes {
+        Sizes {
+            clothing: opt(
+                errors,
+                &format!("{prefix}.clothing"),
+                self.clothing.as_deref(),
+                Label::parse,
+            ),
+            shoe: opt(
+                errors,
+                &format!("{prefix}.shoe"),
+                self.shoe.as_deref(),
+                Label::parse,
+            ),
+            ring: opt(
+                errors,
+                &format!("{prefix}.ring"),
+                self.ring.as_deref(),
+                Label::parse,
+            ),
+        }
+    }
+    fn from_domain(s: &Sizes) -> Self {
+        SizesDto {
+            clothing: s.clothing.as_ref().map(|l| l.as_str().to_owned()),
+            shoe: s.shoe.as_ref().map(|l| l.as_str().to_owned()),
+            ring: s.ring.as_ref().map(|l| l.as_str().to_owned()),
+        }
+    }
+}
+
+/// An important date of the client or their family.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportantDateInput {
+    /// `birthday`, `anniversary`, `child_birthday`, `family_trip`, `other`.
+    pub kind: String,
+    /// Whose date: `own` (default), `spouse`, `partner`, `child`, `parent`, `friend`, `other`.
+    pub relation: Option<String>,
+    /// e.g. "Lily's birthday", "trip to Kyoto".
+    pub label: Option<String>,
+    pub date: NaiveDate,
+    /// Comes back every year (default true).
+    pub recurring: Option<bool>,
+}
+
+/// An important date, as stored.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportantDateView {
+    pub id: Uuid,
+    pub kind: String,
+    pub relation: String,
+    pub label: Option<String>,
+    pub date: NaiveDate,
+    pub recurring: bool,
+}
+
+fn parse_dates(
+    errors: &mut FieldErrors,
+    field: &str,
+    inputs: &[ImportantDateInput],
+) -> Vec<ImportantDate> {
+    inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, d)| {
+            let at = |f: &str| format!("{field}[{i}].{f}");
+            let kind = errors.check(&at("kind"), keyword::<ImportantDateKind>(&d.kind));
+            let relation = match &d.relation {
+                Some(r) => errors.check(&at("relation"), keyword::<Relation>(r)),
+                None => Some(Relation::Own),
+            };
+            let label = opt(errors, &at("label"), d.label.as_deref(), ShortText::parse);
+            Some(ImportantDate {
+                id: ImportantDateId::from_uuid(Uuid::now_v7()),
+                kind: kind?,
+                relation: relation?,
+                label,
+                date: d.date,
+                recurring: d.recurring.unwrap_or(true),
+            })
+        })
+        .collect()
+}
+
+/// A sum of money in a currency (ISO 4217). The amount is a decimal string.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoneyDto {
+    #[schema(value_type = String, example = "120.00")]
+    pub amount: Decimal,
+    #[schema(example = "CNY")]
+    pub currency: String,
+}
+
+/// How the client was acquired.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcquisitionDto {
+    /// `mall_walk_in`, `referral`, `online_campaign`, `street_promotion`, `cross_industry_partner`, `event`, `ecommerce`, `other`.
+    pub channel: String,
+    /// The member who referred them (channel `referral` only).
+    pub referrer_id: Option<Uuid>,
+    /// What acquiring them cost.
+    pub cost: Option<MoneyDto>,
+}
+
+impl AcquisitionDto {
+    fn parse(&self, errors: &mut FieldErrors, prefix: &str) -> Option<Acquisition> {
+        let channel = errors.check(
+            &format!("{prefix}.channel"),
+            keyword::<AcquisitionChannel>(&self.channel),
+        );
+        let cost = self.cost.as_ref().and_then(|m| {
+            errors
+                .check(
+                    &format!("{prefix}.cost.currency"),
+                    Currency::parse(&m.currency),
+                )
+                .map(|currency| Money {
+                    amount: m.amount,
+                    currency,
+                })
+        });
+        let channel = channel?;
+        match Acquisition::new(channel, self.referrer_id.map(CustomerId::from_uuid), cost) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                errors.extend_prefixed(prefix, e);
+                None
+            }
+        }
+    }
+    fn from_domain(a: &Acquisition) -> Self {
+        AcquisitionDto {
+            channel: a.channel().as_str().to_owned(),
+            referrer_id: a.referrer().map(|r| r.as_uuid()),
+            cost: a.cost().map(|m| MoneyDto {
+                amount: m.amount,
+                currency: m.currency.as_str().to_owned(),
+            }),
+        }
+    }
+}
+
+/// An id in another system: `erp`, `eshop`, `wechat_openid`, `wechat_unionid`, ...
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalIdDto {
+    pub system: String,
+    pub value: String,
+}
+
+fn parse_external_ids(
+    errors: &mut FieldErrors,
+    field: &str,
+    inputs: &[ExternalIdDto],
+) -> BTreeSet<ExternalId> {
+    inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let system = errors.check(
+                &format!("{field}[{i}].system"),
+                ExternalSystem::parse(&e.system),
+            );
+            let value = errors.check(
+                &format!("{field}[{i}].value"),
+                ExternalValue::parse(&e.value),
+            );
+            Some(ExternalId {
+                system: system?,
+                value: value?,
+            })
+        })
+        .collect()
+}
+
+fn parse_phones(errors: &mut FieldErrors, field: &str, inputs: &[String]) -> Option<Phones> {
+    let phones: Vec<Phone> = inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| errors.check(&format!("{field}[{i}]"), Phone::parse(p)))
+        .collect();
+    errors.check(field, Phones::new(phones))
+}
+
+/// A tag on a customer.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TagView {
+    pub name: String,
+    /// `system` (brand-wide) or `personal` (an associate's own).
+    pub kind: String,
+    /// The key that set it.
+    pub set_by: String,
+    pub set_at: DateTime<Utc>,
+}
+
+impl TagView {
+    fn from_domain(t: &Tag) -> Self {
+        TagView {
+            name: t.name.as_str().to_owned(),
+            kind: t.kind.as_str().to_owned(),
+            set_by: t.set_by.as_str().to_owned(),
+            set_at: t.set_at,
+        }
+    }
+}
+
+/// The latest consent decision for a channel.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ConsentView {
+    /// `sms`, `email`, `wechat`, `phone`.
+    pub channel: String,
+    pub granted: bool,
+    pub at: DateTime<Utc>,
+    /// Where it was given: "POS Shanghai IFC", "e-shop sign-up form", ...
+    pub source: String,
+}
+
+impl ConsentView {
+    fn from_domain(c: &Consent) -> Self {
+        ConsentView {
+            channel: c.channel.as_str().to_owned(),
+            granted: c.granted,
+            at: c.at,
+            source: c.source.as_str().to_owned(),
+        }
+    }
+}
+
+/// A consent decision given with a new customer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentInput {
+    /// `sms`, `email`, `wechat`, `phone`.
+    pub channel: String,
+    pub granted: bool,
+    pub source: String,
+    /// When it was given (default: now).
+    pub at: Option<DateTime<Utc>>,
+}
+
+/// A consent decision for the channel named in the path.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRequest {
+    pub granted: bool,
+    /// Where it was given: "POS Shanghai IFC", "e-shop sign-up form", ...
+    pub source: String,
+    /// When it was given (default: now). An older decision than the one on file changes nothing.
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl ConsentRequest {
+    /// The domain consent for `channel`.
+    pub fn into_domain(self, channel: &str, now: DateTime<Utc>) -> Result<Consent, ApiError> {
+        let mut errors = FieldErrors::new();
+        let channel = errors.check("channel", keyword::<Channel>(channel));
+        let source = errors.check("source", ShortText::parse(&self.source));
+        let at = self.at.unwrap_or(now);
+        if at > now + chrono::Duration::minutes(5) {
+            errors.push(
+                "at",
+                InvalidValue::new("out_of_range", "a consent cannot be given in the future"),
+            );
+        }
+        match (channel, source) {
+            (Some(channel), Some(source)) if errors.is_empty() => Ok(Consent {
+                channel,
+                granted: self.granted,
+                at,
+                source,
+            }),
+            _ => Err(errors.into()),
+        }
+    }
+}
+
+// ---- customers ----------------------------------------------------------------
+
+/// A new customer. Everything is optional but the POS usually sends at least
+/// a phone number. `home_store_id` defaults to the caller's store when its
+/// key is scoped to exactly one store.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct CreateCustomerRequest {
+    /// Keep a number from a legacy system; if absent one is assigned (`M` + 9 digits + check digit).
+    pub member_no: Option<String>,
+    pub name: Option<String>,
+    /// Mobile numbers, E.164 (`+8613812345678`) or 11-digit Chinese mobiles; the first is the primary.
+    pub phones: Vec<String>,
+    pub email: Option<String>,
+    /// `female`, `male`, `non_binary`, `undisclosed`.
+    pub gender: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub location: Option<LocationDto>,
+    /// `high_school`, `vocational`, `bachelor`, `master`, `doctorate`, `other`.
+    pub education: Option<String>,
+    pub occupation: Option<String>,
+    pub preferences: Option<PreferencesDto>,
+    pub sizes: Option<SizesDto>,
+    pub important_dates: Vec<ImportantDateInput>,
+    pub home_store_id: Option<Uuid>,
+    /// The client's own sales associate (专属导购).
+    pub associate_id: Option<Uuid>,
+    pub acquisition: Option<AcquisitionDto>,
+    /// Default: today.
+    pub joined_on: Option<NaiveDate>,
+    /// System tags to set at once.
+    pub tags: Vec<String>,
+    pub consents: Vec<ConsentInput>,
+    pub external_ids: Vec<ExternalIdDto>,
+}
+
+/// The store a new customer belongs to, given the caller's scope.
+fn home_store_for(
+    errors: &mut FieldErrors,
+    requested: Option<Uuid>,
+    scope: &StoreScope,
+) -> Option<StoreId> {
+    let requested = requested.map(StoreId::from_uuid);
+    match (requested, scope.store_ids()) {
+        (store, None) => store,
+        (Some(store), Some(_)) if scope.covers(Some(store)) => Some(store),
+        (Some(_), Some(_)) => {
+            errors.push(
+                "home_store_id",
+                InvalidValue::new(
+                    "not_allowed",
+                    "this key may only create customers of its own stores",
+                ),
+            );
+            None
+        }
+        (None, Some(stores)) if stores.len() == 1 => stores.iter().next().copied(),
+        (None, Some(_)) => {
+            errors.push(
+                "home_store_id",
+                InvalidValue::new(
+                    "required",
+                    "this key covers several stores: name the customer's home store",
+                ),
+            );
+            None
+        }
+    }
+}
+
+impl CreateCustomerRequest {
+    /// The domain customer, or every bad field.
+    pub fn into_domain(
+        self,
+        scope: &StoreScope,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(NewCustomer, Option<clientele_profiles::MemberNo>), ApiError> {
+        let today = now.date_naive();
+        let mut e = FieldErrors::new();
+        let member_no = opt(
+            &mut e,
+            "member_no",
+            self.member_no.as_deref(),
+            clientele_profiles::MemberNo::parse,
+        );
+        let name = opt(&mut e, "name", self.name.as_deref(), PersonName::parse);
+        let phones = parse_phones(&mut e, "phones", &self.phones);
+        let email = opt(&mut e, "email", self.email.as_deref(), Email::parse);
+        let gender = opt(&mut e, "gender", self.gender.as_deref(), keyword::<Gender>);
+        let birthday = self
+            .birthday
+            .and_then(|d| e.check("birthday", Birthday::parse(d, today)));
+        let location = self
+            .location
+            .as_ref()
+            .map(|l| l.parse(&mut e, "location"))
+            .unwrap_or_default();
+        let education = opt(
+            &mut e,
+            "education",
+            self.education.as_deref(),
+            keyword::<Education>,
+        );
+        let occupation = opt(
+            &mut e,
+            "occupation",
+            self.occupation.as_deref(),
+            ShortText::parse,
+        );
+        let preferences = self
+            .preferences
+            .as_ref()
+            .map(|p| p.parse(&mut e, "preferences"))
+            .unwrap_or_default();
+        let sizes = self
+            .sizes
+            .as_ref()
+            .map(|s| s.parse(&mut e, "sizes"))
+            .unwrap_or_default();
+        let important_dates = parse_dates(&mut e, "important_dates", &self.important_dates);
+        let home_store = home_store_for(&mut e, self.home_store_id, scope);
+        let acquisition = self
+            .acquisition
+            .as_ref()
+            .and_then(|a| a.parse(&mut e, "acquisition"));
+        let joined_on = self.joined_on.unwrap_or(today);
+        if joined_on > today {
+            e.push(
+                "joined_on",
+                InvalidValue::new("out_of_range", "a customer cannot join in the future"),
+            );
+        }
+        let tags: Tags = self
+            .tags
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| e.check(&format!("tags[{i}]"), TagName::parse(t)))
+            .map(|name| Tag {
+                name,
+                kind: TagKind::System,
+                set_by: actor.clone(),
+                set_at: now,
+            })
+            .collect();
+        let mut consents = Consents::new();
+        for (i, c) in self.consents.into_iter().enumerate() {
+            let req = ConsentRequest {
+                granted: c.granted,
+                source: c.source,
+                at: c.at,
+            };
+            match req.into_domain(&c.channel, now) {
+                Ok(consent) => consents.record(consent),
+                Err(ApiError::Validation(inner)) => {
+                    e.extend_prefixed(&format!("consents[{i}]"), inner)
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        let external_ids = parse_external_ids(&mut e, "external_ids", &self.external_ids);
+        if !e.is_empty() {
+            return Err(e.into());
+        }
+        let new = NewCustomer {
+            profile: clientele_profiles::Profile {
+                name,
+                phones: phones.unwrap_or_default(),
+                email,
+                gender,
+                birthday,
+                location,
+                education,
+                occupation,
+                preferences,
+                sizes,
+                important_dates,
+            },
+            relationship: Relationship {
+                home_store,
+                associate: self.associate_id.map(AssociateId::from_uuid),
+                acquisition,
+                joined_on,
+            },
+            tags,
+            consents,
+            external_ids,
+        };
+        Ok((new, member_no))
+    }
+}
+
+/// A partial update: a field left out stays as it is; `null` clears it.
+/// Lists (phones, important dates, external ids) are replaced whole.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct PatchCustomerRequest {
+    #[serde(deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub name: Option<Option<String>>,
+    pub phones: Option<Vec<String>>,
+    #[serde(deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub email: Option<Option<String>>,
+    #[serde(deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub gender: Option<Option<String>>,
+    #[serde(deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub birthday: Option<Option<NaiveDate>>,
+    pub location: Option<LocationDto>,
+    #[serde(deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub education: Option<Option<String>>,
+    #[serde(deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub occupation: Option<Option<String>>,
+    pub preferences: Option<PreferencesDto>,
+    pub sizes: Option<SizesDto>,
+    pub important_dates: Option<Vec<ImportantDateInput>>,
+    #[serde(deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub home_store_id: Option<Option<Uuid>>,
+    #[serde(deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub associate_id: Option<Option<Uuid>>,
+    #[serde(deserialize_with = "double_option")]
+    #[schema(value_type = Option<AcquisitionDto>)]
+    pub acquisition: Option<Option<AcquisitionDto>>,
+    pub joined_on: Option<NaiveDate>,
+    pub external_ids: Option<Vec<ExternalIdDto>>,
+}
+
+/// Parses an `Option<Option<String>>` PATCH field.
+fn patch_field<T>(
+    e: &mut FieldErrors,
+    field: &str,
+    value: Option<Option<String>>,
+    parse: impl FnOnce(&str) -> Result<T, InvalidValue>,
+) -> Option<Option<T>> {
+    match value {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(v)) => e.check(field, parse(&v)).map(Some),
+    }
+}
+
+impl PatchCustomerRequest {
+    /// The domain patch, or every bad field.
+    pub fn into_domain(
+        self,
+        scope: &StoreScope,
+        now: DateTime<Utc>,
+    ) -> Result<CustomerPatch, ApiError> {
+        let today = now.date_naive();
+        let mut e = FieldErrors::new();
+        let home_store = match self.home_store_id {
+            None => None,
+            Some(target) => {
+                let target = target.map(StoreId::from_uuid);
+                if scope.covers(target) {
+                    Some(target)
+                } else {
+                    e.push(
+                        "home_store_id",
+                        InvalidValue::new(
+                            "not_allowed",
+                            "this key may not move a customer out of its stores",
+                        ),
+                    );
+                    None
+                }
+            }
+        };
+        let birthday = match self.birthday {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(d)) => e.check("birthday", Birthday::parse(d, today)).map(Some),
+        };
+        if self.joined_on.is_some_and(|d| d > today) {
+            e.push(
+                "joined_on",
+                InvalidValue::new("out_of_range", "a customer cannot join in the future"),
+            );
+        }
+        let acquisition = match &self.acquisition {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(a)) => a.parse(&mut e, "acquisition").map(Some),
+        };
+        let patch = CustomerPatch {
+            name: patch_field(&mut e, "name", self.name, PersonName::parse),
+            phones: self
+                .phones
+                .as_ref()
+                .and_then(|p| parse_phones(&mut e, "phones", p)),
+            email: patch_field(&mut e, "email", self.email, Email::parse),
+            gender: patch_field(&mut e, "gender", self.gender, keyword::<Gender>),
+            birthday,
+            location: self.location.as_ref().map(|l| l.parse(&mut e, "location")),
+            education: patch_field(&mut e, "education", self.education, keyword::<Education>),
+            occupation: patch_field(&mut e, "occupation", self.occupation, ShortText::parse),
+            preferences: self
+                .preferences
+                .as_ref()
+                .map(|p| p.parse(&mut e, "preferences")),
+            sizes: self.sizes.as_ref().map(|s| s.parse(&mut e, "sizes")),
+            important_dates: self
+                .important_dates
+                .as_ref()
+                .map(|d| parse_dates(&mut e, "important_dates", d)),
+            home_store,
+            associate: self.associate_id.map(|a| a.map(AssociateId::from_uuid)),
+            acquisition,
+            joined_on: self.joined_on,
+            external_ids: self
+                .external_ids
+                .as_ref()
+                .map(|x| parse_external_ids(&mut e, "external_ids", x)),
+        };
+        if !e.is_empty() {
+            return Err(e.into());
+        }
+        if patch.is_empty() {
+            return Err(ApiError::field(
+                "body",
+                "required",
+                "the patch changes nothing: name at least one field",
+            ));
+        }
+        Ok(patch)
+    }
+}
+
+/// A customer as the API shows it. Phones and e-mail are masked for roles
+/// that do not need them (`pos`, `analyst`); `contact_masked` says so.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CustomerView {
+    pub id: Uuid,
+    pub member_no: String,
+    pub name: Option<String>,
+    pub phones: Vec<String>,
+    pub email: Option<String>,
+    pub contact_masked: bool,
+    pub gender: Option<String>,
+    pub birthday: Option<NaiveDate>,
+    pub location: LocationDto,
+    pub education: Option<String>,
+    pub occupation: Option<String>,
+    pub preferences: PreferencesDto,
+    pub sizes: SizesDto,
+    pub important_dates: Vec<ImportantDateView>,
+    pub home_store_id: Option<Uuid>,
+    pub associate_id: Option<Uuid>,
+    pub acquisition: Option<AcquisitionDto>,
+    pub joined_on: NaiveDate,
+    pub tags: Vec<TagView>,
+    pub consents: Vec<ConsentView>,
+    pub external_ids: Vec<ExternalIdDto>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Set when the customer was erased (personal data removed).
+    pub erased_at: Option<DateTime<Utc>>,
+}
+
+impl CustomerView {
+    /// The view of a customer; contact details masked unless `reveal_contact`.
+    pub fn new(c: &Customer, reveal_contact: bool) -> Self {
+        let p = &c.profile;
+        CustomerView {
+            id: c.id.as_uuid(),
+            member_no: c.member_no.as_str().to_owned(),
+            name: p.name.as_ref().map(|n| n.as_str().to_owned()),
+            phones: p
+                .phones
+                .iter()
+                .map(|ph| {
+                    if reveal_contact {
+                        ph.as_str().to_owned()
+                    } else {
+                        ph.masked()
+                    }
+                })
+                .collect(),
+            email: p.email.as_ref().map(|m| {
+                if reveal_contact {
+                    m.as_str().to_owned()
+                } else {
+                    m.masked()
+                }
+            }),
+            contact_masked: !reveal_contact,
+            gender: p.gender.map(|g| g.as_str().to_owned()),
+            birthday: p.birthday.as_ref().map(Birthday::date),
+            location: LocationDto::from_domain(&p.location),
+            education: p.education.map(|x| x.as_str().to_owned()),
+            occupation: p.occupation.as_ref().map(|o| o.as_str().to_owned()),
+            preferences: PreferencesDto::from_domain(&p.preferences),
+            sizes: SizesDto::from_domain(&p.sizes),
+            important_dates: p
+                .important_dates
+                .iter()
+                .map(|d| ImportantDateView {
+                    id: d.id.as_uuid(),
+                    kind: d.kind.as_str().to_owned(),
+                    relation: d.relation.as_str().to_owned(),
+                    label: d.label.as_ref().map(|l| l.as_str().to_owned()),
+                    date: d.date,
+                    recurring: d.recurring,
+                })
+                .collect(),
+            home_store_id: c.relationship.home_store.map(|s| s.as_uuid()),
+            associate_id: c.relationship.associate.map(|a| a.as_uuid()),
+            acquisition: c
+                .relationship
+                .acquisition
+                .as_ref()
+                .map(AcquisitionDto::from_domain),
+            joined_on: c.relationship.joined_on,
+            tags: c.tags.iter().map(TagView::from_domain).collect(),
+            consents: c.consents.iter().map(ConsentView::from_domain).collect(),
+            external_ids: c
+                .external_ids
+                .iter()
+                .map(|x| ExternalIdDto {
+                    system: x.system.as_str().to_owned(),
+                    value: x.value.as_str().to_owned(),
+                })
+                .collect(),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            erased_at: c.erased_at,
+        }
+    }
+}
+
+/// A page of customers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerList {
+    pub items: Vec<CustomerView>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+// ---- cursors ---------------------------------------------------------------------
+
+/// Encodes a customer cursor (opaque to clients).
+pub fn customer_cursor(id: CustomerId) -> String {
+    URL_SAFE_NO_PAD.encode(format!("c:{id}"))
+}
+
+/// Decodes a customer cursor.
+pub fn parse_customer_cursor(s: &str) -> Result<CustomerId, ApiError> {
+    let bad = || {
+        ApiError::field(
+            "cursor",
+            "invalid_format",
+            "not a cursor returned by this endpoint",
+        )
+    };
+    let raw = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
+    let text = String::from_utf8(raw).map_err(|_| bad())?;
+    text.strip_prefix("c:")
+        .and_then(|id| id.parse::<Uuid>().ok())
+        .map(CustomerId::from_uuid)
+        .ok_or_else(bad)
+}
+
+/// Encodes a timeline cursor.
+pub fn timeline_cursor(c: clientele_store::TimelineCursor) -> String {
+    URL_SAFE_NO_PAD.encode(format!("t:{}:{}", c.at.timestamp_micros(), c.id))
+}
+
+/// Decodes a timeline cursor.
+pub fn parse_timeline_cursor(s: &str) -> Result<clientele_store::TimelineCursor, ApiError> {
+    let bad = || {
+        ApiError::field(
+            "cursor",
+            "invalid_format",
+            "not a cursor returned by this endpoint",
+        )
+    };
+    let raw = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
+    let text = String::from_utf8(raw).map_err(|_| bad())?;
+    let rest = text.strip_prefix("t:").ok_or_else(bad)?;
+    let (micros, id) = rest.split_once(':').ok_or_else(bad)?;
+    let at = micros
+        .parse::<i64>()
+        .ok()
+        .and_then(DateTime::<Utc>::from_timestamp_micros)
+        .ok_or_else(bad)?;
+    let id = id.parse::<Uuid>().map_err(|_| bad())?;
+    Ok(clientele_store::TimelineCursor {
+        at,
+        id: InteractionId::from_uuid(id),
+    })
+}
+
+/// Parses `limit` (default 50, 1..=200).
+pub fn parse_limit(s: Option<&str>) -> Result<u32, ApiError> {
+    match s {
+        None => Ok(50),
+        Some(v) => match v.parse::<u32>() {
+            Ok(n) if (1..=200).contains(&n) => Ok(n),
+            _ => Err(ApiError::field(
+                "limit",
+                "out_of_range",
+                "limit must be a whole number from 1 to 200",
+            )),
+        },
+    }
+}
+
+// ---- timeline ------------------------------------------------------------------
+
+/// A new timeline entry. `type` decides which of the other fields apply:
+/// `call` needs `direction`; `message` needs `channel` and `direction`;
+/// `appointment` needs `scheduled_for` (and takes `appointment_status`,
+/// default `scheduled`); `complaint` and `service_request` take `status`
+/// (default `open`) and `resolved_at`; `survey` needs `survey_scale`
+/// (`satisfaction` 1–5 or `nps` 0–10) and `score`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateInteractionRequest {
+    /// `visit`, `call`, `message`, `appointment`, `note`, `complaint`, `service_request`, `survey`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// When it happened (default: now).
+    pub at: Option<DateTime<Utc>>,
+    pub store_id: Option<Uuid>,
+    pub associate_id: Option<Uuid>,
+    pub note: Option<String>,
+    /// `inbound` or `outbound`.
+    pub direction: Option<String>,
+    /// `sms`, `email`, `wechat`, `phone`.
+    pub channel: Option<String>,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    /// `scheduled`, `completed`, `cancelled`, `no_show`.
+    pub appointment_status: Option<String>,
+    /// `open`, `in_progress`, `resolved`, `closed`.
+    pub status: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// `satisfaction` or `nps`.
+    pub survey_scale: Option<String>,
+    pub score: Option<u8>,
+}
+
+fn required<T>(e: &mut FieldErrors, field: &str, v: Option<T>, kind: &str) -> Option<T> {
+    if v.is_none() {
+        e.push(
+            field,
+            InvalidValue::new("required", format!("required for type {kind}")),
+        );
+    }
+    v
+}
+
+impl CreateInteractionRequest {
+    /// The domain interaction, or every bad field.
+    pub fn into_domain(self, actor: Actor, now: DateTime<Utc>) -> Result<Interaction, ApiError> {
+        let mut e = FieldErrors::new();
+        let at = self.at.unwrap_or(now);
+        if at > now + chrono::Duration::minutes(5) && self.kind != "appointment" {
+            e.push(
+                "at",
+                InvalidValue::new(
+                    "out_of_range",
+                    "an interaction cannot be recorded in the future",
+                ),
+            );
+        }
+        let note = opt(&mut e, "note", self.note.as_deref(), LongText::parse);
+        let direction = |e: &mut FieldErrors, k: &str| {
+            let d = opt(
+                e,
+                "direction",
+                self.direction.as_deref(),
+                keyword::<Direction>,
+            );
+            if self.direction.is_none() {
+                required(e, "direction", None::<Direction>, k)
+            } else {
+                d
+            }
+        };
+        let case = |e: &mut FieldErrors| {
+            let status = match &self.status {
+                Some(s) => e.check("status", keyword::<CaseStatus>(s)),
+                None => Some(CaseStatus::Open),
+            }?;
+            match Case::new(status, self.resolved_at, at) {
+                Ok(c) => Some(c),
+                Err(inner) => {
+                    e.extend_prefixed("", inner);
+                    None
+                }
+            }
+        };
+        let detail = match self.kind.as_str() {
+            "visit" => Some(InteractionDetail::Visit),
+            "note" => Some(InteractionDetail::Note),
+            "call" => {
+                direction(&mut e, "call").map(|direction| InteractionDetail::Call { direction })
+            }
+            "message" => {
+                let channel = opt(
+                    &mut e,
+                    "channel",
+                    self.channel.as_deref(),
+                    keyword::<Channel>,
+                );
+                let channel = if self.channel.is_none() {
+                    required(&mut e, "channel", None, "message")
+                } else {
+                    channel
+                };
+                let direction = direction(&mut e, "message");
+                channel
+                    .zip(direction)
+                    .map(|(channel, direction)| InteractionDetail::Message { channel, direction })
+            }
+            "appointment" => {
+                let scheduled_for =
+                    required(&mut e, "scheduled_for", self.scheduled_for, "appointment");
+                let status = match &self.appointment_status {
+                    Some(s) => e.check("appointment_status", keyword::<AppointmentStatus>(s)),
+                    None => Some(AppointmentStatus::Scheduled),
+                };
+                scheduled_for.zip(status).map(|(scheduled_for, status)| {
+                    InteractionDetail::Appointment {
+                        scheduled_for,
+                        status,
+                    }
+                })
+            }
+            "complaint" => case(&mut e).map(|case| InteractionDetail::Complaint { case }),
+            "service_request" => {
+                case(&mut e).map(|case| InteractionDetail::ServiceRequest { case })
+            }
+            "survey" => {
+                let scale = required(
+                    &mut e,
+                    "survey_scale",
+                    self.survey_scale.as_deref(),
+                    "survey",
+                )
+                .and_then(|s| e.check("survey_scale", keyword::<SurveyScale>(s)));
+                let score = required(&mut e, "score", self.score, "survey");
+                scale
+                    .zip(score)
+                    .and_then(|(scale, score)| e.check("score", SurveyAnswer::new(scale, score)))
+                    .map(|answer| InteractionDetail::Survey { answer })
+            }
+            other => {
+                e.push(
+                    "type",
+                    InvalidValue::new(
+                        "invalid_format",
+                        format!("unknown type {other:?}: use visit, call, message, appointment, note, complaint, service_request or survey"),
+                    ),
+                );
+                None
+            }
+        };
+        match detail {
+            Some(detail) if e.is_empty() => Ok(Interaction {
+                id: InteractionId::from_uuid(Uuid::now_v7()),
+                at,
+                store: self.store_id.map(StoreId::from_uuid),
+                associate: self.associate_id.map(AssociateId::from_uuid),
+                note,
+                detail,
+                recorded_by: actor,
+            }),
+            _ => Err(e.into()),
+        }
+    }
+}
+
+/// A timeline entry. Only the fields of its `type` are present.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InteractionView {
+    pub id: Uuid,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    pub store_id: Option<Uuid>,
+    pub associate_id: Option<Uuid>,
+    pub note: Option<String>,
+    pub recorded_by: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub direction: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scheduled_for: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appointment_status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Minutes from opening to resolution, for resolved cases.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolution_minutes: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub survey_scale: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<u8>,
+}
+
+impl InteractionView {
+    pub fn new(i: &Interaction) -> Self {
+        let mut v = InteractionView {
+            id: i.id.as_uuid(),
+            kind: i.detail.kind().as_str().to_owned(),
+            at: i.at,
+            store_id: i.store.map(|s| s.as_uuid()),
+            associate_id: i.associate.map(|a| a.as_uuid()),
+            note: i.note.as_ref().map(|n| n.as_str().to_owned()),
+            recorded_by: i.recorded_by.as_str().to_owned(),
+            direction: None,
+            channel: None,
+            scheduled_for: None,
+            appointment_status: None,
+            status: None,
+            resolved_at: None,
+            resolution_minutes: i.resolution_time().map(|d| d.num_minutes()),
+            survey_scale: None,
+            score: None,
+        };
+        match &i.detail {
+            InteractionDetail::Visit | InteractionDetail::Note => {}
+            InteractionDetail::Call { direction } => {
+                v.direction = Some(direction.as_str().to_owned())
+            }
+            InteractionDetail::Message { channel, direction } => {
+                v.channel = Some(channel.as_str().to_owned());
+                v.direction = Some(direction.as_str().to_owned());
+            }
+            InteractionDetail::Appointment {
+                scheduled_for,
+                status,
+            } => {
+                v.scheduled_for = Some(*scheduled_for);
+                v.appointment_status = Some(status.as_str().to_owned());
+            }
+            InteractionDetail::Complaint { case } | InteractionDetail::ServiceRequest { case } => {
+                v.status = Some(case.status().as_str().to_owned());
+                v.resolved_at = case.resolved_at();
+            }
+            InteractionDetail::Survey { answer } => {
+                v.survey_scale = Some(answer.scale().as_str().to_owned());
+                v.score = Some(answer.score());
+            }
+        }
+        v
+    }
+}
+
+/// A page of a timeline, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineList {
+    pub items: Vec<InteractionView>,
+    pub next_cursor: Option<String>,
+}

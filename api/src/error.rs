@@ -1,0 +1,280 @@
+//! The one table that maps every failure to an HTTP status and a stable
+//! error code, served as `application/problem+json` (RFC 9457).
+//!
+//! The codes are part of the API: clients branch on `code`, never on `title`
+//! or `detail`. docs/errors.md lists them.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use clientele_profiles::{CustomerId, FieldError, FieldErrors, ProfileError};
+use clientele_store::{Conflict, StoreError};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
+
+/// A problem details body (RFC 9457) with Clientele's extensions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type: `urn:clientele:problem:<code>`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the problem type.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong in this occurrence.
+    pub detail: String,
+    /// Stable machine-readable code.
+    pub code: String,
+    /// The id of the request, also in the `X-Request-Id` header and in every log line.
+    pub request_id: String,
+    /// For validation errors: each offending field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+    /// Further members for some codes (e.g. `merged_into`).
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub extra: Map<String, Value>,
+}
+
+/// One offending field.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemField {
+    /// Path of the field in the request, e.g. `phones[0]` or `acquisition.cost`; query parameters by name.
+    pub field: String,
+    /// Stable code of the rule it broke.
+    pub code: String,
+    /// For humans.
+    pub message: String,
+}
+
+/// Everything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("missing or invalid API key")]
+    Unauthorized,
+    #[error("this key's role may not do this")]
+    Forbidden,
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("no route for this method and path")]
+    NoRoute,
+    #[error("customer {id} was merged into {into}")]
+    Merged { id: CustomerId, into: CustomerId },
+    #[error("customer {0} has been erased")]
+    Erased(CustomerId),
+    #[error("{0}")]
+    Validation(FieldErrors),
+    #[error("{0}")]
+    MalformedJson(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    #[error("{0:?}")]
+    Conflict(Conflict),
+    #[error("a customer cannot be merged into itself")]
+    MergeWithSelf,
+    #[error("the database is unavailable")]
+    Unavailable,
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    /// One field failed.
+    pub fn field(
+        field: impl Into<String>,
+        code: &'static str,
+        message: impl Into<String>,
+    ) -> ApiError {
+        ApiError::Validation(FieldErrors(vec![FieldError {
+            field: field.into(),
+            code,
+            message: message.into(),
+        }]))
+    }
+
+    /// The table: status, code, title.
+    fn describe(&self) -> (StatusCode, &'static str, &'static str) {
+        use StatusCode as S;
+        match self {
+            ApiError::Unauthorized => (S::UNAUTHORIZED, "unauthorized", "Authentication required"),
+            ApiError::Forbidden => (S::FORBIDDEN, "forbidden", "Not allowed for this role"),
+            ApiError::NotFound(_) => (S::NOT_FOUND, "not_found", "Not found"),
+            ApiError::NoRoute => (S::NOT_FOUND, "no_route", "No such endpoint"),
+            ApiError::Merged { .. } => (
+                S::GONE,
+                "customer_merged",
+                "Customer merged into another record",
+            ),
+            ApiError::Erased(_) => (S::CONFLICT, "customer_erased", "Customer erased"),
+            ApiError::Validation(_) => (
+                S::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "Invalid input",
+            ),
+            ApiError::MalformedJson(_) => (S::BAD_REQUEST, "malformed_json", "Malformed JSON"),
+            ApiError::UnsupportedMediaType(_) => (
+                S::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Unsupported media type",
+            ),
+            ApiError::PayloadTooLarge(_) => (
+                S::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "Request body too large",
+            ),
+            ApiError::Conflict(c) => match c {
+                Conflict::MemberNo(_) => (S::CONFLICT, "member_no_taken", "Member number taken"),
+                Conflict::ExternalId { .. } => {
+                    (S::CONFLICT, "external_id_taken", "External id taken")
+                }
+                Conflict::StoreCode(_) => (S::CONFLICT, "store_code_taken", "Store code taken"),
+                Conflict::AssociateCode(_) => {
+                    (S::CONFLICT, "associate_code_taken", "Associate code taken")
+                }
+                Conflict::IdempotencyKeyReused => (
+                    S::UNPROCESSABLE_ENTITY,
+                    "idempotency_key_reused",
+                    "Idempotency key reused with another request",
+                ),
+                Conflict::AmbiguousPhone(_) => (
+                    S::CONFLICT,
+                    "ambiguous_phone",
+                    "Several customers have this phone",
+                ),
+            },
+            ApiError::MergeWithSelf => (
+                S::UNPROCESSABLE_ENTITY,
+                "merge_with_self",
+                "Cannot merge a customer into itself",
+            ),
+            ApiError::Unavailable => (S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
+            ApiError::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal_error", "Internal error"),
+        }
+    }
+
+    fn detail_and_extra(&self) -> (String, Vec<ProblemField>, Map<String, Value>) {
+        let mut extra = Map::new();
+        let detail = match self {
+            ApiError::Validation(errors) => {
+                let fields = errors
+                    .0
+                    .iter()
+                    .map(|e| ProblemField {
+                        field: e.field.clone(),
+                        code: e.code.to_owned(),
+                        message: e.message.clone(),
+                    })
+                    .collect::<Vec<_>>();
+                let names: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+                return (
+                    format!("invalid field(s): {}", names.join(", ")),
+                    fields,
+                    extra,
+                );
+            }
+            ApiError::Merged { into, .. } => {
+                extra.insert("merged_into".into(), json!(into));
+                self.to_string()
+            }
+            ApiError::Conflict(Conflict::AmbiguousPhone(ids)) => {
+                extra.insert("customer_ids".into(), json!(ids));
+                "several customers share this phone number; merge the duplicates or look up by member number".into()
+            }
+            ApiError::Conflict(Conflict::MemberNo(m)) => {
+                format!("member number {m} is already taken")
+            }
+            ApiError::Conflict(Conflict::ExternalId { system, value }) => {
+                format!("external id {system}:{value} already belongs to another customer")
+            }
+            ApiError::Conflict(Conflict::StoreCode(c)) => format!("a store with code {c} exists"),
+            ApiError::Conflict(Conflict::AssociateCode(c)) => {
+                format!("an associate with code {c} exists")
+            }
+            ApiError::Conflict(Conflict::IdempotencyKeyReused) => {
+                "this Idempotency-Key was used before with a different request body".into()
+            }
+            ApiError::Internal(_) => {
+                "an unexpected error occurred; it was logged with this request id".into()
+            }
+            other => other.to_string(),
+        };
+        (detail, Vec::new(), extra)
+    }
+
+    /// The problem body for this error.
+    pub fn problem(&self, request_id: &str) -> Problem {
+        let (status, code, title) = self.describe();
+        let (detail, errors, extra) = self.detail_and_extra();
+        Problem {
+            type_: format!("urn:clientele:problem:{code}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail,
+            code: code.into(),
+            request_id: request_id.into(),
+            errors,
+            extra,
+        }
+    }
+
+    /// The full response, with the request id filled in.
+    pub fn to_response(&self, request_id: &str) -> HttpResponse {
+        let (status, _, _) = self.describe();
+        if let ApiError::Internal(e) = self {
+            tracing::error!(error = ?e, "internal error");
+        }
+        let mut response = HttpResponse::build(status);
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
+        if let ApiError::Unauthorized = self {
+            response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        response.body(serde_json::to_string(&self.problem(request_id)).unwrap_or_default())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.describe().0
+    }
+    // The request id is filled in by the `request_id` middleware, which
+    // rebuilds the body from the error; this is the fallback.
+    fn error_response(&self) -> HttpResponse {
+        self.to_response("")
+    }
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(e: FieldErrors) -> Self {
+        ApiError::Validation(e)
+    }
+}
+
+impl From<ProfileError> for ApiError {
+    fn from(e: ProfileError) -> Self {
+        match e {
+            ProfileError::Erased(id) => ApiError::Erased(id),
+            ProfileError::MergeWithSelf => ApiError::MergeWithSelf,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::NotFound("resource"),
+            StoreError::Merged { id, into } => ApiError::Merged { id, into },
+            StoreError::Conflict(c) => ApiError::Conflict(c),
+            StoreError::Invalid(errors) => ApiError::Validation(errors),
+            StoreError::Profile(p) => p.into(),
+            StoreError::Pool(_) => ApiError::Unavailable,
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}

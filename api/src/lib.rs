@@ -1,0 +1,23 @@
+//! Clientele's REST service and command line.
+//!
+//! Architecture invariant: this is the only crate that knows HTTP and the
+//! JSON shapes of requests and responses. Handlers are thin: they extract
+//! and authenticate, convert the request into domain types (every bad field
+//! reported at once), call the store, and map the result. Business rules
+//! live in the domain crates; SQL lives in `clientele-store`.
+
+pub mod config;
+pub mod demo;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod keygen;
+mod middleware;
+pub mod openapi;
+mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+
+pub use config::Config;
+pub use startup::{Application, openapi};

@@ -1,0 +1,144 @@
+//! The `clientele` command.
+
+use std::collections::BTreeSet;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use clientele_api::{Application, Config, demo, keygen, telemetry};
+use clientele_profiles::{KeyGrant, Role, StoreId, StoreScope};
+use clientele_store::{AuditContext, Db, NewApiKey};
+
+/// Clientele: customer-relationship and loyalty engine for luxury retail.
+///
+/// Configuration comes from the environment: DATABASE_URL (default
+/// postgres://clientele:clientele@127.0.0.1:5432/clientele), CLIENTELE_BIND
+/// (default 127.0.0.1:8080), CLIENTELE_DB_POOL, CLIENTELE_WORKERS,
+/// RUST_LOG, CLIENTELE_LOG_FORMAT=json.
+#[derive(Debug, Parser)]
+#[command(name = "clientele", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Applies migrations and serves the REST API.
+    Serve,
+    /// Applies pending migrations and exits.
+    Migrate,
+    /// Creates an API key and prints its token (shown once).
+    CreateKey {
+        /// admin, crm_manager, store_manager, associate, pos or analyst.
+        #[arg(long)]
+        role: String,
+        /// Limit the key to a store (repeat for several). Required for store_manager and associate.
+        #[arg(long = "store")]
+        stores: Vec<uuid::Uuid>,
+        /// A name for the key, shown in the audit log.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// Loads demo stores, associates and customers (does nothing if stores exist).
+    Demo {
+        /// How many demo customers to create.
+        #[arg(long, default_value_t = 24)]
+        customers: u32,
+        /// Seed of the generator (same seed, same data).
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+}
+
+fn open_db(config: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(&config.db())?;
+    db.migrate().with_context(|| {
+        format!(
+            "could not migrate the database at {}",
+            redact(&config.database_url)
+        )
+    })?;
+    Ok(db)
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..s + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    telemetry::init();
+    let cli = Cli::parse();
+    let config = Config::from_env()?;
+    match cli.command {
+        Command::Serve => {
+            let runtime = actix_web::rt::System::new();
+            runtime.block_on(async {
+                let app = Application::build(&config).await?;
+                tracing::info!(port = app.port(), bind = %config.bind, "serving; API viewer at /docs");
+                app.run_until_stopped().await?;
+                anyhow::Ok(())
+            })?;
+        }
+        Command::Migrate => {
+            let db = Db::connect(&config.db())?;
+            let applied = db.migrate()?;
+            println!(
+                "migrations applied: {}",
+                if applied.is_empty() {
+                    "none pending".to_owned()
+                } else {
+                    applied.join(", ")
+                }
+            );
+        }
+        Command::CreateKey { role, stores, name } => {
+            let role: Role = role.parse().map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+            let scope = if stores.is_empty() {
+                StoreScope::All
+            } else {
+                StoreScope::Stores(
+                    stores
+                        .into_iter()
+                        .map(StoreId::from_uuid)
+                        .collect::<BTreeSet<_>>(),
+                )
+            };
+            let grant = KeyGrant::new(role, scope).map_err(|e| anyhow::anyhow!("--store: {e}"))?;
+            let db = open_db(&config)?;
+            let generated = keygen::generate();
+            let mut conn = db.conn()?;
+            let key = clientele_store::create_api_key(
+                &mut conn,
+                NewApiKey {
+                    name,
+                    grant,
+                    digest: generated.digest,
+                    prefix: generated.prefix,
+                },
+                &AuditContext::system(chrono::Utc::now()),
+            )?;
+            eprintln!(
+                "created {} key {} ({})",
+                key.role.as_str(),
+                key.id,
+                key.name
+            );
+            println!("{}", generated.token);
+        }
+        Command::Demo { customers, seed } => {
+            let db = open_db(&config)?;
+            let mut conn = db.conn()?;
+            let summary = demo::load(&mut conn, customers, seed, chrono::Utc::now())?;
+            println!("{summary}");
+        }
+    }
+    Ok(())
+}

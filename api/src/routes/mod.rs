@@ -1,0 +1,57 @@
+//! Handlers, one small function per endpoint: extract → check → call → map.
+
+mod customers;
+mod health;
+mod keys;
+mod org;
+mod privacy;
+mod relations;
+mod timeline;
+
+use clientele_profiles::CustomerId;
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// Registers every endpoint. Fixed paths come before `{id}` paths.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::health)
+        .service(health::ready)
+        .service(org::create_store)
+        .service(org::list_stores)
+        .service(org::create_associate)
+        .service(org::list_associates)
+        .service(customers::lookup)
+        .service(relations::duplicates)
+        .service(customers::search)
+        .service(customers::create)
+        .service(customers::get)
+        .service(customers::update)
+        .service(relations::set_tag)
+        .service(relations::remove_tag)
+        .service(relations::set_consent)
+        .service(relations::merge)
+        .service(timeline::record)
+        .service(timeline::list)
+        .service(privacy::export)
+        .service(privacy::erase)
+        .service(keys::create)
+        .service(keys::list)
+        .service(keys::revoke);
+}
+
+/// A customer id from the path; anything that is not a UUID is simply not found.
+pub(crate) fn customer_id(raw: &str) -> Result<CustomerId, ApiError> {
+    raw.parse::<Uuid>()
+        .map(CustomerId::from_uuid)
+        .map_err(|_| ApiError::NotFound("customer"))
+}
+
+/// Store errors about a customer, with "customer" named in a not-found.
+pub(crate) fn customer_error(e: ApiError) -> ApiError {
+    match e {
+        ApiError::NotFound(_) => ApiError::NotFound("customer"),
+        other => other,
+    }
+}

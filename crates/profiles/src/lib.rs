@@ -1,0 +1,75 @@
+//! Customer profiles for Clientele: the member record and everything it is
+//! made of, duplicate detection and merge, erasure, and access roles.
+//!
+//! # Invariant
+//!
+//! This crate knows nothing of databases, HTTP, async or the clock; every
+//! value type can only hold a valid value. Values are built through `parse`
+//! or `new` constructors that normalise and check their input (deserialising
+//! goes through the same checks), so code that holds a [`Phone`] or a
+//! [`MemberNo`] never checks it again. Time is always a parameter: no
+//! function here reads the clock, and none draws random numbers, so every
+//! result depends only on the arguments.
+//!
+//! # Map
+//!
+//! - [`validation`]: [`InvalidValue`] (why one value was refused) and
+//!   [`FieldErrors`] (which fields of a form were refused, and why).
+//! - [`ids`], [`text`], [`contact`], [`person`], [`money`], [`external`]:
+//!   value types.
+//! - [`relationship`], [`tags`], [`consent`], [`interaction`]: the parts of a
+//!   customer record with rules of their own.
+//! - [`customer`]: [`Customer`], [`NewCustomer`], [`CustomerPatch`], erasure.
+//! - [`mod@merge`] and [`duplicates`]: finding and merging two records of one
+//!   person.
+//! - [`org`]: stores and sales associates; [`access`]: roles, permissions and
+//!   store scopes of API keys.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+#[macro_use]
+mod macros;
+
+pub mod access;
+pub mod consent;
+pub mod contact;
+pub mod customer;
+pub mod duplicates;
+pub mod external;
+pub mod ids;
+pub mod interaction;
+pub mod merge;
+pub mod money;
+pub mod org;
+pub mod person;
+pub mod relationship;
+pub mod tags;
+pub mod text;
+pub mod validation;
+
+pub use access::{KeyGrant, Permission, Role, StoreScope};
+pub use consent::{Consent, Consents};
+pub use contact::{Channel, Email, Phone};
+pub use customer::{
+    Customer, CustomerPatch, NewCustomer, Phones, Profile, ProfileError, Relationship,
+};
+pub use duplicates::{
+    DUPLICATE_THRESHOLD, DuplicatePair, DuplicateScore, MatchKey, MatchReason, duplicate_score,
+    find_duplicate_pairs, match_keys,
+};
+pub use external::{ExternalId, ExternalSystem, ExternalValue};
+pub use ids::{ApiKeyId, AssociateId, CustomerId, ImportantDateId, InteractionId, StoreId};
+pub use interaction::{
+    AppointmentStatus, Case, CaseStatus, Direction, Interaction, InteractionDetail,
+    InteractionKind, SurveyAnswer, SurveyScale,
+};
+pub use merge::{CustomerRecord, MergeOutcome, merge};
+pub use money::{Currency, Money};
+pub use org::{Associate, NewAssociate, NewStore, Store, TimeZone};
+pub use person::{
+    Birthday, CountryCode, Education, Gender, ImportantDate, ImportantDateKind, Location, MemberNo,
+    PersonName, Preferences, Relation, Sizes,
+};
+pub use relationship::{Acquisition, AcquisitionChannel};
+pub use tags::{Actor, Tag, TagKind, TagName, Tags};
+pub use text::{Code, Label, LongText, ShortText};
+pub use validation::{FieldError, FieldErrors, InvalidValue};

@@ -1,0 +1,16 @@
+DROP TABLE idempotency_keys;
+DROP TABLE audit_log;
+DROP TABLE api_keys;
+DROP TABLE external_id_index;
+DROP TABLE email_index;
+DROP TABLE phone_index;
+DROP TABLE member_numbers;
+DROP TABLE customer_merges;
+DROP TABLE interactions;
+DROP TABLE important_dates;
+DROP TABLE customer_consents;
+DROP TABLE customer_tags;
+DROP TABLE customers;
+DROP SEQUENCE member_no_seq;
+DROP TABLE associates;
+DROP TABLE stores;

@@ -1,0 +1,932 @@
+//! Customers: create, read, search, update, tags, consents, merge, erasure, export.
+
+use chrono::{DateTime, Utc};
+use clientele_profiles::{
+    AssociateId, Channel, Consent, Customer, CustomerId, CustomerPatch, CustomerRecord,
+    FieldErrors, InvalidValue, MemberNo, NewCustomer, Phone, ProfileError, StoreId, StoreScope,
+    Tag, TagName, merge,
+};
+use diesel::dsl::{count_star, exists};
+use diesel::prelude::*;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::audit::{self, AuditContext, AuditEntry};
+use crate::error::{Conflict, StoreError};
+use crate::idempotency::{self, IdempotencyClaim};
+use crate::interactions::{self, load_timeline_all};
+use crate::rows::{ConsentRow, CustomerRow, DateRow, TagRow, assemble, load_customers};
+use crate::schema::{
+    associates, customer_consents, customer_merges, customer_tags, customers, email_index,
+    external_id_index, important_dates, member_numbers, phone_index, stores,
+};
+
+/// Filters for searching customers. Every filter given must match.
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFilter {
+    /// Part of the name, case-insensitive.
+    pub name: Option<String>,
+    /// A phone number (exact, normalised).
+    pub phone: Option<Phone>,
+    /// A member number, current or absorbed by a merge.
+    pub member_no: Option<MemberNo>,
+    /// A tag name.
+    pub tag: Option<TagName>,
+    /// Home store.
+    pub store: Option<StoreId>,
+    /// Assigned associate.
+    pub associate: Option<AssociateId>,
+    /// Only customers after this one (the cursor).
+    pub after: Option<CustomerId>,
+    /// Page size (1..=200).
+    pub limit: u32,
+}
+
+/// One page of a search.
+#[derive(Debug, Clone)]
+pub struct CustomerPage {
+    pub customers: Vec<Customer>,
+    /// The cursor for the next page, if there is one.
+    pub next_after: Option<CustomerId>,
+}
+
+/// Everything the system holds about one person (PIPL/GDPR access request).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CustomerExport {
+    pub customer: Customer,
+    /// Every member number that leads to this customer (own and absorbed by merges).
+    pub member_numbers: Vec<String>,
+    pub timeline: Vec<clientele_profiles::Interaction>,
+    /// What each record merged into this one held when it was merged.
+    pub merged_records: Vec<Value>,
+    pub audit: Vec<AuditEntry>,
+}
+
+/// Customers that share at least one match key with another customer.
+#[derive(Debug, Clone)]
+pub struct DuplicateCandidates {
+    pub customers: Vec<Customer>,
+    /// True when more candidates existed than were loaded.
+    pub truncated: bool,
+}
+
+/// The outcome of a create that carried an idempotency key.
+#[derive(Debug, Clone)]
+pub enum Created {
+    /// Newly created.
+    New(Customer),
+    /// The same request was made before; this is what it created.
+    Replayed(Customer),
+}
+
+fn audit_view(c: &Customer) -> Value {
+    json!({
+        "member_no": c.member_no,
+        "profile": c.profile,
+        "relationship": c.relationship,
+        "external_ids": c.external_ids,
+        "tags": c.tags,
+        "consents": c.consents,
+        "erased_at": c.erased_at,
+    })
+}
+
+fn flat_view(c: &Customer) -> Value {
+    let mut out = serde_json::Map::new();
+    if let Value::Object(view) = audit_view(c) {
+        for (k, v) in view {
+            match (k.as_str(), v) {
+                ("profile" | "relationship", Value::Object(inner)) => out.extend(inner),
+                (_, v) => {
+                    out.insert(k, v);
+                }
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+/// Checks that the stores, associate and referrer a customer points at exist.
+fn check_references(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreError> {
+    let mut errors = FieldErrors::new();
+    if let Some(store) = c.relationship.home_store {
+        if !diesel::select(exists(stores::table.find(store.as_uuid()))).get_result::<bool>(conn)? {
+            errors.push(
+                "home_store_id",
+                InvalidValue::new("unknown_reference", format!("no store with id {store}")),
+            );
+        }
+    }
+    if let Some(associate) = c.relationship.associate {
+        if !diesel::select(exists(associates::table.find(associate.as_uuid())))
+            .get_result::<bool>(conn)?
+        {
+            errors.push(
+                "associate_id",
+                InvalidValue::new(
+                    "unknown_reference",
+                    format!("no associate with id {associate}"),
+                ),
+            );
+        }
+    }
+    if let Some(referrer) = c
+        .relationship
+        .acquisition
+        .as_ref()
+        .and_then(|a| a.referrer())
+    {
+        let found: bool = diesel::select(exists(
+            customers::table
+                .find(referrer.as_uuid())
+                .filter(customers::merged_into.is_null())
+                .filter(customers::erased_at.is_null()),
+        ))
+        .get_result(conn)?;
+        if !found || referrer == c.id {
+            errors.push(
+                "acquisition.referrer_id",
+                InvalidValue::new(
+                    "unknown_reference",
+                    format!("no other customer with id {referrer}"),
+                ),
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(StoreError::Invalid(errors))
+    }
+}
+
+/// Writes the lookup keys of a customer: phones, e-mail, external ids.
+/// Replaces whatever this customer had before.
+fn sync_lookup_keys(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreError> {
+    let id = c.id.as_uuid();
+    diesel::delete(phone_index::table.filter(phone_index::customer_id.eq(id))).execute(conn)?;
+    diesel::delete(email_index::table.filter(email_index::customer_id.eq(id))).execute(conn)?;
+    diesel::delete(external_id_index::table.filter(external_id_index::customer_id.eq(id)))
+        .execute(conn)?;
+    let phones: Vec<_> = c
+        .profile
+        .phones
+        .iter()
+        .map(|p| {
+            (
+                phone_index::phone.eq(p.as_str().to_owned()),
+                phone_index::customer_id.eq(id),
+            )
+        })
+        .collect();
+    if !phones.is_empty() {
+        diesel::insert_into(phone_index::table)
+            .values(phones)
+            .execute(conn)?;
+    }
+    if let Some(email) = &c.profile.email {
+        diesel::insert_into(email_index::table)
+            .values((
+                email_index::email.eq(email.as_str()),
+                email_index::customer_id.eq(id),
+            ))
+            .execute(conn)?;
+    }
+    for ext in &c.external_ids {
+        let inserted = diesel::insert_into(external_id_index::table)
+            .values((
+                external_id_index::system.eq(ext.system.as_str()),
+                external_id_index::value.eq(ext.value.as_str()),
+                external_id_index::customer_id.eq(id),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        if inserted == 0 {
+            return Err(StoreError::Conflict(Conflict::ExternalId {
+                system: ext.system.as_str().to_owned(),
+                value: ext.value.as_str().to_owned(),
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// Replaces the satellites (tags, consents, important dates) of a customer.
+fn sync_satellites(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreError> {
+    let id = c.id.as_uuid();
+    diesel::delete(customer_tags::table.filter(customer_tags::customer_id.eq(id))).execute(conn)?;
+    diesel::delete(customer_consents::table.filter(customer_consents::customer_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(important_dates::table.filter(important_dates::customer_id.eq(id)))
+        .execute(conn)?;
+    let tags: Vec<TagRow> = c
+        .tags
+        .iter()
+        .map(|t| TagRow::from_domain(c.id, t))
+        .collect();
+    if !tags.is_empty() {
+        diesel::insert_into(customer_tags::table)
+            .values(&tags)
+            .execute(conn)?;
+    }
+    let consents: Vec<ConsentRow> = c
+        .consents
+        .iter()
+        .map(|k| ConsentRow::from_domain(c.id, k))
+        .collect();
+    if !consents.is_empty() {
+        diesel::insert_into(customer_consents::table)
+            .values(&consents)
+            .execute(conn)?;
+    }
+    let dates: Vec<DateRow> = c
+        .profile
+        .important_dates
+        .iter()
+        .map(|d| DateRow::from_domain(c.id, d))
+        .collect();
+    if !dates.is_empty() {
+        diesel::insert_into(important_dates::table)
+            .values(&dates)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Writes the whole customer: row, satellites and lookup keys.
+fn write_customer(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreError> {
+    let row = CustomerRow::from_domain(c)?;
+    diesel::update(customers::table.find(row.customer_id))
+        .set(&row)
+        .execute(conn)?;
+    sync_satellites(conn, c)?;
+    sync_lookup_keys(conn, c)
+}
+
+/// Creates a customer. The member number is the one given (e.g. imported
+/// from a legacy system) or the next of the sequence. With an idempotency
+/// claim, a repeat of the same request returns what the first created.
+pub fn create_customer(
+    conn: &mut PgConnection,
+    new: NewCustomer,
+    member_no: Option<MemberNo>,
+    claim: Option<IdempotencyClaim>,
+    ctx: &AuditContext,
+) -> Result<Created, StoreError> {
+    conn.transaction(|conn| {
+        if let Some(claim) = &claim {
+            if let Some(existing) = idempotency::claim(conn, claim, ctx.at)? {
+                let id = existing
+                    .get("customer_id")
+                    .and_then(Value::as_str)
+                    .and_then(|s| s.parse::<Uuid>().ok())
+                    .ok_or_else(|| StoreError::Corrupt("idempotency_keys.body".into()))?;
+                let customer = load_customers(conn, &[id])?
+                    .remove(&id)
+                    .ok_or(StoreError::NotFound)?;
+                return Ok(Created::Replayed(customer));
+            }
+        }
+        let member_no = match member_no {
+            Some(m) => m,
+            None => {
+                let n: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                    "nextval('member_no_seq')",
+                ))
+                .get_result(conn)?;
+                MemberNo::from_sequence(n.unsigned_abs())
+            }
+        };
+        let id = CustomerId::from_uuid(Uuid::now_v7());
+        let customer = new.into_customer(id, member_no, ctx.at);
+        check_references(conn, &customer)?;
+        let taken = diesel::insert_into(member_numbers::table)
+            .values((
+                member_numbers::member_no.eq(customer.member_no.as_str()),
+                member_numbers::customer_id.eq(id.as_uuid()),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?
+            == 0;
+        if taken {
+            return Err(StoreError::Conflict(Conflict::MemberNo(
+                customer.member_no.as_str().to_owned(),
+            )));
+        }
+        diesel::insert_into(customers::table)
+            .values(CustomerRow::from_domain(&customer)?)
+            .execute(conn)?;
+        sync_satellites(conn, &customer)?;
+        sync_lookup_keys(conn, &customer)?;
+        audit::record(
+            conn,
+            ctx,
+            "create",
+            "customer",
+            &id.to_string(),
+            Some(id),
+            audit::diff(&json!({}), &flat_view(&customer)),
+        )?;
+        if let Some(claim) = &claim {
+            idempotency::complete(conn, claim, json!({ "customer_id": id }))?;
+        }
+        Ok(Created::New(customer))
+    })
+}
+
+/// The row of a customer, locked for update when `lock` is set, checked
+/// against the caller's scope (out of scope = not found).
+fn load_checked(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    scope: &StoreScope,
+    lock: bool,
+) -> Result<Customer, StoreError> {
+    let query = customers::table
+        .find(id.as_uuid())
+        .select(CustomerRow::as_select());
+    let row: Option<CustomerRow> = if lock {
+        query.for_update().first(conn).optional()?
+    } else {
+        query.first(conn).optional()?
+    };
+    let row = row.ok_or(StoreError::NotFound)?;
+    if !scope.covers(row.home_store_id.map(StoreId::from_uuid)) {
+        return Err(StoreError::NotFound);
+    }
+    if let Some(into) = row.merged_into {
+        return Err(StoreError::Merged {
+            id,
+            into: CustomerId::from_uuid(into),
+        });
+    }
+    assemble(conn, vec![row])?
+        .remove(&id.as_uuid())
+        .ok_or(StoreError::NotFound)
+}
+
+/// One customer, as the caller's scope allows.
+pub fn get_customer(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    scope: &StoreScope,
+) -> Result<Customer, StoreError> {
+    load_checked(conn, id, scope, false)
+}
+
+/// The customer a member number (own or absorbed by a merge) leads to.
+pub fn lookup_by_member_no(
+    conn: &mut PgConnection,
+    member_no: &MemberNo,
+    scope: &StoreScope,
+) -> Result<Customer, StoreError> {
+    let id: Uuid = member_numbers::table
+        .find(member_no.as_str())
+        .select(member_numbers::customer_id)
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    load_checked(conn, CustomerId::from_uuid(id), scope, false)
+}
+
+/// The customer with this phone number. Several customers may share one
+/// (duplicates not yet merged): that is a [`Conflict::AmbiguousPhone`].
+pub fn lookup_by_phone(
+    conn: &mut PgConnection,
+    phone: &Phone,
+    scope: &StoreScope,
+) -> Result<Customer, StoreError> {
+    let ids: Vec<Uuid> = phone_index::table
+        .filter(phone_index::phone.eq(phone.as_str()))
+        .select(phone_index::customer_id)
+        .order(phone_index::customer_id.asc())
+        .load(conn)?;
+    let mut found: Vec<Customer> = load_customers(conn, &ids)?
+        .into_values()
+        .filter(|c| scope.covers(c.relationship.home_store))
+        .collect();
+    match found.len() {
+        0 => Err(StoreError::NotFound),
+        1 => Ok(found.remove(0)),
+        _ => {
+            let mut ids: Vec<CustomerId> = found.iter().map(|c| c.id).collect();
+            ids.sort();
+            Err(StoreError::Conflict(Conflict::AmbiguousPhone(ids)))
+        }
+    }
+}
+
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('%');
+    for ch in s.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out.push('%');
+    out
+}
+
+/// Searches live customers (not erased, not merged away), in id order
+/// (ids are time-ordered UUIDv7, so this is creation order).
+pub fn search_customers(
+    conn: &mut PgConnection,
+    filter: &CustomerFilter,
+    scope: &StoreScope,
+) -> Result<CustomerPage, StoreError> {
+    let limit = i64::from(filter.limit.clamp(1, 200));
+    let mut query = customers::table
+        .filter(customers::merged_into.is_null())
+        .filter(customers::erased_at.is_null())
+        .select(CustomerRow::as_select())
+        .order(customers::customer_id.asc())
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(name) = &filter.name {
+        query = query.filter(customers::name.ilike(escape_like(name)));
+    }
+    if let Some(phone) = &filter.phone {
+        query = query.filter(
+            customers::customer_id.eq_any(
+                phone_index::table
+                    .filter(phone_index::phone.eq(phone.as_str().to_owned()))
+                    .select(phone_index::customer_id),
+            ),
+        );
+    }
+    if let Some(member_no) = &filter.member_no {
+        query = query.filter(
+            customers::customer_id.eq_any(
+                member_numbers::table
+                    .filter(member_numbers::member_no.eq(member_no.as_str().to_owned()))
+                    .select(member_numbers::customer_id),
+            ),
+        );
+    }
+    if let Some(tag) = &filter.tag {
+        query = query.filter(
+            customers::customer_id.eq_any(
+                customer_tags::table
+                    .filter(customer_tags::name.eq(tag.as_str().to_owned()))
+                    .select(customer_tags::customer_id),
+            ),
+        );
+    }
+    if let Some(store) = filter.store {
+        query = query.filter(customers::home_store_id.eq(store.as_uuid()));
+    }
+    if let Some(associate) = filter.associate {
+        query = query.filter(customers::associate_id.eq(associate.as_uuid()));
+    }
+    if let Some(stores) = scope.store_ids() {
+        let ids: Vec<Uuid> = stores.iter().map(|s| s.as_uuid()).collect();
+        query = query.filter(customers::home_store_id.eq_any(ids));
+    }
+    if let Some(after) = filter.after {
+        query = query.filter(customers::customer_id.gt(after.as_uuid()));
+    }
+    let mut rows: Vec<CustomerRow> = query.load(conn)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let order: Vec<Uuid> = rows.iter().map(|r| r.customer_id).collect();
+    let mut by_id = assemble(conn, rows)?;
+    let customers: Vec<Customer> = order.iter().filter_map(|id| by_id.remove(id)).collect();
+    let next_after = if more {
+        customers.last().map(|c| c.id)
+    } else {
+        None
+    };
+    Ok(CustomerPage {
+        customers,
+        next_after,
+    })
+}
+
+/// Applies a patch. The result is audited field by field (old → new).
+pub fn update_customer(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    scope: &StoreScope,
+    patch: CustomerPatch,
+    ctx: &AuditContext,
+) -> Result<Customer, StoreError> {
+    conn.transaction(|conn| {
+        let mut customer = load_checked(conn, id, scope, true)?;
+        let before = flat_view(&customer);
+        customer.apply(patch, ctx.at)?;
+        check_references(conn, &customer)?;
+        write_customer(conn, &customer)?;
+        let changes = audit::diff(&before, &flat_view(&customer));
+        audit::record(
+            conn,
+            ctx,
+            "update",
+            "customer",
+            &id.to_string(),
+            Some(id),
+            changes,
+        )?;
+        Ok(customer)
+    })
+}
+
+fn touch(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreError> {
+    diesel::update(customers::table.find(c.id.as_uuid()))
+        .set(customers::updated_at.eq(c.updated_at))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sets (or replaces) a tag.
+pub fn set_tag(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    scope: &StoreScope,
+    tag: Tag,
+    ctx: &AuditContext,
+) -> Result<Customer, StoreError> {
+    conn.transaction(|conn| {
+        let mut customer = load_checked(conn, id, scope, true)?;
+        let old = customer.tags.get(&tag.name).cloned();
+        customer.set_tag(tag.clone(), ctx.at)?;
+        diesel::insert_into(customer_tags::table)
+            .values(TagRow::from_domain(id, &tag))
+            .on_conflict((customer_tags::customer_id, customer_tags::name))
+            .do_update()
+            .set((
+                customer_tags::kind.eq(tag.kind.as_str()),
+                customer_tags::set_by.eq(tag.set_by.as_str()),
+                customer_tags::set_at.eq(tag.set_at),
+            ))
+            .execute(conn)?;
+        touch(conn, &customer)?;
+        audit::record(
+            conn,
+            ctx,
+            "tag",
+            "customer",
+            &id.to_string(),
+            Some(id),
+            json!({ tag.name.as_str(): { "old": old, "new": tag } }),
+        )?;
+        Ok(customer)
+    })
+}
+
+/// Removes a tag. Removing a tag the customer does not have changes nothing.
+pub fn remove_tag(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    scope: &StoreScope,
+    name: &TagName,
+    ctx: &AuditContext,
+) -> Result<Customer, StoreError> {
+    conn.transaction(|conn| {
+        let mut customer = load_checked(conn, id, scope, true)?;
+        if let Some(old) = customer.remove_tag(name, ctx.at)? {
+            diesel::delete(customer_tags::table.find((id.as_uuid(), name.as_str())))
+                .execute(conn)?;
+            touch(conn, &customer)?;
+            audit::record(
+                conn,
+                ctx,
+                "untag",
+                "customer",
+                &id.to_string(),
+                Some(id),
+                json!({ name.as_str(): { "old": old, "new": null } }),
+            )?;
+        }
+        Ok(customer)
+    })
+}
+
+/// Records a consent decision. A decision older than the one on file
+/// changes nothing (the newer decision per channel stands).
+pub fn record_consent(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    scope: &StoreScope,
+    consent: Consent,
+    ctx: &AuditContext,
+) -> Result<Customer, StoreError> {
+    conn.transaction(|conn| {
+        let mut customer = load_checked(conn, id, scope, true)?;
+        let channel: Channel = consent.channel;
+        let old = customer.consents.get(channel).cloned();
+        customer.record_consent(consent, ctx.at)?;
+        let new = customer.consents.get(channel).cloned();
+        if old != new {
+            if let Some(current) = &new {
+                diesel::insert_into(customer_consents::table)
+                    .values(ConsentRow::from_domain(id, current))
+                    .on_conflict((customer_consents::customer_id, customer_consents::channel))
+                    .do_update()
+                    .set((
+                        customer_consents::granted.eq(current.granted),
+                        customer_consents::at.eq(current.at),
+                        customer_consents::source.eq(current.source.as_str()),
+                    ))
+                    .execute(conn)?;
+            }
+            touch(conn, &customer)?;
+            audit::record(
+                conn,
+                ctx,
+                "consent",
+                "customer",
+                &id.to_string(),
+                Some(id),
+                json!({ channel.as_str(): { "old": old, "new": new } }),
+            )?;
+        }
+        Ok(customer)
+    })
+}
+
+/// Merges `absorbed` into `survivor`: profile gaps filled, tags, dates,
+/// consents, external ids and timeline combined (rules in
+/// `clientele_profiles::merge`), member numbers of the absorbed record lead
+/// to the survivor from now on, and the absorbed record is left as an empty
+/// tombstone pointing at the survivor. Both must be in the caller's scope.
+pub fn merge_customers(
+    conn: &mut PgConnection,
+    survivor: CustomerId,
+    absorbed: CustomerId,
+    scope: &StoreScope,
+    ctx: &AuditContext,
+) -> Result<Customer, StoreError> {
+    if survivor == absorbed {
+        return Err(StoreError::Profile(ProfileError::MergeWithSelf));
+    }
+    conn.transaction(|conn| {
+        // Lock in id order so two opposite merges cannot deadlock.
+        let (first, second) = if survivor < absorbed {
+            (survivor, absorbed)
+        } else {
+            (absorbed, survivor)
+        };
+        let a = load_checked(conn, first, scope, true)?;
+        let b = load_checked(conn, second, scope, true)?;
+        let (s, x) = if a.id == survivor { (a, b) } else { (b, a) };
+        let s_record = CustomerRecord {
+            timeline: load_timeline_all(conn, s.id)?,
+            customer: s,
+        };
+        let x_record = CustomerRecord {
+            timeline: load_timeline_all(conn, x.id)?,
+            customer: x,
+        };
+        let before = flat_view(&s_record.customer);
+        let outcome = merge(&s_record, &x_record, ctx.at)?;
+        let merged = &outcome.merged.customer;
+
+        // The absorbed record's lookup keys and satellites go first, so the
+        // survivor can take over its external ids.
+        let xid = absorbed.as_uuid();
+        diesel::delete(phone_index::table.filter(phone_index::customer_id.eq(xid)))
+            .execute(conn)?;
+        diesel::delete(email_index::table.filter(email_index::customer_id.eq(xid)))
+            .execute(conn)?;
+        diesel::delete(external_id_index::table.filter(external_id_index::customer_id.eq(xid)))
+            .execute(conn)?;
+        diesel::delete(customer_tags::table.filter(customer_tags::customer_id.eq(xid)))
+            .execute(conn)?;
+        diesel::delete(customer_consents::table.filter(customer_consents::customer_id.eq(xid)))
+            .execute(conn)?;
+        diesel::delete(important_dates::table.filter(important_dates::customer_id.eq(xid)))
+            .execute(conn)?;
+        interactions::move_all(conn, absorbed, survivor)?;
+        write_customer(conn, merged)?;
+
+        diesel::update(member_numbers::table.filter(member_numbers::customer_id.eq(xid)))
+            .set(member_numbers::customer_id.eq(survivor.as_uuid()))
+            .execute(conn)?;
+        // Records the absorbed one had itself absorbed now belong to the survivor.
+        let earlier: Vec<(Uuid, String, DateTime<Utc>, Option<Uuid>, Value)> =
+            customer_merges::table
+                .filter(customer_merges::customer_id.eq(xid))
+                .select((
+                    customer_merges::absorbed_id,
+                    customer_merges::absorbed_member_no,
+                    customer_merges::merged_at,
+                    customer_merges::merged_by,
+                    customer_merges::absorbed_snapshot,
+                ))
+                .load(conn)?;
+        diesel::delete(customer_merges::table.filter(customer_merges::customer_id.eq(xid)))
+            .execute(conn)?;
+        let snapshot = serde_json::to_value(&x_record)?;
+        let mut merges: Vec<_> = earlier
+            .into_iter()
+            .map(|(aid, mno, at, by, snap)| {
+                (
+                    customer_merges::customer_id.eq(survivor.as_uuid()),
+                    customer_merges::absorbed_id.eq(aid),
+                    customer_merges::absorbed_member_no.eq(mno),
+                    customer_merges::merged_at.eq(at),
+                    customer_merges::merged_by.eq(by),
+                    customer_merges::absorbed_snapshot.eq(snap),
+                )
+            })
+            .collect();
+        merges.push((
+            customer_merges::customer_id.eq(survivor.as_uuid()),
+            customer_merges::absorbed_id.eq(xid),
+            customer_merges::absorbed_member_no.eq(outcome.absorbed_member_no.as_str().to_owned()),
+            customer_merges::merged_at.eq(ctx.at),
+            customer_merges::merged_by.eq(ctx.key_id.map(|k| k.as_uuid())),
+            customer_merges::absorbed_snapshot.eq(snapshot),
+        ));
+        diesel::insert_into(customer_merges::table)
+            .values(merges)
+            .execute(conn)?;
+        customers::table
+            .filter(customers::merged_into.eq(xid))
+            .select(customers::customer_id)
+            .load::<Uuid>(conn)
+            .and_then(|ids| {
+                diesel::update(customers::table.filter(customers::customer_id.eq_any(ids)))
+                    .set(customers::merged_into.eq(survivor.as_uuid()))
+                    .execute(conn)
+            })?;
+
+        // The tombstone: personal data now lives in the survivor.
+        let mut tombstone = x_record.customer.clone();
+        tombstone.erase(ctx.at);
+        let mut row = CustomerRow::from_domain(&tombstone)?;
+        row.member_no = outcome.absorbed_member_no.as_str().to_owned();
+        row.erased_at = None;
+        row.merged_into = Some(survivor.as_uuid());
+        row.merged_at = Some(ctx.at);
+        diesel::update(customers::table.find(xid))
+            .set(&row)
+            .execute(conn)?;
+
+        let mut changes = audit::diff(&before, &flat_view(merged));
+        if let Value::Object(map) = &mut changes {
+            map.insert(
+                "absorbed".into(),
+                json!({ "customer_id": absorbed, "member_no": outcome.absorbed_member_no }),
+            );
+        }
+        audit::record(
+            conn,
+            ctx,
+            "merge",
+            "customer",
+            &survivor.to_string(),
+            Some(survivor),
+            changes,
+        )?;
+        audit::record(
+            conn,
+            ctx,
+            "merged_into",
+            "customer",
+            &absorbed.to_string(),
+            Some(absorbed),
+            json!({ "merged_into": survivor }),
+        )?;
+        Ok(merged.clone())
+    })
+}
+
+/// Erasure (PIPL/GDPR): personal fields, tags, consents, dates, lookup keys,
+/// free-text notes, merge snapshots and the old → new values of the audit
+/// log are removed; the record stays, anonymised, for statistics.
+pub fn erase_customer(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    scope: &StoreScope,
+    ctx: &AuditContext,
+) -> Result<Customer, StoreError> {
+    conn.transaction(|conn| {
+        let mut customer = load_checked(conn, id, scope, true)?;
+        if customer.is_erased() {
+            return Ok(customer);
+        }
+        customer.erase(ctx.at);
+        write_customer(conn, &customer)?;
+        diesel::delete(member_numbers::table.filter(member_numbers::customer_id.eq(id.as_uuid())))
+            .execute(conn)?;
+        diesel::insert_into(member_numbers::table)
+            .values((
+                member_numbers::member_no.eq(customer.member_no.as_str()),
+                member_numbers::customer_id.eq(id.as_uuid()),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        interactions::redact_all(conn, id)?;
+        diesel::update(
+            customer_merges::table.filter(customer_merges::customer_id.eq(id.as_uuid())),
+        )
+        .set(customer_merges::absorbed_snapshot.eq(json!({ "redacted": true })))
+        .execute(conn)?;
+        audit::redact_customer(conn, id)?;
+        audit::record(
+            conn,
+            ctx,
+            "erase",
+            "customer",
+            &id.to_string(),
+            Some(id),
+            json!({ "erased_at": ctx.at }),
+        )?;
+        Ok(customer)
+    })
+}
+
+/// Everything held about a customer.
+pub fn export_customer(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    scope: &StoreScope,
+) -> Result<CustomerExport, StoreError> {
+    conn.transaction(|conn| {
+        let customer = load_checked(conn, id, scope, false)?;
+        let member_numbers: Vec<String> = member_numbers::table
+            .filter(member_numbers::customer_id.eq(id.as_uuid()))
+            .select(member_numbers::member_no)
+            .order(member_numbers::member_no.asc())
+            .load(conn)?;
+        let timeline = load_timeline_all(conn, id)?;
+        let merged_records: Vec<Value> = customer_merges::table
+            .filter(customer_merges::customer_id.eq(id.as_uuid()))
+            .order(customer_merges::merged_at.asc())
+            .select(customer_merges::absorbed_snapshot)
+            .load(conn)?;
+        let audit = audit::audit_entries_for_customer(conn, id)?;
+        Ok(CustomerExport {
+            customer,
+            member_numbers,
+            timeline,
+            merged_records,
+            audit,
+        })
+    })
+}
+
+/// Live customers that share a phone, an e-mail, or a name and birthday with
+/// another live customer, at most `limit` of them (the scoring is the
+/// domain's: `clientele_profiles::find_duplicate_pairs`).
+pub fn find_duplicate_candidates(
+    conn: &mut PgConnection,
+    scope: &StoreScope,
+    limit: u32,
+) -> Result<DuplicateCandidates, StoreError> {
+    use diesel::sql_types::{Array, Uuid as SqlUuid};
+    let sql = "
+        SELECT customer_id FROM (
+            SELECT customer_id FROM phone_index WHERE phone IN (SELECT phone FROM phone_index GROUP BY phone HAVING count(*) > 1)
+            UNION
+            SELECT customer_id FROM email_index WHERE email IN (SELECT email FROM email_index GROUP BY email HAVING count(*) > 1)
+            UNION
+            SELECT c.customer_id FROM customers c
+            JOIN (SELECT name_key, birthday FROM customers
+                  WHERE name_key IS NOT NULL AND birthday IS NOT NULL AND merged_into IS NULL AND erased_at IS NULL
+                  GROUP BY name_key, birthday HAVING count(*) > 1) d
+              ON d.name_key = c.name_key AND d.birthday = c.birthday
+            WHERE c.merged_into IS NULL AND c.erased_at IS NULL
+        ) candidates
+        JOIN customers USING (customer_id)
+        WHERE customers.merged_into IS NULL AND customers.erased_at IS NULL
+          AND ($1::uuid[] IS NULL OR customers.home_store_id = ANY($1))
+        ORDER BY customer_id
+        LIMIT $2";
+    #[derive(QueryableByName)]
+    struct IdRow {
+        #[diesel(sql_type = SqlUuid)]
+        customer_id: Uuid,
+    }
+    let stores: Option<Vec<Uuid>> = scope
+        .store_ids()
+        .map(|s| s.iter().map(|id| id.as_uuid()).collect());
+    let rows: Vec<IdRow> = diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Nullable<Array<SqlUuid>>, _>(stores)
+        .bind::<diesel::sql_types::BigInt, _>(i64::from(limit) + 1)
+        .load(conn)?;
+    let truncated = rows.len() > limit as usize;
+    let ids: Vec<Uuid> = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(|r| r.customer_id)
+        .collect();
+    let mut by_id = load_customers(conn, &ids)?;
+    let customers = ids.iter().filter_map(|id| by_id.remove(id)).collect();
+    Ok(DuplicateCandidates {
+        customers,
+        truncated,
+    })
+}
+
+/// Number of live customers (for readiness pages and demo output).
+pub fn count_customers(conn: &mut PgConnection) -> Result<i64, StoreError> {
+    Ok(customers::table
+        .filter(customers::merged_into.is_null())
+        .filter(customers::erased_at.is_null())
+        .select(count_star())
+        .first(conn)?)
+}

@@ -1,0 +1,61 @@
+use clientele_profiles::{CustomerId, FieldErrors, ProfileError};
+
+/// A unique key that is already taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Conflict {
+    /// Another customer holds this member number.
+    MemberNo(String),
+    /// Another customer holds this external id.
+    ExternalId { system: String, value: String },
+    /// A store with this code exists.
+    StoreCode(String),
+    /// An associate with this code exists.
+    AssociateCode(String),
+    /// The same idempotency key was used with a different request body.
+    IdempotencyKeyReused,
+    /// Several customers share the phone number looked up.
+    AmbiguousPhone(Vec<CustomerId>),
+}
+
+/// Everything the store can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The record does not exist (or the caller's scope does not cover it).
+    #[error("not found")]
+    NotFound,
+    /// The customer was merged into another one.
+    #[error("customer {id} was merged into {into}")]
+    Merged { id: CustomerId, into: CustomerId },
+    /// A unique key is taken.
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
+    /// Input refers to records that do not exist, or breaks a rule that needs the database to check.
+    #[error("invalid input: {0}")]
+    Invalid(FieldErrors),
+    /// A domain rule refused the change.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
+    /// The database answered with an error.
+    #[error("database error")]
+    Database(#[from] diesel::result::Error),
+    /// No connection could be had.
+    #[error("database unavailable")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    /// Connecting or migrating failed.
+    #[error("migration failed: {0}")]
+    Migration(String),
+    /// A stored value no longer parses as its domain type: a bug or a manual edit.
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}
+
+/// Turns a parse failure of a stored value into [`StoreError::Corrupt`].
+pub(crate) fn corrupt<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> StoreError {
+    move |e| StoreError::Corrupt(format!("{what}: {e}"))
+}

@@ -1,0 +1,40 @@
+//! Clientele's PostgreSQL store.
+//!
+//! Architecture invariant: this is the only crate that knows SQL. It owns the
+//! Diesel schema, the embedded migrations, the connection pool and every
+//! query, and it speaks domain types (`clientele_profiles`) to its callers:
+//! rows never leave this crate. It knows nothing of HTTP or JSON request
+//! shapes. Functions are synchronous (Diesel + r2d2); async callers run them
+//! on a blocking thread.
+//!
+//! Every write that a person or an integration makes takes an
+//! [`AuditContext`] and appends to the audit log in the same transaction.
+
+mod audit;
+mod customers;
+mod db;
+mod error;
+mod idempotency;
+mod interactions;
+mod keys;
+mod org;
+mod rows;
+pub mod schema;
+
+pub use audit::{AuditContext, AuditEntry, audit_entries_for_customer};
+pub use customers::{
+    Created, CustomerExport, CustomerFilter, CustomerPage, DuplicateCandidates, count_customers,
+    create_customer, erase_customer, export_customer, find_duplicate_candidates, get_customer,
+    lookup_by_member_no, lookup_by_phone, merge_customers, record_consent, remove_tag,
+    search_customers, set_tag, update_customer,
+};
+pub use db::{Conn, Db, DbConfig, MIGRATIONS_FINGERPRINT, run_migrations};
+pub use diesel::PgConnection;
+pub use error::{Conflict, StoreError};
+pub use idempotency::IdempotencyClaim;
+pub use interactions::{TimelineCursor, TimelinePage, record_interaction, timeline};
+pub use keys::{
+    ApiKey, AuthenticatedKey, NewApiKey, authenticate, create_api_key, digest_token, list_api_keys,
+    revoke_api_key,
+};
+pub use org::{create_associate, create_store, get_store, list_associates, list_stores};

@@ -1,0 +1,214 @@
+//! Stores and associates: the organisation, small reference tables.
+
+use chrono::{DateTime, Utc};
+use clientele_profiles::{
+    Associate, AssociateId, Code, CountryCode, Currency, FieldErrors, InvalidValue, NewAssociate,
+    NewStore, PersonName, ShortText, Store, StoreId, TimeZone,
+};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditContext};
+use crate::error::{Conflict, StoreError, corrupt};
+use crate::schema::{associates, stores};
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = stores)]
+struct StoreRow {
+    id: Uuid,
+    code: String,
+    name: String,
+    city: Option<String>,
+    country: String,
+    time_zone: String,
+    currency: String,
+    created_at: DateTime<Utc>,
+}
+
+impl StoreRow {
+    fn into_domain(self) -> Result<Store, StoreError> {
+        Ok(Store {
+            id: StoreId::from_uuid(self.id),
+            code: Code::parse(&self.code).map_err(corrupt("stores.code"))?,
+            name: ShortText::parse(&self.name).map_err(corrupt("stores.name"))?,
+            city: self
+                .city
+                .as_deref()
+                .map(ShortText::parse)
+                .transpose()
+                .map_err(corrupt("stores.city"))?,
+            country: CountryCode::parse(&self.country).map_err(corrupt("stores.country"))?,
+            time_zone: TimeZone::parse(&self.time_zone).map_err(corrupt("stores.time_zone"))?,
+            currency: Currency::parse(&self.currency).map_err(corrupt("stores.currency"))?,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = associates)]
+struct AssociateRow {
+    id: Uuid,
+    store_id: Uuid,
+    code: String,
+    name: String,
+    active: bool,
+    created_at: DateTime<Utc>,
+}
+
+impl AssociateRow {
+    fn into_domain(self) -> Result<Associate, StoreError> {
+        Ok(Associate {
+            id: AssociateId::from_uuid(self.id),
+            store: StoreId::from_uuid(self.store_id),
+            code: Code::parse(&self.code).map_err(corrupt("associates.code"))?,
+            name: PersonName::parse(&self.name).map_err(corrupt("associates.name"))?,
+            active: self.active,
+            created_at: self.created_at,
+        })
+    }
+}
+
+fn is_unique_violation(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Creates a store. A taken code is a [`Conflict::StoreCode`].
+pub fn create_store(
+    conn: &mut PgConnection,
+    new: NewStore,
+    ctx: &AuditContext,
+) -> Result<Store, StoreError> {
+    let row = StoreRow {
+        id: Uuid::now_v7(),
+        code: new.code.as_str().to_owned(),
+        name: new.name.as_str().to_owned(),
+        city: new.city.as_ref().map(|c| c.as_str().to_owned()),
+        country: new.country.as_str().to_owned(),
+        time_zone: new.time_zone.as_str().to_owned(),
+        currency: new.currency.as_str().to_owned(),
+        created_at: ctx.at,
+    };
+    conn.transaction(|conn| {
+        let inserted = diesel::insert_into(stores::table)
+            .values(&row)
+            .on_conflict_do_nothing()
+            .returning(StoreRow::as_returning())
+            .get_result(conn)
+            .optional()?;
+        let Some(inserted) = inserted else {
+            return Err(StoreError::Conflict(Conflict::StoreCode(row.code.clone())));
+        };
+        let store = inserted.into_domain()?;
+        audit::record(
+            conn,
+            ctx,
+            "create",
+            "store",
+            &store.id.to_string(),
+            None,
+            json!({ "new": store }),
+        )?;
+        Ok(store)
+    })
+}
+
+/// All stores, by code.
+pub fn list_stores(conn: &mut PgConnection) -> Result<Vec<Store>, StoreError> {
+    stores::table
+        .order(stores::code.asc())
+        .select(StoreRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(StoreRow::into_domain)
+        .collect()
+}
+
+/// One store.
+pub fn get_store(conn: &mut PgConnection, id: StoreId) -> Result<Store, StoreError> {
+    stores::table
+        .find(id.as_uuid())
+        .select(StoreRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)?
+        .into_domain()
+}
+
+/// Creates an associate at an existing store.
+pub fn create_associate(
+    conn: &mut PgConnection,
+    new: NewAssociate,
+    ctx: &AuditContext,
+) -> Result<Associate, StoreError> {
+    conn.transaction(|conn| {
+        let store_exists: bool =
+            diesel::select(diesel::dsl::exists(stores::table.find(new.store.as_uuid())))
+                .get_result(conn)?;
+        if !store_exists {
+            return Err(StoreError::Invalid(FieldErrors::single(
+                "store_id",
+                InvalidValue::new(
+                    "unknown_reference",
+                    format!("no store with id {}", new.store),
+                ),
+            )));
+        }
+        let row = AssociateRow {
+            id: Uuid::now_v7(),
+            store_id: new.store.as_uuid(),
+            code: new.code.as_str().to_owned(),
+            name: new.name.as_str().to_owned(),
+            active: true,
+            created_at: ctx.at,
+        };
+        let inserted = diesel::insert_into(associates::table)
+            .values(&row)
+            .returning(AssociateRow::as_returning())
+            .get_result(conn);
+        let inserted = match inserted {
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::Conflict(Conflict::AssociateCode(
+                    row.code.clone(),
+                )));
+            }
+            other => other?,
+        };
+        let associate = inserted.into_domain()?;
+        audit::record(
+            conn,
+            ctx,
+            "create",
+            "associate",
+            &associate.id.to_string(),
+            None,
+            json!({ "new": associate }),
+        )?;
+        Ok(associate)
+    })
+}
+
+/// Associates, optionally only those of some stores, by code.
+pub fn list_associates(
+    conn: &mut PgConnection,
+    only_stores: Option<&[StoreId]>,
+) -> Result<Vec<Associate>, StoreError> {
+    let mut query = associates::table
+        .order(associates::code.asc())
+        .select(AssociateRow::as_select())
+        .into_boxed();
+    if let Some(ids) = only_stores {
+        let ids: Vec<Uuid> = ids.iter().map(|s| s.as_uuid()).collect();
+        query = query.filter(associates::store_id.eq_any(ids));
+    }
+    query
+        .load(conn)?
+        .into_iter()
+        .map(AssociateRow::into_domain)
+        .collect()
+}
