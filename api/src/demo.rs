@@ -396,7 +396,7 @@ pub fn load(
             profile: Profile {
                 name: first.profile.name.clone(),
                 phones: first.profile.phones.clone(),
-                birthday: first.profile.birthday.clone(),
+                birthday: first.profile.birthday,
                 ..Profile::default()
             },
             relationship: Relationship {

@@ -277,6 +277,20 @@ impl TestApp {
         Self::read(req.send().await.expect("request sent")).await
     }
 
+    /// Sends a request built by the test (for custom headers, or a body
+    /// without a content type) and reads the answer.
+    pub async fn send(&self, req: reqwest::RequestBuilder) -> Answer {
+        Self::read(req.send().await.expect("request sent")).await
+    }
+
+    /// A request to `path` on the service, to finish with headers and a body
+    /// and pass to [`TestApp::send`].
+    pub fn request(&self, method: &str, path: &str) -> reqwest::RequestBuilder {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        self.client
+            .request(method, format!("{}{}", self.address, path))
+    }
+
     async fn read(res: reqwest::Response) -> Answer {
         let status = res.status().as_u16();
         let headers = res.headers().clone();

@@ -100,7 +100,8 @@ impl Email {
     /// Longest accepted address, in characters.
     pub const MAX_CHARS: usize = 254;
 
-    /// Trims, lowercases and checks an address (code `invalid_email`).
+    /// Trims, lowercases and checks an address (code `invalid_email`; empty
+    /// input is `required`).
     ///
     /// Rules: no whitespace or control characters; exactly one `@`; a local
     /// part of 1 to 64 characters with no leading, trailing or doubled `.`

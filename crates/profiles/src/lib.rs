@@ -11,6 +11,18 @@
 //! function here reads the clock, and none draws random numbers, so every
 //! result depends only on the arguments.
 //!
+//! ```
+//! use clientele_profiles::{InvalidValue, Phone, Role};
+//!
+//! # fn main() -> Result<(), InvalidValue> {
+//! let phone = Phone::parse("138 1234 5678")?;
+//! assert_eq!(phone.as_str(), "+8613812345678");
+//! let shown = if Role::Pos.sees_contact_details() { phone.to_string() } else { phone.masked() };
+//! assert_eq!(shown, "+86138****5678");
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Map
 //!
 //! - [`validation`]: [`InvalidValue`] (why one value was refused) and

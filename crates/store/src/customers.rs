@@ -15,10 +15,11 @@ use crate::audit::{self, AuditContext, AuditEntry};
 use crate::error::{Conflict, StoreError};
 use crate::idempotency::{self, IdempotencyClaim};
 use crate::interactions::{self, load_timeline_all};
+use crate::org::check_org_references;
 use crate::rows::{ConsentRow, CustomerRow, DateRow, TagRow, assemble, load_customers};
 use crate::schema::{
-    associates, customer_consents, customer_merges, customer_tags, customers, email_index,
-    external_id_index, important_dates, member_numbers, phone_index, stores,
+    customer_consents, customer_merges, customer_tags, customers, email_index, external_id_index,
+    important_dates, member_numbers, phone_index,
 };
 
 /// Filters for searching customers. Every filter given must match.
@@ -109,27 +110,12 @@ fn flat_view(c: &Customer) -> Value {
 /// Checks that the stores, associate and referrer a customer points at exist.
 fn check_references(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreError> {
     let mut errors = FieldErrors::new();
-    if let Some(store) = c.relationship.home_store {
-        if !diesel::select(exists(stores::table.find(store.as_uuid()))).get_result::<bool>(conn)? {
-            errors.push(
-                "home_store_id",
-                InvalidValue::new("unknown_reference", format!("no store with id {store}")),
-            );
-        }
-    }
-    if let Some(associate) = c.relationship.associate {
-        if !diesel::select(exists(associates::table.find(associate.as_uuid())))
-            .get_result::<bool>(conn)?
-        {
-            errors.push(
-                "associate_id",
-                InvalidValue::new(
-                    "unknown_reference",
-                    format!("no associate with id {associate}"),
-                ),
-            );
-        }
-    }
+    check_org_references(
+        conn,
+        &mut errors,
+        c.relationship.home_store.map(|s| ("home_store_id", s)),
+        c.relationship.associate.map(|a| ("associate_id", a)),
+    )?;
     if let Some(referrer) = c
         .relationship
         .acquisition
@@ -274,18 +260,18 @@ pub fn create_customer(
     ctx: &AuditContext,
 ) -> Result<Created, StoreError> {
     conn.transaction(|conn| {
-        if let Some(claim) = &claim {
-            if let Some(existing) = idempotency::claim(conn, claim, ctx.at)? {
-                let id = existing
-                    .get("customer_id")
-                    .and_then(Value::as_str)
-                    .and_then(|s| s.parse::<Uuid>().ok())
-                    .ok_or_else(|| StoreError::Corrupt("idempotency_keys.body".into()))?;
-                let customer = load_customers(conn, &[id])?
-                    .remove(&id)
-                    .ok_or(StoreError::NotFound)?;
-                return Ok(Created::Replayed(customer));
-            }
+        if let Some(claim) = &claim
+            && let Some(existing) = idempotency::claim(conn, claim, ctx.at)?
+        {
+            let id = existing
+                .get("customer_id")
+                .and_then(Value::as_str)
+                .and_then(|s| s.parse::<Uuid>().ok())
+                .ok_or_else(|| StoreError::Corrupt("idempotency_keys.body".into()))?;
+            let customer = load_customers(conn, &[id])?
+                .remove(&id)
+                .ok_or(StoreError::NotFound)?;
+            return Ok(Created::Replayed(customer));
         }
         let member_no = match member_no {
             Some(m) => m,
@@ -705,17 +691,17 @@ pub fn merge_customers(
             .set(member_numbers::customer_id.eq(survivor.as_uuid()))
             .execute(conn)?;
         // Records the absorbed one had itself absorbed now belong to the survivor.
-        let earlier: Vec<(Uuid, String, DateTime<Utc>, Option<Uuid>, Value)> =
-            customer_merges::table
-                .filter(customer_merges::customer_id.eq(xid))
-                .select((
-                    customer_merges::absorbed_id,
-                    customer_merges::absorbed_member_no,
-                    customer_merges::merged_at,
-                    customer_merges::merged_by,
-                    customer_merges::absorbed_snapshot,
-                ))
-                .load(conn)?;
+        type MergeRow = (Uuid, String, DateTime<Utc>, Option<Uuid>, Value);
+        let earlier: Vec<MergeRow> = customer_merges::table
+            .filter(customer_merges::customer_id.eq(xid))
+            .select((
+                customer_merges::absorbed_id,
+                customer_merges::absorbed_member_no,
+                customer_merges::merged_at,
+                customer_merges::merged_by,
+                customer_merges::absorbed_snapshot,
+            ))
+            .load(conn)?;
         diesel::delete(customer_merges::table.filter(customer_merges::customer_id.eq(xid)))
             .execute(conn)?;
         let snapshot = serde_json::to_value(&x_record)?;

@@ -4,16 +4,16 @@
 use chrono::{DateTime, Utc};
 use clientele_profiles::{
     Actor, AssociateId, CustomerId, FieldErrors, Interaction, InteractionDetail, InteractionId,
-    InvalidValue, LongText, ProfileError, StoreId, StoreScope,
+    LongText, ProfileError, StoreId, StoreScope,
 };
-use diesel::dsl::exists;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditContext};
 use crate::error::{StoreError, corrupt};
-use crate::schema::{associates, customers, interactions, stores};
+use crate::org::check_org_references;
+use crate::schema::{customers, interactions};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = interactions)]
@@ -99,7 +99,8 @@ fn check_customer(
     id: CustomerId,
     scope: &StoreScope,
 ) -> Result<(), StoreError> {
-    let row: Option<(Option<Uuid>, Option<Uuid>, Option<DateTime<Utc>>)> = customers::table
+    type State = (Option<Uuid>, Option<Uuid>, Option<DateTime<Utc>>);
+    let row: Option<State> = customers::table
         .find(id.as_uuid())
         .select((
             customers::home_store_id,
@@ -135,29 +136,12 @@ pub fn record_interaction(
     conn.transaction(|conn| {
         check_customer(conn, customer, scope)?;
         let mut errors = FieldErrors::new();
-        if let Some(store) = interaction.store {
-            if !diesel::select(exists(stores::table.find(store.as_uuid())))
-                .get_result::<bool>(conn)?
-            {
-                errors.push(
-                    "store_id",
-                    InvalidValue::new("unknown_reference", format!("no store with id {store}")),
-                );
-            }
-        }
-        if let Some(associate) = interaction.associate {
-            if !diesel::select(exists(associates::table.find(associate.as_uuid())))
-                .get_result::<bool>(conn)?
-            {
-                errors.push(
-                    "associate_id",
-                    InvalidValue::new(
-                        "unknown_reference",
-                        format!("no associate with id {associate}"),
-                    ),
-                );
-            }
-        }
+        check_org_references(
+            conn,
+            &mut errors,
+            interaction.store.map(|s| ("store_id", s)),
+            interaction.associate.map(|a| ("associate_id", a)),
+        )?;
         if !errors.is_empty() {
             return Err(StoreError::Invalid(errors));
         }

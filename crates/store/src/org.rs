@@ -212,3 +212,36 @@ pub fn list_associates(
         .map(AssociateRow::into_domain)
         .collect()
 }
+
+/// Records a field error for each given store or associate id that does not exist.
+pub(crate) fn check_org_references(
+    conn: &mut PgConnection,
+    errors: &mut FieldErrors,
+    store: Option<(&str, StoreId)>,
+    associate: Option<(&str, AssociateId)>,
+) -> Result<(), StoreError> {
+    if let Some((field, store)) = store
+        && !diesel::select(diesel::dsl::exists(stores::table.find(store.as_uuid())))
+            .get_result::<bool>(conn)?
+    {
+        errors.push(
+            field,
+            InvalidValue::new("unknown_reference", format!("no store with id {store}")),
+        );
+    }
+    if let Some((field, associate)) = associate
+        && !diesel::select(diesel::dsl::exists(
+            associates::table.find(associate.as_uuid()),
+        ))
+        .get_result::<bool>(conn)?
+    {
+        errors.push(
+            field,
+            InvalidValue::new(
+                "unknown_reference",
+                format!("no associate with id {associate}"),
+            ),
+        );
+    }
+    Ok(())
+}

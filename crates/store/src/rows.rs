@@ -164,7 +164,7 @@ impl CustomerRow {
                 .map(PersonName::parse)
                 .transpose()
                 .map_err(corrupt("customers.name"))?,
-            phones: Phones::new(phones).map_err(corrupt("customers.phones"))?,
+            phones: Phones::from_stored(phones),
             email: self
                 .email
                 .as_deref()

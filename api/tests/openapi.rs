@@ -1,0 +1,36 @@
+//! The OpenAPI document is generated from the handlers; this snapshot makes
+//! every change of the API show up as a diff in review. After an intended
+//! change: `INSTA_UPDATE=always cargo test -p clientele-api --test openapi`
+//! (or `cargo insta review`), and commit the snapshot.
+
+#[test]
+fn openapi_document_matches_the_snapshot() {
+    let doc = clientele_api::openapi();
+    let json = serde_json::to_value(&doc).expect("the document serialises");
+    insta::assert_json_snapshot!("openapi", json);
+}
+
+#[test]
+fn every_operation_has_a_tag_and_a_documented_error() {
+    let doc = serde_json::to_value(clientele_api::openapi()).expect("the document serialises");
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut operations = 0;
+    for (path, item) in paths {
+        for (method, op) in item.as_object().expect("path item") {
+            operations += 1;
+            assert!(
+                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
+                "{method} {path} has no tag"
+            );
+            let responses = op["responses"].as_object().expect("responses");
+            assert!(
+                responses.keys().any(|k| k.starts_with('2')),
+                "{method} {path} documents no success"
+            );
+        }
+    }
+    assert_eq!(
+        operations, 23,
+        "every endpoint of the service is in the document"
+    );
+}
