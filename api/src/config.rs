@@ -24,10 +24,7 @@ pub struct Config {
 }
 
 fn env_or(name: &str, default: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| default.to_owned())
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_owned())
 }
 
 impl Config {
@@ -37,10 +34,9 @@ impl Config {
             .parse::<u32>()
             .map_err(|e| anyhow::anyhow!("CLIENTELE_DB_POOL must be a number: {e}"))?;
         let workers = match std::env::var("CLIENTELE_WORKERS") {
-            Ok(v) if !v.trim().is_empty() => Some(
-                v.parse::<usize>()
-                    .map_err(|e| anyhow::anyhow!("CLIENTELE_WORKERS must be a number: {e}"))?,
-            ),
+            Ok(v) if !v.trim().is_empty() => {
+                Some(v.parse::<usize>().map_err(|e| anyhow::anyhow!("CLIENTELE_WORKERS must be a number: {e}"))?)
+            }
             _ => None,
         };
         Ok(Config {
@@ -53,12 +49,7 @@ impl Config {
 
     /// A configuration for a given database, listening on a free loopback port (tests).
     pub fn for_database(database_url: impl Into<String>) -> Config {
-        Config {
-            database_url: database_url.into(),
-            bind: "127.0.0.1:0".into(),
-            db_pool_size: 4,
-            workers: Some(1),
-        }
+        Config { database_url: database_url.into(), bind: "127.0.0.1:0".into(), db_pool_size: 4, workers: Some(1) }
     }
 
     /// The pool settings.

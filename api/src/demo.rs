@@ -4,11 +4,10 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use clientele_profiles::{
-    Actor, Birthday, Channel, Code, Consent, Consents, CountryCode, Currency, Email, Gender,
-    ImportantDate, ImportantDateId, ImportantDateKind, Interaction, InteractionDetail,
-    InteractionId, Label, Location, LongText, NewAssociate, NewCustomer, NewStore, PersonName,
-    Phone, Phones, Preferences, Profile, Relation, Relationship, ShortText, Sizes, StoreId,
-    StoreScope, Tag, TagKind, TagName, Tags, TimeZone,
+    Actor, Birthday, Channel, Code, Consent, Consents, CountryCode, Currency, Email, Gender, ImportantDate,
+    ImportantDateId, ImportantDateKind, Interaction, InteractionDetail, InteractionId, Label, Location, LongText,
+    NewAssociate, NewCustomer, NewStore, PersonName, Phone, Phones, Preferences, Profile, Relation, Relationship,
+    ShortText, Sizes, StoreId, StoreScope, Tag, TagKind, TagName, Tags, TimeZone,
 };
 use clientele_store::{AuditContext, Created, PgConnection};
 use uuid::Uuid;
@@ -37,54 +36,12 @@ impl Rng {
 }
 
 const STORES: &[(&str, &str, &str, &str, &str, &str)] = &[
-    (
-        "SH-IFC",
-        "Shanghai IFC Mall",
-        "Shanghai",
-        "CN",
-        "Asia/Shanghai",
-        "CNY",
-    ),
-    (
-        "BJ-SKP",
-        "Beijing SKP",
-        "Beijing",
-        "CN",
-        "Asia/Shanghai",
-        "CNY",
-    ),
-    (
-        "CD-TKL",
-        "Chengdu Taikoo Li",
-        "Chengdu",
-        "CN",
-        "Asia/Shanghai",
-        "CNY",
-    ),
-    (
-        "SZ-MXC",
-        "Shenzhen MixC",
-        "Shenzhen",
-        "CN",
-        "Asia/Shanghai",
-        "CNY",
-    ),
-    (
-        "MI-MNP",
-        "Milano Montenapoleone",
-        "Milan",
-        "IT",
-        "Europe/Rome",
-        "EUR",
-    ),
-    (
-        "PA-SHN",
-        "Paris Saint-Honoré",
-        "Paris",
-        "FR",
-        "Europe/Paris",
-        "EUR",
-    ),
+    ("SH-IFC", "Shanghai IFC Mall", "Shanghai", "CN", "Asia/Shanghai", "CNY"),
+    ("BJ-SKP", "Beijing SKP", "Beijing", "CN", "Asia/Shanghai", "CNY"),
+    ("CD-TKL", "Chengdu Taikoo Li", "Chengdu", "CN", "Asia/Shanghai", "CNY"),
+    ("SZ-MXC", "Shenzhen MixC", "Shenzhen", "CN", "Asia/Shanghai", "CNY"),
+    ("MI-MNP", "Milano Montenapoleone", "Milan", "IT", "Europe/Rome", "EUR"),
+    ("PA-SHN", "Paris Saint-Honoré", "Paris", "FR", "Europe/Paris", "EUR"),
 ];
 
 const ASSOCIATES: &[&str] = &[
@@ -101,58 +58,17 @@ const ASSOCIATES: &[&str] = &[
     "Camille Dubois",
     "Julien Moreau",
 ];
-const CN_SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "林",
-];
-const CN_GIVEN: &[&str] = &[
-    "芳", "娜", "静", "敏", "丽", "婷", "雪", "颖", "琳", "晨", "欣怡", "梓涵", "诗琪", "子轩",
-    "浩然", "雨桐",
-];
-const IT_NAMES: &[&str] = &[
-    "Giulia Rossi",
-    "Francesca Ferrari",
-    "Chiara Romano",
-    "Alessandro Greco",
-    "Sofia Ricci",
-];
-const FR_NAMES: &[&str] = &[
-    "Camille Martin",
-    "Léa Bernard",
-    "Chloé Petit",
-    "Louis Durand",
-    "Manon Leroy",
-];
-const STYLES: &[&str] = &[
-    "minimalist",
-    "classic",
-    "avant-garde",
-    "romantic",
-    "streetwear",
-];
+const CN_SURNAMES: &[&str] =
+    &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "林"];
+const CN_GIVEN: &[&str] =
+    &["芳", "娜", "静", "敏", "丽", "婷", "雪", "颖", "琳", "晨", "欣怡", "梓涵", "诗琪", "子轩", "浩然", "雨桐"];
+const IT_NAMES: &[&str] = &["Giulia Rossi", "Francesca Ferrari", "Chiara Romano", "Alessandro Greco", "Sofia Ricci"];
+const FR_NAMES: &[&str] = &["Camille Martin", "Léa Bernard", "Chloé Petit", "Louis Durand", "Manon Leroy"];
+const STYLES: &[&str] = &["minimalist", "classic", "avant-garde", "romantic", "streetwear"];
 const COLOURS: &[&str] = &["black", "ivory", "camel", "burgundy", "navy", "emerald"];
-const CATEGORIES: &[&str] = &[
-    "ready-to-wear",
-    "leather goods",
-    "jewelry",
-    "beauty",
-    "accessories",
-];
-const HOBBIES: &[&str] = &[
-    "likes films",
-    "gardening",
-    "golf",
-    "travel",
-    "tea ceremony",
-    "opera",
-    "yoga",
-];
-const TAGS: &[&str] = &[
-    "VIP",
-    "bridal",
-    "gift buyer",
-    "collector",
-    "new season early adopter",
-];
+const CATEGORIES: &[&str] = &["ready-to-wear", "leather goods", "jewelry", "beauty", "accessories"];
+const HOBBIES: &[&str] = &["likes films", "gardening", "golf", "travel", "tea ceremony", "opera", "yoga"];
+const TAGS: &[&str] = &["VIP", "bridal", "gift buyer", "collector", "new season early adopter"];
 
 /// What was loaded.
 #[derive(Debug)]
@@ -166,11 +82,7 @@ pub struct DemoSummary {
 impl std::fmt::Display for DemoSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.skipped {
-            write!(
-                f,
-                "demo data already present ({} stores); nothing loaded",
-                self.stores
-            )
+            write!(f, "demo data already present ({} stores); nothing loaded", self.stores)
         } else {
             write!(
                 f,
@@ -190,20 +102,10 @@ fn label(s: &str) -> anyhow::Result<Label> {
 }
 
 /// Loads the demo data unless stores exist already.
-pub fn load(
-    conn: &mut PgConnection,
-    customers: u32,
-    seed: u64,
-    now: DateTime<Utc>,
-) -> anyhow::Result<DemoSummary> {
+pub fn load(conn: &mut PgConnection, customers: u32, seed: u64, now: DateTime<Utc>) -> anyhow::Result<DemoSummary> {
     let existing = clientele_store::list_stores(conn)?;
     if !existing.is_empty() {
-        return Ok(DemoSummary {
-            stores: existing.len(),
-            associates: 0,
-            customers: 0,
-            skipped: true,
-        });
+        return Ok(DemoSummary { stores: existing.len(), associates: 0, customers: 0, skipped: true });
     }
     let ctx = AuditContext::system(now);
     let mut rng = Rng(seed);
@@ -230,8 +132,7 @@ pub fn load(
             conn,
             NewAssociate {
                 store: store.id,
-                code: Code::parse(&format!("{}-{:03}", store.code.as_str(), i + 1))
-                    .map_err(anyhow::Error::msg)?,
+                code: Code::parse(&format!("{}-{:03}", store.code.as_str(), i + 1)).map_err(anyhow::Error::msg)?,
                 name: PersonName::parse(name).map_err(anyhow::Error::msg)?,
             },
             &ctx,
@@ -246,32 +147,17 @@ pub fn load(
         let store_associates: Vec<_> = associates.iter().filter(|a| a.store == store.id).collect();
         let country = store.country.as_str().to_owned();
         let (name, phone, gender) = match country.as_str() {
-            "IT" => (
-                rng.pick(IT_NAMES).to_string(),
-                format!("+39 347 {:07}", rng.below(10_000_000)),
-                Gender::Female,
-            ),
-            "FR" => (
-                rng.pick(FR_NAMES).to_string(),
-                format!("+33 6 {:08}", rng.below(100_000_000)),
-                Gender::Female,
-            ),
+            "IT" => (rng.pick(IT_NAMES).to_string(), format!("+39 347 {:07}", rng.below(10_000_000)), Gender::Female),
+            "FR" => (rng.pick(FR_NAMES).to_string(), format!("+33 6 {:08}", rng.below(100_000_000)), Gender::Female),
             _ => (
                 format!("{}{}", rng.pick(CN_SURNAMES), rng.pick(CN_GIVEN)),
                 format!("1{}{:09}", 3 + rng.below(7), rng.below(1_000_000_000)),
-                if rng.chance(80) {
-                    Gender::Female
-                } else {
-                    Gender::Male
-                },
+                if rng.chance(80) { Gender::Female } else { Gender::Male },
             ),
         };
-        let birthday_date = NaiveDate::from_ymd_opt(
-            1965 + rng.below(40) as i32,
-            1 + rng.below(12) as u32,
-            1 + rng.below(28) as u32,
-        )
-        .ok_or_else(|| anyhow::anyhow!("bad demo birthday"))?;
+        let birthday_date =
+            NaiveDate::from_ymd_opt(1965 + rng.below(40) as i32, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32)
+                .ok_or_else(|| anyhow::anyhow!("bad demo birthday"))?;
         let joined_on = today - Duration::days(30 + rng.below(2000) as i64);
         let mut preferences = Preferences::default();
         preferences.styles.insert(label(rng.pick(STYLES))?);
@@ -315,10 +201,7 @@ pub fn load(
             }
         }
         let email = if rng.chance(60) {
-            Some(
-                Email::parse(&format!("client{n}.{}@example.com", seed))
-                    .map_err(anyhow::Error::msg)?,
-            )
+            Some(Email::parse(&format!("client{n}.{}@example.com", seed)).map_err(anyhow::Error::msg)?)
         } else {
             None
         };
@@ -368,24 +251,14 @@ pub fn load(
                 note: Some(
                     LongText::parse(&format!(
                         "Visited; asked about the {} collection.",
-                        if today.month() < 7 {
-                            "spring-summer"
-                        } else {
-                            "autumn-winter"
-                        }
+                        if today.month() < 7 { "spring-summer" } else { "autumn-winter" }
                     ))
                     .map_err(anyhow::Error::msg)?,
                 ),
                 detail: InteractionDetail::Visit,
                 recorded_by: actor.clone(),
             };
-            clientele_store::record_interaction(
-                conn,
-                customer.id,
-                &StoreScope::All,
-                interaction,
-                &ctx,
-            )?;
+            clientele_store::record_interaction(conn, customer.id, &StoreScope::All, interaction, &ctx)?;
         }
         created.push((customer, store.id));
     }
@@ -399,12 +272,7 @@ pub fn load(
                 birthday: first.profile.birthday,
                 ..Profile::default()
             },
-            relationship: Relationship {
-                home_store: other,
-                associate: None,
-                acquisition: None,
-                joined_on: today,
-            },
+            relationship: Relationship { home_store: other, associate: None, acquisition: None, joined_on: today },
             tags: Tags::new(),
             consents: Consents::new(),
             external_ids: Default::default(),

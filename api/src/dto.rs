@@ -9,13 +9,12 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
 use clientele_profiles::{
-    Acquisition, AcquisitionChannel, Actor, AppointmentStatus, AssociateId, Birthday, Case,
-    CaseStatus, Channel, Consent, Consents, CountryCode, Currency, Customer, CustomerId,
-    CustomerPatch, Direction, Education, Email, ExternalId, ExternalSystem, ExternalValue,
-    FieldErrors, Gender, ImportantDate, ImportantDateId, ImportantDateKind, Interaction,
-    InteractionDetail, InteractionId, InvalidValue, Label, Location, LongText, Money, NewCustomer,
-    PersonName, Phone, Phones, Preferences, Relation, Relationship, ShortText, Sizes, StoreId,
-    StoreScope, SurveyAnswer, SurveyScale, Tag, TagKind, TagName, Tags,
+    Acquisition, AcquisitionChannel, Actor, AppointmentStatus, AssociateId, Birthday, Case, CaseStatus, Channel,
+    Consent, Consents, CountryCode, Currency, Customer, CustomerId, CustomerPatch, Direction, Education, Email,
+    ExternalId, ExternalSystem, ExternalValue, FieldErrors, Gender, ImportantDate, ImportantDateId, ImportantDateKind,
+    Interaction, InteractionDetail, InteractionId, InvalidValue, Label, Location, LongText, Money, NewCustomer,
+    PersonName, Phone, Phones, Preferences, Relation, Relationship, ShortText, Sizes, StoreId, StoreScope,
+    SurveyAnswer, SurveyScale, Tag, TagKind, TagName, Tags,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -26,9 +25,7 @@ use crate::error::ApiError;
 
 /// Deserialises a present field (even `null`) as `Some(...)`, so that
 /// "absent" (leave as is) and `null` (clear) can be told apart in a PATCH.
-fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Option<T>>, D::Error> {
+fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
 }
 
@@ -42,16 +39,23 @@ fn opt<T>(
     value.and_then(|v| errors.check(field, parse(v)))
 }
 
+/// [`opt`] for a field inside an object: recorded as `prefix.name`.
+fn nested<T>(
+    errors: &mut FieldErrors,
+    prefix: &str,
+    name: &str,
+    value: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, InvalidValue>,
+) -> Option<T> {
+    opt(errors, &format!("{prefix}.{name}"), value, parse)
+}
+
 fn keyword<T: FromStr<Err = InvalidValue>>(s: &str) -> Result<T, InvalidValue> {
     s.parse::<T>()
 }
 
 fn labels(errors: &mut FieldErrors, field: &str, values: &[String]) -> BTreeSet<Label> {
-    values
-        .iter()
-        .enumerate()
-        .filter_map(|(i, v)| errors.check(&format!("{field}[{i}]"), Label::parse(v)))
-        .collect()
+    values.iter().enumerate().filter_map(|(i, v)| errors.check(&format!("{field}[{i}]"), Label::parse(v))).collect()
 }
 
 // ---- shared pieces ----------------------------------------------------------
@@ -70,30 +74,10 @@ pub struct LocationDto {
 impl LocationDto {
     fn parse(&self, errors: &mut FieldErrors, prefix: &str) -> Location {
         Location {
-            city: opt(
-                errors,
-                &format!("{prefix}.city"),
-                self.city.as_deref(),
-                ShortText::parse,
-            ),
-            region: opt(
-                errors,
-                &format!("{prefix}.region"),
-                self.region.as_deref(),
-                ShortText::parse,
-            ),
-            country: opt(
-                errors,
-                &format!("{prefix}.country"),
-                self.country.as_deref(),
-                CountryCode::parse,
-            ),
-            address: opt(
-                errors,
-                &format!("{prefix}.address"),
-                self.address.as_deref(),
-                ShortText::parse,
-            ),
+            city: nested(errors, prefix, "city", self.city.as_deref(), ShortText::parse),
+            region: nested(errors, prefix, "region", self.region.as_deref(), ShortText::parse),
+            country: nested(errors, prefix, "country", self.country.as_deref(), CountryCode::parse),
+            address: nested(errors, prefix, "address", self.address.as_deref(), ShortText::parse),
         }
     }
     fn from_domain(l: &Location) -> Self {
@@ -148,24 +132,9 @@ pub struct SizesDto {
 impl SizesDto {
     fn parse(&self, errors: &mut FieldErrors, prefix: &str) -> Sizes {
         Sizes {
-            clothing: opt(
-                errors,
-                &format!("{prefix}.clothing"),
-                self.clothing.as_deref(),
-                Label::parse,
-            ),
-            shoe: opt(
-                errors,
-                &format!("{prefix}.shoe"),
-                self.shoe.as_deref(),
-                Label::parse,
-            ),
-            ring: opt(
-                errors,
-                &format!("{prefix}.ring"),
-                self.ring.as_deref(),
-                Label::parse,
-            ),
+            clothing: nested(errors, prefix, "clothing", self.clothing.as_deref(), Label::parse),
+            shoe: nested(errors, prefix, "shoe", self.shoe.as_deref(), Label::parse),
+            ring: nested(errors, prefix, "ring", self.ring.as_deref(), Label::parse),
         }
     }
     fn from_domain(s: &Sizes) -> Self {
@@ -203,11 +172,7 @@ pub struct ImportantDateView {
     pub recurring: bool,
 }
 
-fn parse_dates(
-    errors: &mut FieldErrors,
-    field: &str,
-    inputs: &[ImportantDateInput],
-) -> Vec<ImportantDate> {
+fn parse_dates(errors: &mut FieldErrors, field: &str, inputs: &[ImportantDateInput]) -> Vec<ImportantDate> {
     inputs
         .iter()
         .enumerate()
@@ -255,20 +220,11 @@ pub struct AcquisitionDto {
 
 impl AcquisitionDto {
     fn parse(&self, errors: &mut FieldErrors, prefix: &str) -> Option<Acquisition> {
-        let channel = errors.check(
-            &format!("{prefix}.channel"),
-            keyword::<AcquisitionChannel>(&self.channel),
-        );
+        let channel = errors.check(&format!("{prefix}.channel"), keyword::<AcquisitionChannel>(&self.channel));
         let cost = self.cost.as_ref().and_then(|m| {
             errors
-                .check(
-                    &format!("{prefix}.cost.currency"),
-                    Currency::parse(&m.currency),
-                )
-                .map(|currency| Money {
-                    amount: m.amount,
-                    currency,
-                })
+                .check(&format!("{prefix}.cost.currency"), Currency::parse(&m.currency))
+                .map(|currency| Money { amount: m.amount, currency })
         });
         let channel = channel?;
         match Acquisition::new(channel, self.referrer_id.map(CustomerId::from_uuid), cost) {
@@ -283,10 +239,7 @@ impl AcquisitionDto {
         AcquisitionDto {
             channel: a.channel().as_str().to_owned(),
             referrer_id: a.referrer().map(|r| r.as_uuid()),
-            cost: a.cost().map(|m| MoneyDto {
-                amount: m.amount,
-                currency: m.currency.as_str().to_owned(),
-            }),
+            cost: a.cost().map(|m| MoneyDto { amount: m.amount, currency: m.currency.as_str().to_owned() }),
         }
     }
 }
@@ -299,27 +252,14 @@ pub struct ExternalIdDto {
     pub value: String,
 }
 
-fn parse_external_ids(
-    errors: &mut FieldErrors,
-    field: &str,
-    inputs: &[ExternalIdDto],
-) -> BTreeSet<ExternalId> {
+fn parse_external_ids(errors: &mut FieldErrors, field: &str, inputs: &[ExternalIdDto]) -> BTreeSet<ExternalId> {
     inputs
         .iter()
         .enumerate()
         .filter_map(|(i, e)| {
-            let system = errors.check(
-                &format!("{field}[{i}].system"),
-                ExternalSystem::parse(&e.system),
-            );
-            let value = errors.check(
-                &format!("{field}[{i}].value"),
-                ExternalValue::parse(&e.value),
-            );
-            Some(ExternalId {
-                system: system?,
-                value: value?,
-            })
+            let system = errors.check(&format!("{field}[{i}].system"), ExternalSystem::parse(&e.system));
+            let value = errors.check(&format!("{field}[{i}].value"), ExternalValue::parse(&e.value));
+            Some(ExternalId { system: system?, value: value? })
         })
         .collect()
 }
@@ -408,18 +348,12 @@ impl ConsentRequest {
         let source = errors.check("source", ShortText::parse(&self.source));
         let at = self.at.unwrap_or(now);
         if at > now + chrono::Duration::minutes(5) {
-            errors.push(
-                "at",
-                InvalidValue::new("out_of_range", "a consent cannot be given in the future"),
-            );
+            errors.push("at", InvalidValue::new("out_of_range", "a consent cannot be given in the future"));
         }
         match (channel, source) {
-            (Some(channel), Some(source)) if errors.is_empty() => Ok(Consent {
-                channel,
-                granted: self.granted,
-                at,
-                source,
-            }),
+            (Some(channel), Some(source)) if errors.is_empty() => {
+                Ok(Consent { channel, granted: self.granted, at, source })
+            }
             _ => Err(errors.into()),
         }
     }
@@ -462,11 +396,7 @@ pub struct CreateCustomerRequest {
 }
 
 /// The store a new customer belongs to, given the caller's scope.
-fn home_store_for(
-    errors: &mut FieldErrors,
-    requested: Option<Uuid>,
-    scope: &StoreScope,
-) -> Option<StoreId> {
+fn home_store_for(errors: &mut FieldErrors, requested: Option<Uuid>, scope: &StoreScope) -> Option<StoreId> {
     let requested = requested.map(StoreId::from_uuid);
     match (requested, scope.store_ids()) {
         (store, None) => store,
@@ -474,10 +404,7 @@ fn home_store_for(
         (Some(_), Some(_)) => {
             errors.push(
                 "home_store_id",
-                InvalidValue::new(
-                    "not_allowed",
-                    "this key may only create customers of its own stores",
-                ),
+                InvalidValue::new("not_allowed", "this key may only create customers of its own stores"),
             );
             None
         }
@@ -485,10 +412,7 @@ fn home_store_for(
         (None, Some(_)) => {
             errors.push(
                 "home_store_id",
-                InvalidValue::new(
-                    "required",
-                    "this key covers several stores: name the customer's home store",
-                ),
+                InvalidValue::new("required", "this key covers several stores: name the customer's home store"),
             );
             None
         }
@@ -505,83 +429,37 @@ impl CreateCustomerRequest {
     ) -> Result<(NewCustomer, Option<clientele_profiles::MemberNo>), ApiError> {
         let today = now.date_naive();
         let mut e = FieldErrors::new();
-        let member_no = opt(
-            &mut e,
-            "member_no",
-            self.member_no.as_deref(),
-            clientele_profiles::MemberNo::parse,
-        );
+        let member_no = opt(&mut e, "member_no", self.member_no.as_deref(), clientele_profiles::MemberNo::parse);
         let name = opt(&mut e, "name", self.name.as_deref(), PersonName::parse);
         let phones = parse_phones(&mut e, "phones", &self.phones);
         let email = opt(&mut e, "email", self.email.as_deref(), Email::parse);
         let gender = opt(&mut e, "gender", self.gender.as_deref(), keyword::<Gender>);
-        let birthday = self
-            .birthday
-            .and_then(|d| e.check("birthday", Birthday::parse(d, today)));
-        let location = self
-            .location
-            .as_ref()
-            .map(|l| l.parse(&mut e, "location"))
-            .unwrap_or_default();
-        let education = opt(
-            &mut e,
-            "education",
-            self.education.as_deref(),
-            keyword::<Education>,
-        );
-        let occupation = opt(
-            &mut e,
-            "occupation",
-            self.occupation.as_deref(),
-            ShortText::parse,
-        );
-        let preferences = self
-            .preferences
-            .as_ref()
-            .map(|p| p.parse(&mut e, "preferences"))
-            .unwrap_or_default();
-        let sizes = self
-            .sizes
-            .as_ref()
-            .map(|s| s.parse(&mut e, "sizes"))
-            .unwrap_or_default();
+        let birthday = self.birthday.and_then(|d| e.check("birthday", Birthday::parse(d, today)));
+        let location = self.location.as_ref().map(|l| l.parse(&mut e, "location")).unwrap_or_default();
+        let education = opt(&mut e, "education", self.education.as_deref(), keyword::<Education>);
+        let occupation = opt(&mut e, "occupation", self.occupation.as_deref(), ShortText::parse);
+        let preferences = self.preferences.as_ref().map(|p| p.parse(&mut e, "preferences")).unwrap_or_default();
+        let sizes = self.sizes.as_ref().map(|s| s.parse(&mut e, "sizes")).unwrap_or_default();
         let important_dates = parse_dates(&mut e, "important_dates", &self.important_dates);
         let home_store = home_store_for(&mut e, self.home_store_id, scope);
-        let acquisition = self
-            .acquisition
-            .as_ref()
-            .and_then(|a| a.parse(&mut e, "acquisition"));
+        let acquisition = self.acquisition.as_ref().and_then(|a| a.parse(&mut e, "acquisition"));
         let joined_on = self.joined_on.unwrap_or(today);
         if joined_on > today {
-            e.push(
-                "joined_on",
-                InvalidValue::new("out_of_range", "a customer cannot join in the future"),
-            );
+            e.push("joined_on", InvalidValue::new("out_of_range", "a customer cannot join in the future"));
         }
         let tags: Tags = self
             .tags
             .iter()
             .enumerate()
             .filter_map(|(i, t)| e.check(&format!("tags[{i}]"), TagName::parse(t)))
-            .map(|name| Tag {
-                name,
-                kind: TagKind::System,
-                set_by: actor.clone(),
-                set_at: now,
-            })
+            .map(|name| Tag { name, kind: TagKind::System, set_by: actor.clone(), set_at: now })
             .collect();
         let mut consents = Consents::new();
         for (i, c) in self.consents.into_iter().enumerate() {
-            let req = ConsentRequest {
-                granted: c.granted,
-                source: c.source,
-                at: c.at,
-            };
+            let req = ConsentRequest { granted: c.granted, source: c.source, at: c.at };
             match req.into_domain(&c.channel, now) {
                 Ok(consent) => consents.record(consent),
-                Err(ApiError::Validation(inner)) => {
-                    e.extend_prefixed(&format!("consents[{i}]"), inner)
-                }
+                Err(ApiError::Validation(inner)) => e.extend_prefixed(&format!("consents[{i}]"), inner),
                 Err(other) => return Err(other),
             }
         }
@@ -674,11 +552,7 @@ fn patch_field<T>(
 
 impl PatchCustomerRequest {
     /// The domain patch, or every bad field.
-    pub fn into_domain(
-        self,
-        scope: &StoreScope,
-        now: DateTime<Utc>,
-    ) -> Result<CustomerPatch, ApiError> {
+    pub fn into_domain(self, scope: &StoreScope, now: DateTime<Utc>) -> Result<CustomerPatch, ApiError> {
         let today = now.date_naive();
         let mut e = FieldErrors::new();
         let home_store = match self.home_store_id {
@@ -690,10 +564,7 @@ impl PatchCustomerRequest {
                 } else {
                     e.push(
                         "home_store_id",
-                        InvalidValue::new(
-                            "not_allowed",
-                            "this key may not move a customer out of its stores",
-                        ),
+                        InvalidValue::new("not_allowed", "this key may not move a customer out of its stores"),
                     );
                     None
                 }
@@ -705,10 +576,7 @@ impl PatchCustomerRequest {
             Some(Some(d)) => e.check("birthday", Birthday::parse(d, today)).map(Some),
         };
         if self.joined_on.is_some_and(|d| d > today) {
-            e.push(
-                "joined_on",
-                InvalidValue::new("out_of_range", "a customer cannot join in the future"),
-            );
+            e.push("joined_on", InvalidValue::new("out_of_range", "a customer cannot join in the future"));
         }
         let acquisition = match &self.acquisition {
             None => None,
@@ -717,43 +585,27 @@ impl PatchCustomerRequest {
         };
         let patch = CustomerPatch {
             name: patch_field(&mut e, "name", self.name, PersonName::parse),
-            phones: self
-                .phones
-                .as_ref()
-                .and_then(|p| parse_phones(&mut e, "phones", p)),
+            phones: self.phones.as_ref().and_then(|p| parse_phones(&mut e, "phones", p)),
             email: patch_field(&mut e, "email", self.email, Email::parse),
             gender: patch_field(&mut e, "gender", self.gender, keyword::<Gender>),
             birthday,
             location: self.location.as_ref().map(|l| l.parse(&mut e, "location")),
             education: patch_field(&mut e, "education", self.education, keyword::<Education>),
             occupation: patch_field(&mut e, "occupation", self.occupation, ShortText::parse),
-            preferences: self
-                .preferences
-                .as_ref()
-                .map(|p| p.parse(&mut e, "preferences")),
+            preferences: self.preferences.as_ref().map(|p| p.parse(&mut e, "preferences")),
             sizes: self.sizes.as_ref().map(|s| s.parse(&mut e, "sizes")),
-            important_dates: self
-                .important_dates
-                .as_ref()
-                .map(|d| parse_dates(&mut e, "important_dates", d)),
+            important_dates: self.important_dates.as_ref().map(|d| parse_dates(&mut e, "important_dates", d)),
             home_store,
             associate: self.associate_id.map(|a| a.map(AssociateId::from_uuid)),
             acquisition,
             joined_on: self.joined_on,
-            external_ids: self
-                .external_ids
-                .as_ref()
-                .map(|x| parse_external_ids(&mut e, "external_ids", x)),
+            external_ids: self.external_ids.as_ref().map(|x| parse_external_ids(&mut e, "external_ids", x)),
         };
         if !e.is_empty() {
             return Err(e.into());
         }
         if patch.is_empty() {
-            return Err(ApiError::field(
-                "body",
-                "required",
-                "the patch changes nothing: name at least one field",
-            ));
+            return Err(ApiError::field("body", "required", "the patch changes nothing: name at least one field"));
         }
         Ok(patch)
     }
@@ -801,21 +653,9 @@ impl CustomerView {
             phones: p
                 .phones
                 .iter()
-                .map(|ph| {
-                    if reveal_contact {
-                        ph.as_str().to_owned()
-                    } else {
-                        ph.masked()
-                    }
-                })
+                .map(|ph| if reveal_contact { ph.as_str().to_owned() } else { ph.masked() })
                 .collect(),
-            email: p.email.as_ref().map(|m| {
-                if reveal_contact {
-                    m.as_str().to_owned()
-                } else {
-                    m.masked()
-                }
-            }),
+            email: p.email.as_ref().map(|m| if reveal_contact { m.as_str().to_owned() } else { m.masked() }),
             contact_masked: !reveal_contact,
             gender: p.gender.map(|g| g.as_str().to_owned()),
             birthday: p.birthday.as_ref().map(Birthday::date),
@@ -838,21 +678,14 @@ impl CustomerView {
                 .collect(),
             home_store_id: c.relationship.home_store.map(|s| s.as_uuid()),
             associate_id: c.relationship.associate.map(|a| a.as_uuid()),
-            acquisition: c
-                .relationship
-                .acquisition
-                .as_ref()
-                .map(AcquisitionDto::from_domain),
+            acquisition: c.relationship.acquisition.as_ref().map(AcquisitionDto::from_domain),
             joined_on: c.relationship.joined_on,
             tags: c.tags.iter().map(TagView::from_domain).collect(),
             consents: c.consents.iter().map(ConsentView::from_domain).collect(),
             external_ids: c
                 .external_ids
                 .iter()
-                .map(|x| ExternalIdDto {
-                    system: x.system.as_str().to_owned(),
-                    value: x.value.as_str().to_owned(),
-                })
+                .map(|x| ExternalIdDto { system: x.system.as_str().to_owned(), value: x.value.as_str().to_owned() })
                 .collect(),
             created_at: c.created_at,
             updated_at: c.updated_at,
@@ -878,19 +711,10 @@ pub fn customer_cursor(id: CustomerId) -> String {
 
 /// Decodes a customer cursor.
 pub fn parse_customer_cursor(s: &str) -> Result<CustomerId, ApiError> {
-    let bad = || {
-        ApiError::field(
-            "cursor",
-            "invalid_format",
-            "not a cursor returned by this endpoint",
-        )
-    };
+    let bad = || ApiError::field("cursor", "invalid_format", "not a cursor returned by this endpoint");
     let raw = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
     let text = String::from_utf8(raw).map_err(|_| bad())?;
-    text.strip_prefix("c:")
-        .and_then(|id| id.parse::<Uuid>().ok())
-        .map(CustomerId::from_uuid)
-        .ok_or_else(bad)
+    text.strip_prefix("c:").and_then(|id| id.parse::<Uuid>().ok()).map(CustomerId::from_uuid).ok_or_else(bad)
 }
 
 /// Encodes a timeline cursor.
@@ -900,27 +724,14 @@ pub fn timeline_cursor(c: clientele_store::TimelineCursor) -> String {
 
 /// Decodes a timeline cursor.
 pub fn parse_timeline_cursor(s: &str) -> Result<clientele_store::TimelineCursor, ApiError> {
-    let bad = || {
-        ApiError::field(
-            "cursor",
-            "invalid_format",
-            "not a cursor returned by this endpoint",
-        )
-    };
+    let bad = || ApiError::field("cursor", "invalid_format", "not a cursor returned by this endpoint");
     let raw = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
     let text = String::from_utf8(raw).map_err(|_| bad())?;
     let rest = text.strip_prefix("t:").ok_or_else(bad)?;
     let (micros, id) = rest.split_once(':').ok_or_else(bad)?;
-    let at = micros
-        .parse::<i64>()
-        .ok()
-        .and_then(DateTime::<Utc>::from_timestamp_micros)
-        .ok_or_else(bad)?;
+    let at = micros.parse::<i64>().ok().and_then(DateTime::<Utc>::from_timestamp_micros).ok_or_else(bad)?;
     let id = id.parse::<Uuid>().map_err(|_| bad())?;
-    Ok(clientele_store::TimelineCursor {
-        at,
-        id: InteractionId::from_uuid(id),
-    })
+    Ok(clientele_store::TimelineCursor { at, id: InteractionId::from_uuid(id) })
 }
 
 /// Parses `limit` (default 50, 1..=200).
@@ -929,11 +740,7 @@ pub fn parse_limit(s: Option<&str>) -> Result<u32, ApiError> {
         None => Ok(50),
         Some(v) => match v.parse::<u32>() {
             Ok(n) if (1..=200).contains(&n) => Ok(n),
-            _ => Err(ApiError::field(
-                "limit",
-                "out_of_range",
-                "limit must be a whole number from 1 to 200",
-            )),
+            _ => Err(ApiError::field("limit", "out_of_range", "limit must be a whole number from 1 to 200")),
         },
     }
 }
@@ -974,10 +781,7 @@ pub struct CreateInteractionRequest {
 
 fn required<T>(e: &mut FieldErrors, field: &str, v: Option<T>, kind: &str) -> Option<T> {
     if v.is_none() {
-        e.push(
-            field,
-            InvalidValue::new("required", format!("required for type {kind}")),
-        );
+        e.push(field, InvalidValue::new("required", format!("required for type {kind}")));
     }
     v
 }
@@ -988,27 +792,12 @@ impl CreateInteractionRequest {
         let mut e = FieldErrors::new();
         let at = self.at.unwrap_or(now);
         if at > now + chrono::Duration::minutes(5) && self.kind != "appointment" {
-            e.push(
-                "at",
-                InvalidValue::new(
-                    "out_of_range",
-                    "an interaction cannot be recorded in the future",
-                ),
-            );
+            e.push("at", InvalidValue::new("out_of_range", "an interaction cannot be recorded in the future"));
         }
         let note = opt(&mut e, "note", self.note.as_deref(), LongText::parse);
         let direction = |e: &mut FieldErrors, k: &str| {
-            let d = opt(
-                e,
-                "direction",
-                self.direction.as_deref(),
-                keyword::<Direction>,
-            );
-            if self.direction.is_none() {
-                required(e, "direction", None::<Direction>, k)
-            } else {
-                d
-            }
+            let d = opt(e, "direction", self.direction.as_deref(), keyword::<Direction>);
+            if self.direction.is_none() { required(e, "direction", None::<Direction>, k) } else { d }
         };
         let case = |e: &mut FieldErrors| {
             let status = match &self.status {
@@ -1026,52 +815,29 @@ impl CreateInteractionRequest {
         let detail = match self.kind.as_str() {
             "visit" => Some(InteractionDetail::Visit),
             "note" => Some(InteractionDetail::Note),
-            "call" => {
-                direction(&mut e, "call").map(|direction| InteractionDetail::Call { direction })
-            }
+            "call" => direction(&mut e, "call").map(|direction| InteractionDetail::Call { direction }),
             "message" => {
-                let channel = opt(
-                    &mut e,
-                    "channel",
-                    self.channel.as_deref(),
-                    keyword::<Channel>,
-                );
-                let channel = if self.channel.is_none() {
-                    required(&mut e, "channel", None, "message")
-                } else {
-                    channel
-                };
+                let channel = opt(&mut e, "channel", self.channel.as_deref(), keyword::<Channel>);
+                let channel =
+                    if self.channel.is_none() { required(&mut e, "channel", None, "message") } else { channel };
                 let direction = direction(&mut e, "message");
-                channel
-                    .zip(direction)
-                    .map(|(channel, direction)| InteractionDetail::Message { channel, direction })
+                channel.zip(direction).map(|(channel, direction)| InteractionDetail::Message { channel, direction })
             }
             "appointment" => {
-                let scheduled_for =
-                    required(&mut e, "scheduled_for", self.scheduled_for, "appointment");
+                let scheduled_for = required(&mut e, "scheduled_for", self.scheduled_for, "appointment");
                 let status = match &self.appointment_status {
                     Some(s) => e.check("appointment_status", keyword::<AppointmentStatus>(s)),
                     None => Some(AppointmentStatus::Scheduled),
                 };
-                scheduled_for.zip(status).map(|(scheduled_for, status)| {
-                    InteractionDetail::Appointment {
-                        scheduled_for,
-                        status,
-                    }
-                })
+                scheduled_for
+                    .zip(status)
+                    .map(|(scheduled_for, status)| InteractionDetail::Appointment { scheduled_for, status })
             }
             "complaint" => case(&mut e).map(|case| InteractionDetail::Complaint { case }),
-            "service_request" => {
-                case(&mut e).map(|case| InteractionDetail::ServiceRequest { case })
-            }
+            "service_request" => case(&mut e).map(|case| InteractionDetail::ServiceRequest { case }),
             "survey" => {
-                let scale = required(
-                    &mut e,
-                    "survey_scale",
-                    self.survey_scale.as_deref(),
-                    "survey",
-                )
-                .and_then(|s| e.check("survey_scale", keyword::<SurveyScale>(s)));
+                let scale = required(&mut e, "survey_scale", self.survey_scale.as_deref(), "survey")
+                    .and_then(|s| e.check("survey_scale", keyword::<SurveyScale>(s)));
                 let score = required(&mut e, "score", self.score, "survey");
                 scale
                     .zip(score)
@@ -1158,17 +924,12 @@ impl InteractionView {
         };
         match &i.detail {
             InteractionDetail::Visit | InteractionDetail::Note => {}
-            InteractionDetail::Call { direction } => {
-                v.direction = Some(direction.as_str().to_owned())
-            }
+            InteractionDetail::Call { direction } => v.direction = Some(direction.as_str().to_owned()),
             InteractionDetail::Message { channel, direction } => {
                 v.channel = Some(channel.as_str().to_owned());
                 v.direction = Some(direction.as_str().to_owned());
             }
-            InteractionDetail::Appointment {
-                scheduled_for,
-                status,
-            } => {
+            InteractionDetail::Appointment { scheduled_for, status } => {
                 v.scheduled_for = Some(*scheduled_for);
                 v.appointment_status = Some(status.as_str().to_owned());
             }

@@ -84,16 +84,8 @@ pub enum ApiError {
 
 impl ApiError {
     /// One field failed.
-    pub fn field(
-        field: impl Into<String>,
-        code: &'static str,
-        message: impl Into<String>,
-    ) -> ApiError {
-        ApiError::Validation(FieldErrors(vec![FieldError {
-            field: field.into(),
-            code,
-            message: message.into(),
-        }]))
+    pub fn field(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::Validation(FieldErrors(vec![FieldError { field: field.into(), code, message: message.into() }]))
     }
 
     /// The table: status, code, title.
@@ -104,53 +96,27 @@ impl ApiError {
             ApiError::Forbidden => (S::FORBIDDEN, "forbidden", "Not allowed for this role"),
             ApiError::NotFound(_) => (S::NOT_FOUND, "not_found", "Not found"),
             ApiError::NoRoute => (S::NOT_FOUND, "no_route", "No such endpoint"),
-            ApiError::Merged { .. } => (
-                S::GONE,
-                "customer_merged",
-                "Customer merged into another record",
-            ),
+            ApiError::Merged { .. } => (S::GONE, "customer_merged", "Customer merged into another record"),
             ApiError::Erased(_) => (S::CONFLICT, "customer_erased", "Customer erased"),
-            ApiError::Validation(_) => (
-                S::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                "Invalid input",
-            ),
+            ApiError::Validation(_) => (S::UNPROCESSABLE_ENTITY, "validation_failed", "Invalid input"),
             ApiError::MalformedJson(_) => (S::BAD_REQUEST, "malformed_json", "Malformed JSON"),
-            ApiError::UnsupportedMediaType(_) => (
-                S::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "Unsupported media type",
-            ),
-            ApiError::PayloadTooLarge(_) => (
-                S::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "Request body too large",
-            ),
+            ApiError::UnsupportedMediaType(_) => {
+                (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type")
+            }
+            ApiError::PayloadTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "payload_too_large", "Request body too large"),
             ApiError::Conflict(c) => match c {
                 Conflict::MemberNo(_) => (S::CONFLICT, "member_no_taken", "Member number taken"),
-                Conflict::ExternalId { .. } => {
-                    (S::CONFLICT, "external_id_taken", "External id taken")
-                }
+                Conflict::ExternalId { .. } => (S::CONFLICT, "external_id_taken", "External id taken"),
                 Conflict::StoreCode(_) => (S::CONFLICT, "store_code_taken", "Store code taken"),
-                Conflict::AssociateCode(_) => {
-                    (S::CONFLICT, "associate_code_taken", "Associate code taken")
+                Conflict::AssociateCode(_) => (S::CONFLICT, "associate_code_taken", "Associate code taken"),
+                Conflict::IdempotencyKeyReused => {
+                    (S::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "Idempotency key reused with another request")
                 }
-                Conflict::IdempotencyKeyReused => (
-                    S::UNPROCESSABLE_ENTITY,
-                    "idempotency_key_reused",
-                    "Idempotency key reused with another request",
-                ),
-                Conflict::AmbiguousPhone(_) => (
-                    S::CONFLICT,
-                    "ambiguous_phone",
-                    "Several customers have this phone",
-                ),
+                Conflict::AmbiguousPhone(_) => (S::CONFLICT, "ambiguous_phone", "Several customers have this phone"),
             },
-            ApiError::MergeWithSelf => (
-                S::UNPROCESSABLE_ENTITY,
-                "merge_with_self",
-                "Cannot merge a customer into itself",
-            ),
+            ApiError::MergeWithSelf => {
+                (S::UNPROCESSABLE_ENTITY, "merge_with_self", "Cannot merge a customer into itself")
+            }
             ApiError::Unavailable => (S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
             ApiError::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal_error", "Internal error"),
         }
@@ -170,11 +136,7 @@ impl ApiError {
                     })
                     .collect::<Vec<_>>();
                 let names: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
-                return (
-                    format!("invalid field(s): {}", names.join(", ")),
-                    fields,
-                    extra,
-                );
+                return (format!("invalid field(s): {}", names.join(", ")), fields, extra);
             }
             ApiError::Merged { into, .. } => {
                 extra.insert("merged_into".into(), json!(into));
@@ -197,9 +159,7 @@ impl ApiError {
             ApiError::Conflict(Conflict::IdempotencyKeyReused) => {
                 "this Idempotency-Key was used before with a different request body".into()
             }
-            ApiError::Internal(_) => {
-                "an unexpected error occurred; it was logged with this request id".into()
-            }
+            ApiError::Internal(_) => "an unexpected error occurred; it was logged with this request id".into(),
             other => other.to_string(),
         };
         (detail, Vec::new(), extra)
@@ -228,10 +188,7 @@ impl ApiError {
             tracing::error!(error = ?e, "internal error");
         }
         let mut response = HttpResponse::build(status);
-        response.insert_header((
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/problem+json"),
-        ));
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
         if let ApiError::Unauthorized = self {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }

@@ -8,9 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::web::{Bytes, BytesMut};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use clientele_profiles::{
-    ApiKeyId, FieldErrors, InvalidValue, KeyGrant, Permission, Role, StoreScope,
-};
+use clientele_profiles::{ApiKeyId, FieldErrors, InvalidValue, KeyGrant, Permission, Role, StoreScope};
 use clientele_store::{AuditContext, AuthenticatedKey};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
@@ -35,10 +33,7 @@ impl FromRequest for RequestId {
 
 /// The request id stored by the middleware (empty if the middleware did not run).
 pub fn request_id_of(req: &HttpRequest) -> RequestId {
-    req.extensions()
-        .get::<RequestId>()
-        .cloned()
-        .unwrap_or_else(|| RequestId(String::new()))
+    req.extensions().get::<RequestId>().cloned().unwrap_or_else(|| RequestId(String::new()))
 }
 
 /// A JSON body, parsed with the path of the offending field on error, and
@@ -59,14 +54,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|v| {
-                let mime = v
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                mime == "application/json"
-                    || (mime.starts_with("application/") && mime.ends_with("+json"))
+                let mime = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
             })
             .unwrap_or(false);
         let declared_len = req
@@ -77,18 +66,14 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         let mut payload = payload.take();
         Box::pin(async move {
             if !content_type_ok {
-                return Err(ApiError::UnsupportedMediaType(
-                    "send the body as Content-Type: application/json".into(),
-                ));
+                return Err(ApiError::UnsupportedMediaType("send the body as Content-Type: application/json".into()));
             }
             if declared_len.is_some_and(|n| n > MAX_BODY_BYTES) {
                 return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
             }
             let mut body = BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::MalformedJson(format!("could not read the body: {e}"))
-                })?;
+                let chunk = chunk.map_err(|e| ApiError::MalformedJson(format!("could not read the body: {e}")))?;
                 if body.len() + chunk.len() > MAX_BODY_BYTES {
                     return Err(ApiError::PayloadTooLarge(MAX_BODY_BYTES));
                 }
@@ -129,8 +114,7 @@ pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
             _ => ApiError::MalformedJson(format!("the body is not valid JSON: {inner}")),
         }
     })?;
-    de.end()
-        .map_err(|e| ApiError::MalformedJson(format!("the body is not valid JSON: {e}")))?;
+    de.end().map_err(|e| ApiError::MalformedJson(format!("the body is not valid JSON: {e}")))?;
     Ok(value)
 }
 
@@ -146,11 +130,7 @@ pub struct Caller {
 impl Caller {
     /// Fails with 403 unless the role allows `permission`.
     pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
-        if self.grant.role().allows(permission) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden)
-        }
+        if self.grant.role().allows(permission) { Ok(()) } else { Err(ApiError::Forbidden) }
     }
 
     pub fn role(&self) -> Role {
@@ -182,30 +162,18 @@ impl FromRequest for Caller {
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(|t| t.trim().to_owned());
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let request_id = request_id_of(req).0;
         Box::pin(async move {
-            let token = token
-                .filter(|t| !t.is_empty() && t.len() <= 200)
-                .ok_or(ApiError::Unauthorized)?;
-            let state = state
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
-            let key: Option<AuthenticatedKey> = state
-                .run(move |conn| clientele_store::authenticate(conn, &token))
-                .await?;
+            let token = token.filter(|t| !t.is_empty() && t.len() <= 200).ok_or(ApiError::Unauthorized)?;
+            let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
+            let key: Option<AuthenticatedKey> =
+                state.run(move |conn| clientele_store::authenticate(conn, &token)).await?;
             let key = key.ok_or(ApiError::Unauthorized)?;
             tracing::Span::current().record("key_id", tracing::field::display(key.id));
-            Ok(Caller {
-                key_id: key.id,
-                key_name: key.name,
-                grant: key.grant,
-                request_id,
-            })
+            Ok(Caller { key_id: key.id, key_name: key.name, grant: key.grant, request_id })
         })
     }
 }

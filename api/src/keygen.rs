@@ -14,15 +14,7 @@ pub struct GeneratedKey {
 
 /// Makes a new token from the operating system's random source.
 pub fn generate() -> GeneratedKey {
-    let body: String = rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(40)
-        .map(char::from)
-        .collect();
+    let body: String = rand::rng().sample_iter(&Alphanumeric).take(40).map(char::from).collect();
     let token = format!("clt_{body}");
-    GeneratedKey {
-        digest: clientele_store::digest_token(&token),
-        prefix: token[..12].to_owned(),
-        token,
-    }
+    GeneratedKey { digest: clientele_store::digest_token(&token), prefix: token[..12].to_owned(), token }
 }

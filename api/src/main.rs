@@ -52,12 +52,7 @@ enum Command {
 
 fn open_db(config: &Config) -> anyhow::Result<Db> {
     let db = Db::connect(&config.db())?;
-    db.migrate().with_context(|| {
-        format!(
-            "could not migrate the database at {}",
-            redact(&config.database_url)
-        )
-    })?;
+    db.migrate().with_context(|| format!("could not migrate the database at {}", redact(&config.database_url)))?;
     Ok(db)
 }
 
@@ -92,11 +87,7 @@ fn main() -> anyhow::Result<()> {
             let applied = db.migrate()?;
             println!(
                 "migrations applied: {}",
-                if applied.is_empty() {
-                    "none pending".to_owned()
-                } else {
-                    applied.join(", ")
-                }
+                if applied.is_empty() { "none pending".to_owned() } else { applied.join(", ") }
             );
         }
         Command::CreateKey { role, stores, name } => {
@@ -104,12 +95,7 @@ fn main() -> anyhow::Result<()> {
             let scope = if stores.is_empty() {
                 StoreScope::All
             } else {
-                StoreScope::Stores(
-                    stores
-                        .into_iter()
-                        .map(StoreId::from_uuid)
-                        .collect::<BTreeSet<_>>(),
-                )
+                StoreScope::Stores(stores.into_iter().map(StoreId::from_uuid).collect::<BTreeSet<_>>())
             };
             let grant = KeyGrant::new(role, scope).map_err(|e| anyhow::anyhow!("--store: {e}"))?;
             let db = open_db(&config)?;
@@ -117,20 +103,10 @@ fn main() -> anyhow::Result<()> {
             let mut conn = db.conn()?;
             let key = clientele_store::create_api_key(
                 &mut conn,
-                NewApiKey {
-                    name,
-                    grant,
-                    digest: generated.digest,
-                    prefix: generated.prefix,
-                },
+                NewApiKey { name, grant, digest: generated.digest, prefix: generated.prefix },
                 &AuditContext::system(chrono::Utc::now()),
             )?;
-            eprintln!(
-                "created {} key {} ({})",
-                key.role.as_str(),
-                key.id,
-                key.name
-            );
+            eprintln!("created {} key {} ({})", key.role.as_str(), key.id, key.name);
             println!("{}", generated.token);
         }
         Command::Demo { customers, seed } => {

@@ -19,9 +19,7 @@ fn incoming_id(req: &ServiceRequest) -> Option<String> {
     let value = req.headers().get(&REQUEST_ID)?.to_str().ok()?;
     let sane = !value.is_empty()
         && value.len() <= 64
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     sane.then(|| value.to_owned())
 }
 
@@ -41,11 +39,7 @@ pub async fn request_id(
     );
     let started = std::time::Instant::now();
     let res = next.call(req).instrument(span.clone()).await?;
-    let mut res = match res
-        .response()
-        .error()
-        .and_then(|e| e.as_error::<ApiError>())
-    {
+    let mut res = match res.response().error().and_then(|e| e.as_error::<ApiError>()) {
         Some(api_error) => {
             let rebuilt = api_error.to_response(&id);
             res.into_response(rebuilt)

@@ -23,9 +23,7 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application")
-            .field("port", &self.port)
-            .finish_non_exhaustive()
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
     }
 }
 
@@ -72,32 +70,26 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let (app, api) =
-        App::new()
-            .into_utoipa_app()
-            .openapi(ApiDoc::build())
-            .app_data(state)
-            .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NoRoute.into()))
-            .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                ApiError::field("query", "invalid_format", e.to_string()).into()
-            }))
-            .configure(routes::configure)
-            .split_for_parts();
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::build())
+        .app_data(state)
+        .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NoRoute.into()))
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|e, _| ApiError::field("query", "invalid_format", e.to_string()).into()),
+        )
+        .configure(routes::configure)
+        .split_for_parts();
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .service(web::redirect("/docs", "/docs/"))
-        .default_service(web::to(|| async {
-            Err::<actix_web::HttpResponse, _>(ApiError::NoRoute)
-        }))
+        .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NoRoute) }))
         .wrap(Compress::default())
         .wrap(from_fn(crate::middleware::request_id))
 }
 
 /// The OpenAPI document, as served at `/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::build())
-        .configure(routes::configure)
-        .split_for_parts();
+    let (_, api) = App::new().into_utoipa_app().openapi(ApiDoc::build()).configure(routes::configure).split_for_parts();
     api
 }

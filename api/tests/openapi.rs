@@ -18,19 +18,10 @@ fn every_operation_has_a_tag_and_a_documented_error() {
     for (path, item) in paths {
         for (method, op) in item.as_object().expect("path item") {
             operations += 1;
-            assert!(
-                op["tags"].as_array().is_some_and(|t| !t.is_empty()),
-                "{method} {path} has no tag"
-            );
+            assert!(op["tags"].as_array().is_some_and(|t| !t.is_empty()), "{method} {path} has no tag");
             let responses = op["responses"].as_object().expect("responses");
-            assert!(
-                responses.keys().any(|k| k.starts_with('2')),
-                "{method} {path} documents no success"
-            );
+            assert!(responses.keys().any(|k| k.starts_with('2')), "{method} {path} documents no success");
         }
     }
-    assert_eq!(
-        operations, 23,
-        "every endpoint of the service is in the document"
-    );
+    assert_eq!(operations, 23, "every endpoint of the service is in the document");
 }

@@ -32,8 +32,5 @@ fn main() {
         }
     }
     let out = std::env::var("OUT_DIR").unwrap_or_else(|_| ".".into());
-    let _ = fs::write(
-        Path::new(&out).join("migrations_fingerprint.txt"),
-        format!("{hash:016x}"),
-    );
+    let _ = fs::write(Path::new(&out).join("migrations_fingerprint.txt"), format!("{hash:016x}"));
 }

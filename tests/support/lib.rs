@@ -19,8 +19,7 @@ use serde_json::Value;
 /// The database the tests connect to for administration (creating and
 /// dropping test databases). Its role needs CREATEDB.
 pub fn admin_url() -> String {
-    std::env::var("DATABASE_URL")
-        .unwrap_or_else(|_| clientele_api::config::DEFAULT_DATABASE_URL.to_owned())
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| clientele_api::config::DEFAULT_DATABASE_URL.to_owned())
 }
 
 /// `url` with its database name replaced.
@@ -30,10 +29,7 @@ pub fn with_database(url: &str, db: &str) -> String {
         None => (url, None),
     };
     let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = base[scheme_end..]
-        .find('/')
-        .map(|i| i + scheme_end)
-        .unwrap_or(base.len());
+    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
     let mut out = format!("{}/{}", &base[..path_start], db);
     if let Some(q) = query {
         out.push('?');
@@ -45,10 +41,7 @@ pub fn with_database(url: &str, db: &str) -> String {
 const TEMPLATE_LOCK: i64 = 0x636c_6965_6e74_0002;
 
 fn template_name() -> String {
-    format!(
-        "clientele_tpl_{}",
-        clientele_store::MIGRATIONS_FINGERPRINT.trim()
-    )
+    format!("clientele_tpl_{}", clientele_store::MIGRATIONS_FINGERPRINT.trim())
 }
 
 /// Makes sure the migrated template exists (once per process; the advisory
@@ -59,31 +52,25 @@ fn ensure_template() -> String {
         .get_or_init(|| {
             let name = template_name();
             let admin = admin_url();
-            let mut conn = PgConnection::establish(&admin)
-                .unwrap_or_else(|e| panic!("cannot connect to {admin}: {e}"));
-            conn.batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})"))
-                .expect("lock");
-            let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
-                &format!("EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')"),
-            ))
+            let mut conn = PgConnection::establish(&admin).unwrap_or_else(|e| panic!("cannot connect to {admin}: {e}"));
+            conn.batch_execute(&format!("SELECT pg_advisory_lock({TEMPLATE_LOCK})")).expect("lock");
+            let exists: bool = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!(
+                "EXISTS (SELECT 1 FROM pg_database WHERE datname = '{name}')"
+            )))
             .get_result(&mut conn)
             .expect("query pg_database");
             if !exists {
                 let building = format!("{name}_building");
-                conn.batch_execute(&format!("DROP DATABASE IF EXISTS {building}"))
-                    .expect("drop stale template");
-                conn.batch_execute(&format!("CREATE DATABASE {building}"))
-                    .expect("create template");
+                conn.batch_execute(&format!("DROP DATABASE IF EXISTS {building}")).expect("drop stale template");
+                conn.batch_execute(&format!("CREATE DATABASE {building}")).expect("create template");
                 {
-                    let mut tpl = PgConnection::establish(&with_database(&admin, &building))
-                        .expect("connect to template");
+                    let mut tpl =
+                        PgConnection::establish(&with_database(&admin, &building)).expect("connect to template");
                     clientele_store::run_migrations(&mut tpl).expect("migrate template");
                 }
-                conn.batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}"))
-                    .expect("publish template");
+                conn.batch_execute(&format!("ALTER DATABASE {building} RENAME TO {name}")).expect("publish template");
             }
-            conn.batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})"))
-                .expect("unlock");
+            conn.batch_execute(&format!("SELECT pg_advisory_unlock({TEMPLATE_LOCK})")).expect("unlock");
             name
         })
         .clone()
@@ -102,12 +89,8 @@ impl TestDatabase {
         let name = format!("clientele_test_{}", uuid::Uuid::new_v4().simple());
         let admin = admin_url();
         let mut conn = PgConnection::establish(&admin).expect("connect admin");
-        conn.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
-            .expect("create test database");
-        TestDatabase {
-            url: with_database(&admin, &name),
-            name,
-        }
+        conn.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}")).expect("create test database");
+        TestDatabase { url: with_database(&admin, &name), name }
     }
 
     /// A direct connection, for checking what was (not) written.
@@ -119,10 +102,7 @@ impl TestDatabase {
 impl Drop for TestDatabase {
     fn drop(&mut self) {
         if let Ok(mut conn) = PgConnection::establish(&admin_url()) {
-            let _ = conn.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
         }
     }
 }
@@ -150,36 +130,18 @@ impl Answer {
     /// Asserts the status, showing the body if it differs.
     #[track_caller]
     pub fn expect(self, status: u16) -> Answer {
-        assert_eq!(
-            self.status, status,
-            "unexpected status; body: {}",
-            self.text
-        );
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.text);
         self
     }
 
     /// Asserts a problem+json answer with this status and code.
     #[track_caller]
     pub fn expect_problem(self, status: u16, code: &str) -> Answer {
-        assert_eq!(
-            self.status, status,
-            "unexpected status; body: {}",
-            self.text
-        );
-        assert_eq!(
-            self.content_type, "application/problem+json",
-            "body: {}",
-            self.text
-        );
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.text);
+        assert_eq!(self.content_type, "application/problem+json", "body: {}", self.text);
         assert_eq!(self.body["code"], code, "body: {}", self.text);
         assert_eq!(self.body["status"], status, "body: {}", self.text);
-        assert!(
-            self.body["request_id"]
-                .as_str()
-                .is_some_and(|s| !s.is_empty()),
-            "no request id: {}",
-            self.text
-        );
+        assert!(self.body["request_id"].as_str().is_some_and(|s| !s.is_empty()), "no request id: {}", self.text);
         self
     }
 
@@ -187,11 +149,7 @@ impl Answer {
     pub fn error_fields(&self) -> Vec<String> {
         self.body["errors"]
             .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
             .unwrap_or_default()
     }
 }
@@ -201,17 +159,10 @@ impl TestApp {
     pub async fn spawn() -> TestApp {
         let db = TestDatabase::create();
         let config = Config::for_database(db.url.clone());
-        let app = Application::build(&config)
-            .await
-            .expect("build application");
+        let app = Application::build(&config).await.expect("build application");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
-        let mut test_app = TestApp {
-            address,
-            admin_token: String::new(),
-            client: reqwest::Client::new(),
-            db,
-        };
+        let mut test_app = TestApp { address, admin_token: String::new(), client: reqwest::Client::new(), db };
         test_app.admin_token = test_app.key_direct(Role::Admin, StoreScope::All, "test admin");
         test_app
     }
@@ -223,12 +174,7 @@ impl TestApp {
         let grant = KeyGrant::new(role, scope).expect("valid grant");
         clientele_store::create_api_key(
             &mut conn,
-            NewApiKey {
-                name: name.to_owned(),
-                grant,
-                digest: generated.digest,
-                prefix: generated.prefix.clone(),
-            },
+            NewApiKey { name: name.to_owned(), grant, digest: generated.digest, prefix: generated.prefix.clone() },
             &AuditContext::system(chrono_now()),
         )
         .expect("create key");
@@ -236,17 +182,9 @@ impl TestApp {
     }
 
     /// Sends a request. `token` None sends no Authorization header.
-    pub async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&Value>,
-    ) -> Answer {
+    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<&Value>) -> Answer {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self
-            .client
-            .request(method, format!("{}{}", self.address, path));
+        let mut req = self.client.request(method, format!("{}{}", self.address, path));
         if let Some(token) = token {
             req = req.bearer_auth(token);
         }
@@ -287,61 +225,41 @@ impl TestApp {
     /// and pass to [`TestApp::send`].
     pub fn request(&self, method: &str, path: &str) -> reqwest::RequestBuilder {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        self.client
-            .request(method, format!("{}{}", self.address, path))
+        self.client.request(method, format!("{}{}", self.address, path))
     }
 
     async fn read(res: reqwest::Response) -> Answer {
         let status = res.status().as_u16();
         let headers = res.headers().clone();
-        let content_type = headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
+        let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         let text = res.text().await.expect("body read");
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer {
-            status,
-            content_type,
-            headers,
-            body,
-            text,
-        }
+        Answer { status, content_type, headers, body, text }
     }
 
     /// As admin.
     pub async fn admin(&self, method: &str, path: &str, body: Option<&Value>) -> Answer {
-        self.call(method, path, Some(&self.admin_token.clone()), body)
-            .await
+        self.call(method, path, Some(&self.admin_token.clone()), body).await
     }
 
     /// Creates a store as admin; returns its id.
     pub async fn store(&self, code: &str, country: &str, tz: &str, currency: &str) -> String {
         let body = serde_json::json!({ "code": code, "name": format!("Store {code}"), "city": "City", "country": country, "time_zone": tz, "currency": currency });
-        let a = self
-            .admin("POST", "/v1/stores", Some(&body))
-            .await
-            .expect(201);
+        let a = self.admin("POST", "/v1/stores", Some(&body)).await.expect(201);
         a.body["id"].as_str().expect("store id").to_owned()
     }
 
     /// Creates a customer as admin; returns the body.
     pub async fn customer(&self, body: Value) -> Value {
-        self.admin("POST", "/v1/customers", Some(&body))
-            .await
-            .expect(201)
-            .body
+        self.admin("POST", "/v1/customers", Some(&body)).await.expect(201).body
     }
 
     /// Counts rows of a table in the test database.
     pub fn count(&self, table: &str) -> i64 {
         let mut conn = self.db.connect();
-        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
-            "(SELECT count(*) FROM {table})"
-        )))
-        .get_result(&mut conn)
-        .expect("count")
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!("(SELECT count(*) FROM {table})")))
+            .get_result(&mut conn)
+            .expect("count")
     }
 }
 

@@ -1,7 +1,5 @@
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use clientele_profiles::{
-    Actor, AssociateId, FieldErrors, MemberNo, Permission, Phone, StoreId, TagName,
-};
+use clientele_profiles::{Actor, AssociateId, FieldErrors, MemberNo, Permission, Phone, StoreId, TagName};
 use clientele_store::{Created, CustomerFilter, IdempotencyClaim};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -10,8 +8,8 @@ use uuid::Uuid;
 
 use super::{customer_error, customer_id};
 use crate::dto::{
-    CreateCustomerRequest, CustomerList, CustomerView, PatchCustomerRequest, customer_cursor,
-    parse_customer_cursor, parse_limit,
+    CreateCustomerRequest, CustomerList, CustomerView, PatchCustomerRequest, customer_cursor, parse_customer_cursor,
+    parse_limit,
 };
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
@@ -43,24 +41,13 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::CreateCustomers)?;
     let now = chrono::Utc::now();
-    let (new, member_no) = body
-        .value
-        .into_domain(caller.scope(), &actor(&caller)?, now)?;
+    let (new, member_no) = body.value.into_domain(caller.scope(), &actor(&caller)?, now)?;
     let claim = match req.headers().get("idempotency-key") {
         None => None,
         Some(v) => {
-            let key = v
-                .to_str()
-                .ok()
-                .map(str::trim)
-                .filter(|k| !k.is_empty() && k.len() <= 200)
-                .ok_or_else(|| {
-                    ApiError::field(
-                        "Idempotency-Key",
-                        "invalid_format",
-                        "1 to 200 visible ASCII characters",
-                    )
-                })?;
+            let key = v.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 200).ok_or_else(|| {
+                ApiError::field("Idempotency-Key", "invalid_format", "1 to 200 visible ASCII characters")
+            })?;
             Some(IdempotencyClaim {
                 key_id: caller.key_id,
                 key: key.to_owned(),
@@ -69,9 +56,7 @@ pub async fn create(
         }
     };
     let audit = caller.audit();
-    let created = state
-        .run(move |conn| clientele_store::create_customer(conn, new, member_no, claim, &audit))
-        .await?;
+    let created = state.run(move |conn| clientele_store::create_customer(conn, new, member_no, claim, &audit)).await?;
     Ok(match created {
         Created::New(c) => HttpResponse::Created()
             .insert_header(("Location", format!("/v1/customers/{}", c.id)))
@@ -92,10 +77,7 @@ pub async fn get(
     caller.require(Permission::ReadCustomers)?;
     let id = customer_id(&path)?;
     let scope = caller.scope().clone();
-    let c = state
-        .run(move |conn| clientele_store::get_customer(conn, id, &scope))
-        .await
-        .map_err(customer_error)?;
+    let c = state.run(move |conn| clientele_store::get_customer(conn, id, &scope)).await.map_err(customer_error)?;
     Ok(HttpResponse::Ok().json(view(&caller, &c)))
 }
 
@@ -142,9 +124,7 @@ fn uuid_param(e: &mut FieldErrors, field: &str, v: Option<&str>) -> Option<Uuid>
     v.and_then(|s| {
         e.check(
             field,
-            s.parse::<Uuid>().map_err(|_| {
-                clientele_profiles::InvalidValue::new("invalid_format", "must be a UUID")
-            }),
+            s.parse::<Uuid>().map_err(|_| clientele_profiles::InvalidValue::new("invalid_format", "must be a UUID")),
         )
     })
 }
@@ -160,52 +140,23 @@ pub async fn search(
     caller.require(Permission::SearchCustomers)?;
     let q = query.into_inner();
     let mut e = FieldErrors::new();
-    let name = q
-        .name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .map(str::to_owned);
+    let name = q.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
     if name.as_ref().is_some_and(|n| n.chars().count() > 100) {
-        e.push(
-            "name",
-            clientele_profiles::InvalidValue::new("too_long", "at most 100 characters"),
-        );
+        e.push("name", clientele_profiles::InvalidValue::new("too_long", "at most 100 characters"));
     }
-    let phone = q
-        .phone
-        .as_deref()
-        .and_then(|p| e.check("phone", Phone::parse(p)));
-    let member_no = q
-        .member_no
-        .as_deref()
-        .and_then(|m| e.check("member_no", MemberNo::parse(m)));
-    let tag = q
-        .tag
-        .as_deref()
-        .and_then(|t| e.check("tag", TagName::parse(t)));
+    let phone = q.phone.as_deref().and_then(|p| e.check("phone", Phone::parse(p)));
+    let member_no = q.member_no.as_deref().and_then(|m| e.check("member_no", MemberNo::parse(m)));
+    let tag = q.tag.as_deref().and_then(|t| e.check("tag", TagName::parse(t)));
     let store = uuid_param(&mut e, "store_id", q.store_id.as_deref()).map(StoreId::from_uuid);
-    let associate =
-        uuid_param(&mut e, "associate_id", q.associate_id.as_deref()).map(AssociateId::from_uuid);
+    let associate = uuid_param(&mut e, "associate_id", q.associate_id.as_deref()).map(AssociateId::from_uuid);
     if !e.is_empty() {
         return Err(e.into());
     }
     let after = q.cursor.as_deref().map(parse_customer_cursor).transpose()?;
     let limit = parse_limit(q.limit.as_deref())?;
-    let filter = CustomerFilter {
-        name,
-        phone,
-        member_no,
-        tag,
-        store,
-        associate,
-        after,
-        limit,
-    };
+    let filter = CustomerFilter { name, phone, member_no, tag, store, associate, after, limit };
     let scope = caller.scope().clone();
-    let page = state
-        .run(move |conn| clientele_store::search_customers(conn, &filter, &scope))
-        .await?;
+    let page = state.run(move |conn| clientele_store::search_customers(conn, &filter, &scope)).await?;
     Ok(HttpResponse::Ok().json(CustomerList {
         items: page.customers.iter().map(|c| view(&caller, c)).collect(),
         next_cursor: page.next_after.map(customer_cursor),
@@ -236,25 +187,16 @@ pub async fn lookup(
     let scope = caller.scope().clone();
     let c = match (&query.phone, &query.member_no) {
         (Some(phone), None) => {
-            let phone = Phone::parse(phone)
-                .map_err(|e| ApiError::Validation(FieldErrors::single("phone", e)))?;
-            state
-                .run(move |conn| clientele_store::lookup_by_phone(conn, &phone, &scope))
-                .await
+            let phone = Phone::parse(phone).map_err(|e| ApiError::Validation(FieldErrors::single("phone", e)))?;
+            state.run(move |conn| clientele_store::lookup_by_phone(conn, &phone, &scope)).await
         }
         (None, Some(member_no)) => {
-            let member_no = MemberNo::parse(member_no)
-                .map_err(|e| ApiError::Validation(FieldErrors::single("member_no", e)))?;
-            state
-                .run(move |conn| clientele_store::lookup_by_member_no(conn, &member_no, &scope))
-                .await
+            let member_no =
+                MemberNo::parse(member_no).map_err(|e| ApiError::Validation(FieldErrors::single("member_no", e)))?;
+            state.run(move |conn| clientele_store::lookup_by_member_no(conn, &member_no, &scope)).await
         }
         _ => {
-            return Err(ApiError::field(
-                "phone",
-                "required",
-                "give exactly one of phone or member_no",
-            ));
+            return Err(ApiError::field("phone", "required", "give exactly one of phone or member_no"));
         }
     }
     .map_err(customer_error)?;

@@ -17,10 +17,7 @@ pub struct Status {
 #[utoipa::path(tag = "health", security(()), responses((status = 200, body = Status)))]
 #[get("/health")]
 pub async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(Status {
-        status: "ok",
-        version: env!("CARGO_PKG_VERSION"),
-    })
+    HttpResponse::Ok().json(Status { status: "ok", version: env!("CARGO_PKG_VERSION") })
 }
 
 /// Readiness: the database answers. No key needed.
@@ -35,8 +32,5 @@ pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
             tracing::warn!(error = %e, "database not ready");
             ApiError::Unavailable
         })?;
-    Ok(HttpResponse::Ok().json(Status {
-        status: "ok",
-        version: env!("CARGO_PKG_VERSION"),
-    }))
+    Ok(HttpResponse::Ok().json(Status { status: "ok", version: env!("CARGO_PKG_VERSION") }))
 }

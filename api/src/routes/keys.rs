@@ -2,9 +2,7 @@ use std::collections::BTreeSet;
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
-use clientele_profiles::{
-    ApiKeyId, FieldErrors, InvalidValue, KeyGrant, Permission, Role, StoreId, StoreScope,
-};
+use clientele_profiles::{ApiKeyId, FieldErrors, InvalidValue, KeyGrant, Permission, Role, StoreId, StoreScope};
 use clientele_store::ApiKey;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -48,10 +46,7 @@ impl KeyView {
             id: k.id.as_uuid(),
             name: k.name.clone(),
             role: k.role.as_str().to_owned(),
-            store_ids: k
-                .store_ids
-                .as_ref()
-                .map(|s| s.iter().map(|i| i.as_uuid()).collect()),
+            store_ids: k.store_ids.as_ref().map(|s| s.iter().map(|i| i.as_uuid()).collect()),
             prefix: k.prefix.clone(),
             created_at: k.created_at,
             revoked_at: k.revoked_at,
@@ -73,11 +68,7 @@ pub(crate) fn grant(role: &str, store_ids: Option<Vec<Uuid>>) -> Result<KeyGrant
     let role = e.check("role", role.parse::<Role>());
     let scope = match store_ids {
         None => StoreScope::All,
-        Some(ids) => StoreScope::Stores(
-            ids.into_iter()
-                .map(StoreId::from_uuid)
-                .collect::<BTreeSet<_>>(),
-        ),
+        Some(ids) => StoreScope::Stores(ids.into_iter().map(StoreId::from_uuid).collect::<BTreeSet<_>>()),
     };
     let role = role.ok_or(e)?;
     KeyGrant::new(role, scope).map_err(|err| FieldErrors::single("store_ids", err))
@@ -107,28 +98,14 @@ pub async fn create(
         let known = state.run(clientele_store::list_stores).await?;
         let known: BTreeSet<StoreId> = known.iter().map(|s| s.id).collect();
         if let Some(missing) = wanted.iter().find(|s| !known.contains(s)) {
-            return Err(ApiError::field(
-                "store_ids",
-                "unknown_reference",
-                format!("no store with id {missing}"),
-            ));
+            return Err(ApiError::field("store_ids", "unknown_reference", format!("no store with id {missing}")));
         }
     }
     let generated = keygen::generate();
-    let new = clientele_store::NewApiKey {
-        name,
-        grant,
-        digest: generated.digest,
-        prefix: generated.prefix.clone(),
-    };
+    let new = clientele_store::NewApiKey { name, grant, digest: generated.digest, prefix: generated.prefix.clone() };
     let audit = caller.audit();
-    let key = state
-        .run(move |conn| clientele_store::create_api_key(conn, new, &audit))
-        .await?;
-    Ok(HttpResponse::Created().json(CreatedKey {
-        key: KeyView::new(&key),
-        token: generated.token,
-    }))
+    let key = state.run(move |conn| clientele_store::create_api_key(conn, new, &audit)).await?;
+    Ok(HttpResponse::Created().json(CreatedKey { key: KeyView::new(&key), token: generated.token }))
 }
 
 /// Lists API keys, revoked ones included (admin only).
@@ -149,17 +126,11 @@ pub async fn revoke(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ManageApiKeys)?;
-    let id = path
-        .parse::<Uuid>()
-        .map(ApiKeyId::from_uuid)
-        .map_err(|_| ApiError::NotFound("api key"))?;
+    let id = path.parse::<Uuid>().map(ApiKeyId::from_uuid).map_err(|_| ApiError::NotFound("api key"))?;
     let audit = caller.audit();
-    let key = state
-        .run(move |conn| clientele_store::revoke_api_key(conn, id, &audit))
-        .await
-        .map_err(|e| match e {
-            ApiError::NotFound(_) => ApiError::NotFound("api key"),
-            other => other,
-        })?;
+    let key = state.run(move |conn| clientele_store::revoke_api_key(conn, id, &audit)).await.map_err(|e| match e {
+        ApiError::NotFound(_) => ApiError::NotFound("api key"),
+        other => other,
+    })?;
     Ok(HttpResponse::Ok().json(KeyView::new(&key)))
 }

@@ -43,9 +43,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// A customer id from the path; anything that is not a UUID is simply not found.
 pub(crate) fn customer_id(raw: &str) -> Result<CustomerId, ApiError> {
-    raw.parse::<Uuid>()
-        .map(CustomerId::from_uuid)
-        .map_err(|_| ApiError::NotFound("customer"))
+    raw.parse::<Uuid>().map(CustomerId::from_uuid).map_err(|_| ApiError::NotFound("customer"))
 }
 
 /// Store errors about a customer, with "customer" named in a not-found.

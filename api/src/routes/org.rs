@@ -1,8 +1,8 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use clientele_profiles::{
-    Associate, Code, CountryCode, Currency, FieldErrors, NewAssociate, NewStore, Permission,
-    PersonName, ShortText, Store, StoreId, StoreScope, TimeZone,
+    Associate, Code, CountryCode, Currency, FieldErrors, NewAssociate, NewStore, Permission, PersonName, ShortText,
+    Store, StoreId, StoreScope, TimeZone,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -61,25 +61,13 @@ impl CreateStoreRequest {
         let mut e = FieldErrors::new();
         let code = e.check("code", Code::parse(&self.code));
         let name = e.check("name", ShortText::parse(&self.name));
-        let city = self
-            .city
-            .as_deref()
-            .and_then(|c| e.check("city", ShortText::parse(c)));
+        let city = self.city.as_deref().and_then(|c| e.check("city", ShortText::parse(c)));
         let country = e.check("country", CountryCode::parse(&self.country));
         let time_zone = e.check("time_zone", TimeZone::parse(&self.time_zone));
         let currency = e.check("currency", Currency::parse(&self.currency));
         match (code, name, country, time_zone, currency) {
-            (Some(code), Some(name), Some(country), Some(time_zone), Some(currency))
-                if e.is_empty() =>
-            {
-                Ok(NewStore {
-                    code,
-                    name,
-                    city,
-                    country,
-                    time_zone,
-                    currency,
-                })
+            (Some(code), Some(name), Some(country), Some(time_zone), Some(currency)) if e.is_empty() => {
+                Ok(NewStore { code, name, city, country, time_zone, currency })
             }
             _ => Err(e.into()),
         }
@@ -98,27 +86,18 @@ pub async fn create_store(
     caller.require(Permission::WriteOrganisation)?;
     let new = body.value.into_domain()?;
     let audit = caller.audit();
-    let store = state
-        .run(move |conn| clientele_store::create_store(conn, new, &audit))
-        .await?;
+    let store = state.run(move |conn| clientele_store::create_store(conn, new, &audit)).await?;
     Ok(HttpResponse::Created().json(StoreView::new(&store)))
 }
 
 /// Lists stores (a store-scoped key sees its own).
 #[utoipa::path(tag = "organisation", responses((status = 200, body = [StoreView])))]
 #[get("/v1/stores")]
-pub async fn list_stores(
-    state: web::Data<AppState>,
-    caller: Caller,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list_stores(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadOrganisation)?;
     let stores = state.run(clientele_store::list_stores).await?;
     let scope = caller.scope();
-    let views: Vec<StoreView> = stores
-        .iter()
-        .filter(|s| scope.covers(Some(s.id)))
-        .map(StoreView::new)
-        .collect();
+    let views: Vec<StoreView> = stores.iter().filter(|s| scope.covers(Some(s.id))).map(StoreView::new).collect();
     Ok(HttpResponse::Ok().json(views))
 }
 
@@ -173,37 +152,21 @@ pub async fn create_associate(
     let (Some(code), Some(name)) = (code, name) else {
         return Err(e.into());
     };
-    let new = NewAssociate {
-        store: StoreId::from_uuid(req.store_id),
-        code,
-        name,
-    };
+    let new = NewAssociate { store: StoreId::from_uuid(req.store_id), code, name };
     let audit = caller.audit();
-    let associate = state
-        .run(move |conn| clientele_store::create_associate(conn, new, &audit))
-        .await?;
+    let associate = state.run(move |conn| clientele_store::create_associate(conn, new, &audit)).await?;
     Ok(HttpResponse::Created().json(AssociateView::new(&associate)))
 }
 
 /// Lists associates (a store-scoped key sees its stores' associates).
 #[utoipa::path(tag = "organisation", responses((status = 200, body = [AssociateView])))]
 #[get("/v1/associates")]
-pub async fn list_associates(
-    state: web::Data<AppState>,
-    caller: Caller,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list_associates(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadOrganisation)?;
     let only: Option<Vec<StoreId>> = match caller.scope() {
         StoreScope::All => None,
         StoreScope::Stores(ids) => Some(ids.iter().copied().collect()),
     };
-    let associates = state
-        .run(move |conn| clientele_store::list_associates(conn, only.as_deref()))
-        .await?;
-    Ok(HttpResponse::Ok().json(
-        associates
-            .iter()
-            .map(AssociateView::new)
-            .collect::<Vec<_>>(),
-    ))
+    let associates = state.run(move |conn| clientele_store::list_associates(conn, only.as_deref())).await?;
+    Ok(HttpResponse::Ok().json(associates.iter().map(AssociateView::new).collect::<Vec<_>>()))
 }

@@ -33,10 +33,8 @@ pub async fn export(
     caller.require(Permission::ExportCustomers)?;
     let id = customer_id(&path)?;
     let scope = caller.scope().clone();
-    let export = state
-        .run(move |conn| clientele_store::export_customer(conn, id, &scope))
-        .await
-        .map_err(customer_error)?;
+    let export =
+        state.run(move |conn| clientele_store::export_customer(conn, id, &scope)).await.map_err(customer_error)?;
     let audit = export
         .audit
         .iter()
@@ -44,10 +42,7 @@ pub async fn export(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| ApiError::Internal(e.into()))?;
     Ok(HttpResponse::Ok()
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"customer-{id}.json\""),
-        ))
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"customer-{id}.json\"")))
         .json(CustomerExportView {
             customer: CustomerView::new(&export.customer, true),
             member_numbers: export.member_numbers,

@@ -1,8 +1,6 @@
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::Utc;
-use clientele_profiles::{
-    FieldErrors, Permission, Role, Tag, TagKind, TagName, find_duplicate_pairs,
-};
+use clientele_profiles::{FieldErrors, Permission, Role, Tag, TagKind, TagName, find_duplicate_pairs};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -36,29 +34,19 @@ pub async fn set_tag(
     caller.require(Permission::TagCustomers)?;
     let (id, tag) = path.into_inner();
     let id = customer_id(&id)?;
-    let name =
-        TagName::parse(&tag).map_err(|e| ApiError::Validation(FieldErrors::single("tag", e)))?;
+    let name = TagName::parse(&tag).map_err(|e| ApiError::Validation(FieldErrors::single("tag", e)))?;
     let kind = match query.kind.as_deref() {
         None if caller.role() == Role::Associate => TagKind::Personal,
         None => TagKind::System,
-        Some(k) => k
-            .parse::<TagKind>()
-            .map_err(|e| ApiError::Validation(FieldErrors::single("kind", e)))?,
+        Some(k) => k.parse::<TagKind>().map_err(|e| ApiError::Validation(FieldErrors::single("kind", e)))?,
     };
     if caller.role() == Role::Associate && kind == TagKind::System {
         return Err(ApiError::Forbidden);
     }
-    let tag = Tag {
-        name,
-        kind,
-        set_by: actor(&caller)?,
-        set_at: Utc::now(),
-    };
+    let tag = Tag { name, kind, set_by: actor(&caller)?, set_at: Utc::now() };
     let (scope, audit) = (caller.scope().clone(), caller.audit());
-    let c = state
-        .run(move |conn| clientele_store::set_tag(conn, id, &scope, tag, &audit))
-        .await
-        .map_err(customer_error)?;
+    let c =
+        state.run(move |conn| clientele_store::set_tag(conn, id, &scope, tag, &audit)).await.map_err(customer_error)?;
     Ok(HttpResponse::Ok().json(CustomerView::new(&c, caller.role().sees_contact_details())))
 }
 
@@ -74,8 +62,7 @@ pub async fn remove_tag(
     caller.require(Permission::TagCustomers)?;
     let (id, tag) = path.into_inner();
     let id = customer_id(&id)?;
-    let name =
-        TagName::parse(&tag).map_err(|e| ApiError::Validation(FieldErrors::single("tag", e)))?;
+    let name = TagName::parse(&tag).map_err(|e| ApiError::Validation(FieldErrors::single("tag", e)))?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let c = state
         .run(move |conn| clientele_store::remove_tag(conn, id, &scope, &name, &audit))
@@ -144,40 +131,25 @@ pub async fn duplicates(
     caller.require(Permission::MergeCustomers)?;
     let limit = query.limit.unwrap_or(1000);
     if !(1..=5000).contains(&limit) {
-        return Err(ApiError::field(
-            "limit",
-            "out_of_range",
-            "limit must be from 1 to 5000",
-        ));
+        return Err(ApiError::field("limit", "out_of_range", "limit must be from 1 to 5000"));
     }
     let scope = caller.scope().clone();
-    let found = state
-        .run(move |conn| clientele_store::find_duplicate_candidates(conn, &scope, limit))
-        .await?;
+    let found = state.run(move |conn| clientele_store::find_duplicate_candidates(conn, &scope, limit)).await?;
     let reveal = caller.role().sees_contact_details();
-    let by_id: std::collections::HashMap<_, _> =
-        found.customers.iter().map(|c| (c.id, c)).collect();
+    let by_id: std::collections::HashMap<_, _> = found.customers.iter().map(|c| (c.id, c)).collect();
     let items = find_duplicate_pairs(&found.customers)
         .into_iter()
         .filter_map(|pair| {
             let (a, b) = (by_id.get(&pair.a)?, by_id.get(&pair.b)?);
             Some(DuplicatePairView {
                 score: pair.score.score,
-                reasons: pair
-                    .score
-                    .reasons
-                    .iter()
-                    .map(|r| r.as_str().to_owned())
-                    .collect(),
+                reasons: pair.score.reasons.iter().map(|r| r.as_str().to_owned()).collect(),
                 a: CustomerView::new(a, reveal),
                 b: CustomerView::new(b, reveal),
             })
         })
         .collect();
-    Ok(HttpResponse::Ok().json(DuplicateList {
-        items,
-        truncated: found.truncated,
-    }))
+    Ok(HttpResponse::Ok().json(DuplicateList { items, truncated: found.truncated }))
 }
 
 /// Which record to merge into the one in the path.

@@ -5,8 +5,7 @@ use utoipa::IntoParams;
 use super::customers::actor;
 use super::{customer_error, customer_id};
 use crate::dto::{
-    CreateInteractionRequest, InteractionView, TimelineList, parse_limit, parse_timeline_cursor,
-    timeline_cursor,
+    CreateInteractionRequest, InteractionView, TimelineList, parse_limit, parse_timeline_cursor, timeline_cursor,
 };
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
@@ -25,9 +24,7 @@ pub async fn record(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::RecordInteractions)?;
     let id = customer_id(&path)?;
-    let interaction = body
-        .value
-        .into_domain(actor(&caller)?, chrono::Utc::now())?;
+    let interaction = body.value.into_domain(actor(&caller)?, chrono::Utc::now())?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let saved = state
         .run(move |conn| clientele_store::record_interaction(conn, id, &scope, interaction, &audit))
@@ -57,11 +54,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadTimeline)?;
     let id = customer_id(&path)?;
-    let before = query
-        .cursor
-        .as_deref()
-        .map(parse_timeline_cursor)
-        .transpose()?;
+    let before = query.cursor.as_deref().map(parse_timeline_cursor).transpose()?;
     let limit = parse_limit(query.limit.as_deref())?;
     let scope = caller.scope().clone();
     let page = state

@@ -164,14 +164,12 @@ impl KeyGrant {
                 "not_allowed",
                 format!("the {role} role is brand-wide and cannot be store-scoped"),
             )),
-            StoreScope::Stores(stores) if stores.is_empty() => Err(InvalidValue::new(
-                "required",
-                "a store scope must list at least one store",
-            )),
-            StoreScope::All if role.needs_store_scope() => Err(InvalidValue::new(
-                "required",
-                format!("the {role} role must be limited to one or more stores"),
-            )),
+            StoreScope::Stores(stores) if stores.is_empty() => {
+                Err(InvalidValue::new("required", "a store scope must list at least one store"))
+            }
+            StoreScope::All if role.needs_store_scope() => {
+                Err(InvalidValue::new("required", format!("the {role} role must be limited to one or more stores")))
+            }
             StoreScope::All | StoreScope::Stores(_) => Ok(KeyGrant { role, scope }),
         }
     }
@@ -213,10 +211,7 @@ mod tests {
         // Rows in Role::ALL order: admin, crm, store mgr, associate, pos, analyst.
         let expected: [(Permission, [bool; 6]); 15] = [
             (P::ManageApiKeys, [true, false, false, false, false, false]),
-            (
-                P::WriteOrganisation,
-                [true, true, false, false, false, false],
-            ),
+            (P::WriteOrganisation, [true, true, false, false, false, false]),
             (P::ReadOrganisation, [true, true, true, true, true, true]),
             (P::ReadCustomers, [true, true, true, true, true, true]),
             (P::SearchCustomers, [true, true, true, true, false, true]),
@@ -226,10 +221,7 @@ mod tests {
             (P::RecordConsent, [true, true, true, true, true, false]),
             (P::TagCustomers, [true, true, true, true, false, false]),
             (P::ReadTimeline, [true, true, true, true, false, true]),
-            (
-                P::RecordInteractions,
-                [true, true, true, true, false, false],
-            ),
+            (P::RecordInteractions, [true, true, true, true, false, false]),
             (P::MergeCustomers, [true, true, false, false, false, false]),
             (P::ExportCustomers, [true, true, false, false, false, false]),
             (P::EraseCustomers, [true, true, false, false, false, false]),
@@ -244,36 +236,19 @@ mod tests {
 
     #[test]
     fn contact_details() {
-        let seeing: Vec<Role> = Role::ALL
-            .into_iter()
-            .filter(|r| r.sees_contact_details())
-            .collect();
-        assert_eq!(
-            seeing,
-            [
-                Role::Admin,
-                Role::CrmManager,
-                Role::StoreManager,
-                Role::Associate
-            ]
-        );
+        let seeing: Vec<Role> = Role::ALL.into_iter().filter(|r| r.sees_contact_details()).collect();
+        assert_eq!(seeing, [Role::Admin, Role::CrmManager, Role::StoreManager, Role::Associate]);
     }
 
     #[test]
     fn names() {
         assert_eq!(Role::CrmManager.as_str(), "crm_manager");
         for r in Role::ALL {
-            assert_eq!(
-                serde_json::to_value(r).unwrap(),
-                serde_json::json!(r.as_str())
-            );
+            assert_eq!(serde_json::to_value(r).unwrap(), serde_json::json!(r.as_str()));
             assert_eq!(r.as_str().parse::<Role>(), Ok(r));
         }
         for p in Permission::ALL {
-            assert_eq!(
-                serde_json::to_value(p).unwrap(),
-                serde_json::json!(p.as_str())
-            );
+            assert_eq!(serde_json::to_value(p).unwrap(), serde_json::json!(p.as_str()));
             assert_eq!(p.as_str().parse::<Permission>(), Ok(p));
         }
         assert_eq!("root".parse::<Role>().unwrap_err().code, "invalid_format");

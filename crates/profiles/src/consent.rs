@@ -128,9 +128,7 @@ impl<'de> Deserialize<'de> for Consents {
     /// From a list; per channel the newest stands, as with
     /// [`Consents::record`].
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Vec::<Consent>::deserialize(deserializer)?
-            .into_iter()
-            .collect())
+        Ok(Vec::<Consent>::deserialize(deserializer)?.into_iter().collect())
     }
 }
 
@@ -155,10 +153,7 @@ mod tests {
         c.record(consent(Channel::Sms, true, 10));
         assert!(c.allows(Channel::Sms));
         c.record(consent(Channel::Sms, false, 5));
-        assert!(
-            c.allows(Channel::Sms),
-            "an older withdrawal does not override"
-        );
+        assert!(c.allows(Channel::Sms), "an older withdrawal does not override");
         c.record(consent(Channel::Sms, false, 10));
         assert!(!c.allows(Channel::Sms), "a withdrawal wins a tie");
         c.record(consent(Channel::Sms, true, 10));
@@ -173,19 +168,11 @@ mod tests {
 
     #[test]
     fn merge_takes_the_newer_per_channel() {
-        let a: Consents = [
-            consent(Channel::Sms, true, 10),
-            consent(Channel::Email, false, 1),
-        ]
-        .into_iter()
-        .collect();
-        let b: Consents = [
-            consent(Channel::Sms, false, 5),
-            consent(Channel::Email, true, 2),
-            consent(Channel::Wechat, true, 3),
-        ]
-        .into_iter()
-        .collect();
+        let a: Consents = [consent(Channel::Sms, true, 10), consent(Channel::Email, false, 1)].into_iter().collect();
+        let b: Consents =
+            [consent(Channel::Sms, false, 5), consent(Channel::Email, true, 2), consent(Channel::Wechat, true, 3)]
+                .into_iter()
+                .collect();
         let m = a.merge(&b);
         assert!(m.allows(Channel::Sms));
         assert!(m.allows(Channel::Email));
@@ -196,12 +183,7 @@ mod tests {
 
     #[test]
     fn serde_as_a_list() {
-        let c: Consents = [
-            consent(Channel::Wechat, true, 1),
-            consent(Channel::Sms, false, 2),
-        ]
-        .into_iter()
-        .collect();
+        let c: Consents = [consent(Channel::Wechat, true, 1), consent(Channel::Sms, false, 2)].into_iter().collect();
         let json = serde_json::to_value(&c).unwrap();
         assert_eq!(json[0]["channel"], "sms");
         assert_eq!(json[1]["channel"], "wechat");

@@ -3,22 +3,16 @@
 
 use crate::validation::InvalidValue;
 
-const PHONE_HELP: &str =
-    "use international format with + and country code, or an 11-digit Chinese mobile number";
+const PHONE_HELP: &str = "use international format with + and country code, or an 11-digit Chinese mobile number";
 
 /// True for an 11-digit Chinese mobile number: `1[3-9]` followed by 9 digits.
 fn is_chinese_mobile(digits: &str) -> bool {
     let b = digits.as_bytes();
-    b.len() == 11
-        && b[0] == b'1'
-        && (b'3'..=b'9').contains(&b[1])
-        && b.iter().all(u8::is_ascii_digit)
+    b.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1]) && b.iter().all(u8::is_ascii_digit)
 }
 
 /// A phone number in E.164 form (`+` and 8 to 15 digits), e.g. `+8613812345678`.
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Phone(String);
 
@@ -34,16 +28,9 @@ impl Phone {
     /// Parsing a parsed number gives it
     /// back unchanged.
     pub fn parse(s: &str) -> Result<Phone, InvalidValue> {
-        let invalid = || {
-            InvalidValue::new(
-                "invalid_phone",
-                format!("not a valid phone number: {PHONE_HELP}"),
-            )
-        };
-        let compact: String = s
-            .chars()
-            .filter(|c| !(c.is_whitespace() || matches!(c, '-' | '.' | '(' | ')')))
-            .collect();
+        let invalid = || InvalidValue::new("invalid_phone", format!("not a valid phone number: {PHONE_HELP}"));
+        let compact: String =
+            s.chars().filter(|c| !(c.is_whitespace() || matches!(c, '-' | '.' | '(' | ')'))).collect();
         if compact.is_empty() {
             return Err(InvalidValue::new("required", "must not be empty"));
         }
@@ -90,9 +77,7 @@ impl Phone {
 string_newtype!(Phone);
 
 /// An e-mail address, trimmed and lowercased, e.g. `jane.doe@example.com`.
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 
@@ -110,12 +95,7 @@ impl Email {
     /// `a-z0-9-`, not starting or ending with `-`, whose last label is at
     /// least two letters; at most 254 characters in all.
     pub fn parse(s: &str) -> Result<Email, InvalidValue> {
-        let invalid = |why: &str| {
-            InvalidValue::new(
-                "invalid_email",
-                format!("not a valid e-mail address: {why}"),
-            )
-        };
+        let invalid = |why: &str| InvalidValue::new("invalid_email", format!("not a valid e-mail address: {why}"));
         let address = s.trim().to_lowercase();
         if address.is_empty() {
             return Err(InvalidValue::new("required", "must not be empty"));
@@ -139,26 +119,16 @@ impl Email {
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
             return Err(invalid("the part before '@' has a misplaced '.'"));
         }
-        if local.chars().any(|c| {
-            matches!(
-                c,
-                '"' | '(' | ')' | ',' | ':' | ';' | '<' | '>' | '[' | ']' | '\\'
-            )
-        }) {
-            return Err(invalid(
-                "the part before '@' contains a character that is not allowed",
-            ));
+        if local.chars().any(|c| matches!(c, '"' | '(' | ')' | ',' | ':' | ';' | '<' | '>' | '[' | ']' | '\\')) {
+            return Err(invalid("the part before '@' contains a character that is not allowed"));
         }
         let labels: Vec<&str> = domain.split('.').collect();
         if labels.len() < 2 {
-            return Err(invalid(
-                "the domain needs at least two parts, e.g. example.com",
-            ));
+            return Err(invalid("the domain needs at least two parts, e.g. example.com"));
         }
         let label_ok = |l: &&str| {
             (1..=63).contains(&l.len())
-                && l.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                 && !l.starts_with('-')
                 && !l.ends_with('-')
         };
@@ -167,9 +137,7 @@ impl Email {
         }
         let top = labels.last().copied().unwrap_or_default();
         if top.len() < 2 || !top.bytes().all(|b| b.is_ascii_lowercase()) {
-            return Err(invalid(
-                "the domain must end in a name of at least two letters",
-            ));
+            return Err(invalid("the domain must end in a name of at least two letters"));
         }
         Ok(Email(address))
     }
@@ -187,12 +155,7 @@ impl Email {
     /// The address with the local part hidden but its first character:
     /// `jane@example.com` → `j***@example.com`.
     pub fn masked(&self) -> String {
-        let first = self
-            .local_part()
-            .chars()
-            .next()
-            .map(String::from)
-            .unwrap_or_default();
+        let first = self.local_part().chars().next().map(String::from).unwrap_or_default();
         format!("{first}***@{}", self.domain())
     }
 }
@@ -263,22 +226,14 @@ mod tests {
         ] {
             assert_eq!(phone_err(bad), "invalid_phone", "{bad:?}");
         }
-        assert!(
-            Phone::parse("x")
-                .unwrap_err()
-                .message
-                .contains("11-digit Chinese mobile")
-        );
+        assert!(Phone::parse("x").unwrap_err().message.contains("11-digit Chinese mobile"));
     }
 
     #[test]
     fn masking_hides_the_middle() {
         let p = Phone::parse("+8613812345678").unwrap();
         assert_eq!(p.masked(), "+86138****5678");
-        assert_eq!(
-            Phone::parse("+390212345678").unwrap().masked(),
-            "+3902****5678"
-        );
+        assert_eq!(Phone::parse("+390212345678").unwrap().masked(), "+3902****5678");
         assert_eq!(Phone::parse("+1234567890").unwrap().masked(), "+12****7890");
         assert_eq!(Phone::parse("+12345678").unwrap().masked(), "+1***5678");
     }
@@ -318,11 +273,7 @@ mod tests {
             "ja,ne@example.com",
             "<jane@example.com>",
         ] {
-            assert_eq!(
-                Email::parse(bad).unwrap_err().code,
-                "invalid_email",
-                "{bad:?}"
-            );
+            assert_eq!(Email::parse(bad).unwrap_err().code, "invalid_email", "{bad:?}");
         }
         assert_eq!(Email::parse("  ").unwrap_err().code, "required");
         let long_local = format!("{}@example.com", "a".repeat(65));
@@ -338,10 +289,7 @@ mod tests {
         assert_eq!(Channel::ALL.len(), 4);
         for c in Channel::ALL {
             assert_eq!(c.as_str().parse::<Channel>(), Ok(c));
-            assert_eq!(
-                serde_json::to_value(c).unwrap(),
-                serde_json::json!(c.as_str())
-            );
+            assert_eq!(serde_json::to_value(c).unwrap(), serde_json::json!(c.as_str()));
         }
         let err = "fax".parse::<Channel>().unwrap_err();
         assert_eq!(err.code, "invalid_format");

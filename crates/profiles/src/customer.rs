@@ -10,9 +10,7 @@ use crate::consent::{Consent, Consents};
 use crate::contact::{Email, Phone};
 use crate::external::ExternalId;
 use crate::ids::{AssociateId, CustomerId, StoreId};
-use crate::person::{
-    Birthday, Education, Gender, ImportantDate, Location, MemberNo, PersonName, Preferences, Sizes,
-};
+use crate::person::{Birthday, Education, Gender, ImportantDate, Location, MemberNo, PersonName, Preferences, Sizes};
 use crate::relationship::Acquisition;
 use crate::tags::{Tag, TagName, Tags};
 use crate::text::ShortText;
@@ -36,10 +34,7 @@ impl Phones {
     pub fn new(phones: Vec<Phone>) -> Result<Phones, InvalidValue> {
         let phones = Phones::from_stored(phones);
         if phones.len() > Self::MAX {
-            return Err(InvalidValue::new(
-                "too_long",
-                format!("at most {} phone numbers", Self::MAX),
-            ));
+            return Err(InvalidValue::new("too_long", format!("at most {} phone numbers", Self::MAX)));
         }
         Ok(phones)
     }
@@ -112,9 +107,7 @@ impl<'de> Deserialize<'de> for Phones {
     /// From a list of numbers, each checked by [`Phone::parse`]; repeated
     /// numbers are dropped, and there is no cap (see [`Phones::from_stored`]).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(Phones::from_stored(Vec::<Phone>::deserialize(
-            deserializer,
-        )?))
+        Ok(Phones::from_stored(Vec::<Phone>::deserialize(deserializer)?))
     }
 }
 
@@ -202,12 +195,7 @@ pub struct NewCustomer {
 
 impl NewCustomer {
     /// The customer record, created at `now`.
-    pub fn into_customer(
-        self,
-        id: CustomerId,
-        member_no: MemberNo,
-        now: DateTime<Utc>,
-    ) -> Customer {
+    pub fn into_customer(self, id: CustomerId, member_no: MemberNo, now: DateTime<Utc>) -> Customer {
         Customer {
             id,
             member_no,
@@ -280,11 +268,7 @@ pub enum ProfileError {
 
 impl Customer {
     fn ensure_not_erased(&self) -> Result<(), ProfileError> {
-        if self.is_erased() {
-            Err(ProfileError::Erased(self.id))
-        } else {
-            Ok(())
-        }
+        if self.is_erased() { Err(ProfileError::Erased(self.id)) } else { Ok(()) }
     }
 
     /// Applies a partial update at `now` (sets `updated_at`). Refused for an
@@ -373,11 +357,7 @@ impl Customer {
     }
 
     /// Removes a tag; `updated_at` changes only if there was one to remove.
-    pub fn remove_tag(
-        &mut self,
-        name: &TagName,
-        now: DateTime<Utc>,
-    ) -> Result<Option<Tag>, ProfileError> {
+    pub fn remove_tag(&mut self, name: &TagName, now: DateTime<Utc>) -> Result<Option<Tag>, ProfileError> {
         self.ensure_not_erased()?;
         let removed = self.tags.remove(name);
         if removed.is_some() {
@@ -387,11 +367,7 @@ impl Customer {
     }
 
     /// Records a consent decision (see [`Consents::record`]) at `now`.
-    pub fn record_consent(
-        &mut self,
-        consent: Consent,
-        now: DateTime<Utc>,
-    ) -> Result<(), ProfileError> {
+    pub fn record_consent(&mut self, consent: Consent, now: DateTime<Utc>) -> Result<(), ProfileError> {
         self.ensure_not_erased()?;
         self.consents.record(consent);
         self.updated_at = now;
@@ -418,11 +394,7 @@ impl Customer {
         self.tags.clear();
         self.consents.clear();
         self.external_ids.clear();
-        self.relationship.acquisition = self
-            .relationship
-            .acquisition
-            .as_ref()
-            .map(Acquisition::without_referrer);
+        self.relationship.acquisition = self.relationship.acquisition.as_ref().map(Acquisition::without_referrer);
         if self.erased_at.is_none() {
             self.erased_at = Some(at);
             self.updated_at = at;
@@ -465,10 +437,7 @@ mod tests {
                     Acquisition::new(
                         AcquisitionChannel::Referral,
                         Some(CustomerId::from_uuid(Uuid::from_u128(9))),
-                        Some(Money::new(
-                            Decimal::new(50, 0),
-                            Currency::parse("CNY").unwrap(),
-                        )),
+                        Some(Money::new(Decimal::new(50, 0), Currency::parse("CNY").unwrap())),
                     )
                     .unwrap(),
                 ),
@@ -497,26 +466,15 @@ mod tests {
             .into_iter()
             .collect(),
         };
-        new.into_customer(
-            CustomerId::from_uuid(Uuid::from_u128(1)),
-            MemberNo::from_sequence(1),
-            at(0),
-        )
+        new.into_customer(CustomerId::from_uuid(Uuid::from_u128(1)), MemberNo::from_sequence(1), at(0))
     }
 
     #[test]
     fn phones_dedup_and_cap() {
-        let p = Phones::new(vec![
-            phone("13812345678"),
-            phone("+8613812345678"),
-            phone("+390212345678"),
-        ])
-        .unwrap();
+        let p = Phones::new(vec![phone("13812345678"), phone("+8613812345678"), phone("+390212345678")]).unwrap();
         assert_eq!(p.len(), 2);
         assert_eq!(p.primary().unwrap().as_str(), "+8613812345678");
-        let six: Vec<Phone> = (0..6)
-            .map(|i| phone(&format!("+3902123456{i:02}")))
-            .collect();
+        let six: Vec<Phone> = (0..6).map(|i| phone(&format!("+3902123456{i:02}"))).collect();
         assert_eq!(Phones::new(six.clone()).unwrap_err().code, "too_long");
         let a = Phones::new(six[..4].to_vec()).unwrap();
         let b = Phones::new(six[2..].to_vec()).unwrap();
@@ -555,10 +513,7 @@ mod tests {
         assert_eq!(c.profile.name.as_ref().unwrap().as_str(), "Wang Fang");
         assert_eq!(c.relationship.home_store, None);
         assert!(c.relationship.associate.is_some());
-        assert_eq!(
-            c.relationship.joined_on,
-            NaiveDate::from_ymd_opt(2019, 1, 1).unwrap()
-        );
+        assert_eq!(c.relationship.joined_on, NaiveDate::from_ymd_opt(2019, 1, 1).unwrap());
         assert_eq!(c.updated_at, at(10));
     }
 
@@ -566,16 +521,8 @@ mod tests {
     fn tags_and_consents() {
         let mut c = customer();
         let name = TagName::parse("golf").unwrap();
-        c.set_tag(
-            Tag {
-                name: name.clone(),
-                kind: TagKind::Personal,
-                set_by: Actor::system(),
-                set_at: at(5),
-            },
-            at(5),
-        )
-        .unwrap();
+        c.set_tag(Tag { name: name.clone(), kind: TagKind::Personal, set_by: Actor::system(), set_at: at(5) }, at(5))
+            .unwrap();
         assert!(c.tags.contains(&name));
         assert_eq!(c.updated_at, at(5));
         assert!(c.remove_tag(&name, at(6)).unwrap().is_some());
@@ -583,12 +530,7 @@ mod tests {
         assert!(c.remove_tag(&name, at(7)).unwrap().is_none());
         assert_eq!(c.updated_at, at(6));
         c.record_consent(
-            Consent {
-                channel: Channel::Sms,
-                granted: false,
-                at: at(8),
-                source: ShortText::parse("app").unwrap(),
-            },
+            Consent { channel: Channel::Sms, granted: false, at: at(8), source: ShortText::parse("app").unwrap() },
             at(8),
         )
         .unwrap();
@@ -613,14 +555,8 @@ mod tests {
         c.erase(at(200));
         assert_eq!(c, once);
         let id = c.id;
-        assert_eq!(
-            c.apply(CustomerPatch::default(), at(300)),
-            Err(ProfileError::Erased(id))
-        );
-        assert_eq!(
-            c.remove_tag(&TagName::parse("vip").unwrap(), at(300)),
-            Err(ProfileError::Erased(id))
-        );
+        assert_eq!(c.apply(CustomerPatch::default(), at(300)), Err(ProfileError::Erased(id)));
+        assert_eq!(c.remove_tag(&TagName::parse("vip").unwrap(), at(300)), Err(ProfileError::Erased(id)));
         assert_eq!(c, once);
     }
 }

@@ -60,11 +60,7 @@ pub enum MatchKey {
 
 /// The name's match key, unless there is no name or the key is empty.
 fn name_key(c: &Customer) -> Option<String> {
-    c.profile
-        .name
-        .as_ref()
-        .map(|n| n.match_key())
-        .filter(|k| !k.is_empty())
+    c.profile.name.as_ref().map(|n| n.match_key()).filter(|k| !k.is_empty())
 }
 
 /// The keys a customer can be matched by: each phone, the e-mail, and name +
@@ -74,19 +70,10 @@ pub fn match_keys(c: &Customer) -> Vec<MatchKey> {
     if c.is_erased() {
         return Vec::new();
     }
-    let mut keys: Vec<MatchKey> = c
-        .profile
-        .phones
-        .iter()
-        .cloned()
-        .map(MatchKey::Phone)
-        .collect();
+    let mut keys: Vec<MatchKey> = c.profile.phones.iter().cloned().map(MatchKey::Phone).collect();
     keys.extend(c.profile.email.clone().map(MatchKey::Email));
     if let (Some(name), Some(birthday)) = (name_key(c), c.profile.birthday) {
-        keys.push(MatchKey::NameBirthday {
-            name,
-            birthday: birthday.date(),
-        });
+        keys.push(MatchKey::NameBirthday { name, birthday: birthday.date() });
     }
     keys
 }
@@ -117,10 +104,7 @@ pub fn duplicate_score(a: &Customer, b: &Customer) -> DuplicateScore {
             reasons.push(MatchReason::SameName);
         }
     }
-    DuplicateScore {
-        score: u8::try_from(score.min(100)).unwrap_or(100),
-        reasons,
-    }
+    DuplicateScore { score: u8::try_from(score.min(100)).unwrap_or(100), reasons }
 }
 
 /// Two records that look like one person.
@@ -155,11 +139,7 @@ pub fn find_duplicate_pairs(customers: &[Customer]) -> Vec<DuplicatePair> {
         for (n, &i) in members.iter().enumerate() {
             for &j in &members[n + 1..] {
                 if customers[i].id != customers[j].id {
-                    let (lo, hi) = if customers[i].id < customers[j].id {
-                        (i, j)
-                    } else {
-                        (j, i)
-                    };
+                    let (lo, hi) = if customers[i].id < customers[j].id { (i, j) } else { (j, i) };
                     candidates.insert((lo, hi));
                 }
             }
@@ -176,13 +156,7 @@ pub fn find_duplicate_pairs(customers: &[Customer]) -> Vec<DuplicatePair> {
             })
         })
         .collect();
-    pairs.sort_by(|x, y| {
-        y.score
-            .score
-            .cmp(&x.score.score)
-            .then(x.a.cmp(&y.a))
-            .then(x.b.cmp(&y.b))
-    });
+    pairs.sort_by(|x, y| y.score.score.cmp(&x.score.score).then(x.a.cmp(&y.a)).then(x.b.cmp(&y.b)));
     pairs
 }
 
@@ -209,97 +183,43 @@ mod tests {
         NewCustomer {
             profile: Profile {
                 name: name.map(|n| PersonName::parse(n).unwrap()),
-                phones: Phones::new(
-                    phone
-                        .into_iter()
-                        .map(|p| Phone::parse(p).unwrap())
-                        .collect(),
-                )
-                .unwrap(),
+                phones: Phones::new(phone.into_iter().map(|p| Phone::parse(p).unwrap()).collect()).unwrap(),
                 email: email.map(|e| Email::parse(e).unwrap()),
-                birthday: born.map(|(y, m, d)| {
-                    Birthday::parse(NaiveDate::from_ymd_opt(y, m, d).unwrap(), today).unwrap()
-                }),
+                birthday: born
+                    .map(|(y, m, d)| Birthday::parse(NaiveDate::from_ymd_opt(y, m, d).unwrap(), today).unwrap()),
                 ..Profile::default()
             },
-            relationship: Relationship {
-                home_store: None,
-                associate: None,
-                acquisition: None,
-                joined_on: today,
-            },
+            relationship: Relationship { home_store: None, associate: None, acquisition: None, joined_on: today },
             tags: Default::default(),
             consents: Default::default(),
             external_ids: Default::default(),
         }
-        .into_customer(
-            CustomerId::from_uuid(Uuid::from_u128(id)),
-            MemberNo::from_sequence(id as u64),
-            now(),
-        )
+        .into_customer(CustomerId::from_uuid(Uuid::from_u128(id)), MemberNo::from_sequence(id as u64), now())
     }
 
     #[test]
     fn scores_and_reasons() {
-        let a = person(
-            1,
-            Some("Wang Fang"),
-            Some("13812345678"),
-            Some("fang@example.cn"),
-            Some((1990, 5, 1)),
-        );
-        let b = person(
-            2,
-            Some("wangfang"),
-            Some("+86 138 1234 5678"),
-            Some("FANG@example.cn"),
-            Some((1990, 5, 1)),
-        );
+        let a = person(1, Some("Wang Fang"), Some("13812345678"), Some("fang@example.cn"), Some((1990, 5, 1)));
+        let b = person(2, Some("wangfang"), Some("+86 138 1234 5678"), Some("FANG@example.cn"), Some((1990, 5, 1)));
         let s = duplicate_score(&a, &b);
         assert_eq!(s.score, 100, "60 + 50 + 40 is capped");
-        assert_eq!(
-            s.reasons,
-            [
-                MatchReason::SamePhone,
-                MatchReason::SameEmail,
-                MatchReason::SameNameAndBirthday
-            ]
-        );
+        assert_eq!(s.reasons, [MatchReason::SamePhone, MatchReason::SameEmail, MatchReason::SameNameAndBirthday]);
 
         let c = person(3, Some("Wang  Fang"), None, None, Some((1990, 5, 1)));
         assert_eq!(
             duplicate_score(&a, &c),
-            DuplicateScore {
-                score: 40,
-                reasons: vec![MatchReason::SameNameAndBirthday]
-            }
+            DuplicateScore { score: 40, reasons: vec![MatchReason::SameNameAndBirthday] }
         );
         let d = person(4, Some("Wang Fang"), None, None, None);
-        assert_eq!(
-            duplicate_score(&a, &d),
-            DuplicateScore {
-                score: 10,
-                reasons: vec![MatchReason::SameName]
-            }
-        );
+        assert_eq!(duplicate_score(&a, &d), DuplicateScore { score: 10, reasons: vec![MatchReason::SameName] });
         let e = person(5, None, None, Some("fang@example.cn"), None);
         assert_eq!(duplicate_score(&a, &e).score, 50);
         let nobody = person(6, None, None, None, None);
-        assert_eq!(
-            duplicate_score(&nobody, &person(7, None, None, None, None)).score,
-            0
-        );
+        assert_eq!(duplicate_score(&nobody, &person(7, None, None, None, None)).score, 0);
         // Names made only of separators never match.
         let dots = person(8, Some("..."), None, None, Some((1990, 5, 1)));
-        assert_eq!(
-            duplicate_score(&dots, &person(9, Some("-"), None, None, Some((1990, 5, 1)))).score,
-            0
-        );
-        assert!(
-            !match_keys(&dots)
-                .iter()
-                .any(|k| matches!(k, MatchKey::NameBirthday { .. }))
-        );
+        assert_eq!(duplicate_score(&dots, &person(9, Some("-"), None, None, Some((1990, 5, 1)))).score, 0);
+        assert!(!match_keys(&dots).iter().any(|k| matches!(k, MatchKey::NameBirthday { .. })));
     }
 
     #[test]
@@ -308,13 +228,7 @@ mod tests {
         let mut b = person(2, Some("Li Na"), Some("13812345678"), None, None);
         assert_eq!(duplicate_score(&a, &b).score, 70);
         b.erase(now());
-        assert_eq!(
-            duplicate_score(&a, &b),
-            DuplicateScore {
-                score: 0,
-                reasons: vec![]
-            }
-        );
+        assert_eq!(duplicate_score(&a, &b), DuplicateScore { score: 0, reasons: vec![] });
         assert!(match_keys(&b).is_empty());
         assert!(find_duplicate_pairs(&[a, b]).is_empty());
     }
@@ -322,41 +236,15 @@ mod tests {
     #[test]
     fn pairs_are_ordered_and_thresholded() {
         let customers = [
-            person(
-                30,
-                Some("Giulia Rossi"),
-                None,
-                Some("giulia@example.it"),
-                None,
-            ),
-            person(
-                10,
-                Some("Giulia Rossi"),
-                None,
-                Some("giulia@example.it"),
-                None,
-            ),
+            person(30, Some("Giulia Rossi"), None, Some("giulia@example.it"), None),
+            person(10, Some("Giulia Rossi"), None, Some("giulia@example.it"), None),
             person(20, None, Some("+390212345678"), None, None),
-            person(
-                5,
-                None,
-                Some("+390212345678"),
-                Some("giulia@example.it"),
-                None,
-            ),
+            person(5, None, Some("+390212345678"), Some("giulia@example.it"), None),
             person(40, Some("Giulia Rossi"), None, None, None),
         ];
         let pairs = find_duplicate_pairs(&customers);
-        let got: Vec<(u128, u128, u8)> = pairs
-            .iter()
-            .map(|p| {
-                (
-                    p.a.as_uuid().as_u128(),
-                    p.b.as_uuid().as_u128(),
-                    p.score.score,
-                )
-            })
-            .collect();
+        let got: Vec<(u128, u128, u8)> =
+            pairs.iter().map(|p| (p.a.as_uuid().as_u128(), p.b.as_uuid().as_u128(), p.score.score)).collect();
         // 10-30 is e-mail and name (60); 5-20 phone (60); 5-10 and 5-30 e-mail (50).
         // 10-40 and 30-40 share only a name (10): below the threshold.
         assert_eq!(got, [(5, 20, 60), (10, 30, 60), (5, 10, 50), (5, 30, 50)]);
@@ -366,10 +254,7 @@ mod tests {
     #[test]
     fn reason_names() {
         for r in MatchReason::ALL {
-            assert_eq!(
-                serde_json::to_value(r).unwrap(),
-                serde_json::json!(r.as_str())
-            );
+            assert_eq!(serde_json::to_value(r).unwrap(), serde_json::json!(r.as_str()));
         }
     }
 }

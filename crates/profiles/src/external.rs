@@ -20,9 +20,7 @@ impl ExternalSystem {
             return Err(InvalidValue::new("required", "must not be empty"));
         }
         let starts_with_letter = slug.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
-        let rest_ok = slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let rest_ok = slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         if !starts_with_letter || !rest_ok || slug.len() > 32 {
             return Err(InvalidValue::new(
                 "invalid_format",
@@ -48,10 +46,7 @@ impl ExternalValue {
     pub fn parse(s: &str) -> Result<ExternalValue, InvalidValue> {
         let value = s.trim();
         if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(InvalidValue::new(
-                "invalid_format",
-                "must not contain whitespace or control characters",
-            ));
+            return Err(InvalidValue::new("invalid_format", "must not contain whitespace or control characters"));
         }
         crate::text::check_length(value.to_owned(), Self::MAX_CHARS).map(ExternalValue)
     }
@@ -73,51 +68,26 @@ mod tests {
 
     #[test]
     fn systems() {
-        assert_eq!(
-            ExternalSystem::parse(" WeChat_OpenID ").unwrap().as_str(),
-            "wechat_openid"
-        );
+        assert_eq!(ExternalSystem::parse(" WeChat_OpenID ").unwrap().as_str(), "wechat_openid");
         assert!(ExternalSystem::parse(&format!("a{}", "b".repeat(31))).is_ok());
-        for bad in [
-            "1erp",
-            "_erp",
-            "e-shop",
-            "e shop",
-            "ä",
-            &format!("a{}", "b".repeat(32)),
-        ] {
-            assert_eq!(
-                ExternalSystem::parse(bad).unwrap_err().code,
-                "invalid_format",
-                "{bad:?}"
-            );
+        for bad in ["1erp", "_erp", "e-shop", "e shop", "ä", &format!("a{}", "b".repeat(32))] {
+            assert_eq!(ExternalSystem::parse(bad).unwrap_err().code, "invalid_format", "{bad:?}");
         }
         assert_eq!(ExternalSystem::parse("").unwrap_err().code, "required");
     }
 
     #[test]
     fn values() {
-        assert_eq!(
-            ExternalValue::parse(" oAbC-123 ").unwrap().as_str(),
-            "oAbC-123"
-        );
-        assert_eq!(
-            ExternalValue::parse("a b").unwrap_err().code,
-            "invalid_format"
-        );
+        assert_eq!(ExternalValue::parse(" oAbC-123 ").unwrap().as_str(), "oAbC-123");
+        assert_eq!(ExternalValue::parse("a b").unwrap_err().code, "invalid_format");
         assert_eq!(ExternalValue::parse("").unwrap_err().code, "required");
-        assert_eq!(
-            ExternalValue::parse(&"x".repeat(129)).unwrap_err().code,
-            "too_long"
-        );
+        assert_eq!(ExternalValue::parse(&"x".repeat(129)).unwrap_err().code, "too_long");
     }
 
     #[test]
     fn serde() {
-        let id = ExternalId {
-            system: ExternalSystem::parse("erp").unwrap(),
-            value: ExternalValue::parse("C-1").unwrap(),
-        };
+        let id =
+            ExternalId { system: ExternalSystem::parse("erp").unwrap(), value: ExternalValue::parse("C-1").unwrap() };
         let json = serde_json::to_value(&id).unwrap();
         assert_eq!(json, serde_json::json!({"system": "erp", "value": "C-1"}));
         assert_eq!(serde_json::from_value::<ExternalId>(json).unwrap(), id);

@@ -94,25 +94,10 @@ mod tests {
     fn display_and_parse_round_trip() {
         let id = CustomerId::from_uuid(Uuid::from_u128(0x67e5_5044_10b1_426f_9247_bb68_0e5f_e0c8));
         assert_eq!(id.to_string(), "67e55044-10b1-426f-9247-bb680e5fe0c8");
-        assert_eq!(
-            "67e55044-10b1-426f-9247-bb680e5fe0c8".parse::<CustomerId>(),
-            Ok(id)
-        );
-        assert_eq!(
-            "67e5504410b1426f9247bb680e5fe0c8".parse::<CustomerId>(),
-            Ok(id)
-        );
-        assert_eq!(
-            "nope".parse::<CustomerId>().unwrap_err().code,
-            "invalid_format"
-        );
-        assert_eq!(
-            serde_json::to_string(&id).unwrap(),
-            "\"67e55044-10b1-426f-9247-bb680e5fe0c8\""
-        );
-        assert_eq!(
-            serde_json::from_str::<CustomerId>("\"67e55044-10b1-426f-9247-bb680e5fe0c8\"").unwrap(),
-            id
-        );
+        assert_eq!("67e55044-10b1-426f-9247-bb680e5fe0c8".parse::<CustomerId>(), Ok(id));
+        assert_eq!("67e5504410b1426f9247bb680e5fe0c8".parse::<CustomerId>(), Ok(id));
+        assert_eq!("nope".parse::<CustomerId>().unwrap_err().code, "invalid_format");
+        assert_eq!(serde_json::to_string(&id).unwrap(), "\"67e55044-10b1-426f-9247-bb680e5fe0c8\"");
+        assert_eq!(serde_json::from_str::<CustomerId>("\"67e55044-10b1-426f-9247-bb680e5fe0c8\"").unwrap(), id);
     }
 }

@@ -77,14 +77,12 @@ struct CaseFields {
 /// The error, if any, of pairing `status` with `resolved_at`.
 fn pairing_error(status: CaseStatus, resolved_at: Option<DateTime<Utc>>) -> Option<InvalidValue> {
     match (status.is_finished(), resolved_at.is_some()) {
-        (true, false) => Some(InvalidValue::new(
-            "required",
-            format!("a case that is {status} needs its resolution time"),
-        )),
-        (false, true) => Some(InvalidValue::new(
-            "not_allowed",
-            format!("a case that is {status} has no resolution time"),
-        )),
+        (true, false) => {
+            Some(InvalidValue::new("required", format!("a case that is {status} needs its resolution time")))
+        }
+        (false, true) => {
+            Some(InvalidValue::new("not_allowed", format!("a case that is {status} has no resolution time")))
+        }
         _ => None,
     }
 }
@@ -105,24 +103,15 @@ impl Case {
         if resolved_at.is_some_and(|r| r < opened_at) {
             return Err(FieldErrors::single(
                 "resolved_at",
-                InvalidValue::new(
-                    "out_of_range",
-                    "a case cannot be resolved before it was opened",
-                ),
+                InvalidValue::new("out_of_range", "a case cannot be resolved before it was opened"),
             ));
         }
-        Ok(Case {
-            status,
-            resolved_at,
-        })
+        Ok(Case { status, resolved_at })
     }
 
     /// A case just opened.
     pub fn open() -> Case {
-        Case {
-            status: CaseStatus::Open,
-            resolved_at: None,
-        }
+        Case { status: CaseStatus::Open, resolved_at: None }
     }
 
     /// Where the case stands.
@@ -149,20 +138,14 @@ impl TryFrom<CaseFields> for Case {
     fn try_from(f: CaseFields) -> Result<Self, Self::Error> {
         match pairing_error(f.status, f.resolved_at) {
             Some(e) => Err(e),
-            None => Ok(Case {
-                status: f.status,
-                resolved_at: f.resolved_at,
-            }),
+            None => Ok(Case { status: f.status, resolved_at: f.resolved_at }),
         }
     }
 }
 
 impl From<Case> for CaseFields {
     fn from(c: Case) -> Self {
-        CaseFields {
-            status: c.status,
-            resolved_at: c.resolved_at,
-        }
+        CaseFields { status: c.status, resolved_at: c.resolved_at }
     }
 }
 
@@ -207,10 +190,7 @@ impl SurveyAnswer {
     pub fn new(scale: SurveyScale, score: u8) -> Result<SurveyAnswer, InvalidValue> {
         let (low, high) = scale.range();
         if !(low..=high).contains(&score) {
-            return Err(InvalidValue::new(
-                "out_of_range",
-                format!("a {scale} score must be from {low} to {high}"),
-            ));
+            return Err(InvalidValue::new("out_of_range", format!("a {scale} score must be from {low} to {high}")));
         }
         Ok(SurveyAnswer { scale, score })
     }
@@ -246,10 +226,7 @@ impl TryFrom<SurveyAnswerFields> for SurveyAnswer {
 
 impl From<SurveyAnswer> for SurveyAnswerFields {
     fn from(a: SurveyAnswer) -> Self {
-        SurveyAnswerFields {
-            scale: a.scale,
-            score: a.score,
-        }
+        SurveyAnswerFields { scale: a.scale, score: a.score }
     }
 }
 
@@ -316,9 +293,7 @@ impl InteractionDetail {
     /// The case of a complaint or service request.
     pub fn case(&self) -> Option<&Case> {
         match self {
-            InteractionDetail::Complaint { case } | InteractionDetail::ServiceRequest { case } => {
-                Some(case)
-            }
+            InteractionDetail::Complaint { case } | InteractionDetail::ServiceRequest { case } => Some(case),
             _ => None,
         }
     }
@@ -403,26 +378,11 @@ mod tests {
         assert_eq!(c.resolution_time(at(0)), Some(TimeDelta::hours(1)));
         assert_eq!(Case::open().resolution_time(at(0)), None);
         assert!(Case::new(CaseStatus::Closed, Some(at(0)), at(0)).is_ok());
-        assert_eq!(
-            case_err(CaseStatus::Resolved, None),
-            ("resolved_at".to_owned(), "required")
-        );
-        assert_eq!(
-            case_err(CaseStatus::Closed, None),
-            ("resolved_at".to_owned(), "required")
-        );
-        assert_eq!(
-            case_err(CaseStatus::Open, Some(5)),
-            ("resolved_at".to_owned(), "not_allowed")
-        );
-        assert_eq!(
-            case_err(CaseStatus::InProgress, Some(5)),
-            ("resolved_at".to_owned(), "not_allowed")
-        );
-        assert_eq!(
-            case_err(CaseStatus::Resolved, Some(-1)),
-            ("resolved_at".to_owned(), "out_of_range")
-        );
+        assert_eq!(case_err(CaseStatus::Resolved, None), ("resolved_at".to_owned(), "required"));
+        assert_eq!(case_err(CaseStatus::Closed, None), ("resolved_at".to_owned(), "required"));
+        assert_eq!(case_err(CaseStatus::Open, Some(5)), ("resolved_at".to_owned(), "not_allowed"));
+        assert_eq!(case_err(CaseStatus::InProgress, Some(5)), ("resolved_at".to_owned(), "not_allowed"));
+        assert_eq!(case_err(CaseStatus::Resolved, Some(-1)), ("resolved_at".to_owned(), "out_of_range"));
     }
 
     #[test]
@@ -432,16 +392,8 @@ mod tests {
         assert_eq!(json["status"], "resolved");
         assert_eq!(serde_json::from_value::<Case>(json).unwrap(), c);
         assert!(serde_json::from_str::<Case>(r#"{"status":"closed"}"#).is_err());
-        assert!(
-            serde_json::from_str::<Case>(
-                r#"{"status":"open","resolved_at":"2024-01-01T00:00:00Z"}"#
-            )
-            .is_err()
-        );
-        assert_eq!(
-            serde_json::from_str::<Case>(r#"{"status":"open"}"#).unwrap(),
-            Case::open()
-        );
+        assert!(serde_json::from_str::<Case>(r#"{"status":"open","resolved_at":"2024-01-01T00:00:00Z"}"#).is_err());
+        assert_eq!(serde_json::from_str::<Case>(r#"{"status":"open"}"#).unwrap(), Case::open());
     }
 
     #[test]
@@ -449,48 +401,30 @@ mod tests {
         assert!(SurveyAnswer::satisfaction(0).is_err());
         assert!(SurveyAnswer::satisfaction(1).is_ok());
         assert!(SurveyAnswer::satisfaction(5).is_ok());
-        assert_eq!(
-            SurveyAnswer::satisfaction(6).unwrap_err().code,
-            "out_of_range"
-        );
+        assert_eq!(SurveyAnswer::satisfaction(6).unwrap_err().code, "out_of_range");
         assert!(SurveyAnswer::nps(0).is_ok());
         assert!(SurveyAnswer::nps(10).is_ok());
         assert_eq!(SurveyAnswer::nps(11).unwrap_err().code, "out_of_range");
         let a = SurveyAnswer::satisfaction(4).unwrap();
         assert_eq!((a.scale(), a.score()), (SurveyScale::Satisfaction, 4));
         let json = serde_json::to_value(a).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({"scale": "satisfaction", "score": 4})
-        );
+        assert_eq!(json, serde_json::json!({"scale": "satisfaction", "score": 4}));
         assert_eq!(serde_json::from_value::<SurveyAnswer>(json).unwrap(), a);
         assert!(serde_json::from_str::<SurveyAnswer>(r#"{"scale":"nps","score":11}"#).is_err());
     }
 
     #[test]
     fn details_serialise_with_a_type_tag() {
-        let detail = InteractionDetail::Message {
-            channel: Channel::Wechat,
-            direction: Direction::Outbound,
-        };
+        let detail = InteractionDetail::Message { channel: Channel::Wechat, direction: Direction::Outbound };
         assert_eq!(
             serde_json::to_value(&detail).unwrap(),
             serde_json::json!({"type": "message", "channel": "wechat", "direction": "outbound"})
         );
-        assert_eq!(
-            serde_json::to_value(InteractionDetail::Visit).unwrap(),
-            serde_json::json!({"type": "visit"})
-        );
+        assert_eq!(serde_json::to_value(InteractionDetail::Visit).unwrap(), serde_json::json!({"type": "visit"}));
         let complaint = InteractionDetail::Complaint { case: Case::open() };
         let json = serde_json::to_value(&complaint).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({"type": "complaint", "case": {"status": "open", "resolved_at": null}})
-        );
-        assert_eq!(
-            serde_json::from_value::<InteractionDetail>(json).unwrap(),
-            complaint
-        );
+        assert_eq!(json, serde_json::json!({"type": "complaint", "case": {"status": "open", "resolved_at": null}}));
+        assert_eq!(serde_json::from_value::<InteractionDetail>(json).unwrap(), complaint);
         let bad = r#"{"type":"survey","answer":{"scale":"satisfaction","score":9}}"#;
         assert!(serde_json::from_str::<InteractionDetail>(bad).is_err());
     }
@@ -499,23 +433,13 @@ mod tests {
     fn kinds_and_redaction() {
         let details = [
             InteractionDetail::Visit,
-            InteractionDetail::Call {
-                direction: Direction::Inbound,
-            },
-            InteractionDetail::Message {
-                channel: Channel::Sms,
-                direction: Direction::Inbound,
-            },
-            InteractionDetail::Appointment {
-                scheduled_for: at(0),
-                status: AppointmentStatus::NoShow,
-            },
+            InteractionDetail::Call { direction: Direction::Inbound },
+            InteractionDetail::Message { channel: Channel::Sms, direction: Direction::Inbound },
+            InteractionDetail::Appointment { scheduled_for: at(0), status: AppointmentStatus::NoShow },
             InteractionDetail::Note,
             InteractionDetail::Complaint { case: Case::open() },
             InteractionDetail::ServiceRequest { case: Case::open() },
-            InteractionDetail::Survey {
-                answer: SurveyAnswer::nps(9).unwrap(),
-            },
+            InteractionDetail::Survey { answer: SurveyAnswer::nps(9).unwrap() },
         ];
         for (detail, kind) in details.iter().zip(InteractionKind::ALL) {
             assert_eq!(detail.kind(), kind);

@@ -61,25 +61,23 @@ pub mod validation;
 pub use access::{KeyGrant, Permission, Role, StoreScope};
 pub use consent::{Consent, Consents};
 pub use contact::{Channel, Email, Phone};
-pub use customer::{
-    Customer, CustomerPatch, NewCustomer, Phones, Profile, ProfileError, Relationship,
-};
+pub use customer::{Customer, CustomerPatch, NewCustomer, Phones, Profile, ProfileError, Relationship};
 pub use duplicates::{
-    DUPLICATE_THRESHOLD, DuplicatePair, DuplicateScore, MatchKey, MatchReason, duplicate_score,
-    find_duplicate_pairs, match_keys,
+    DUPLICATE_THRESHOLD, DuplicatePair, DuplicateScore, MatchKey, MatchReason, duplicate_score, find_duplicate_pairs,
+    match_keys,
 };
 pub use external::{ExternalId, ExternalSystem, ExternalValue};
 pub use ids::{ApiKeyId, AssociateId, CustomerId, ImportantDateId, InteractionId, StoreId};
 pub use interaction::{
-    AppointmentStatus, Case, CaseStatus, Direction, Interaction, InteractionDetail,
-    InteractionKind, SurveyAnswer, SurveyScale,
+    AppointmentStatus, Case, CaseStatus, Direction, Interaction, InteractionDetail, InteractionKind, SurveyAnswer,
+    SurveyScale,
 };
 pub use merge::{CustomerRecord, MergeOutcome, merge};
 pub use money::{Currency, Money};
 pub use org::{Associate, NewAssociate, NewStore, Store, TimeZone};
 pub use person::{
-    Birthday, CountryCode, Education, Gender, ImportantDate, ImportantDateKind, Location, MemberNo,
-    PersonName, Preferences, Relation, Sizes,
+    Birthday, CountryCode, Education, Gender, ImportantDate, ImportantDateKind, Location, MemberNo, PersonName,
+    Preferences, Relation, Sizes,
 };
 pub use relationship::{Acquisition, AcquisitionChannel};
 pub use tags::{Actor, Tag, TagKind, TagName, Tags};

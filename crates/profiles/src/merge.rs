@@ -60,10 +60,7 @@ fn important_date_order(a: &ImportantDate, b: &ImportantDate) -> Ordering {
 /// All of `survivor`'s dates, plus `absorbed`'s that are not the same event
 /// as one already kept (taken in [`important_date_order`], so the result does
 /// not depend on the order of either list), sorted.
-fn merge_important_dates(
-    survivor: &[ImportantDate],
-    absorbed: &[ImportantDate],
-) -> Vec<ImportantDate> {
+fn merge_important_dates(survivor: &[ImportantDate], absorbed: &[ImportantDate]) -> Vec<ImportantDate> {
     let mut kept = survivor.to_vec();
     let mut candidates = absorbed.to_vec();
     candidates.sort_by(important_date_order);
@@ -149,12 +146,7 @@ pub fn merge(
     let relationship = Relationship {
         home_store: s.relationship.home_store.or(a.relationship.home_store),
         associate: s.relationship.associate.or(a.relationship.associate),
-        acquisition: s
-            .relationship
-            .acquisition
-            .as_ref()
-            .or(a.relationship.acquisition.as_ref())
-            .cloned(),
+        acquisition: s.relationship.acquisition.as_ref().or(a.relationship.acquisition.as_ref()).cloned(),
         joined_on: s.relationship.joined_on.min(a.relationship.joined_on),
     };
     let customer = Customer {
@@ -170,10 +162,7 @@ pub fn merge(
         erased_at: None,
     };
     Ok(MergeOutcome {
-        merged: CustomerRecord {
-            customer,
-            timeline: merge_timelines(&survivor.timeline, &absorbed.timeline),
-        },
+        merged: CustomerRecord { customer, timeline: merge_timelines(&survivor.timeline, &absorbed.timeline) },
         absorbed_id: a.id,
         absorbed_member_no: a.member_no.clone(),
     })
@@ -219,10 +208,7 @@ mod tests {
             MemberNo::from_sequence(id as u64),
             at(created),
         );
-        CustomerRecord {
-            customer,
-            timeline: Vec::new(),
-        }
+        CustomerRecord { customer, timeline: Vec::new() }
     }
 
     fn visit(id: u128, minutes: i64, note: &str) -> Interaction {
@@ -262,43 +248,23 @@ mod tests {
         let mut s = record(1, 10);
         let mut a = record(2, 5);
         s.customer.profile.name = Some(PersonName::parse("Wang Fang").unwrap());
-        s.customer.profile.phones =
-            Phones::new(vec![Phone::parse("13812345678").unwrap()]).unwrap();
+        s.customer.profile.phones = Phones::new(vec![Phone::parse("13812345678").unwrap()]).unwrap();
         a.customer.profile.name = Some(PersonName::parse("Fang Wang").unwrap());
         a.customer.profile.email = Some(Email::parse("fang@example.cn").unwrap());
-        a.customer.profile.phones = Phones::new(vec![
-            Phone::parse("+390212345678").unwrap(),
-            Phone::parse("13812345678").unwrap(),
-        ])
-        .unwrap();
+        a.customer.profile.phones =
+            Phones::new(vec![Phone::parse("+390212345678").unwrap(), Phone::parse("13812345678").unwrap()]).unwrap();
         a.customer.relationship.home_store = Some(StoreId::from_uuid(Uuid::from_u128(77)));
         a.customer.relationship.joined_on = date(2019, 3, 3);
-        s.customer.profile.important_dates = vec![important(
-            10,
-            ImportantDateKind::Anniversary,
-            date(2015, 6, 1),
-        )];
+        s.customer.profile.important_dates = vec![important(10, ImportantDateKind::Anniversary, date(2015, 6, 1))];
         a.customer.profile.important_dates = vec![
             important(11, ImportantDateKind::Anniversary, date(2015, 6, 1)),
             important(12, ImportantDateKind::ChildBirthday, date(2018, 2, 1)),
         ];
         s.customer.tags = [tag("vip", "crm", 30)].into_iter().collect();
-        a.customer.tags = [tag("vip", "pos", 20), tag("golf", "pos", 25)]
-            .into_iter()
-            .collect();
+        a.customer.tags = [tag("vip", "pos", 20), tag("golf", "pos", 25)].into_iter().collect();
         let source = ShortText::parse("POS").unwrap();
-        s.customer.consents.record(Consent {
-            channel: Channel::Sms,
-            granted: true,
-            at: at(1),
-            source: source.clone(),
-        });
-        a.customer.consents.record(Consent {
-            channel: Channel::Sms,
-            granted: false,
-            at: at(2),
-            source,
-        });
+        s.customer.consents.record(Consent { channel: Channel::Sms, granted: true, at: at(1), source: source.clone() });
+        a.customer.consents.record(Consent { channel: Channel::Sms, granted: false, at: at(2), source });
         s.timeline = vec![visit(100, 50, "survivor's copy"), visit(101, 40, "s")];
         a.timeline = vec![visit(100, 50, "absorbed's copy"), visit(102, 45, "a")];
 
@@ -309,50 +275,24 @@ mod tests {
         assert_eq!((m.id, &m.member_no), (s.customer.id, &s.customer.member_no));
         assert_eq!((m.created_at, m.updated_at), (at(5), at(1000)));
         assert_eq!(m.profile.name.as_ref().unwrap().as_str(), "Wang Fang");
-        assert_eq!(
-            m.profile.email.as_ref().unwrap().as_str(),
-            "fang@example.cn"
-        );
+        assert_eq!(m.profile.email.as_ref().unwrap().as_str(), "fang@example.cn");
         let phones: Vec<&str> = m.profile.phones.iter().map(Phone::as_str).collect();
         assert_eq!(phones, ["+8613812345678", "+390212345678"]);
-        assert_eq!(
-            m.relationship.home_store,
-            Some(StoreId::from_uuid(Uuid::from_u128(77)))
-        );
+        assert_eq!(m.relationship.home_store, Some(StoreId::from_uuid(Uuid::from_u128(77))));
         assert_eq!(m.relationship.joined_on, date(2019, 3, 3));
-        let dates: Vec<u128> = m
-            .profile
-            .important_dates
-            .iter()
-            .map(|d| d.id.as_uuid().as_u128())
-            .collect();
+        let dates: Vec<u128> = m.profile.important_dates.iter().map(|d| d.id.as_uuid().as_u128()).collect();
         assert_eq!(dates, [10, 12]);
         let vip = m.tags.get(&TagName::parse("vip").unwrap()).unwrap();
         assert_eq!(vip.set_by.as_str(), "pos", "the earlier tag is kept");
         assert_eq!(m.tags.len(), 2);
-        assert!(
-            !m.consents.allows(Channel::Sms),
-            "the newer withdrawal stands"
-        );
+        assert!(!m.consents.allows(Channel::Sms), "the newer withdrawal stands");
         let timeline: Vec<(u128, Option<&str>)> = out
             .merged
             .timeline
             .iter()
-            .map(|i| {
-                (
-                    i.id.as_uuid().as_u128(),
-                    i.note.as_ref().map(LongText::as_str),
-                )
-            })
+            .map(|i| (i.id.as_uuid().as_u128(), i.note.as_ref().map(LongText::as_str)))
             .collect();
-        assert_eq!(
-            timeline,
-            [
-                (101, Some("s")),
-                (102, Some("a")),
-                (100, Some("survivor's copy"))
-            ]
-        );
+        assert_eq!(timeline, [(101, Some("s")), (102, Some("a")), (100, Some("survivor's copy"))]);
     }
 
     #[test]
@@ -361,14 +301,8 @@ mod tests {
         let mut a = record(2, 0);
         assert_eq!(merge(&s, &s, at(1)), Err(ProfileError::MergeWithSelf));
         a.customer.erase(at(1));
-        assert_eq!(
-            merge(&s, &a, at(2)),
-            Err(ProfileError::Erased(a.customer.id))
-        );
-        assert_eq!(
-            merge(&a, &s, at(2)),
-            Err(ProfileError::Erased(a.customer.id))
-        );
+        assert_eq!(merge(&s, &a, at(2)), Err(ProfileError::Erased(a.customer.id)));
+        assert_eq!(merge(&a, &s, at(2)), Err(ProfileError::Erased(a.customer.id)));
     }
 
     #[test]

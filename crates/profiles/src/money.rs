@@ -51,11 +51,7 @@ mod tests {
     fn currency_codes() {
         assert_eq!(Currency::parse(" cny").unwrap().as_str(), "CNY");
         for bad in ["CN", "CNYY", "C1Y", "", "€"] {
-            assert_eq!(
-                Currency::parse(bad).unwrap_err().code,
-                "invalid_currency",
-                "{bad:?}"
-            );
+            assert_eq!(Currency::parse(bad).unwrap_err().code, "invalid_currency", "{bad:?}");
         }
     }
 
@@ -63,10 +59,7 @@ mod tests {
     fn money_serialises_amount_as_string() {
         let m = Money::new(Decimal::new(1250, 2), Currency::parse("EUR").unwrap());
         let json = serde_json::to_value(&m).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!({"amount": "12.50", "currency": "EUR"})
-        );
+        assert_eq!(json, serde_json::json!({"amount": "12.50", "currency": "EUR"}));
         assert_eq!(serde_json::from_value::<Money>(json).unwrap(), m);
         assert!(serde_json::from_str::<Money>(r#"{"amount":"1","currency":"EURO"}"#).is_err());
     }

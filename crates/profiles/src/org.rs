@@ -22,12 +22,10 @@ impl TimeZone {
     /// Parses an IANA name (exact spelling, e.g. `Europe/Paris`; code
     /// `invalid_time_zone`).
     pub fn parse(s: &str) -> Result<TimeZone, InvalidValue> {
-        s.trim().parse::<Tz>().map(TimeZone).map_err(|_| {
-            InvalidValue::new(
-                "invalid_time_zone",
-                "must be an IANA time zone name, e.g. Asia/Shanghai",
-            )
-        })
+        s.trim()
+            .parse::<Tz>()
+            .map(TimeZone)
+            .map_err(|_| InvalidValue::new("invalid_time_zone", "must be an IANA time zone name, e.g. Asia/Shanghai"))
     }
 
     /// The zone, for date arithmetic.
@@ -129,24 +127,8 @@ pub struct NewStore {
 impl NewStore {
     /// The store, with its id and creation time.
     pub fn into_store(self, id: StoreId, created_at: DateTime<Utc>) -> Store {
-        let NewStore {
-            code,
-            name,
-            city,
-            country,
-            time_zone,
-            currency,
-        } = self;
-        Store {
-            id,
-            code,
-            name,
-            city,
-            country,
-            time_zone,
-            currency,
-            created_at,
-        }
+        let NewStore { code, name, city, country, time_zone, currency } = self;
+        Store { id, code, name, city, country, time_zone, currency, created_at }
     }
 }
 
@@ -182,14 +164,7 @@ impl NewAssociate {
     /// The associate, active, with its id and creation time.
     pub fn into_associate(self, id: AssociateId, created_at: DateTime<Utc>) -> Associate {
         let NewAssociate { store, code, name } = self;
-        Associate {
-            id,
-            store,
-            code,
-            name,
-            active: true,
-            created_at,
-        }
+        Associate { id, store, code, name, active: true, created_at }
     }
 }
 
@@ -204,24 +179,13 @@ mod tests {
         let tz = TimeZone::parse("Asia/Shanghai").unwrap();
         assert_eq!(tz.as_str(), "Asia/Shanghai");
         assert_eq!(tz.tz(), Tz::Asia__Shanghai);
-        assert_eq!(
-            TimeZone::parse(" Europe/Rome ").unwrap().to_string(),
-            "Europe/Rome"
-        );
-        assert_eq!(
-            TimeZone::parse("Mars/Olympus").unwrap_err().code,
-            "invalid_time_zone"
-        );
+        assert_eq!(TimeZone::parse(" Europe/Rome ").unwrap().to_string(), "Europe/Rome");
+        assert_eq!(TimeZone::parse("Mars/Olympus").unwrap_err().code, "invalid_time_zone");
         assert_eq!(TimeZone::parse("").unwrap_err().code, "invalid_time_zone");
         assert_eq!(serde_json::to_string(&tz).unwrap(), "\"Asia/Shanghai\"");
-        assert_eq!(
-            serde_json::from_str::<TimeZone>("\"Asia/Shanghai\"").unwrap(),
-            tz
-        );
+        assert_eq!(serde_json::from_str::<TimeZone>("\"Asia/Shanghai\"").unwrap(), tz);
         assert!(serde_json::from_str::<TimeZone>("\"Nowhere\"").is_err());
-        assert!(
-            TimeZone::parse("Asia/Shanghai").unwrap() < TimeZone::parse("Europe/Rome").unwrap()
-        );
+        assert!(TimeZone::parse("Asia/Shanghai").unwrap() < TimeZone::parse("Europe/Rome").unwrap());
     }
 
     #[test]

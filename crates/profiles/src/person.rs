@@ -45,9 +45,7 @@ impl MemberNo {
         if no.is_empty() {
             return Err(InvalidValue::new("required", "must not be empty"));
         }
-        let allowed = no
-            .bytes()
-            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
+        let allowed = no.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
         let len = no.chars().count();
         if !allowed || !(4..=32).contains(&len) || no.starts_with('-') {
             return Err(InvalidValue::new(
@@ -69,12 +67,15 @@ impl MemberNo {
         MemberNo(format!("M{digits}{check}"))
     }
 
-    /// The member number an erased customer keeps: `ERASED-` and the first 12
-    /// hex digits of the customer id, uppercased. It is unique as long as
-    /// those 12 digits are, and says nothing about the person.
+    /// The member number an erased customer keeps: `ERASED-` and the last 20
+    /// hex digits of the customer id, uppercased. Those are the random part
+    /// of a UUID (v4 or v7: about 74 random bits), so two erased customers
+    /// never share one — the leading digits of a v7 id are its creation time
+    /// and would collide for customers created in the same millisecond. It
+    /// says nothing about the person.
     pub fn erased(id: CustomerId) -> MemberNo {
-        let hex: String = id.as_uuid().simple().to_string().chars().take(12).collect();
-        MemberNo(format!("ERASED-{}", hex.to_ascii_uppercase()))
+        let hex = id.as_uuid().simple().to_string();
+        MemberNo(format!("ERASED-{}", hex[hex.len() - 20..].to_ascii_uppercase()))
     }
 
     /// True when this number was given by [`MemberNo::erased`].
@@ -108,9 +109,7 @@ impl PersonName {
         self.0
             .to_lowercase()
             .chars()
-            .filter(|c| {
-                !c.is_whitespace() && !matches!(c, '.' | '-' | '·' | '‧' | '・' | '\'' | '’')
-            })
+            .filter(|c| !c.is_whitespace() && !matches!(c, '.' | '-' | '·' | '‧' | '・' | '\'' | '’'))
             .collect()
     }
 }
@@ -133,13 +132,8 @@ keyword_enum! {
 /// `date`'s anniversary in `year`; 29 February falls on 28 February in a
 /// year that is not a leap year. None only outside chrono's range of years.
 pub(crate) fn anniversary_in(date: NaiveDate, year: i32) -> Option<NaiveDate> {
-    NaiveDate::from_ymd_opt(year, date.month(), date.day()).or_else(|| {
-        if date.month() == 2 && date.day() == 29 {
-            NaiveDate::from_ymd_opt(year, 2, 28)
-        } else {
-            None
-        }
-    })
+    NaiveDate::from_ymd_opt(year, date.month(), date.day())
+        .or_else(|| if date.month() == 2 && date.day() == 29 { NaiveDate::from_ymd_opt(year, 2, 28) } else { None })
 }
 
 /// The first anniversary of `date` on or after `on_or_after`; `date` itself
@@ -150,11 +144,7 @@ pub(crate) fn next_anniversary(date: NaiveDate, on_or_after: NaiveDate) -> Naive
     }
     match anniversary_in(date, on_or_after.year()) {
         Some(this_year) if this_year >= on_or_after => this_year,
-        _ => on_or_after
-            .year()
-            .checked_add(1)
-            .and_then(|next| anniversary_in(date, next))
-            .unwrap_or(NaiveDate::MAX),
+        _ => on_or_after.year().checked_add(1).and_then(|next| anniversary_in(date, next)).unwrap_or(NaiveDate::MAX),
     }
 }
 
@@ -171,10 +161,7 @@ impl Birthday {
     /// after today or before 1900).
     pub fn parse(date: NaiveDate, today: NaiveDate) -> Result<Birthday, InvalidValue> {
         if date > today {
-            return Err(InvalidValue::new(
-                "out_of_range",
-                "a birthday cannot be in the future",
-            ));
+            return Err(InvalidValue::new("out_of_range", "a birthday cannot be in the future"));
         }
         Birthday::try_from(date)
     }
@@ -189,8 +176,7 @@ impl Birthday {
     /// [`Birthday::next_occurrence`] gives.
     pub fn age_on(&self, today: NaiveDate) -> u32 {
         let years = today.year() - self.0.year();
-        let before_birthday =
-            anniversary_in(self.0, today.year()).is_some_and(|this_year| today < this_year);
+        let before_birthday = anniversary_in(self.0, today.year()).is_some_and(|this_year| today < this_year);
         u32::try_from(years - i32::from(before_birthday)).unwrap_or(0)
     }
 
@@ -209,10 +195,7 @@ impl TryFrom<NaiveDate> for Birthday {
     /// [`Birthday::parse`] on the way in) and by `Deserialize`.
     fn try_from(date: NaiveDate) -> Result<Self, Self::Error> {
         if date.year() < Self::MIN_YEAR {
-            return Err(InvalidValue::new(
-                "out_of_range",
-                "a birthday cannot be before 1900",
-            ));
+            return Err(InvalidValue::new("out_of_range", "a birthday cannot be before 1900"));
         }
         Ok(Birthday(date))
     }
@@ -235,10 +218,7 @@ impl CountryCode {
     pub fn parse(s: &str) -> Result<CountryCode, InvalidValue> {
         let code = s.trim().to_ascii_uppercase();
         if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
-            return Err(InvalidValue::new(
-                "invalid_country",
-                "must be a two-letter ISO country code, e.g. CN",
-            ));
+            return Err(InvalidValue::new("invalid_country", "must be a two-letter ISO country code, e.g. CN"));
         }
         Ok(CountryCode(code))
     }
@@ -323,10 +303,7 @@ impl Preferences {
 
     /// True when no label is set.
     pub fn is_empty(&self) -> bool {
-        self.styles.is_empty()
-            && self.colours.is_empty()
-            && self.categories.is_empty()
-            && self.hobbies.is_empty()
+        self.styles.is_empty() && self.colours.is_empty() && self.categories.is_empty() && self.hobbies.is_empty()
     }
 }
 
@@ -456,10 +433,7 @@ mod tests {
         assert_eq!(MemberNo::parse("ABC").unwrap_err().code, "invalid_format");
         assert_eq!(MemberNo::parse("-ABC").unwrap_err().code, "invalid_format");
         assert_eq!(MemberNo::parse("AB_C").unwrap_err().code, "invalid_format");
-        assert_eq!(
-            MemberNo::parse(&"A".repeat(33)).unwrap_err().code,
-            "invalid_format"
-        );
+        assert_eq!(MemberNo::parse(&"A".repeat(33)).unwrap_err().code, "invalid_format");
         assert!(MemberNo::parse(&"A".repeat(32)).is_ok());
         assert_eq!(MemberNo::parse(" ").unwrap_err().code, "required");
     }
@@ -490,7 +464,7 @@ mod tests {
     fn erased_member_no() {
         let id = CustomerId::from_uuid(Uuid::from_u128(0x67e5_5044_10b1_426f_9247_bb68_0e5f_e0c8));
         let no = MemberNo::erased(id);
-        assert_eq!(no.as_str(), "ERASED-67E5504410B1");
+        assert_eq!(no.as_str(), "ERASED-426F9247BB680E5FE0C8");
         assert_eq!(MemberNo::parse(no.as_str()), Ok(no.clone()));
         assert!(no.is_erased());
     }
@@ -500,37 +474,19 @@ mod tests {
         let a = PersonName::parse("  Wang   Fang ").unwrap();
         assert_eq!(a.as_str(), "Wang Fang");
         assert_eq!(a.match_key(), "wangfang");
-        assert_eq!(
-            PersonName::parse("wangfang").unwrap().match_key(),
-            "wangfang"
-        );
-        assert_eq!(
-            PersonName::parse("O’Neil-Smith Jr.").unwrap().match_key(),
-            "oneilsmithjr"
-        );
+        assert_eq!(PersonName::parse("wangfang").unwrap().match_key(), "wangfang");
+        assert_eq!(PersonName::parse("O’Neil-Smith Jr.").unwrap().match_key(), "oneilsmithjr");
         assert_eq!(PersonName::parse("王 芳").unwrap().match_key(), "王芳");
-        assert_eq!(
-            PersonName::parse("阿依·买买提").unwrap().match_key(),
-            "阿依买买提"
-        );
+        assert_eq!(PersonName::parse("阿依·买买提").unwrap().match_key(), "阿依买买提");
         assert_eq!(PersonName::parse("").unwrap_err().code, "required");
-        assert_eq!(
-            PersonName::parse(&"a".repeat(101)).unwrap_err().code,
-            "too_long"
-        );
+        assert_eq!(PersonName::parse(&"a".repeat(101)).unwrap_err().code, "too_long");
     }
 
     #[test]
     fn birthday_checks_and_ages() {
         let today = d(2025, 6, 15);
-        assert_eq!(
-            Birthday::parse(d(2025, 6, 16), today).unwrap_err().code,
-            "out_of_range"
-        );
-        assert_eq!(
-            Birthday::parse(d(1899, 12, 31), today).unwrap_err().code,
-            "out_of_range"
-        );
+        assert_eq!(Birthday::parse(d(2025, 6, 16), today).unwrap_err().code, "out_of_range");
+        assert_eq!(Birthday::parse(d(1899, 12, 31), today).unwrap_err().code, "out_of_range");
         let b = Birthday::parse(d(1990, 6, 15), today).unwrap();
         assert_eq!(b.age_on(today), 35);
         assert_eq!(b.age_on(d(2025, 6, 14)), 34);
@@ -539,10 +495,7 @@ mod tests {
         assert_eq!(b.next_occurrence(d(2025, 6, 16)), d(2026, 6, 15));
         assert_eq!(b.next_occurrence(d(1980, 1, 1)), d(1990, 6, 15));
         assert_eq!(serde_json::to_string(&b).unwrap(), "\"1990-06-15\"");
-        assert_eq!(
-            serde_json::from_str::<Birthday>("\"1990-06-15\"").unwrap(),
-            b
-        );
+        assert_eq!(serde_json::from_str::<Birthday>("\"1990-06-15\"").unwrap(), b);
         assert!(serde_json::from_str::<Birthday>("\"1800-06-15\"").is_err());
     }
 
@@ -562,11 +515,7 @@ mod tests {
     fn country_codes() {
         assert_eq!(CountryCode::parse(" it ").unwrap().as_str(), "IT");
         for bad in ["ITA", "I", "1T", "", "ÄÖ"] {
-            assert_eq!(
-                CountryCode::parse(bad).unwrap_err().code,
-                "invalid_country",
-                "{bad:?}"
-            );
+            assert_eq!(CountryCode::parse(bad).unwrap_err().code, "invalid_country", "{bad:?}");
         }
     }
 
@@ -584,28 +533,11 @@ mod tests {
         assert!(!u.is_empty());
         assert!(Preferences::default().is_empty());
 
-        let s1 = Sizes {
-            clothing: Some(label("IT 40")),
-            ..Sizes::default()
-        };
-        let s2 = Sizes {
-            clothing: Some(label("IT 42")),
-            shoe: Some(label("38")),
-            ring: None,
-        };
-        assert_eq!(
-            s1.or(&s2),
-            Sizes {
-                clothing: Some(label("IT 40")),
-                shoe: Some(label("38")),
-                ring: None
-            }
-        );
+        let s1 = Sizes { clothing: Some(label("IT 40")), ..Sizes::default() };
+        let s2 = Sizes { clothing: Some(label("IT 42")), shoe: Some(label("38")), ring: None };
+        assert_eq!(s1.or(&s2), Sizes { clothing: Some(label("IT 40")), shoe: Some(label("38")), ring: None });
 
-        let l1 = Location {
-            city: Some(ShortText::parse("Milan").unwrap()),
-            ..Location::default()
-        };
+        let l1 = Location { city: Some(ShortText::parse("Milan").unwrap()), ..Location::default() };
         let l2 = Location {
             city: Some(ShortText::parse("Shanghai").unwrap()),
             country: Some(CountryCode::parse("CN").unwrap()),
@@ -642,10 +574,7 @@ mod tests {
         };
         assert_eq!(wedding.next_occurrence(d(2025, 3, 1)), Some(d(2026, 2, 28)));
         assert_eq!(wedding.next_occurrence(d(2000, 1, 1)), Some(d(2012, 2, 29)));
-        let copy = ImportantDate {
-            id: ImportantDateId::from_uuid(Uuid::from_u128(3)),
-            ..wedding.clone()
-        };
+        let copy = ImportantDate { id: ImportantDateId::from_uuid(Uuid::from_u128(3)), ..wedding.clone() };
         assert!(wedding.same_event(&copy));
         assert!(!wedding.same_event(&trip));
     }
@@ -653,31 +582,19 @@ mod tests {
     #[test]
     fn keyword_enums_serialise_as_their_names() {
         for g in Gender::ALL {
-            assert_eq!(
-                serde_json::to_value(g).unwrap(),
-                serde_json::json!(g.as_str())
-            );
+            assert_eq!(serde_json::to_value(g).unwrap(), serde_json::json!(g.as_str()));
             assert_eq!(g.as_str().parse::<Gender>(), Ok(g));
         }
         for e in Education::ALL {
-            assert_eq!(
-                serde_json::to_value(e).unwrap(),
-                serde_json::json!(e.as_str())
-            );
+            assert_eq!(serde_json::to_value(e).unwrap(), serde_json::json!(e.as_str()));
             assert_eq!(e.as_str().parse::<Education>(), Ok(e));
         }
         for k in ImportantDateKind::ALL {
-            assert_eq!(
-                serde_json::to_value(k).unwrap(),
-                serde_json::json!(k.as_str())
-            );
+            assert_eq!(serde_json::to_value(k).unwrap(), serde_json::json!(k.as_str()));
             assert_eq!(k.as_str().parse::<ImportantDateKind>(), Ok(k));
         }
         for r in Relation::ALL {
-            assert_eq!(
-                serde_json::to_value(r).unwrap(),
-                serde_json::json!(r.as_str())
-            );
+            assert_eq!(serde_json::to_value(r).unwrap(), serde_json::json!(r.as_str()));
             assert_eq!(r.as_str().parse::<Relation>(), Ok(r));
         }
     }

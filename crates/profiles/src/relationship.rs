@@ -61,25 +61,12 @@ impl Acquisition {
     ) -> Result<Acquisition, FieldErrors> {
         let mut errors = FieldErrors::new();
         if referrer.is_some() && channel != AcquisitionChannel::Referral {
-            errors.push(
-                "referrer",
-                InvalidValue::new("not_allowed", "only a referral can have a referrer"),
-            );
+            errors.push("referrer", InvalidValue::new("not_allowed", "only a referral can have a referrer"));
         }
-        if cost
-            .as_ref()
-            .is_some_and(|c| c.amount < rust_decimal::Decimal::ZERO)
-        {
-            errors.push(
-                "cost",
-                InvalidValue::new("out_of_range", "the acquisition cost cannot be negative"),
-            );
+        if cost.as_ref().is_some_and(|c| c.amount < rust_decimal::Decimal::ZERO) {
+            errors.push("cost", InvalidValue::new("out_of_range", "the acquisition cost cannot be negative"));
         }
-        errors.into_result(Acquisition {
-            channel,
-            referrer,
-            cost,
-        })
+        errors.into_result(Acquisition { channel, referrer, cost })
     }
 
     /// The channel.
@@ -100,11 +87,7 @@ impl Acquisition {
     /// The same acquisition without the referrer (used by erasure: who
     /// referred an erased person is personal data of both).
     pub fn without_referrer(&self) -> Acquisition {
-        Acquisition {
-            channel: self.channel,
-            referrer: None,
-            cost: self.cost.clone(),
-        }
+        Acquisition { channel: self.channel, referrer: None, cost: self.cost.clone() }
     }
 }
 
@@ -113,22 +96,14 @@ impl TryFrom<AcquisitionFields> for Acquisition {
 
     fn try_from(f: AcquisitionFields) -> Result<Self, Self::Error> {
         Acquisition::new(f.channel, f.referrer, f.cost).map_err(|errors| {
-            errors
-                .iter()
-                .map(|e| format!("{}: {}", e.field, e.message))
-                .collect::<Vec<_>>()
-                .join("; ")
+            errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
         })
     }
 }
 
 impl From<Acquisition> for AcquisitionFields {
     fn from(a: Acquisition) -> Self {
-        AcquisitionFields {
-            channel: a.channel,
-            referrer: a.referrer,
-            cost: a.cost,
-        }
+        AcquisitionFields { channel: a.channel, referrer: a.referrer, cost: a.cost }
     }
 }
 
@@ -151,8 +126,7 @@ mod tests {
         assert_eq!(a.cost(), Some(&cny(50)));
         assert_eq!(a.without_referrer().referrer(), None);
         assert_eq!(a.without_referrer().channel(), AcquisitionChannel::Referral);
-        let err =
-            Acquisition::new(AcquisitionChannel::MallWalkIn, referrer, Some(cny(-1))).unwrap_err();
+        let err = Acquisition::new(AcquisitionChannel::MallWalkIn, referrer, Some(cny(-1))).unwrap_err();
         let got: Vec<(&str, &str)> = err.iter().map(|e| (e.field.as_str(), e.code)).collect();
         assert_eq!(got, [("referrer", "not_allowed"), ("cost", "out_of_range")]);
         assert!(Acquisition::new(AcquisitionChannel::Event, None, Some(cny(0))).is_ok());
@@ -169,9 +143,7 @@ mod tests {
         );
         assert_eq!(serde_json::from_value::<Acquisition>(json).unwrap(), a);
         let bad = r#"{"channel":"event","referrer":"67e55044-10b1-426f-9247-bb680e5fe0c8"}"#;
-        let err = serde_json::from_str::<Acquisition>(bad)
-            .unwrap_err()
-            .to_string();
+        let err = serde_json::from_str::<Acquisition>(bad).unwrap_err().to_string();
         assert!(err.contains("referrer"), "{err}");
         assert!(serde_json::from_str::<Acquisition>(r#"{"channel":"event"}"#).is_ok());
     }

@@ -24,14 +24,8 @@ impl TagName {
     /// Trims and checks (codes `required`, `too_long`, `invalid_format`).
     pub fn parse(s: &str) -> Result<TagName, InvalidValue> {
         let name = s.trim();
-        if name
-            .chars()
-            .any(|c| c.is_control() || matches!(c, '/' | '?' | '#' | '%'))
-        {
-            return Err(InvalidValue::new(
-                "invalid_format",
-                "must not contain control characters or any of / ? # %",
-            ));
+        if name.chars().any(|c| c.is_control() || matches!(c, '/' | '?' | '#' | '%')) {
+            return Err(InvalidValue::new("invalid_format", "must not contain control characters or any of / ? # %"));
         }
         check_length(name.to_owned(), Self::MAX_CHARS).map(TagName)
     }
@@ -67,10 +61,7 @@ impl Actor {
     pub fn parse(s: &str) -> Result<Actor, InvalidValue> {
         let name = s.trim();
         if name.chars().any(char::is_control) {
-            return Err(InvalidValue::new(
-                "invalid_format",
-                "must not contain control characters",
-            ));
+            return Err(InvalidValue::new("invalid_format", "must not contain control characters"));
         }
         check_length(name.to_owned(), Self::MAX_CHARS).map(Actor)
     }
@@ -230,23 +221,13 @@ mod tests {
     #[test]
     fn tag_names() {
         assert_eq!(TagName::parse("  VIP gold ").unwrap().as_str(), "VIP gold");
-        assert_ne!(
-            TagName::parse("VIP").unwrap(),
-            TagName::parse("vip").unwrap()
-        );
+        assert_ne!(TagName::parse("VIP").unwrap(), TagName::parse("vip").unwrap());
         assert_eq!(TagName::parse("爱看电影").unwrap().as_str(), "爱看电影");
         for bad in ["a/b", "a?b", "a#b", "100%", "a\nb"] {
-            assert_eq!(
-                TagName::parse(bad).unwrap_err().code,
-                "invalid_format",
-                "{bad:?}"
-            );
+            assert_eq!(TagName::parse(bad).unwrap_err().code, "invalid_format", "{bad:?}");
         }
         assert_eq!(TagName::parse(" ").unwrap_err().code, "required");
-        assert_eq!(
-            TagName::parse(&"x".repeat(65)).unwrap_err().code,
-            "too_long"
-        );
+        assert_eq!(TagName::parse(&"x".repeat(65)).unwrap_err().code, "too_long");
     }
 
     #[test]
@@ -263,29 +244,14 @@ mod tests {
         assert!(a.insert(tag("vip", "x", 10)).is_none());
         assert_eq!(a.insert(tag("vip", "y", 20)).unwrap().set_by.as_str(), "x");
         a.insert(tag("films", "x", 5));
-        let b: Tags = [tag("vip", "z", 15), tag("golf", "z", 1)]
-            .into_iter()
-            .collect();
+        let b: Tags = [tag("vip", "z", 15), tag("golf", "z", 1)].into_iter().collect();
         let u = a.union(&b);
         let names: Vec<&str> = u.names().map(TagName::as_str).collect();
         assert_eq!(names, ["films", "golf", "vip"]);
-        assert_eq!(
-            u.get(&TagName::parse("vip").unwrap())
-                .unwrap()
-                .set_by
-                .as_str(),
-            "z"
-        );
+        assert_eq!(u.get(&TagName::parse("vip").unwrap()).unwrap().set_by.as_str(), "z");
         // Ties keep self's.
         let c: Tags = [tag("vip", "w", 20)].into_iter().collect();
-        assert_eq!(
-            a.union(&c)
-                .get(&TagName::parse("vip").unwrap())
-                .unwrap()
-                .set_by
-                .as_str(),
-            "y"
-        );
+        assert_eq!(a.union(&c).get(&TagName::parse("vip").unwrap()).unwrap().set_by.as_str(), "y");
         assert!(a.remove(&TagName::parse("vip").unwrap()).is_some());
         assert!(!a.contains(&TagName::parse("vip").unwrap()));
         assert_eq!(a.len(), 1);

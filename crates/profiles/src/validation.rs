@@ -21,10 +21,7 @@ pub struct InvalidValue {
 impl InvalidValue {
     /// An error with this code and message.
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        InvalidValue {
-            code,
-            message: message.into(),
-        }
+        InvalidValue { code, message: message.into() }
     }
 }
 
@@ -52,11 +49,7 @@ impl FieldErrors {
 
     /// Records that `field` was refused for `err`.
     pub fn push(&mut self, field: impl Into<String>, err: InvalidValue) {
-        self.0.push(FieldError {
-            field: field.into(),
-            code: err.code,
-            message: err.message,
-        });
+        self.0.push(FieldError { field: field.into(), code: err.code, message: err.message });
     }
 
     /// Parse helper: on Err records it under `field` and returns None.
@@ -87,11 +80,7 @@ impl FieldErrors {
 
     /// `Ok(value)` if no field was refused, else these errors.
     pub fn into_result<T>(self, value: T) -> Result<T, FieldErrors> {
-        if self.is_empty() {
-            Ok(value)
-        } else {
-            Err(self)
-        }
+        if self.is_empty() { Ok(value) } else { Err(self) }
     }
 
     /// Exactly one refused field.
@@ -143,10 +132,7 @@ mod tests {
         let mut errors = FieldErrors::new();
         assert_eq!(errors.check("a", Ok::<_, InvalidValue>(3)), Some(3));
         assert!(errors.is_empty());
-        assert_eq!(
-            errors.check::<u8>("b", Err(InvalidValue::new("required", "b is required"))),
-            None
-        );
+        assert_eq!(errors.check::<u8>("b", Err(InvalidValue::new("required", "b is required"))), None);
         assert_eq!(errors.len(), 1);
         assert_eq!(errors.0[0].field, "b");
         assert_eq!(errors.0[0].code, "required");
@@ -163,19 +149,13 @@ mod tests {
         outer.extend_prefixed("acquisition", inner.clone());
         outer.extend_prefixed("", inner);
         let fields: Vec<&str> = outer.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            ["name", "acquisition.cost", "acquisition", "cost", ""]
-        );
+        assert_eq!(fields, ["name", "acquisition.cost", "acquisition", "cost", ""]);
     }
 
     #[test]
     fn field_error_serialises_flat() {
         let e = FieldErrors::single("phone", InvalidValue::new("invalid_phone", "bad"));
         let json = serde_json::to_value(&e.0).unwrap();
-        assert_eq!(
-            json,
-            serde_json::json!([{"field": "phone", "code": "invalid_phone", "message": "bad"}])
-        );
+        assert_eq!(json, serde_json::json!([{"field": "phone", "code": "invalid_phone", "message": "bad"}]));
     }
 }

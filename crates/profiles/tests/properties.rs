@@ -6,14 +6,13 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, TimeZone as _, Utc};
 use clientele_profiles::{
-    Acquisition, AcquisitionChannel, Actor, AppointmentStatus, AssociateId, Birthday, Case,
-    CaseStatus, Channel, Code, Consent, Consents, CountryCode, Currency, Customer, CustomerId,
-    CustomerRecord, DUPLICATE_THRESHOLD, Direction, DuplicatePair, Education, Email, ExternalId,
-    ExternalSystem, ExternalValue, Gender, ImportantDate, ImportantDateId, ImportantDateKind,
-    Interaction, InteractionDetail, InteractionId, Label, Location, LongText, MemberNo, Money,
-    NewCustomer, Permission, PersonName, Phone, Phones, Preferences, Profile, ProfileError,
-    Relation, Relationship, Role, ShortText, Sizes, StoreId, SurveyAnswer, Tag, TagKind, TagName,
-    duplicate_score, find_duplicate_pairs, match_keys, merge,
+    Acquisition, AcquisitionChannel, Actor, AppointmentStatus, AssociateId, Birthday, Case, CaseStatus, Channel, Code,
+    Consent, Consents, CountryCode, Currency, Customer, CustomerId, CustomerRecord, DUPLICATE_THRESHOLD, Direction,
+    DuplicatePair, Education, Email, ExternalId, ExternalSystem, ExternalValue, Gender, ImportantDate, ImportantDateId,
+    ImportantDateKind, Interaction, InteractionDetail, InteractionId, Label, Location, LongText, MemberNo, Money,
+    NewCustomer, Permission, PersonName, Phone, Phones, Preferences, Profile, ProfileError, Relation, Relationship,
+    Role, ShortText, Sizes, StoreId, SurveyAnswer, Tag, TagKind, TagName, duplicate_score, find_duplicate_pairs,
+    match_keys, merge,
 };
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -54,9 +53,7 @@ fn luhn_valid(digits: &str) -> bool {
 /// Digits with separators (spaces, dashes, dots, brackets) sprinkled in and a
 /// prefix, so that many inputs are valid numbers in messy form.
 fn messy_phone() -> impl Strategy<Value = String> {
-    let prefix = select(vec![
-        "", "", "+", "00", "+86", "0086", "+86 ", "(+86) ", "+39 ", "0",
-    ]);
+    let prefix = select(vec!["", "", "+", "00", "+86", "0086", "+86 ", "(+86) ", "+39 ", "0"]);
     let digits = prop_oneof!["1[3-9][0-9]{9}", "[1-9][0-9]{7,14}", "[0-9]{1,17}",];
     let seps = prop::collection::vec(select(vec!["", "", "", " ", "-", ".", "(", ")", "  "]), 18);
     (prefix, digits, seps).prop_map(|(prefix, digits, seps)| {
@@ -109,8 +106,7 @@ fn any_tag_input() -> impl Strategy<Value = String> {
 }
 
 fn valid_phone() -> impl Strategy<Value = Phone> {
-    prop_oneof!["1[3-9][0-9]{9}", "\\+[1-9][0-9]{7,14}"]
-        .prop_filter_map("valid", |s| Phone::parse(&s).ok())
+    prop_oneof!["1[3-9][0-9]{9}", "\\+[1-9][0-9]{7,14}"].prop_filter_map("valid", |s| Phone::parse(&s).ok())
 }
 
 // ---------------------------------------------------- record generators
@@ -124,20 +120,8 @@ const PHONES: [&str; 7] = [
     "+8615011112222",
     "+447700900123",
 ];
-const EMAILS: [&str; 4] = [
-    "fang@example.cn",
-    "giulia@example.it",
-    "li.na@example.com",
-    "marie@example.fr",
-];
-const NAMES: [&str; 6] = [
-    "Wang Fang",
-    "wangfang",
-    "Giulia Rossi",
-    "Li Na",
-    "王芳",
-    "Marie Curie",
-];
+const EMAILS: [&str; 4] = ["fang@example.cn", "giulia@example.it", "li.na@example.com", "marie@example.fr"];
+const NAMES: [&str; 6] = ["Wang Fang", "wangfang", "Giulia Rossi", "Li Na", "王芳", "Marie Curie"];
 
 fn pick<T: Clone + std::fmt::Debug + 'static>(items: Vec<T>) -> impl Strategy<Value = T> {
     select(items)
@@ -148,17 +132,7 @@ fn opt<T: Clone + std::fmt::Debug + 'static>(items: Vec<T>) -> impl Strategy<Val
 }
 
 fn labels_pool() -> Vec<Label> {
-    [
-        "classic",
-        "minimalist",
-        "navy",
-        "likes films",
-        "golf",
-        "IT 40",
-        "38",
-    ]
-    .map(|s| Label::parse(s).unwrap())
-    .to_vec()
+    ["classic", "minimalist", "navy", "likes films", "golf", "IT 40", "38"].map(|s| Label::parse(s).unwrap()).to_vec()
 }
 
 fn short(s: &str) -> ShortText {
@@ -175,80 +149,54 @@ fn label_set() -> impl Strategy<Value = BTreeSet<Label>> {
 
 fn preferences() -> BoxedStrategy<Preferences> {
     (label_set(), label_set(), label_set(), label_set())
-        .prop_map(|(styles, colours, categories, hobbies)| Preferences {
-            styles,
-            colours,
-            categories,
-            hobbies,
-        })
+        .prop_map(|(styles, colours, categories, hobbies)| Preferences { styles, colours, categories, hobbies })
         .boxed()
 }
 
 fn sizes() -> impl Strategy<Value = Sizes> {
-    (opt(labels_pool()), opt(labels_pool()), opt(labels_pool())).prop_map(
-        |(clothing, shoe, ring)| Sizes {
-            clothing,
-            shoe,
-            ring,
-        },
-    )
+    (opt(labels_pool()), opt(labels_pool()), opt(labels_pool())).prop_map(|(clothing, shoe, ring)| Sizes {
+        clothing,
+        shoe,
+        ring,
+    })
 }
 
 fn location() -> BoxedStrategy<Location> {
     let cities = vec![short("Milano"), short("Shanghai"), short("Paris")];
-    let countries = ["IT", "CN", "FR"]
-        .map(|c| CountryCode::parse(c).unwrap())
-        .to_vec();
-    (
-        opt(cities.clone()),
-        opt(cities.clone()),
-        opt(countries),
-        opt(cities),
-    )
-        .prop_map(|(city, region, country, address)| Location {
-            city,
-            region,
-            country,
-            address,
-        })
+    let countries = ["IT", "CN", "FR"].map(|c| CountryCode::parse(c).unwrap()).to_vec();
+    (opt(cities.clone()), opt(cities.clone()), opt(countries), opt(cities))
+        .prop_map(|(city, region, country, address)| Location { city, region, country, address })
         .boxed()
 }
 
 fn important_date() -> impl Strategy<Value = ImportantDate> {
     (
         0u128..12,
-        pick(vec![
-            ImportantDateKind::Anniversary,
-            ImportantDateKind::ChildBirthday,
-        ]),
+        pick(vec![ImportantDateKind::Anniversary, ImportantDateKind::ChildBirthday]),
         pick(vec![Relation::Spouse, Relation::Child]),
         opt(vec![short("Leo")]),
         pick(vec![day(2012, 2, 29), day(2015, 6, 1)]),
         any::<bool>(),
     )
-        .prop_map(
-            |(id, kind, relation, label, date, recurring)| ImportantDate {
-                id: ImportantDateId::from_uuid(Uuid::from_u128(id)),
-                kind,
-                relation,
-                label,
-                date,
-                recurring,
-            },
-        )
+        .prop_map(|(id, kind, relation, label, date, recurring)| ImportantDate {
+            id: ImportantDateId::from_uuid(Uuid::from_u128(id)),
+            kind,
+            relation,
+            label,
+            date,
+            recurring,
+        })
 }
 
 fn phones() -> impl Strategy<Value = Phones> {
-    prop::collection::vec(pick(PHONES.to_vec()), 0..=5).prop_map(|v| {
-        Phones::new(v.into_iter().map(|p| Phone::parse(p).unwrap()).collect()).unwrap()
-    })
+    prop::collection::vec(pick(PHONES.to_vec()), 0..=5)
+        .prop_map(|v| Phones::new(v.into_iter().map(|p| Phone::parse(p).unwrap()).collect()).unwrap())
 }
 
 fn profile() -> BoxedStrategy<Profile> {
     let today = day(2025, 1, 1);
-    let birthdays = [day(1985, 3, 1), day(1992, 2, 29), day(2000, 7, 14)]
-        .map(|d| Birthday::parse(d, today).unwrap())
-        .to_vec();
+    let birthdays =
+        [day(1985, 3, 1), day(1992, 2, 29), day(2000, 7, 14)].map(|d| Birthday::parse(d, today).unwrap()).to_vec();
     (
         (
             opt(NAMES.map(|n| PersonName::parse(n).unwrap()).to_vec()),
@@ -288,21 +236,16 @@ fn profile() -> BoxedStrategy<Profile> {
 }
 
 fn acquisition() -> impl Strategy<Value = Option<Acquisition>> {
-    prop::option::of((
-        pick(AcquisitionChannel::ALL.to_vec()),
-        opt(vec![1u128, 2, 3]),
-        prop::option::of(0i64..1000),
-    ))
-    .prop_map(|a| {
-        a.map(|(channel, referrer, cost)| {
-            let referrer = referrer
-                .filter(|_| channel == AcquisitionChannel::Referral)
-                .map(|r| CustomerId::from_uuid(Uuid::from_u128(r)));
-            let cost =
-                cost.map(|c| Money::new(Decimal::new(c, 1), Currency::parse("CNY").unwrap()));
-            Acquisition::new(channel, referrer, cost).unwrap()
+    prop::option::of((pick(AcquisitionChannel::ALL.to_vec()), opt(vec![1u128, 2, 3]), prop::option::of(0i64..1000)))
+        .prop_map(|a| {
+            a.map(|(channel, referrer, cost)| {
+                let referrer = referrer
+                    .filter(|_| channel == AcquisitionChannel::Referral)
+                    .map(|r| CustomerId::from_uuid(Uuid::from_u128(r)));
+                let cost = cost.map(|c| Money::new(Decimal::new(c, 1), Currency::parse("CNY").unwrap()));
+                Acquisition::new(channel, referrer, cost).unwrap()
+            })
         })
-    })
 }
 
 fn relationship() -> BoxedStrategy<Relationship> {
@@ -312,14 +255,12 @@ fn relationship() -> BoxedStrategy<Relationship> {
         acquisition(),
         pick(vec![day(2019, 1, 1), day(2021, 5, 20), day(2023, 11, 11)]),
     )
-        .prop_map(
-            |(home_store, associate, acquisition, joined_on)| Relationship {
-                home_store,
-                associate: associate.map(|a| AssociateId::from_uuid(Uuid::from_u128(a))),
-                acquisition,
-                joined_on,
-            },
-        )
+        .prop_map(|(home_store, associate, acquisition, joined_on)| Relationship {
+            home_store,
+            associate: associate.map(|a| AssociateId::from_uuid(Uuid::from_u128(a))),
+            acquisition,
+            joined_on,
+        })
         .boxed()
 }
 
@@ -339,30 +280,13 @@ fn tag() -> impl Strategy<Value = Tag> {
 }
 
 fn consent() -> impl Strategy<Value = Consent> {
-    (
-        pick(Channel::ALL.to_vec()),
-        any::<bool>(),
-        0i64..12,
-        pick(vec!["POS", "WeChat mini-program"]),
-    )
-        .prop_map(|(channel, granted, at, source)| Consent {
-            channel,
-            granted,
-            at: t(at),
-            source: short(source),
-        })
+    (pick(Channel::ALL.to_vec()), any::<bool>(), 0i64..12, pick(vec!["POS", "WeChat mini-program"]))
+        .prop_map(|(channel, granted, at, source)| Consent { channel, granted, at: t(at), source: short(source) })
 }
 
 fn external_id() -> impl Strategy<Value = ExternalId> {
-    pick(vec![
-        ("erp", "C-1"),
-        ("erp", "C-2"),
-        ("eshop", "E-9"),
-        ("wechat_openid", "oAbC"),
-    ])
-    .prop_map(|(s, v)| ExternalId {
-        system: ExternalSystem::parse(s).unwrap(),
-        value: ExternalValue::parse(v).unwrap(),
+    pick(vec![("erp", "C-1"), ("erp", "C-2"), ("eshop", "E-9"), ("wechat_openid", "oAbC")]).prop_map(|(s, v)| {
+        ExternalId { system: ExternalSystem::parse(s).unwrap(), value: ExternalValue::parse(v).unwrap() }
     })
 }
 
@@ -374,15 +298,13 @@ fn new_customer() -> BoxedStrategy<NewCustomer> {
         prop::collection::vec(consent(), 0..5),
         prop::collection::btree_set(external_id(), 0..3),
     )
-        .prop_map(
-            |(profile, relationship, tags, consents, external_ids)| NewCustomer {
-                profile,
-                relationship,
-                tags: tags.into_iter().collect(),
-                consents: consents.into_iter().collect(),
-                external_ids,
-            },
-        )
+        .prop_map(|(profile, relationship, tags, consents, external_ids)| NewCustomer {
+            profile,
+            relationship,
+            tags: tags.into_iter().collect(),
+            consents: consents.into_iter().collect(),
+            external_ids,
+        })
         .boxed()
 }
 
@@ -405,17 +327,7 @@ fn customer() -> BoxedStrategy<Customer> {
 
 /// (minutes, kind selector, direction, channel, appointment status, case
 /// status, case delay, score)
-type InteractionSeed = (
-    i64,
-    u8,
-    Direction,
-    Channel,
-    AppointmentStatus,
-    CaseStatus,
-    i64,
-    u8,
-    Option<&'static str>,
-);
+type InteractionSeed = (i64, u8, Direction, Channel, AppointmentStatus, CaseStatus, i64, u8, Option<&'static str>);
 
 fn interaction_seed() -> impl Strategy<Value = InteractionSeed> {
     (
@@ -434,28 +346,16 @@ fn interaction_seed() -> impl Strategy<Value = InteractionSeed> {
 fn build_interaction(id: u128, seed: InteractionSeed, who: &str) -> Interaction {
     let (minutes, kind, direction, channel, appointment, status, delay, score, note) = seed;
     let at = t(minutes);
-    let case = || {
-        Case::new(
-            status,
-            status.is_finished().then(|| at + TimeDelta::minutes(delay)),
-            at,
-        )
-        .unwrap()
-    };
+    let case = || Case::new(status, status.is_finished().then(|| at + TimeDelta::minutes(delay)), at).unwrap();
     let detail = match kind {
         0 => InteractionDetail::Visit,
         1 => InteractionDetail::Call { direction },
         2 => InteractionDetail::Message { channel, direction },
-        3 => InteractionDetail::Appointment {
-            scheduled_for: at + TimeDelta::days(2),
-            status: appointment,
-        },
+        3 => InteractionDetail::Appointment { scheduled_for: at + TimeDelta::days(2), status: appointment },
         4 => InteractionDetail::Note,
         5 => InteractionDetail::Complaint { case: case() },
         6 => InteractionDetail::ServiceRequest { case: case() },
-        _ => InteractionDetail::Survey {
-            answer: SurveyAnswer::nps(score).unwrap(),
-        },
+        _ => InteractionDetail::Survey { answer: SurveyAnswer::nps(score).unwrap() },
     };
     Interaction {
         id: InteractionId::from_uuid(Uuid::from_u128(id)),
@@ -472,39 +372,30 @@ fn build_interaction(id: u128, seed: InteractionSeed, who: &str) -> Interaction 
 /// often share some.
 fn timeline(who: &'static str) -> BoxedStrategy<Vec<Interaction>> {
     prop::collection::btree_map(0u128..25, interaction_seed(), 0..7)
-        .prop_map(move |m| {
-            m.into_iter()
-                .map(|(id, seed)| build_interaction(id, seed, who))
-                .collect()
-        })
+        .prop_map(move |m| m.into_iter().map(|(id, seed)| build_interaction(id, seed, who)).collect())
         .boxed()
 }
 
 fn record(who: &'static str) -> impl Strategy<Value = CustomerRecord> {
-    (customer(), timeline(who))
-        .prop_map(|(customer, timeline)| CustomerRecord { customer, timeline })
+    (customer(), timeline(who)).prop_map(|(customer, timeline)| CustomerRecord { customer, timeline })
 }
 
 /// Two records of different customers.
 fn two_records() -> impl Strategy<Value = (CustomerRecord, CustomerRecord)> {
     (record("survivor-side"), record("absorbed-side"))
-        .prop_filter("different customers", |(s, a)| {
-            s.customer.id != a.customer.id
-        })
+        .prop_filter("different customers", |(s, a)| s.customer.id != a.customer.id)
 }
 
 /// The same record with its timeline and important dates in another order.
 fn reordered(r: CustomerRecord) -> impl Strategy<Value = CustomerRecord> {
     let dates = r.customer.profile.important_dates.clone();
     let timeline = r.timeline.clone();
-    (Just(dates).prop_shuffle(), Just(timeline).prop_shuffle()).prop_map(
-        move |(dates, timeline)| {
-            let mut r = r.clone();
-            r.customer.profile.important_dates = dates;
-            r.timeline = timeline;
-            r
-        },
-    )
+    (Just(dates).prop_shuffle(), Just(timeline).prop_shuffle()).prop_map(move |(dates, timeline)| {
+        let mut r = r.clone();
+        r.customer.profile.important_dates = dates;
+        r.timeline = timeline;
+        r
+    })
 }
 
 /// Customers with distinct ids, some erased.
@@ -512,12 +403,8 @@ fn population() -> impl Strategy<Value = Vec<Customer>> {
     prop::collection::btree_set(1u128..1000, 0..14).prop_flat_map(|ids| {
         ids.into_iter()
             .map(|id| {
-                (
-                    customer_with_id(id),
-                    prop::bool::weighted(0.1),
-                    any::<bool>(),
-                )
-                    .prop_map(|(mut c, erase, no_contact)| {
+                (customer_with_id(id), prop::bool::weighted(0.1), any::<bool>()).prop_map(
+                    |(mut c, erase, no_contact)| {
                         if no_contact {
                             strip_contact(&mut c);
                         }
@@ -525,7 +412,8 @@ fn population() -> impl Strategy<Value = Vec<Customer>> {
                             c.erase(t(100));
                         }
                         c
-                    })
+                    },
+                )
             })
             .collect::<Vec<_>>()
     })
@@ -544,12 +432,7 @@ fn assert_fully_erased(c: &Customer) {
     assert!(c.tags.is_empty());
     assert!(c.consents.is_empty());
     assert!(c.external_ids.is_empty());
-    assert!(
-        c.relationship
-            .acquisition
-            .as_ref()
-            .is_none_or(|a| a.referrer().is_none())
-    );
+    assert!(c.relationship.acquisition.as_ref().is_none_or(|a| a.referrer().is_none()));
     assert!(match_keys(c).is_empty());
 }
 
@@ -895,10 +778,7 @@ fn every_role_that_can_update_customers_can_read_them() {
 
 #[test]
 fn only_admin_can_manage_api_keys() {
-    let managers: Vec<Role> = Role::ALL
-        .into_iter()
-        .filter(|r| r.allows(Permission::ManageApiKeys))
-        .collect();
+    let managers: Vec<Role> = Role::ALL.into_iter().filter(|r| r.allows(Permission::ManageApiKeys)).collect();
     assert_eq!(managers, [Role::Admin]);
 }
 
@@ -906,11 +786,7 @@ fn only_admin_can_manage_api_keys() {
 fn admin_can_do_everything_and_crm_manager_all_but_keys() {
     for p in Permission::ALL {
         assert!(Role::Admin.allows(p), "{p}");
-        assert_eq!(
-            Role::CrmManager.allows(p),
-            p != Permission::ManageApiKeys,
-            "{p}"
-        );
+        assert_eq!(Role::CrmManager.allows(p), p != Permission::ManageApiKeys, "{p}");
     }
 }
 

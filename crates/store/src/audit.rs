@@ -24,13 +24,7 @@ pub struct AuditContext {
 impl AuditContext {
     /// A change made by the system itself (the CLI, demo data, a job).
     pub fn system(at: DateTime<Utc>) -> Self {
-        Self {
-            key_id: None,
-            key_name: Some("system".into()),
-            role: None,
-            request_id: None,
-            at,
-        }
+        Self { key_id: None, key_name: Some("system".into()), role: None, request_id: None, at }
     }
 
     /// The name recorded as author of tags and interactions.
@@ -106,14 +100,8 @@ pub(crate) fn diff(old: &Value, new: &Value) -> Value {
     let old = old.as_object().unwrap_or(&empty);
     let new = new.as_object().unwrap_or(&empty);
     let mut out = Map::new();
-    for key in old
-        .keys()
-        .chain(new.keys().filter(|k| !old.contains_key(*k)))
-    {
-        let (o, n) = (
-            old.get(key).unwrap_or(&Value::Null),
-            new.get(key).unwrap_or(&Value::Null),
-        );
+    for key in old.keys().chain(new.keys().filter(|k| !old.contains_key(*k))) {
+        let (o, n) = (old.get(key).unwrap_or(&Value::Null), new.get(key).unwrap_or(&Value::Null));
         if o != n {
             out.insert(key.clone(), json!({ "old": o, "new": n }));
         }
@@ -154,30 +142,23 @@ pub fn audit_entries_for_customer(
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(
-            |(at, key_id, key_name, role, request_id, action, entity, entity_id, changes)| {
-                AuditEntry {
-                    at,
-                    key_id: key_id.map(ApiKeyId::from_uuid),
-                    key_name,
-                    role,
-                    request_id,
-                    action,
-                    entity,
-                    entity_id,
-                    changes,
-                }
-            },
-        )
+        .map(|(at, key_id, key_name, role, request_id, action, entity, entity_id, changes)| AuditEntry {
+            at,
+            key_id: key_id.map(ApiKeyId::from_uuid),
+            key_name,
+            role,
+            request_id,
+            action,
+            entity,
+            entity_id,
+            changes,
+        })
         .collect())
 }
 
 /// Erasure: the old → new values of a customer's audit entries are personal
 /// data too; keep who did what and when, drop the values.
-pub(crate) fn redact_customer(
-    conn: &mut PgConnection,
-    customer: CustomerId,
-) -> Result<(), StoreError> {
+pub(crate) fn redact_customer(conn: &mut PgConnection, customer: CustomerId) -> Result<(), StoreError> {
     diesel::update(audit_log::table.filter(audit_log::customer_id.eq(customer.as_uuid())))
         .set(audit_log::changes.eq(json!({ "redacted": true })))
         .execute(conn)?;
@@ -192,9 +173,6 @@ mod tests {
     fn diff_lists_changed_added_and_removed_fields_only() {
         let old = json!({ "a": 1, "b": "x", "c": null, "d": [1] });
         let new = json!({ "a": 1, "b": "y", "e": true, "d": [1] });
-        assert_eq!(
-            diff(&old, &new),
-            json!({ "b": { "old": "x", "new": "y" }, "e": { "old": null, "new": true } })
-        );
+        assert_eq!(diff(&old, &new), json!({ "b": { "old": "x", "new": "y" }, "e": { "old": null, "new": true } }));
     }
 }

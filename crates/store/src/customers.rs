@@ -2,9 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use clientele_profiles::{
-    AssociateId, Channel, Consent, Customer, CustomerId, CustomerPatch, CustomerRecord,
-    FieldErrors, InvalidValue, MemberNo, NewCustomer, Phone, ProfileError, StoreId, StoreScope,
-    Tag, TagName, merge,
+    AssociateId, Channel, Consent, Customer, CustomerId, CustomerPatch, CustomerRecord, FieldErrors, InvalidValue,
+    MemberNo, NewCustomer, Phone, ProfileError, StoreId, StoreScope, Tag, TagName, merge,
 };
 use diesel::dsl::{count_star, exists};
 use diesel::prelude::*;
@@ -18,8 +17,8 @@ use crate::interactions::{self, load_timeline_all};
 use crate::org::check_org_references;
 use crate::rows::{ConsentRow, CustomerRow, DateRow, TagRow, assemble, load_customers};
 use crate::schema::{
-    customer_consents, customer_merges, customer_tags, customers, email_index, external_id_index,
-    important_dates, member_numbers, phone_index,
+    customer_consents, customer_merges, customer_tags, customers, email_index, external_id_index, important_dates,
+    member_numbers, phone_index,
 };
 
 /// Filters for searching customers. Every filter given must match.
@@ -116,12 +115,7 @@ fn check_references(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreEr
         c.relationship.home_store.map(|s| ("home_store_id", s)),
         c.relationship.associate.map(|a| ("associate_id", a)),
     )?;
-    if let Some(referrer) = c
-        .relationship
-        .acquisition
-        .as_ref()
-        .and_then(|a| a.referrer())
-    {
+    if let Some(referrer) = c.relationship.acquisition.as_ref().and_then(|a| a.referrer()) {
         let found: bool = diesel::select(exists(
             customers::table
                 .find(referrer.as_uuid())
@@ -132,18 +126,11 @@ fn check_references(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreEr
         if !found || referrer == c.id {
             errors.push(
                 "acquisition.referrer_id",
-                InvalidValue::new(
-                    "unknown_reference",
-                    format!("no other customer with id {referrer}"),
-                ),
+                InvalidValue::new("unknown_reference", format!("no other customer with id {referrer}")),
             );
         }
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(StoreError::Invalid(errors))
-    }
+    if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(errors)) }
 }
 
 /// Writes the lookup keys of a customer: phones, e-mail, external ids.
@@ -152,30 +139,19 @@ fn sync_lookup_keys(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreEr
     let id = c.id.as_uuid();
     diesel::delete(phone_index::table.filter(phone_index::customer_id.eq(id))).execute(conn)?;
     diesel::delete(email_index::table.filter(email_index::customer_id.eq(id))).execute(conn)?;
-    diesel::delete(external_id_index::table.filter(external_id_index::customer_id.eq(id)))
-        .execute(conn)?;
+    diesel::delete(external_id_index::table.filter(external_id_index::customer_id.eq(id))).execute(conn)?;
     let phones: Vec<_> = c
         .profile
         .phones
         .iter()
-        .map(|p| {
-            (
-                phone_index::phone.eq(p.as_str().to_owned()),
-                phone_index::customer_id.eq(id),
-            )
-        })
+        .map(|p| (phone_index::phone.eq(p.as_str().to_owned()), phone_index::customer_id.eq(id)))
         .collect();
     if !phones.is_empty() {
-        diesel::insert_into(phone_index::table)
-            .values(phones)
-            .execute(conn)?;
+        diesel::insert_into(phone_index::table).values(phones).execute(conn)?;
     }
     if let Some(email) = &c.profile.email {
         diesel::insert_into(email_index::table)
-            .values((
-                email_index::email.eq(email.as_str()),
-                email_index::customer_id.eq(id),
-            ))
+            .values((email_index::email.eq(email.as_str()), email_index::customer_id.eq(id)))
             .execute(conn)?;
     }
     for ext in &c.external_ids {
@@ -201,40 +177,19 @@ fn sync_lookup_keys(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreEr
 fn sync_satellites(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreError> {
     let id = c.id.as_uuid();
     diesel::delete(customer_tags::table.filter(customer_tags::customer_id.eq(id))).execute(conn)?;
-    diesel::delete(customer_consents::table.filter(customer_consents::customer_id.eq(id)))
-        .execute(conn)?;
-    diesel::delete(important_dates::table.filter(important_dates::customer_id.eq(id)))
-        .execute(conn)?;
-    let tags: Vec<TagRow> = c
-        .tags
-        .iter()
-        .map(|t| TagRow::from_domain(c.id, t))
-        .collect();
+    diesel::delete(customer_consents::table.filter(customer_consents::customer_id.eq(id))).execute(conn)?;
+    diesel::delete(important_dates::table.filter(important_dates::customer_id.eq(id))).execute(conn)?;
+    let tags: Vec<TagRow> = c.tags.iter().map(|t| TagRow::from_domain(c.id, t)).collect();
     if !tags.is_empty() {
-        diesel::insert_into(customer_tags::table)
-            .values(&tags)
-            .execute(conn)?;
+        diesel::insert_into(customer_tags::table).values(&tags).execute(conn)?;
     }
-    let consents: Vec<ConsentRow> = c
-        .consents
-        .iter()
-        .map(|k| ConsentRow::from_domain(c.id, k))
-        .collect();
+    let consents: Vec<ConsentRow> = c.consents.iter().map(|k| ConsentRow::from_domain(c.id, k)).collect();
     if !consents.is_empty() {
-        diesel::insert_into(customer_consents::table)
-            .values(&consents)
-            .execute(conn)?;
+        diesel::insert_into(customer_consents::table).values(&consents).execute(conn)?;
     }
-    let dates: Vec<DateRow> = c
-        .profile
-        .important_dates
-        .iter()
-        .map(|d| DateRow::from_domain(c.id, d))
-        .collect();
+    let dates: Vec<DateRow> = c.profile.important_dates.iter().map(|d| DateRow::from_domain(c.id, d)).collect();
     if !dates.is_empty() {
-        diesel::insert_into(important_dates::table)
-            .values(&dates)
-            .execute(conn)?;
+        diesel::insert_into(important_dates::table).values(&dates).execute(conn)?;
     }
     Ok(())
 }
@@ -242,9 +197,7 @@ fn sync_satellites(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreErr
 /// Writes the whole customer: row, satellites and lookup keys.
 fn write_customer(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreError> {
     let row = CustomerRow::from_domain(c)?;
-    diesel::update(customers::table.find(row.customer_id))
-        .set(&row)
-        .execute(conn)?;
+    diesel::update(customers::table.find(row.customer_id)).set(&row).execute(conn)?;
     sync_satellites(conn, c)?;
     sync_lookup_keys(conn, c)
 }
@@ -268,18 +221,14 @@ pub fn create_customer(
                 .and_then(Value::as_str)
                 .and_then(|s| s.parse::<Uuid>().ok())
                 .ok_or_else(|| StoreError::Corrupt("idempotency_keys.body".into()))?;
-            let customer = load_customers(conn, &[id])?
-                .remove(&id)
-                .ok_or(StoreError::NotFound)?;
+            let customer = load_customers(conn, &[id])?.remove(&id).ok_or(StoreError::NotFound)?;
             return Ok(Created::Replayed(customer));
         }
         let member_no = match member_no {
             Some(m) => m,
             None => {
-                let n: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                    "nextval('member_no_seq')",
-                ))
-                .get_result(conn)?;
+                let n: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>("nextval('member_no_seq')"))
+                    .get_result(conn)?;
                 MemberNo::from_sequence(n.unsigned_abs())
             }
         };
@@ -295,13 +244,9 @@ pub fn create_customer(
             .execute(conn)?
             == 0;
         if taken {
-            return Err(StoreError::Conflict(Conflict::MemberNo(
-                customer.member_no.as_str().to_owned(),
-            )));
+            return Err(StoreError::Conflict(Conflict::MemberNo(customer.member_no.as_str().to_owned())));
         }
-        diesel::insert_into(customers::table)
-            .values(CustomerRow::from_domain(&customer)?)
-            .execute(conn)?;
+        diesel::insert_into(customers::table).values(CustomerRow::from_domain(&customer)?).execute(conn)?;
         sync_satellites(conn, &customer)?;
         sync_lookup_keys(conn, &customer)?;
         audit::record(
@@ -328,35 +273,21 @@ fn load_checked(
     scope: &StoreScope,
     lock: bool,
 ) -> Result<Customer, StoreError> {
-    let query = customers::table
-        .find(id.as_uuid())
-        .select(CustomerRow::as_select());
-    let row: Option<CustomerRow> = if lock {
-        query.for_update().first(conn).optional()?
-    } else {
-        query.first(conn).optional()?
-    };
+    let query = customers::table.find(id.as_uuid()).select(CustomerRow::as_select());
+    let row: Option<CustomerRow> =
+        if lock { query.for_update().first(conn).optional()? } else { query.first(conn).optional()? };
     let row = row.ok_or(StoreError::NotFound)?;
     if !scope.covers(row.home_store_id.map(StoreId::from_uuid)) {
         return Err(StoreError::NotFound);
     }
     if let Some(into) = row.merged_into {
-        return Err(StoreError::Merged {
-            id,
-            into: CustomerId::from_uuid(into),
-        });
+        return Err(StoreError::Merged { id, into: CustomerId::from_uuid(into) });
     }
-    assemble(conn, vec![row])?
-        .remove(&id.as_uuid())
-        .ok_or(StoreError::NotFound)
+    assemble(conn, vec![row])?.remove(&id.as_uuid()).ok_or(StoreError::NotFound)
 }
 
 /// One customer, as the caller's scope allows.
-pub fn get_customer(
-    conn: &mut PgConnection,
-    id: CustomerId,
-    scope: &StoreScope,
-) -> Result<Customer, StoreError> {
+pub fn get_customer(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<Customer, StoreError> {
     load_checked(conn, id, scope, false)
 }
 
@@ -377,20 +308,14 @@ pub fn lookup_by_member_no(
 
 /// The customer with this phone number. Several customers may share one
 /// (duplicates not yet merged): that is a [`Conflict::AmbiguousPhone`].
-pub fn lookup_by_phone(
-    conn: &mut PgConnection,
-    phone: &Phone,
-    scope: &StoreScope,
-) -> Result<Customer, StoreError> {
+pub fn lookup_by_phone(conn: &mut PgConnection, phone: &Phone, scope: &StoreScope) -> Result<Customer, StoreError> {
     let ids: Vec<Uuid> = phone_index::table
         .filter(phone_index::phone.eq(phone.as_str()))
         .select(phone_index::customer_id)
         .order(phone_index::customer_id.asc())
         .load(conn)?;
-    let mut found: Vec<Customer> = load_customers(conn, &ids)?
-        .into_values()
-        .filter(|c| scope.covers(c.relationship.home_store))
-        .collect();
+    let mut found: Vec<Customer> =
+        load_customers(conn, &ids)?.into_values().filter(|c| scope.covers(c.relationship.home_store)).collect();
     match found.len() {
         0 => Err(StoreError::NotFound),
         1 => Ok(found.remove(0)),
@@ -479,15 +404,8 @@ pub fn search_customers(
     let order: Vec<Uuid> = rows.iter().map(|r| r.customer_id).collect();
     let mut by_id = assemble(conn, rows)?;
     let customers: Vec<Customer> = order.iter().filter_map(|id| by_id.remove(id)).collect();
-    let next_after = if more {
-        customers.last().map(|c| c.id)
-    } else {
-        None
-    };
-    Ok(CustomerPage {
-        customers,
-        next_after,
-    })
+    let next_after = if more { customers.last().map(|c| c.id) } else { None };
+    Ok(CustomerPage { customers, next_after })
 }
 
 /// Applies a patch. The result is audited field by field (old → new).
@@ -505,23 +423,13 @@ pub fn update_customer(
         check_references(conn, &customer)?;
         write_customer(conn, &customer)?;
         let changes = audit::diff(&before, &flat_view(&customer));
-        audit::record(
-            conn,
-            ctx,
-            "update",
-            "customer",
-            &id.to_string(),
-            Some(id),
-            changes,
-        )?;
+        audit::record(conn, ctx, "update", "customer", &id.to_string(), Some(id), changes)?;
         Ok(customer)
     })
 }
 
 fn touch(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreError> {
-    diesel::update(customers::table.find(c.id.as_uuid()))
-        .set(customers::updated_at.eq(c.updated_at))
-        .execute(conn)?;
+    diesel::update(customers::table.find(c.id.as_uuid())).set(customers::updated_at.eq(c.updated_at)).execute(conn)?;
     Ok(())
 }
 
@@ -572,8 +480,7 @@ pub fn remove_tag(
     conn.transaction(|conn| {
         let mut customer = load_checked(conn, id, scope, true)?;
         if let Some(old) = customer.remove_tag(name, ctx.at)? {
-            diesel::delete(customer_tags::table.find((id.as_uuid(), name.as_str())))
-                .execute(conn)?;
+            diesel::delete(customer_tags::table.find((id.as_uuid(), name.as_str()))).execute(conn)?;
             touch(conn, &customer)?;
             audit::record(
                 conn,
@@ -649,22 +556,12 @@ pub fn merge_customers(
     }
     conn.transaction(|conn| {
         // Lock in id order so two opposite merges cannot deadlock.
-        let (first, second) = if survivor < absorbed {
-            (survivor, absorbed)
-        } else {
-            (absorbed, survivor)
-        };
+        let (first, second) = if survivor < absorbed { (survivor, absorbed) } else { (absorbed, survivor) };
         let a = load_checked(conn, first, scope, true)?;
         let b = load_checked(conn, second, scope, true)?;
         let (s, x) = if a.id == survivor { (a, b) } else { (b, a) };
-        let s_record = CustomerRecord {
-            timeline: load_timeline_all(conn, s.id)?,
-            customer: s,
-        };
-        let x_record = CustomerRecord {
-            timeline: load_timeline_all(conn, x.id)?,
-            customer: x,
-        };
+        let s_record = CustomerRecord { timeline: load_timeline_all(conn, s.id)?, customer: s };
+        let x_record = CustomerRecord { timeline: load_timeline_all(conn, x.id)?, customer: x };
         let before = flat_view(&s_record.customer);
         let outcome = merge(&s_record, &x_record, ctx.at)?;
         let merged = &outcome.merged.customer;
@@ -672,18 +569,12 @@ pub fn merge_customers(
         // The absorbed record's lookup keys and satellites go first, so the
         // survivor can take over its external ids.
         let xid = absorbed.as_uuid();
-        diesel::delete(phone_index::table.filter(phone_index::customer_id.eq(xid)))
-            .execute(conn)?;
-        diesel::delete(email_index::table.filter(email_index::customer_id.eq(xid)))
-            .execute(conn)?;
-        diesel::delete(external_id_index::table.filter(external_id_index::customer_id.eq(xid)))
-            .execute(conn)?;
-        diesel::delete(customer_tags::table.filter(customer_tags::customer_id.eq(xid)))
-            .execute(conn)?;
-        diesel::delete(customer_consents::table.filter(customer_consents::customer_id.eq(xid)))
-            .execute(conn)?;
-        diesel::delete(important_dates::table.filter(important_dates::customer_id.eq(xid)))
-            .execute(conn)?;
+        diesel::delete(phone_index::table.filter(phone_index::customer_id.eq(xid))).execute(conn)?;
+        diesel::delete(email_index::table.filter(email_index::customer_id.eq(xid))).execute(conn)?;
+        diesel::delete(external_id_index::table.filter(external_id_index::customer_id.eq(xid))).execute(conn)?;
+        diesel::delete(customer_tags::table.filter(customer_tags::customer_id.eq(xid))).execute(conn)?;
+        diesel::delete(customer_consents::table.filter(customer_consents::customer_id.eq(xid))).execute(conn)?;
+        diesel::delete(important_dates::table.filter(important_dates::customer_id.eq(xid))).execute(conn)?;
         interactions::move_all(conn, absorbed, survivor)?;
         write_customer(conn, merged)?;
 
@@ -702,8 +593,7 @@ pub fn merge_customers(
                 customer_merges::absorbed_snapshot,
             ))
             .load(conn)?;
-        diesel::delete(customer_merges::table.filter(customer_merges::customer_id.eq(xid)))
-            .execute(conn)?;
+        diesel::delete(customer_merges::table.filter(customer_merges::customer_id.eq(xid))).execute(conn)?;
         let snapshot = serde_json::to_value(&x_record)?;
         let mut merges: Vec<_> = earlier
             .into_iter()
@@ -726,9 +616,7 @@ pub fn merge_customers(
             customer_merges::merged_by.eq(ctx.key_id.map(|k| k.as_uuid())),
             customer_merges::absorbed_snapshot.eq(snapshot),
         ));
-        diesel::insert_into(customer_merges::table)
-            .values(merges)
-            .execute(conn)?;
+        diesel::insert_into(customer_merges::table).values(merges).execute(conn)?;
         customers::table
             .filter(customers::merged_into.eq(xid))
             .select(customers::customer_id)
@@ -747,26 +635,13 @@ pub fn merge_customers(
         row.erased_at = None;
         row.merged_into = Some(survivor.as_uuid());
         row.merged_at = Some(ctx.at);
-        diesel::update(customers::table.find(xid))
-            .set(&row)
-            .execute(conn)?;
+        diesel::update(customers::table.find(xid)).set(&row).execute(conn)?;
 
         let mut changes = audit::diff(&before, &flat_view(merged));
         if let Value::Object(map) = &mut changes {
-            map.insert(
-                "absorbed".into(),
-                json!({ "customer_id": absorbed, "member_no": outcome.absorbed_member_no }),
-            );
+            map.insert("absorbed".into(), json!({ "customer_id": absorbed, "member_no": outcome.absorbed_member_no }));
         }
-        audit::record(
-            conn,
-            ctx,
-            "merge",
-            "customer",
-            &survivor.to_string(),
-            Some(survivor),
-            changes,
-        )?;
+        audit::record(conn, ctx, "merge", "customer", &survivor.to_string(), Some(survivor), changes)?;
         audit::record(
             conn,
             ctx,
@@ -796,8 +671,7 @@ pub fn erase_customer(
         }
         customer.erase(ctx.at);
         write_customer(conn, &customer)?;
-        diesel::delete(member_numbers::table.filter(member_numbers::customer_id.eq(id.as_uuid())))
-            .execute(conn)?;
+        diesel::delete(member_numbers::table.filter(member_numbers::customer_id.eq(id.as_uuid()))).execute(conn)?;
         diesel::insert_into(member_numbers::table)
             .values((
                 member_numbers::member_no.eq(customer.member_no.as_str()),
@@ -806,21 +680,11 @@ pub fn erase_customer(
             .on_conflict_do_nothing()
             .execute(conn)?;
         interactions::redact_all(conn, id)?;
-        diesel::update(
-            customer_merges::table.filter(customer_merges::customer_id.eq(id.as_uuid())),
-        )
-        .set(customer_merges::absorbed_snapshot.eq(json!({ "redacted": true })))
-        .execute(conn)?;
+        diesel::update(customer_merges::table.filter(customer_merges::customer_id.eq(id.as_uuid())))
+            .set(customer_merges::absorbed_snapshot.eq(json!({ "redacted": true })))
+            .execute(conn)?;
         audit::redact_customer(conn, id)?;
-        audit::record(
-            conn,
-            ctx,
-            "erase",
-            "customer",
-            &id.to_string(),
-            Some(id),
-            json!({ "erased_at": ctx.at }),
-        )?;
+        audit::record(conn, ctx, "erase", "customer", &id.to_string(), Some(id), json!({ "erased_at": ctx.at }))?;
         Ok(customer)
     })
 }
@@ -845,13 +709,7 @@ pub fn export_customer(
             .select(customer_merges::absorbed_snapshot)
             .load(conn)?;
         let audit = audit::audit_entries_for_customer(conn, id)?;
-        Ok(CustomerExport {
-            customer,
-            member_numbers,
-            timeline,
-            merged_records,
-            audit,
-        })
+        Ok(CustomerExport { customer, member_numbers, timeline, merged_records, audit })
     })
 }
 
@@ -887,25 +745,16 @@ pub fn find_duplicate_candidates(
         #[diesel(sql_type = SqlUuid)]
         customer_id: Uuid,
     }
-    let stores: Option<Vec<Uuid>> = scope
-        .store_ids()
-        .map(|s| s.iter().map(|id| id.as_uuid()).collect());
+    let stores: Option<Vec<Uuid>> = scope.store_ids().map(|s| s.iter().map(|id| id.as_uuid()).collect());
     let rows: Vec<IdRow> = diesel::sql_query(sql)
         .bind::<diesel::sql_types::Nullable<Array<SqlUuid>>, _>(stores)
         .bind::<diesel::sql_types::BigInt, _>(i64::from(limit) + 1)
         .load(conn)?;
     let truncated = rows.len() > limit as usize;
-    let ids: Vec<Uuid> = rows
-        .into_iter()
-        .take(limit as usize)
-        .map(|r| r.customer_id)
-        .collect();
+    let ids: Vec<Uuid> = rows.into_iter().take(limit as usize).map(|r| r.customer_id).collect();
     let mut by_id = load_customers(conn, &ids)?;
     let customers = ids.iter().filter_map(|id| by_id.remove(id)).collect();
-    Ok(DuplicateCandidates {
-        customers,
-        truncated,
-    })
+    Ok(DuplicateCandidates { customers, truncated })
 }
 
 /// Number of live customers (for readiness pages and demo output).

@@ -11,8 +11,7 @@ use crate::error::StoreError;
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// A digest of the migration files, changing whenever any of them changes.
-pub const MIGRATIONS_FINGERPRINT: &str =
-    include_str!(concat!(env!("OUT_DIR"), "/migrations_fingerprint.txt"));
+pub const MIGRATIONS_FINGERPRINT: &str = include_str!(concat!(env!("OUT_DIR"), "/migrations_fingerprint.txt"));
 
 /// Advisory lock key held while migrating, so several instances (or test
 /// processes) starting at once do not race each other.
@@ -35,11 +34,7 @@ pub struct DbConfig {
 impl DbConfig {
     /// Defaults for a URL: 10 connections, 5 s wait.
     pub fn new(url: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            max_connections: 10,
-            connect_timeout: Duration::from_secs(5),
-        }
+        Self { url: url.into(), max_connections: 10, connect_timeout: Duration::from_secs(5) }
     }
 }
 
@@ -51,9 +46,7 @@ pub struct Db {
 
 impl std::fmt::Debug for Db {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Db")
-            .field("state", &self.pool.state())
-            .finish()
+        f.debug_struct("Db").field("state", &self.pool.state()).finish()
     }
 }
 

@@ -53,16 +53,9 @@ pub(crate) fn claim(
 }
 
 /// Stores the result of the first request.
-pub(crate) fn complete(
-    conn: &mut PgConnection,
-    claim: &IdempotencyClaim,
-    body: Value,
-) -> Result<(), StoreError> {
+pub(crate) fn complete(conn: &mut PgConnection, claim: &IdempotencyClaim, body: Value) -> Result<(), StoreError> {
     diesel::update(idempotency_keys::table.find((claim.key_id.as_uuid(), &claim.key)))
-        .set((
-            idempotency_keys::status.eq(201i16),
-            idempotency_keys::body.eq(body),
-        ))
+        .set((idempotency_keys::status.eq(201i16), idempotency_keys::body.eq(body)))
         .execute(conn)?;
     Ok(())
 }

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use clientele_profiles::{
-    Actor, AssociateId, CustomerId, FieldErrors, Interaction, InteractionDetail, InteractionId,
-    LongText, ProfileError, StoreId, StoreScope,
+    Actor, AssociateId, CustomerId, FieldErrors, Interaction, InteractionDetail, InteractionId, LongText, ProfileError,
+    StoreId, StoreScope,
 };
 use diesel::prelude::*;
 use serde_json::{Value, json};
@@ -33,15 +33,9 @@ struct InteractionRow {
 }
 
 impl InteractionRow {
-    fn from_domain(
-        customer: CustomerId,
-        i: &Interaction,
-        created_at: DateTime<Utc>,
-    ) -> Result<Self, StoreError> {
+    fn from_domain(customer: CustomerId, i: &Interaction, created_at: DateTime<Utc>) -> Result<Self, StoreError> {
         let case = match &i.detail {
-            InteractionDetail::Complaint { case } | InteractionDetail::ServiceRequest { case } => {
-                Some(case)
-            }
+            InteractionDetail::Complaint { case } | InteractionDetail::ServiceRequest { case } => Some(case),
             _ => None,
         };
         Ok(InteractionRow {
@@ -66,15 +60,9 @@ impl InteractionRow {
             at: self.at,
             store: self.store_id.map(StoreId::from_uuid),
             associate: self.associate_id.map(AssociateId::from_uuid),
-            note: self
-                .note
-                .as_deref()
-                .map(LongText::parse)
-                .transpose()
-                .map_err(corrupt("interactions.note"))?,
+            note: self.note.as_deref().map(LongText::parse).transpose().map_err(corrupt("interactions.note"))?,
             detail: serde_json::from_value(self.detail)?,
-            recorded_by: Actor::new(self.recorded_by)
-                .map_err(corrupt("interactions.recorded_by"))?,
+            recorded_by: Actor::new(self.recorded_by).map_err(corrupt("interactions.recorded_by"))?,
         })
     }
 }
@@ -94,19 +82,11 @@ pub struct TimelinePage {
 }
 
 /// The customer must exist, be in scope, be neither merged away nor erased.
-fn check_customer(
-    conn: &mut PgConnection,
-    id: CustomerId,
-    scope: &StoreScope,
-) -> Result<(), StoreError> {
+fn check_customer(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<(), StoreError> {
     type State = (Option<Uuid>, Option<Uuid>, Option<DateTime<Utc>>);
     let row: Option<State> = customers::table
         .find(id.as_uuid())
-        .select((
-            customers::home_store_id,
-            customers::merged_into,
-            customers::erased_at,
-        ))
+        .select((customers::home_store_id, customers::merged_into, customers::erased_at))
         .first(conn)
         .optional()?;
     let (home, merged_into, erased_at) = row.ok_or(StoreError::NotFound)?;
@@ -114,10 +94,7 @@ fn check_customer(
         return Err(StoreError::NotFound);
     }
     if let Some(into) = merged_into {
-        return Err(StoreError::Merged {
-            id,
-            into: CustomerId::from_uuid(into),
-        });
+        return Err(StoreError::Merged { id, into: CustomerId::from_uuid(into) });
     }
     if erased_at.is_some() {
         return Err(StoreError::Profile(ProfileError::Erased(id)));
@@ -146,9 +123,7 @@ pub fn record_interaction(
             return Err(StoreError::Invalid(errors));
         }
         let row = InteractionRow::from_domain(customer, &interaction, ctx.at)?;
-        diesel::insert_into(interactions::table)
-            .values(&row)
-            .execute(conn)?;
+        diesel::insert_into(interactions::table).values(&row).execute(conn)?;
         audit::record(
             conn,
             ctx,
@@ -179,33 +154,19 @@ pub fn timeline(
         .select(InteractionRow::as_select())
         .into_boxed();
     if let Some(c) = before {
-        query = query.filter(
-            interactions::at.lt(c.at).or(interactions::at
-                .eq(c.at)
-                .and(interactions::id.lt(c.id.as_uuid()))),
-        );
+        query = query
+            .filter(interactions::at.lt(c.at).or(interactions::at.eq(c.at).and(interactions::id.lt(c.id.as_uuid()))));
     }
     let mut rows = query.load(conn)?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
-    let items: Vec<Interaction> = rows
-        .into_iter()
-        .map(InteractionRow::into_domain)
-        .collect::<Result<_, _>>()?;
-    let next = if more {
-        items.last().map(|i| TimelineCursor { at: i.at, id: i.id })
-    } else {
-        None
-    };
+    let items: Vec<Interaction> = rows.into_iter().map(InteractionRow::into_domain).collect::<Result<_, _>>()?;
+    let next = if more { items.last().map(|i| TimelineCursor { at: i.at, id: i.id }) } else { None };
     Ok(TimelinePage { items, next })
 }
 
 /// Like `check_customer`, but an erased customer's (redacted) timeline stays readable.
-fn check_customer_readable(
-    conn: &mut PgConnection,
-    id: CustomerId,
-    scope: &StoreScope,
-) -> Result<(), StoreError> {
+fn check_customer_readable(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<(), StoreError> {
     match check_customer(conn, id, scope) {
         Err(StoreError::Profile(ProfileError::Erased(_))) => Ok(()),
         other => other,
@@ -213,10 +174,7 @@ fn check_customer_readable(
 }
 
 /// The whole timeline of a customer, oldest first (for merge and export).
-pub(crate) fn load_timeline_all(
-    conn: &mut PgConnection,
-    customer: CustomerId,
-) -> Result<Vec<Interaction>, StoreError> {
+pub(crate) fn load_timeline_all(conn: &mut PgConnection, customer: CustomerId) -> Result<Vec<Interaction>, StoreError> {
     interactions::table
         .filter(interactions::customer_id.eq(customer.as_uuid()))
         .order((interactions::at.asc(), interactions::id.asc()))
@@ -230,11 +188,7 @@ pub(crate) fn load_timeline_all(
 /// Moves every entry of one customer's timeline to another. The distribution
 /// column is never updated in place (Citus forbids it): rows are copied, then
 /// deleted.
-pub(crate) fn move_all(
-    conn: &mut PgConnection,
-    from: CustomerId,
-    to: CustomerId,
-) -> Result<(), StoreError> {
+pub(crate) fn move_all(conn: &mut PgConnection, from: CustomerId, to: CustomerId) -> Result<(), StoreError> {
     let rows: Vec<InteractionRow> = interactions::table
         .filter(interactions::customer_id.eq(from.as_uuid()))
         .select(InteractionRow::as_select())
@@ -242,20 +196,11 @@ pub(crate) fn move_all(
     if rows.is_empty() {
         return Ok(());
     }
-    let moved: Vec<InteractionRow> = rows
-        .into_iter()
-        .map(|r| InteractionRow {
-            customer_id: to.as_uuid(),
-            ..r
-        })
-        .collect();
-    diesel::delete(interactions::table.filter(interactions::customer_id.eq(from.as_uuid())))
-        .execute(conn)?;
+    let moved: Vec<InteractionRow> =
+        rows.into_iter().map(|r| InteractionRow { customer_id: to.as_uuid(), ..r }).collect();
+    diesel::delete(interactions::table.filter(interactions::customer_id.eq(from.as_uuid()))).execute(conn)?;
     for chunk in moved.chunks(1000) {
-        diesel::insert_into(interactions::table)
-            .values(chunk)
-            .on_conflict_do_nothing()
-            .execute(conn)?;
+        diesel::insert_into(interactions::table).values(chunk).on_conflict_do_nothing().execute(conn)?;
     }
     Ok(())
 }

@@ -88,17 +88,9 @@ impl KeyRow {
 }
 
 /// Stores a new key.
-pub fn create_api_key(
-    conn: &mut PgConnection,
-    new: NewApiKey,
-    ctx: &AuditContext,
-) -> Result<ApiKey, StoreError> {
+pub fn create_api_key(conn: &mut PgConnection, new: NewApiKey, ctx: &AuditContext) -> Result<ApiKey, StoreError> {
     let id = Uuid::now_v7();
-    let store_ids: Option<Vec<Uuid>> = new
-        .grant
-        .scope()
-        .store_ids()
-        .map(|s| s.iter().map(|i| i.as_uuid()).collect());
+    let store_ids: Option<Vec<Uuid>> = new.grant.scope().store_ids().map(|s| s.iter().map(|i| i.as_uuid()).collect());
     conn.transaction(|conn| {
         let row: KeyRow = diesel::insert_into(api_keys::table)
             .values((
@@ -114,15 +106,7 @@ pub fn create_api_key(
             .returning(KeyRow::as_returning())
             .get_result(conn)?;
         let key = row.into_api_key()?;
-        audit::record(
-            conn,
-            ctx,
-            "create",
-            "api_key",
-            &key.id.to_string(),
-            None,
-            json!({ "new": key }),
-        )?;
+        audit::record(conn, ctx, "create", "api_key", &key.id.to_string(), None, json!({ "new": key }))?;
         Ok(key)
     })
 }
@@ -139,11 +123,7 @@ pub fn list_api_keys(conn: &mut PgConnection) -> Result<Vec<ApiKey>, StoreError>
 }
 
 /// Revokes a key; it stops working at once. Revoking twice is not an error.
-pub fn revoke_api_key(
-    conn: &mut PgConnection,
-    id: ApiKeyId,
-    ctx: &AuditContext,
-) -> Result<ApiKey, StoreError> {
+pub fn revoke_api_key(conn: &mut PgConnection, id: ApiKeyId, ctx: &AuditContext) -> Result<ApiKey, StoreError> {
     conn.transaction(|conn| {
         let row: KeyRow = api_keys::table
             .find(id.as_uuid())
@@ -159,25 +139,14 @@ pub fn revoke_api_key(
             .set(api_keys::revoked_at.eq(Some(ctx.at)))
             .returning(KeyRow::as_returning())
             .get_result(conn)?;
-        audit::record(
-            conn,
-            ctx,
-            "revoke",
-            "api_key",
-            &id.to_string(),
-            None,
-            json!({ "revoked_at": ctx.at }),
-        )?;
+        audit::record(conn, ctx, "revoke", "api_key", &id.to_string(), None, json!({ "revoked_at": ctx.at }))?;
         row.into_api_key()
     })
 }
 
 /// The live key whose token this is, if any. The digest is looked up by its
 /// unique index and then compared in constant time.
-pub fn authenticate(
-    conn: &mut PgConnection,
-    token: &str,
-) -> Result<Option<AuthenticatedKey>, StoreError> {
+pub fn authenticate(conn: &mut PgConnection, token: &str) -> Result<Option<AuthenticatedKey>, StoreError> {
     let digest = digest_token(token);
     let row: Option<KeyRow> = api_keys::table
         .filter(api_keys::digest.eq(digest.as_slice()))
@@ -190,9 +159,5 @@ pub fn authenticate(
         return Ok(None);
     }
     let grant = KeyGrant::new(row.role()?, row.scope()).map_err(corrupt("api_keys.store_ids"))?;
-    Ok(Some(AuthenticatedKey {
-        id: ApiKeyId::from_uuid(row.id),
-        name: row.name,
-        grant,
-    }))
+    Ok(Some(AuthenticatedKey { id: ApiKeyId::from_uuid(row.id), name: row.name, grant }))
 }

@@ -23,10 +23,9 @@ pub mod schema;
 
 pub use audit::{AuditContext, AuditEntry, audit_entries_for_customer};
 pub use customers::{
-    Created, CustomerExport, CustomerFilter, CustomerPage, DuplicateCandidates, count_customers,
-    create_customer, erase_customer, export_customer, find_duplicate_candidates, get_customer,
-    lookup_by_member_no, lookup_by_phone, merge_customers, record_consent, remove_tag,
-    search_customers, set_tag, update_customer,
+    Created, CustomerExport, CustomerFilter, CustomerPage, DuplicateCandidates, count_customers, create_customer,
+    erase_customer, export_customer, find_duplicate_candidates, get_customer, lookup_by_member_no, lookup_by_phone,
+    merge_customers, record_consent, remove_tag, search_customers, set_tag, update_customer,
 };
 pub use db::{Conn, Db, DbConfig, MIGRATIONS_FINGERPRINT, run_migrations};
 pub use diesel::PgConnection;
@@ -34,7 +33,6 @@ pub use error::{Conflict, StoreError};
 pub use idempotency::IdempotencyClaim;
 pub use interactions::{TimelineCursor, TimelinePage, record_interaction, timeline};
 pub use keys::{
-    ApiKey, AuthenticatedKey, NewApiKey, authenticate, create_api_key, digest_token, list_api_keys,
-    revoke_api_key,
+    ApiKey, AuthenticatedKey, NewApiKey, authenticate, create_api_key, digest_token, list_api_keys, revoke_api_key,
 };
 pub use org::{create_associate, create_store, get_store, list_associates, list_stores};

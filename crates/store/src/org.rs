@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use clientele_profiles::{
-    Associate, AssociateId, Code, CountryCode, Currency, FieldErrors, InvalidValue, NewAssociate,
-    NewStore, PersonName, ShortText, Store, StoreId, TimeZone,
+    Associate, AssociateId, Code, CountryCode, Currency, FieldErrors, InvalidValue, NewAssociate, NewStore, PersonName,
+    ShortText, Store, StoreId, TimeZone,
 };
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -33,12 +33,7 @@ impl StoreRow {
             id: StoreId::from_uuid(self.id),
             code: Code::parse(&self.code).map_err(corrupt("stores.code"))?,
             name: ShortText::parse(&self.name).map_err(corrupt("stores.name"))?,
-            city: self
-                .city
-                .as_deref()
-                .map(ShortText::parse)
-                .transpose()
-                .map_err(corrupt("stores.city"))?,
+            city: self.city.as_deref().map(ShortText::parse).transpose().map_err(corrupt("stores.city"))?,
             country: CountryCode::parse(&self.country).map_err(corrupt("stores.country"))?,
             time_zone: TimeZone::parse(&self.time_zone).map_err(corrupt("stores.time_zone"))?,
             currency: Currency::parse(&self.currency).map_err(corrupt("stores.currency"))?,
@@ -72,18 +67,11 @@ impl AssociateRow {
 }
 
 fn is_unique_violation(e: &DieselError) -> bool {
-    matches!(
-        e,
-        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
-    )
+    matches!(e, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
 }
 
 /// Creates a store. A taken code is a [`Conflict::StoreCode`].
-pub fn create_store(
-    conn: &mut PgConnection,
-    new: NewStore,
-    ctx: &AuditContext,
-) -> Result<Store, StoreError> {
+pub fn create_store(conn: &mut PgConnection, new: NewStore, ctx: &AuditContext) -> Result<Store, StoreError> {
     let row = StoreRow {
         id: Uuid::now_v7(),
         code: new.code.as_str().to_owned(),
@@ -105,15 +93,7 @@ pub fn create_store(
             return Err(StoreError::Conflict(Conflict::StoreCode(row.code.clone())));
         };
         let store = inserted.into_domain()?;
-        audit::record(
-            conn,
-            ctx,
-            "create",
-            "store",
-            &store.id.to_string(),
-            None,
-            json!({ "new": store }),
-        )?;
+        audit::record(conn, ctx, "create", "store", &store.id.to_string(), None, json!({ "new": store }))?;
         Ok(store)
     })
 }
@@ -148,15 +128,11 @@ pub fn create_associate(
 ) -> Result<Associate, StoreError> {
     conn.transaction(|conn| {
         let store_exists: bool =
-            diesel::select(diesel::dsl::exists(stores::table.find(new.store.as_uuid())))
-                .get_result(conn)?;
+            diesel::select(diesel::dsl::exists(stores::table.find(new.store.as_uuid()))).get_result(conn)?;
         if !store_exists {
             return Err(StoreError::Invalid(FieldErrors::single(
                 "store_id",
-                InvalidValue::new(
-                    "unknown_reference",
-                    format!("no store with id {}", new.store),
-                ),
+                InvalidValue::new("unknown_reference", format!("no store with id {}", new.store)),
             )));
         }
         let row = AssociateRow {
@@ -173,44 +149,24 @@ pub fn create_associate(
             .get_result(conn);
         let inserted = match inserted {
             Err(e) if is_unique_violation(&e) => {
-                return Err(StoreError::Conflict(Conflict::AssociateCode(
-                    row.code.clone(),
-                )));
+                return Err(StoreError::Conflict(Conflict::AssociateCode(row.code.clone())));
             }
             other => other?,
         };
         let associate = inserted.into_domain()?;
-        audit::record(
-            conn,
-            ctx,
-            "create",
-            "associate",
-            &associate.id.to_string(),
-            None,
-            json!({ "new": associate }),
-        )?;
+        audit::record(conn, ctx, "create", "associate", &associate.id.to_string(), None, json!({ "new": associate }))?;
         Ok(associate)
     })
 }
 
 /// Associates, optionally only those of some stores, by code.
-pub fn list_associates(
-    conn: &mut PgConnection,
-    only_stores: Option<&[StoreId]>,
-) -> Result<Vec<Associate>, StoreError> {
-    let mut query = associates::table
-        .order(associates::code.asc())
-        .select(AssociateRow::as_select())
-        .into_boxed();
+pub fn list_associates(conn: &mut PgConnection, only_stores: Option<&[StoreId]>) -> Result<Vec<Associate>, StoreError> {
+    let mut query = associates::table.order(associates::code.asc()).select(AssociateRow::as_select()).into_boxed();
     if let Some(ids) = only_stores {
         let ids: Vec<Uuid> = ids.iter().map(|s| s.as_uuid()).collect();
         query = query.filter(associates::store_id.eq_any(ids));
     }
-    query
-        .load(conn)?
-        .into_iter()
-        .map(AssociateRow::into_domain)
-        .collect()
+    query.load(conn)?.into_iter().map(AssociateRow::into_domain).collect()
 }
 
 /// Records a field error for each given store or associate id that does not exist.
@@ -221,27 +177,14 @@ pub(crate) fn check_org_references(
     associate: Option<(&str, AssociateId)>,
 ) -> Result<(), StoreError> {
     if let Some((field, store)) = store
-        && !diesel::select(diesel::dsl::exists(stores::table.find(store.as_uuid())))
-            .get_result::<bool>(conn)?
+        && !diesel::select(diesel::dsl::exists(stores::table.find(store.as_uuid()))).get_result::<bool>(conn)?
     {
-        errors.push(
-            field,
-            InvalidValue::new("unknown_reference", format!("no store with id {store}")),
-        );
+        errors.push(field, InvalidValue::new("unknown_reference", format!("no store with id {store}")));
     }
     if let Some((field, associate)) = associate
-        && !diesel::select(diesel::dsl::exists(
-            associates::table.find(associate.as_uuid()),
-        ))
-        .get_result::<bool>(conn)?
+        && !diesel::select(diesel::dsl::exists(associates::table.find(associate.as_uuid()))).get_result::<bool>(conn)?
     {
-        errors.push(
-            field,
-            InvalidValue::new(
-                "unknown_reference",
-                format!("no associate with id {associate}"),
-            ),
-        );
+        errors.push(field, InvalidValue::new("unknown_reference", format!("no associate with id {associate}")));
     }
     Ok(())
 }

@@ -4,11 +4,10 @@ use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clientele_profiles::{
-    Acquisition, AcquisitionChannel, Actor, AssociateId, Birthday, Channel, Consent, Consents,
-    CountryCode, Currency, Customer, CustomerId, Education, Email, ExternalId, Gender,
-    ImportantDate, ImportantDateId, ImportantDateKind, Location, MemberNo, Money, PersonName,
-    Phone, Phones, Preferences, Profile, Relation, Relationship, ShortText, Sizes, StoreId, Tag,
-    TagKind, TagName, Tags,
+    Acquisition, AcquisitionChannel, Actor, AssociateId, Birthday, Channel, Consent, Consents, CountryCode, Currency,
+    Customer, CustomerId, Education, Email, ExternalId, Gender, ImportantDate, ImportantDateId, ImportantDateKind,
+    Location, MemberNo, Money, PersonName, Phone, Phones, Preferences, Profile, Relation, Relationship, ShortText,
+    Sizes, StoreId, Tag, TagKind, TagName, Tags,
 };
 use diesel::prelude::*;
 use rust_decimal::Decimal;
@@ -109,13 +108,9 @@ impl CustomerRow {
             home_store_id: r.home_store.map(|s| s.as_uuid()),
             associate_id: r.associate.map(|a| a.as_uuid()),
             acquisition_channel: acquisition.map(|a| a.channel().as_str().to_owned()),
-            referrer_id: acquisition
-                .and_then(|a| a.referrer())
-                .map(|id| id.as_uuid()),
+            referrer_id: acquisition.and_then(|a| a.referrer()).map(|id| id.as_uuid()),
             acquisition_cost: acquisition.and_then(|a| a.cost()).map(|m| m.amount),
-            acquisition_currency: acquisition
-                .and_then(|a| a.cost())
-                .map(|m| m.currency.as_str().to_owned()),
+            acquisition_currency: acquisition.and_then(|a| a.cost()).map(|m| m.currency.as_str().to_owned()),
             joined_on: r.joined_on,
             created_at: c.created_at,
             updated_at: c.updated_at,
@@ -140,14 +135,11 @@ impl CustomerRow {
         let acquisition = match self.acquisition_channel {
             None => None,
             Some(channel) => {
-                let channel: AcquisitionChannel = channel
-                    .parse()
-                    .map_err(corrupt("customers.acquisition_channel"))?;
+                let channel: AcquisitionChannel = channel.parse().map_err(corrupt("customers.acquisition_channel"))?;
                 let cost = match (self.acquisition_cost, self.acquisition_currency) {
                     (Some(amount), Some(currency)) => Some(Money {
                         amount,
-                        currency: Currency::parse(&currency)
-                            .map_err(corrupt("customers.acquisition_currency"))?,
+                        currency: Currency::parse(&currency).map_err(corrupt("customers.acquisition_currency"))?,
                     }),
                     _ => None,
                 };
@@ -158,19 +150,9 @@ impl CustomerRow {
             }
         };
         let profile = Profile {
-            name: self
-                .name
-                .as_deref()
-                .map(PersonName::parse)
-                .transpose()
-                .map_err(corrupt("customers.name"))?,
+            name: self.name.as_deref().map(PersonName::parse).transpose().map_err(corrupt("customers.name"))?,
             phones: Phones::from_stored(phones),
-            email: self
-                .email
-                .as_deref()
-                .map(Email::parse)
-                .transpose()
-                .map_err(corrupt("customers.email"))?,
+            email: self.email.as_deref().map(Email::parse).transpose().map_err(corrupt("customers.email"))?,
             gender: self
                 .gender
                 .as_deref()
@@ -184,12 +166,7 @@ impl CustomerRow {
                 .transpose()
                 .map_err(corrupt("customers.birthday"))?,
             location: Location {
-                city: self
-                    .city
-                    .as_deref()
-                    .map(ShortText::parse)
-                    .transpose()
-                    .map_err(corrupt("customers.city"))?,
+                city: self.city.as_deref().map(ShortText::parse).transpose().map_err(corrupt("customers.city"))?,
                 region: self
                     .region
                     .as_deref()
@@ -223,10 +200,7 @@ impl CustomerRow {
                 .map_err(corrupt("customers.occupation"))?,
             preferences: serde_json::from_value::<Preferences>(self.preferences)?,
             sizes: serde_json::from_value::<Sizes>(self.sizes)?,
-            important_dates: dates
-                .into_iter()
-                .map(DateRow::into_domain)
-                .collect::<Result<_, _>>()?,
+            important_dates: dates.into_iter().map(DateRow::into_domain).collect::<Result<_, _>>()?,
         };
         let mut tag_set = Tags::new();
         for t in tags {
@@ -269,10 +243,7 @@ impl TagRow {
     fn into_domain(self) -> Result<Tag, StoreError> {
         Ok(Tag {
             name: TagName::parse(&self.name).map_err(corrupt("customer_tags.name"))?,
-            kind: self
-                .kind
-                .parse::<TagKind>()
-                .map_err(corrupt("customer_tags.kind"))?,
+            kind: self.kind.parse::<TagKind>().map_err(corrupt("customer_tags.kind"))?,
             set_by: Actor::new(self.set_by).map_err(corrupt("customer_tags.set_by"))?,
             set_at: self.set_at,
         })
@@ -291,10 +262,7 @@ impl ConsentRow {
     }
     fn into_domain(self) -> Result<Consent, StoreError> {
         Ok(Consent {
-            channel: self
-                .channel
-                .parse::<Channel>()
-                .map_err(corrupt("customer_consents.channel"))?,
+            channel: self.channel.parse::<Channel>().map_err(corrupt("customer_consents.channel"))?,
             granted: self.granted,
             at: self.at,
             source: ShortText::parse(&self.source).map_err(corrupt("customer_consents.source"))?,
@@ -317,20 +285,9 @@ impl DateRow {
     fn into_domain(self) -> Result<ImportantDate, StoreError> {
         Ok(ImportantDate {
             id: ImportantDateId::from_uuid(self.id),
-            kind: self
-                .kind
-                .parse::<ImportantDateKind>()
-                .map_err(corrupt("important_dates.kind"))?,
-            relation: self
-                .relation
-                .parse::<Relation>()
-                .map_err(corrupt("important_dates.relation"))?,
-            label: self
-                .label
-                .as_deref()
-                .map(ShortText::parse)
-                .transpose()
-                .map_err(corrupt("important_dates.label"))?,
+            kind: self.kind.parse::<ImportantDateKind>().map_err(corrupt("important_dates.kind"))?,
+            relation: self.relation.parse::<Relation>().map_err(corrupt("important_dates.relation"))?,
+            label: self.label.as_deref().map(ShortText::parse).transpose().map_err(corrupt("important_dates.label"))?,
             date: self.date,
             recurring: self.recurring,
         })
@@ -340,10 +297,7 @@ impl DateRow {
 /// Loads full customers (row + tags + consents + dates) for a set of ids, in
 /// four queries whatever their number. Merged records are returned as rows
 /// only through [`load_rows`]; this skips them.
-pub(crate) fn load_customers(
-    conn: &mut PgConnection,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, Customer>, StoreError> {
+pub(crate) fn load_customers(conn: &mut PgConnection, ids: &[Uuid]) -> Result<HashMap<Uuid, Customer>, StoreError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
@@ -356,10 +310,7 @@ pub(crate) fn load_customers(
 }
 
 /// Turns customer rows into customers, loading their satellites.
-pub(crate) fn assemble(
-    conn: &mut PgConnection,
-    rows: Vec<CustomerRow>,
-) -> Result<HashMap<Uuid, Customer>, StoreError> {
+pub(crate) fn assemble(conn: &mut PgConnection, rows: Vec<CustomerRow>) -> Result<HashMap<Uuid, Customer>, StoreError> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.customer_id).collect();
     let mut tags: HashMap<Uuid, Vec<TagRow>> = HashMap::new();
     for t in customer_tags::table
