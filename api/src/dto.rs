@@ -346,7 +346,7 @@ impl ConsentRequest {
         let mut errors = FieldErrors::new();
         let channel = errors.check("channel", keyword::<Channel>(channel));
         let source = errors.check("source", ShortText::parse(&self.source));
-        let at = self.at.unwrap_or(now);
+        let at = self.at.map(crate::clock::stored).unwrap_or(now);
         if at > now + chrono::Duration::minutes(5) {
             errors.push("at", InvalidValue::new("out_of_range", "a consent cannot be given in the future"));
         }
@@ -495,15 +495,18 @@ impl CreateCustomerRequest {
     }
 }
 
-/// A partial update: a field left out stays as it is; `null` clears it.
-/// Lists (phones, important dates, external ids) are replaced whole.
+/// A partial update: a field left out stays as it is; `null` clears it
+/// (an object or list becomes empty; `joined_on` cannot be cleared). Lists
+/// (phones, important dates, external ids) are replaced whole.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct PatchCustomerRequest {
     #[serde(deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub name: Option<Option<String>>,
-    pub phones: Option<Vec<String>>,
+    #[serde(deserialize_with = "double_option")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub phones: Option<Option<Vec<String>>>,
     #[serde(deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub email: Option<Option<String>>,
@@ -513,16 +516,24 @@ pub struct PatchCustomerRequest {
     #[serde(deserialize_with = "double_option")]
     #[schema(value_type = Option<NaiveDate>)]
     pub birthday: Option<Option<NaiveDate>>,
-    pub location: Option<LocationDto>,
+    #[serde(deserialize_with = "double_option")]
+    #[schema(value_type = Option<LocationDto>)]
+    pub location: Option<Option<LocationDto>>,
     #[serde(deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub education: Option<Option<String>>,
     #[serde(deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub occupation: Option<Option<String>>,
-    pub preferences: Option<PreferencesDto>,
-    pub sizes: Option<SizesDto>,
-    pub important_dates: Option<Vec<ImportantDateInput>>,
+    #[serde(deserialize_with = "double_option")]
+    #[schema(value_type = Option<PreferencesDto>)]
+    pub preferences: Option<Option<PreferencesDto>>,
+    #[serde(deserialize_with = "double_option")]
+    #[schema(value_type = Option<SizesDto>)]
+    pub sizes: Option<Option<SizesDto>>,
+    #[serde(deserialize_with = "double_option")]
+    #[schema(value_type = Option<Vec<ImportantDateInput>>)]
+    pub important_dates: Option<Option<Vec<ImportantDateInput>>>,
     #[serde(deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub home_store_id: Option<Option<Uuid>>,
@@ -532,8 +543,12 @@ pub struct PatchCustomerRequest {
     #[serde(deserialize_with = "double_option")]
     #[schema(value_type = Option<AcquisitionDto>)]
     pub acquisition: Option<Option<AcquisitionDto>>,
-    pub joined_on: Option<NaiveDate>,
-    pub external_ids: Option<Vec<ExternalIdDto>>,
+    #[serde(deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub joined_on: Option<Option<NaiveDate>>,
+    #[serde(deserialize_with = "double_option")]
+    #[schema(value_type = Option<Vec<ExternalIdDto>>)]
+    pub external_ids: Option<Option<Vec<ExternalIdDto>>>,
 }
 
 /// Parses an `Option<Option<String>>` PATCH field.
@@ -575,9 +590,25 @@ impl PatchCustomerRequest {
             Some(None) => Some(None),
             Some(Some(d)) => e.check("birthday", Birthday::parse(d, today)).map(Some),
         };
-        if self.joined_on.is_some_and(|d| d > today) {
-            e.push("joined_on", InvalidValue::new("out_of_range", "a customer cannot join in the future"));
-        }
+        let joined_on = match self.joined_on {
+            None => None,
+            Some(None) => {
+                e.push("joined_on", InvalidValue::new("required", "the join date can be changed, not removed"));
+                None
+            }
+            Some(Some(d)) if d > today => {
+                e.push("joined_on", InvalidValue::new("out_of_range", "a customer cannot join in the future"));
+                None
+            }
+            Some(Some(d)) => Some(d),
+        };
+        // `null` for an object or a list clears it.
+        let phones = self.phones.map(Option::unwrap_or_default);
+        let location = self.location.map(Option::unwrap_or_default);
+        let preferences = self.preferences.map(Option::unwrap_or_default);
+        let sizes = self.sizes.map(Option::unwrap_or_default);
+        let important_dates = self.important_dates.map(Option::unwrap_or_default);
+        let external_ids = self.external_ids.map(Option::unwrap_or_default);
         let acquisition = match &self.acquisition {
             None => None,
             Some(None) => Some(None),
@@ -585,21 +616,21 @@ impl PatchCustomerRequest {
         };
         let patch = CustomerPatch {
             name: patch_field(&mut e, "name", self.name, PersonName::parse),
-            phones: self.phones.as_ref().and_then(|p| parse_phones(&mut e, "phones", p)),
+            phones: phones.as_ref().and_then(|p| parse_phones(&mut e, "phones", p)),
             email: patch_field(&mut e, "email", self.email, Email::parse),
             gender: patch_field(&mut e, "gender", self.gender, keyword::<Gender>),
             birthday,
-            location: self.location.as_ref().map(|l| l.parse(&mut e, "location")),
+            location: location.as_ref().map(|l| l.parse(&mut e, "location")),
             education: patch_field(&mut e, "education", self.education, keyword::<Education>),
             occupation: patch_field(&mut e, "occupation", self.occupation, ShortText::parse),
-            preferences: self.preferences.as_ref().map(|p| p.parse(&mut e, "preferences")),
-            sizes: self.sizes.as_ref().map(|s| s.parse(&mut e, "sizes")),
-            important_dates: self.important_dates.as_ref().map(|d| parse_dates(&mut e, "important_dates", d)),
+            preferences: preferences.as_ref().map(|p| p.parse(&mut e, "preferences")),
+            sizes: sizes.as_ref().map(|s| s.parse(&mut e, "sizes")),
+            important_dates: important_dates.as_ref().map(|d| parse_dates(&mut e, "important_dates", d)),
             home_store,
             associate: self.associate_id.map(|a| a.map(AssociateId::from_uuid)),
             acquisition,
-            joined_on: self.joined_on,
-            external_ids: self.external_ids.as_ref().map(|x| parse_external_ids(&mut e, "external_ids", x)),
+            joined_on,
+            external_ids: external_ids.as_ref().map(|x| parse_external_ids(&mut e, "external_ids", x)),
         };
         if !e.is_empty() {
             return Err(e.into());
@@ -790,7 +821,7 @@ impl CreateInteractionRequest {
     /// The domain interaction, or every bad field.
     pub fn into_domain(self, actor: Actor, now: DateTime<Utc>) -> Result<Interaction, ApiError> {
         let mut e = FieldErrors::new();
-        let at = self.at.unwrap_or(now);
+        let at = self.at.map(crate::clock::stored).unwrap_or(now);
         if at > now + chrono::Duration::minutes(5) && self.kind != "appointment" {
             e.push("at", InvalidValue::new("out_of_range", "an interaction cannot be recorded in the future"));
         }
@@ -804,7 +835,7 @@ impl CreateInteractionRequest {
                 Some(s) => e.check("status", keyword::<CaseStatus>(s)),
                 None => Some(CaseStatus::Open),
             }?;
-            match Case::new(status, self.resolved_at, at) {
+            match Case::new(status, self.resolved_at.map(crate::clock::stored), at) {
                 Ok(c) => Some(c),
                 Err(inner) => {
                     e.extend_prefixed("", inner);
@@ -824,7 +855,8 @@ impl CreateInteractionRequest {
                 channel.zip(direction).map(|(channel, direction)| InteractionDetail::Message { channel, direction })
             }
             "appointment" => {
-                let scheduled_for = required(&mut e, "scheduled_for", self.scheduled_for, "appointment");
+                let scheduled_for =
+                    required(&mut e, "scheduled_for", self.scheduled_for.map(crate::clock::stored), "appointment");
                 let status = match &self.appointment_status {
                     Some(s) => e.check("appointment_status", keyword::<AppointmentStatus>(s)),
                     None => Some(AppointmentStatus::Scheduled),

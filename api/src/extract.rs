@@ -148,7 +148,7 @@ impl Caller {
             key_name: Some(self.key_name.clone()),
             role: Some(self.grant.role()),
             request_id: Some(self.request_id.clone()),
-            at: chrono::Utc::now(),
+            at: crate::clock::now(),
         }
     }
 }

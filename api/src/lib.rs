@@ -6,6 +6,7 @@
 //! reported at once), call the store, and map the result. Business rules
 //! live in the domain crates; SQL lives in `clientele-store`.
 
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod dto;

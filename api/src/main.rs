@@ -98,13 +98,14 @@ fn main() -> anyhow::Result<()> {
                 StoreScope::Stores(stores.into_iter().map(StoreId::from_uuid).collect::<BTreeSet<_>>())
             };
             let grant = KeyGrant::new(role, scope).map_err(|e| anyhow::anyhow!("--store: {e}"))?;
+            let name = clientele_profiles::Actor::parse(&name).map_err(|e| anyhow::anyhow!("--name: {e}"))?.to_string();
             let db = open_db(&config)?;
             let generated = keygen::generate();
             let mut conn = db.conn()?;
             let key = clientele_store::create_api_key(
                 &mut conn,
                 NewApiKey { name, grant, digest: generated.digest, prefix: generated.prefix },
-                &AuditContext::system(chrono::Utc::now()),
+                &AuditContext::system(clientele_api::clock::now()),
             )?;
             eprintln!("created {} key {} ({})", key.role.as_str(), key.id, key.name);
             println!("{}", generated.token);
@@ -112,7 +113,7 @@ fn main() -> anyhow::Result<()> {
         Command::Demo { customers, seed } => {
             let db = open_db(&config)?;
             let mut conn = db.conn()?;
-            let summary = demo::load(&mut conn, customers, seed, chrono::Utc::now())?;
+            let summary = demo::load(&mut conn, customers, seed, clientele_api::clock::now())?;
             println!("{summary}");
         }
     }

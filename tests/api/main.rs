@@ -1,4 +1,18 @@
 //! End-to-end tests of the REST API: one binary, each test with its own
 //! service and database.
 
+mod api_keys;
+mod auth;
+mod bad_input;
+mod customers;
 mod health;
+mod helpers;
+mod masking;
+mod merge;
+mod org;
+mod privacy;
+mod problems;
+mod scope;
+mod search;
+mod tags_consents;
+mod timeline;

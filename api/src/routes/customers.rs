@@ -40,7 +40,7 @@ pub async fn create(
     body: JsonBody<CreateCustomerRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::CreateCustomers)?;
-    let now = chrono::Utc::now();
+    let now = crate::clock::now();
     let (new, member_no) = body.value.into_domain(caller.scope(), &actor(&caller)?, now)?;
     let claim = match req.headers().get("idempotency-key") {
         None => None,
@@ -93,7 +93,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::UpdateCustomers)?;
     let id = customer_id(&path)?;
-    let patch = body.value.into_domain(caller.scope(), chrono::Utc::now())?;
+    let patch = body.value.into_domain(caller.scope(), crate::clock::now())?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let c = state
         .run(move |conn| clientele_store::update_customer(conn, id, &scope, patch, &audit))
@@ -141,7 +141,9 @@ pub async fn search(
     let q = query.into_inner();
     let mut e = FieldErrors::new();
     let name = q.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
-    if name.as_ref().is_some_and(|n| n.chars().count() > 100) {
+    if name.as_ref().is_some_and(|n| n.chars().any(char::is_control)) {
+        e.push("name", clientele_profiles::InvalidValue::new("invalid_format", "control characters are not allowed"));
+    } else if name.as_ref().is_some_and(|n| n.chars().count() > 100) {
         e.push("name", clientele_profiles::InvalidValue::new("too_long", "at most 100 characters"));
     }
     let phone = q.phone.as_deref().and_then(|p| e.check("phone", Phone::parse(p)));

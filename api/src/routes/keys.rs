@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
-use clientele_profiles::{ApiKeyId, FieldErrors, InvalidValue, KeyGrant, Permission, Role, StoreId, StoreScope};
+use clientele_profiles::{Actor, ApiKeyId, FieldErrors, KeyGrant, Permission, Role, StoreId, StoreScope};
 use clientele_store::ApiKey;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -85,13 +85,9 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ManageApiKeys)?;
     let req = body.value;
-    let name = req.name.trim().to_owned();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::Validation(FieldErrors::single(
-            "name",
-            InvalidValue::new("required", "1 to 200 characters"),
-        )));
-    }
+    // The name is what tags and timeline entries record as their author, so
+    // it follows the same rule.
+    let name = Actor::parse(&req.name).map_err(|e| ApiError::Validation(FieldErrors::single("name", e)))?;
     let grant = grant(&req.role, req.store_ids)?;
     if let Some(stores) = grant.scope().store_ids() {
         let wanted = stores.clone();
@@ -102,7 +98,12 @@ pub async fn create(
         }
     }
     let generated = keygen::generate();
-    let new = clientele_store::NewApiKey { name, grant, digest: generated.digest, prefix: generated.prefix.clone() };
+    let new = clientele_store::NewApiKey {
+        name: name.as_str().to_owned(),
+        grant,
+        digest: generated.digest,
+        prefix: generated.prefix.clone(),
+    };
     let audit = caller.audit();
     let key = state.run(move |conn| clientele_store::create_api_key(conn, new, &audit)).await?;
     Ok(HttpResponse::Created().json(CreatedKey { key: KeyView::new(&key), token: generated.token }))

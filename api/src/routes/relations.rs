@@ -1,5 +1,5 @@
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use chrono::Utc;
+
 use clientele_profiles::{FieldErrors, Permission, Role, Tag, TagKind, TagName, find_duplicate_pairs};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -43,7 +43,7 @@ pub async fn set_tag(
     if caller.role() == Role::Associate && kind == TagKind::System {
         return Err(ApiError::Forbidden);
     }
-    let tag = Tag { name, kind, set_by: actor(&caller)?, set_at: Utc::now() };
+    let tag = Tag { name, kind, set_by: actor(&caller)?, set_at: crate::clock::now() };
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let c =
         state.run(move |conn| clientele_store::set_tag(conn, id, &scope, tag, &audit)).await.map_err(customer_error)?;
@@ -84,7 +84,7 @@ pub async fn set_consent(
     caller.require(Permission::RecordConsent)?;
     let (id, channel) = path.into_inner();
     let id = customer_id(&id)?;
-    let consent = body.value.into_domain(&channel, Utc::now())?;
+    let consent = body.value.into_domain(&channel, crate::clock::now())?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let c = state
         .run(move |conn| clientele_store::record_consent(conn, id, &scope, consent, &audit))

@@ -24,7 +24,7 @@ pub async fn record(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::RecordInteractions)?;
     let id = customer_id(&path)?;
-    let interaction = body.value.into_domain(actor(&caller)?, chrono::Utc::now())?;
+    let interaction = body.value.into_domain(actor(&caller)?, crate::clock::now())?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let saved = state
         .run(move |conn| clientele_store::record_interaction(conn, id, &scope, interaction, &audit))

@@ -50,9 +50,13 @@ struct AcquisitionFields {
 }
 
 impl Acquisition {
+    /// Costs must stay below this: one trillion (the store keeps 12 digits and 2 decimals).
+    pub const MAX_COST: rust_decimal::Decimal = rust_decimal::Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+
     /// Checks and builds: a referrer is only allowed for
     /// [`AcquisitionChannel::Referral`] (field `referrer`, code
-    /// `not_allowed`); the cost may not be negative (field `cost`, code
+    /// `not_allowed`); the cost may not be negative, has at most 2 decimals
+    /// and stays below [`Acquisition::MAX_COST`] (field `cost`, code
     /// `out_of_range`). A referral without a known referrer is allowed.
     pub fn new(
         channel: AcquisitionChannel,
@@ -63,8 +67,15 @@ impl Acquisition {
         if referrer.is_some() && channel != AcquisitionChannel::Referral {
             errors.push("referrer", InvalidValue::new("not_allowed", "only a referral can have a referrer"));
         }
-        if cost.as_ref().is_some_and(|c| c.amount < rust_decimal::Decimal::ZERO) {
-            errors.push("cost", InvalidValue::new("out_of_range", "the acquisition cost cannot be negative"));
+        if let Some(c) = &cost {
+            if c.amount < rust_decimal::Decimal::ZERO {
+                errors.push("cost", InvalidValue::new("out_of_range", "the acquisition cost cannot be negative"));
+            } else if c.amount.normalize().scale() > 2 {
+                errors.push("cost", InvalidValue::new("out_of_range", "the acquisition cost has at most 2 decimals"));
+            } else if c.amount >= Self::MAX_COST {
+                errors
+                    .push("cost", InvalidValue::new("out_of_range", "the acquisition cost is below 1,000,000,000,000"));
+            }
         }
         errors.into_result(Acquisition { channel, referrer, cost })
     }
@@ -146,5 +157,27 @@ mod tests {
         let err = serde_json::from_str::<Acquisition>(bad).unwrap_err().to_string();
         assert!(err.contains("referrer"), "{err}");
         assert!(serde_json::from_str::<Acquisition>(r#"{"channel":"event"}"#).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod cost_tests {
+    use super::*;
+    use crate::Currency;
+
+    fn cost(s: &str) -> Option<Money> {
+        Some(Money { amount: s.parse().unwrap(), currency: Currency::parse("CNY").unwrap() })
+    }
+
+    #[test]
+    fn costs_keep_to_what_can_be_stored() {
+        let ch = AcquisitionChannel::Event;
+        assert!(Acquisition::new(ch, None, cost("999999999999.99")).is_ok());
+        assert_eq!(Acquisition::MAX_COST, "1000000000000".parse().unwrap());
+        for bad in ["1000000000000", "12.345", "-1"] {
+            let err = Acquisition::new(ch, None, cost(bad)).unwrap_err();
+            assert_eq!(err.0[0].field, "cost", "{bad}");
+        }
+        assert!(Acquisition::new(ch, None, cost("12.50")).is_ok());
     }
 }

@@ -617,15 +617,9 @@ pub fn merge_customers(
             customer_merges::absorbed_snapshot.eq(snapshot),
         ));
         diesel::insert_into(customer_merges::table).values(merges).execute(conn)?;
-        customers::table
-            .filter(customers::merged_into.eq(xid))
-            .select(customers::customer_id)
-            .load::<Uuid>(conn)
-            .and_then(|ids| {
-                diesel::update(customers::table.filter(customers::customer_id.eq_any(ids)))
-                    .set(customers::merged_into.eq(survivor.as_uuid()))
-                    .execute(conn)
-            })?;
+        diesel::update(customers::table.filter(customers::merged_into.eq(xid)))
+            .set(customers::merged_into.eq(survivor.as_uuid()))
+            .execute(conn)?;
 
         // The tombstone: personal data now lives in the survivor.
         let mut tombstone = x_record.customer.clone();
@@ -683,7 +677,15 @@ pub fn erase_customer(
         diesel::update(customer_merges::table.filter(customer_merges::customer_id.eq(id.as_uuid())))
             .set(customer_merges::absorbed_snapshot.eq(json!({ "redacted": true })))
             .execute(conn)?;
-        audit::redact_customer(conn, id)?;
+        // The records merged into this one were the same person: their audit
+        // entries hold the same personal data.
+        let absorbed: Vec<Uuid> = customers::table
+            .filter(customers::merged_into.eq(id.as_uuid()))
+            .select(customers::customer_id)
+            .load(conn)?;
+        for person in std::iter::once(id).chain(absorbed.into_iter().map(CustomerId::from_uuid)) {
+            audit::redact_customer(conn, person)?;
+        }
         audit::record(conn, ctx, "erase", "customer", &id.to_string(), Some(id), json!({ "erased_at": ctx.at }))?;
         Ok(customer)
     })
