@@ -1,0 +1,47 @@
+//! Identifiers, all passed in by the caller: this crate never makes one up
+//! (that would need randomness or a clock). Each kind has its own type, so a
+//! lot id can never be passed where a line id is expected.
+
+text_id!(
+    /// Identifies a lot of points (one award). The store chooses it (a UUID,
+    /// a sequence number as text) before calling the function that creates
+    /// the lot.
+    LotId
+);
+text_id!(
+    /// Identifies a line within its order, as the POS numbers it ("1", "2",
+    /// a SKU line key). Ties in the allocation of points are broken by this
+    /// text, in ascending order.
+    LineId
+);
+text_id!(
+    /// Identifies an order (the store's id for it, stable across retries).
+    OrderId
+);
+text_id!(
+    /// Identifies a return (or the return half of an exchange) of an order.
+    ReturnId
+);
+text_id!(
+    /// Identifies a redemption (a reservation of points and what became of it).
+    RedemptionId
+);
+text_id!(
+    /// Identifies one granting of activity points: a campaign or event and
+    /// the occasion it rewarded (e.g. `"spring-salon-2026:member-123"`).
+    ActivityId
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_trimmed_and_checked() {
+        assert_eq!(LotId::parse(" 42 ").unwrap().as_str(), "42");
+        assert_eq!(LineId::parse("").unwrap_err().code, "required");
+        assert_eq!(OrderId::parse(&"9".repeat(129)).unwrap_err().code, "too_long");
+        assert!(serde_json::from_str::<RedemptionId>("\"r\\u0000\"").is_err());
+        assert!(LineId::parse("10").unwrap() < LineId::parse("9").unwrap(), "ordered as text");
+    }
+}

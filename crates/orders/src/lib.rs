@@ -1,0 +1,26 @@
+//! Orders as Clientele receives them from POS, e-shop and ERP systems.
+//!
+//! # Invariant
+//!
+//! Knows nothing of databases, HTTP, async or the clock. An [`Order`] can
+//! only be built valid: at least one line, positive quantities, prices and
+//! discounts that make sense, an amount paid that the lines can carry, and
+//! — before anything is earned on it — an amount in the program's base
+//! currency for every line ([`PricedOrder`]). Amounts are
+//! `rust_decimal::Decimal`, never floats.
+//!
+//! The amount *actually paid* is given for the whole order (after
+//! discounts, coupons and points used). [`allocate`] splits it over the
+//! lines in proportion to their net prices, to the cent, so that the lines
+//! add up exactly to what was paid, the split does not depend on the order
+//! in which the lines were sent, and a later return of some lines refers to
+//! exactly what those lines cost the customer.
+
+mod allocate;
+mod order;
+
+pub use allocate::allocate;
+pub use order::{
+    CustomerRef, ExternalOrderId, FxRate, LineId, NewOrder, NewOrderLine, Order, OrderLine, OrderSource, PaymentMethod,
+    PricedLine, PricedOrder, ReturnLine, ReturnRequest, SalesChannel, Sku, price_in_base, validate_return,
+};
