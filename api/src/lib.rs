@@ -15,6 +15,7 @@ pub mod extract;
 pub mod keygen;
 mod middleware;
 pub mod openapi;
+pub mod order_dto;
 mod routes;
 pub mod startup;
 pub mod state;

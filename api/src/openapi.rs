@@ -24,6 +24,8 @@ validation errors list each offending field in `errors`. Lists use cursor pagina
         (name = "timeline", description = "Visits, calls, messages, appointments, notes, complaints, service requests, surveys"),
         (name = "duplicates", description = "Finding and merging duplicate records"),
         (name = "privacy", description = "Export and erasure (PIPL / GDPR)"),
+        (name = "orders", description = "Orders and returns from POS, e-shop and ERP; exchange rates"),
+        (name = "loyalty", description = "Points, growth value, tiers and the ledger"),
         (name = "access", description = "API keys (admin only)"),
     )
 )]

@@ -9,6 +9,7 @@ mod health;
 mod helpers;
 mod masking;
 mod merge;
+mod orders;
 mod org;
 mod privacy;
 mod problems;

@@ -3,6 +3,7 @@
 mod customers;
 mod health;
 mod keys;
+mod orders;
 mod org;
 mod privacy;
 mod relations;
@@ -36,6 +37,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(timeline::list)
         .service(privacy::export)
         .service(privacy::erase)
+        .service(orders::create)
+        .service(orders::get)
+        .service(orders::create_return)
+        .service(orders::customer_orders)
+        .service(orders::put_fx_rates)
+        .service(orders::list_fx_rates)
+        .service(orders::loyalty)
+        .service(orders::ledger)
         .service(keys::create)
         .service(keys::list)
         .service(keys::revoke);

@@ -56,6 +56,14 @@ keyword_enum! {
         ExportCustomers => "export_customers",
         /// Erase a customer's personal data.
         EraseCustomers => "erase_customers",
+        /// Send orders and returns (POS, e-shop, ERP).
+        SendOrders => "send_orders",
+        /// Read orders.
+        ReadOrders => "read_orders",
+        /// Read points, growth value, tier and ledger.
+        ReadLoyalty => "read_loyalty",
+        /// Set exchange rates.
+        ManageFxRates => "manage_fx_rates",
     }
 }
 
@@ -82,6 +90,10 @@ impl Role {
             P::MergeCustomers => &[Admin, CrmManager],
             P::ExportCustomers => &[Admin, CrmManager],
             P::EraseCustomers => &[Admin, CrmManager],
+            P::SendOrders => &[Admin, CrmManager, Pos],
+            P::ReadOrders => &[Admin, CrmManager, StoreManager, Associate, Pos, Analyst],
+            P::ReadLoyalty => &[Admin, CrmManager, StoreManager, Associate, Pos, Analyst],
+            P::ManageFxRates => &[Admin, CrmManager],
         };
         roles.contains(&self)
     }
@@ -209,7 +221,7 @@ mod tests {
     fn the_matrix() {
         use Permission as P;
         // Rows in Role::ALL order: admin, crm, store mgr, associate, pos, analyst.
-        let expected: [(Permission, [bool; 6]); 15] = [
+        let expected: [(Permission, [bool; 6]); 19] = [
             (P::ManageApiKeys, [true, false, false, false, false, false]),
             (P::WriteOrganisation, [true, true, false, false, false, false]),
             (P::ReadOrganisation, [true, true, true, true, true, true]),
@@ -225,6 +237,10 @@ mod tests {
             (P::MergeCustomers, [true, true, false, false, false, false]),
             (P::ExportCustomers, [true, true, false, false, false, false]),
             (P::EraseCustomers, [true, true, false, false, false, false]),
+            (P::SendOrders, [true, true, false, false, true, false]),
+            (P::ReadOrders, [true, true, true, true, true, true]),
+            (P::ReadLoyalty, [true, true, true, true, true, true]),
+            (P::ManageFxRates, [true, true, false, false, false, false]),
         ];
         assert_eq!(expected.map(|(p, _)| p), Permission::ALL);
         for (p, row) in expected {

@@ -286,6 +286,38 @@ fn load_checked(
     assemble(conn, vec![row])?.remove(&id.as_uuid()).ok_or(StoreError::NotFound)
 }
 
+/// The customer exists, the scope covers it, and it was not merged away
+/// (an erased customer is still visible: its anonymised record and history).
+pub(crate) fn check_visible(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<(), StoreError> {
+    check_state(conn, id, scope).map(|_| ())
+}
+
+/// Like [`check_visible`], and the customer is not erased.
+pub(crate) fn check_writable(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<(), StoreError> {
+    if check_state(conn, id, scope)? {
+        return Err(StoreError::Profile(ProfileError::Erased(id)));
+    }
+    Ok(())
+}
+
+/// Checks existence, scope and merge; answers whether the customer is erased.
+fn check_state(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<bool, StoreError> {
+    type State = (Option<Uuid>, Option<Uuid>, Option<DateTime<Utc>>);
+    let row: Option<State> = customers::table
+        .find(id.as_uuid())
+        .select((customers::home_store_id, customers::merged_into, customers::erased_at))
+        .first(conn)
+        .optional()?;
+    let (home, merged_into, erased_at) = row.ok_or(StoreError::NotFound)?;
+    if !scope.covers(home.map(StoreId::from_uuid)) {
+        return Err(StoreError::NotFound);
+    }
+    if let Some(into) = merged_into {
+        return Err(StoreError::Merged { id, into: CustomerId::from_uuid(into) });
+    }
+    Ok(erased_at.is_some())
+}
+
 /// One customer, as the caller's scope allows.
 pub fn get_customer(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<Customer, StoreError> {
     load_checked(conn, id, scope, false)

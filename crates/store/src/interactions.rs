@@ -3,17 +3,18 @@
 
 use chrono::{DateTime, Utc};
 use clientele_profiles::{
-    Actor, AssociateId, CustomerId, FieldErrors, Interaction, InteractionDetail, InteractionId, LongText, ProfileError,
-    StoreId, StoreScope,
+    Actor, AssociateId, CustomerId, FieldErrors, Interaction, InteractionDetail, InteractionId, LongText, StoreId,
+    StoreScope,
 };
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditContext};
+use crate::customers::{check_visible, check_writable};
 use crate::error::{StoreError, corrupt};
 use crate::org::check_org_references;
-use crate::schema::{customers, interactions};
+use crate::schema::interactions;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = interactions)]
@@ -81,27 +82,6 @@ pub struct TimelinePage {
     pub next: Option<TimelineCursor>,
 }
 
-/// The customer must exist, be in scope, be neither merged away nor erased.
-fn check_customer(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<(), StoreError> {
-    type State = (Option<Uuid>, Option<Uuid>, Option<DateTime<Utc>>);
-    let row: Option<State> = customers::table
-        .find(id.as_uuid())
-        .select((customers::home_store_id, customers::merged_into, customers::erased_at))
-        .first(conn)
-        .optional()?;
-    let (home, merged_into, erased_at) = row.ok_or(StoreError::NotFound)?;
-    if !scope.covers(home.map(StoreId::from_uuid)) {
-        return Err(StoreError::NotFound);
-    }
-    if let Some(into) = merged_into {
-        return Err(StoreError::Merged { id, into: CustomerId::from_uuid(into) });
-    }
-    if erased_at.is_some() {
-        return Err(StoreError::Profile(ProfileError::Erased(id)));
-    }
-    Ok(())
-}
-
 /// Adds an entry to a customer's timeline.
 pub fn record_interaction(
     conn: &mut PgConnection,
@@ -111,7 +91,7 @@ pub fn record_interaction(
     ctx: &AuditContext,
 ) -> Result<Interaction, StoreError> {
     conn.transaction(|conn| {
-        check_customer(conn, customer, scope)?;
+        check_writable(conn, customer, scope)?;
         let mut errors = FieldErrors::new();
         check_org_references(
             conn,
@@ -145,7 +125,7 @@ pub fn timeline(
     before: Option<TimelineCursor>,
     limit: u32,
 ) -> Result<TimelinePage, StoreError> {
-    check_customer_readable(conn, customer, scope)?;
+    check_visible(conn, customer, scope)?;
     let limit = i64::from(limit.clamp(1, 200));
     let mut query = interactions::table
         .filter(interactions::customer_id.eq(customer.as_uuid()))
@@ -163,14 +143,6 @@ pub fn timeline(
     let items: Vec<Interaction> = rows.into_iter().map(InteractionRow::into_domain).collect::<Result<_, _>>()?;
     let next = if more { items.last().map(|i| TimelineCursor { at: i.at, id: i.id }) } else { None };
     Ok(TimelinePage { items, next })
-}
-
-/// Like `check_customer`, but an erased customer's (redacted) timeline stays readable.
-fn check_customer_readable(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<(), StoreError> {
-    match check_customer(conn, id, scope) {
-        Err(StoreError::Profile(ProfileError::Erased(_))) => Ok(()),
-        other => other,
-    }
 }
 
 /// The whole timeline of a customer, oldest first (for merge and export).

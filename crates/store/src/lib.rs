@@ -14,9 +14,12 @@ mod audit;
 mod customers;
 mod db;
 mod error;
+mod fx;
 mod idempotency;
 mod interactions;
 mod keys;
+mod loyalty;
+mod orders;
 mod org;
 mod rows;
 pub mod schema;
@@ -30,9 +33,15 @@ pub use customers::{
 pub use db::{Conn, Db, DbConfig, MIGRATIONS_FINGERPRINT, run_migrations};
 pub use diesel::PgConnection;
 pub use error::{Conflict, StoreError};
+pub use fx::{StoredFxRate, list_fx_rates, put_fx_rates};
 pub use idempotency::IdempotencyClaim;
 pub use interactions::{TimelineCursor, TimelinePage, record_interaction, timeline};
 pub use keys::{
     ApiKey, AuthenticatedKey, NewApiKey, authenticate, create_api_key, digest_token, list_api_keys, revoke_api_key,
+};
+pub use loyalty::{LedgerRow, LoyaltySummary, ledger_page, ledger_sums, loyalty_summary, program, save_program};
+pub use orders::{
+    ANONYMOUS, Ingested, OrderCursor, OrderHeader, Returned, StoredLine, StoredOrder, StoredReturn, customer_orders,
+    get_order, ingest_order, record_return,
 };
 pub use org::{create_associate, create_store, get_store, list_associates, list_stores};

@@ -189,6 +189,180 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    fx_rates (currency, base_currency, valid_from) {
+        currency -> Text,
+        base_currency -> Text,
+        valid_from -> Date,
+        rate -> Numeric,
+        set_at -> Timestamptz,
+        set_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    products (sku) {
+        sku -> Text,
+        name -> Nullable<Text>,
+        category -> Nullable<Text>,
+        collection -> Nullable<Text>,
+        first_seen_at -> Timestamptz,
+        last_seen_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    order_keys (source, external_id) {
+        source -> Text,
+        external_id -> Text,
+        customer_id -> Uuid,
+        order_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    order_index (order_id) {
+        order_id -> Uuid,
+        customer_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    orders (customer_id, order_id) {
+        customer_id -> Uuid,
+        order_id -> Uuid,
+        source -> Text,
+        external_id -> Text,
+        store_id -> Nullable<Uuid>,
+        channel -> Text,
+        ordered_at -> Timestamptz,
+        currency -> Text,
+        amount_paid -> Numeric,
+        base_currency -> Text,
+        fx_rate -> Numeric,
+        amount_paid_base -> Numeric,
+        payment_method -> Text,
+        coupons -> Array<Text>,
+        points_redeemed -> Int8,
+        tier_at_order -> Nullable<Text>,
+        points_earned -> Int8,
+        growth_earned -> Int8,
+        earning -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    order_lines (customer_id, order_id, line_id) {
+        customer_id -> Uuid,
+        order_id -> Uuid,
+        line_id -> Text,
+        sku -> Text,
+        name -> Nullable<Text>,
+        category -> Nullable<Text>,
+        collection -> Nullable<Text>,
+        quantity -> Int4,
+        unit_price -> Numeric,
+        discount -> Numeric,
+        paid -> Numeric,
+        paid_base -> Numeric,
+        points -> Int8,
+        growth -> Int8,
+        returned_quantity -> Int4,
+    }
+}
+
+diesel::table! {
+    return_keys (source, external_id) {
+        source -> Text,
+        external_id -> Text,
+        customer_id -> Uuid,
+        return_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    order_returns (customer_id, return_id) {
+        customer_id -> Uuid,
+        return_id -> Uuid,
+        order_id -> Uuid,
+        source -> Text,
+        external_id -> Text,
+        returned_at -> Timestamptz,
+        lines -> Jsonb,
+        amount_base -> Numeric,
+        points_taken -> Int8,
+        points_not_taken -> Int8,
+        growth_taken -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    loyalty_program (id) {
+        id -> Int2,
+        config -> Jsonb,
+        version -> Int4,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    loyalty_accounts (customer_id) {
+        customer_id -> Uuid,
+        points_balance -> Int8,
+        points_held -> Int8,
+        points_owed -> Int8,
+        growth_value -> Int8,
+        tier -> Text,
+        tier_state -> Jsonb,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    points_lots (customer_id, lot_id) {
+        customer_id -> Uuid,
+        lot_id -> Text,
+        origin -> Jsonb,
+        earned_at -> Timestamptz,
+        earned_on -> Date,
+        expires_on -> Nullable<Date>,
+        original -> Int8,
+        remaining -> Int8,
+        held -> Int8,
+    }
+}
+
+diesel::table! {
+    ledger (customer_id, entry_no) {
+        customer_id -> Uuid,
+        entry_no -> Int8,
+        at -> Timestamptz,
+        business_date -> Date,
+        kind -> Text,
+        points -> Int8,
+        growth -> Int8,
+        points_not_taken -> Int8,
+        lot_id -> Nullable<Text>,
+        source_kind -> Text,
+        source -> Jsonb,
+        reason -> Text,
+        actor -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Int8,
+        event_type -> Text,
+        customer_id -> Nullable<Uuid>,
+        payload -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(associates -> stores (store_id));
 diesel::joinable!(customer_tags -> customers (customer_id));
 diesel::joinable!(customer_consents -> customers (customer_id));
@@ -211,4 +385,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     audit_log,
     idempotency_keys,
+    fx_rates,
+    products,
+    order_keys,
+    order_index,
+    orders,
+    order_lines,
+    return_keys,
+    order_returns,
+    loyalty_program,
+    loyalty_accounts,
+    points_lots,
+    ledger,
+    outbox,
 );

@@ -1,0 +1,558 @@
+//! Request and response shapes of orders, returns, exchange rates and
+//! loyalty balances, and their conversion to and from domain types.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clientele_orders::{
+    CustomerRef, ExternalOrderId, FxRate, LineId, NewOrder, NewOrderLine, Order, OrderSource, PaymentMethod,
+    ReturnLine, ReturnRequest, SalesChannel, Sku,
+};
+use clientele_profiles::{Currency, CustomerId, FieldErrors, InvalidValue, Label, MemberNo, Phone, ShortText, StoreId};
+use clientele_store::{LedgerRow, LoyaltySummary, StoredFxRate, StoredLine, StoredOrder, StoredReturn};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// Who bought: exactly one of `id`, `member_no`, `phone`; leave the whole
+/// object out (or `null`) for an anonymous sale.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerRefDto {
+    pub id: Option<Uuid>,
+    pub member_no: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// An order line.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrderLineInput {
+    /// The line's id in the source system (default: its position, "1", "2", …).
+    pub line_id: Option<String>,
+    pub sku: String,
+    pub name: Option<String>,
+    /// e.g. `ready-to-wear`, `leather goods`, `jewelry`, `beauty`, `accessories`.
+    pub category: Option<String>,
+    /// e.g. `AW26`.
+    pub collection: Option<String>,
+    pub quantity: u32,
+    #[schema(value_type = String, example = "12345.67")]
+    pub unit_price: Decimal,
+    /// Discount on the whole line (default 0).
+    #[schema(value_type = Option<String>)]
+    pub discount: Option<Decimal>,
+}
+
+/// An order from a POS, e-shop or ERP. Idempotent on (`source`, `external_id`).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOrderRequest {
+    /// The sending system: `pos`, `eshop`, `erp`, `import`, …
+    pub source: String,
+    /// The order's id in that system (receipt number).
+    pub external_id: String,
+    pub store_id: Option<Uuid>,
+    /// `store` (default), `eshop`, `wechat`, `remote`, `other`.
+    pub channel: Option<String>,
+    pub customer: Option<CustomerRefDto>,
+    /// Default: now.
+    pub ordered_at: Option<DateTime<Utc>>,
+    /// ISO 4217; an order in another currency than the programme's base is converted at the rate valid on its date.
+    pub currency: String,
+    pub lines: Vec<OrderLineInput>,
+    /// What the customer actually paid for the whole order (after discounts, coupons and points used).
+    #[schema(value_type = String, example = "12345.67")]
+    pub amount_paid: Decimal,
+    /// `card`, `cash`, `alipay`, `wechat_pay`, `union_pay`, `gift_card`, `bank_transfer`, `points`, `other`.
+    pub payment_method: String,
+    #[serde(default)]
+    pub coupons: Vec<String>,
+    /// Points used as payment on this order.
+    #[serde(default)]
+    pub points_redeemed: u64,
+}
+
+impl CreateOrderRequest {
+    /// The checked domain order, or every bad field.
+    pub fn into_domain(self, now: DateTime<Utc>) -> Result<Order, ApiError> {
+        let mut e = FieldErrors::new();
+        let source = e.check("source", OrderSource::parse(&self.source));
+        let external_id = e.check("external_id", ExternalOrderId::parse(&self.external_id));
+        let channel = match &self.channel {
+            Some(c) => e.check("channel", SalesChannel::parse(c)),
+            None => Some(SalesChannel::Store),
+        };
+        let customer = match self.customer {
+            None => Some(CustomerRef::Anonymous),
+            Some(c) => match (c.id, c.member_no, c.phone) {
+                (None, None, None) => Some(CustomerRef::Anonymous),
+                (Some(id), None, None) => Some(CustomerRef::Id(CustomerId::from_uuid(id))),
+                (None, Some(m), None) => e.check("customer.member_no", MemberNo::parse(&m)).map(CustomerRef::MemberNo),
+                (None, None, Some(p)) => e.check("customer.phone", Phone::parse(&p)).map(CustomerRef::Phone),
+                _ => {
+                    e.push("customer", InvalidValue::new("invalid_format", "give one of id, member_no or phone"));
+                    None
+                }
+            },
+        };
+        let currency = e.check("currency", Currency::parse(&self.currency));
+        let payment_method = e.check("payment_method", PaymentMethod::parse(&self.payment_method));
+        let coupons: Vec<ShortText> = self
+            .coupons
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| e.check(&format!("coupons[{i}]"), ShortText::parse(c)))
+            .collect();
+        let lines: Vec<NewOrderLine> = self
+            .lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| {
+                let at = |f: &str| format!("lines[{i}].{f}");
+                let line_id = match &l.line_id {
+                    Some(id) => e.check(&at("line_id"), LineId::parse(id)),
+                    None => LineId::parse(&(i + 1).to_string()).ok(),
+                };
+                let sku = e.check(&at("sku"), Sku::parse(&l.sku));
+                let name = l.name.as_deref().and_then(|n| e.check(&at("name"), ShortText::parse(n)));
+                let category = l.category.as_deref().and_then(|c| e.check(&at("category"), Label::parse(c)));
+                let collection = l.collection.as_deref().and_then(|c| e.check(&at("collection"), Label::parse(c)));
+                Some(NewOrderLine {
+                    line_id: line_id?,
+                    sku: sku?,
+                    name,
+                    category,
+                    collection,
+                    quantity: l.quantity,
+                    unit_price: l.unit_price,
+                    discount: l.discount.unwrap_or_default(),
+                })
+            })
+            .collect();
+        let (Some(source), Some(external_id), Some(channel), Some(customer), Some(currency), Some(payment_method)) =
+            (source, external_id, channel, customer, currency, payment_method)
+        else {
+            return Err(e.into());
+        };
+        if !e.is_empty() {
+            return Err(e.into());
+        }
+        let new = NewOrder {
+            source,
+            external_id,
+            store: self.store_id.map(StoreId::from_uuid),
+            channel,
+            customer,
+            ordered_at: self.ordered_at.map(crate::clock::stored).unwrap_or(now),
+            currency,
+            lines,
+            amount_paid: self.amount_paid,
+            payment_method,
+            coupons,
+            points_redeemed: self.points_redeemed,
+        };
+        Order::new(new, now).map_err(ApiError::from)
+    }
+}
+
+/// An order line, as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderLineView {
+    pub line_id: String,
+    pub sku: String,
+    pub name: Option<String>,
+    pub category: Option<String>,
+    pub collection: Option<String>,
+    pub quantity: i32,
+    #[schema(value_type = String)]
+    pub unit_price: Decimal,
+    #[schema(value_type = String)]
+    pub discount: Decimal,
+    /// This line's share of the amount paid, in the order's currency.
+    #[schema(value_type = String)]
+    pub paid: Decimal,
+    /// The same in the base currency.
+    #[schema(value_type = String)]
+    pub paid_base: Decimal,
+    /// Points and growth value this line earned.
+    pub points: i64,
+    pub growth: i64,
+    pub returned_quantity: i32,
+}
+
+/// A return, as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReturnView {
+    pub id: Uuid,
+    pub source: String,
+    pub external_id: String,
+    pub returned_at: DateTime<Utc>,
+    #[schema(value_type = Vec<Object>)]
+    pub lines: serde_json::Value,
+    #[schema(value_type = String)]
+    pub amount_base: Decimal,
+    pub points_taken: i64,
+    /// Points the member had already spent and that could not be taken back.
+    pub points_not_taken: i64,
+    pub growth_taken: i64,
+}
+
+/// An order, as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderView {
+    pub id: Uuid,
+    /// None for an anonymous sale.
+    pub customer_id: Option<Uuid>,
+    pub source: String,
+    pub external_id: String,
+    pub store_id: Option<Uuid>,
+    pub channel: String,
+    pub ordered_at: DateTime<Utc>,
+    pub currency: String,
+    #[schema(value_type = String)]
+    pub amount_paid: Decimal,
+    pub base_currency: String,
+    /// The rate used to convert into the base currency (1 for the base currency).
+    #[schema(value_type = String)]
+    pub fx_rate: Decimal,
+    #[schema(value_type = String)]
+    pub amount_paid_base: Decimal,
+    pub payment_method: String,
+    pub coupons: Vec<String>,
+    pub points_redeemed: i64,
+    /// The member's tier when the order was placed.
+    pub tier_at_order: Option<String>,
+    pub points_earned: i64,
+    pub growth_earned: i64,
+    pub lines: Vec<OrderLineView>,
+    pub returns: Vec<ReturnView>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl OrderView {
+    pub fn new(o: &StoredOrder) -> Self {
+        let h = &o.header;
+        OrderView {
+            id: h.order_id,
+            customer_id: o.customer().map(|c| c.as_uuid()),
+            source: h.source.clone(),
+            external_id: h.external_id.clone(),
+            store_id: h.store_id,
+            channel: h.channel.clone(),
+            ordered_at: h.ordered_at,
+            currency: h.currency.clone(),
+            amount_paid: h.amount_paid.normalize(),
+            base_currency: h.base_currency.clone(),
+            fx_rate: h.fx_rate.normalize(),
+            amount_paid_base: h.amount_paid_base.normalize(),
+            payment_method: h.payment_method.clone(),
+            coupons: h.coupons.clone(),
+            points_redeemed: h.points_redeemed,
+            tier_at_order: h.tier_at_order.clone(),
+            points_earned: h.points_earned,
+            growth_earned: h.growth_earned,
+            lines: o.lines.iter().map(line_view).collect(),
+            returns: o.returns.iter().map(return_view).collect(),
+            created_at: h.created_at,
+        }
+    }
+}
+
+fn line_view(l: &StoredLine) -> OrderLineView {
+    OrderLineView {
+        line_id: l.line_id.clone(),
+        sku: l.sku.clone(),
+        name: l.name.clone(),
+        category: l.category.clone(),
+        collection: l.collection.clone(),
+        quantity: l.quantity,
+        unit_price: l.unit_price.normalize(),
+        discount: l.discount.normalize(),
+        paid: l.paid.normalize(),
+        paid_base: l.paid_base.normalize(),
+        points: l.points,
+        growth: l.growth,
+        returned_quantity: l.returned_quantity,
+    }
+}
+
+fn return_view(r: &StoredReturn) -> ReturnView {
+    ReturnView {
+        id: r.return_id,
+        source: r.source.clone(),
+        external_id: r.external_id.clone(),
+        returned_at: r.returned_at,
+        lines: r.lines.clone(),
+        amount_base: r.amount_base.normalize(),
+        points_taken: r.points_taken,
+        points_not_taken: r.points_not_taken,
+        growth_taken: r.growth_taken,
+    }
+}
+
+/// A page of orders, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderList {
+    pub items: Vec<OrderView>,
+    pub next_cursor: Option<String>,
+}
+
+/// A returned quantity of one line.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnLineInput {
+    pub line_id: String,
+    pub quantity: u32,
+}
+
+/// A whole or partial return. Idempotent on (`source`, `external_id`).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateReturnRequest {
+    pub source: String,
+    /// The return's id in the source system.
+    pub external_id: String,
+    /// Default: now.
+    pub returned_at: Option<DateTime<Utc>>,
+    pub lines: Vec<ReturnLineInput>,
+}
+
+impl CreateReturnRequest {
+    pub fn into_domain(self, now: DateTime<Utc>) -> Result<ReturnRequest, ApiError> {
+        let mut e = FieldErrors::new();
+        let source = e.check("source", OrderSource::parse(&self.source));
+        let external_id = e.check("external_id", ExternalOrderId::parse(&self.external_id));
+        let lines: Vec<ReturnLine> = self
+            .lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| {
+                e.check(&format!("lines[{i}].line_id"), LineId::parse(&l.line_id))
+                    .map(|line_id| ReturnLine { line_id, quantity: l.quantity })
+            })
+            .collect();
+        let returned_at = self.returned_at.map(crate::clock::stored).unwrap_or(now);
+        if returned_at > now + chrono::Duration::minutes(5) {
+            e.push("returned_at", InvalidValue::new("out_of_range", "a return cannot happen in the future"));
+        }
+        match (source, external_id) {
+            (Some(source), Some(external_id)) if e.is_empty() => {
+                Ok(ReturnRequest { source, external_id, returned_at, lines })
+            }
+            _ => Err(e.into()),
+        }
+    }
+}
+
+/// A return recorded, with the order after it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReturnResult {
+    pub return_id: Uuid,
+    pub order: OrderView,
+}
+
+/// One exchange rate: 1 `currency` = `rate` `base_currency`, from `valid_from` until the next rate.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FxRateDto {
+    pub currency: String,
+    /// Default: the programme's base currency.
+    pub base_currency: Option<String>,
+    pub valid_from: NaiveDate,
+    #[schema(value_type = String, example = "7.8512")]
+    pub rate: Decimal,
+}
+
+/// Rates to set.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PutFxRatesRequest {
+    pub rates: Vec<FxRateDto>,
+}
+
+impl PutFxRatesRequest {
+    pub fn into_domain(self, base: &Currency) -> Result<Vec<FxRate>, ApiError> {
+        let mut e = FieldErrors::new();
+        if self.rates.is_empty() {
+            e.push("rates", InvalidValue::new("required", "give at least one rate"));
+        }
+        let rates = self
+            .rates
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let from = e.check(&format!("rates[{i}].currency"), Currency::parse(&r.currency));
+                let to = match &r.base_currency {
+                    Some(b) => e.check(&format!("rates[{i}].base_currency"), Currency::parse(b)),
+                    None => Some(base.clone()),
+                };
+                if r.rate <= Decimal::ZERO
+                    || r.rate.normalize().scale() > 10
+                    || r.rate >= Decimal::from(10_000_000_000i64)
+                {
+                    e.push(
+                        format!("rates[{i}].rate"),
+                        InvalidValue::new("out_of_range", "a positive rate below 1e10 with at most 10 decimals"),
+                    );
+                    return None;
+                }
+                let (from, to) = (from?, to?);
+                if from == to {
+                    e.push(
+                        format!("rates[{i}].currency"),
+                        InvalidValue::new("not_allowed", "a currency has no rate to itself"),
+                    );
+                    return None;
+                }
+                Some(FxRate { from, to, valid_from: r.valid_from, rate: r.rate })
+            })
+            .collect();
+        if e.is_empty() { Ok(rates) } else { Err(e.into()) }
+    }
+}
+
+/// A stored rate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FxRateView {
+    pub currency: String,
+    pub base_currency: String,
+    pub valid_from: NaiveDate,
+    #[schema(value_type = String)]
+    pub rate: Decimal,
+    pub set_at: DateTime<Utc>,
+    pub set_by: Option<String>,
+}
+
+impl FxRateView {
+    pub fn new(r: &StoredFxRate) -> Self {
+        FxRateView {
+            currency: r.rate.from.as_str().to_owned(),
+            base_currency: r.rate.to.as_str().to_owned(),
+            valid_from: r.rate.valid_from,
+            rate: r.rate.rate.normalize(),
+            set_at: r.set_at,
+            set_by: r.set_by.clone(),
+        }
+    }
+}
+
+/// Points expiring on a day.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExpiringView {
+    pub expires_on: NaiveDate,
+    pub points: i64,
+}
+
+/// The next tier and what it takes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NextTierView {
+    pub tier: String,
+    pub name: String,
+    /// Growth value still needed.
+    pub growth_needed: i64,
+}
+
+/// A member's points, growth value and tier.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoyaltyView {
+    pub customer_id: Uuid,
+    /// Points in the balance (held ones included).
+    pub points: i64,
+    /// Points held by open redemptions.
+    pub points_held: i64,
+    /// Points that can be redeemed now.
+    pub points_available: i64,
+    /// Points owed after returns (programmes that allow a negative balance).
+    pub points_owed: i64,
+    pub growth_value: i64,
+    /// `S1` … `S6`.
+    pub tier: String,
+    pub tier_name: String,
+    /// Discount rate, multiplier, birthday gift, privileges of the tier.
+    #[schema(value_type = Object)]
+    pub benefits: serde_json::Value,
+    /// A manual tier floor, if one is set.
+    #[schema(value_type = Option<Object>)]
+    pub tier_floor: Option<serde_json::Value>,
+    pub next_tier: Option<NextTierView>,
+    /// Points expiring in the next 90 days, by date.
+    pub expiring_next_90_days: Vec<ExpiringView>,
+}
+
+impl LoyaltyView {
+    pub fn new(s: &LoyaltySummary) -> Result<Self, ApiError> {
+        let rule = s.config.tiers().rule(s.tier);
+        Ok(LoyaltyView {
+            customer_id: s.customer.as_uuid(),
+            points: s.balance,
+            points_held: s.held,
+            points_available: s.available,
+            points_owed: s.owed,
+            growth_value: s.growth_value.get(),
+            tier: s.tier.as_str().to_owned(),
+            tier_name: rule.name.to_string(),
+            benefits: serde_json::to_value(&rule.benefits).map_err(|e| ApiError::Internal(e.into()))?,
+            tier_floor: s
+                .tier_state
+                .floor()
+                .map(serde_json::to_value)
+                .transpose()
+                .map_err(|e| ApiError::Internal(e.into()))?,
+            next_tier: s.next_tier.map(|(tier, needed)| NextTierView {
+                tier: tier.as_str().to_owned(),
+                name: s.config.tiers().rule(tier).name.to_string(),
+                growth_needed: needed,
+            }),
+            expiring_next_90_days: s
+                .expiring
+                .iter()
+                .map(|x| ExpiringView { expires_on: x.expires_on, points: x.points.get() })
+                .collect(),
+        })
+    }
+}
+
+/// One ledger entry.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerEntryView {
+    pub entry_no: i64,
+    pub at: DateTime<Utc>,
+    pub business_date: NaiveDate,
+    /// `earn_order`, `earn_activity`, `return`, `redeem_reserve`, `redeem_confirm`, `redeem_cancel`, `redeem_expire`, `expire`, `adjust_manual`, `settle_owed`, `tier_floor_set`, `tier_floor_removed`.
+    pub kind: String,
+    pub points: i64,
+    pub growth: i64,
+    pub points_not_taken: i64,
+    pub lot_id: Option<String>,
+    #[schema(value_type = Object)]
+    pub source: serde_json::Value,
+    pub reason: String,
+    pub actor: Option<String>,
+}
+
+impl LedgerEntryView {
+    pub fn new(r: &LedgerRow) -> Self {
+        LedgerEntryView {
+            entry_no: r.entry_no,
+            at: r.at,
+            business_date: r.business_date,
+            kind: r.kind.clone(),
+            points: r.points,
+            growth: r.growth,
+            points_not_taken: r.points_not_taken,
+            lot_id: r.lot_id.clone(),
+            source: r.source.clone(),
+            reason: r.reason.clone(),
+            actor: r.actor.clone(),
+        }
+    }
+}
+
+/// A page of a ledger, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LedgerList {
+    pub items: Vec<LedgerEntryView>,
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,248 @@
+use actix_web::{HttpResponse, get, post, put, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use clientele_profiles::{Currency, FieldErrors, Permission};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::{customer_error, customer_id};
+use crate::dto::parse_limit;
+use crate::error::{ApiError, Problem};
+use crate::extract::{Caller, JsonBody};
+use crate::order_dto::{
+    CreateOrderRequest, CreateReturnRequest, FxRateView, LedgerEntryView, LedgerList, LoyaltyView, OrderList,
+    OrderView, PutFxRatesRequest, ReturnResult,
+};
+use crate::state::AppState;
+
+fn order_id(raw: &str) -> Result<Uuid, ApiError> {
+    raw.parse::<Uuid>().map_err(|_| ApiError::NotFound("order"))
+}
+
+fn order_error(e: ApiError) -> ApiError {
+    match e {
+        ApiError::NotFound(_) => ApiError::NotFound("order"),
+        other => other,
+    }
+}
+
+/// Sends an order (POS, e-shop, ERP). The same (`source`, `external_id`)
+/// sent again — a retry after a timeout, or many at once — is stored once,
+/// awards once, and is answered 200 with the stored order.
+#[utoipa::path(tag = "orders", request_body = CreateOrderRequest,
+    responses((status = 201, body = OrderView), (status = 200, description = "Sent before: the stored order", body = OrderView),
+        (status = 422, body = Problem)))]
+#[post("/v1/orders")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<CreateOrderRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::SendOrders)?;
+    let now = crate::clock::now();
+    let order = body.value.into_domain(now)?;
+    let (scope, audit) = (caller.scope().clone(), caller.audit());
+    let ingested = state.run(move |conn| clientele_store::ingest_order(conn, order, &scope, &audit)).await?;
+    let view = OrderView::new(&ingested.order);
+    Ok(if ingested.replayed {
+        HttpResponse::Ok().json(view)
+    } else {
+        HttpResponse::Created().insert_header(("Location", format!("/v1/orders/{}", view.id))).json(view)
+    })
+}
+
+/// One order, with its lines, the points each earned, and its returns.
+#[utoipa::path(tag = "orders", params(("id" = Uuid, Path)), responses((status = 200, body = OrderView), (status = 404, body = Problem)))]
+#[get("/v1/orders/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadOrders)?;
+    let id = order_id(&path)?;
+    let scope = caller.scope().clone();
+    let order = state.run(move |conn| clientele_store::get_order(conn, id, &scope)).await.map_err(order_error)?;
+    Ok(HttpResponse::Ok().json(OrderView::new(&order)))
+}
+
+/// Returns some lines (or some units of a line) of an order: what they
+/// earned is taken back. Idempotent on the return's (`source`, `external_id`).
+#[utoipa::path(tag = "orders", params(("id" = Uuid, Path)), request_body = CreateReturnRequest,
+    responses((status = 201, body = ReturnResult), (status = 200, description = "Sent before", body = ReturnResult),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+#[post("/v1/orders/{id}/returns")]
+pub async fn create_return(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: JsonBody<CreateReturnRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::SendOrders)?;
+    let id = order_id(&path)?;
+    let request = body.value.into_domain(crate::clock::now())?;
+    let (scope, audit) = (caller.scope().clone(), caller.audit());
+    let returned = state
+        .run(move |conn| clientele_store::record_return(conn, id, request, &scope, &audit))
+        .await
+        .map_err(order_error)?;
+    let result = ReturnResult { return_id: returned.return_id, order: OrderView::new(&returned.order) };
+    Ok(if returned.replayed { HttpResponse::Ok().json(result) } else { HttpResponse::Created().json(result) })
+}
+
+/// Paging through a list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    pub cursor: Option<String>,
+    /// 1..=200, default 50.
+    pub limit: Option<String>,
+}
+
+fn bad_cursor() -> ApiError {
+    ApiError::field("cursor", "invalid_format", "not a cursor returned by this endpoint")
+}
+
+fn encode_order_cursor((at, id): (DateTime<Utc>, Uuid)) -> String {
+    URL_SAFE_NO_PAD.encode(format!("o:{}:{id}", at.timestamp_micros()))
+}
+
+fn decode_order_cursor(s: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(s).map_err(|_| bad_cursor())?).map_err(|_| bad_cursor())?;
+    let rest = text.strip_prefix("o:").ok_or_else(bad_cursor)?;
+    let (micros, id) = rest.split_once(':').ok_or_else(bad_cursor)?;
+    let at = micros.parse::<i64>().ok().and_then(DateTime::<Utc>::from_timestamp_micros).ok_or_else(bad_cursor)?;
+    Ok((at, id.parse().map_err(|_| bad_cursor())?))
+}
+
+/// A customer's orders, newest first.
+#[utoipa::path(tag = "orders", params(("id" = Uuid, Path), PageQuery),
+    responses((status = 200, body = OrderList), (status = 404, body = Problem)))]
+#[get("/v1/customers/{id}/orders")]
+pub async fn customer_orders(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadOrders)?;
+    let id = customer_id(&path)?;
+    let before = query.cursor.as_deref().map(decode_order_cursor).transpose()?;
+    let limit = parse_limit(query.limit.as_deref())?;
+    let scope = caller.scope().clone();
+    let (orders, next) = state
+        .run(move |conn| clientele_store::customer_orders(conn, id, &scope, before, limit))
+        .await
+        .map_err(customer_error)?;
+    Ok(HttpResponse::Ok().json(OrderList {
+        items: orders.iter().map(OrderView::new).collect(),
+        next_cursor: next.map(encode_order_cursor),
+    }))
+}
+
+/// Sets exchange rates into the base currency (admin, crm_manager). An
+/// order in another currency is converted at the latest rate valid on its
+/// date; an order with none is refused.
+#[utoipa::path(tag = "orders", request_body = PutFxRatesRequest,
+    responses((status = 200, body = [FxRateView]), (status = 422, body = Problem)))]
+#[put("/v1/fx-rates")]
+pub async fn put_fx_rates(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<PutFxRatesRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageFxRates)?;
+    let (config, _) = state.run(clientele_store::program).await?;
+    let base = Currency::parse(config.base_currency().as_str())
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("base currency: {e}")))?;
+    let rates = body.value.into_domain(&base)?;
+    let audit = caller.audit();
+    let stored = state
+        .run(move |conn| {
+            clientele_store::put_fx_rates(conn, &rates, &audit)?;
+            clientele_store::list_fx_rates(conn, None)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(stored.iter().map(FxRateView::new).collect::<Vec<_>>()))
+}
+
+/// Which rates.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FxQuery {
+    /// Only this currency.
+    pub currency: Option<String>,
+}
+
+/// Exchange rates, by currency, newest first.
+#[utoipa::path(tag = "orders", params(FxQuery), responses((status = 200, body = [FxRateView])))]
+#[get("/v1/fx-rates")]
+pub async fn list_fx_rates(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: web::Query<FxQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadOrganisation)?;
+    let currency = query
+        .currency
+        .as_deref()
+        .map(Currency::parse)
+        .transpose()
+        .map_err(|e| ApiError::Validation(FieldErrors::single("currency", e)))?;
+    let rates = state.run(move |conn| clientele_store::list_fx_rates(conn, currency.as_ref())).await?;
+    Ok(HttpResponse::Ok().json(rates.iter().map(FxRateView::new).collect::<Vec<_>>()))
+}
+
+/// A member's points, growth value, tier and benefits, the growth needed
+/// for the next tier, and the points expiring in the next 90 days.
+#[utoipa::path(tag = "loyalty", params(("id" = Uuid, Path)), responses((status = 200, body = LoyaltyView), (status = 404, body = Problem)))]
+#[get("/v1/customers/{id}/loyalty")]
+pub async fn loyalty(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadLoyalty)?;
+    let id = customer_id(&path)?;
+    let scope = caller.scope().clone();
+    let today = crate::clock::now().date_naive();
+    let summary = state
+        .run(move |conn| clientele_store::loyalty_summary(conn, id, &scope, today))
+        .await
+        .map_err(customer_error)?;
+    Ok(HttpResponse::Ok().json(LoyaltyView::new(&summary)?))
+}
+
+/// A member's ledger: every change of points or growth value, newest first.
+#[utoipa::path(tag = "loyalty", params(("id" = Uuid, Path), PageQuery),
+    responses((status = 200, body = LedgerList), (status = 404, body = Problem)))]
+#[get("/v1/customers/{id}/ledger")]
+pub async fn ledger(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadLoyalty)?;
+    let id = customer_id(&path)?;
+    let before = match query.cursor.as_deref() {
+        None => None,
+        Some(c) => {
+            let text =
+                String::from_utf8(URL_SAFE_NO_PAD.decode(c).map_err(|_| bad_cursor())?).map_err(|_| bad_cursor())?;
+            Some(text.strip_prefix("l:").and_then(|n| n.parse::<i64>().ok()).ok_or_else(bad_cursor)?)
+        }
+    };
+    let limit = parse_limit(query.limit.as_deref())?;
+    let scope = caller.scope().clone();
+    let (rows, next) = state
+        .run(move |conn| clientele_store::ledger_page(conn, id, &scope, before, limit))
+        .await
+        .map_err(customer_error)?;
+    Ok(HttpResponse::Ok().json(LedgerList {
+        items: rows.iter().map(LedgerEntryView::new).collect(),
+        next_cursor: next.map(|n| URL_SAFE_NO_PAD.encode(format!("l:{n}"))),
+    }))
+}

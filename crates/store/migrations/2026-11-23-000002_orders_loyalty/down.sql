@@ -1,0 +1,13 @@
+DROP TABLE outbox;
+DROP TABLE ledger;
+DROP TABLE points_lots;
+DROP TABLE loyalty_accounts;
+DROP TABLE loyalty_program;
+DROP TABLE order_returns;
+DROP TABLE return_keys;
+DROP TABLE order_lines;
+DROP TABLE orders;
+DROP TABLE order_index;
+DROP TABLE order_keys;
+DROP TABLE products;
+DROP TABLE fx_rates;

@@ -1,0 +1,106 @@
+//! Exchange rates into the programme's base currency.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clientele_orders::FxRate;
+use clientele_profiles::Currency;
+use diesel::prelude::*;
+use rust_decimal::Decimal;
+use serde_json::json;
+
+use crate::audit::{self, AuditContext};
+use crate::error::{StoreError, corrupt};
+use crate::schema::fx_rates;
+
+/// A stored rate, with who set it.
+#[derive(Debug, Clone)]
+pub struct StoredFxRate {
+    pub rate: FxRate,
+    pub set_at: DateTime<Utc>,
+    pub set_by: Option<String>,
+}
+
+type RateRow = (String, String, NaiveDate, Decimal, DateTime<Utc>, Option<String>);
+
+fn from_row((currency, base, valid_from, rate, set_at, set_by): RateRow) -> Result<StoredFxRate, StoreError> {
+    Ok(StoredFxRate {
+        rate: FxRate {
+            from: Currency::parse(&currency).map_err(corrupt("fx_rates.currency"))?,
+            to: Currency::parse(&base).map_err(corrupt("fx_rates.base_currency"))?,
+            valid_from,
+            rate,
+        },
+        set_at,
+        set_by,
+    })
+}
+
+/// Sets rates (a rate for the same pair and day is replaced), all or none.
+pub fn put_fx_rates(conn: &mut PgConnection, rates: &[FxRate], ctx: &AuditContext) -> Result<(), StoreError> {
+    conn.transaction(|conn| {
+        for r in rates {
+            diesel::insert_into(fx_rates::table)
+                .values((
+                    fx_rates::currency.eq(r.from.as_str()),
+                    fx_rates::base_currency.eq(r.to.as_str()),
+                    fx_rates::valid_from.eq(r.valid_from),
+                    fx_rates::rate.eq(r.rate),
+                    fx_rates::set_at.eq(ctx.at),
+                    fx_rates::set_by.eq(ctx.key_name.clone()),
+                ))
+                .on_conflict((fx_rates::currency, fx_rates::base_currency, fx_rates::valid_from))
+                .do_update()
+                .set((
+                    fx_rates::rate.eq(r.rate),
+                    fx_rates::set_at.eq(ctx.at),
+                    fx_rates::set_by.eq(ctx.key_name.clone()),
+                ))
+                .execute(conn)?;
+        }
+        audit::record(conn, ctx, "put", "fx_rates", "*", None, json!({ "rates": rates }))?;
+        Ok(())
+    })
+}
+
+/// Rates, newest first, optionally of one currency.
+pub fn list_fx_rates(conn: &mut PgConnection, currency: Option<&Currency>) -> Result<Vec<StoredFxRate>, StoreError> {
+    let mut query = fx_rates::table
+        .select((
+            fx_rates::currency,
+            fx_rates::base_currency,
+            fx_rates::valid_from,
+            fx_rates::rate,
+            fx_rates::set_at,
+            fx_rates::set_by,
+        ))
+        .order((fx_rates::currency.asc(), fx_rates::valid_from.desc()))
+        .into_boxed();
+    if let Some(c) = currency {
+        query = query.filter(fx_rates::currency.eq(c.as_str().to_owned()));
+    }
+    query.load::<RateRow>(conn)?.into_iter().map(from_row).collect()
+}
+
+/// The rate valid on `date`: the latest one set from that day or before.
+pub(crate) fn rate_on(
+    conn: &mut PgConnection,
+    from: &Currency,
+    to: &Currency,
+    date: NaiveDate,
+) -> Result<Option<FxRate>, StoreError> {
+    let row: Option<RateRow> = fx_rates::table
+        .filter(fx_rates::currency.eq(from.as_str()))
+        .filter(fx_rates::base_currency.eq(to.as_str()))
+        .filter(fx_rates::valid_from.le(date))
+        .order(fx_rates::valid_from.desc())
+        .select((
+            fx_rates::currency,
+            fx_rates::base_currency,
+            fx_rates::valid_from,
+            fx_rates::rate,
+            fx_rates::set_at,
+            fx_rates::set_by,
+        ))
+        .first(conn)
+        .optional()?;
+    row.map(from_row).transpose().map(|r| r.map(|s| s.rate))
+}

@@ -1,0 +1,446 @@
+//! The loyalty ledger in PostgreSQL: the programme, members' accounts, point
+//! lots and the append-only ledger. The rules are `clientele_loyalty`'s:
+//! this module loads a member's wallet under a row lock, lets the domain
+//! work out the change, and writes it — lots, ledger rows and balances in
+//! the caller's transaction, so the balances always equal the ledger's sums.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clientele_loyalty::{
+    ExpiringPoints, GrowthValue, LedgerEntry, Lot, LotParts, Points, ProgramConfig, Tier, TierChange, TierState,
+    TierUpdate, Wallet, WalletChange, tier_after_growth_change,
+};
+use clientele_profiles::{CustomerId, StoreScope};
+use diesel::prelude::*;
+use serde_json::{Value, json};
+
+use crate::audit::{self, AuditContext};
+use crate::error::{StoreError, corrupt};
+use crate::schema::{ledger, loyalty_accounts, loyalty_program, outbox, points_lots};
+
+/// The programme in force: the stored one, or the plan's defaults.
+pub fn program(conn: &mut PgConnection) -> Result<(ProgramConfig, i32), StoreError> {
+    let row: Option<(Value, i32)> = loyalty_program::table
+        .find(1i16)
+        .select((loyalty_program::config, loyalty_program::version))
+        .first(conn)
+        .optional()?;
+    match row {
+        None => Ok((ProgramConfig::default_plan(), 0)),
+        Some((config, version)) => {
+            Ok((serde_json::from_value(config).map_err(corrupt("loyalty_program.config"))?, version))
+        }
+    }
+}
+
+/// Replaces the programme. Tiers are re-evaluated by the caller's job.
+pub fn save_program(conn: &mut PgConnection, config: &ProgramConfig, ctx: &AuditContext) -> Result<i32, StoreError> {
+    conn.transaction(|conn| {
+        let (old, version) = program(conn)?;
+        let new_version = version + 1;
+        diesel::insert_into(loyalty_program::table)
+            .values((
+                loyalty_program::id.eq(1i16),
+                loyalty_program::config.eq(serde_json::to_value(config)?),
+                loyalty_program::version.eq(new_version),
+                loyalty_program::updated_at.eq(ctx.at),
+                loyalty_program::updated_by.eq(ctx.key_name.clone()),
+            ))
+            .on_conflict(loyalty_program::id)
+            .do_update()
+            .set((
+                loyalty_program::config.eq(serde_json::to_value(config)?),
+                loyalty_program::version.eq(new_version),
+                loyalty_program::updated_at.eq(ctx.at),
+                loyalty_program::updated_by.eq(ctx.key_name.clone()),
+            ))
+            .execute(conn)?;
+        audit::record(
+            conn,
+            ctx,
+            "update",
+            "loyalty_program",
+            "1",
+            None,
+            json!({ "config": { "old": old, "new": config }, "version": { "old": version, "new": new_version } }),
+        )?;
+        Ok(new_version)
+    })
+}
+
+/// A member's account, locked for the rest of the transaction.
+#[derive(Debug, Clone)]
+pub(crate) struct LockedAccount {
+    pub customer: CustomerId,
+    pub wallet: Wallet,
+    pub tier: TierState,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = points_lots)]
+struct LotRow {
+    lot_id: String,
+    origin: Value,
+    earned_at: DateTime<Utc>,
+    earned_on: NaiveDate,
+    expires_on: Option<NaiveDate>,
+    original: i64,
+    remaining: i64,
+    held: i64,
+}
+
+impl LotRow {
+    fn into_domain(self) -> Result<Lot, StoreError> {
+        let parts = LotParts {
+            id: self.lot_id.parse().map_err(corrupt("points_lots.lot_id"))?,
+            origin: serde_json::from_value(self.origin)?,
+            earned_at: self.earned_at,
+            earned_on: self.earned_on,
+            expires_on: self.expires_on,
+            original: Points::new(self.original).map_err(corrupt("points_lots.original"))?,
+            remaining: Points::new(self.remaining).map_err(corrupt("points_lots.remaining"))?,
+            held: Points::new(self.held).map_err(corrupt("points_lots.held"))?,
+        };
+        Lot::from_parts(parts).map_err(corrupt("points_lots"))
+    }
+}
+
+/// Locks (creating if needed) a member's account and loads their wallet:
+/// every concurrent change of the same member waits here, so two
+/// redemptions can never both spend the same points.
+pub(crate) fn lock_account(
+    conn: &mut PgConnection,
+    customer: CustomerId,
+    at: DateTime<Utc>,
+) -> Result<LockedAccount, StoreError> {
+    diesel::insert_into(loyalty_accounts::table)
+        .values((
+            loyalty_accounts::customer_id.eq(customer.as_uuid()),
+            loyalty_accounts::tier_state.eq(serde_json::to_value(TierState::new_member())?),
+            loyalty_accounts::updated_at.eq(at),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    let row: (i64, i64, Value) = loyalty_accounts::table
+        .find(customer.as_uuid())
+        .select((loyalty_accounts::points_owed, loyalty_accounts::growth_value, loyalty_accounts::tier_state))
+        .for_update()
+        .first(conn)?;
+    account_from(conn, customer, Some(row))
+}
+
+/// Reads a member's account without locking or creating it (a member who
+/// never earned has an empty wallet at S1).
+pub(crate) fn read_account(conn: &mut PgConnection, customer: CustomerId) -> Result<LockedAccount, StoreError> {
+    let row: Option<(i64, i64, Value)> = loyalty_accounts::table
+        .find(customer.as_uuid())
+        .select((loyalty_accounts::points_owed, loyalty_accounts::growth_value, loyalty_accounts::tier_state))
+        .first(conn)
+        .optional()?;
+    account_from(conn, customer, row)
+}
+
+fn account_from(
+    conn: &mut PgConnection,
+    customer: CustomerId,
+    row: Option<(i64, i64, Value)>,
+) -> Result<LockedAccount, StoreError> {
+    let Some((owed, growth, tier_state)) = row else {
+        return Ok(LockedAccount { customer, wallet: Wallet::empty(), tier: TierState::new_member() });
+    };
+    let lots = points_lots::table
+        .filter(points_lots::customer_id.eq(customer.as_uuid()))
+        .filter(points_lots::remaining.gt(0))
+        .select(LotRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(LotRow::into_domain)
+        .collect::<Result<Vec<_>, _>>()?;
+    let wallet = Wallet::new(
+        lots,
+        Points::new(owed).map_err(corrupt("loyalty_accounts.points_owed"))?,
+        GrowthValue::new(growth).map_err(corrupt("loyalty_accounts.growth_value"))?,
+    )
+    .map_err(corrupt("wallet"))?;
+    let tier: TierState = serde_json::from_value(tier_state).map_err(corrupt("loyalty_accounts.tier_state"))?;
+    Ok(LockedAccount { customer, wallet, tier })
+}
+
+/// The growth value that decides the tier on `date`: the cumulative growth
+/// value, or under a re-qualification window the growth earned within it.
+pub(crate) fn qualifying_growth(
+    conn: &mut PgConnection,
+    config: &ProgramConfig,
+    customer: CustomerId,
+    cumulative: GrowthValue,
+    date: NaiveDate,
+) -> Result<GrowthValue, StoreError> {
+    let Some(window) = config.upgrade_window(date) else { return Ok(cumulative) };
+    let sum: Option<rust_decimal::Decimal> = ledger::table
+        .filter(ledger::customer_id.eq(customer.as_uuid()))
+        .filter(ledger::business_date.between(window.first, window.last))
+        .select(diesel::dsl::sum(ledger::growth))
+        .first(conn)?;
+    let sum = sum.map(|d| i64::try_from(d).unwrap_or(i64::MAX)).unwrap_or(0).max(0);
+    GrowthValue::new(sum).map_err(corrupt("ledger.growth"))
+}
+
+/// Writes a wallet change: new lots, updated lots, ledger rows, balances,
+/// and the tier state (with a `tier.changed` event when the tier moved).
+/// The row lock of [`lock_account`] must be held.
+pub(crate) fn write_change(
+    conn: &mut PgConnection,
+    account: &mut LockedAccount,
+    change: &WalletChange,
+    config: &ProgramConfig,
+    actor: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<Option<TierChange>, StoreError> {
+    let customer = account.customer.as_uuid();
+    for lot in change.lots_created() {
+        let p = lot.to_parts();
+        diesel::insert_into(points_lots::table)
+            .values((
+                points_lots::customer_id.eq(customer),
+                points_lots::lot_id.eq(p.id.as_str()),
+                points_lots::origin.eq(serde_json::to_value(&p.origin)?),
+                points_lots::earned_at.eq(p.earned_at),
+                points_lots::earned_on.eq(p.earned_on),
+                points_lots::expires_on.eq(p.expires_on),
+                points_lots::original.eq(p.original.get()),
+                points_lots::remaining.eq(p.remaining.get()),
+                points_lots::held.eq(p.held.get()),
+            ))
+            .execute(conn)?;
+    }
+    for lot in change.lots_updated() {
+        let p = lot.to_parts();
+        diesel::update(points_lots::table.find((customer, p.id.as_str())))
+            .set((points_lots::remaining.eq(p.remaining.get()), points_lots::held.eq(p.held.get())))
+            .execute(conn)?;
+    }
+    for entry in change.entries() {
+        insert_entry(conn, account.customer, entry, actor)?;
+    }
+    let before_growth = account.wallet.growth();
+    account.wallet.apply(change).map_err(corrupt("wallet change"))?;
+    let date = change.entries().first().map(|e| e.on).unwrap_or_else(|| at.date_naive());
+    let mut tier_change = None;
+    if account.wallet.growth() != before_growth {
+        let after = qualifying_growth(conn, config, account.customer, account.wallet.growth(), date)?;
+        let delta = account.wallet.growth().get() - before_growth.get();
+        let before = GrowthValue::new((after.get() - delta).max(0)).map_err(corrupt("growth"))?;
+        let TierUpdate { state, change } = tier_after_growth_change(config, &account.tier, before, after, date);
+        account.tier = state;
+        tier_change = change;
+    }
+    save_account(conn, account, date, at)?;
+    if let Some(c) = &tier_change {
+        emit(
+            conn,
+            "tier.changed",
+            Some(account.customer),
+            json!({ "customer_id": account.customer, "change": c }),
+            at,
+        )?;
+    }
+    if !change.points_delta().is_zero() || !change.growth_delta().is_zero() {
+        emit(
+            conn,
+            "points.changed",
+            Some(account.customer),
+            json!({
+                "customer_id": account.customer,
+                "points_delta": change.points_delta(),
+                "growth_delta": change.growth_delta(),
+                "balance": account.wallet.balance(),
+                "growth_value": account.wallet.growth(),
+            }),
+            at,
+        )?;
+    }
+    Ok(tier_change)
+}
+
+/// Stores the balances and tier state of an account.
+pub(crate) fn save_account(
+    conn: &mut PgConnection,
+    account: &LockedAccount,
+    date: NaiveDate,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let w = &account.wallet;
+    diesel::update(loyalty_accounts::table.find(account.customer.as_uuid()))
+        .set((
+            loyalty_accounts::points_balance.eq(w.balance().get()),
+            loyalty_accounts::points_held.eq(w.held().get()),
+            loyalty_accounts::points_owed.eq(w.owed().get()),
+            loyalty_accounts::growth_value.eq(w.growth().get()),
+            loyalty_accounts::tier.eq(account.tier.effective_on(date).as_str()),
+            loyalty_accounts::tier_state.eq(serde_json::to_value(&account.tier)?),
+            loyalty_accounts::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+fn insert_entry(
+    conn: &mut PgConnection,
+    customer: CustomerId,
+    e: &LedgerEntry,
+    actor: Option<&str>,
+) -> Result<(), StoreError> {
+    diesel::insert_into(ledger::table)
+        .values((
+            ledger::customer_id.eq(customer.as_uuid()),
+            ledger::at.eq(e.at),
+            ledger::business_date.eq(e.on),
+            ledger::kind.eq(e.kind.as_str()),
+            ledger::points.eq(e.points.get()),
+            ledger::growth.eq(e.growth.get()),
+            ledger::points_not_taken.eq(e.points_not_taken.get()),
+            ledger::lot_id.eq(e.lot.as_ref().map(|l| l.as_str().to_owned())),
+            ledger::source_kind.eq(e.source.kind()),
+            ledger::source.eq(serde_json::to_value(&e.source)?),
+            ledger::reason.eq(e.reason.as_str()),
+            ledger::actor.eq(actor),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Appends an event to the outbox, in the caller's transaction.
+pub(crate) fn emit(
+    conn: &mut PgConnection,
+    event_type: &str,
+    customer: Option<CustomerId>,
+    payload: Value,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::event_type.eq(event_type),
+            outbox::customer_id.eq(customer.map(|c| c.as_uuid())),
+            outbox::payload.eq(payload),
+            outbox::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A member's loyalty position.
+#[derive(Debug, Clone)]
+pub struct LoyaltySummary {
+    pub customer: CustomerId,
+    pub balance: i64,
+    pub held: i64,
+    pub available: i64,
+    pub owed: i64,
+    pub growth_value: GrowthValue,
+    pub tier: Tier,
+    pub tier_state: TierState,
+    pub config: ProgramConfig,
+    /// The next tier and the growth value still needed to reach it.
+    pub next_tier: Option<(Tier, i64)>,
+    /// Points expiring from `today` through `today + 90 days`.
+    pub expiring: Vec<ExpiringPoints>,
+}
+
+/// The loyalty position of a customer the scope covers.
+pub fn loyalty_summary(
+    conn: &mut PgConnection,
+    customer: CustomerId,
+    scope: &StoreScope,
+    today: NaiveDate,
+) -> Result<LoyaltySummary, StoreError> {
+    conn.transaction(|conn| {
+        crate::customers::check_visible(conn, customer, scope)?;
+        let (config, _) = program(conn)?;
+        let account = read_account(conn, customer)?;
+        let w = &account.wallet;
+        let tier = account.tier.effective_on(today);
+        let next_tier = config
+            .tiers()
+            .rules()
+            .iter()
+            .find(|r| r.tier > tier)
+            .map(|r| (r.tier, (r.min_growth.get() - w.growth().get()).max(0)));
+        Ok(LoyaltySummary {
+            customer,
+            balance: w.balance().get(),
+            held: w.held().get(),
+            available: w.available_on(today).get(),
+            owed: w.owed().get(),
+            growth_value: w.growth(),
+            tier,
+            tier_state: account.tier.clone(),
+            next_tier,
+            expiring: w.expiring_between(today, today + chrono::Duration::days(90)),
+            config,
+        })
+    })
+}
+
+/// One ledger row, as listed.
+#[derive(Debug, Clone, Queryable)]
+pub struct LedgerRow {
+    pub entry_no: i64,
+    pub at: DateTime<Utc>,
+    pub business_date: NaiveDate,
+    pub kind: String,
+    pub points: i64,
+    pub growth: i64,
+    pub points_not_taken: i64,
+    pub lot_id: Option<String>,
+    pub source: Value,
+    pub reason: String,
+    pub actor: Option<String>,
+}
+
+/// A page of a member's ledger, newest first, before entry `before`.
+pub fn ledger_page(
+    conn: &mut PgConnection,
+    customer: CustomerId,
+    scope: &StoreScope,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<(Vec<LedgerRow>, Option<i64>), StoreError> {
+    crate::customers::check_visible(conn, customer, scope)?;
+    let limit = i64::from(limit.clamp(1, 200));
+    let mut query = ledger::table
+        .filter(ledger::customer_id.eq(customer.as_uuid()))
+        .order(ledger::entry_no.desc())
+        .limit(limit + 1)
+        .select((
+            ledger::entry_no,
+            ledger::at,
+            ledger::business_date,
+            ledger::kind,
+            ledger::points,
+            ledger::growth,
+            ledger::points_not_taken,
+            ledger::lot_id,
+            ledger::source,
+            ledger::reason,
+            ledger::actor,
+        ))
+        .into_boxed();
+    if let Some(b) = before {
+        query = query.filter(ledger::entry_no.lt(b));
+    }
+    let mut rows: Vec<LedgerRow> = query.load(conn)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next = if more { rows.last().map(|r| r.entry_no) } else { None };
+    Ok((rows, next))
+}
+
+/// The sums of a member's ledger (points, growth): for checking that the
+/// balances equal them.
+pub fn ledger_sums(conn: &mut PgConnection, customer: CustomerId) -> Result<(i64, i64), StoreError> {
+    let (p, g): (Option<rust_decimal::Decimal>, Option<rust_decimal::Decimal>) = ledger::table
+        .filter(ledger::customer_id.eq(customer.as_uuid()))
+        .select((diesel::dsl::sum(ledger::points), diesel::dsl::sum(ledger::growth)))
+        .first(conn)?;
+    let to_i64 = |d: Option<rust_decimal::Decimal>| d.map(|d| i64::try_from(d).unwrap_or(i64::MAX)).unwrap_or(0);
+    Ok((to_i64(p), to_i64(g)))
+}

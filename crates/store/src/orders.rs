@@ -1,0 +1,630 @@
+//! Orders and returns: idempotent ingestion, the points and growth value
+//! they earn or take back (by `clientele_loyalty`'s rules), and reading them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clientele_loyalty::{
+    BaseAmount, LineReturn, LotId, Moment, OrderEarning, OrderId, OrderToEarn, PaidLine, Quantity, ReturnId,
+    calculate_order_earning, post_order_earning, take_back_for_return,
+};
+use clientele_orders::{CustomerRef, LineId, Order, PricedOrder, ReturnRequest, price_in_base, validate_return};
+use clientele_profiles::{Currency, CustomerId, FieldErrors, InvalidValue, StoreId, StoreScope};
+use diesel::prelude::*;
+use rust_decimal::Decimal;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::audit::{self, AuditContext};
+use crate::customers::check_writable;
+use crate::error::{StoreError, corrupt};
+use crate::loyalty::{emit, lock_account, program, write_change};
+use crate::schema::{
+    member_numbers, order_index, order_keys, order_lines, order_returns, orders, phone_index, products, return_keys,
+    stores,
+};
+
+/// The customer_id of orders without a known customer.
+pub const ANONYMOUS: Uuid = Uuid::nil();
+
+/// A stored order line.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = order_lines)]
+pub struct StoredLine {
+    pub line_id: String,
+    pub sku: String,
+    pub name: Option<String>,
+    pub category: Option<String>,
+    pub collection: Option<String>,
+    pub quantity: i32,
+    pub unit_price: Decimal,
+    pub discount: Decimal,
+    pub paid: Decimal,
+    pub paid_base: Decimal,
+    pub points: i64,
+    pub growth: i64,
+    pub returned_quantity: i32,
+}
+
+/// A stored return.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = order_returns)]
+pub struct StoredReturn {
+    pub return_id: Uuid,
+    pub order_id: Uuid,
+    pub source: String,
+    pub external_id: String,
+    pub returned_at: DateTime<Utc>,
+    pub lines: Value,
+    pub amount_base: Decimal,
+    pub points_taken: i64,
+    pub points_not_taken: i64,
+    pub growth_taken: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored order header.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = orders)]
+pub struct OrderHeader {
+    pub customer_id: Uuid,
+    pub order_id: Uuid,
+    pub source: String,
+    pub external_id: String,
+    pub store_id: Option<Uuid>,
+    pub channel: String,
+    pub ordered_at: DateTime<Utc>,
+    pub currency: String,
+    pub amount_paid: Decimal,
+    pub base_currency: String,
+    pub fx_rate: Decimal,
+    pub amount_paid_base: Decimal,
+    pub payment_method: String,
+    pub coupons: Vec<String>,
+    pub points_redeemed: i64,
+    pub tier_at_order: Option<String>,
+    pub points_earned: i64,
+    pub growth_earned: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An order with its lines and returns.
+#[derive(Debug, Clone)]
+pub struct StoredOrder {
+    pub header: OrderHeader,
+    pub lines: Vec<StoredLine>,
+    pub returns: Vec<StoredReturn>,
+}
+
+impl StoredOrder {
+    /// The customer, None for an anonymous order.
+    pub fn customer(&self) -> Option<CustomerId> {
+        (self.header.customer_id != ANONYMOUS).then(|| CustomerId::from_uuid(self.header.customer_id))
+    }
+}
+
+fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> StoreError {
+    StoreError::Invalid(FieldErrors::single(field, InvalidValue::new(code, message)))
+}
+
+/// Finds the customer an order names; out of the caller's scope is unknown.
+fn resolve_customer(
+    conn: &mut PgConnection,
+    who: &CustomerRef,
+    scope: &StoreScope,
+) -> Result<Option<CustomerId>, StoreError> {
+    let id = match who {
+        CustomerRef::Anonymous => return Ok(None),
+        CustomerRef::Id(id) => Some(*id),
+        CustomerRef::MemberNo(m) => member_numbers::table
+            .find(m.as_str())
+            .select(member_numbers::customer_id)
+            .first::<Uuid>(conn)
+            .optional()?
+            .map(CustomerId::from_uuid),
+        CustomerRef::Phone(p) => {
+            let ids: Vec<Uuid> = phone_index::table
+                .filter(phone_index::phone.eq(p.as_str()))
+                .select(phone_index::customer_id)
+                .load(conn)?;
+            let visible: Vec<Uuid> =
+                ids.into_iter().filter(|id| check_writable(conn, CustomerId::from_uuid(*id), scope).is_ok()).collect();
+            match visible.as_slice() {
+                [] => None,
+                [one] => Some(CustomerId::from_uuid(*one)),
+                _ => {
+                    return Err(invalid(
+                        "customer.phone",
+                        "ambiguous",
+                        "several customers have this phone: send the member number",
+                    ));
+                }
+            }
+        }
+    };
+    let field = match who {
+        CustomerRef::Id(_) => "customer.id",
+        CustomerRef::MemberNo(_) => "customer.member_no",
+        _ => "customer.phone",
+    };
+    let id = id.ok_or_else(|| invalid(field, "unknown_reference", "no such customer"))?;
+    match check_writable(conn, id, scope) {
+        Ok(()) => Ok(Some(id)),
+        Err(StoreError::NotFound) => Err(invalid(field, "unknown_reference", "no such customer")),
+        Err(StoreError::Merged { into, .. }) => Ok(Some(into)),
+        Err(other) => Err(other),
+    }
+}
+
+/// The business date of an instant at a store (its time zone), or in UTC.
+fn business_date(conn: &mut PgConnection, store: Option<StoreId>, at: DateTime<Utc>) -> Result<NaiveDate, StoreError> {
+    let Some(store) = store else { return Ok(at.date_naive()) };
+    let tz: Option<String> = stores::table.find(store.as_uuid()).select(stores::time_zone).first(conn).optional()?;
+    let tz = tz.ok_or_else(|| invalid("store_id", "unknown_reference", format!("no store with id {store}")))?;
+    let tz: chrono_tz::Tz = tz.parse().map_err(|_| StoreError::Corrupt("stores.time_zone".into()))?;
+    Ok(at.with_timezone(&tz).date_naive())
+}
+
+/// The outcome of sending an order.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    pub order: StoredOrder,
+    /// True when the same (source, external id) was stored before: nothing
+    /// was written, and this is the stored order.
+    pub replayed: bool,
+}
+
+/// Stores an order and awards what it earns, once: the same (source,
+/// external id) sent again — or many times at once — is stored once and
+/// answered with the stored order.
+pub fn ingest_order(
+    conn: &mut PgConnection,
+    order: Order,
+    scope: &StoreScope,
+    ctx: &AuditContext,
+) -> Result<Ingested, StoreError> {
+    conn.transaction(|conn| {
+        if let Some(existing) = find_by_key(conn, order.source().as_str(), order.external_id().as_str())? {
+            return Ok(Ingested { order: existing, replayed: true });
+        }
+        if !scope.covers(order.store()) {
+            return Err(invalid("store_id", "not_allowed", "this key may only send orders of its own stores"));
+        }
+        let customer = resolve_customer(conn, order.customer(), scope)?;
+        let date = business_date(conn, order.store(), order.ordered_at())?;
+        let (config, _) = program(conn)?;
+        let base = Currency::parse(config.base_currency().as_str()).map_err(corrupt("loyalty_program.base_currency"))?;
+        let rate = if order.currency() == &base { None } else { crate::fx::rate_on(conn, order.currency(), &base, date)? };
+        let priced = price_in_base(order, &base, rate.as_ref()).map_err(StoreError::Invalid)?;
+
+        let order_id = Uuid::now_v7();
+        let customer_uuid = customer.map(|c| c.as_uuid()).unwrap_or(ANONYMOUS);
+        let claimed = diesel::insert_into(order_keys::table)
+            .values((
+                order_keys::source.eq(priced.order.source().as_str()),
+                order_keys::external_id.eq(priced.order.external_id().as_str()),
+                order_keys::customer_id.eq(customer_uuid),
+                order_keys::order_id.eq(order_id),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        if claimed == 0 {
+            // Another request stored it meanwhile (we waited for its commit).
+            let existing = find_by_key(conn, priced.order.source().as_str(), priced.order.external_id().as_str())?
+                .ok_or(StoreError::NotFound)?;
+            return Ok(Ingested { order: existing, replayed: true });
+        }
+        insert_order(conn, &priced, customer_uuid, order_id, ctx.at)?;
+        if let Some(customer) = customer {
+            earn(conn, &priced, customer, order_id, date, ctx)?;
+        }
+        let stored = load_order(conn, customer_uuid, order_id)?;
+        emit(
+            conn,
+            "order.ingested",
+            customer,
+            json!({
+                "order_id": order_id,
+                "customer_id": customer,
+                "source": stored.header.source,
+                "external_id": stored.header.external_id,
+                "amount_paid_base": stored.header.amount_paid_base,
+                "points_earned": stored.header.points_earned,
+            }),
+            ctx.at,
+        )?;
+        audit::record(
+            conn,
+            ctx,
+            "ingest",
+            "order",
+            &order_id.to_string(),
+            customer,
+            json!({ "source": stored.header.source, "external_id": stored.header.external_id, "amount_paid_base": stored.header.amount_paid_base }),
+        )?;
+        Ok(Ingested { order: stored, replayed: false })
+    })
+}
+
+fn insert_order(
+    conn: &mut PgConnection,
+    priced: &PricedOrder,
+    customer: Uuid,
+    order_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let o = &priced.order;
+    diesel::insert_into(order_index::table)
+        .values((order_index::order_id.eq(order_id), order_index::customer_id.eq(customer)))
+        .execute(conn)?;
+    diesel::insert_into(orders::table)
+        .values((
+            orders::customer_id.eq(customer),
+            orders::order_id.eq(order_id),
+            orders::source.eq(o.source().as_str()),
+            orders::external_id.eq(o.external_id().as_str()),
+            orders::store_id.eq(o.store().map(|s| s.as_uuid())),
+            orders::channel.eq(o.channel().as_str()),
+            orders::ordered_at.eq(o.ordered_at()),
+            orders::currency.eq(o.currency().as_str()),
+            orders::amount_paid.eq(o.amount_paid()),
+            orders::base_currency.eq(priced.base_currency.as_str()),
+            orders::fx_rate.eq(priced.fx_rate),
+            orders::amount_paid_base.eq(priced.paid_base),
+            orders::payment_method.eq(o.payment_method().as_str()),
+            orders::coupons.eq(o.coupons().iter().map(|c| c.as_str().to_owned()).collect::<Vec<_>>()),
+            orders::points_redeemed.eq(i64::try_from(o.points_redeemed()).unwrap_or(i64::MAX)),
+            orders::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    for l in &priced.lines {
+        let line = &l.line;
+        diesel::insert_into(order_lines::table)
+            .values((
+                order_lines::customer_id.eq(customer),
+                order_lines::order_id.eq(order_id),
+                order_lines::line_id.eq(line.line_id.as_str()),
+                order_lines::sku.eq(line.sku.as_str()),
+                order_lines::name.eq(line.name.as_ref().map(|n| n.as_str().to_owned())),
+                order_lines::category.eq(line.category.as_ref().map(|c| c.as_str().to_owned())),
+                order_lines::collection.eq(line.collection.as_ref().map(|c| c.as_str().to_owned())),
+                order_lines::quantity.eq(i32::try_from(line.quantity).unwrap_or(i32::MAX)),
+                order_lines::unit_price.eq(line.unit_price),
+                order_lines::discount.eq(line.discount),
+                order_lines::paid.eq(line.paid),
+                order_lines::paid_base.eq(l.paid_base),
+            ))
+            .execute(conn)?;
+        // Products are learned from order lines: the latest name wins.
+        let (name, category, collection) = (
+            line.name.as_ref().map(|n| n.as_str().to_owned()),
+            line.category.as_ref().map(|c| c.as_str().to_owned()),
+            line.collection.as_ref().map(|c| c.as_str().to_owned()),
+        );
+        diesel::insert_into(products::table)
+            .values((
+                products::sku.eq(line.sku.as_str()),
+                products::name.eq(&name),
+                products::category.eq(&category),
+                products::collection.eq(&collection),
+                products::first_seen_at.eq(at),
+                products::last_seen_at.eq(at),
+            ))
+            .on_conflict(products::sku)
+            .do_update()
+            .set((
+                products::name.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(
+                    "COALESCE(excluded.name, products.name)",
+                )),
+                products::category.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(
+                    "COALESCE(excluded.category, products.category)",
+                )),
+                products::collection.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(
+                    "COALESCE(excluded.collection, products.collection)",
+                )),
+                products::last_seen_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn loyalty_error(e: clientele_loyalty::LoyaltyError) -> StoreError {
+    invalid("loyalty", "loyalty_rule", e.to_string())
+}
+
+/// Awards what an order earns to its customer, under the account lock.
+fn earn(
+    conn: &mut PgConnection,
+    priced: &PricedOrder,
+    customer: CustomerId,
+    order_id: Uuid,
+    date: NaiveDate,
+    ctx: &AuditContext,
+) -> Result<(), StoreError> {
+    let (config, _) = program(conn)?;
+    let mut account = lock_account(conn, customer, ctx.at)?;
+    let lines = priced
+        .lines
+        .iter()
+        .map(|l| {
+            Ok(PaidLine {
+                line: clientele_loyalty::LineId::parse(l.line.line_id.as_str()).map_err(corrupt("line id"))?,
+                quantity: Quantity::new(l.line.quantity).map_err(corrupt("quantity"))?,
+                paid: BaseAmount::new(l.paid_base)
+                    .map_err(|e| invalid("amount_paid", "out_of_range", e.to_string()))?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    let to_earn = OrderToEarn::new(OrderId::parse(&order_id.to_string()).map_err(corrupt("order id"))?, lines)
+        .map_err(loyalty_error)?;
+    let moment = Moment::new(priced.order.ordered_at(), date).map_err(corrupt("moment"))?;
+    let tier = account.tier.effective_on(date);
+    let earning = calculate_order_earning(&config, tier, &to_earn).map_err(loyalty_error)?;
+    let lot = LotId::parse(&order_id.to_string()).map_err(corrupt("lot id"))?;
+    let change = post_order_earning(&config, &account.wallet, &earning, &lot, moment).map_err(loyalty_error)?;
+    write_change(conn, &mut account, &change, &config, ctx.key_name.as_deref(), ctx.at)?;
+    save_earning(conn, customer.as_uuid(), order_id, &earning, tier.as_str())?;
+    Ok(())
+}
+
+/// Stores an order's earning whole, and its per-line points and growth.
+fn save_earning(
+    conn: &mut PgConnection,
+    customer: Uuid,
+    order_id: Uuid,
+    earning: &OrderEarning,
+    tier: &str,
+) -> Result<(), StoreError> {
+    diesel::update(orders::table.find((customer, order_id)))
+        .set((
+            orders::points_earned.eq(earning.points().get()),
+            orders::growth_earned.eq(earning.growth().get()),
+            orders::earning.eq(Some(serde_json::to_value(earning)?)),
+            orders::tier_at_order.eq(Some(tier)),
+        ))
+        .execute(conn)?;
+    for line in earning.lines() {
+        diesel::update(order_lines::table.find((customer, order_id, line.line.as_str())))
+            .set((order_lines::points.eq(line.points.get()), order_lines::growth.eq(line.growth.get())))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn find_by_key(conn: &mut PgConnection, source: &str, external_id: &str) -> Result<Option<StoredOrder>, StoreError> {
+    let key: Option<(Uuid, Uuid)> = order_keys::table
+        .find((source, external_id))
+        .select((order_keys::customer_id, order_keys::order_id))
+        .first(conn)
+        .optional()?;
+    key.map(|(customer, order)| load_order(conn, customer, order)).transpose()
+}
+
+fn load_order(conn: &mut PgConnection, customer: Uuid, order_id: Uuid) -> Result<StoredOrder, StoreError> {
+    let header: OrderHeader = orders::table
+        .find((customer, order_id))
+        .select(OrderHeader::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    let lines = order_lines::table
+        .filter(order_lines::customer_id.eq(customer))
+        .filter(order_lines::order_id.eq(order_id))
+        .order(order_lines::line_id.asc())
+        .select(StoredLine::as_select())
+        .load(conn)?;
+    let returns = order_returns::table
+        .filter(order_returns::customer_id.eq(customer))
+        .filter(order_returns::order_id.eq(order_id))
+        .order(order_returns::created_at.asc())
+        .select(StoredReturn::as_select())
+        .load(conn)?;
+    Ok(StoredOrder { header, lines, returns })
+}
+
+/// Where an order lives, if the caller's scope covers it (its customer's
+/// home store, or for an anonymous order its store).
+fn locate(conn: &mut PgConnection, order_id: Uuid, scope: &StoreScope) -> Result<Uuid, StoreError> {
+    let customer: Uuid = order_index::table
+        .find(order_id)
+        .select(order_index::customer_id)
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    if customer == ANONYMOUS {
+        let store: Option<Uuid> =
+            orders::table.find((customer, order_id)).select(orders::store_id).first(conn).optional()?.flatten();
+        if !scope.covers(store.map(StoreId::from_uuid)) {
+            return Err(StoreError::NotFound);
+        }
+    } else {
+        match crate::customers::check_visible(conn, CustomerId::from_uuid(customer), scope) {
+            Ok(()) | Err(StoreError::Merged { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(customer)
+}
+
+/// One order, with lines and returns.
+pub fn get_order(conn: &mut PgConnection, order_id: Uuid, scope: &StoreScope) -> Result<StoredOrder, StoreError> {
+    let customer = locate(conn, order_id, scope)?;
+    load_order(conn, customer, order_id)
+}
+
+/// Where a page of a customer's orders starts: after this (time, order id).
+pub type OrderCursor = (DateTime<Utc>, Uuid);
+
+/// A customer's orders, newest first; `before` is the last order of the
+/// previous page.
+pub fn customer_orders(
+    conn: &mut PgConnection,
+    customer: CustomerId,
+    scope: &StoreScope,
+    before: Option<OrderCursor>,
+    limit: u32,
+) -> Result<(Vec<StoredOrder>, Option<OrderCursor>), StoreError> {
+    crate::customers::check_visible(conn, customer, scope)?;
+    let limit = i64::from(limit.clamp(1, 200));
+    let mut query = orders::table
+        .filter(orders::customer_id.eq(customer.as_uuid()))
+        .order((orders::ordered_at.desc(), orders::order_id.desc()))
+        .limit(limit + 1)
+        .select((orders::ordered_at, orders::order_id))
+        .into_boxed();
+    if let Some((at, id)) = before {
+        query = query.filter(orders::ordered_at.lt(at).or(orders::ordered_at.eq(at).and(orders::order_id.lt(id))));
+    }
+    let mut keys: Vec<OrderCursor> = query.load(conn)?;
+    let more = keys.len() as i64 > limit;
+    keys.truncate(limit as usize);
+    let next = if more { keys.last().copied() } else { None };
+    let orders = keys.iter().map(|(_, id)| load_order(conn, customer.as_uuid(), *id)).collect::<Result<_, _>>()?;
+    Ok((orders, next))
+}
+
+/// The outcome of a return.
+#[derive(Debug, Clone)]
+pub struct Returned {
+    pub order: StoredOrder,
+    pub return_id: Uuid,
+    pub replayed: bool,
+}
+
+/// Records a return of some lines of an order and takes back what they
+/// earned; idempotent on the return's (source, external id).
+pub fn record_return(
+    conn: &mut PgConnection,
+    order_id: Uuid,
+    request: ReturnRequest,
+    scope: &StoreScope,
+    ctx: &AuditContext,
+) -> Result<Returned, StoreError> {
+    conn.transaction(|conn| {
+        let customer = locate(conn, order_id, scope)?;
+        let existing: Option<(Uuid, Uuid)> = return_keys::table
+            .find((request.source.as_str(), request.external_id.as_str()))
+            .select((return_keys::customer_id, return_keys::return_id))
+            .first(conn)
+            .optional()?;
+        if let Some((c, return_id)) = existing {
+            let order_of_return: Uuid =
+                order_returns::table.find((c, return_id)).select(order_returns::order_id).first(conn)?;
+            if order_of_return != order_id {
+                return Err(invalid("external_id", "duplicate", "this return id belongs to another order"));
+            }
+            return Ok(Returned { order: load_order(conn, customer, order_id)?, return_id, replayed: true });
+        }
+        // Lock the order so two returns of it are applied one after the other.
+        let earning: Option<Value> =
+            orders::table.find((customer, order_id)).select(orders::earning).for_update().first(conn)?;
+        let stored = load_order(conn, customer, order_id)?;
+        let lines: Vec<clientele_orders::OrderLine> = stored.lines.iter().map(to_order_line).collect::<Result<_, _>>()?;
+        let already: BTreeMap<LineId, u32> = stored
+            .lines
+            .iter()
+            .filter(|l| l.returned_quantity > 0)
+            .map(|l| Ok((LineId::parse(&l.line_id).map_err(corrupt("order_lines.line_id"))?, l.returned_quantity.unsigned_abs())))
+            .collect::<Result<_, StoreError>>()?;
+        validate_return(&lines, &already, &request).map_err(StoreError::Invalid)?;
+
+        let return_id = Uuid::now_v7();
+        diesel::insert_into(return_keys::table)
+            .values((
+                return_keys::source.eq(request.source.as_str()),
+                return_keys::external_id.eq(request.external_id.as_str()),
+                return_keys::customer_id.eq(customer),
+                return_keys::return_id.eq(return_id),
+            ))
+            .execute(conn)?;
+        let mut amount_base = Decimal::ZERO;
+        for r in &request.lines {
+            if let Some(l) = stored.lines.iter().find(|l| l.line_id == r.line_id.as_str()) {
+                amount_base += (l.paid_base * Decimal::from(r.quantity) / Decimal::from(l.quantity)).round_dp(2);
+                diesel::update(order_lines::table.find((customer, order_id, l.line_id.as_str())))
+                    .set(order_lines::returned_quantity.eq(order_lines::returned_quantity + i32::try_from(r.quantity).unwrap_or(i32::MAX)))
+                    .execute(conn)?;
+            }
+        }
+        let (mut taken, mut not_taken, mut growth_taken) = (0i64, 0i64, 0i64);
+        if let (Some(earning), true) = (earning, customer != ANONYMOUS) {
+            let earning: OrderEarning = serde_json::from_value(earning).map_err(corrupt("orders.earning"))?;
+            let customer_id = CustomerId::from_uuid(customer);
+            let (config, _) = program(conn)?;
+            let mut account = lock_account(conn, customer_id, ctx.at)?;
+            let lines = request
+                .lines
+                .iter()
+                .map(|r| {
+                    Ok(LineReturn {
+                        line: clientele_loyalty::LineId::parse(r.line_id.as_str()).map_err(corrupt("line id"))?,
+                        quantity: Quantity::new(r.quantity).map_err(corrupt("quantity"))?,
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            let loyalty_request =
+                clientele_loyalty::ReturnRequest::new(ReturnId::parse(&return_id.to_string()).map_err(corrupt("return id"))?, lines)
+                    .map_err(loyalty_error)?;
+            let date = business_date(conn, stored.header.store_id.map(StoreId::from_uuid), request.returned_at)?;
+            let moment = Moment::new(request.returned_at, date).map_err(corrupt("moment"))?;
+            let posting =
+                take_back_for_return(&config, &account.wallet, &earning, &loyalty_request, moment).map_err(loyalty_error)?;
+            write_change(conn, &mut account, &posting.change, &config, ctx.key_name.as_deref(), ctx.at)?;
+            diesel::update(orders::table.find((customer, order_id)))
+                .set(orders::earning.eq(Some(serde_json::to_value(&posting.take_back.earning_after)?)))
+                .execute(conn)?;
+            taken = posting.points_taken.get() + posting.points_owed.get();
+            not_taken = posting.points_not_taken.get();
+            growth_taken = posting.growth_taken.get();
+        }
+        diesel::insert_into(order_returns::table)
+            .values((
+                order_returns::customer_id.eq(customer),
+                order_returns::return_id.eq(return_id),
+                order_returns::order_id.eq(order_id),
+                order_returns::source.eq(request.source.as_str()),
+                order_returns::external_id.eq(request.external_id.as_str()),
+                order_returns::returned_at.eq(request.returned_at),
+                order_returns::lines.eq(serde_json::to_value(&request.lines)?),
+                order_returns::amount_base.eq(amount_base),
+                order_returns::points_taken.eq(taken),
+                order_returns::points_not_taken.eq(not_taken),
+                order_returns::growth_taken.eq(growth_taken),
+                order_returns::created_at.eq(ctx.at),
+            ))
+            .execute(conn)?;
+        let customer_id = (customer != ANONYMOUS).then(|| CustomerId::from_uuid(customer));
+        emit(
+            conn,
+            "order.returned",
+            customer_id,
+            json!({ "order_id": order_id, "return_id": return_id, "points_taken": taken, "growth_taken": growth_taken }),
+            ctx.at,
+        )?;
+        audit::record(
+            conn,
+            ctx,
+            "return",
+            "order",
+            &order_id.to_string(),
+            customer_id,
+            json!({ "return_id": return_id, "lines": request.lines, "points_taken": taken }),
+        )?;
+        Ok(Returned { order: load_order(conn, customer, order_id)?, return_id, replayed: false })
+    })
+}
+
+fn to_order_line(l: &StoredLine) -> Result<clientele_orders::OrderLine, StoreError> {
+    Ok(clientele_orders::OrderLine {
+        line_id: LineId::parse(&l.line_id).map_err(corrupt("order_lines.line_id"))?,
+        sku: clientele_orders::Sku::parse(&l.sku).map_err(corrupt("order_lines.sku"))?,
+        name: None,
+        category: None,
+        collection: None,
+        quantity: l.quantity.unsigned_abs(),
+        unit_price: l.unit_price,
+        discount: l.discount,
+        paid: l.paid,
+    })
+}
