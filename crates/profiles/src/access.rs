@@ -64,6 +64,14 @@ keyword_enum! {
         ReadLoyalty => "read_loyalty",
         /// Set exchange rates.
         ManageFxRates => "manage_fx_rates",
+        /// Reserve, confirm and cancel redemptions of points.
+        Redeem => "redeem",
+        /// Grant activity points, adjust points by hand, set tier floors.
+        AdjustLoyalty => "adjust_loyalty",
+        /// Change the loyalty programme (tiers, earn rate, expiry).
+        ManageProgram => "manage_program",
+        /// Subscribe to events and read the delivery log.
+        ManageWebhooks => "manage_webhooks",
     }
 }
 
@@ -94,6 +102,10 @@ impl Role {
             P::ReadOrders => &[Admin, CrmManager, StoreManager, Associate, Pos, Analyst],
             P::ReadLoyalty => &[Admin, CrmManager, StoreManager, Associate, Pos, Analyst],
             P::ManageFxRates => &[Admin, CrmManager],
+            P::Redeem => &[Admin, CrmManager, Pos],
+            P::AdjustLoyalty => &[Admin, CrmManager],
+            P::ManageProgram => &[Admin, CrmManager],
+            P::ManageWebhooks => &[Admin],
         };
         roles.contains(&self)
     }
@@ -221,7 +233,7 @@ mod tests {
     fn the_matrix() {
         use Permission as P;
         // Rows in Role::ALL order: admin, crm, store mgr, associate, pos, analyst.
-        let expected: [(Permission, [bool; 6]); 19] = [
+        let expected: [(Permission, [bool; 6]); 23] = [
             (P::ManageApiKeys, [true, false, false, false, false, false]),
             (P::WriteOrganisation, [true, true, false, false, false, false]),
             (P::ReadOrganisation, [true, true, true, true, true, true]),
@@ -241,6 +253,10 @@ mod tests {
             (P::ReadOrders, [true, true, true, true, true, true]),
             (P::ReadLoyalty, [true, true, true, true, true, true]),
             (P::ManageFxRates, [true, true, false, false, false, false]),
+            (P::Redeem, [true, true, false, false, true, false]),
+            (P::AdjustLoyalty, [true, true, false, false, false, false]),
+            (P::ManageProgram, [true, true, false, false, false, false]),
+            (P::ManageWebhooks, [true, false, false, false, false, false]),
         ];
         assert_eq!(expected.map(|(p, _)| p), Permission::ALL);
         for (p, row) in expected {

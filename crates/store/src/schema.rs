@@ -360,10 +360,75 @@ diesel::table! {
         customer_id -> Nullable<Uuid>,
         payload -> Jsonb,
         created_at -> Timestamptz,
+        fanned_out_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    redemptions (customer_id, redemption_id) {
+        customer_id -> Uuid,
+        redemption_id -> Text,
+        state -> Text,
+        points -> Int8,
+        reason -> Text,
+        reserved_at -> Timestamptz,
+        hold_until -> Timestamptz,
+        closed_at -> Nullable<Timestamptz>,
+        reservation -> Jsonb,
+        source -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    redemption_index (redemption_id) {
+        redemption_id -> Text,
+        customer_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    redemption_keys (source, external_id) {
+        source -> Text,
+        external_id -> Text,
+        customer_id -> Uuid,
+        redemption_id -> Text,
+    }
+}
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Uuid,
+        url -> Text,
+        secret -> Text,
+        event_types -> Array<Text>,
+        active -> Bool,
+        description -> Nullable<Text>,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Int8,
+        subscription_id -> Uuid,
+        outbox_id -> Int8,
+        event_type -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        last_status_code -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
     }
 }
 
 diesel::joinable!(associates -> stores (store_id));
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
+diesel::joinable!(webhook_deliveries -> outbox (outbox_id));
 diesel::joinable!(customer_tags -> customers (customer_id));
 diesel::joinable!(customer_consents -> customers (customer_id));
 diesel::joinable!(important_dates -> customers (customer_id));
@@ -398,4 +463,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     points_lots,
     ledger,
     outbox,
+    redemptions,
+    redemption_index,
+    redemption_keys,
+    webhook_subscriptions,
+    webhook_deliveries,
 );
