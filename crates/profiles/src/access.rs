@@ -105,7 +105,7 @@ impl Role {
             P::Redeem => &[Admin, CrmManager, Pos],
             P::AdjustLoyalty => &[Admin, CrmManager],
             P::ManageProgram => &[Admin, CrmManager],
-            P::ManageWebhooks => &[Admin],
+            P::ManageWebhooks => &[Admin, CrmManager],
         };
         roles.contains(&self)
     }
@@ -256,7 +256,7 @@ mod tests {
             (P::Redeem, [true, true, false, false, true, false]),
             (P::AdjustLoyalty, [true, true, false, false, false, false]),
             (P::ManageProgram, [true, true, false, false, false, false]),
-            (P::ManageWebhooks, [true, false, false, false, false, false]),
+            (P::ManageWebhooks, [true, true, false, false, false, false]),
         ];
         assert_eq!(expected.map(|(p, _)| p), Permission::ALL);
         for (p, row) in expected {
