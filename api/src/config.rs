@@ -21,6 +21,15 @@ pub struct Config {
     pub db_pool_size: u32,
     /// `CLIENTELE_WORKERS`: HTTP worker threads (default: one per core).
     pub workers: Option<usize>,
+    /// `CLIENTELE_DISPATCH_INTERVAL_MS`: how often the webhook sender looks for work (default 1000 ms).
+    pub dispatch_interval: Duration,
+    /// `CLIENTELE_WEBHOOK_RETRY_BASE_MS`: the wait after a failed delivery; it doubles each time (default 10 s).
+    pub webhook_retry_base: Duration,
+    /// `CLIENTELE_WEBHOOK_MAX_ATTEMPTS`: attempts before a delivery is given up (default 8).
+    pub webhook_max_attempts: u32,
+    /// `CLIENTELE_JOB_INTERVAL_S`: how often the loyalty jobs run (expiry,
+    /// lapsed redemptions); default 300 s, `0` turns them off in this instance.
+    pub job_interval: Option<Duration>,
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -39,17 +48,45 @@ impl Config {
             }
             _ => None,
         };
+        let positive = |name: &str, default: &str| -> anyhow::Result<u64> {
+            match env_or(name, default).parse::<u64>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err(anyhow::anyhow!("{name} must be a whole number above 0")),
+            }
+        };
+        let dispatch_interval = Duration::from_millis(positive("CLIENTELE_DISPATCH_INTERVAL_MS", "1000")?);
+        let webhook_retry_base = Duration::from_millis(positive("CLIENTELE_WEBHOOK_RETRY_BASE_MS", "10000")?);
+        let webhook_max_attempts = u32::try_from(positive("CLIENTELE_WEBHOOK_MAX_ATTEMPTS", "8")?)
+            .map_err(|_| anyhow::anyhow!("CLIENTELE_WEBHOOK_MAX_ATTEMPTS is too large"))?;
+        let job_interval = env_or("CLIENTELE_JOB_INTERVAL_S", "300")
+            .parse::<u64>()
+            .map_err(|e| anyhow::anyhow!("CLIENTELE_JOB_INTERVAL_S must be a number of seconds: {e}"))?;
         Ok(Config {
+            job_interval: (job_interval > 0).then(|| Duration::from_secs(job_interval)),
             database_url: env_or("DATABASE_URL", DEFAULT_DATABASE_URL),
             bind: env_or("CLIENTELE_BIND", DEFAULT_BIND),
             db_pool_size,
             workers,
+            dispatch_interval,
+            webhook_retry_base,
+            webhook_max_attempts,
         })
     }
 
     /// A configuration for a given database, listening on a free loopback port (tests).
+    /// The webhook sender looks for work every 50 ms and retries after 100 ms, 200 ms, …
     pub fn for_database(database_url: impl Into<String>) -> Config {
-        Config { database_url: database_url.into(), bind: "127.0.0.1:0".into(), db_pool_size: 4, workers: Some(1) }
+        Config {
+            database_url: database_url.into(),
+            bind: "127.0.0.1:0".into(),
+            db_pool_size: 4,
+            workers: Some(1),
+            dispatch_interval: Duration::from_millis(50),
+            webhook_retry_base: Duration::from_millis(100),
+            webhook_max_attempts: 8,
+            // Tests run the jobs themselves, as of the dates they choose.
+            job_interval: None,
+        }
     }
 
     /// The pool settings.

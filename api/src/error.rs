@@ -76,6 +76,8 @@ pub enum ApiError {
     Conflict(Conflict),
     #[error("a customer cannot be merged into itself")]
     MergeWithSelf,
+    #[error("{message}")]
+    Rule { code: &'static str, message: String },
     #[error("the database is unavailable")]
     Unavailable,
     #[error("internal error")]
@@ -117,6 +119,7 @@ impl ApiError {
             ApiError::MergeWithSelf => {
                 (S::UNPROCESSABLE_ENTITY, "merge_with_self", "Cannot merge a customer into itself")
             }
+            ApiError::Rule { code, .. } => (S::CONFLICT, code, "Not allowed by the loyalty rules"),
             ApiError::Unavailable => (S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
             ApiError::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal_error", "Internal error"),
         }
@@ -230,6 +233,10 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(c) => ApiError::Conflict(c),
             StoreError::Invalid(errors) => ApiError::Validation(errors),
             StoreError::Profile(p) => p.into(),
+            StoreError::Loyalty(clientele_loyalty::LoyaltyError::Invalid(e)) => ApiError::Validation(
+                FieldErrors::single("body", clientele_profiles::InvalidValue::new(e.code, e.message)),
+            ),
+            StoreError::Loyalty(e) => ApiError::Rule { code: e.code(), message: e.to_string() },
             StoreError::Pool(_) => ApiError::Unavailable,
             other => ApiError::Internal(other.into()),
         }

@@ -9,9 +9,12 @@
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod dispatcher;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod import;
+pub mod jobs;
 pub mod keygen;
 mod middleware;
 pub mod openapi;

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use clientele_api::{Application, Config, demo, keygen, telemetry};
+use clientele_api::{Application, Config, demo, import, keygen, telemetry};
 use clientele_profiles::{KeyGrant, Role, StoreId, StoreScope};
 use clientele_store::{AuditContext, Db, NewApiKey};
 
@@ -13,7 +13,8 @@ use clientele_store::{AuditContext, Db, NewApiKey};
 /// Configuration comes from the environment: DATABASE_URL (default
 /// postgres://clientele:clientele@127.0.0.1:5432/clientele), CLIENTELE_BIND
 /// (default 127.0.0.1:8080), CLIENTELE_DB_POOL, CLIENTELE_WORKERS,
-/// RUST_LOG, CLIENTELE_LOG_FORMAT=json.
+/// CLIENTELE_DISPATCH_INTERVAL_MS, CLIENTELE_WEBHOOK_RETRY_BASE_MS,
+/// CLIENTELE_WEBHOOK_MAX_ATTEMPTS, RUST_LOG, CLIENTELE_LOG_FORMAT=json.
 #[derive(Debug, Parser)]
 #[command(name = "clientele", version)]
 struct Cli {
@@ -25,6 +26,13 @@ struct Cli {
 enum Command {
     /// Applies migrations and serves the REST API.
     Serve,
+    /// Runs the loyalty jobs once, by hand: releases lapsed redemptions and
+    /// expires the points whose last usable day is before DATE.
+    ExpirePoints {
+        /// The business date to expire as of (default: today, UTC).
+        #[arg(long = "as-of")]
+        as_of: Option<chrono::NaiveDate>,
+    },
     /// Applies pending migrations and exits.
     Migrate,
     /// Creates an API key and prints its token (shown once).
@@ -47,6 +55,26 @@ enum Command {
         /// Seed of the generator (same seed, same data).
         #[arg(long, default_value_t = 7)]
         seed: u64,
+        /// Average orders per customer (0 for none).
+        #[arg(long, default_value_t = 3)]
+        orders_per_customer: u32,
+    },
+    /// Imports data in bulk (see docs/import.md).
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Order history from a CSV file, one row per order line; idempotent when re-run.
+    Orders {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// Orders per transaction.
+        #[arg(long, default_value_t = 1000)]
+        batch: usize,
     },
 }
 
@@ -82,6 +110,13 @@ fn main() -> anyhow::Result<()> {
                 anyhow::Ok(())
             })?;
         }
+        Command::ExpirePoints { as_of } => {
+            let db = open_db(&config)?;
+            let mut conn = db.conn()?;
+            let now = clientele_api::clock::now();
+            let report = clientele_api::jobs::run_once(&mut conn, as_of.unwrap_or_else(|| now.date_naive()), now)?;
+            println!("{report}");
+        }
         Command::Migrate => {
             let db = Db::connect(&config.db())?;
             let applied = db.migrate()?;
@@ -110,11 +145,42 @@ fn main() -> anyhow::Result<()> {
             eprintln!("created {} key {} ({})", key.role.as_str(), key.id, key.name);
             println!("{}", generated.token);
         }
-        Command::Demo { customers, seed } => {
+        Command::Demo { customers, seed, orders_per_customer } => {
             let db = open_db(&config)?;
             let mut conn = db.conn()?;
-            let summary = demo::load(&mut conn, customers, seed, clientele_api::clock::now())?;
+            let options = demo::DemoOptions {
+                customers,
+                seed,
+                orders_per_customer,
+                progress: import::ImportOptions::progress_wanted(),
+            };
+            let summary = demo::load(&mut conn, &options, clientele_api::clock::now())?;
             println!("{summary}");
+        }
+        Command::Import { what: ImportCommand::Orders { file, batch } } => {
+            let db = open_db(&config)?;
+            let mut conn = db.conn()?;
+            let input = std::fs::File::open(&file).with_context(|| format!("cannot open {}", file.display()))?;
+            let size = input.metadata().ok().map(|m| m.len());
+            let options = import::ImportOptions { batch, progress: import::ImportOptions::progress_wanted() };
+            let summary = import::import_orders(
+                &mut conn,
+                std::io::BufReader::new(input),
+                size,
+                &options,
+                clientele_api::clock::now(),
+            )?;
+            for error in &summary.errors {
+                eprintln!("{error}");
+            }
+            println!("{summary}");
+            if !summary.errors.is_empty() {
+                anyhow::bail!(
+                    "{} rows refused ({} orders); the other orders were imported",
+                    summary.errors.len(),
+                    summary.refused_orders
+                );
+            }
         }
     }
     Ok(())

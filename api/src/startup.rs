@@ -38,7 +38,11 @@ impl Application {
         }
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
+        crate::dispatcher::spawn(db.clone(), crate::dispatcher::DispatcherConfig::new(config))?;
         let state = web::Data::new(AppState { db });
+        if let Some(interval) = config.job_interval {
+            actix_web::rt::spawn(crate::jobs::run_forever(state.get_ref().clone(), interval));
+        }
         let mut server = HttpServer::new(move || app(state.clone()));
         if let Some(workers) = config.workers {
             server = server.workers(workers);

@@ -18,8 +18,19 @@ use serde_json::Value;
 
 /// The database the tests connect to for administration (creating and
 /// dropping test databases). Its role needs CREATEDB.
+///
+/// Tests talk to PostgreSQL without TLS unless the URL asks for it: libpq's
+/// OpenSSL clean-up at process exit can crash a test process whose server
+/// threads still hold TLS connections (seen as a rare SIGSEGV under load).
 pub fn admin_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| clientele_api::config::DEFAULT_DATABASE_URL.to_owned())
+    let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| clientele_api::config::DEFAULT_DATABASE_URL.to_owned());
+    if url.contains("sslmode=") {
+        url
+    } else if url.contains('?') {
+        format!("{url}&sslmode=disable")
+    } else {
+        format!("{url}?sslmode=disable")
+    }
 }
 
 /// `url` with its database name replaced.

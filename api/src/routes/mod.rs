@@ -3,11 +3,13 @@
 mod customers;
 mod health;
 mod keys;
+mod loyalty;
 mod orders;
 mod org;
 mod privacy;
 mod relations;
 mod timeline;
+mod webhooks;
 
 use clientele_profiles::CustomerId;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -45,9 +47,22 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(orders::list_fx_rates)
         .service(orders::loyalty)
         .service(orders::ledger)
+        .service(loyalty::reserve)
+        .service(loyalty::confirm)
+        .service(loyalty::cancel)
+        .service(loyalty::get_redemption)
+        .service(loyalty::adjust_points)
+        .service(loyalty::put_tier_floor)
+        .service(loyalty::delete_tier_floor)
+        .service(loyalty::get_program)
+        .service(loyalty::put_program)
         .service(keys::create)
         .service(keys::list)
-        .service(keys::revoke);
+        .service(keys::revoke)
+        .service(webhooks::create)
+        .service(webhooks::list)
+        .service(webhooks::delete)
+        .service(webhooks::deliveries);
 }
 
 /// A customer id from the path; anything that is not a UUID is simply not found.

@@ -114,7 +114,7 @@ pub use text::{Actor, BenefitText, Reason, TierName};
 pub use tier::{
     Tier, TierBenefits, TierChange, TierChangeReason, TierFloor, TierFloorPosting, TierFloorRequest, TierRule,
     TierState, TierStateParts, TierTable, TierUpdate, end_lapsed_tier_floor, remove_tier_floor, review_tier,
-    set_tier_floor, tier_after_growth_change, tier_for_growth,
+    set_tier_floor, tier_after_growth_change, tier_for_growth, tier_under_new_table,
 };
 pub use values::{
     BaseAmount, CurrencyCode, DiscountRate, EarnRate, GrowthDelta, GrowthValue, MAX_POINTS, Moment, MomentParts,

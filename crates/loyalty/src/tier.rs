@@ -334,6 +334,8 @@ keyword_enum! {
         FloorEnded => "floor_ended",
         /// A CRM manager removed a tier floor before its end date.
         FloorRemoved => "floor_removed",
+        /// The programme's tier table changed.
+        ProgramChanged => "program_changed",
     }
 }
 
@@ -408,6 +410,27 @@ pub fn tier_after_growth_change(
     };
     let review_baseline = state.review_baseline.min(qualified);
     update(state, TierState { qualified, review_baseline, floor: state.floor.clone() }, reason, date)
+}
+
+/// The tier state after the programme's tier table changed: the qualified
+/// tier becomes the new table's tier for the qualifying growth value
+/// (`qualifying`: cumulative, or the upgrade window's growth under a
+/// re-qualification window), up or down; a manual floor still holds. The
+/// review baseline never rises above the new qualified tier.
+pub fn tier_under_new_table(
+    config: &ProgramConfig,
+    state: &TierState,
+    qualifying: GrowthValue,
+    date: NaiveDate,
+) -> TierUpdate {
+    let qualified = config.tiers().tier_for_growth(qualifying);
+    let review_baseline = state.review_baseline.min(qualified);
+    update(
+        state,
+        TierState { qualified, review_baseline, floor: state.floor.clone() },
+        TierChangeReason::ProgramChanged,
+        date,
+    )
 }
 
 /// The tier review at a review date of the program's re-qualification

@@ -462,3 +462,29 @@ fn ledger_entries_and_state_round_trip_through_json() {
     lot_json["held"] = 1_000.into();
     assert!(serde_json::from_value::<clientele_loyalty::Lot>(lot_json).is_err());
 }
+
+#[test]
+fn a_new_tier_table_moves_members_up_or_down_but_floors_hold() {
+    use clientele_loyalty::{GrowthValue, TierState, TierTable, tier_under_new_table};
+    let config = ProgramConfig::default_plan();
+    // Double every threshold: a member at 12,345 growth falls from S2 to S1.
+    let doubled: Vec<_> = config
+        .tiers()
+        .rules()
+        .iter()
+        .map(|r| {
+            let mut r = r.clone();
+            r.min_growth = GrowthValue::new(r.min_growth.get() * 2).unwrap();
+            r
+        })
+        .collect();
+    let stricter = config.clone().with_tiers(TierTable::new(doubled).unwrap());
+    let state =
+        tier_under_new_table(&config, &TierState::new_member(), GrowthValue::new(12_345).unwrap(), day(2026, 5, 1))
+            .state;
+    assert_eq!(state.effective_on(day(2026, 5, 1)), Tier::S2);
+    let update = tier_under_new_table(&stricter, &state, GrowthValue::new(12_345).unwrap(), day(2026, 6, 1));
+    assert_eq!(update.state.effective_on(day(2026, 6, 1)), Tier::S1);
+    let change = update.change.unwrap();
+    assert_eq!((change.from, change.to), (Tier::S2, Tier::S1));
+}

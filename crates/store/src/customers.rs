@@ -258,6 +258,13 @@ pub fn create_customer(
             Some(id),
             audit::diff(&json!({}), &flat_view(&customer)),
         )?;
+        crate::loyalty::emit(
+            conn,
+            "customer.created",
+            Some(id),
+            json!({ "customer_id": id, "member_no": customer.member_no, "home_store_id": customer.relationship.home_store }),
+            ctx.at,
+        )?;
         if let Some(claim) = &claim {
             idempotency::complete(conn, claim, json!({ "customer_id": id }))?;
         }
@@ -676,6 +683,17 @@ pub fn merge_customers(
             &absorbed.to_string(),
             Some(absorbed),
             json!({ "merged_into": survivor }),
+        )?;
+        crate::loyalty::emit(
+            conn,
+            "customer.merged",
+            Some(survivor),
+            json!({
+                "survivor_id": survivor,
+                "absorbed_id": absorbed,
+                "absorbed_member_no": outcome.absorbed_member_no.as_str(),
+            }),
+            ctx.at,
         )?;
         Ok(merged.clone())
     })

@@ -94,3 +94,24 @@ pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, StoreError
     conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
     result
 }
+
+/// Runs `f` only if this process gets the advisory lock `job` (session
+/// level, released afterwards): when several instances run the same
+/// scheduled job, one does the work and the others skip it. Returns None
+/// when another instance holds the lock.
+pub fn with_job_lock<T>(
+    conn: &mut PgConnection,
+    job: i64,
+    f: impl FnOnce(&mut PgConnection) -> Result<T, StoreError>,
+) -> Result<Option<T>, StoreError> {
+    use diesel::RunQueryDsl;
+    let got: bool =
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("pg_try_advisory_lock({job})")))
+            .get_result(conn)?;
+    if !got {
+        return Ok(None);
+    }
+    let result = f(conn);
+    conn.batch_execute(&format!("SELECT pg_advisory_unlock({job})"))?;
+    result.map(Some)
+}

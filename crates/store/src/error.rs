@@ -35,6 +35,10 @@ pub enum StoreError {
     /// A domain rule refused the change.
     #[error(transparent)]
     Profile(#[from] ProfileError),
+    /// A loyalty rule refused the change (not enough points, a redemption
+    /// no longer held, …).
+    #[error(transparent)]
+    Loyalty(#[from] clientele_loyalty::LoyaltyError),
     /// The database answered with an error.
     #[error("database error")]
     Database(#[from] diesel::result::Error),

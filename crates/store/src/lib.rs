@@ -11,6 +11,7 @@
 //! [`AuditContext`] and appends to the audit log in the same transaction.
 
 mod audit;
+mod bulk;
 mod customers;
 mod db;
 mod error;
@@ -21,16 +22,19 @@ mod keys;
 mod loyalty;
 mod orders;
 mod org;
+mod redemptions;
 mod rows;
 pub mod schema;
+mod webhooks;
 
 pub use audit::{AuditContext, AuditEntry, audit_entries_for_customer};
+pub use bulk::{BulkOrderOutcome, BulkReport, create_customers_bulk, ingest_orders_bulk};
 pub use customers::{
     Created, CustomerExport, CustomerFilter, CustomerPage, DuplicateCandidates, count_customers, create_customer,
     erase_customer, export_customer, find_duplicate_candidates, get_customer, lookup_by_member_no, lookup_by_phone,
     merge_customers, record_consent, remove_tag, search_customers, set_tag, update_customer,
 };
-pub use db::{Conn, Db, DbConfig, MIGRATIONS_FINGERPRINT, run_migrations};
+pub use db::{Conn, Db, DbConfig, MIGRATIONS_FINGERPRINT, run_migrations, with_job_lock};
 pub use diesel::PgConnection;
 pub use error::{Conflict, StoreError};
 pub use fx::{StoredFxRate, list_fx_rates, put_fx_rates};
@@ -39,9 +43,20 @@ pub use interactions::{TimelineCursor, TimelinePage, record_interaction, timelin
 pub use keys::{
     ApiKey, AuthenticatedKey, NewApiKey, authenticate, create_api_key, digest_token, list_api_keys, revoke_api_key,
 };
-pub use loyalty::{LedgerRow, LoyaltySummary, ledger_page, ledger_sums, loyalty_summary, program, save_program};
+pub use loyalty::{
+    LedgerRow, LoyaltySummary, PointsGrant, announce_expiring_points, expire_points, grant_points, ledger_page,
+    ledger_sums, loyalty_summary, program, reevaluate_tiers, save_program, set_tier_floor,
+};
 pub use orders::{
     ANONYMOUS, Ingested, OrderCursor, OrderHeader, Returned, StoredLine, StoredOrder, StoredReturn, customer_orders,
     get_order, ingest_order, record_return,
 };
 pub use org::{create_associate, create_store, get_store, list_associates, list_stores};
+pub use redemptions::{
+    NewRedemption, RedemptionStep, StoredRedemption, expire_lapsed_reservations, get_redemption, reserve, settle,
+};
+pub use webhooks::{
+    ALL_EVENTS, AttemptOutcome, CLAIM_LEASE_SECONDS, Delivery, DeliveryStatus, DueDelivery, EVENT_TYPES, EventFilter,
+    NewSubscription, RetryPolicy, Subscription, WebhookSecret, WebhookUrl, claim_due, create_subscription,
+    deactivate_subscription, deliveries, fan_out, list_subscriptions, parse_description, record_attempt,
+};

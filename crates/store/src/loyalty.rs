@@ -356,27 +356,7 @@ pub fn loyalty_summary(
         crate::customers::check_visible(conn, customer, scope)?;
         let (config, _) = program(conn)?;
         let account = read_account(conn, customer)?;
-        let w = &account.wallet;
-        let tier = account.tier.effective_on(today);
-        let next_tier = config
-            .tiers()
-            .rules()
-            .iter()
-            .find(|r| r.tier > tier)
-            .map(|r| (r.tier, (r.min_growth.get() - w.growth().get()).max(0)));
-        Ok(LoyaltySummary {
-            customer,
-            balance: w.balance().get(),
-            held: w.held().get(),
-            available: w.available_on(today).get(),
-            owed: w.owed().get(),
-            growth_value: w.growth(),
-            tier,
-            tier_state: account.tier.clone(),
-            next_tier,
-            expiring: w.expiring_between(today, today + chrono::Duration::days(90)),
-            config,
-        })
+        summary_of(&config, &account, today)
     })
 }
 
@@ -443,4 +423,223 @@ pub fn ledger_sums(conn: &mut PgConnection, customer: CustomerId) -> Result<(i64
         .first(conn)?;
     let to_i64 = |d: Option<rust_decimal::Decimal>| d.map(|d| i64::try_from(d).unwrap_or(i64::MAX)).unwrap_or(0);
     Ok((to_i64(p), to_i64(g)))
+}
+
+/// A change of points made by a person or a campaign.
+#[derive(Debug, Clone)]
+pub enum PointsGrant {
+    /// Activity points (a salon attended, a campaign), in a new lot.
+    Activity(clientele_loyalty::ActivityGrant),
+    /// A manual adjustment by a CRM manager (credit in a new lot, or debit).
+    Manual(clientele_loyalty::ManualAdjustment),
+}
+
+/// Grants activity points or applies a manual adjustment; answers the
+/// member's position after it.
+pub fn grant_points(
+    conn: &mut PgConnection,
+    customer: CustomerId,
+    grant: PointsGrant,
+    scope: &StoreScope,
+    ctx: &AuditContext,
+) -> Result<LoyaltySummary, StoreError> {
+    conn.transaction(|conn| {
+        crate::customers::check_writable(conn, customer, scope)?;
+        let (config, _) = program(conn)?;
+        let mut account = lock_account(conn, customer, ctx.at)?;
+        let moment = clientele_loyalty::Moment::utc(ctx.at);
+        let change = match &grant {
+            PointsGrant::Activity(g) => {
+                let lot =
+                    clientele_loyalty::LotId::parse(&uuid::Uuid::now_v7().to_string()).map_err(corrupt("lot id"))?;
+                clientele_loyalty::grant_activity_points(&config, &account.wallet, g, &lot, moment)?
+            }
+            PointsGrant::Manual(m) => clientele_loyalty::adjust_manually(&config, &account.wallet, m, moment)?,
+        };
+        write_change(conn, &mut account, &change, &config, ctx.key_name.as_deref(), ctx.at)?;
+        let action = match grant {
+            PointsGrant::Activity(_) => "grant_activity_points",
+            PointsGrant::Manual(_) => "adjust_points",
+        };
+        audit::record(
+            conn,
+            ctx,
+            action,
+            "loyalty_account",
+            &customer.to_string(),
+            Some(customer),
+            json!({ "points_delta": change.points_delta(), "growth_delta": change.growth_delta() }),
+        )?;
+        summary_of(&config, &account, ctx.at.date_naive())
+    })
+}
+
+/// Sets (`Some`) or removes (`None`) a member's manual tier floor; the
+/// ledger records who and why.
+pub fn set_tier_floor(
+    conn: &mut PgConnection,
+    customer: CustomerId,
+    floor: Option<clientele_loyalty::TierFloorRequest>,
+    removal: (clientele_loyalty::Actor, clientele_loyalty::Reason),
+    scope: &StoreScope,
+    ctx: &AuditContext,
+) -> Result<LoyaltySummary, StoreError> {
+    conn.transaction(|conn| {
+        crate::customers::check_writable(conn, customer, scope)?;
+        let (config, _) = program(conn)?;
+        let mut account = lock_account(conn, customer, ctx.at)?;
+        let moment = clientele_loyalty::Moment::utc(ctx.at);
+        let posting = match &floor {
+            Some(request) => clientele_loyalty::set_tier_floor(&account.tier, request, moment)?,
+            None => clientele_loyalty::remove_tier_floor(&account.tier, &removal.0, &removal.1, moment)?,
+        };
+        insert_entry(conn, customer, &posting.entry, ctx.key_name.as_deref())?;
+        account.tier = posting.update.state;
+        save_account(conn, &account, moment.date(), ctx.at)?;
+        if let Some(c) = &posting.update.change {
+            emit(conn, "tier.changed", Some(customer), json!({ "customer_id": customer, "change": c }), ctx.at)?;
+        }
+        audit::record(
+            conn,
+            ctx,
+            if floor.is_some() { "set_tier_floor" } else { "remove_tier_floor" },
+            "loyalty_account",
+            &customer.to_string(),
+            Some(customer),
+            json!({ "tier_floor": account.tier.floor() }),
+        )?;
+        summary_of(&config, &account, moment.date())
+    })
+}
+
+fn summary_of(config: &ProgramConfig, account: &LockedAccount, today: NaiveDate) -> Result<LoyaltySummary, StoreError> {
+    let w = &account.wallet;
+    let tier = account.tier.effective_on(today);
+    let next_tier = config
+        .tiers()
+        .rules()
+        .iter()
+        .find(|r| r.tier > tier)
+        .map(|r| (r.tier, (r.min_growth.get() - w.growth().get()).max(0)));
+    Ok(LoyaltySummary {
+        customer: account.customer,
+        balance: w.balance().get(),
+        held: w.held().get(),
+        available: w.available_on(today).get(),
+        owed: w.owed().get(),
+        growth_value: w.growth(),
+        tier,
+        tier_state: account.tier.clone(),
+        next_tier,
+        expiring: w.expiring_between(today, today + chrono::Duration::days(90)),
+        config: config.clone(),
+    })
+}
+
+/// Expires the lots that ended before `as_of` (their last usable day is
+/// before it), member by member. Returns (members touched, points expired).
+pub fn expire_points(conn: &mut PgConnection, as_of: NaiveDate, at: DateTime<Utc>) -> Result<(usize, i64), StoreError> {
+    let customers: Vec<uuid::Uuid> = points_lots::table
+        .filter(points_lots::remaining.gt(points_lots::held))
+        .filter(points_lots::expires_on.lt(as_of))
+        .select(points_lots::customer_id)
+        .distinct()
+        .load(conn)?;
+    let (mut members, mut points) = (0, 0i64);
+    let moment = clientele_loyalty::Moment::new(at, as_of).map_err(corrupt("as-of date"))?;
+    for customer in customers {
+        conn.transaction(|conn| {
+            let (config, _) = program(conn)?;
+            let mut account = lock_account(conn, CustomerId::from_uuid(customer), at)?;
+            let change = clientele_loyalty::expire_lots(&account.wallet, moment)?;
+            if change.entries().is_empty() {
+                return Ok::<_, StoreError>(());
+            }
+            points -= change.points_delta().get();
+            members += 1;
+            write_change(conn, &mut account, &change, &config, Some("system"), at).map(|_| ())
+        })?;
+    }
+    Ok((members, points))
+}
+
+/// Re-evaluates every member's tier under the programme in force (after
+/// its tier table changed). Returns how many members changed tier.
+pub fn reevaluate_tiers(conn: &mut PgConnection, today: NaiveDate, at: DateTime<Utc>) -> Result<usize, StoreError> {
+    let mut changed = 0;
+    let mut after = uuid::Uuid::nil();
+    loop {
+        let batch: Vec<uuid::Uuid> = loyalty_accounts::table
+            .filter(loyalty_accounts::customer_id.gt(after))
+            .order(loyalty_accounts::customer_id.asc())
+            .limit(500)
+            .select(loyalty_accounts::customer_id)
+            .load(conn)?;
+        let Some(last) = batch.last().copied() else { break };
+        after = last;
+        for customer in batch {
+            conn.transaction(|conn| {
+                let (config, _) = program(conn)?;
+                let customer = CustomerId::from_uuid(customer);
+                let mut account = lock_account(conn, customer, at)?;
+                let qualifying = qualifying_growth(conn, &config, customer, account.wallet.growth(), today)?;
+                let update = clientele_loyalty::tier_under_new_table(&config, &account.tier, qualifying, today);
+                if update.state != account.tier {
+                    account.tier = update.state;
+                    save_account(conn, &account, today, at)?;
+                }
+                if let Some(c) = &update.change {
+                    changed += 1;
+                    emit(conn, "tier.changed", Some(customer), json!({ "customer_id": customer, "change": c }), at)?;
+                }
+                Ok::<_, StoreError>(())
+            })?;
+        }
+    }
+    Ok(changed)
+}
+
+/// Tells members, once per lot, that points expire within `days` days: one
+/// `points.expiring` event per member and expiry date. Returns how many
+/// events were written.
+pub fn announce_expiring_points(
+    conn: &mut PgConnection,
+    today: NaiveDate,
+    days: i64,
+    at: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    conn.transaction(|conn| {
+        let last = today + chrono::Duration::days(days);
+        type Due = (uuid::Uuid, NaiveDate, Option<rust_decimal::Decimal>);
+        let due: Vec<Due> = points_lots::table
+            .filter(points_lots::remaining.gt(0))
+            .filter(points_lots::expiry_notified_at.is_null())
+            .filter(points_lots::expires_on.between(today, last))
+            .group_by((points_lots::customer_id, points_lots::expires_on))
+            .select((
+                points_lots::customer_id,
+                diesel::dsl::sql::<diesel::sql_types::Date>("expires_on"),
+                diesel::dsl::sum(points_lots::remaining),
+            ))
+            .load(conn)?;
+        for (customer, expires_on, points) in &due {
+            let points = points.map(|p| i64::try_from(p).unwrap_or(i64::MAX)).unwrap_or(0);
+            emit(
+                conn,
+                "points.expiring",
+                Some(CustomerId::from_uuid(*customer)),
+                json!({ "customer_id": customer, "points": points, "expires_on": expires_on }),
+                at,
+            )?;
+        }
+        diesel::update(
+            points_lots::table
+                .filter(points_lots::remaining.gt(0))
+                .filter(points_lots::expiry_notified_at.is_null())
+                .filter(points_lots::expires_on.between(today, last)),
+        )
+        .set(points_lots::expiry_notified_at.eq(Some(at)))
+        .execute(conn)?;
+        Ok(due.len())
+    })
 }

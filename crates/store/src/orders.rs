@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clientele_loyalty::{
-    BaseAmount, LineReturn, LotId, Moment, OrderEarning, OrderId, OrderToEarn, PaidLine, Quantity, ReturnId,
-    calculate_order_earning, post_order_earning, take_back_for_return,
+    BaseAmount, LineReturn, LotId, Moment, OrderEarning, OrderId, OrderToEarn, PaidLine, ProgramConfig, Quantity,
+    ReturnId, calculate_order_earning, post_order_earning, take_back_for_return,
 };
 use clientele_orders::{CustomerRef, LineId, Order, PricedOrder, ReturnRequest, price_in_base, validate_return};
 use clientele_profiles::{Currency, CustomerId, FieldErrors, InvalidValue, StoreId, StoreScope};
@@ -185,7 +185,7 @@ pub fn ingest_order(
 ) -> Result<Ingested, StoreError> {
     conn.transaction(|conn| {
         if let Some(existing) = find_by_key(conn, order.source().as_str(), order.external_id().as_str())? {
-            return Ok(Ingested { order: existing, replayed: true });
+            return replay(conn, existing, scope);
         }
         if !scope.covers(order.store()) {
             return Err(invalid("store_id", "not_allowed", "this key may only send orders of its own stores"));
@@ -212,13 +212,18 @@ pub fn ingest_order(
             // Another request stored it meanwhile (we waited for its commit).
             let existing = find_by_key(conn, priced.order.source().as_str(), priced.order.external_id().as_str())?
                 .ok_or(StoreError::NotFound)?;
-            return Ok(Ingested { order: existing, replayed: true });
+            return replay(conn, existing, scope);
         }
-        insert_order(conn, &priced, customer_uuid, order_id, ctx.at)?;
-        if let Some(customer) = customer {
-            earn(conn, &priced, customer, order_id, date, ctx)?;
+        // Work out the earning first, so the order and its lines are written
+        // once, with their points.
+        let earned = match customer {
+            Some(customer) => Some(earn(conn, &config, &priced, customer, order_id, date, ctx)?),
+            None => None,
+        };
+        let stored = insert_order(conn, &priced, customer_uuid, order_id, earned.as_ref().map(|(e, _)| e), ctx.at)?;
+        if let Some((_, mut posting)) = earned {
+            posting.write(conn, &config, ctx)?;
         }
-        let stored = load_order(conn, customer_uuid, order_id)?;
         emit(
             conn,
             "order.ingested",
@@ -246,104 +251,188 @@ pub fn ingest_order(
     })
 }
 
+/// Answers a repeat with the stored order — if the caller may see it; an
+/// order key used by an order out of the caller's scope is a plain conflict
+/// of keys, saying nothing about that order.
+fn replay(conn: &mut PgConnection, existing: StoredOrder, scope: &StoreScope) -> Result<Ingested, StoreError> {
+    match locate(conn, existing.header.order_id, scope) {
+        Ok(_) => Ok(Ingested { order: existing, replayed: true }),
+        Err(StoreError::NotFound) => {
+            Err(invalid("external_id", "duplicate", "this source already sent an order with this external id"))
+        }
+        Err(e) => Err(e),
+    }
+}
+
 fn insert_order(
     conn: &mut PgConnection,
     priced: &PricedOrder,
     customer: Uuid,
     order_id: Uuid,
+    earning: Option<&OrderEarning>,
     at: DateTime<Utc>,
-) -> Result<(), StoreError> {
+) -> Result<StoredOrder, StoreError> {
     let o = &priced.order;
     diesel::insert_into(order_index::table)
         .values((order_index::order_id.eq(order_id), order_index::customer_id.eq(customer)))
         .execute(conn)?;
+    let header = OrderHeader {
+        customer_id: customer,
+        order_id,
+        source: o.source().as_str().to_owned(),
+        external_id: o.external_id().as_str().to_owned(),
+        store_id: o.store().map(|s| s.as_uuid()),
+        channel: o.channel().as_str().to_owned(),
+        ordered_at: o.ordered_at(),
+        currency: o.currency().as_str().to_owned(),
+        amount_paid: o.amount_paid(),
+        base_currency: priced.base_currency.as_str().to_owned(),
+        fx_rate: priced.fx_rate,
+        amount_paid_base: priced.paid_base,
+        payment_method: o.payment_method().as_str().to_owned(),
+        coupons: o.coupons().iter().map(|c| c.as_str().to_owned()).collect(),
+        points_redeemed: i64::try_from(o.points_redeemed()).unwrap_or(i64::MAX),
+        tier_at_order: earning.map(|e| e.tier().as_str().to_owned()),
+        points_earned: earning.map(|e| e.points().get()).unwrap_or(0),
+        growth_earned: earning.map(|e| e.growth().get()).unwrap_or(0),
+        created_at: at,
+    };
     diesel::insert_into(orders::table)
         .values((
             orders::customer_id.eq(customer),
             orders::order_id.eq(order_id),
-            orders::source.eq(o.source().as_str()),
-            orders::external_id.eq(o.external_id().as_str()),
-            orders::store_id.eq(o.store().map(|s| s.as_uuid())),
-            orders::channel.eq(o.channel().as_str()),
-            orders::ordered_at.eq(o.ordered_at()),
-            orders::currency.eq(o.currency().as_str()),
-            orders::amount_paid.eq(o.amount_paid()),
-            orders::base_currency.eq(priced.base_currency.as_str()),
-            orders::fx_rate.eq(priced.fx_rate),
-            orders::amount_paid_base.eq(priced.paid_base),
-            orders::payment_method.eq(o.payment_method().as_str()),
-            orders::coupons.eq(o.coupons().iter().map(|c| c.as_str().to_owned()).collect::<Vec<_>>()),
-            orders::points_redeemed.eq(i64::try_from(o.points_redeemed()).unwrap_or(i64::MAX)),
+            orders::source.eq(&header.source),
+            orders::external_id.eq(&header.external_id),
+            orders::store_id.eq(header.store_id),
+            orders::channel.eq(&header.channel),
+            orders::ordered_at.eq(header.ordered_at),
+            orders::currency.eq(&header.currency),
+            orders::amount_paid.eq(header.amount_paid),
+            orders::base_currency.eq(&header.base_currency),
+            orders::fx_rate.eq(header.fx_rate),
+            orders::amount_paid_base.eq(header.amount_paid_base),
+            orders::payment_method.eq(&header.payment_method),
+            orders::coupons.eq(&header.coupons),
+            orders::points_redeemed.eq(header.points_redeemed),
+            orders::tier_at_order.eq(&header.tier_at_order),
+            orders::points_earned.eq(header.points_earned),
+            orders::growth_earned.eq(header.growth_earned),
+            orders::earning.eq(earning.map(serde_json::to_value).transpose()?),
             orders::created_at.eq(at),
         ))
         .execute(conn)?;
-    for l in &priced.lines {
-        let line = &l.line;
-        diesel::insert_into(order_lines::table)
-            .values((
+    let text = |v: &Option<String>| v.clone();
+    let lines: Vec<StoredLine> = priced
+        .lines
+        .iter()
+        .map(|l| {
+            let line = &l.line;
+            let earned = earning.and_then(|e| {
+                clientele_loyalty::LineId::parse(line.line_id.as_str()).ok().and_then(|id| e.line(&id).cloned())
+            });
+            StoredLine {
+                line_id: line.line_id.as_str().to_owned(),
+                sku: line.sku.as_str().to_owned(),
+                name: line.name.as_ref().map(|n| n.as_str().to_owned()),
+                category: line.category.as_ref().map(|c| c.as_str().to_owned()),
+                collection: line.collection.as_ref().map(|c| c.as_str().to_owned()),
+                quantity: i32::try_from(line.quantity).unwrap_or(i32::MAX),
+                unit_price: line.unit_price,
+                discount: line.discount,
+                paid: line.paid,
+                paid_base: l.paid_base,
+                points: earned.as_ref().map(|e| e.points.get()).unwrap_or(0),
+                growth: earned.as_ref().map(|e| e.growth.get()).unwrap_or(0),
+                returned_quantity: 0,
+            }
+        })
+        .collect();
+    let rows: Vec<_> = lines
+        .iter()
+        .map(|l| {
+            (
                 order_lines::customer_id.eq(customer),
                 order_lines::order_id.eq(order_id),
-                order_lines::line_id.eq(line.line_id.as_str()),
-                order_lines::sku.eq(line.sku.as_str()),
-                order_lines::name.eq(line.name.as_ref().map(|n| n.as_str().to_owned())),
-                order_lines::category.eq(line.category.as_ref().map(|c| c.as_str().to_owned())),
-                order_lines::collection.eq(line.collection.as_ref().map(|c| c.as_str().to_owned())),
-                order_lines::quantity.eq(i32::try_from(line.quantity).unwrap_or(i32::MAX)),
-                order_lines::unit_price.eq(line.unit_price),
-                order_lines::discount.eq(line.discount),
-                order_lines::paid.eq(line.paid),
+                order_lines::line_id.eq(&l.line_id),
+                order_lines::sku.eq(&l.sku),
+                order_lines::name.eq(text(&l.name)),
+                order_lines::category.eq(text(&l.category)),
+                order_lines::collection.eq(text(&l.collection)),
+                order_lines::quantity.eq(l.quantity),
+                order_lines::unit_price.eq(l.unit_price),
+                order_lines::discount.eq(l.discount),
+                order_lines::paid.eq(l.paid),
                 order_lines::paid_base.eq(l.paid_base),
-            ))
-            .execute(conn)?;
-        // Products are learned from order lines: the latest name wins.
-        let (name, category, collection) = (
-            line.name.as_ref().map(|n| n.as_str().to_owned()),
-            line.category.as_ref().map(|c| c.as_str().to_owned()),
-            line.collection.as_ref().map(|c| c.as_str().to_owned()),
-        );
-        diesel::insert_into(products::table)
-            .values((
-                products::sku.eq(line.sku.as_str()),
-                products::name.eq(&name),
-                products::category.eq(&category),
-                products::collection.eq(&collection),
+                order_lines::points.eq(l.points),
+                order_lines::growth.eq(l.growth),
+            )
+        })
+        .collect();
+    diesel::insert_into(order_lines::table).values(rows).execute(conn)?;
+    // Products are learned from order lines: the latest name wins; one row
+    // per SKU (an upsert may not touch a row twice).
+    let mut by_sku: BTreeMap<&str, &StoredLine> = BTreeMap::new();
+    for l in &lines {
+        by_sku.insert(&l.sku, l);
+    }
+    let products_rows: Vec<_> = by_sku
+        .values()
+        .map(|l| {
+            (
+                products::sku.eq(&l.sku),
+                products::name.eq(text(&l.name)),
+                products::category.eq(text(&l.category)),
+                products::collection.eq(text(&l.collection)),
                 products::first_seen_at.eq(at),
                 products::last_seen_at.eq(at),
-            ))
-            .on_conflict(products::sku)
-            .do_update()
-            .set((
-                products::name.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(
-                    "COALESCE(excluded.name, products.name)",
-                )),
-                products::category.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(
-                    "COALESCE(excluded.category, products.category)",
-                )),
-                products::collection.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Text>>(
-                    "COALESCE(excluded.collection, products.collection)",
-                )),
-                products::last_seen_at.eq(at),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
+            )
+        })
+        .collect();
+    type NullableText = diesel::sql_types::Nullable<diesel::sql_types::Text>;
+    diesel::insert_into(products::table)
+        .values(products_rows)
+        .on_conflict(products::sku)
+        .do_update()
+        .set((
+            products::name.eq(diesel::dsl::sql::<NullableText>("COALESCE(excluded.name, products.name)")),
+            products::category.eq(diesel::dsl::sql::<NullableText>("COALESCE(excluded.category, products.category)")),
+            products::collection
+                .eq(diesel::dsl::sql::<NullableText>("COALESCE(excluded.collection, products.collection)")),
+            products::last_seen_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(StoredOrder { header, lines, returns: Vec::new() })
 }
 
 fn loyalty_error(e: clientele_loyalty::LoyaltyError) -> StoreError {
     invalid("loyalty", "loyalty_rule", e.to_string())
 }
 
-/// Awards what an order earns to its customer, under the account lock.
+/// What an order earns, worked out under the member's account lock, and
+/// written after the order (its lot and ledger entries name it).
+struct PendingEarning {
+    account: crate::loyalty::LockedAccount,
+    change: clientele_loyalty::WalletChange,
+}
+
+impl PendingEarning {
+    fn write(&mut self, conn: &mut PgConnection, config: &ProgramConfig, ctx: &AuditContext) -> Result<(), StoreError> {
+        write_change(conn, &mut self.account, &self.change, config, ctx.key_name.as_deref(), ctx.at).map(|_| ())
+    }
+}
+
+/// Locks the member's account and works out what the order earns per line
+/// and what to write for it.
 fn earn(
     conn: &mut PgConnection,
+    config: &ProgramConfig,
     priced: &PricedOrder,
     customer: CustomerId,
     order_id: Uuid,
     date: NaiveDate,
     ctx: &AuditContext,
-) -> Result<(), StoreError> {
-    let (config, _) = program(conn)?;
-    let mut account = lock_account(conn, customer, ctx.at)?;
+) -> Result<(OrderEarning, PendingEarning), StoreError> {
+    let account = lock_account(conn, customer, ctx.at)?;
     let lines = priced
         .lines
         .iter()
@@ -360,36 +449,10 @@ fn earn(
         .map_err(loyalty_error)?;
     let moment = Moment::new(priced.order.ordered_at(), date).map_err(corrupt("moment"))?;
     let tier = account.tier.effective_on(date);
-    let earning = calculate_order_earning(&config, tier, &to_earn).map_err(loyalty_error)?;
+    let earning = calculate_order_earning(config, tier, &to_earn).map_err(loyalty_error)?;
     let lot = LotId::parse(&order_id.to_string()).map_err(corrupt("lot id"))?;
-    let change = post_order_earning(&config, &account.wallet, &earning, &lot, moment).map_err(loyalty_error)?;
-    write_change(conn, &mut account, &change, &config, ctx.key_name.as_deref(), ctx.at)?;
-    save_earning(conn, customer.as_uuid(), order_id, &earning, tier.as_str())?;
-    Ok(())
-}
-
-/// Stores an order's earning whole, and its per-line points and growth.
-fn save_earning(
-    conn: &mut PgConnection,
-    customer: Uuid,
-    order_id: Uuid,
-    earning: &OrderEarning,
-    tier: &str,
-) -> Result<(), StoreError> {
-    diesel::update(orders::table.find((customer, order_id)))
-        .set((
-            orders::points_earned.eq(earning.points().get()),
-            orders::growth_earned.eq(earning.growth().get()),
-            orders::earning.eq(Some(serde_json::to_value(earning)?)),
-            orders::tier_at_order.eq(Some(tier)),
-        ))
-        .execute(conn)?;
-    for line in earning.lines() {
-        diesel::update(order_lines::table.find((customer, order_id, line.line.as_str())))
-            .set((order_lines::points.eq(line.points.get()), order_lines::growth.eq(line.growth.get())))
-            .execute(conn)?;
-    }
-    Ok(())
+    let change = post_order_earning(config, &account.wallet, &earning, &lot, moment).map_err(loyalty_error)?;
+    Ok((earning, PendingEarning { account, change }))
 }
 
 fn find_by_key(conn: &mut PgConnection, source: &str, external_id: &str) -> Result<Option<StoredOrder>, StoreError> {

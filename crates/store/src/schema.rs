@@ -332,6 +332,7 @@ diesel::table! {
         original -> Int8,
         remaining -> Int8,
         held -> Int8,
+        expiry_notified_at -> Nullable<Timestamptz>,
     }
 }
 

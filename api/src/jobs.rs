@@ -1,0 +1,94 @@
+//! Scheduled loyalty jobs, run by every instance of the service; each run
+//! takes a PostgreSQL advisory lock, so with several instances one does the
+//! work and the others skip that round.
+//!
+//! - releases redemptions whose hold lapsed (their points become available
+//!   again, or expire if their lot expired meanwhile);
+//! - expires point lots whose last usable day has passed;
+//! - tells members, once per lot, that points expire within 30 days
+//!   (`points.expiring` events, sent out by the webhook dispatcher).
+//!
+//! `clientele expire-points --as-of DATE` runs the same by hand.
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clientele_store::{PgConnection, StoreError};
+
+use crate::state::AppState;
+
+/// Advisory lock key of the loyalty jobs.
+const LOYALTY_JOBS_LOCK: i64 = 0x636c_6965_6e74_0010;
+
+/// How long before their expiry members are told.
+pub const EXPIRY_NOTICE_DAYS: i64 = 30;
+
+/// What one run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct JobReport {
+    /// Redemptions released because their hold lapsed.
+    pub reservations_released: usize,
+    /// Members whose lots expired.
+    pub members_with_expired_points: usize,
+    /// Points expired.
+    pub points_expired: i64,
+    /// `points.expiring` notices written.
+    pub expiry_notices: usize,
+    /// False when another instance held the lock and this run did nothing.
+    pub ran: bool,
+}
+
+impl std::fmt::Display for JobReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if !self.ran {
+            return f.write_str("another instance is running the loyalty jobs; nothing done");
+        }
+        write!(
+            f,
+            "released {} lapsed redemption(s); expired {} point(s) of {} member(s); {} expiry notice(s)",
+            self.reservations_released, self.points_expired, self.members_with_expired_points, self.expiry_notices
+        )
+    }
+}
+
+/// One run, as of a business date.
+pub fn run_once(conn: &mut PgConnection, as_of: NaiveDate, now: DateTime<Utc>) -> Result<JobReport, StoreError> {
+    // Entries written for another day than today (a catch-up run by hand)
+    // are dated at the start of that day.
+    let at = if (now.date_naive() - as_of).num_days().abs() <= 1 {
+        now
+    } else {
+        as_of.and_time(chrono::NaiveTime::MIN).and_utc()
+    };
+    let report = clientele_store::with_job_lock(conn, LOYALTY_JOBS_LOCK, |conn| {
+        let mut report = JobReport { ran: true, ..JobReport::default() };
+        loop {
+            let released = clientele_store::expire_lapsed_reservations(conn, now, 500)?;
+            report.reservations_released += released;
+            if released < 500 {
+                break;
+            }
+        }
+        let (members, points) = clientele_store::expire_points(conn, as_of, at)?;
+        report.members_with_expired_points = members;
+        report.points_expired = points;
+        report.expiry_notices = clientele_store::announce_expiring_points(conn, as_of, EXPIRY_NOTICE_DAYS, at)?;
+        Ok(report)
+    })?;
+    Ok(report.unwrap_or_default())
+}
+
+/// Runs the jobs every `interval` until the process stops.
+pub async fn run_forever(state: AppState, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let now = crate::clock::now();
+        match state.run(move |conn| run_once(conn, now.date_naive(), now)).await {
+            Ok(report) if report.ran => tracing::info!(%report, "loyalty jobs"),
+            Ok(_) => tracing::debug!("loyalty jobs skipped: another instance holds the lock"),
+            Err(e) => tracing::error!(error = %e, "loyalty jobs failed; retrying next round"),
+        }
+    }
+}

@@ -1,0 +1,467 @@
+//! `bench_ingest`: the figures of docs/benchmarks.md (issue #3, part 7).
+//!
+//! Not a test: it prints what it measured. It drives the real `clientele`
+//! binary (release build) against fresh databases it creates and drops:
+//!
+//! (a) POS ingestion over HTTP on loopback: `clientele serve`, C concurrent
+//!     clients posting distinct orders of existing members for T seconds;
+//!     orders/s, p50, p99. In the same run, `pgbench` with a three-statement
+//!     transaction comparable to an order insert (claim the order key,
+//!     insert the order, update the member's balance), and our ratio to it.
+//! (b) Bulk import: a generated CSV through `clientele import orders`,
+//!     beside `psql \copy` of the same file into a plain staging table.
+//!
+//! Usage: `bench_ingest [--clients 16] [--seconds 20] [--members 2000]
+//! [--csv-orders 100000] [--bin target/release/clientele] [--only http|import]`.
+//! DATABASE_URL names a database of a role with CREATEDB (the tests' one).
+
+use std::io::Write as _;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+#[derive(Debug, Clone)]
+struct Args {
+    clients: usize,
+    seconds: u64,
+    members: u32,
+    csv_orders: u32,
+    bin: String,
+    only: Option<String>,
+    admin_url: String,
+}
+
+fn args() -> anyhow::Result<Args> {
+    let mut a = Args {
+        clients: 16,
+        seconds: 20,
+        members: 2000,
+        csv_orders: 100_000,
+        bin: "target/release/clientele".to_owned(),
+        only: None,
+        admin_url: std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://clientele:clientele@127.0.0.1:5432/clientele".to_owned()),
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(flag) = it.next() {
+        let value = it.next().with_context(|| format!("{flag} needs a value"))?;
+        match flag.as_str() {
+            "--clients" => a.clients = value.parse()?,
+            "--seconds" => a.seconds = value.parse()?,
+            "--members" => a.members = value.parse()?,
+            "--csv-orders" => a.csv_orders = value.parse()?,
+            "--bin" => a.bin = value,
+            "--only" => a.only = Some(value),
+            other => bail!("unknown flag {other}"),
+        }
+    }
+    Ok(a)
+}
+
+/// `url` with its database replaced.
+fn with_database(url: &str, db: &str) -> String {
+    let base = url.split('?').next().unwrap_or(url);
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    format!("{}/{}", &base[..path_start], db)
+}
+
+fn psql(url: &str, sql: &str) -> anyhow::Result<String> {
+    let out = Command::new("psql").args([url, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql]).output()?;
+    if !out.status.success() {
+        bail!("psql failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+fn fresh_database(args: &Args, name: &str) -> anyhow::Result<String> {
+    psql(&args.admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
+    psql(&args.admin_url, &format!("CREATE DATABASE {name}"))?;
+    Ok(with_database(&args.admin_url, name))
+}
+
+fn clientele(args: &Args, url: &str, params: &[&str]) -> anyhow::Result<String> {
+    let out = Command::new(&args.bin)
+        .args(params)
+        .env("DATABASE_URL", url)
+        .env("CI", "true")
+        .env("RUST_LOG", "warn")
+        .output()
+        .with_context(|| format!("cannot run {}", args.bin))?;
+    if !out.status.success() {
+        bail!("clientele {params:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+fn member_numbers(url: &str) -> anyhow::Result<Vec<String>> {
+    Ok(psql(url, "SELECT member_no FROM customers WHERE merged_into IS NULL ORDER BY member_no")?
+        .lines()
+        .map(str::to_owned)
+        .collect())
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)] as f64 / 1000.0
+}
+
+struct ServeGuard(Child);
+
+impl Drop for ServeGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn order_body(client: usize, n: u64, member: &str) -> serde_json::Value {
+    let price = 1_000 + (n * 7919 + client as u64 * 104_729) % 60_000;
+    serde_json::json!({
+        "source": "pos",
+        "external_id": format!("B{client}-{n}"),
+        "channel": "store",
+        "customer": { "member_no": member },
+        "currency": "CNY",
+        "lines": [
+            { "line_id": "1", "sku": format!("LG-{:03}", n % 50), "name": "Le Sac", "category": "leather goods",
+              "collection": "AW26", "quantity": 1, "unit_price": price.to_string() },
+            { "line_id": "2", "sku": format!("BT-{:03}", n % 20), "name": "Lipstick", "category": "beauty",
+              "collection": "AW26", "quantity": 2, "unit_price": "420" }
+        ],
+        "amount_paid": (price + 840).to_string(),
+        "payment_method": "wechat_pay",
+    })
+}
+
+/// A keep-alive HTTP/1.1 connection: enough for JSON requests to our own
+/// service (answers carry Content-Length).
+struct Http {
+    stream: tokio::io::BufReader<tokio::net::TcpStream>,
+    host: String,
+}
+
+impl Http {
+    async fn connect(addr: &str) -> anyhow::Result<Http> {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        Ok(Http { stream: tokio::io::BufReader::new(stream), host: addr.to_owned() })
+    }
+
+    async fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> anyhow::Result<(u16, Vec<u8>)> {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
+        if let Some(t) = token {
+            head.push_str(&format!("Authorization: Bearer {t}\r\n"));
+        }
+        let body = body.unwrap_or("");
+        if !body.is_empty() {
+            head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
+        }
+        head.push_str("\r\n");
+        head.push_str(body);
+        self.stream.get_mut().write_all(head.as_bytes()).await?;
+        let mut line = String::new();
+        self.stream.read_line(&mut line).await?;
+        let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).context("bad status line")?;
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            if self.stream.read_line(&mut line).await? == 0 {
+                bail!("connection closed");
+            }
+            let l = line.trim_end();
+            if l.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = l.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse()?;
+            }
+        }
+        let mut buf = vec![0; length];
+        self.stream.read_exact(&mut buf).await?;
+        Ok((status, buf))
+    }
+}
+
+const PGBENCH_SCRIPT: &str = r"\set m random(1, :members)
+\set n random(1, 2000000000)
+BEGIN;
+INSERT INTO order_keys (source, external_id, customer_id, order_id)
+  SELECT 'pgbench', :client_id || '-' || :n || '-' || txid_current(), customer_id, gen_random_uuid()
+  FROM bench_members WHERE n = :m ON CONFLICT DO NOTHING;
+INSERT INTO orders (customer_id, order_id, source, external_id, store_id, channel, ordered_at, currency,
+                    amount_paid, base_currency, fx_rate, amount_paid_base, payment_method, created_at)
+  SELECT customer_id, gen_random_uuid(), 'pgbench', :client_id || '-' || :n || '-' || txid_current(), NULL, 'store',
+         now(), 'CNY', 12345.67, 'CNY', 1, 12345.67, 'card', now()
+  FROM bench_members WHERE n = :m;
+UPDATE loyalty_accounts SET points_balance = points_balance + 12345, growth_value = growth_value + 12345,
+       updated_at = now()
+  WHERE customer_id = (SELECT customer_id FROM bench_members WHERE n = :m);
+COMMIT;
+";
+
+async fn http_bench(args: &Args) -> anyhow::Result<()> {
+    let url = fresh_database(args, "clientele_bench_http")?;
+    clientele(args, &url, &["migrate"])?;
+    let demo = clientele(
+        args,
+        &url,
+        &["demo", "--customers", &args.members.to_string(), "--seed", "1", "--orders-per-customer", "0"],
+    )?;
+    println!("setup: {demo}");
+    let token = clientele(args, &url, &["create-key", "--role", "admin", "--name", "bench"])?;
+    let members = Arc::new(member_numbers(&url)?);
+    let port = 18_080;
+    let mut serve = Command::new(&args.bin);
+    serve
+        .arg("serve")
+        .env("DATABASE_URL", &url)
+        .env("CLIENTELE_BIND", format!("127.0.0.1:{port}"))
+        .env("CLIENTELE_DB_POOL", args.clients.max(4).to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let _serve = ServeGuard(serve.spawn().context("start clientele serve")?);
+    let addr = format!("127.0.0.1:{port}");
+    let started = Instant::now();
+    loop {
+        if let Ok(mut conn) = Http::connect(&addr).await
+            && conn.request("GET", "/health", None, None).await.is_ok_and(|(status, _)| status == 200)
+        {
+            break;
+        }
+        if started.elapsed() > Duration::from_secs(30) {
+            bail!("the service did not come up");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let run = |seconds: u64, offset: u64| {
+        let (addr, token, members) = (addr.clone(), token.clone(), members.clone());
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(seconds);
+            let mut tasks = Vec::new();
+            for c in 0..args.clients {
+                let (addr, token, members) = (addr.clone(), token.clone(), members.clone());
+                tasks.push(tokio::spawn(async move {
+                    let mut http = Http::connect(&addr).await?;
+                    let mut latencies = Vec::new();
+                    let mut errors = 0u64;
+                    let mut n = offset;
+                    while Instant::now() < deadline {
+                        n += 1;
+                        let member = &members[((n as usize) * 31 + c * 997) % members.len()];
+                        let t = Instant::now();
+                        let body = order_body(c, n, member).to_string();
+                        match http.request("POST", "/v1/orders", Some(&token), Some(&body)).await {
+                            Ok((201, _)) => latencies.push(t.elapsed().as_micros() as u64),
+                            Ok(_) => errors += 1,
+                            Err(_) => {
+                                errors += 1;
+                                http = Http::connect(&addr).await?;
+                            }
+                        }
+                    }
+                    anyhow::Ok((latencies, errors))
+                }));
+            }
+            let mut all = Vec::new();
+            let mut errors = 0;
+            for t in tasks {
+                let (l, e) = t.await??;
+                all.extend(l);
+                errors += e;
+            }
+            all.sort_unstable();
+            anyhow::Ok((all, errors))
+        }
+    };
+    // Warm-up (connections, caches), then the measured run.
+    run(3, 1_000_000_000).await?;
+    let t = Instant::now();
+    let (latencies, errors) = run(args.seconds, 0).await?;
+    let elapsed = t.elapsed().as_secs_f64();
+    let ours = latencies.len() as f64 / elapsed;
+    println!(
+        "(a) HTTP POST /v1/orders, {} clients, {} s: {} orders, {:.0} orders/s, p50 {:.1} ms, p99 {:.1} ms, errors {}",
+        args.clients,
+        args.seconds,
+        latencies.len(),
+        ours,
+        percentile(&latencies, 0.50),
+        percentile(&latencies, 0.99),
+        errors
+    );
+    drop(_serve);
+
+    // pgbench in the same database, against the same tables.
+    psql(
+        &url,
+        "CREATE TABLE bench_members AS SELECT row_number() OVER (ORDER BY customer_id) AS n, customer_id FROM customers; \
+         CREATE UNIQUE INDEX ON bench_members (n); \
+         INSERT INTO loyalty_accounts (customer_id, tier_state, updated_at) \
+           SELECT customer_id, '{}'::jsonb, now() FROM customers ON CONFLICT DO NOTHING; ANALYZE;",
+    )?;
+    let script = std::env::temp_dir().join("clientele_pgbench_order.sql");
+    std::fs::File::create(&script)?.write_all(PGBENCH_SCRIPT.as_bytes())?;
+    let out = Command::new("pgbench")
+        .args([
+            "-n",
+            "-c",
+            &args.clients.to_string(),
+            "-j",
+            "2",
+            "-T",
+            &args.seconds.to_string(),
+            "-D",
+            &format!("members={}", members.len()),
+            "-f",
+        ])
+        .arg(&script)
+        .arg(&url)
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    if !out.status.success() {
+        bail!("pgbench failed: {}{}", text, String::from_utf8_lossy(&out.stderr));
+    }
+    let tps: f64 = text
+        .lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .context("no tps in pgbench output")?;
+    let latency = text.lines().find(|l| l.starts_with("latency average")).unwrap_or("").to_owned();
+    println!(
+        "(a) pgbench, 3-statement order transaction, {} clients, 2 threads, {} s: {:.0} tps ({latency})",
+        args.clients, args.seconds, tps
+    );
+    println!("(a) ratio ours / pgbench = {:.2} (target >= 0.5); p99 target <= 25 ms", ours / tps);
+    psql(&args.admin_url, "DROP DATABASE IF EXISTS clientele_bench_http WITH (FORCE)")?;
+    Ok(())
+}
+
+fn import_bench(args: &Args) -> anyhow::Result<()> {
+    let url = fresh_database(args, "clientele_bench_import")?;
+    clientele(args, &url, &["migrate"])?;
+    clientele(
+        args,
+        &url,
+        &["demo", "--customers", &args.members.to_string(), "--seed", "1", "--orders-per-customer", "0"],
+    )?;
+    let members = member_numbers(&url)?;
+    let path = std::env::temp_dir().join("clientele_bench_orders.csv");
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    writeln!(
+        file,
+        "source,external_id,ordered_at,store_code,channel,customer_member_no,currency,amount_paid,payment_method,line_id,sku,product_name,category,collection,quantity,unit_price,discount"
+    )?;
+    let mut rows = 0u64;
+    // In time order, as docs/import.md asks: one order every 30 s from 2024-01-01.
+    for n in 0..u64::from(args.csv_orders) {
+        let member = &members[(n as usize * 7919) % members.len()];
+        let secs = 1_704_067_200 + n * 30;
+        let (d, rem) = (secs / 86_400, secs % 86_400);
+        let date = days_to_date(d);
+        let at = format!("{date}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60);
+        let price = 1_000 + (n * 7919) % 60_000;
+        let store = ["SH-IFC", "BJ-SKP", "CD-TKL", "SZ-MXC"][(n % 4) as usize];
+        let paid = price + 840;
+        writeln!(
+            file,
+            "pos,I-{n},{at},{store},store,{member},CNY,{paid},card,1,LG-{:03},Le Sac,leather goods,AW25,1,{price},0",
+            n % 50
+        )?;
+        writeln!(
+            file,
+            "pos,I-{n},{at},{store},store,{member},CNY,{paid},card,2,BT-{:03},Lipstick,beauty,AW25,2,420,0",
+            n % 20
+        )?;
+        rows += 2;
+    }
+    file.flush()?;
+    drop(file);
+    let path_str = path.to_string_lossy().to_string();
+
+    let t = Instant::now();
+    let summary = clientele(args, &url, &["import", "orders", &path_str, "--batch", "2000"])?;
+    let ours = t.elapsed().as_secs_f64();
+    println!("(b) clientele import orders: {summary}");
+
+    psql(
+        &url,
+        "CREATE TABLE staging (source text, external_id text, ordered_at text, store_code text, channel text, \
+         customer_member_no text, currency text, amount_paid text, payment_method text, line_id text, sku text, \
+         product_name text, category text, collection text, quantity text, unit_price text, discount text)",
+    )?;
+    let t = Instant::now();
+    let out = Command::new("psql")
+        .args([&url, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", &format!("\\copy staging FROM '{path_str}' CSV HEADER")])
+        .output()?;
+    if !out.status.success() {
+        bail!("psql \\copy failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let copy = t.elapsed().as_secs_f64();
+    let orders = f64::from(args.csv_orders);
+    println!(
+        "(b) import: {} orders ({} rows) in {:.2} s = {:.0} orders/s, {:.0} rows/s",
+        args.csv_orders,
+        rows,
+        ours,
+        orders / ours,
+        rows as f64 / ours
+    );
+    println!(
+        "(b) psql \\copy of the same file into a plain staging table: {:.2} s = {:.0} rows/s",
+        copy,
+        rows as f64 / copy
+    );
+    println!("(b) ratio ours / \\copy = {:.2} (target >= 0.5)", copy / ours);
+    let again = Instant::now();
+    let summary = clientele(args, &url, &["import", "orders", &path_str, "--batch", "2000"])?;
+    println!("(b) re-run (idempotent) in {:.2} s: {summary}", again.elapsed().as_secs_f64());
+    psql(&args.admin_url, "DROP DATABASE IF EXISTS clientele_bench_import WITH (FORCE)")?;
+    Ok(())
+}
+
+/// Days since 1970-01-01 to YYYY-MM-DD (civil calendar).
+fn days_to_date(days: u64) -> String {
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let args = args()?;
+    println!(
+        "bench_ingest: clients {}, seconds {}, members {}, csv orders {}, bin {}",
+        args.clients, args.seconds, args.members, args.csv_orders, args.bin
+    );
+    if args.only.as_deref() != Some("import") {
+        http_bench(&args).await?;
+    }
+    if args.only.as_deref() != Some("http") {
+        import_bench(&args)?;
+    }
+    Ok(())
+}
