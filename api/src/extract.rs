@@ -169,9 +169,17 @@ impl FromRequest for Caller {
         Box::pin(async move {
             let token = token.filter(|t| !t.is_empty() && t.len() <= 200).ok_or(ApiError::Unauthorized)?;
             let state = state.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("application state missing")))?;
-            let key: Option<AuthenticatedKey> =
-                state.run(move |conn| clientele_store::authenticate(conn, &token)).await?;
-            let key = key.ok_or(ApiError::Unauthorized)?;
+            let digest = clientele_store::digest_token(&token);
+            let key = match state.keys.get(&digest) {
+                Some(key) => key,
+                None => {
+                    let key: Option<AuthenticatedKey> =
+                        state.run(move |conn| clientele_store::authenticate(conn, &token)).await?;
+                    let key = key.ok_or(ApiError::Unauthorized)?;
+                    state.keys.put(digest, key.clone());
+                    key
+                }
+            };
             tracing::Span::current().record("key_id", tracing::field::display(key.id));
             Ok(Caller { key_id: key.id, key_name: key.name, grant: key.grant, request_id })
         })

@@ -133,5 +133,6 @@ pub async fn revoke(
         ApiError::NotFound(_) => ApiError::NotFound("api key"),
         other => other,
     })?;
+    state.keys.evict(id);
     Ok(HttpResponse::Ok().json(KeyView::new(&key)))
 }
