@@ -26,12 +26,13 @@ impl AppState {
 /// other instances within this time.
 pub const KEY_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
+type KeyEntries = std::collections::HashMap<[u8; 32], (AuthenticatedKey, std::time::Instant)>;
+
 /// Keys authenticated recently, by the SHA-256 digest of their token (the
 /// token itself is never kept).
 #[derive(Debug, Clone, Default)]
 pub struct KeyCache {
-    entries:
-        std::sync::Arc<std::sync::Mutex<std::collections::HashMap<[u8; 32], (AuthenticatedKey, std::time::Instant)>>>,
+    entries: std::sync::Arc<std::sync::Mutex<KeyEntries>>,
 }
 
 impl KeyCache {
