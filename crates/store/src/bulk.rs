@@ -24,9 +24,8 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clientele_loyalty::{
-    BaseAmount, GrowthValue, LedgerEntry, Lot, LotId, LotParts, Moment, OrderId, OrderToEarn, PaidLine, Points,
-    ProgramConfig, Quantity, TierState, TierUpdate, Wallet, WalletChange, calculate_order_earning, post_order_earning,
-    tier_after_growth_change,
+    GrowthValue, LedgerEntry, Lot, LotId, LotParts, Moment, Points, ProgramConfig, TierState, TierUpdate, Wallet,
+    WalletChange, calculate_order_earning, post_order_earning, tier_after_growth_change,
 };
 use clientele_orders::{CustomerRef, FxRate, Order, PricedOrder, price_in_base};
 use clientele_profiles::{
@@ -570,22 +569,7 @@ fn earn_all(
         indexes.sort_by_key(|&i| (claimed[i].priced.order.ordered_at(), claimed[i].index));
         for i in indexes {
             let c = &mut claimed[i];
-            let lines = c
-                .priced
-                .lines
-                .iter()
-                .map(|l| {
-                    Ok(PaidLine {
-                        line: clientele_loyalty::LineId::parse(l.line.line_id.as_str()).map_err(corrupt("line id"))?,
-                        quantity: Quantity::new(l.line.quantity).map_err(corrupt("quantity"))?,
-                        paid: BaseAmount::new(l.paid_base)
-                            .map_err(|e| invalid("amount_paid", "out_of_range", e.to_string()))?,
-                    })
-                })
-                .collect::<Result<Vec<_>, StoreError>>()?;
-            let to_earn =
-                OrderToEarn::new(OrderId::parse(&c.order_id.to_string()).map_err(corrupt("order id"))?, lines)
-                    .map_err(loyalty_error)?;
+            let to_earn = crate::orders::order_to_earn(&c.priced, c.order_id)?;
             let moment = Moment::new(c.priced.order.ordered_at(), c.date).map_err(corrupt("moment"))?;
             let tier = account.tier.effective_on(c.date);
             let earning = calculate_order_earning(config, tier, &to_earn).map_err(loyalty_error)?;

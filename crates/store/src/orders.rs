@@ -421,18 +421,9 @@ impl PendingEarning {
     }
 }
 
-/// Locks the member's account and works out what the order earns per line
-/// and what to write for it.
-fn earn(
-    conn: &mut PgConnection,
-    config: &ProgramConfig,
-    priced: &PricedOrder,
-    customer: CustomerId,
-    order_id: Uuid,
-    date: NaiveDate,
-    ctx: &AuditContext,
-) -> Result<(OrderEarning, PendingEarning), StoreError> {
-    let account = lock_account(conn, customer, ctx.at)?;
+/// The order as the loyalty engine sees it: its lines with the amounts
+/// paid in the base currency.
+pub(crate) fn order_to_earn(priced: &PricedOrder, order_id: Uuid) -> Result<OrderToEarn, StoreError> {
     let lines = priced
         .lines
         .iter()
@@ -445,8 +436,22 @@ fn earn(
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    let to_earn = OrderToEarn::new(OrderId::parse(&order_id.to_string()).map_err(corrupt("order id"))?, lines)
-        .map_err(loyalty_error)?;
+    OrderToEarn::new(OrderId::parse(&order_id.to_string()).map_err(corrupt("order id"))?, lines).map_err(loyalty_error)
+}
+
+/// Locks the member's account and works out what the order earns per line
+/// and what to write for it.
+fn earn(
+    conn: &mut PgConnection,
+    config: &ProgramConfig,
+    priced: &PricedOrder,
+    customer: CustomerId,
+    order_id: Uuid,
+    date: NaiveDate,
+    ctx: &AuditContext,
+) -> Result<(OrderEarning, PendingEarning), StoreError> {
+    let account = lock_account(conn, customer, ctx.at)?;
+    let to_earn = order_to_earn(priced, order_id)?;
     let moment = Moment::new(priced.order.ordered_at(), date).map_err(corrupt("moment"))?;
     let tier = account.tier.effective_on(date);
     let earning = calculate_order_earning(config, tier, &to_earn).map_err(loyalty_error)?;
