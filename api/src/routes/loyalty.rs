@@ -5,7 +5,7 @@ use clientele_loyalty::{
     Reason, Tier, TierFloorRequest,
 };
 use clientele_profiles::{CustomerId, FieldErrors, InvalidValue, Permission};
-use clientele_store::{NewRedemption, PointsGrant, RedemptionStep, StoredRedemption};
+use clientele_store::{FloorChange, NewRedemption, PointsGrant, RedemptionStep, StoredRedemption};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -324,13 +324,10 @@ pub async fn put_tier_floor(
     let tier = field(&mut e, "tier", req.tier.parse::<Tier>());
     let reason = field(&mut e, "reason", Reason::parse(&req.reason));
     let (Some(tier), Some(reason)) = (tier, reason) else { return Err(e.into()) };
-    let set_by = actor(&caller)?;
-    let request = TierFloorRequest { tier, until: req.until, set_by: set_by.clone(), reason: reason.clone() };
+    let request = TierFloorRequest { tier, until: req.until, set_by: actor(&caller)?, reason };
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let summary = state
-        .run(move |conn| {
-            clientele_store::set_tier_floor(conn, customer, Some(request), (set_by, reason), &scope, &audit)
-        })
+        .run(move |conn| clientele_store::set_tier_floor(conn, customer, FloorChange::Set(request), &scope, &audit))
         .await
         .map_err(customer_error)?;
     Ok(HttpResponse::Ok().json(LoyaltyView::new(&summary)?))
@@ -351,7 +348,9 @@ pub async fn delete_tier_floor(
     let why = Reason::parse("floor removed by hand").map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let summary = state
-        .run(move |conn| clientele_store::set_tier_floor(conn, customer, None, (by, why), &scope, &audit))
+        .run(move |conn| {
+            clientele_store::set_tier_floor(conn, customer, FloorChange::Remove { by, why }, &scope, &audit)
+        })
         .await
         .map_err(customer_error)?;
     Ok(HttpResponse::Ok().json(LoyaltyView::new(&summary)?))

@@ -44,8 +44,8 @@ pub use keys::{
     ApiKey, AuthenticatedKey, NewApiKey, authenticate, create_api_key, digest_token, list_api_keys, revoke_api_key,
 };
 pub use loyalty::{
-    LedgerRow, LoyaltySummary, PointsGrant, announce_expiring_points, expire_points, grant_points, ledger_page,
-    ledger_sums, loyalty_summary, program, reevaluate_tiers, save_program, set_tier_floor,
+    FloorChange, LedgerRow, LoyaltySummary, PointsGrant, announce_expiring_points, expire_points, grant_points,
+    ledger_page, ledger_sums, loyalty_summary, program, reevaluate_tiers, save_program, set_tier_floor,
 };
 pub use orders::{
     ANONYMOUS, Ingested, OrderCursor, OrderHeader, Returned, StoredLine, StoredOrder, StoredReturn, customer_orders,

@@ -474,13 +474,21 @@ pub fn grant_points(
     })
 }
 
-/// Sets (`Some`) or removes (`None`) a member's manual tier floor; the
-/// ledger records who and why.
+/// A change of a member's manual tier floor.
+#[derive(Debug, Clone)]
+pub enum FloorChange {
+    /// Set (or replace) the floor.
+    Set(clientele_loyalty::TierFloorRequest),
+    /// Remove it before its end date.
+    Remove { by: clientele_loyalty::Actor, why: clientele_loyalty::Reason },
+}
+
+/// Sets or removes a member's manual tier floor; the ledger records who and
+/// why.
 pub fn set_tier_floor(
     conn: &mut PgConnection,
     customer: CustomerId,
-    floor: Option<clientele_loyalty::TierFloorRequest>,
-    removal: (clientele_loyalty::Actor, clientele_loyalty::Reason),
+    change: FloorChange,
     scope: &StoreScope,
     ctx: &AuditContext,
 ) -> Result<LoyaltySummary, StoreError> {
@@ -489,9 +497,13 @@ pub fn set_tier_floor(
         let (config, _) = program(conn)?;
         let mut account = lock_account(conn, customer, ctx.at)?;
         let moment = clientele_loyalty::Moment::utc(ctx.at);
-        let posting = match &floor {
-            Some(request) => clientele_loyalty::set_tier_floor(&account.tier, request, moment)?,
-            None => clientele_loyalty::remove_tier_floor(&account.tier, &removal.0, &removal.1, moment)?,
+        let (posting, action) = match &change {
+            FloorChange::Set(request) => {
+                (clientele_loyalty::set_tier_floor(&account.tier, request, moment)?, "set_tier_floor")
+            }
+            FloorChange::Remove { by, why } => {
+                (clientele_loyalty::remove_tier_floor(&account.tier, by, why, moment)?, "remove_tier_floor")
+            }
         };
         insert_entry(conn, customer, &posting.entry, ctx.key_name.as_deref())?;
         account.tier = posting.update.state;
@@ -502,7 +514,7 @@ pub fn set_tier_floor(
         audit::record(
             conn,
             ctx,
-            if floor.is_some() { "set_tier_floor" } else { "remove_tier_floor" },
+            action,
             "loyalty_account",
             &customer.to_string(),
             Some(customer),

@@ -79,19 +79,10 @@ pub fn reserve(
 ) -> Result<(StoredRedemption, bool), StoreError> {
     conn.transaction(|conn| {
         check_writable(conn, new.customer, scope)?;
-        if let (Some(source), Some(external_id)) = (&new.source, &new.external_id) {
-            let existing: Option<(Uuid, String)> = redemption_keys::table
-                .find((source, external_id))
-                .select((redemption_keys::customer_id, redemption_keys::redemption_id))
-                .first(conn)
-                .optional()?;
-            if let Some((customer, id)) = existing {
-                return Ok((load(conn, customer, &id, false)?, true));
-            }
-        }
         let (config, _) = program(conn)?;
         let mut account = lock_account(conn, new.customer, ctx.at)?;
-        // Checked again under the lock: a concurrent retry may have won.
+        // Checked under the account lock, so a concurrent retry sees the
+        // reservation the first request made.
         if let (Some(source), Some(external_id)) = (&new.source, &new.external_id) {
             let existing: Option<(Uuid, String)> = redemption_keys::table
                 .find((source, external_id))
