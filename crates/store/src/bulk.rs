@@ -40,7 +40,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditContext};
 use crate::error::{StoreError, corrupt};
-use crate::loyalty::{LockedAccount, program, write_change};
+use crate::loyalty::{LockedAccount, LotRow, program, write_change};
 use crate::orders::ANONYMOUS;
 use crate::rows::{ConsentRow, CustomerRow, DateRow, TagRow};
 use crate::schema::{
@@ -447,36 +447,15 @@ fn lock_accounts(
             ))
             .for_update()
             .load(conn)?;
-        type LotTuple = (Uuid, String, Value, DateTime<Utc>, NaiveDate, Option<NaiveDate>, i64, i64, i64);
         let mut lots: HashMap<Uuid, Vec<Lot>> = HashMap::new();
-        for (customer, lot_id, origin, earned_at, earned_on, expires_on, original, remaining, held) in
-            points_lots::table
-                .filter(points_lots::customer_id.eq_any(chunk))
-                .filter(points_lots::remaining.gt(0))
-                .select((
-                    points_lots::customer_id,
-                    points_lots::lot_id,
-                    points_lots::origin,
-                    points_lots::earned_at,
-                    points_lots::earned_on,
-                    points_lots::expires_on,
-                    points_lots::original,
-                    points_lots::remaining,
-                    points_lots::held,
-                ))
-                .load::<LotTuple>(conn)?
+        for row in points_lots::table
+            .filter(points_lots::customer_id.eq_any(chunk))
+            .filter(points_lots::remaining.gt(0))
+            .select(LotRow::as_select())
+            .load::<LotRow>(conn)?
         {
-            let parts = LotParts {
-                id: lot_id.parse().map_err(corrupt("points_lots.lot_id"))?,
-                origin: serde_json::from_value(origin)?,
-                earned_at,
-                earned_on,
-                expires_on,
-                original: Points::new(original).map_err(corrupt("points_lots.original"))?,
-                remaining: Points::new(remaining).map_err(corrupt("points_lots.remaining"))?,
-                held: Points::new(held).map_err(corrupt("points_lots.held"))?,
-            };
-            lots.entry(customer).or_default().push(Lot::from_parts(parts).map_err(corrupt("points_lots"))?);
+            let customer = row.customer_id;
+            lots.entry(customer).or_default().push(row.into_domain()?);
         }
         for (id, owed, growth, tier_state) in rows {
             let wallet = Wallet::new(

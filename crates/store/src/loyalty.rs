@@ -75,9 +75,11 @@ pub(crate) struct LockedAccount {
     pub tier: TierState,
 }
 
+/// A point lot as stored.
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = points_lots)]
-struct LotRow {
+pub(crate) struct LotRow {
+    pub(crate) customer_id: uuid::Uuid,
     lot_id: String,
     origin: Value,
     earned_at: DateTime<Utc>,
@@ -89,7 +91,7 @@ struct LotRow {
 }
 
 impl LotRow {
-    fn into_domain(self) -> Result<Lot, StoreError> {
+    pub(crate) fn into_domain(self) -> Result<Lot, StoreError> {
         let parts = LotParts {
             id: self.lot_id.parse().map_err(corrupt("points_lots.lot_id"))?,
             origin: serde_json::from_value(self.origin)?,
