@@ -4,7 +4,7 @@ use clientele_profiles::Role;
 use clientele_tests::TestApp;
 use serde_json::json;
 
-use crate::helpers::{assert_field, key, two_stores};
+use crate::helpers::{PHONE, PHONE_NATIONAL, assert_field, key, two_stores};
 
 #[tokio::test]
 async fn a_created_key_works_at_once_and_is_listed_without_its_token() {
@@ -21,7 +21,10 @@ async fn a_created_key_works_at_once_and_is_listed_without_its_token() {
     let prefix = created.body["key"]["prefix"].as_str().expect("prefix");
     assert!(token.starts_with(prefix), "{token} / {prefix}");
 
-    app.call("GET", "/v1/stores", Some(&token), None).await.expect(200);
+    app.admin("POST", "/v1/customers", Some(&json!({ "name": "Wang Fang", "phones": [PHONE], "home_store_id": a })))
+        .await
+        .expect(201);
+    app.call("GET", &format!("/v1/customers/lookup?phone={PHONE_NATIONAL}"), Some(&token), None).await.expect(200);
 
     let listed = app.admin("GET", "/v1/api-keys", None).await.expect(200);
     assert!(

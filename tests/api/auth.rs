@@ -61,13 +61,25 @@ async fn pos_cannot_search_customers() {
 }
 
 #[tokio::test]
-async fn pos_can_look_up_and_enrol_members() {
+async fn pos_can_look_up_members_but_not_enrol_them() {
     let app = TestApp::spawn().await;
     let pos = key(&app, Role::Pos, &[]);
-    let created = app.call("POST", "/v1/customers", Some(&pos), Some(&person("Wang Fang", PHONE))).await.expect(201);
+    let created = app.admin("POST", "/v1/customers", Some(&person("Wang Fang", PHONE))).await.expect(201);
     let found =
         app.call("GET", &format!("/v1/customers/lookup?phone={PHONE_NATIONAL}"), Some(&pos), None).await.expect(200);
     assert_eq!(found.body["id"], created.body["id"]);
+    app.call("POST", "/v1/customers", Some(&pos), Some(&person("Li Wei", "+8613900001111")))
+        .await
+        .expect_problem(403, "forbidden");
+    assert_eq!(app.count("customers"), 1);
+}
+
+#[tokio::test]
+async fn pos_cannot_read_the_organisation() {
+    let app = TestApp::spawn().await;
+    let pos = key(&app, Role::Pos, &[]);
+    app.call("GET", "/v1/stores", Some(&pos), None).await.expect_problem(403, "forbidden");
+    app.call("GET", "/v1/associates", Some(&pos), None).await.expect_problem(403, "forbidden");
 }
 
 #[tokio::test]

@@ -49,23 +49,6 @@ async fn pos_sees_phone_and_email_masked() {
 }
 
 #[tokio::test]
-async fn pos_sees_the_customer_it_enrols_masked() {
-    let f = fixture().await;
-    let pos = key(&f.app, Role::Pos, &[]);
-    let created = f
-        .app
-        .call(
-            "POST",
-            "/v1/customers",
-            Some(&pos),
-            Some(&json!({ "name": "Lin Yue", "phones": [PHONE], "email": EMAIL })),
-        )
-        .await
-        .expect(201);
-    assert_masked(&created);
-}
-
-#[tokio::test]
 async fn analyst_sees_phone_and_email_masked_in_reads_and_searches() {
     let f = fixture().await;
     let analyst = key(&f.app, Role::Analyst, &[]);

@@ -181,15 +181,15 @@ async fn a_single_store_keys_new_customer_defaults_to_its_store() {
 #[tokio::test]
 async fn a_multi_store_key_must_name_the_home_store() {
     let f = fixture().await;
-    let pos = key(&f.app, Role::Pos, &[&f.store_a, &f.store_b]);
+    let associate = key(&f.app, Role::Associate, &[&f.store_a, &f.store_b]);
     let a = f
         .app
-        .call("POST", "/v1/customers", Some(&pos), Some(&json!({ "name": "Marco" })))
+        .call("POST", "/v1/customers", Some(&associate), Some(&json!({ "name": "Marco" })))
         .await
         .expect_problem(422, "validation_failed");
     assert_field(&a, "home_store_id", "required");
     f.app
-        .call("POST", "/v1/customers", Some(&pos), Some(&json!({ "name": "Marco", "home_store_id": f.store_b })))
+        .call("POST", "/v1/customers", Some(&associate), Some(&json!({ "name": "Marco", "home_store_id": f.store_b })))
         .await
         .expect(201);
 }

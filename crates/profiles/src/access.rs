@@ -16,7 +16,8 @@ keyword_enum! {
         StoreManager => "store_manager",
         /// A sales associate: their stores' customers.
         Associate => "associate",
-        /// A point-of-sale or e-shop integration: look up and enrol members.
+        /// A point-of-sale or e-shop integration: sends orders and returns, looks
+        /// members up (with their points) and redeems — nothing else.
         Pos => "pos",
         /// An analyst: reads, without contact details.
         Analyst => "analyst",
@@ -85,13 +86,13 @@ impl Role {
         let roles: &[Role] = match p {
             P::ManageApiKeys => &[Admin],
             P::WriteOrganisation => &[Admin, CrmManager],
-            P::ReadOrganisation => &[Admin, CrmManager, StoreManager, Associate, Pos, Analyst],
+            P::ReadOrganisation => &[Admin, CrmManager, StoreManager, Associate, Analyst],
             P::ReadCustomers => &[Admin, CrmManager, StoreManager, Associate, Pos, Analyst],
             P::SearchCustomers => &[Admin, CrmManager, StoreManager, Associate, Analyst],
             P::LookupCustomers => &[Admin, CrmManager, StoreManager, Associate, Pos],
-            P::CreateCustomers => &[Admin, CrmManager, StoreManager, Associate, Pos],
+            P::CreateCustomers => &[Admin, CrmManager, StoreManager, Associate],
             P::UpdateCustomers => &[Admin, CrmManager, StoreManager, Associate],
-            P::RecordConsent => &[Admin, CrmManager, StoreManager, Associate, Pos],
+            P::RecordConsent => &[Admin, CrmManager, StoreManager, Associate],
             P::TagCustomers => &[Admin, CrmManager, StoreManager, Associate],
             P::ReadTimeline => &[Admin, CrmManager, StoreManager, Associate, Analyst],
             P::RecordInteractions => &[Admin, CrmManager, StoreManager, Associate],
@@ -236,13 +237,13 @@ mod tests {
         let expected: [(Permission, [bool; 6]); 23] = [
             (P::ManageApiKeys, [true, false, false, false, false, false]),
             (P::WriteOrganisation, [true, true, false, false, false, false]),
-            (P::ReadOrganisation, [true, true, true, true, true, true]),
+            (P::ReadOrganisation, [true, true, true, true, false, true]),
             (P::ReadCustomers, [true, true, true, true, true, true]),
             (P::SearchCustomers, [true, true, true, true, false, true]),
             (P::LookupCustomers, [true, true, true, true, true, false]),
-            (P::CreateCustomers, [true, true, true, true, true, false]),
+            (P::CreateCustomers, [true, true, true, true, false, false]),
             (P::UpdateCustomers, [true, true, true, true, false, false]),
-            (P::RecordConsent, [true, true, true, true, true, false]),
+            (P::RecordConsent, [true, true, true, true, false, false]),
             (P::TagCustomers, [true, true, true, true, false, false]),
             (P::ReadTimeline, [true, true, true, true, false, true]),
             (P::RecordInteractions, [true, true, true, true, false, false]),
