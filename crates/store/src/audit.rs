@@ -3,6 +3,7 @@ use clientele_profiles::{ApiKeyId, CustomerId, Role};
 use diesel::prelude::*;
 use serde_json::{Map, Value, json};
 
+use crate::batch::Batch;
 use crate::error::StoreError;
 use crate::schema::audit_log;
 
@@ -51,21 +52,6 @@ pub struct AuditEntry {
     pub changes: Value,
 }
 
-#[derive(Insertable)]
-#[diesel(table_name = audit_log)]
-struct NewAuditRow<'a> {
-    at: DateTime<Utc>,
-    key_id: Option<uuid::Uuid>,
-    key_name: Option<&'a str>,
-    role: Option<&'a str>,
-    request_id: Option<&'a str>,
-    action: &'a str,
-    entity: &'a str,
-    entity_id: &'a str,
-    customer_id: Option<uuid::Uuid>,
-    changes: Value,
-}
-
 /// Appends one entry. Call inside the transaction of the change it describes.
 pub(crate) fn record(
     conn: &mut PgConnection,
@@ -76,21 +62,38 @@ pub(crate) fn record(
     customer: Option<CustomerId>,
     changes: Value,
 ) -> Result<(), StoreError> {
-    diesel::insert_into(audit_log::table)
-        .values(NewAuditRow {
-            at: ctx.at,
-            key_id: ctx.key_id.map(|k| k.as_uuid()),
-            key_name: ctx.key_name.as_deref(),
-            role: ctx.role.map(|r| r.as_str()),
-            request_id: ctx.request_id.as_deref(),
-            action,
-            entity,
-            entity_id,
-            customer_id: customer.map(|c| c.as_uuid()),
-            changes,
-        })
-        .execute(conn)?;
-    Ok(())
+    let mut batch = Batch::new();
+    record_into(&mut batch, ctx, action, entity, entity_id, customer, changes);
+    batch.execute(conn)
+}
+
+/// Adds one entry to a batch of writes sent with the change it describes.
+pub(crate) fn record_into(
+    batch: &mut Batch,
+    ctx: &AuditContext,
+    action: &str,
+    entity: &str,
+    entity_id: &str,
+    customer: Option<CustomerId>,
+    changes: Value,
+) {
+    batch.insert(
+        "audit_log",
+        &["at", "key_id", "key_name", "role", "request_id", "action", "entity", "entity_id", "customer_id", "changes"],
+        vec![vec![
+            ctx.at.into(),
+            ctx.key_id.map(|k| k.as_uuid()).into(),
+            ctx.key_name.as_deref().into(),
+            ctx.role.map(|r| r.as_str()).into(),
+            ctx.request_id.as_deref().into(),
+            action.into(),
+            entity.into(),
+            entity_id.into(),
+            customer.map(|c| c.as_uuid()).into(),
+            changes.into(),
+        ]],
+        "",
+    );
 }
 
 /// The fields that differ between two JSON objects, as

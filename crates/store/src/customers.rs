@@ -301,21 +301,37 @@ pub(crate) fn check_visible(conn: &mut PgConnection, id: CustomerId, scope: &Sto
 
 /// Like [`check_visible`], and the customer is not erased.
 pub(crate) fn check_writable(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<(), StoreError> {
-    if check_state(conn, id, scope)? {
+    judge_writable(id, read_state(conn, id)?, scope)
+}
+
+/// A customer's home store, the record it was merged into, and when it was
+/// erased: what decides who may see and change it.
+pub(crate) type CustomerState = (Option<Uuid>, Option<Uuid>, Option<DateTime<Utc>>);
+
+/// Checks existence, scope and merge; answers whether the customer is erased.
+fn check_state(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<bool, StoreError> {
+    judge_state(id, read_state(conn, id)?, scope)
+}
+
+fn read_state(conn: &mut PgConnection, id: CustomerId) -> Result<CustomerState, StoreError> {
+    let row: Option<CustomerState> = customers::table
+        .find(id.as_uuid())
+        .select((customers::home_store_id, customers::merged_into, customers::erased_at))
+        .first(conn)
+        .optional()?;
+    row.ok_or(StoreError::NotFound)
+}
+
+/// [`check_writable`] on a state already read.
+pub(crate) fn judge_writable(id: CustomerId, state: CustomerState, scope: &StoreScope) -> Result<(), StoreError> {
+    if judge_state(id, state, scope)? {
         return Err(StoreError::Profile(ProfileError::Erased(id)));
     }
     Ok(())
 }
 
-/// Checks existence, scope and merge; answers whether the customer is erased.
-fn check_state(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<bool, StoreError> {
-    type State = (Option<Uuid>, Option<Uuid>, Option<DateTime<Utc>>);
-    let row: Option<State> = customers::table
-        .find(id.as_uuid())
-        .select((customers::home_store_id, customers::merged_into, customers::erased_at))
-        .first(conn)
-        .optional()?;
-    let (home, merged_into, erased_at) = row.ok_or(StoreError::NotFound)?;
+fn judge_state(id: CustomerId, state: CustomerState, scope: &StoreScope) -> Result<bool, StoreError> {
+    let (home, merged_into, erased_at) = state;
     if !scope.covers(home.map(StoreId::from_uuid)) {
         return Err(StoreError::NotFound);
     }

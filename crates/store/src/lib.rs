@@ -11,6 +11,7 @@
 //! [`AuditContext`] and appends to the audit log in the same transaction.
 
 mod audit;
+mod batch;
 mod bulk;
 mod customers;
 mod db;

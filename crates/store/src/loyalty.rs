@@ -14,8 +14,9 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use crate::audit::{self, AuditContext};
+use crate::batch::Batch;
 use crate::error::{StoreError, corrupt};
-use crate::schema::{ledger, loyalty_accounts, loyalty_program, outbox, points_lots};
+use crate::schema::{ledger, loyalty_accounts, loyalty_program, points_lots};
 
 /// The programme in force: the stored one, or the plan's defaults.
 pub fn program(conn: &mut PgConnection) -> Result<(ProgramConfig, i32), StoreError> {
@@ -114,19 +115,20 @@ pub(crate) fn lock_account(
     customer: CustomerId,
     at: DateTime<Utc>,
 ) -> Result<LockedAccount, StoreError> {
-    diesel::insert_into(loyalty_accounts::table)
+    let row: (i64, i64, Value) = diesel::insert_into(loyalty_accounts::table)
         .values((
             loyalty_accounts::customer_id.eq(customer.as_uuid()),
             loyalty_accounts::tier_state.eq(serde_json::to_value(TierState::new_member())?),
             loyalty_accounts::updated_at.eq(at),
         ))
-        .on_conflict_do_nothing()
-        .execute(conn)?;
-    let row: (i64, i64, Value) = loyalty_accounts::table
-        .find(customer.as_uuid())
-        .select((loyalty_accounts::points_owed, loyalty_accounts::growth_value, loyalty_accounts::tier_state))
-        .for_update()
-        .first(conn)?;
+        // Created if missing and row-locked in one statement: the no-op
+        // update takes the same lock as `SELECT … FOR UPDATE` and returns the
+        // latest committed state.
+        .on_conflict(loyalty_accounts::customer_id)
+        .do_update()
+        .set(loyalty_accounts::updated_at.eq(loyalty_accounts::updated_at))
+        .returning((loyalty_accounts::points_owed, loyalty_accounts::growth_value, loyalty_accounts::tier_state))
+        .get_result(conn)?;
     account_from(conn, customer, Some(row))
 }
 
@@ -197,57 +199,97 @@ pub(crate) fn write_change(
     actor: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<Option<TierChange>, StoreError> {
+    let mut batch = Batch::new();
+    let tier_change = write_change_into(conn, &mut batch, account, change, config, actor, at)?;
+    batch.execute(conn)?;
+    Ok(tier_change)
+}
+
+/// [`write_change`], with the writes added to `batch` (sent by the caller,
+/// in the same transaction): only the growth of a re-qualification window,
+/// if the programme has one, is read now.
+pub(crate) fn write_change_into(
+    conn: &mut PgConnection,
+    batch: &mut Batch,
+    account: &mut LockedAccount,
+    change: &WalletChange,
+    config: &ProgramConfig,
+    actor: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<Option<TierChange>, StoreError> {
     let customer = account.customer.as_uuid();
+    let mut created = Vec::new();
     for lot in change.lots_created() {
         let p = lot.to_parts();
-        diesel::insert_into(points_lots::table)
-            .values((
-                points_lots::customer_id.eq(customer),
-                points_lots::lot_id.eq(p.id.as_str()),
-                points_lots::origin.eq(serde_json::to_value(&p.origin)?),
-                points_lots::earned_at.eq(p.earned_at),
-                points_lots::earned_on.eq(p.earned_on),
-                points_lots::expires_on.eq(p.expires_on),
-                points_lots::original.eq(p.original.get()),
-                points_lots::remaining.eq(p.remaining.get()),
-                points_lots::held.eq(p.held.get()),
-            ))
-            .execute(conn)?;
+        created.push(vec![
+            customer.into(),
+            p.id.as_str().into(),
+            serde_json::to_value(&p.origin)?.into(),
+            p.earned_at.into(),
+            p.earned_on.into(),
+            p.expires_on.into(),
+            p.original.get().into(),
+            p.remaining.get().into(),
+            p.held.get().into(),
+        ]);
     }
+    batch.insert(
+        "points_lots",
+        &["customer_id", "lot_id", "origin", "earned_at", "earned_on", "expires_on", "original", "remaining", "held"],
+        created,
+        "",
+    );
     for lot in change.lots_updated() {
         let p = lot.to_parts();
-        diesel::update(points_lots::table.find((customer, p.id.as_str())))
-            .set((points_lots::remaining.eq(p.remaining.get()), points_lots::held.eq(p.held.get())))
-            .execute(conn)?;
+        batch.statement(
+            "UPDATE points_lots SET remaining = $?, held = $? WHERE customer_id = $? AND lot_id = $?",
+            vec![p.remaining.get().into(), p.held.get().into(), customer.into(), p.id.as_str().into()],
+        );
     }
     for entry in change.entries() {
-        insert_entry(conn, account.customer, entry, actor)?;
+        entry_into(batch, account.customer, entry, actor)?;
     }
     let before_growth = account.wallet.growth();
     account.wallet.apply(change).map_err(corrupt("wallet change"))?;
     let date = change.entries().first().map(|e| e.on).unwrap_or_else(|| at.date_naive());
     let mut tier_change = None;
     if account.wallet.growth() != before_growth {
-        let after = qualifying_growth(conn, config, account.customer, account.wallet.growth(), date)?;
+        // The growth that qualifies for a tier: all of it, or with a
+        // re-qualification window what the ledger holds in the window — read
+        // before this change's rows are written, so its own growth in the
+        // window is added.
+        let after = match config.upgrade_window(date) {
+            None => account.wallet.growth(),
+            Some(w) => {
+                let written = qualifying_growth(conn, config, account.customer, before_growth, date)?;
+                let own: i64 = change
+                    .entries()
+                    .iter()
+                    .filter(|e| (w.first..=w.last).contains(&e.on))
+                    .map(|e| e.growth.get())
+                    .sum();
+                GrowthValue::new((written.get() + own).max(0)).map_err(corrupt("growth"))?
+            }
+        };
         let delta = account.wallet.growth().get() - before_growth.get();
         let before = GrowthValue::new((after.get() - delta).max(0)).map_err(corrupt("growth"))?;
         let TierUpdate { state, change } = tier_after_growth_change(config, &account.tier, before, after, date);
         account.tier = state;
         tier_change = change;
     }
-    save_account(conn, account, date, at)?;
+    save_account_into(batch, account, date, at)?;
     if let Some(c) = &tier_change {
-        emit(
-            conn,
+        emit_into(
+            batch,
             "tier.changed",
             Some(account.customer),
             json!({ "customer_id": account.customer, "change": c }),
             at,
-        )?;
+        );
     }
     if !change.points_delta().is_zero() || !change.growth_delta().is_zero() {
-        emit(
-            conn,
+        emit_into(
+            batch,
             "points.changed",
             Some(account.customer),
             json!({
@@ -258,7 +300,7 @@ pub(crate) fn write_change(
                 "growth_value": account.wallet.growth(),
             }),
             at,
-        )?;
+        );
     }
     Ok(tier_change)
 }
@@ -270,18 +312,32 @@ pub(crate) fn save_account(
     date: NaiveDate,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let mut batch = Batch::new();
+    save_account_into(&mut batch, account, date, at)?;
+    batch.execute(conn)
+}
+
+fn save_account_into(
+    batch: &mut Batch,
+    account: &LockedAccount,
+    date: NaiveDate,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let w = &account.wallet;
-    diesel::update(loyalty_accounts::table.find(account.customer.as_uuid()))
-        .set((
-            loyalty_accounts::points_balance.eq(w.balance().get()),
-            loyalty_accounts::points_held.eq(w.held().get()),
-            loyalty_accounts::points_owed.eq(w.owed().get()),
-            loyalty_accounts::growth_value.eq(w.growth().get()),
-            loyalty_accounts::tier.eq(account.tier.effective_on(date).as_str()),
-            loyalty_accounts::tier_state.eq(serde_json::to_value(&account.tier)?),
-            loyalty_accounts::updated_at.eq(at),
-        ))
-        .execute(conn)?;
+    batch.statement(
+        "UPDATE loyalty_accounts SET points_balance = $?, points_held = $?, points_owed = $?, growth_value = $?, \
+         tier = $?, tier_state = $?, updated_at = $? WHERE customer_id = $?",
+        vec![
+            w.balance().get().into(),
+            w.held().get().into(),
+            w.owed().get().into(),
+            w.growth().get().into(),
+            account.tier.effective_on(date).as_str().into(),
+            serde_json::to_value(&account.tier)?.into(),
+            at.into(),
+            account.customer.as_uuid().into(),
+        ],
+    );
     Ok(())
 }
 
@@ -291,26 +347,48 @@ fn insert_entry(
     e: &LedgerEntry,
     actor: Option<&str>,
 ) -> Result<(), StoreError> {
-    diesel::insert_into(ledger::table)
-        .values((
-            ledger::customer_id.eq(customer.as_uuid()),
-            ledger::at.eq(e.at),
-            ledger::business_date.eq(e.on),
-            ledger::kind.eq(e.kind.as_str()),
-            ledger::points.eq(e.points.get()),
-            ledger::growth.eq(e.growth.get()),
-            ledger::points_not_taken.eq(e.points_not_taken.get()),
-            ledger::lot_id.eq(e.lot.as_ref().map(|l| l.as_str().to_owned())),
-            ledger::source_kind.eq(e.source.kind()),
-            ledger::source.eq(serde_json::to_value(&e.source)?),
-            ledger::reason.eq(e.reason.as_str()),
-            ledger::actor.eq(actor),
-        ))
-        .execute(conn)?;
+    let mut batch = Batch::new();
+    entry_into(&mut batch, customer, e, actor)?;
+    batch.execute(conn)
+}
+
+fn entry_into(batch: &mut Batch, customer: CustomerId, e: &LedgerEntry, actor: Option<&str>) -> Result<(), StoreError> {
+    batch.insert(
+        "ledger",
+        &[
+            "customer_id",
+            "at",
+            "business_date",
+            "kind",
+            "points",
+            "growth",
+            "points_not_taken",
+            "lot_id",
+            "source_kind",
+            "source",
+            "reason",
+            "actor",
+        ],
+        vec![vec![
+            customer.as_uuid().into(),
+            e.at.into(),
+            e.on.into(),
+            e.kind.as_str().into(),
+            e.points.get().into(),
+            e.growth.get().into(),
+            e.points_not_taken.get().into(),
+            e.lot.as_ref().map(|l| l.as_str().to_owned()).into(),
+            e.source.kind().into(),
+            serde_json::to_value(&e.source)?.into(),
+            e.reason.as_str().into(),
+            actor.into(),
+        ]],
+        "",
+    );
     Ok(())
 }
 
-/// Appends an event to the outbox, in the caller's transaction.
+/// Appends an event to the transactional outbox.
 pub(crate) fn emit(
     conn: &mut PgConnection,
     event_type: &str,
@@ -318,15 +396,25 @@ pub(crate) fn emit(
     payload: Value,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::event_type.eq(event_type),
-            outbox::customer_id.eq(customer.map(|c| c.as_uuid())),
-            outbox::payload.eq(payload),
-            outbox::created_at.eq(at),
-        ))
-        .execute(conn)?;
-    Ok(())
+    let mut batch = Batch::new();
+    emit_into(&mut batch, event_type, customer, payload, at);
+    batch.execute(conn)
+}
+
+/// Adds an outbox event to a batch of writes.
+pub(crate) fn emit_into(
+    batch: &mut Batch,
+    event_type: &str,
+    customer: Option<CustomerId>,
+    payload: Value,
+    at: DateTime<Utc>,
+) {
+    batch.insert(
+        "outbox",
+        &["event_type", "customer_id", "payload", "created_at"],
+        vec![vec![event_type.into(), customer.map(|c| c.as_uuid()).into(), payload.into(), at.into()]],
+        "",
+    );
 }
 
 /// A member's loyalty position.

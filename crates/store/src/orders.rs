@@ -16,11 +16,12 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditContext};
-use crate::customers::check_writable;
+use crate::batch::Batch;
+use crate::customers::{CustomerState, check_writable, judge_writable};
 use crate::error::{StoreError, corrupt};
-use crate::loyalty::{emit, lock_account, program, write_change};
+use crate::loyalty::{emit, emit_into, lock_account, program, write_change, write_change_into};
 use crate::schema::{
-    member_numbers, order_index, order_keys, order_lines, order_returns, orders, phone_index, products, return_keys,
+    customers, member_numbers, order_index, order_keys, order_lines, order_returns, orders, phone_index, return_keys,
     stores,
 };
 
@@ -116,12 +117,34 @@ fn resolve_customer(
     let id = match who {
         CustomerRef::Anonymous => return Ok(None),
         CustomerRef::Id(id) => Some(*id),
-        CustomerRef::MemberNo(m) => member_numbers::table
-            .find(m.as_str())
-            .select(member_numbers::customer_id)
-            .first::<Uuid>(conn)
-            .optional()?
-            .map(CustomerId::from_uuid),
+        CustomerRef::MemberNo(m) => {
+            // The number and the customer's state in one statement: this is
+            // on the path of every order a till sends.
+            let row: Option<(Uuid, CustomerState)> = customers::table
+                .filter(
+                    customers::customer_id
+                        .nullable()
+                        .eq(member_numbers::table.find(m.as_str()).select(member_numbers::customer_id).single_value()),
+                )
+                .select((
+                    customers::customer_id,
+                    (customers::home_store_id, customers::merged_into, customers::erased_at),
+                ))
+                .first(conn)
+                .optional()?;
+            let Some((id, state)) = row else {
+                return Err(invalid("customer.member_no", "unknown_reference", "no such customer"));
+            };
+            let id = CustomerId::from_uuid(id);
+            return match judge_writable(id, state, scope) {
+                Ok(()) => Ok(Some(id)),
+                Err(StoreError::NotFound) => {
+                    Err(invalid("customer.member_no", "unknown_reference", "no such customer"))
+                }
+                Err(StoreError::Merged { into, .. }) => Ok(Some(into)),
+                Err(other) => Err(other),
+            };
+        }
         CustomerRef::Phone(p) => {
             let ids: Vec<Uuid> = phone_index::table
                 .filter(phone_index::phone.eq(p.as_str()))
@@ -183,49 +206,64 @@ pub fn ingest_order(
     scope: &StoreScope,
     ctx: &AuditContext,
 ) -> Result<Ingested, StoreError> {
+    // Round trips are what this path costs on a small machine, so it makes
+    // few: resolve the customer, claim the key (which also brings the
+    // programme and the store's time zone), lock the account, read its lots,
+    // then one statement for every write.
     conn.transaction(|conn| {
-        if let Some(existing) = find_by_key(conn, order.source().as_str(), order.external_id().as_str())? {
+        let resolved = if scope.covers(order.store()) {
+            resolve_customer(conn, order.customer(), scope)
+        } else {
+            Err(invalid("store_id", "not_allowed", "this key may only send orders of its own stores"))
+        };
+        let customer = match resolved {
+            Ok(customer) => customer,
+            // A repeat is answered with the stored order even if the customer
+            // has since been erased or the key cannot send it again.
+            Err(e) => {
+                return match find_by_key(conn, order.source().as_str(), order.external_id().as_str())? {
+                    Some(existing) => replay(conn, existing, scope),
+                    None => Err(e),
+                };
+            }
+        };
+        let order_id = Uuid::now_v7();
+        let customer_uuid = customer.map(|c| c.as_uuid()).unwrap_or(ANONYMOUS);
+        let Some(claim) = claim_key(conn, &order, customer_uuid, order_id)? else {
+            // Stored before, or by another request meanwhile (the claim waited
+            // for its commit).
+            let existing =
+                find_by_key(conn, order.source().as_str(), order.external_id().as_str())?.ok_or(StoreError::NotFound)?;
             return replay(conn, existing, scope);
-        }
-        if !scope.covers(order.store()) {
-            return Err(invalid("store_id", "not_allowed", "this key may only send orders of its own stores"));
-        }
-        let customer = resolve_customer(conn, order.customer(), scope)?;
-        let date = business_date(conn, order.store(), order.ordered_at())?;
-        let (config, _) = program(conn)?;
+        };
+        let date = claim.business_date(order.store(), order.ordered_at())?;
+        let config = claim.program()?;
         let base = Currency::parse(config.base_currency().as_str()).map_err(corrupt("loyalty_program.base_currency"))?;
         let rate = if order.currency() == &base { None } else { crate::fx::rate_on(conn, order.currency(), &base, date)? };
         let priced = price_in_base(order, &base, rate.as_ref()).map_err(StoreError::Invalid)?;
 
-        let order_id = Uuid::now_v7();
-        let customer_uuid = customer.map(|c| c.as_uuid()).unwrap_or(ANONYMOUS);
-        let claimed = diesel::insert_into(order_keys::table)
-            .values((
-                order_keys::source.eq(priced.order.source().as_str()),
-                order_keys::external_id.eq(priced.order.external_id().as_str()),
-                order_keys::customer_id.eq(customer_uuid),
-                order_keys::order_id.eq(order_id),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)?;
-        if claimed == 0 {
-            // Another request stored it meanwhile (we waited for its commit).
-            let existing = find_by_key(conn, priced.order.source().as_str(), priced.order.external_id().as_str())?
-                .ok_or(StoreError::NotFound)?;
-            return replay(conn, existing, scope);
-        }
-        // Work out the earning first, so the order and its lines are written
-        // once, with their points.
+        // The earning is worked out first, so the order and its lines are
+        // written once, with their points.
         let earned = match customer {
             Some(customer) => Some(earn(conn, &config, &priced, customer, order_id, date, ctx)?),
             None => None,
         };
-        let stored = insert_order(conn, &priced, customer_uuid, order_id, earned.as_ref().map(|(e, _)| e), ctx.at)?;
+        let mut batch = Batch::new();
+        let stored =
+            insert_order_into(&mut batch, &priced, customer_uuid, order_id, earned.as_ref().map(|(e, _)| e), ctx.at)?;
         if let Some((_, mut posting)) = earned {
-            posting.write(conn, &config, ctx)?;
+            write_change_into(
+                conn,
+                &mut batch,
+                &mut posting.account,
+                &posting.change,
+                &config,
+                ctx.key_name.as_deref(),
+                ctx.at,
+            )?;
         }
-        emit(
-            conn,
+        emit_into(
+            &mut batch,
             "order.ingested",
             customer,
             json!({
@@ -237,18 +275,72 @@ pub fn ingest_order(
                 "points_earned": stored.header.points_earned,
             }),
             ctx.at,
-        )?;
-        audit::record(
-            conn,
+        );
+        audit::record_into(
+            &mut batch,
             ctx,
             "ingest",
             "order",
             &order_id.to_string(),
             customer,
             json!({ "source": stored.header.source, "external_id": stored.header.external_id, "amount_paid_base": stored.header.amount_paid_base }),
-        )?;
+        );
+        batch.execute(conn)?;
         Ok(Ingested { order: stored, replayed: false })
     })
+}
+
+/// What claiming an order key brings back with it.
+#[derive(QueryableByName)]
+struct Claim {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Jsonb>)]
+    config: Option<Value>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    time_zone: Option<String>,
+}
+
+impl Claim {
+    fn program(&self) -> Result<ProgramConfig, StoreError> {
+        match &self.config {
+            None => Ok(ProgramConfig::default_plan()),
+            Some(config) => serde_json::from_value(config.clone()).map_err(corrupt("loyalty_program.config")),
+        }
+    }
+
+    /// The business date of the order at its store (its time zone), or in UTC.
+    fn business_date(&self, store: Option<StoreId>, at: DateTime<Utc>) -> Result<NaiveDate, StoreError> {
+        let Some(store) = store else { return Ok(at.date_naive()) };
+        let tz = self
+            .time_zone
+            .as_deref()
+            .ok_or_else(|| invalid("store_id", "unknown_reference", format!("no store with id {store}")))?;
+        let tz: chrono_tz::Tz = tz.parse().map_err(|_| StoreError::Corrupt("stores.time_zone".into()))?;
+        Ok(at.with_timezone(&tz).date_naive())
+    }
+}
+
+/// Claims (source, external id) for a new order; None when it is taken.
+/// The programme and the store's time zone come back in the same round trip.
+fn claim_key(
+    conn: &mut PgConnection,
+    order: &Order,
+    customer: Uuid,
+    order_id: Uuid,
+) -> Result<Option<Claim>, StoreError> {
+    use diesel::sql_types::{Nullable, Text, Uuid as SqlUuid};
+    Ok(diesel::sql_query(
+        "INSERT INTO order_keys (source, external_id, customer_id, order_id) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT DO NOTHING \
+         RETURNING (SELECT config FROM loyalty_program WHERE id = 1) AS config, \
+                   (SELECT time_zone FROM stores WHERE id = $5) AS time_zone",
+    )
+    .bind::<Text, _>(order.source().as_str())
+    .bind::<Text, _>(order.external_id().as_str())
+    .bind::<SqlUuid, _>(customer)
+    .bind::<SqlUuid, _>(order_id)
+    .bind::<Nullable<SqlUuid>, _>(order.store().map(|s| s.as_uuid()))
+    .get_result::<Claim>(conn)
+    .optional()?)
 }
 
 /// Answers a repeat with the stored order — if the caller may see it; an
@@ -264,8 +356,8 @@ fn replay(conn: &mut PgConnection, existing: StoredOrder, scope: &StoreScope) ->
     }
 }
 
-fn insert_order(
-    conn: &mut PgConnection,
+fn insert_order_into(
+    batch: &mut Batch,
     priced: &PricedOrder,
     customer: Uuid,
     order_id: Uuid,
@@ -273,9 +365,7 @@ fn insert_order(
     at: DateTime<Utc>,
 ) -> Result<StoredOrder, StoreError> {
     let o = &priced.order;
-    diesel::insert_into(order_index::table)
-        .values((order_index::order_id.eq(order_id), order_index::customer_id.eq(customer)))
-        .execute(conn)?;
+    batch.insert("order_index", &["order_id", "customer_id"], vec![vec![order_id.into(), customer.into()]], "");
     let header = OrderHeader {
         customer_id: customer,
         order_id,
@@ -297,31 +387,54 @@ fn insert_order(
         growth_earned: earning.map(|e| e.growth().get()).unwrap_or(0),
         created_at: at,
     };
-    diesel::insert_into(orders::table)
-        .values((
-            orders::customer_id.eq(customer),
-            orders::order_id.eq(order_id),
-            orders::source.eq(&header.source),
-            orders::external_id.eq(&header.external_id),
-            orders::store_id.eq(header.store_id),
-            orders::channel.eq(&header.channel),
-            orders::ordered_at.eq(header.ordered_at),
-            orders::currency.eq(&header.currency),
-            orders::amount_paid.eq(header.amount_paid),
-            orders::base_currency.eq(&header.base_currency),
-            orders::fx_rate.eq(header.fx_rate),
-            orders::amount_paid_base.eq(header.amount_paid_base),
-            orders::payment_method.eq(&header.payment_method),
-            orders::coupons.eq(&header.coupons),
-            orders::points_redeemed.eq(header.points_redeemed),
-            orders::tier_at_order.eq(&header.tier_at_order),
-            orders::points_earned.eq(header.points_earned),
-            orders::growth_earned.eq(header.growth_earned),
-            orders::earning.eq(earning.map(serde_json::to_value).transpose()?),
-            orders::created_at.eq(at),
-        ))
-        .execute(conn)?;
-    let text = |v: &Option<String>| v.clone();
+    batch.insert(
+        "orders",
+        &[
+            "customer_id",
+            "order_id",
+            "source",
+            "external_id",
+            "store_id",
+            "channel",
+            "ordered_at",
+            "currency",
+            "amount_paid",
+            "base_currency",
+            "fx_rate",
+            "amount_paid_base",
+            "payment_method",
+            "coupons",
+            "points_redeemed",
+            "tier_at_order",
+            "points_earned",
+            "growth_earned",
+            "earning",
+            "created_at",
+        ],
+        vec![vec![
+            customer.into(),
+            order_id.into(),
+            header.source.clone().into(),
+            header.external_id.clone().into(),
+            header.store_id.into(),
+            header.channel.clone().into(),
+            header.ordered_at.into(),
+            header.currency.clone().into(),
+            header.amount_paid.into(),
+            header.base_currency.clone().into(),
+            header.fx_rate.into(),
+            header.amount_paid_base.into(),
+            header.payment_method.clone().into(),
+            header.coupons.clone().into(),
+            header.points_redeemed.into(),
+            header.tier_at_order.clone().into(),
+            header.points_earned.into(),
+            header.growth_earned.into(),
+            earning.map(serde_json::to_value).transpose()?.into(),
+            at.into(),
+        ]],
+        "",
+    );
     let lines: Vec<StoredLine> = priced
         .lines
         .iter()
@@ -347,60 +460,73 @@ fn insert_order(
             }
         })
         .collect();
-    let rows: Vec<_> = lines
-        .iter()
-        .map(|l| {
-            (
-                order_lines::customer_id.eq(customer),
-                order_lines::order_id.eq(order_id),
-                order_lines::line_id.eq(&l.line_id),
-                order_lines::sku.eq(&l.sku),
-                order_lines::name.eq(text(&l.name)),
-                order_lines::category.eq(text(&l.category)),
-                order_lines::collection.eq(text(&l.collection)),
-                order_lines::quantity.eq(l.quantity),
-                order_lines::unit_price.eq(l.unit_price),
-                order_lines::discount.eq(l.discount),
-                order_lines::paid.eq(l.paid),
-                order_lines::paid_base.eq(l.paid_base),
-                order_lines::points.eq(l.points),
-                order_lines::growth.eq(l.growth),
-            )
-        })
-        .collect();
-    diesel::insert_into(order_lines::table).values(rows).execute(conn)?;
+    batch.insert(
+        "order_lines",
+        &[
+            "customer_id",
+            "order_id",
+            "line_id",
+            "sku",
+            "name",
+            "category",
+            "collection",
+            "quantity",
+            "unit_price",
+            "discount",
+            "paid",
+            "paid_base",
+            "points",
+            "growth",
+        ],
+        lines
+            .iter()
+            .map(|l| {
+                vec![
+                    customer.into(),
+                    order_id.into(),
+                    l.line_id.clone().into(),
+                    l.sku.clone().into(),
+                    l.name.clone().into(),
+                    l.category.clone().into(),
+                    l.collection.clone().into(),
+                    l.quantity.into(),
+                    l.unit_price.into(),
+                    l.discount.into(),
+                    l.paid.into(),
+                    l.paid_base.into(),
+                    l.points.into(),
+                    l.growth.into(),
+                ]
+            })
+            .collect(),
+        "",
+    );
     // Products are learned from order lines: the latest name wins; one row
     // per SKU (an upsert may not touch a row twice).
     let mut by_sku: BTreeMap<&str, &StoredLine> = BTreeMap::new();
     for l in &lines {
         by_sku.insert(&l.sku, l);
     }
-    let products_rows: Vec<_> = by_sku
-        .values()
-        .map(|l| {
-            (
-                products::sku.eq(&l.sku),
-                products::name.eq(text(&l.name)),
-                products::category.eq(text(&l.category)),
-                products::collection.eq(text(&l.collection)),
-                products::first_seen_at.eq(at),
-                products::last_seen_at.eq(at),
-            )
-        })
-        .collect();
-    type NullableText = diesel::sql_types::Nullable<diesel::sql_types::Text>;
-    diesel::insert_into(products::table)
-        .values(products_rows)
-        .on_conflict(products::sku)
-        .do_update()
-        .set((
-            products::name.eq(diesel::dsl::sql::<NullableText>("COALESCE(excluded.name, products.name)")),
-            products::category.eq(diesel::dsl::sql::<NullableText>("COALESCE(excluded.category, products.category)")),
-            products::collection
-                .eq(diesel::dsl::sql::<NullableText>("COALESCE(excluded.collection, products.collection)")),
-            products::last_seen_at.eq(at),
-        ))
-        .execute(conn)?;
+    batch.insert(
+        "products",
+        &["sku", "name", "category", "collection", "first_seen_at", "last_seen_at"],
+        by_sku
+            .values()
+            .map(|l| {
+                vec![
+                    l.sku.clone().into(),
+                    l.name.clone().into(),
+                    l.category.clone().into(),
+                    l.collection.clone().into(),
+                    at.into(),
+                    at.into(),
+                ]
+            })
+            .collect(),
+        "ON CONFLICT (sku) DO UPDATE SET name = COALESCE(excluded.name, products.name), \
+         category = COALESCE(excluded.category, products.category), \
+         collection = COALESCE(excluded.collection, products.collection), last_seen_at = excluded.last_seen_at",
+    );
     Ok(StoredOrder { header, lines, returns: Vec::new() })
 }
 
@@ -413,12 +539,6 @@ fn loyalty_error(e: clientele_loyalty::LoyaltyError) -> StoreError {
 struct PendingEarning {
     account: crate::loyalty::LockedAccount,
     change: clientele_loyalty::WalletChange,
-}
-
-impl PendingEarning {
-    fn write(&mut self, conn: &mut PgConnection, config: &ProgramConfig, ctx: &AuditContext) -> Result<(), StoreError> {
-        write_change(conn, &mut self.account, &self.change, config, ctx.key_name.as_deref(), ctx.at).map(|_| ())
-    }
 }
 
 /// The order as the loyalty engine sees it: its lines with the amounts
