@@ -78,6 +78,11 @@ pub enum ApiError {
     MergeWithSelf,
     #[error("{message}")]
     Rule { code: &'static str, message: String },
+    #[error("{}", match .0 {
+        Some(date) => format!("there is no segment snapshot of {date}; run `clientele refresh-segments --as-of {date}`"),
+        None => "there is no segment snapshot yet; run `clientele refresh-segments` (the service refreshes daily)".to_owned(),
+    })]
+    SnapshotNotFound(Option<chrono::NaiveDate>),
     #[error("the database is unavailable")]
     Unavailable,
     #[error("internal error")]
@@ -120,6 +125,7 @@ impl ApiError {
                 (S::UNPROCESSABLE_ENTITY, "merge_with_self", "Cannot merge a customer into itself")
             }
             ApiError::Rule { code, .. } => (S::CONFLICT, code, "Not allowed by the loyalty rules"),
+            ApiError::SnapshotNotFound(_) => (S::NOT_FOUND, "snapshot_not_found", "No segment snapshot"),
             ApiError::Unavailable => (S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
             ApiError::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal_error", "Internal error"),
         }
@@ -222,6 +228,12 @@ impl From<ProfileError> for ApiError {
             ProfileError::Erased(id) => ApiError::Erased(id),
             ProfileError::MergeWithSelf => ApiError::MergeWithSelf,
         }
+    }
+}
+
+impl From<clientele_store::MissingSnapshot> for ApiError {
+    fn from(e: clientele_store::MissingSnapshot) -> Self {
+        ApiError::SnapshotNotFound(e.as_of)
     }
 }
 

@@ -9,6 +9,12 @@
 //!   (`points.expiring` events, sent out by the webhook dispatcher).
 //!
 //! `clientele expire-points --as-of DATE` runs the same by hand.
+//!
+//! After them, the segment refresh (RFM segments and customer value, see
+//! `clientele_store::refresh_segments`) runs once per date: if today has
+//! no snapshot yet, the instance that takes the segments lock writes it.
+//! `clientele refresh-segments [--as-of DATE]` refreshes by hand (and
+//! replaces a snapshot of the same date).
 
 use std::time::Duration;
 
@@ -19,6 +25,10 @@ use crate::state::AppState;
 
 /// Advisory lock key of the loyalty jobs.
 const LOYALTY_JOBS_LOCK: i64 = 0x636c_6965_6e74_0010;
+
+/// Advisory lock key of the segment refresh (kept apart from the loyalty
+/// jobs': a refresh of a million customers takes seconds).
+pub const SEGMENTS_LOCK: i64 = 0x636c_6965_6e74_0011;
 
 /// How long before their expiry members are told.
 pub const EXPIRY_NOTICE_DAYS: i64 = 30;
@@ -78,6 +88,24 @@ pub fn run_once(conn: &mut PgConnection, as_of: NaiveDate, now: DateTime<Utc>) -
     Ok(report.unwrap_or_default())
 }
 
+/// The scheduled segment refresh: writes the snapshot of `as_of` unless it
+/// exists. None when there was nothing to do (the snapshot exists, or
+/// another instance holds the lock — it is writing it).
+pub fn refresh_segments_if_due(
+    conn: &mut PgConnection,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Option<clientele_store::RefreshReport>, StoreError> {
+    let report = clientele_store::with_job_lock(conn, SEGMENTS_LOCK, |conn| {
+        if clientele_store::segment_run(conn, Some(as_of))?.is_ok() {
+            return Ok(None);
+        }
+        let config = clientele_store::RefreshConfig::default();
+        clientele_store::refresh_segments(conn, as_of, &config, now, &mut |_| {}).map(Some)
+    })?;
+    Ok(report.flatten())
+}
+
 /// Runs the jobs every `interval` until the process stops.
 pub async fn run_forever(state: AppState, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
@@ -89,6 +117,11 @@ pub async fn run_forever(state: AppState, interval: Duration) {
             Ok(report) if report.ran => tracing::info!(%report, "loyalty jobs"),
             Ok(_) => tracing::debug!("loyalty jobs skipped: another instance holds the lock"),
             Err(e) => tracing::error!(error = %e, "loyalty jobs failed; retrying next round"),
+        }
+        match state.run(move |conn| refresh_segments_if_due(conn, now.date_naive(), now)).await {
+            Ok(Some(report)) => tracing::info!(%report, "segments refreshed"),
+            Ok(None) => tracing::debug!("segments up to date, or being refreshed by another instance"),
+            Err(e) => tracing::error!(error = %e, "segment refresh failed; retrying next round"),
         }
     }
 }

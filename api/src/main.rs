@@ -33,6 +33,14 @@ enum Command {
         #[arg(long = "as-of")]
         as_of: Option<chrono::NaiveDate>,
     },
+    /// Computes every customer's RFM segment and lifetime value as of DATE
+    /// and writes that date's snapshot (replacing an earlier one of the same
+    /// date). The service also does this once a day on its own.
+    RefreshSegments {
+        /// The date to compute as of (default: today, UTC).
+        #[arg(long = "as-of")]
+        as_of: Option<chrono::NaiveDate>,
+    },
     /// Applies pending migrations and exits.
     Migrate,
     /// Creates an API key and prints its token (shown once).
@@ -96,6 +104,44 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// `clientele refresh-segments`: under the segments lock (so it never
+/// races the scheduled refresh), with a spinner on a terminal.
+fn refresh_segments(
+    conn: &mut clientele_store::PgConnection,
+    as_of: chrono::NaiveDate,
+    now: chrono::DateTime<chrono::Utc>,
+    progress: bool,
+) -> anyhow::Result<clientele_store::RefreshReport> {
+    use clientele_store::RefreshStep;
+    let bar = if progress {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+                .map_err(|e| anyhow::anyhow!("progress template: {e}"))?,
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut show = |step: RefreshStep| {
+        bar.set_message(match step {
+            RefreshStep::Aggregating => "aggregating orders …".to_owned(),
+            RefreshStep::Read(n) => format!("read {n} customers"),
+            RefreshStep::Scored(n) => format!("scored {n} customers; fitting the value models …"),
+            RefreshStep::Valued(n) => format!("valued {n} customers; writing …"),
+            RefreshStep::Writing { written, total } => format!("written {written} of {total}"),
+            RefreshStep::Done => "done".to_owned(),
+        });
+    };
+    let config = clientele_store::RefreshConfig::default();
+    let report = clientele_store::with_job_lock(conn, clientele_api::jobs::SEGMENTS_LOCK, |conn| {
+        clientele_store::refresh_segments(conn, as_of, &config, now, &mut show)
+    })?;
+    bar.finish_and_clear();
+    report.ok_or_else(|| anyhow::anyhow!("another instance is refreshing the segments now; try again in a moment"))
+}
+
 fn main() -> anyhow::Result<()> {
     telemetry::init();
     let cli = Cli::parse();
@@ -115,6 +161,14 @@ fn main() -> anyhow::Result<()> {
             let mut conn = db.conn()?;
             let now = clientele_api::clock::now();
             let report = clientele_api::jobs::run_once(&mut conn, as_of.unwrap_or_else(|| now.date_naive()), now)?;
+            println!("{report}");
+        }
+        Command::RefreshSegments { as_of } => {
+            let db = open_db(&config)?;
+            let mut conn = db.conn()?;
+            let now = clientele_api::clock::now();
+            let as_of = as_of.unwrap_or_else(|| now.date_naive());
+            let report = refresh_segments(&mut conn, as_of, now, import::ImportOptions::progress_wanted())?;
             println!("{report}");
         }
         Command::Migrate => {

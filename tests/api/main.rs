@@ -17,6 +17,7 @@ mod privacy;
 mod problems;
 mod scope;
 mod search;
+mod segments;
 mod tags_consents;
 mod timeline;
 mod webhooks;

@@ -8,6 +8,7 @@ mod orders;
 mod org;
 mod privacy;
 mod relations;
+mod segments;
 mod timeline;
 mod webhooks;
 
@@ -62,7 +63,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::create)
         .service(webhooks::list)
         .service(webhooks::delete)
-        .service(webhooks::deliveries);
+        .service(webhooks::deliveries)
+        .service(segments::summary)
+        .service(segments::transitions)
+        .service(segments::customers)
+        .service(segments::customer_value)
+        .service(segments::top_customers);
 }
 
 /// A customer id from the path; anything that is not a UUID is simply not found.

@@ -73,6 +73,9 @@ keyword_enum! {
         ManageProgram => "manage_program",
         /// Subscribe to events and read the delivery log.
         ManageWebhooks => "manage_webhooks",
+        /// Read RFM segments, transitions, customer value and the top
+        /// customers (of the key's stores when it is store-scoped).
+        ReadAnalytics => "read_analytics",
     }
 }
 
@@ -107,6 +110,7 @@ impl Role {
             P::AdjustLoyalty => &[Admin, CrmManager],
             P::ManageProgram => &[Admin, CrmManager],
             P::ManageWebhooks => &[Admin, CrmManager],
+            P::ReadAnalytics => &[Admin, CrmManager, StoreManager, Associate, Analyst],
         };
         roles.contains(&self)
     }
@@ -234,7 +238,7 @@ mod tests {
     fn the_matrix() {
         use Permission as P;
         // Rows in Role::ALL order: admin, crm, store mgr, associate, pos, analyst.
-        let expected: [(Permission, [bool; 6]); 23] = [
+        let expected: [(Permission, [bool; 6]); 24] = [
             (P::ManageApiKeys, [true, false, false, false, false, false]),
             (P::WriteOrganisation, [true, true, false, false, false, false]),
             (P::ReadOrganisation, [true, true, true, true, false, true]),
@@ -258,6 +262,7 @@ mod tests {
             (P::AdjustLoyalty, [true, true, false, false, false, false]),
             (P::ManageProgram, [true, true, false, false, false, false]),
             (P::ManageWebhooks, [true, true, false, false, false, false]),
+            (P::ReadAnalytics, [true, true, true, true, false, true]),
         ];
         assert_eq!(expected.map(|(p, _)| p), Permission::ALL);
         for (p, row) in expected {

@@ -26,10 +26,15 @@ mod org;
 mod redemptions;
 mod rows;
 pub mod schema;
+mod segments;
 mod webhooks;
 
 pub use audit::{AuditContext, AuditEntry, audit_entries_for_customer};
 pub use bulk::{BulkOrderOutcome, BulkReport, create_customers_bulk, ingest_orders_bulk};
+/// The RFM and value types the segment reads speak, for callers that do not
+/// depend on `clientele_rfm` / `clientele_value` themselves.
+pub use clientele_rfm::{RfmScore, Score, Segment};
+pub use clientele_value::{BgNbdParams, ClvConfig, GammaGammaParams};
 pub use customers::{
     Created, CustomerExport, CustomerFilter, CustomerPage, DuplicateCandidates, count_customers, create_customer,
     erase_customer, export_customer, find_duplicate_candidates, get_customer, lookup_by_member_no, lookup_by_phone,
@@ -55,6 +60,13 @@ pub use orders::{
 pub use org::{create_associate, create_store, get_store, list_associates, list_stores};
 pub use redemptions::{
     NewRedemption, RedemptionStep, StoredRedemption, expire_lapsed_reservations, get_redemption, reserve, settle,
+};
+pub use segments::{
+    AgeBand, AssociateRef, CategoryShare, CellCustomer, CellPage, CellRequest, CustomerValueReport, MissingSnapshot,
+    ModelError, RefreshConfig, RefreshReport, RefreshStep, SegmentCuts, SegmentFigures, SegmentHistoryEntry,
+    SegmentMember, SegmentPage, SegmentRun, SegmentSummary, StoreVisits, TopCustomer, TopCustomers, TransitionCount,
+    Transitions, ValueCursor, ValueSnapshot, customer_value, refresh_segments, segment_customers, segment_run,
+    segment_summary, segment_transitions, snapshot_dates, top_customers,
 };
 pub use webhooks::{
     ALL_EVENTS, AttemptOutcome, CLAIM_LEASE_SECONDS, Delivery, DeliveryStatus, DueDelivery, EVENT_TYPES, EventFilter,

@@ -427,6 +427,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    segment_runs (as_of) {
+        as_of -> Date,
+        config -> Jsonb,
+        bgnbd -> Nullable<Jsonb>,
+        gamma_gamma -> Nullable<Jsonb>,
+        model_error -> Nullable<Jsonb>,
+        customers -> Int8,
+        created_at -> Timestamptz,
+        duration_ms -> Int8,
+    }
+}
+
+diesel::table! {
+    segment_snapshots (customer_id, as_of) {
+        customer_id -> Uuid,
+        as_of -> Date,
+        recency_days -> Int4,
+        frequency -> Int4,
+        monetary -> Numeric,
+        r -> Int2,
+        f -> Int2,
+        m -> Int2,
+        segment -> Text,
+        first_purchase -> Date,
+        last_purchase -> Date,
+        repeat_purchases -> Int4,
+        average_repeat_spend -> Numeric,
+        expected_purchases -> Nullable<Numeric>,
+        p_alive -> Nullable<Numeric>,
+        expected_spend -> Nullable<Numeric>,
+        clv -> Nullable<Numeric>,
+    }
+}
+
 diesel::joinable!(associates -> stores (store_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(webhook_deliveries -> outbox (outbox_id));
@@ -469,4 +504,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     redemption_keys,
     webhook_subscriptions,
     webhook_deliveries,
+    segment_runs,
+    segment_snapshots,
 );

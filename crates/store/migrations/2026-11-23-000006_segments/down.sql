@@ -1,0 +1,2 @@
+DROP TABLE segment_snapshots;
+DROP TABLE segment_runs;
