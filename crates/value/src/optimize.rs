@@ -104,6 +104,16 @@ pub(crate) fn minimize<const N: usize>(
         }
         let sy = dot(&s, &y);
         if sy > 1e-300 {
+            if iteration == 0 {
+                // Scale the first inverse-Hessian guess to the curvature just
+                // seen (Nocedal & Wright, eq. 6.20) instead of leaving it the
+                // identity: fewer backtracking steps afterwards.
+                let scale = sy / dot(&y, &y);
+                for (i, row) in h.iter_mut().enumerate() {
+                    *row = [0.0; N];
+                    row[i] = scale;
+                }
+            }
             // H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
             let rho = 1.0 / sy;
             let mut hy = [0.0; N];
