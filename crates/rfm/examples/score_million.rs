@@ -2,8 +2,14 @@
 //! benchmark: it prints figures, it asserts nothing).
 //!
 //! ```text
-//! CARGO_TARGET_DIR=/work/target-rfm cargo run --release -p clientele-rfm --example score_million [customers]
+//! cargo run --release -p clientele-rfm --example score_million [customers] [--csv DIR]
 //! ```
+//!
+//! With `--csv DIR` it also writes the population (`facts.csv`), the default
+//! segment map (`map.csv`) and its own result (`ours.csv`) for
+//! `crates/rfm/reference/rfm_pandas.py`, which does the same scoring with
+//! pandas, times it and checks that every customer got the same scores and
+//! segment.
 //!
 //! Customers get 128-bit keys (a stand-in for UUIDs), a last purchase in
 //! the past three years, a geometric number of orders (most buy once) and
@@ -11,12 +17,12 @@
 //! come from a fixed-seed generator, so every run scores the same
 //! population.
 
+use std::io::Write;
 use std::time::Instant;
 
 use chrono::{Days, NaiveDate};
 use clientele_rfm::{
-    CustomerFacts, RfmError, Scale, ScoringMethod, SegmentMap, Thresholds, score_customers, score_population,
-    transitions,
+    CustomerFacts, Scale, ScoringMethod, SegmentMap, Thresholds, score_customers, score_population, transitions,
 };
 use rust_decimal::Decimal;
 
@@ -60,8 +66,40 @@ fn timed<T>(label: &str, f: impl FnOnce() -> T) -> T {
     out
 }
 
-fn main() -> Result<(), RfmError> {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
+/// Writes the inputs and our result for the pandas comparison.
+fn write_csv(
+    dir: &str,
+    as_of: NaiveDate,
+    facts: &[CustomerFacts<u128>],
+    map: &SegmentMap,
+    ours: &clientele_rfm::Snapshot<u128>,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    std::fs::write(format!("{dir}/as_of.txt"), as_of.to_string())?;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(format!("{dir}/facts.csv"))?);
+    writeln!(f, "customer,last_purchase,orders,net_paid")?;
+    for c in facts {
+        writeln!(f, "{:032x},{},{},{}", c.customer, c.last_purchase, c.orders, c.net_paid)?;
+    }
+    let mut f = std::io::BufWriter::new(std::fs::File::create(format!("{dir}/map.csv"))?);
+    writeln!(f, "cell,r,f,m,segment")?;
+    for score in clientele_rfm::RfmScore::all() {
+        let (r, fr, m) = (score.r().get(), score.f().get(), score.m().get());
+        writeln!(f, "{},{r},{fr},{m},{}", score.index(), map.segment(score).code())?;
+    }
+    let mut f = std::io::BufWriter::new(std::fs::File::create(format!("{dir}/ours.csv"))?);
+    writeln!(f, "customer,r,f,m,segment")?;
+    for e in ours.entries() {
+        let s = e.score;
+        writeln!(f, "{:032x},{},{},{},{}", e.customer, s.r().get(), s.f().get(), s.m().get(), e.segment.code())?;
+    }
+    Ok(())
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let csv = args.iter().position(|a| a == "--csv").and_then(|i| args.get(i + 1)).cloned();
+    let n: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
     let as_of = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default();
     let facts = population(n, as_of, 42);
     let map = SegmentMap::default();
@@ -85,6 +123,10 @@ fn main() -> Result<(), RfmError> {
     println!("{} customers in the matrix, {} non-empty cells", moves.total(), moves.cells().count());
     for (segment, count) in may.segment_counts() {
         println!("  {:<20} {count:>8}", segment.display_name());
+    }
+    if let Some(dir) = csv {
+        write_csv(&dir, as_of, &facts, &map, &may)?;
+        println!("wrote {dir}/facts.csv, map.csv, ours.csv");
     }
     Ok(())
 }
