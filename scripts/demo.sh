@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Starts Clientele with demo data on a fresh machine: starts the local
 # PostgreSQL if it is stopped, creates the role and database, builds,
-# migrates, loads demo stores / associates / customers (once), creates an
+# migrates, loads demo stores / associates / customers with orders (once),
+# takes two segment snapshots, creates an
 # admin key, prints it with the URL of the API viewer, and serves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +18,11 @@ cargo build --workspace --all-targets --quiet
 bin=target/debug/clientele
 
 "$bin" migrate >&2
-"$bin" demo --customers "${DEMO_CUSTOMERS:-24}" >&2
+"$bin" demo --customers "${DEMO_CUSTOMERS:-300}" >&2
+# RFM segments and customer value: two snapshots a quarter apart, so the
+# moves between segments show as well (GET /v1/segments/transitions).
+"$bin" refresh-segments --as-of "$(date -u -d '92 days ago' +%F)" >&2
+"$bin" refresh-segments --as-of "$(date -u -d 'yesterday' +%F)" >&2
 token="$("$bin" create-key --role admin --name "demo admin" 2>/dev/null)"
 
 cat <<MSG
@@ -28,6 +33,8 @@ cat <<MSG
   Admin key:   $token
 
   Try:  curl -H "Authorization: Bearer $token" http://$CLIENTELE_BIND/v1/customers?limit=5
+        curl -H "Authorization: Bearer $token" http://$CLIENTELE_BIND/v1/segments
+        curl -H "Authorization: Bearer $token" http://$CLIENTELE_BIND/v1/analytics/top-customers?limit=10
 
 MSG
 exec "$bin" serve

@@ -11,8 +11,10 @@
 //! `clientele expire-points --as-of DATE` runs the same by hand.
 //!
 //! After them, the segment refresh (RFM segments and customer value, see
-//! `clientele_store::refresh_segments`) runs once per date: if today has
-//! no snapshot yet, the instance that takes the segments lock writes it.
+//! `clientele_store::refresh_segments`) runs once per date: if yesterday —
+//! the last whole day (UTC) — has no snapshot yet, the instance that takes
+//! the segments lock writes it. A snapshot of today taken at 00:05 would
+//! miss the day's sales for good.
 //! `clientele refresh-segments [--as-of DATE]` refreshes by hand (and
 //! replaces a snapshot of the same date).
 
@@ -118,7 +120,8 @@ pub async fn run_forever(state: AppState, interval: Duration) {
             Ok(_) => tracing::debug!("loyalty jobs skipped: another instance holds the lock"),
             Err(e) => tracing::error!(error = %e, "loyalty jobs failed; retrying next round"),
         }
-        match state.run(move |conn| refresh_segments_if_due(conn, now.date_naive(), now)).await {
+        let yesterday = now.date_naive().pred_opt().unwrap_or(now.date_naive());
+        match state.run(move |conn| refresh_segments_if_due(conn, yesterday, now)).await {
             Ok(Some(report)) => tracing::info!(%report, "segments refreshed"),
             Ok(None) => tracing::debug!("segments up to date, or being refreshed by another instance"),
             Err(e) => tracing::error!(error = %e, "segment refresh failed; retrying next round"),
