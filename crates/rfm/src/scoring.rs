@@ -223,7 +223,7 @@ pub fn recency_days(last_purchase: NaiveDate, as_of: NaiveDate) -> Option<u32> {
 /// than `u32::MAX` customers. Duplicate customers are not looked for here
 /// (see [`score_population`](crate::score_population)). An empty
 /// population gives an empty result.
-pub fn score_customers<K: fmt::Debug>(
+pub fn score_customers<K: fmt::Debug + Sync>(
     facts: &[CustomerFacts<K>],
     as_of: NaiveDate,
     method: &ScoringMethod,
@@ -244,21 +244,52 @@ pub fn score_customers<K: fmt::Debug>(
             }
         }
     }
-    let r = match method.recency() {
-        // Fewer days is better: rank on the complement.
-        Scale::Quintiles => quintiles_of_u32(days.iter().map(|d| u32::MAX - d)),
-        Scale::Thresholds(t) => days.iter().map(|d| Score::from_steps(4 - steps_at_most(t, d))).collect(),
+    let recency_and_frequency = || {
+        let r: Vec<Score> = match method.recency() {
+            // Fewer days is better: rank on the complement.
+            Scale::Quintiles => quintiles_of_u32(days.iter().map(|d| u32::MAX - d)),
+            Scale::Thresholds(t) => days.iter().map(|d| Score::from_steps(4 - steps_at_most(t, d))).collect(),
+        };
+        let f: Vec<Score> = match method.frequency() {
+            Scale::Quintiles => quintiles_of_u32(facts.iter().map(|fact| fact.orders)),
+            Scale::Thresholds(t) => {
+                facts.iter().map(|fact| Score::from_steps(steps_at_least(t, &fact.orders))).collect()
+            }
+        };
+        (r, f)
     };
-    drop(days);
-    let f = match method.frequency() {
-        Scale::Quintiles => quintiles_of_u32(facts.iter().map(|fact| fact.orders)),
-        Scale::Thresholds(t) => facts.iter().map(|fact| Score::from_steps(steps_at_least(t, &fact.orders))).collect(),
-    };
-    let m = match method.monetary() {
+    let monetary = || match method.monetary() {
         Scale::Quintiles => monetary_quintiles(facts),
         Scale::Thresholds(t) => facts.iter().map(|fact| Score::from_steps(steps_at_least(t, &fact.net_paid))).collect(),
     };
+    let ((r, f), m) = both(facts.len(), recency_and_frequency, monetary);
     Ok(r.into_iter().zip(f).zip(m).map(|((r, f), m)| RfmScore::new(r, f, m)).collect())
+}
+
+/// Below this many customers the two halves of the work run one after the
+/// other: a thread costs more than it saves.
+const PARALLEL_FROM: usize = 50_000;
+
+/// Runs `a` and `b`, on two threads when there are at least
+/// [`PARALLEL_FROM`] customers and the machine has a second core. The
+/// results do not depend on which way they ran.
+pub(crate) fn both<A: Send, B: Send>(
+    customers: usize,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if customers < PARALLEL_FROM || cores < 2 {
+        return (a(), b());
+    }
+    std::thread::scope(|scope| {
+        let other = scope.spawn(b);
+        let first = a();
+        match other.join() {
+            Ok(second) => (first, second),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 /// How many cut points `value` reaches (is at least).
@@ -334,17 +365,22 @@ fn quintiles_of_pairs<T: Copy>(mut pairs: Vec<(T, u32)>, n: usize, cmp: impl Fn(
 }
 
 /// Monetary quintiles. When every amount can be written with the largest
-/// scale in use as an `i128` (always, for real money) the amounts are
+/// scale in use as an `i64` (always, for real money) the amounts are
 /// ranked as those integers, which sorts several times faster than
 /// `Decimal`; otherwise as `Decimal`s. Both orders are the numeric order,
 /// so the scores are the same.
 fn monetary_quintiles<K>(facts: &[CustomerFacts<K>]) -> Vec<Score> {
     let n = facts.len();
     let scale = facts.iter().map(|f| f.net_paid.scale()).max().unwrap_or(0);
-    let mut pairs: Vec<(i128, u32)> = Vec::with_capacity(n);
+    // Pairs of 16 bytes sort about twice as fast as pairs of 32.
+    let mut pairs: Vec<(i64, u32)> = Vec::with_capacity(n);
     for (fact, index) in facts.iter().zip(0_u32..) {
         let up = scale - fact.net_paid.scale();
-        match 10_i128.checked_pow(up).and_then(|factor| fact.net_paid.mantissa().checked_mul(factor)) {
+        match 10_i128
+            .checked_pow(up)
+            .and_then(|factor| fact.net_paid.mantissa().checked_mul(factor))
+            .and_then(|units| i64::try_from(units).ok())
+        {
             Some(units) => pairs.push((units, index)),
             None => {
                 return quintiles_of_pairs(
@@ -355,7 +391,7 @@ fn monetary_quintiles<K>(facts: &[CustomerFacts<K>]) -> Vec<Score> {
             }
         }
     }
-    quintiles_of_pairs(pairs, n, i128::cmp)
+    quintiles_of_pairs(pairs, n, i64::cmp)
 }
 
 #[cfg(test)]

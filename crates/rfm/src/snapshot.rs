@@ -115,17 +115,29 @@ impl<K: Ord> Snapshot<K> {
 /// Refuses a last purchase after `as_of` ([`RfmError::PurchaseAfterAsOf`])
 /// and a customer that appears twice ([`RfmError::DuplicateCustomer`]).
 /// An empty population gives an empty snapshot.
-pub fn score_population<K: Ord + Clone + fmt::Debug>(
+pub fn score_population<K: Ord + Clone + fmt::Debug + Sync>(
     facts: &[CustomerFacts<K>],
     as_of: NaiveDate,
     method: &ScoringMethod,
     map: &SegmentMap,
 ) -> Result<Snapshot<K>, RfmError> {
-    let scores = score_customers(facts, as_of, method)?;
-    let entries = facts
-        .iter()
-        .zip(scores)
-        .map(|(fact, score)| SnapshotEntry { customer: fact.customer.clone(), score, segment: map.segment(score) })
+    // The order by customer is worked out beside the scoring.
+    let (scores, order) = crate::scoring::both(
+        facts.len(),
+        || score_customers(facts, as_of, method),
+        || {
+            let mut order: Vec<u32> = (0..u32::try_from(facts.len()).unwrap_or(u32::MAX)).collect();
+            order.sort_unstable_by(|&a, &b| facts[a as usize].customer.cmp(&facts[b as usize].customer));
+            order
+        },
+    );
+    let scores = scores?;
+    let entries = order
+        .into_iter()
+        .map(|i| {
+            let (fact, score) = (&facts[i as usize], scores[i as usize]);
+            SnapshotEntry { customer: fact.customer.clone(), score, segment: map.segment(score) }
+        })
         .collect();
     Snapshot::new(as_of, entries)
 }
@@ -195,5 +207,36 @@ mod tests {
             {"customer":"a","score":{"r":1,"f":1,"m":1},"segment":"lost"},
             {"customer":"a","score":{"r":1,"f":1,"m":1},"segment":"lost"}]}"#;
         assert!(serde_json::from_str::<Snapshot<String>>(dup).unwrap_err().to_string().contains("more than once"));
+    }
+
+    /// Above the size where scoring runs on two threads, the snapshot is
+    /// still the same for any order of the input, and it agrees with the
+    /// scores computed one customer at a time from the rule.
+    #[test]
+    fn large_populations_score_the_same_in_parallel() {
+        let n = 60_000_u32;
+        let facts: Vec<CustomerFacts<u32>> = (0..n)
+            .map(|i| {
+                let mix = i.wrapping_mul(2_654_435_761);
+                CustomerFacts {
+                    customer: mix,
+                    last_purchase: day(1 + mix % 28),
+                    orders: 1 + (mix >> 8) % 7,
+                    net_paid: Decimal::new(i64::from((mix >> 4) % 90_000), 2),
+                }
+            })
+            .collect();
+        let map = SegmentMap::default();
+        let as_of = day(28);
+        let a = score_population(&facts, as_of, &ScoringMethod::QUINTILES, &map).unwrap();
+        let reversed: Vec<_> = facts.iter().rev().cloned().collect();
+        assert_eq!(a, score_population(&reversed, as_of, &ScoringMethod::QUINTILES, &map).unwrap());
+        let mut paid: Vec<Decimal> = facts.iter().map(|f| f.net_paid).collect();
+        paid.sort();
+        for f in facts.iter().step_by(997) {
+            let worse = paid.partition_point(|p| *p < f.net_paid);
+            let expected = 1 + 5 * worse / facts.len();
+            assert_eq!(usize::from(a.get(&f.customer).unwrap().score.m().get()), expected);
+        }
     }
 }
