@@ -115,28 +115,29 @@ impl<K: Ord> Snapshot<K> {
 /// Refuses a last purchase after `as_of` ([`RfmError::PurchaseAfterAsOf`])
 /// and a customer that appears twice ([`RfmError::DuplicateCustomer`]).
 /// An empty population gives an empty snapshot.
-pub fn score_population<K: Ord + Clone + fmt::Debug + Sync>(
+pub fn score_population<K: Ord + Clone + fmt::Debug + Send + Sync>(
     facts: &[CustomerFacts<K>],
     as_of: NaiveDate,
     method: &ScoringMethod,
     map: &SegmentMap,
 ) -> Result<Snapshot<K>, RfmError> {
-    // The order by customer is worked out beside the scoring.
-    let (scores, order) = crate::scoring::both(
+    // The customers are put in order beside the scoring (sorting the keys
+    // themselves: an indirect sort through indexes misses the cache).
+    let (scores, keyed) = crate::scoring::both(
         facts.len(),
         || score_customers(facts, as_of, method),
         || {
-            let mut order: Vec<u32> = (0..u32::try_from(facts.len()).unwrap_or(u32::MAX)).collect();
-            order.sort_unstable_by(|&a, &b| facts[a as usize].customer.cmp(&facts[b as usize].customer));
-            order
+            let mut keyed: Vec<(K, u32)> = facts.iter().map(|f| f.customer.clone()).zip(0_u32..).collect();
+            keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            keyed
         },
     );
     let scores = scores?;
-    let entries = order
+    let entries = keyed
         .into_iter()
-        .map(|i| {
-            let (fact, score) = (&facts[i as usize], scores[i as usize]);
-            SnapshotEntry { customer: fact.customer.clone(), score, segment: map.segment(score) }
+        .map(|(customer, i)| {
+            let score = scores[i as usize];
+            SnapshotEntry { customer, score, segment: map.segment(score) }
         })
         .collect();
     Snapshot::new(as_of, entries)
