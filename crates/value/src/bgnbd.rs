@@ -294,7 +294,7 @@ fn objective(data: &Prepared, u: &[f64; 4], grad: &mut [f64; 4]) -> f64 {
         }
     }
     let tables = Tables { ages: log_table(alpha, &data.ages), recencies: log_table(alpha, &data.recencies) };
-    let (ll_t, g_t) = over_chunks(&data.triples, |chunk| triple_terms(chunk, &tables, r, a, b, ln_a));
+    let (ll_t, g_t) = triple_terms(&data.triples, &tables, r, a, b, ln_a);
     ll += ll_t;
     for i in 0..4 {
         g[i] += g_t[i];
@@ -351,45 +351,6 @@ fn triple_terms(triples: &[(f64, u32, u32, f64)], t: &Tables, r: f64, a: f64, b:
 /// A log-likelihood and its gradient with respect to (r, α, a, b).
 type Terms = (f64, [f64; 4]);
 
-/// Triples per chunk of [`over_chunks`].
-const CHUNK: usize = 4_096;
-
-/// Sums `terms` over fixed-size chunks of `items`, the chunks spread over
-/// the machine's cores, and adds the partial sums up in chunk order — so
-/// the result is the same bit for bit whatever the number of cores.
-fn over_chunks<T: Sync>(items: &[T], terms: impl Fn(&[T]) -> Terms + Sync) -> Terms {
-    let chunks: Vec<&[T]> = items.chunks(CHUNK).collect();
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(chunks.len());
-    let mut partial: Vec<Terms> = vec![(0.0, [0.0; 4]); chunks.len()];
-    if workers <= 1 {
-        for (slot, chunk) in partial.iter_mut().zip(&chunks) {
-            *slot = terms(chunk);
-        }
-    } else {
-        std::thread::scope(|scope| {
-            let terms = &terms;
-            let mut slots: Vec<Vec<(usize, &mut Terms)>> = (0..workers).map(|_| Vec::new()).collect();
-            for (i, slot) in partial.iter_mut().enumerate() {
-                slots[i % workers].push((i, slot));
-            }
-            for mine in slots {
-                let chunks = &chunks;
-                scope.spawn(move || {
-                    for (i, slot) in mine {
-                        *slot = terms(chunks[i]);
-                    }
-                });
-            }
-        });
-    }
-    partial.into_iter().fold((0.0, [0.0; 4]), |(ll, mut g), (l, gi)| {
-        for k in 0..4 {
-            g[k] += gi[k];
-        }
-        (ll + l, g)
-    })
-}
-
 /// Starting points on the log scale (rescaled time), tried in turn until
 /// one converges.
 const STARTS: [[f64; 4]; 4] =
@@ -420,7 +381,7 @@ pub fn fit_bgnbd_compressed(data: &CompressedSummaries) -> Result<BgNbdFit, Valu
     let prepared = Prepared::new(data, scale);
     let mut failure = Failure::IterationLimit;
     for start in STARTS {
-        match optimize::minimize(|u, g| objective(&prepared, u, g), start) {
+        match optimize::minimize(|u, g| objective(&prepared, u, g), start, optimize::FirstGuess::Identity) {
             Ok(minimum) => {
                 let [r, alpha, a, b] = minimum.point.map(f64::exp);
                 let params = BgNbdParams::new(r, alpha / scale, a, b)?;

@@ -207,7 +207,7 @@ pub fn fit_gamma_gamma(summaries: &[CustomerSummary]) -> Result<GammaGammaFit, V
     }
     let mut failure = Failure::IterationLimit;
     for start in STARTS {
-        match optimize::minimize(|u, g| objective(&data, u, g), start) {
+        match optimize::minimize(|u, g| objective(&data, u, g), start, optimize::FirstGuess::Scaled) {
             Ok(minimum) => {
                 let [p, q, v] = minimum.point.map(f64::exp);
                 let params = GammaGammaParams::new(p, q, v / scale)?;

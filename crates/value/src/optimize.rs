@@ -22,6 +22,16 @@ pub(crate) struct Minimum<const N: usize> {
     pub(crate) iterations: u32,
 }
 
+/// The inverse Hessian BFGS starts from: the identity, or the identity
+/// scaled to the curvature seen on the first step (Nocedal & Wright, eq.
+/// 6.20). Which needs fewer evaluations depends on the objective — measured
+/// on CDNOW: scaled is faster for Gamma-Gamma, the identity for BG/NBD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FirstGuess {
+    Identity,
+    Scaled,
+}
+
 const MAX_ITERATIONS: u32 = 1_000;
 /// Largest |log-parameter| the search may visit: e^±30 is far beyond any
 /// sensible model.
@@ -40,6 +50,7 @@ fn dot<const N: usize>(a: &[f64; N], b: &[f64; N]) -> f64 {
 pub(crate) fn minimize<const N: usize>(
     objective: impl Fn(&[f64; N], &mut [f64; N]) -> f64,
     start: [f64; N],
+    first_guess: FirstGuess,
 ) -> Result<Minimum<N>, Failure> {
     let mut x = start;
     let mut g = [0.0; N];
@@ -104,10 +115,10 @@ pub(crate) fn minimize<const N: usize>(
         }
         let sy = dot(&s, &y);
         if sy > 1e-300 {
-            if iteration == 0 {
+            if iteration == 0 && first_guess == FirstGuess::Scaled {
                 // Scale the first inverse-Hessian guess to the curvature just
                 // seen (Nocedal & Wright, eq. 6.20) instead of leaving it the
-                // identity: fewer backtracking steps afterwards.
+                // identity.
                 let scale = sy / dot(&y, &y);
                 for (i, row) in h.iter_mut().enumerate() {
                     *row = [0.0; N];
@@ -157,7 +168,7 @@ mod tests {
             g[1] = 200.0 * (b - a * a);
             (1.0 - a).powi(2) + 100.0 * (b - a * a).powi(2)
         };
-        let m = minimize(rosenbrock, [-1.2, 1.0]).unwrap();
+        let m = minimize(rosenbrock, [-1.2, 1.0], FirstGuess::Identity).unwrap();
         assert!((m.point[0] - 1.0).abs() < 1e-7 && (m.point[1] - 1.0).abs() < 1e-7, "{m:?}");
     }
 
@@ -167,6 +178,6 @@ mod tests {
             g[0] = -(-u[0]).exp() / (1.0 + (-u[0]).exp());
             (1.0 + (-u[0]).exp()).ln()
         };
-        assert!(minimize(slope, [0.0]).is_err());
+        assert!(minimize(slope, [0.0], FirstGuess::Scaled).is_err());
     }
 }
