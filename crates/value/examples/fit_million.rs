@@ -108,7 +108,7 @@ fn synthetic(n: usize) -> Vec<CustomerSummary> {
 /// Fits both models on `data`, best of 20 after a warm-up, and prints the
 /// parameters and times. Gamma-Gamma is fitted on the repeat buyers who
 /// spent something, as lifetimes' users (and the refresh job) do: the CDNOW
-/// master data has repeat buyers whose purchases were all $0.
+/// master data has a repeat buyer whose purchases were all $0.
 fn fit_and_time(label: &str, data: &[CustomerSummary]) {
     let spenders: Vec<CustomerSummary> =
         data.iter().filter(|s| s.frequency() > 0 && s.monetary() > 0.0).copied().collect();
