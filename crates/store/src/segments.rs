@@ -386,7 +386,7 @@ fn predict_all(histories: &[History], models: &Models, config: &ClvConfig) -> Ve
     }
     std::thread::scope(|scope| {
         let handles: Vec<_> = histories.chunks(chunk).map(|part| scope.spawn(move || predict_chunk(part))).collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
+        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
     })
 }
 
@@ -418,26 +418,35 @@ pub fn refresh_segments(
     let mut ids: Vec<Uuid> = Vec::new();
     let mut facts: Vec<CustomerFacts<u32>> = Vec::new();
     let mut histories: Vec<History> = Vec::new();
-    let rows = diesel::sql_query(FACTS_SQL)
-        .bind::<Date, _>(as_of)
-        .bind::<Date, _>(window_start)
-        .bind::<SqlUuid, _>(ANONYMOUS)
-        .load_iter::<FactRow, PgRowByRowLoadingMode>(conn)?;
-    for row in rows {
-        let row = row?;
-        let index = u32::try_from(ids.len()).map_err(|_| rfm_error(RfmError::PopulationTooLarge(ids.len())))?;
-        facts.push(CustomerFacts {
-            customer: index,
-            last_purchase: row.last_day,
-            orders: u32::try_from(row.window_orders).unwrap_or(u32::MAX),
-            net_paid: row.window_net,
-        });
-        histories.push(history_of(&row, as_of)?);
-        ids.push(row.customer_id);
-        if ids.len().is_multiple_of(100_000) {
-            progress(RefreshStep::Read(ids.len()));
+    // One read-only transaction, so the planner settings stay with it: with
+    // hash joins off the plan is a (parallel) index-only scan of
+    // `orders_customer_facts_idx` merge-joined with the returns, grouped per
+    // customer without a sort of every order (a hash join loses the order
+    // and the grouping then sorts ten million rows on disk).
+    conn.transaction(|conn| {
+        diesel::sql_query("SET LOCAL enable_hashjoin = off").execute(conn)?;
+        let rows = diesel::sql_query(FACTS_SQL)
+            .bind::<Date, _>(as_of)
+            .bind::<Date, _>(window_start)
+            .bind::<SqlUuid, _>(ANONYMOUS)
+            .load_iter::<FactRow, PgRowByRowLoadingMode>(conn)?;
+        for row in rows {
+            let row = row?;
+            let index = u32::try_from(ids.len()).map_err(|_| rfm_error(RfmError::PopulationTooLarge(ids.len())))?;
+            facts.push(CustomerFacts {
+                customer: index,
+                last_purchase: row.last_day,
+                orders: u32::try_from(row.window_orders).unwrap_or(u32::MAX),
+                net_paid: row.window_net,
+            });
+            histories.push(history_of(&row, as_of)?);
+            ids.push(row.customer_id);
+            if ids.len().is_multiple_of(100_000) {
+                progress(RefreshStep::Read(ids.len()));
+            }
         }
-    }
+        Ok::<(), StoreError>(())
+    })?;
     progress(RefreshStep::Read(ids.len()));
     let aggregated = started.elapsed();
 
