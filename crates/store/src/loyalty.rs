@@ -279,13 +279,7 @@ pub(crate) fn write_change_into(
     }
     save_account_into(batch, account, date, at)?;
     if let Some(c) = &tier_change {
-        emit_into(
-            batch,
-            "tier.changed",
-            Some(account.customer),
-            json!({ "customer_id": account.customer, "change": c }),
-            at,
-        );
+        tier_changed_into(batch, account.customer, c, at);
     }
     if !change.points_delta().is_zero() || !change.growth_delta().is_zero() {
         emit_into(
@@ -306,17 +300,6 @@ pub(crate) fn write_change_into(
 }
 
 /// Stores the balances and tier state of an account.
-pub(crate) fn save_account(
-    conn: &mut PgConnection,
-    account: &LockedAccount,
-    date: NaiveDate,
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let mut batch = Batch::new();
-    save_account_into(&mut batch, account, date, at)?;
-    batch.execute(conn)
-}
-
 fn save_account_into(
     batch: &mut Batch,
     account: &LockedAccount,
@@ -339,17 +322,6 @@ fn save_account_into(
         ],
     );
     Ok(())
-}
-
-fn insert_entry(
-    conn: &mut PgConnection,
-    customer: CustomerId,
-    e: &LedgerEntry,
-    actor: Option<&str>,
-) -> Result<(), StoreError> {
-    let mut batch = Batch::new();
-    entry_into(&mut batch, customer, e, actor)?;
-    batch.execute(conn)
 }
 
 fn entry_into(batch: &mut Batch, customer: CustomerId, e: &LedgerEntry, actor: Option<&str>) -> Result<(), StoreError> {
@@ -399,6 +371,11 @@ pub(crate) fn emit(
     let mut batch = Batch::new();
     emit_into(&mut batch, event_type, customer, payload, at);
     batch.execute(conn)
+}
+
+/// Adds the `tier.changed` event of a member to a batch of writes.
+fn tier_changed_into(batch: &mut Batch, customer: CustomerId, change: &TierChange, at: DateTime<Utc>) {
+    emit_into(batch, "tier.changed", Some(customer), json!({ "customer_id": customer, "change": change }), at);
 }
 
 /// Adds an outbox event to a batch of writes.
@@ -546,20 +523,22 @@ pub fn grant_points(
             }
             PointsGrant::Manual(m) => clientele_loyalty::adjust_manually(&config, &account.wallet, m, moment)?,
         };
-        write_change(conn, &mut account, &change, &config, ctx.key_name.as_deref(), ctx.at)?;
+        let mut batch = Batch::new();
+        write_change_into(conn, &mut batch, &mut account, &change, &config, ctx.key_name.as_deref(), ctx.at)?;
         let action = match grant {
             PointsGrant::Activity(_) => "grant_activity_points",
             PointsGrant::Manual(_) => "adjust_points",
         };
-        audit::record(
-            conn,
+        audit::record_into(
+            &mut batch,
             ctx,
             action,
             "loyalty_account",
             &customer.to_string(),
             Some(customer),
             json!({ "points_delta": change.points_delta(), "growth_delta": change.growth_delta() }),
-        )?;
+        );
+        batch.execute(conn)?;
         summary_of(&config, &account, ctx.at.date_naive())
     })
 }
@@ -595,21 +574,23 @@ pub fn set_tier_floor(
                 (clientele_loyalty::remove_tier_floor(&account.tier, by, why, moment)?, "remove_tier_floor")
             }
         };
-        insert_entry(conn, customer, &posting.entry, ctx.key_name.as_deref())?;
+        let mut batch = Batch::new();
+        entry_into(&mut batch, customer, &posting.entry, ctx.key_name.as_deref())?;
         account.tier = posting.update.state;
-        save_account(conn, &account, moment.date(), ctx.at)?;
+        save_account_into(&mut batch, &account, moment.date(), ctx.at)?;
         if let Some(c) = &posting.update.change {
-            emit(conn, "tier.changed", Some(customer), json!({ "customer_id": customer, "change": c }), ctx.at)?;
+            tier_changed_into(&mut batch, customer, c, ctx.at);
         }
-        audit::record(
-            conn,
+        audit::record_into(
+            &mut batch,
             ctx,
             action,
             "loyalty_account",
             &customer.to_string(),
             Some(customer),
             json!({ "tier_floor": account.tier.floor() }),
-        )?;
+        );
+        batch.execute(conn)?;
         summary_of(&config, &account, moment.date())
     })
 }
@@ -686,15 +667,16 @@ pub fn reevaluate_tiers(conn: &mut PgConnection, today: NaiveDate, at: DateTime<
                 let mut account = lock_account(conn, customer, at)?;
                 let qualifying = qualifying_growth(conn, &config, customer, account.wallet.growth(), today)?;
                 let update = clientele_loyalty::tier_under_new_table(&config, &account.tier, qualifying, today);
+                let mut writes = Batch::new();
                 if update.state != account.tier {
                     account.tier = update.state;
-                    save_account(conn, &account, today, at)?;
+                    save_account_into(&mut writes, &account, today, at)?;
                 }
                 if let Some(c) = &update.change {
                     changed += 1;
-                    emit(conn, "tier.changed", Some(customer), json!({ "customer_id": customer, "change": c }), at)?;
+                    tier_changed_into(&mut writes, customer, c, at);
                 }
-                Ok::<_, StoreError>(())
+                writes.execute(conn)
             })?;
         }
     }

@@ -19,7 +19,7 @@ use crate::audit::{self, AuditContext};
 use crate::batch::Batch;
 use crate::customers::{CustomerState, check_writable, judge_writable};
 use crate::error::{StoreError, corrupt};
-use crate::loyalty::{emit, emit_into, lock_account, program, write_change, write_change_into};
+use crate::loyalty::{emit_into, lock_account, program, write_change_into};
 use crate::schema::{
     customers, member_numbers, order_index, order_keys, order_lines, order_returns, orders, phone_index, return_keys,
     stores,
@@ -736,6 +736,7 @@ pub fn record_return(
             }
         }
         let (mut taken, mut not_taken, mut growth_taken) = (0i64, 0i64, 0i64);
+        let mut batch = Batch::new();
         if let (Some(earning), true) = (earning, customer != ANONYMOUS) {
             let earning: OrderEarning = serde_json::from_value(earning).map_err(corrupt("orders.earning"))?;
             let customer_id = CustomerId::from_uuid(customer);
@@ -758,7 +759,15 @@ pub fn record_return(
             let moment = Moment::new(request.returned_at, date).map_err(corrupt("moment"))?;
             let posting =
                 take_back_for_return(&config, &account.wallet, &earning, &loyalty_request, moment).map_err(loyalty_error)?;
-            write_change(conn, &mut account, &posting.change, &config, ctx.key_name.as_deref(), ctx.at)?;
+            write_change_into(
+                conn,
+                &mut batch,
+                &mut account,
+                &posting.change,
+                &config,
+                ctx.key_name.as_deref(),
+                ctx.at,
+            )?;
             diesel::update(orders::table.find((customer, order_id)))
                 .set(orders::earning.eq(Some(serde_json::to_value(&posting.take_back.earning_after)?)))
                 .execute(conn)?;
@@ -783,22 +792,23 @@ pub fn record_return(
             ))
             .execute(conn)?;
         let customer_id = (customer != ANONYMOUS).then(|| CustomerId::from_uuid(customer));
-        emit(
-            conn,
+        emit_into(
+            &mut batch,
             "order.returned",
             customer_id,
             json!({ "order_id": order_id, "return_id": return_id, "points_taken": taken, "growth_taken": growth_taken }),
             ctx.at,
-        )?;
-        audit::record(
-            conn,
+        );
+        audit::record_into(
+            &mut batch,
             ctx,
             "return",
             "order",
             &order_id.to_string(),
             customer_id,
             json!({ "return_id": return_id, "lines": request.lines, "points_taken": taken }),
-        )?;
+        );
+        batch.execute(conn)?;
         Ok(Returned { order: load_order(conn, customer, order_id)?, return_id, replayed: false })
     })
 }

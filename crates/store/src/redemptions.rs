@@ -13,9 +13,10 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditContext};
+use crate::batch::Batch;
 use crate::customers::{check_visible, check_writable};
 use crate::error::{StoreError, corrupt};
-use crate::loyalty::{lock_account, program, write_change};
+use crate::loyalty::{lock_account, program, write_change, write_change_into};
 use crate::schema::{redemption_index, redemption_keys, redemptions};
 
 /// A redemption and whose it is.
@@ -96,7 +97,8 @@ pub fn reserve(
         let id = RedemptionId::parse(&Uuid::now_v7().to_string()).map_err(corrupt("redemption id"))?;
         let request = RedemptionRequest { redemption: id.clone(), points: new.points, reason: new.reason.clone() };
         let posting = reserve_points(&account.wallet, &request, Moment::utc(ctx.at), new.hold_until)?;
-        write_change(conn, &mut account, &posting.change, &config, ctx.key_name.as_deref(), ctx.at)?;
+        let mut batch = Batch::new();
+        write_change_into(conn, &mut batch, &mut account, &posting.change, &config, ctx.key_name.as_deref(), ctx.at)?;
         let r = &posting.reservation;
         diesel::insert_into(redemptions::table)
             .values((
@@ -129,15 +131,16 @@ pub fn reserve(
                 ))
                 .execute(conn)?;
         }
-        audit::record(
-            conn,
+        audit::record_into(
+            &mut batch,
             ctx,
             "reserve",
             "redemption",
             id.as_str(),
             Some(new.customer),
             json!({ "points": r.points() }),
-        )?;
+        );
+        batch.execute(conn)?;
         Ok((
             StoredRedemption {
                 customer: new.customer,
@@ -185,21 +188,23 @@ pub fn settle(
             RedemptionStep::Confirm => confirm_reservation(&account.wallet, &stored.reservation, moment)?,
             RedemptionStep::Cancel => cancel_reservation(&account.wallet, &stored.reservation, moment)?,
         };
-        write_change(conn, &mut account, &posting.change, &config, ctx.key_name.as_deref(), ctx.at)?;
+        let mut batch = Batch::new();
+        write_change_into(conn, &mut batch, &mut account, &posting.change, &config, ctx.key_name.as_deref(), ctx.at)?;
         save(conn, customer_id, &posting.reservation)?;
         let action = match step {
             RedemptionStep::Confirm => "confirm",
             RedemptionStep::Cancel => "cancel",
         };
-        audit::record(
-            conn,
+        audit::record_into(
+            &mut batch,
             ctx,
             action,
             "redemption",
             id,
             Some(customer_id),
             json!({ "points": posting.reservation.points() }),
-        )?;
+        );
+        batch.execute(conn)?;
         stored.reservation = posting.reservation;
         Ok(stored)
     })
