@@ -9,9 +9,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
 use clientele_loyalty::Tier;
-use clientele_profiles::{CustomerId, FieldErrors, Gender, InvalidValue, Permission, StoreId};
+use clientele_profiles::{AgeBand, CustomerId, FieldErrors, Gender, InvalidValue, Permission, StoreId};
 use clientele_store::{
-    AgeBand, CellRequest, Segment, SegmentCuts, SegmentMember, SegmentRun, TopCustomer, ValueCursor, ValueSnapshot,
+    CellRequest, Segment, SegmentCuts, SegmentMember, SegmentRun, TopCustomer, ValueCursor, ValueSnapshot,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

@@ -76,8 +76,8 @@ pub use merge::{CustomerRecord, MergeOutcome, merge};
 pub use money::{Currency, Money};
 pub use org::{Associate, NewAssociate, NewStore, Store, TimeZone};
 pub use person::{
-    Birthday, CountryCode, Education, Gender, ImportantDate, ImportantDateKind, Location, MemberNo, PersonName,
-    Preferences, Relation, Sizes,
+    AgeBand, Birthday, BirthdayRange, CountryCode, Education, Gender, ImportantDate, ImportantDateKind, Location,
+    MemberNo, PersonName, Preferences, Relation, Sizes,
 };
 pub use relationship::{Acquisition, AcquisitionChannel};
 pub use tags::{Actor, Tag, TagKind, TagName, Tags};

@@ -187,6 +187,92 @@ impl Birthday {
     }
 }
 
+/// An age band, for finer cuts of segments and lists. Codes are stable
+/// (`under_25`, `25_34`, `35_44`, `45_54`, `55_plus`, `unknown`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AgeBand {
+    Under25,
+    From25To34,
+    From35To44,
+    From45To54,
+    From55,
+    /// No birthday on record.
+    Unknown,
+}
+
+/// The birthdays of an age band on a date: born on or after the first date
+/// (if any) and before the second (if any).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BirthdayRange {
+    pub born_on_or_after: Option<NaiveDate>,
+    pub born_before: Option<NaiveDate>,
+}
+
+impl AgeBand {
+    /// Every band, youngest first.
+    pub const ALL: [AgeBand; 6] = [
+        AgeBand::Under25,
+        AgeBand::From25To34,
+        AgeBand::From35To44,
+        AgeBand::From45To54,
+        AgeBand::From55,
+        AgeBand::Unknown,
+    ];
+
+    /// The stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            AgeBand::Under25 => "under_25",
+            AgeBand::From25To34 => "25_34",
+            AgeBand::From35To44 => "35_44",
+            AgeBand::From45To54 => "45_54",
+            AgeBand::From55 => "55_plus",
+            AgeBand::Unknown => "unknown",
+        }
+    }
+
+    /// The band of a code.
+    pub fn from_code(code: &str) -> Option<AgeBand> {
+        AgeBand::ALL.into_iter().find(|b| b.code() == code)
+    }
+
+    /// The band of someone born on `birthday` (or of no known birthday), on
+    /// `today`.
+    pub fn on(birthday: Option<&Birthday>, today: NaiveDate) -> AgeBand {
+        match birthday.map(|b| b.age_on(today)) {
+            None => AgeBand::Unknown,
+            Some(0..=24) => AgeBand::Under25,
+            Some(25..=34) => AgeBand::From25To34,
+            Some(35..=44) => AgeBand::From35To44,
+            Some(45..=54) => AgeBand::From45To54,
+            Some(_) => AgeBand::From55,
+        }
+    }
+
+    /// The birthdays in this band on `today`, as dates a query can compare
+    /// with; None for [`AgeBand::Unknown`] (no birthday on record). Agrees
+    /// with [`AgeBand::on`] and [`Birthday::age_on`], 29 February included.
+    pub fn birthdays_on(self, today: NaiveDate) -> Option<BirthdayRange> {
+        let (youngest, oldest) = match self {
+            AgeBand::Under25 => (None, Some(24)),
+            AgeBand::From25To34 => (Some(25), Some(34)),
+            AgeBand::From35To44 => (Some(35), Some(44)),
+            AgeBand::From45To54 => (Some(45), Some(54)),
+            AgeBand::From55 => (Some(55), None),
+            AgeBand::Unknown => return None,
+        };
+        // Age ≥ n ⇔ born before (today + 1 day − n years); age ≤ n ⇔ not
+        // (age ≥ n + 1).
+        let born_before_for_age = |age: u32| {
+            today.checked_add_days(chrono::Days::new(1))?.checked_sub_months(chrono::Months::new(age.checked_mul(12)?))
+        };
+        Some(BirthdayRange {
+            born_on_or_after: oldest.and_then(|a| born_before_for_age(a + 1)),
+            born_before: youngest.and_then(born_before_for_age),
+        })
+    }
+}
+
 impl TryFrom<NaiveDate> for Birthday {
     type Error = InvalidValue;
 
@@ -416,6 +502,24 @@ impl ImportantDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn age_band_bounds_follow_whole_years() {
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        // 25 on 2026-05-10 ⇔ born on or before 2001-05-10.
+        let under_25 = AgeBand::Under25.birthdays_on(day(2026, 5, 10)).unwrap();
+        assert_eq!(under_25, BirthdayRange { born_on_or_after: Some(day(2001, 5, 11)), born_before: None });
+        // Born 29 February: a year older on 28 February in other years.
+        let on_28_feb = AgeBand::From25To34.birthdays_on(day(2026, 2, 28)).unwrap();
+        assert_eq!(on_28_feb.born_before, Some(day(2001, 3, 1)));
+        assert_eq!(on_28_feb.born_on_or_after, Some(day(1991, 3, 1)));
+        assert_eq!(AgeBand::Unknown.birthdays_on(day(2026, 2, 28)), None);
+        for band in AgeBand::ALL {
+            assert_eq!(AgeBand::from_code(band.code()), Some(band));
+        }
+        assert_eq!(AgeBand::from_code("teen"), None);
+    }
+
     use uuid::Uuid;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

@@ -6,13 +6,13 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, TimeZone as _, Utc};
 use clientele_profiles::{
-    Acquisition, AcquisitionChannel, Actor, AppointmentStatus, AssociateId, Birthday, Case, CaseStatus, Channel, Code,
-    Consent, Consents, CountryCode, Currency, Customer, CustomerId, CustomerRecord, DUPLICATE_THRESHOLD, Direction,
-    DuplicatePair, Education, Email, ExternalId, ExternalSystem, ExternalValue, Gender, ImportantDate, ImportantDateId,
-    ImportantDateKind, Interaction, InteractionDetail, InteractionId, Label, Location, LongText, MemberNo, Money,
-    NewCustomer, Permission, PersonName, Phone, Phones, Preferences, Profile, ProfileError, Relation, Relationship,
-    Role, ShortText, Sizes, StoreId, SurveyAnswer, Tag, TagKind, TagName, duplicate_score, find_duplicate_pairs,
-    match_keys, merge,
+    Acquisition, AcquisitionChannel, Actor, AgeBand, AppointmentStatus, AssociateId, Birthday, Case, CaseStatus,
+    Channel, Code, Consent, Consents, CountryCode, Currency, Customer, CustomerId, CustomerRecord, DUPLICATE_THRESHOLD,
+    Direction, DuplicatePair, Education, Email, ExternalId, ExternalSystem, ExternalValue, Gender, ImportantDate,
+    ImportantDateId, ImportantDateKind, Interaction, InteractionDetail, InteractionId, Label, Location, LongText,
+    MemberNo, Money, NewCustomer, Permission, PersonName, Phone, Phones, Preferences, Profile, ProfileError, Relation,
+    Relationship, Role, ShortText, Sizes, StoreId, SurveyAnswer, Tag, TagKind, TagName, duplicate_score,
+    find_duplicate_pairs, match_keys, merge,
 };
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -559,6 +559,25 @@ proptest! {
             let before = next.pred_opt().unwrap();
             prop_assert_eq!(b.age_on(next), b.age_on(before) + 1);
             prop_assert_eq!(b.next_occurrence(before), next);
+        }
+    }
+
+    /// The dates a query compares birthdays with select exactly the people
+    /// whose age puts them in the band (29 February included).
+    #[test]
+    fn age_band_birthdays_agree_with_ages(
+        y in 1920i32..2024, doy in 0u32..366, ty in 2024i32..2030, tdoy in 0u32..366,
+    ) {
+        let date = NaiveDate::from_yo_opt(y, doy + 1).unwrap_or(day(y, 12, 31));
+        let today = NaiveDate::from_yo_opt(ty, tdoy + 1).unwrap_or(day(ty, 12, 31));
+        let b = Birthday::parse(date, day(2024, 1, 1)).unwrap();
+        let band = AgeBand::on(Some(&b), today);
+        for candidate in AgeBand::ALL {
+            let range = candidate.birthdays_on(today);
+            let inside = range.is_some_and(|r| {
+                r.born_on_or_after.is_none_or(|d| date >= d) && r.born_before.is_none_or(|d| date < d)
+            });
+            prop_assert_eq!(inside, candidate == band, "{:?} on {}: age {}", candidate, today, b.age_on(today));
         }
     }
 

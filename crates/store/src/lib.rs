@@ -62,11 +62,11 @@ pub use redemptions::{
     NewRedemption, RedemptionStep, StoredRedemption, expire_lapsed_reservations, get_redemption, reserve, settle,
 };
 pub use segments::{
-    AgeBand, AssociateRef, CategoryShare, CellCustomer, CellPage, CellRequest, CustomerValueReport, MissingSnapshot,
-    ModelError, RefreshConfig, RefreshReport, RefreshStep, SegmentCuts, SegmentFigures, SegmentHistoryEntry,
-    SegmentMember, SegmentPage, SegmentRun, SegmentSummary, StoreVisits, TopCustomer, TopCustomers, TransitionCount,
-    Transitions, ValueCursor, ValueSnapshot, customer_value, refresh_segments, segment_customers, segment_run,
-    segment_summary, segment_transitions, snapshot_dates, top_customers,
+    AssociateRef, CategoryShare, CellCustomer, CellPage, CellRequest, CustomerValueReport, MissingSnapshot, ModelError,
+    RefreshConfig, RefreshReport, RefreshStep, SegmentCuts, SegmentFigures, SegmentHistoryEntry, SegmentMember,
+    SegmentPage, SegmentRun, SegmentSummary, StoreVisits, TopCustomer, TopCustomers, TransitionCount, Transitions,
+    ValueCursor, ValueSnapshot, customer_value, refresh_segments, segment_customers, segment_run, segment_summary,
+    segment_transitions, snapshot_dates, top_customers,
 };
 pub use webhooks::{
     ALL_EVENTS, AttemptOutcome, CLAIM_LEASE_SECONDS, Delivery, DeliveryStatus, DueDelivery, EVENT_TYPES, EventFilter,

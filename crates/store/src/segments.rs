@@ -18,9 +18,9 @@ use std::io::Write as _;
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Days, Months, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use clientele_loyalty::Tier;
-use clientele_profiles::{AssociateId, CustomerId, Gender, StoreId, StoreScope};
+use clientele_profiles::{AgeBand, AssociateId, CustomerId, Gender, StoreId, StoreScope};
 use clientele_rfm::{
     CustomerFacts, RfmError, RfmScore, Score, ScoringMethod, Segment, SegmentMap, recency_days, score_customers,
 };
@@ -667,65 +667,6 @@ pub fn snapshot_dates(conn: &mut PgConnection) -> Result<Vec<NaiveDate>, StoreEr
 
 // ---- filters shared by the reads ----------------------------------------------------
 
-/// Age bands, by whole years of age on the snapshot date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AgeBand {
-    Under25,
-    From25To34,
-    From35To44,
-    From45To54,
-    From55,
-    /// No birthday on record.
-    Unknown,
-}
-
-impl AgeBand {
-    /// Every band, youngest first.
-    pub const ALL: [AgeBand; 6] = [
-        AgeBand::Under25,
-        AgeBand::From25To34,
-        AgeBand::From35To44,
-        AgeBand::From45To54,
-        AgeBand::From55,
-        AgeBand::Unknown,
-    ];
-
-    /// The stable code.
-    pub const fn code(self) -> &'static str {
-        match self {
-            AgeBand::Under25 => "under_25",
-            AgeBand::From25To34 => "25_34",
-            AgeBand::From35To44 => "35_44",
-            AgeBand::From45To54 => "45_54",
-            AgeBand::From55 => "55_plus",
-            AgeBand::Unknown => "unknown",
-        }
-    }
-
-    /// The band of a code.
-    pub fn from_code(code: &str) -> Option<AgeBand> {
-        AgeBand::ALL.into_iter().find(|b| b.code() == code)
-    }
-
-    /// Youngest and oldest age in the band (None: open).
-    fn ages(self) -> (Option<u32>, Option<u32>) {
-        match self {
-            AgeBand::Under25 => (None, Some(24)),
-            AgeBand::From25To34 => (Some(25), Some(34)),
-            AgeBand::From35To44 => (Some(35), Some(44)),
-            AgeBand::From45To54 => (Some(45), Some(54)),
-            AgeBand::From55 => (Some(55), None),
-            AgeBand::Unknown => (None, None),
-        }
-    }
-}
-
-/// Born before this date ⇔ at least `age` years old on `on` (someone born
-/// on 29 February is a year older on 28 February, as `Birthday::age_on`).
-fn born_before_for_age(on: NaiveDate, age: u32) -> Option<NaiveDate> {
-    on.checked_add_days(Days::new(1))?.checked_sub_months(Months::new(age.checked_mul(12)?))
-}
-
 /// Finer cuts of a snapshot: only the customers matching every cut given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SegmentCuts {
@@ -770,17 +711,10 @@ fn bind_cuts<'a>(
 ) -> BoxedSqlQuery<'a, Pg, diesel::query_builder::SqlQuery> {
     let (born_before, born_on_or_after, unknown_age) = match cuts.age_band {
         None => (None, None, false),
-        Some(AgeBand::Unknown) => (None, None, true),
-        Some(band) => {
-            let (youngest, oldest) = band.ages();
-            // Age ≥ youngest ⇔ born before (as_of + 1 day − youngest years);
-            // age ≤ oldest ⇔ not (age ≥ oldest + 1).
-            (
-                youngest.and_then(|a| born_before_for_age(as_of, a)),
-                oldest.and_then(|a| born_before_for_age(as_of, a + 1)),
-                false,
-            )
-        }
+        Some(band) => match band.birthdays_on(as_of) {
+            None => (None, None, true),
+            Some(range) => (range.born_before, range.born_on_or_after, false),
+        },
     };
     query
         .bind::<Date, _>(as_of)
@@ -1443,22 +1377,6 @@ pub fn top_customers(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-
-    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
-
-    #[test]
-    fn age_band_bounds_follow_whole_years() {
-        // 30 on 2026-05-10 ⇔ born on or before 1996-05-10.
-        assert_eq!(born_before_for_age(day(2026, 5, 10), 30), Some(day(1996, 5, 11)));
-        // Born 29 February: a year older on 28 February in other years.
-        assert_eq!(born_before_for_age(day(2026, 2, 28), 30), Some(day(1996, 3, 1)));
-        for band in AgeBand::ALL {
-            assert_eq!(AgeBand::from_code(band.code()), Some(band));
-        }
-        assert_eq!(AgeBand::from_code("teen"), None);
-    }
 
     #[test]
     fn the_default_config_values_in_days() {
