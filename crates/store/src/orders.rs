@@ -12,6 +12,7 @@ use clientele_orders::{CustomerRef, LineId, Order, PricedOrder, ReturnRequest, p
 use clientele_profiles::{Currency, CustomerId, FieldErrors, InvalidValue, StoreId, StoreScope};
 use diesel::prelude::*;
 use rust_decimal::Decimal;
+use serde::Deserialize as _;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -303,7 +304,8 @@ impl Claim {
     fn program(&self) -> Result<ProgramConfig, StoreError> {
         match &self.config {
             None => Ok(ProgramConfig::default_plan()),
-            Some(config) => serde_json::from_value(config.clone()).map_err(corrupt("loyalty_program.config")),
+            // Read from the borrowed JSON: no copy of the programme per order.
+            Some(config) => ProgramConfig::deserialize(config).map_err(corrupt("loyalty_program.config")),
         }
     }
 
