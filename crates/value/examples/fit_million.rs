@@ -13,48 +13,8 @@ use std::time::Instant;
 
 use clientele_value::{CompressedSummaries, CustomerSummary, fit_bgnbd, fit_gamma_gamma};
 
-/// SplitMix64: a tiny deterministic generator, enough for synthetic data.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1).
-    fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) / (1_u64 << 53) as f64
-    }
-
-    fn normal(&mut self) -> f64 {
-        (-2.0 * self.uniform().ln()).sqrt() * (2.0 * std::f64::consts::PI * self.uniform()).cos()
-    }
-
-    /// Gamma(shape, rate), Marsaglia–Tsang.
-    fn gamma(&mut self, shape: f64, rate: f64) -> f64 {
-        if shape < 1.0 {
-            return self.gamma(shape + 1.0, rate) * self.uniform().powf(1.0 / shape);
-        }
-        let d = shape - 1.0 / 3.0;
-        let c = 1.0 / (9.0 * d).sqrt();
-        loop {
-            let z = self.normal();
-            let v = (1.0 + c * z).powi(3);
-            if v > 0.0 && self.uniform().ln() < 0.5 * z * z + d - d * v + d * v.ln() {
-                return d * v / rate;
-            }
-        }
-    }
-
-    fn beta(&mut self, a: f64, b: f64) -> f64 {
-        let x = self.gamma(a, 1.0);
-        x / (x + self.gamma(b, 1.0))
-    }
-}
+#[path = "../tests/support/simulate.rs"]
+mod simulate;
 
 fn cdnow() -> Vec<CustomerSummary> {
     parse_summary(include_str!("../reference/cdnow_summary.csv"))
@@ -66,41 +26,6 @@ fn parse_summary(csv: &str) -> Vec<CustomerSummary> {
         .map(|line| {
             let f: Vec<f64> = line.split(',').map(|v| v.parse().unwrap()).collect();
             CustomerSummary::new(f[1] as u32, f[2], f[3], f[4]).unwrap()
-        })
-        .collect()
-}
-
-fn synthetic(n: usize) -> Vec<CustomerSummary> {
-    // CDNOW fit, converted from weeks to days.
-    let (r, alpha, a, b) = (0.2426, 4.4135 * 7.0, 0.7929, 2.4258);
-    let (p, q, v) = (6.2488, 3.7446, 15.4477);
-    let mut rng = Rng(2026);
-    (0..n)
-        .map(|_| {
-            let age = 1.0 + (rng.uniform() * 365.0).floor();
-            let rate = rng.gamma(r, alpha);
-            let dropout = rng.beta(a, b);
-            let (mut t, mut x, mut last) = (0.0, 0_u32, 0.0);
-            loop {
-                t += -rng.uniform().ln() / rate;
-                if t > age {
-                    break;
-                }
-                x += 1;
-                last = t;
-                if rng.uniform() < dropout {
-                    break;
-                }
-            }
-            let recency = if x == 0 { 0.0 } else { last.floor() };
-            let monetary = if x == 0 {
-                0.0
-            } else {
-                let nu = rng.gamma(q, v);
-                let mean = rng.gamma(p * f64::from(x), nu * f64::from(x));
-                ((mean * 100.0).round() / 100.0).max(0.01)
-            };
-            CustomerSummary::new(x, recency, age, monetary).unwrap()
         })
         .collect()
 }
@@ -162,7 +87,7 @@ fn main() {
     }
 
     let start = Instant::now();
-    let million = synthetic(1_000_000);
+    let million = simulate::simulate(1_000_000, 2026, &simulate::CDNOW_IN_DAYS);
     let generated = start.elapsed();
     let start = Instant::now();
     let compressed = CompressedSummaries::from_summaries(&million);

@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ValueError;
 use crate::error::Model;
-use crate::optimize::{self, Failure};
-use crate::special::{digamma, ln_gamma};
+use crate::optimize::{self, Failure, held_names};
 use crate::summary::{CompressedSummaries, CustomerSummary};
 
 /// Fewest customers [`fit_bgnbd`] accepts: more than the four parameters.
@@ -180,9 +179,8 @@ impl BgNbdParams {
 
 /// The part of the log-likelihood that depends on x only.
 fn frequency_term(p: &BgNbdParams, x: f64) -> f64 {
-    ln_gamma(p.r + x) - ln_gamma(p.r) + p.r * p.alpha.ln() + ln_gamma(p.a + p.b) + ln_gamma(p.b + x)
-        - ln_gamma(p.b)
-        - ln_gamma(p.a + p.b + x)
+    let ln_rising = |y: f64| Rising::new(y).up_to(x).0;
+    ln_rising(p.r) + p.r * p.alpha.ln() + ln_rising(p.b) - ln_rising(p.a + p.b)
 }
 
 /// The part of the log-likelihood that depends on tₓ and T:
@@ -198,7 +196,7 @@ fn time_term(p: &BgNbdParams, x: f64, recency: f64, age: f64) -> f64 {
 }
 
 /// A fitted BG/NBD model.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BgNbdFit {
     /// The maximum-likelihood parameters.
     pub params: BgNbdParams,
@@ -206,6 +204,11 @@ pub struct BgNbdFit {
     pub log_likelihood: f64,
     /// BFGS iterations used.
     pub iterations: u32,
+    /// The parameters held on the edge of the search box (e^±18 on the
+    /// fitting scale): the likelihood keeps rising towards a limit of the
+    /// model there, so the fit is the best the box allows. Empty for an
+    /// interior maximum.
+    pub at_bound: Vec<&'static str>,
 }
 
 /// Fits the BG/NBD model by maximum likelihood on all customers (those with
@@ -279,18 +282,21 @@ fn objective(data: &Prepared, u: &[f64; 4], grad: &mut [f64; 4]) -> f64 {
     let (ln_alpha, ln_a) = (alpha.ln(), a.ln());
     let mut ll = 0.0;
     let mut g = [0.0; 4];
-    let (lg_r, dg_r, lg_b, dg_b, lg_ab, dg_ab) =
-        (ln_gamma(r), digamma(r), ln_gamma(b), digamma(b), ln_gamma(a + b), digamma(a + b));
+    // x is a whole number, so ln Γ(y + x) − ln Γ(y) = Σ_{k<x} ln(y + k) and
+    // ψ(y + x) − ψ(y) = Σ_{k<x} 1/(y + k), summed up the ascending x. Exact
+    // where the difference of two ln Γ would lose every digit: a fit whose
+    // Beta collapses has a and b near e^18, ln Γ(b) near 10⁹.
+    let mut rising = [Rising::new(r), Rising::new(b), Rising::new(a + b)];
     for &(x, w) in &data.by_frequency {
         ll += w * (r * ln_alpha);
         g[0] += w * ln_alpha;
         g[1] += w * r / alpha;
         if x > 0.0 {
-            ll += w * (ln_gamma(r + x) - lg_r + lg_ab + ln_gamma(b + x) - lg_b - ln_gamma(a + b + x));
-            let dg_abx = digamma(a + b + x);
-            g[0] += w * (digamma(r + x) - dg_r);
-            g[2] += w * (dg_ab - dg_abx);
-            g[3] += w * (dg_ab + digamma(b + x) - dg_b - dg_abx);
+            let [(ln_r, dg_r), (ln_b, dg_b), (ln_ab, dg_ab)] = rising.each_mut().map(|s| s.up_to(x));
+            ll += w * (ln_r + ln_b - ln_ab);
+            g[0] += w * dg_r;
+            g[2] -= w * dg_ab;
+            g[3] += w * (dg_b - dg_ab);
         }
     }
     let tables = Tables { ages: log_table(alpha, &data.ages), recencies: log_table(alpha, &data.recencies) };
@@ -304,6 +310,31 @@ fn objective(data: &Prepared, u: &[f64; 4], grad: &mut [f64; 4]) -> f64 {
         grad[i] = -g[i] * theta[i] / data.total;
     }
     -ll / data.total
+}
+
+/// ln Γ(y + x) − ln Γ(y) and ψ(y + x) − ψ(y) for whole x, asked for in
+/// ascending x: Σ_{k<x} ln(y + k) and Σ_{k<x} 1/(y + k), carried on from
+/// the previous x.
+struct Rising {
+    y: f64,
+    k: f64,
+    ln: f64,
+    inverse: f64,
+}
+
+impl Rising {
+    fn new(y: f64) -> Rising {
+        Rising { y, k: 0.0, ln: 0.0, inverse: 0.0 }
+    }
+
+    fn up_to(&mut self, x: f64) -> (f64, f64) {
+        while self.k < x {
+            self.ln += (self.y + self.k).ln();
+            self.inverse += 1.0 / (self.y + self.k);
+            self.k += 1.0;
+        }
+        (self.ln, self.inverse)
+    }
 }
 
 /// ln(α + v) and 1 / (α + v) per distinct tₓ and T, for one evaluation.
@@ -363,7 +394,9 @@ const STARTS: [[f64; 4]; 4] =
 /// Errors: [`ValueError::TooFewCustomers`] below [`BGNBD_MIN_CUSTOMERS`],
 /// [`ValueError::NoRepeatBuyers`] when every x = 0 (the likelihood then
 /// grows without bound as the dropout vanishes), and
-/// [`ValueError::DidNotConverge`] when no interior maximum is found.
+/// [`ValueError::DidNotConverge`] when no maximum is found, even with
+/// parameters held on the edge of the search box (see the crate
+/// documentation; `at_bound` names those held).
 pub fn fit_bgnbd_compressed(data: &CompressedSummaries) -> Result<BgNbdFit, ValueError> {
     let customers = usize::try_from(data.customers()).unwrap_or(usize::MAX);
     if customers < BGNBD_MIN_CUSTOMERS {
@@ -390,7 +423,12 @@ pub fn fit_bgnbd_compressed(data: &CompressedSummaries) -> Result<BgNbdFit, Valu
                     failure = Failure::NotFiniteAtStart;
                     continue;
                 }
-                return Ok(BgNbdFit { params, log_likelihood, iterations: minimum.iterations });
+                return Ok(BgNbdFit {
+                    params,
+                    log_likelihood,
+                    iterations: minimum.iterations,
+                    at_bound: held_names(["r", "alpha", "a", "b"], minimum.at_bound),
+                });
             }
             Err(f) => failure = f,
         }
@@ -403,7 +441,7 @@ impl Failure {
         match self {
             Failure::NotFiniteAtStart => "the likelihood is not finite at any starting point",
             Failure::IterationLimit => "the iteration limit was reached",
-            Failure::Diverged => "a parameter runs off to zero or infinity: no interior maximum for this data",
+            Failure::Diverged => "every parameter runs off to zero or infinity: nothing in this data to fit",
         }
     }
 }

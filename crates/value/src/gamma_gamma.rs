@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::ValueError;
 use crate::bgnbd::check_positive;
 use crate::error::Model;
-use crate::optimize::{self, Failure};
+use crate::optimize::{self, Failure, held_names};
 use crate::special::{digamma, ln_gamma};
 use crate::summary::CustomerSummary;
 
@@ -106,7 +106,7 @@ impl GammaGammaParams {
 }
 
 /// A fitted Gamma-Gamma model.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GammaGammaFit {
     /// The maximum-likelihood parameters.
     pub params: GammaGammaParams,
@@ -114,6 +114,11 @@ pub struct GammaGammaFit {
     pub log_likelihood: f64,
     /// BFGS iterations used.
     pub iterations: u32,
+    /// The parameters held on the edge of the search box (e^±18 on the
+    /// fitting scale): the likelihood keeps rising towards a limit of the
+    /// model there, so the fit is the best the box allows. Empty for an
+    /// interior maximum.
+    pub at_bound: Vec<&'static str>,
 }
 
 /// The repeat buyers prepared for the objective (spend rescaled): per
@@ -216,7 +221,12 @@ pub fn fit_gamma_gamma(summaries: &[CustomerSummary]) -> Result<GammaGammaFit, V
                     failure = Failure::NotFiniteAtStart;
                     continue;
                 }
-                return Ok(GammaGammaFit { params, log_likelihood, iterations: minimum.iterations });
+                return Ok(GammaGammaFit {
+                    params,
+                    log_likelihood,
+                    iterations: minimum.iterations,
+                    at_bound: held_names(["p", "q", "v"], minimum.at_bound),
+                });
             }
             Err(f) => failure = f,
         }

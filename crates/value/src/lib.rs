@@ -17,8 +17,17 @@
 //! 0 ≤ tₓ ≤ T, T > 0 and tₓ = 0 when x = 0; fitted or constructed
 //! parameters are finite and positive (Gamma-Gamma q > 1, so the mean spend
 //! exists). A fit never returns NaN: degenerate input (no repeat buyers,
-//! zero spend, too few customers, a likelihood whose supremum lies at the
-//! boundary) is a [`ValueError`] with a stable [`code`](ValueError::code).
+//! zero spend, too few customers, every parameter running off at once) is a
+//! [`ValueError`] with a stable [`code`](ValueError::code).
+//!
+//! Parameters are searched in a box, e^−18 to e^18 each on the fitting
+//! scale. Where the likelihood keeps rising towards a limit of the model —
+//! everyone with the same dropout probability (the BG/NBD's Beta collapses:
+//! a, b → ∞ at a fixed ratio), or the same spend — the parameter that runs
+//! off is held on the edge, the others are fitted, and the fit names it in
+//! `at_bound`. `lifetimes` stops with a ConvergenceError on such data (the
+//! demo generator's, where a third of the members lapse); the predictions
+//! from the edge are those of the limit model, to the box's precision.
 //!
 //! The formulas are those of Fader, Hardie & Lee (2005a, "Counting your
 //! customers the easy way"; 2005b, "RFM and CLV") and agree with the

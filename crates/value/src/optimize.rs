@@ -8,9 +8,24 @@ pub(crate) enum Failure {
     NotFiniteAtStart,
     /// The iteration budget ran out before the gradient vanished.
     IterationLimit,
-    /// A parameter ran off towards ±∞ on the log scale: the likelihood has
-    /// no interior maximum for this data.
+    /// Every parameter ran off the box on the log scale: the likelihood has
+    /// no maximum for this data even on the edge.
     Diverged,
+}
+
+/// Where a search left the box: the point reached (clamped to the box)
+/// and the coordinate furthest outside it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OutOfBox<const N: usize> {
+    point: [f64; N],
+    coordinate: usize,
+}
+
+/// Why one search stopped without a minimum inside the box.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Stop<const N: usize> {
+    Failed(Failure),
+    Left(OutOfBox<N>),
 }
 
 /// A minimum found.
@@ -20,6 +35,10 @@ pub(crate) struct Minimum<const N: usize> {
     #[allow(dead_code, reason = "kept for debugging output")]
     pub(crate) value: f64,
     pub(crate) iterations: u32,
+    /// The coordinates held on the edge of the box (|u| = [`BOX`]): the
+    /// objective kept falling that way, so the minimum over the box lies on
+    /// its boundary. All false for an interior minimum.
+    pub(crate) at_bound: [bool; N],
 }
 
 /// The inverse Hessian BFGS starts from: the identity, or the identity
@@ -33,30 +52,111 @@ pub(crate) enum FirstGuess {
 }
 
 const MAX_ITERATIONS: u32 = 1_000;
-/// Largest |log-parameter| the search may visit: e^±30 is far beyond any
-/// sensible model.
-const LOG_BOUND: f64 = 30.0;
-/// Largest |log-parameter| accepted at a minimum: beyond e^±18 the
-/// likelihood is flat because its supremum lies at the boundary.
-const DEGENERATE_BOUND: f64 = 18.0;
-const GRADIENT_TOLERANCE: f64 = 1e-10;
+/// The box the log-parameters are searched in: every parameter between
+/// e^−18 and e^18 (about 1.5·10⁻⁸ to 6.6·10⁷), far beyond any sensible
+/// model. A likelihood that keeps rising towards the edge (the supremum lies
+/// at a limit of the model, such as a Beta or Gamma mixing distribution
+/// collapsing to a point) is maximised on the edge.
+pub(crate) const BOX: f64 = 18.0;
+/// Stop when every component of the gradient of the mean objective is
+/// below this: a tenth of where `lifetimes` stops scipy's BFGS (a
+/// gradient norm of 1e-7), parameters to about 1e-7 relative — far inside
+/// their sampling error. Tighter only costs line searches that fail in the
+/// last digits.
+const GRADIENT_TOLERANCE: f64 = 1e-8;
 
 fn dot<const N: usize>(a: &[f64; N], b: &[f64; N]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// Minimises `objective`, which returns f(u) and writes ∇f(u) into its
-/// second argument. f should be scaled to O(1) (a mean, not a sum).
+/// Minimises `objective` over the box |uᵢ| ≤ [`BOX`]. `objective` returns
+/// f(u) and writes ∇f(u) into its second argument; f should be scaled to
+/// O(1) (a mean, not a sum).
+///
+/// BFGS runs unconstrained while it stays inside the box. When a step
+/// leaves it, the coordinate furthest out is held on the edge and the
+/// others are searched again from there, until a minimum is found with
+/// every free coordinate inside. Holding at most N − 1 coordinates: when
+/// every one runs off, there is nothing left to fit ([`Failure::Diverged`]).
 pub(crate) fn minimize<const N: usize>(
     objective: impl Fn(&[f64; N], &mut [f64; N]) -> f64,
     start: [f64; N],
     first_guess: FirstGuess,
 ) -> Result<Minimum<N>, Failure> {
+    let mut held = [false; N];
+    let mut from = start;
+    let mut iterations = 0;
+    // Each round holds or releases one coordinate; a few per coordinate is
+    // plenty (a cycle would mean a flat objective).
+    for _ in 0..4 * N {
+        match search(&objective, from, first_guess, &held) {
+            Ok(mut minimum) => {
+                // A held coordinate whose gradient now points back inside
+                // (moving inwards lowers f) was held too early: free it.
+                let mut g = [0.0; N];
+                objective(&minimum.point, &mut g);
+                match (0..N).find(|&i| held[i] && g[i] * minimum.point[i].signum() > 0.0) {
+                    Some(i) => {
+                        held[i] = false;
+                        from = minimum.point;
+                        iterations += minimum.iterations;
+                    }
+                    None => {
+                        minimum.iterations += iterations;
+                        minimum.at_bound = held;
+                        return Ok(minimum);
+                    }
+                }
+            }
+            Err(Stop::Failed(failure)) => return Err(failure),
+            Err(Stop::Left(out)) => {
+                held[out.coordinate] = true;
+                if held.iter().all(|h| *h) {
+                    return Err(Failure::Diverged);
+                }
+                from = out.point;
+                iterations += 1;
+            }
+        }
+    }
+    Err(Failure::IterationLimit)
+}
+
+/// The names of the coordinates `held` on the edge of the box.
+pub(crate) fn held_names<const N: usize>(names: [&'static str; N], held: [bool; N]) -> Vec<&'static str> {
+    names.into_iter().zip(held).filter_map(|(name, held)| held.then_some(name)).collect()
+}
+
+/// The coordinate furthest outside the box, if any, and the point clamped.
+fn leaves_box<const N: usize>(x: &[f64; N]) -> Option<OutOfBox<N>> {
+    let (coordinate, furthest) =
+        x.iter().enumerate().fold((0, 0.0_f64), |m, (i, v)| if v.abs() > m.1 { (i, v.abs()) } else { m });
+    (furthest > BOX).then(|| OutOfBox { point: x.map(|v| v.clamp(-BOX, BOX)), coordinate })
+}
+
+/// One BFGS search with the `held` coordinates fixed at their start values.
+fn search<const N: usize>(
+    objective: &impl Fn(&[f64; N], &mut [f64; N]) -> f64,
+    start: [f64; N],
+    first_guess: FirstGuess,
+    held: &[bool; N],
+) -> Result<Minimum<N>, Stop<N>> {
+    // The gradient as the search sees it: nothing along a held coordinate,
+    // so neither the direction nor the inverse Hessian ever moves it.
+    let evaluate = |u: &[f64; N], g: &mut [f64; N]| {
+        let f = objective(u, g);
+        for i in 0..N {
+            if held[i] {
+                g[i] = 0.0;
+            }
+        }
+        f
+    };
     let mut x = start;
     let mut g = [0.0; N];
-    let mut f = objective(&x, &mut g);
+    let mut f = evaluate(&x, &mut g);
     if !f.is_finite() || g.iter().any(|v| !v.is_finite()) {
-        return Err(Failure::NotFiniteAtStart);
+        return Err(Stop::Failed(Failure::NotFiniteAtStart));
     }
     // Inverse Hessian approximation, starting at the identity.
     let mut h = [[0.0; N]; N];
@@ -93,7 +193,7 @@ pub(crate) fn minimize<const N: usize>(
             for i in 0..N {
                 trial[i] += step * d[i];
             }
-            let f_trial = objective(&trial, &mut g_new);
+            let f_trial = evaluate(&trial, &mut g_new);
             if f_trial.is_finite() && g_new.iter().all(|v| v.is_finite()) && f_trial <= f + 1e-4 * step * slope {
                 accepted = Some((trial, f_trial));
                 break;
@@ -104,8 +204,8 @@ pub(crate) fn minimize<const N: usize>(
             // No decrease possible along d: at a minimum to machine precision.
             return finish(x, f, iteration);
         };
-        if x_new.iter().any(|v| v.abs() > LOG_BOUND) {
-            return Err(Failure::Diverged);
+        if let Some(out) = leaves_box(&x_new) {
+            return Err(Stop::Left(out));
         }
         let mut s = [0.0; N];
         let mut y = [0.0; N];
@@ -146,14 +246,11 @@ pub(crate) fn minimize<const N: usize>(
             return finish(x, f, iteration + 1);
         }
     }
-    Err(Failure::IterationLimit)
+    Err(Stop::Failed(Failure::IterationLimit))
 }
 
-fn finish<const N: usize>(point: [f64; N], value: f64, iterations: u32) -> Result<Minimum<N>, Failure> {
-    if point.iter().any(|v| v.abs() > DEGENERATE_BOUND) {
-        return Err(Failure::Diverged);
-    }
-    Ok(Minimum { point, value, iterations })
+fn finish<const N: usize>(point: [f64; N], value: f64, iterations: u32) -> Result<Minimum<N>, Stop<N>> {
+    Ok(Minimum { point, value, iterations, at_bound: [false; N] })
 }
 
 #[cfg(test)]
@@ -170,6 +267,39 @@ mod tests {
         };
         let m = minimize(rosenbrock, [-1.2, 1.0], FirstGuess::Identity).unwrap();
         assert!((m.point[0] - 1.0).abs() < 1e-7 && (m.point[1] - 1.0).abs() < 1e-7, "{m:?}");
+    }
+
+    #[test]
+    fn a_coordinate_running_off_is_held_on_the_edge_and_the_rest_is_fitted() {
+        // f falls forever as u₁ grows (its slope e^−u₁ stays above the
+        // tolerance until far beyond the box); in u₀ the minimum is at 1
+        // whatever u₁.
+        let ridge = |u: &[f64; 2], g: &mut [f64; 2]| {
+            g[0] = 2.0 * (u[0] - 1.0) + 0.1 * (u[0] - 1.0) * (-u[1]).exp();
+            g[1] = -(-u[1]).exp() * (1.0 + 0.05 * (u[0] - 1.0).powi(2));
+            (u[0] - 1.0).powi(2) + (-u[1]).exp() * (1.0 + 0.05 * (u[0] - 1.0).powi(2))
+        };
+        let m = minimize(ridge, [3.0, 0.0], FirstGuess::Identity).unwrap();
+        assert_eq!(m.at_bound, [false, true], "{m:?}");
+        assert_eq!(m.point[1], BOX);
+        assert!((m.point[0] - 1.0).abs() < 1e-7, "{m:?}");
+    }
+
+    #[test]
+    fn a_coordinate_held_too_early_is_released() {
+        // From (17.9, −1) the first accepted step takes u₀ past the edge
+        // (to 18.6), so u₀ is held at 18; with u₁ fitted there (u₁ = 0.7)
+        // the gradient in u₀ points back inside, and the minimum is
+        // interior at (17, 1).
+        let valley = |u: &[f64; 2], g: &mut [f64; 2]| {
+            let (w, inner) = (u[1] - 1.0, u[0] - 17.0 + 3.0 * (u[1] - 1.0));
+            g[0] = 2.0 * inner;
+            g[1] = 2.0 * w + 6.0 * inner;
+            w * w + inner * inner
+        };
+        let m = minimize(valley, [17.9, -1.0], FirstGuess::Identity).unwrap();
+        assert_eq!(m.at_bound, [false, false], "{m:?}");
+        assert!((m.point[0] - 17.0).abs() < 1e-7 && (m.point[1] - 1.0).abs() < 1e-7, "{m:?}");
     }
 
     #[test]

@@ -44,7 +44,7 @@ fn assert_close(what: &str, got: f64, expected: f64, relative: f64) {
 }
 
 /// Fitted parameters agree with lifetimes to 1e-4 relative: lifetimes stops
-/// scipy's BFGS at a gradient norm of 1e-7, we iterate to 1e-10, so the
+/// scipy's BFGS at a gradient norm of 1e-7, we iterate to 1e-8 (each component, on the mean), so the
 /// remaining difference is lifetimes' stopping point, and our
 /// log-likelihood is at least as high.
 #[test]
