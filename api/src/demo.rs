@@ -210,6 +210,12 @@ const RETURNS_PER_MILLE: u64 = 8;
 const REDEEMERS_PERCENT: u64 = 3;
 /// How far back the order history goes.
 const HISTORY_DAYS: i64 = 3 * 365;
+/// Percent of members who lapse: they buy at their own pace until a day
+/// drawn from their history (at least `LAPSE_AFTER_DAYS` after they start)
+/// and never again, so recency, P(alive) and the At Risk, Hibernating and
+/// Lost segments have something to find.
+const LAPSED_PERCENT: u64 = 35;
+const LAPSE_AFTER_DAYS: u64 = 60;
 
 fn bar(show: bool, len: u64, what: &str) -> anyhow::Result<ProgressBar> {
     if !show {
@@ -580,13 +586,18 @@ fn orders_for(
         let count = rng.below(2 * mean + 1);
         let since = customer.relationship.joined_on.max(today - Duration::days(HISTORY_DAYS));
         let span = (today - since).num_days().max(1) as u64;
+        let active = if span > LAPSE_AFTER_DAYS && rng.chance(LAPSED_PERCENT) {
+            LAPSE_AFTER_DAYS + rng.below(span - LAPSE_AFTER_DAYS)
+        } else {
+            span
+        };
         let home =
             customer.relationship.home_store.and_then(|h| stores.iter().find(|s| s.id == h)).unwrap_or(&stores[0]);
         for k in 0..count {
             // Rejection sampling of the day by seasonality.
             let mut date = since;
             for _ in 0..8 {
-                date = since + Duration::days(rng.below(span) as i64);
+                date = since + Duration::days(rng.below(active) as i64);
                 if rng.below(400) < seasonality(date) {
                     break;
                 }
