@@ -90,11 +90,21 @@ pub fn run_once(conn: &mut PgConnection, as_of: NaiveDate, now: DateTime<Utc>) -
     Ok(report.unwrap_or_default())
 }
 
+/// Connections for a segment refresh to read with besides its own: one per
+/// core of this machine beyond the first, at most three (PostgreSQL groups
+/// the orders of one query on one core; see `refresh_segments`).
+pub fn refresh_readers(db: &clientele_store::Db) -> Result<Vec<clientele_store::Conn>, StoreError> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+    (1..cores).map(|_| db.conn()).collect()
+}
+
 /// The scheduled segment refresh: writes the snapshot of `as_of` unless it
-/// exists. None when there was nothing to do (the snapshot exists, or
-/// another instance holds the lock — it is writing it).
+/// exists, reading with `readers` besides `conn`. None when there was
+/// nothing to do (the snapshot exists, or another instance holds the lock —
+/// it is writing it).
 pub fn refresh_segments_if_due(
     conn: &mut PgConnection,
+    readers: &mut [&mut PgConnection],
     as_of: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<Option<clientele_store::RefreshReport>, StoreError> {
@@ -103,7 +113,7 @@ pub fn refresh_segments_if_due(
             return Ok(None);
         }
         let config = clientele_store::RefreshConfig::default();
-        clientele_store::refresh_segments(conn, as_of, &config, now, &mut |_| {}).map(Some)
+        clientele_store::refresh_segments(conn, readers, as_of, &config, now, &mut |_| {}).map(Some)
     })?;
     Ok(report.flatten())
 }
@@ -121,7 +131,13 @@ pub async fn run_forever(state: AppState, interval: Duration) {
             Err(e) => tracing::error!(error = %e, "loyalty jobs failed; retrying next round"),
         }
         let yesterday = now.date_naive().pred_opt().unwrap_or(now.date_naive());
-        match state.run(move |conn| refresh_segments_if_due(conn, yesterday, now)).await {
+        let db = state.db.clone();
+        let refresh = move |conn: &mut PgConnection| {
+            let mut readers = refresh_readers(&db)?;
+            let mut readers: Vec<&mut PgConnection> = readers.iter_mut().map(|c| &mut **c).collect();
+            refresh_segments_if_due(conn, &mut readers, yesterday, now)
+        };
+        match state.run(refresh).await {
             Ok(Some(report)) => tracing::info!(%report, "segments refreshed"),
             Ok(None) => tracing::debug!("segments up to date, or being refreshed by another instance"),
             Err(e) => tracing::error!(error = %e, "segment refresh failed; retrying next round"),

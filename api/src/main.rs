@@ -108,6 +108,7 @@ fn redact(url: &str) -> String {
 /// races the scheduled refresh), with a spinner on a terminal.
 fn refresh_segments(
     conn: &mut clientele_store::PgConnection,
+    readers: &mut [&mut clientele_store::PgConnection],
     as_of: chrono::NaiveDate,
     now: chrono::DateTime<chrono::Utc>,
     progress: bool,
@@ -136,7 +137,7 @@ fn refresh_segments(
     };
     let config = clientele_store::RefreshConfig::default();
     let report = clientele_store::with_job_lock(conn, clientele_api::jobs::SEGMENTS_LOCK, |conn| {
-        clientele_store::refresh_segments(conn, as_of, &config, now, &mut show)
+        clientele_store::refresh_segments(conn, readers, as_of, &config, now, &mut show)
     })?;
     bar.finish_and_clear();
     report.ok_or_else(|| anyhow::anyhow!("another instance is refreshing the segments now; try again in a moment"))
@@ -166,9 +167,12 @@ fn main() -> anyhow::Result<()> {
         Command::RefreshSegments { as_of } => {
             let db = open_db(&config)?;
             let mut conn = db.conn()?;
+            let mut readers = clientele_api::jobs::refresh_readers(&db)?;
+            let mut readers: Vec<&mut clientele_store::PgConnection> = readers.iter_mut().map(|c| &mut **c).collect();
             let now = clientele_api::clock::now();
             let as_of = as_of.unwrap_or_else(|| now.date_naive());
-            let report = refresh_segments(&mut conn, as_of, now, import::ImportOptions::progress_wanted())?;
+            let report =
+                refresh_segments(&mut conn, &mut readers, as_of, now, import::ImportOptions::progress_wanted())?;
             println!("{report}");
         }
         Command::Migrate => {

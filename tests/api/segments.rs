@@ -31,11 +31,28 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
 }
 
-/// Writes the snapshot of `as_of`, as `clientele refresh-segments` does.
-fn refresh(app: &TestApp, as_of: NaiveDate) -> RefreshReport {
+/// Writes the snapshot of `as_of`, as `clientele refresh-segments` does,
+/// reading with `readers` connections besides the first.
+fn refresh_with(app: &TestApp, as_of: NaiveDate, readers: usize) -> RefreshReport {
     let mut conn = app.db.connect();
-    clientele_store::refresh_segments(&mut conn, as_of, &RefreshConfig::default(), Utc::now(), &mut |_| {})
-        .expect("refresh")
+    let mut helpers: Vec<_> = (0..readers).map(|_| app.db.connect()).collect();
+    let mut helpers: Vec<&mut clientele_store::PgConnection> = helpers.iter_mut().collect();
+    clientele_store::refresh_segments(
+        &mut conn,
+        &mut helpers,
+        as_of,
+        &RefreshConfig::default(),
+        Utc::now(),
+        &mut |_| {},
+    )
+    .expect("refresh")
+}
+
+/// The refresh of every test here reads in three ranges of customers at
+/// once (ten customers: three, three and four), so every figure below is
+/// also a check that the ranges add up to one read.
+fn refresh(app: &TestApp, as_of: NaiveDate) -> RefreshReport {
+    refresh_with(app, as_of, 2)
 }
 
 struct Fixture {
@@ -252,7 +269,17 @@ async fn the_value_model_predicts_for_demo_data_and_the_top_customers_are_sorted
             clientele_api::demo::DemoOptions { customers: 150, seed: 11, orders_per_customer: 4, progress: false };
         clientele_api::demo::load(&mut conn, &options, now).expect("demo data");
     }
-    let report = refresh(&app, day(2026, 11, 1));
+    // Read on one connection, then on four at once: the same snapshot.
+    let single = refresh_with(&app, day(2026, 11, 1), 0);
+    let snapshot =
+        || rows(&app, "SELECT customer_id, r, f, m, segment, monetary, clv, p_alive FROM segment_snapshots ORDER BY 1");
+    let read_once = snapshot();
+    let report = refresh_with(&app, day(2026, 11, 1), 3);
+    assert_eq!(snapshot(), read_once, "four ranges read what one query reads");
+    assert_eq!(
+        (single.customers, single.bgnbd, single.gamma_gamma),
+        (report.customers, report.bgnbd, report.gamma_gamma)
+    );
     assert!(report.customers > 100, "{report}");
     assert!(report.model_error.is_none(), "the models fit the demo data: {report}");
     assert!(report.bgnbd.is_some() && report.gamma_gamma.is_some());
@@ -604,11 +631,14 @@ async fn refreshing_the_same_date_again_replaces_the_snapshot_with_the_same_rows
     // The scheduled job writes a date at most once, and skips it afterwards.
     let mut conn = app.db.connect();
     let now = Utc::now();
-    let skipped = clientele_api::jobs::refresh_segments_if_due(&mut conn, day(2026, 6, 30), now).expect("job");
+    let job = |conn: &mut clientele_store::PgConnection, as_of| {
+        clientele_api::jobs::refresh_segments_if_due(conn, &mut [], as_of, now).expect("job")
+    };
+    let skipped = job(&mut conn, day(2026, 6, 30));
     assert!(skipped.is_none(), "that date has a snapshot");
-    let ran = clientele_api::jobs::refresh_segments_if_due(&mut conn, day(2026, 7, 31), now).expect("job");
+    let ran = job(&mut conn, day(2026, 7, 31));
     assert_eq!(ran.map(|r| r.customers), Some(10));
-    let again = clientele_api::jobs::refresh_segments_if_due(&mut conn, day(2026, 7, 31), now).expect("job");
+    let again = job(&mut conn, day(2026, 7, 31));
     assert!(again.is_none());
     assert_eq!(app.count("segment_runs"), 2);
     assert_eq!(app.count("segment_snapshots"), 20);

@@ -800,7 +800,7 @@ fn write_orders(conn: &mut PgConnection, claimed: &[Claimed], at: DateTime<Utc>)
         let earning_json = earned.map(|e| serde_json::to_string(&e.earning)).transpose()?;
         field(&mut order_buf, earning_json.as_deref());
         order_buf.push(',');
-        put!(order_buf, ts(at));
+        put!(order_buf, ts(at), c.date);
         order_buf.push('\n');
         for l in &c.priced.lines {
             let line = &l.line;
@@ -868,6 +868,7 @@ fn write_orders(conn: &mut PgConnection, claimed: &[Claimed], at: DateTime<Utc>)
                 orders::growth_earned,
                 orders::earning,
                 orders::created_at,
+                orders::business_date,
             ),
             |w: &mut dyn std::io::Write| w.write_all(order_buf.as_bytes()).map_err(copy_err),
         )

@@ -88,6 +88,9 @@ pub struct OrderHeader {
     pub points_earned: i64,
     pub growth_earned: i64,
     pub created_at: DateTime<Utc>,
+    /// The day of the order at its store (the store's time zone; UTC
+    /// without a store): the date it is priced, earns and is counted on.
+    pub business_date: NaiveDate,
 }
 
 /// An order with its lines and returns.
@@ -251,7 +254,7 @@ pub fn ingest_order(
         };
         let mut batch = Batch::new();
         let stored =
-            insert_order_into(&mut batch, &priced, customer_uuid, order_id, earned.as_ref().map(|(e, _)| e), ctx.at)?;
+            insert_order_into(&mut batch, &priced, customer_uuid, order_id, date, earned.as_ref().map(|(e, _)| e), ctx.at)?;
         if let Some((_, mut posting)) = earned {
             write_change_into(
                 conn,
@@ -363,6 +366,7 @@ fn insert_order_into(
     priced: &PricedOrder,
     customer: Uuid,
     order_id: Uuid,
+    business_date: NaiveDate,
     earning: Option<&OrderEarning>,
     at: DateTime<Utc>,
 ) -> Result<StoredOrder, StoreError> {
@@ -388,6 +392,7 @@ fn insert_order_into(
         points_earned: earning.map(|e| e.points().get()).unwrap_or(0),
         growth_earned: earning.map(|e| e.growth().get()).unwrap_or(0),
         created_at: at,
+        business_date,
     };
     batch.insert(
         "orders",
@@ -412,6 +417,7 @@ fn insert_order_into(
             "growth_earned",
             "earning",
             "created_at",
+            "business_date",
         ],
         vec![vec![
             customer.into(),
@@ -434,6 +440,7 @@ fn insert_order_into(
             header.growth_earned.into(),
             earning.map(serde_json::to_value).transpose()?.into(),
             at.into(),
+            business_date.into(),
         ]],
         "",
     );

@@ -249,6 +249,7 @@ diesel::table! {
         growth_earned -> Int8,
         earning -> Nullable<Jsonb>,
         created_at -> Timestamptz,
+        business_date -> Date,
     }
 }
 

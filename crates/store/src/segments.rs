@@ -28,7 +28,7 @@ use clientele_value::{
     BgNbdParams, ClvConfig, CompressedSummaries, CustomerSummary, GammaGammaParams, TimeUnit, ValueError,
     customer_lifetime_value, fit_bgnbd_compressed, fit_gamma_gamma,
 };
-use diesel::pg::{CopyFormat, Pg, PgRowByRowLoadingMode};
+use diesel::pg::{CopyFormat, Pg};
 use diesel::prelude::*;
 use diesel::query_builder::BoxedSqlQuery;
 use diesel::sql_types::{Array, Bool, Date, Int8, Nullable, Numeric, Text, Uuid as SqlUuid};
@@ -173,54 +173,56 @@ macro_rules! business_day {
     };
 }
 
-/// Per live customer with a purchase on or before `$1` (the as-of date):
+/// Per live customer in the id range (`$4`, `$5`] with a purchase on or
+/// before `$1` (the as-of date):
 /// first and last purchase day, purchase days, orders and net paid in the
 /// window (days after `$2`), net paid over the whole history and on the
 /// first day. A purchase day is a business day with at least one order not
-/// returned in full; net paid is the amount paid in the base currency less
-/// the returns recorded on or before the as-of date. One pass over
-/// `orders`; returns are summed per order first (few), and only an order
-/// with returns on both sides of the date looks its returns up again.
-/// Customers merged away or erased are left out by an anti-join, so the
-/// aggregate stays the outer side whatever the planner's statistics say
-/// (a plain join let it rescan the aggregate once per customer on a
-/// freshly loaded, unanalysed database).
+/// returned in full by the as-of date; net paid is the amount paid in the
+/// base currency less the returns recorded on or before the as-of date.
+///
+/// One ordered pass over `orders_customer_day_idx`: orders are grouped per
+/// (customer, business date) straight from the index, then per customer,
+/// with no sort and no per-order time-zone conversion. Returns (few) are
+/// put on their order's day first — how much each takes back, and which one
+/// completes the return of its whole order (the running total reaches what
+/// was paid) — and merge-joined per (customer, day): a day loses one order
+/// per order returned in full, and its net what was returned. Customers
+/// merged away or erased are left out by an anti-join, so the aggregate
+/// stays the outer side whatever the planner's statistics say.
 const FACTS_SQL: &str = concat!(
-    "WITH returned AS (
-        SELECT customer_id, order_id, sum(amount_base) AS amount,
-               min(returned_at) AS first_at, max(returned_at) AS last_at
-        FROM order_returns
-        GROUP BY customer_id, order_id
-    ),
-    purchases AS (
-        SELECT o.customer_id, ",
-    business_day!("o.ordered_at", "s.time_zone"),
-    " AS day,
-               o.amount_paid_base AS paid,
-               o.amount_paid_base - CASE
-                   WHEN r.amount IS NULL THEN 0
-                   WHEN ",
-    business_day!("r.last_at", "s.time_zone"),
-    " <= $1 THEN r.amount
-                   WHEN ",
-    business_day!("r.first_at", "s.time_zone"),
-    " > $1 THEN 0
-                   ELSE (SELECT coalesce(sum(x.amount_base), 0) FROM order_returns x
-                         WHERE x.customer_id = o.customer_id AND x.order_id = o.order_id
-                           AND ",
-    business_day!("x.returned_at", "s.time_zone"),
-    " <= $1)
-               END AS net
-        FROM orders o
+    "WITH returns AS (
+        SELECT r.customer_id, o.business_date AS day, r.amount_base AS amount, ",
+    business_day!("r.returned_at", "s.time_zone"),
+    " AS returned_on,
+               o.amount_paid_base > 0
+                 AND sum(r.amount_base) OVER running >= o.amount_paid_base
+                 AND sum(r.amount_base) OVER running - r.amount_base < o.amount_paid_base AS completes
+        FROM order_returns r
+        JOIN orders o ON o.customer_id = r.customer_id AND o.order_id = r.order_id
         LEFT JOIN stores s ON s.id = o.store_id
-        LEFT JOIN returned r ON r.customer_id = o.customer_id AND r.order_id = o.order_id
-        WHERE o.customer_id <> $3
+        WHERE r.customer_id <> $3 AND r.customer_id > $4 AND r.customer_id <= $5
+        WINDOW running AS (PARTITION BY r.customer_id, r.order_id ORDER BY r.returned_at, r.return_id
+                           ROWS UNBOUNDED PRECEDING)
+    ),
+    return_days AS (
+        SELECT customer_id, day, count(*) FILTER (WHERE completes) AS completed, sum(amount) AS returned
+        FROM returns
+        WHERE returned_on <= $1
+        GROUP BY customer_id, day
+    ),
+    order_days AS (
+        SELECT customer_id, business_date AS day, count(*) AS orders, sum(amount_paid_base) AS paid
+        FROM orders
+        WHERE customer_id <> $3 AND customer_id > $4 AND customer_id <= $5 AND business_date <= $1
+        GROUP BY customer_id, business_date
     ),
     days AS (
-        SELECT customer_id, day, count(*) AS orders, sum(net) AS net
-        FROM purchases
-        WHERE day <= $1 AND NOT (paid > 0 AND net <= 0)
-        GROUP BY customer_id, day
+        SELECT o.customer_id, o.day, o.orders - coalesce(r.completed, 0) AS orders,
+               o.paid - coalesce(r.returned, 0) AS net
+        FROM order_days o
+        LEFT JOIN return_days r ON r.customer_id = o.customer_id AND r.day = o.day
+        WHERE o.orders > coalesce(r.completed, 0)
     ),
     per_customer AS (
         SELECT customer_id,
@@ -398,13 +400,128 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
+/// The facts of every customer, read in `1 + readers.len()` ranges of
+/// customer ids at once, one per connection, all in the same snapshot of
+/// the database (exported by `conn`'s transaction and imported by the
+/// others, as pg_dump does), so the parts add up to what one query would
+/// have read. Parts come back in id order. PostgreSQL runs the grouping of
+/// one query on one core; ranges put every core to work.
+fn read_facts_in_parallel(
+    conn: &mut PgConnection,
+    readers: &mut [&mut PgConnection],
+    as_of: NaiveDate,
+    window_start: NaiveDate,
+    progress: &mut dyn FnMut(RefreshStep),
+) -> Result<Vec<Vec<FactRow>>, StoreError> {
+    conn.build_transaction().repeatable_read().read_only().run(|conn| {
+        let bounds = id_bounds(conn, readers.len() + 1)?;
+        let ranges: Vec<(Uuid, Uuid)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+        let helpers = ranges.len().saturating_sub(1);
+        let snapshot = if helpers == 0 {
+            String::new()
+        } else {
+            diesel::select(diesel::dsl::sql::<Text>("pg_export_snapshot()")).get_result::<String>(conn)?
+        };
+        // Every helper has imported the snapshot (or failed to) before the
+        // exporting transaction moves on, and could end.
+        let imported = std::sync::Barrier::new(helpers + 1);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = readers
+                .iter_mut()
+                .zip(ranges.iter().skip(1))
+                .map(|(reader, &range)| {
+                    let (snapshot, imported) = (&snapshot, &imported);
+                    scope.spawn(move || {
+                        let mut waited = false;
+                        let read = reader.build_transaction().repeatable_read().read_only().run(|reader| {
+                            let set =
+                                diesel::sql_query(format!("SET TRANSACTION SNAPSHOT '{snapshot}'")).execute(reader);
+                            imported.wait();
+                            waited = true;
+                            set?;
+                            read_facts(reader, as_of, window_start, range, &mut |_| {})
+                        });
+                        if !waited {
+                            imported.wait();
+                        }
+                        read
+                    })
+                })
+                .collect();
+            imported.wait();
+            let first = read_facts(conn, as_of, window_start, ranges[0], progress);
+            let mut parts = vec![first?];
+            for handle in handles {
+                parts.push(handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
+            }
+            Ok(parts)
+        })
+    })
+}
+
+/// `parts` + 1 customer ids splitting the customers into `parts` ranges
+/// (first, second], (second, third], … of about equal size: the nil id
+/// (the anonymous customer, never counted) and the largest id at the ends.
+fn id_bounds(conn: &mut PgConnection, parts: usize) -> Result<Vec<Uuid>, StoreError> {
+    let mut bounds = vec![Uuid::nil()];
+    if parts > 1 {
+        let customers: i64 = crate::schema::customers::table.count().get_result(conn)?;
+        for i in 1..parts {
+            let offset = customers * i as i64 / parts as i64;
+            let bound: Option<Uuid> = crate::schema::customers::table
+                .select(crate::schema::customers::customer_id)
+                .order(crate::schema::customers::customer_id)
+                .offset(offset)
+                .first(conn)
+                .optional()?;
+            if let Some(bound) = bound.filter(|b| b > bounds.last().unwrap_or(&Uuid::nil())) {
+                bounds.push(bound);
+            }
+        }
+    }
+    bounds.push(Uuid::max());
+    Ok(bounds)
+}
+
+/// The facts of the customers with ids in (`range.0`, `range.1`], in id
+/// order, in the caller's transaction. Hash joins and hash aggregation are
+/// off for it: the plan is then an index-only scan of
+/// `orders_customer_day_idx` grouped as it comes, merge-joined with the
+/// returns' days (a hash join or aggregate loses the order, and the grouping
+/// then sorts ten million rows on disk). The expressions are simple enough
+/// that compiling them (JIT) costs more than it saves.
+fn read_facts(
+    conn: &mut PgConnection,
+    as_of: NaiveDate,
+    window_start: NaiveDate,
+    range: (Uuid, Uuid),
+    progress: &mut dyn FnMut(RefreshStep),
+) -> Result<Vec<FactRow>, StoreError> {
+    diesel::sql_query("SET LOCAL enable_hashjoin = off").execute(conn)?;
+    diesel::sql_query("SET LOCAL enable_hashagg = off").execute(conn)?;
+    diesel::sql_query("SET LOCAL jit = off").execute(conn)?;
+    // The whole result in one go: libpq's row-by-row mode costs a round of
+    // result handling per row, a third of the read at a million customers.
+    let rows: Vec<FactRow> = diesel::sql_query(FACTS_SQL)
+        .bind::<Date, _>(as_of)
+        .bind::<Date, _>(window_start)
+        .bind::<SqlUuid, _>(ANONYMOUS)
+        .bind::<SqlUuid, _>(range.0)
+        .bind::<SqlUuid, _>(range.1)
+        .load(conn)?;
+    progress(RefreshStep::Read(rows.len()));
+    Ok(rows)
+}
+
 /// Computes and writes the snapshot of `as_of` (see the module
-/// documentation), replacing one of the same date. `progress` hears of each
-/// step. The value models failing on degenerate data (no repeat buyers,
-/// too few customers, …) is not an error: the RFM part is written and the
-/// model error recorded in the run.
+/// documentation), replacing one of the same date. The facts are read on
+/// `conn` and the `readers` together (see [`read_facts_in_parallel`]; none
+/// is fine). `progress` hears of each step. The value models failing on
+/// degenerate data (no repeat buyers, too few customers, …) is not an
+/// error: the RFM part is written and the model error recorded in the run.
 pub fn refresh_segments(
     conn: &mut PgConnection,
+    readers: &mut [&mut PgConnection],
     as_of: NaiveDate,
     config: &RefreshConfig,
     now: DateTime<Utc>,
@@ -415,38 +532,24 @@ pub fn refresh_segments(
         .checked_sub_days(Days::new(u64::from(config.window_days())))
         .ok_or_else(|| StoreError::Corrupt(format!("segment refresh: no window before {as_of}")))?;
     progress(RefreshStep::Aggregating);
-    let mut ids: Vec<Uuid> = Vec::new();
-    let mut facts: Vec<CustomerFacts<u32>> = Vec::new();
-    let mut histories: Vec<History> = Vec::new();
-    // One read-only transaction, so the planner settings stay with it: with
-    // hash joins off the plan is a (parallel) index-only scan of
-    // `orders_customer_facts_idx` merge-joined with the returns, grouped per
-    // customer without a sort of every order (a hash join loses the order
-    // and the grouping then sorts ten million rows on disk).
-    conn.transaction(|conn| {
-        diesel::sql_query("SET LOCAL enable_hashjoin = off").execute(conn)?;
-        let rows = diesel::sql_query(FACTS_SQL)
-            .bind::<Date, _>(as_of)
-            .bind::<Date, _>(window_start)
-            .bind::<SqlUuid, _>(ANONYMOUS)
-            .load_iter::<FactRow, PgRowByRowLoadingMode>(conn)?;
-        for row in rows {
-            let row = row?;
-            let index = u32::try_from(ids.len()).map_err(|_| rfm_error(RfmError::PopulationTooLarge(ids.len())))?;
-            facts.push(CustomerFacts {
-                customer: index,
-                last_purchase: row.last_day,
-                orders: u32::try_from(row.window_orders).unwrap_or(u32::MAX),
-                net_paid: row.window_net,
-            });
-            histories.push(history_of(&row, as_of)?);
-            ids.push(row.customer_id);
-            if ids.len().is_multiple_of(100_000) {
-                progress(RefreshStep::Read(ids.len()));
-            }
-        }
-        Ok::<(), StoreError>(())
-    })?;
+    let parts = read_facts_in_parallel(conn, readers, as_of, window_start, progress)?;
+    let total_rows: usize = parts.iter().map(Vec::len).sum();
+    if u32::try_from(total_rows).is_err() {
+        return Err(rfm_error(RfmError::PopulationTooLarge(total_rows)));
+    }
+    let mut ids: Vec<Uuid> = Vec::with_capacity(total_rows);
+    let mut facts: Vec<CustomerFacts<u32>> = Vec::with_capacity(total_rows);
+    let mut histories: Vec<History> = Vec::with_capacity(total_rows);
+    for row in parts.into_iter().flatten() {
+        facts.push(CustomerFacts {
+            customer: ids.len() as u32,
+            last_purchase: row.last_day,
+            orders: u32::try_from(row.window_orders).unwrap_or(u32::MAX),
+            net_paid: row.window_net,
+        });
+        histories.push(history_of(&row, as_of)?);
+        ids.push(row.customer_id);
+    }
     progress(RefreshStep::Read(ids.len()));
     let aggregated = started.elapsed();
 
