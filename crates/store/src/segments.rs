@@ -4,11 +4,13 @@
 //! customer's value and history, the most valuable customers).
 //!
 //! The refresh is one aggregate query over `orders` and `order_returns`
-//! (plus the `stores` reference table for time zones and `customers` for
-//! who is live), streamed row by row; scoring and segmenting is
+//! (plus the `stores` reference table for the returns' time zones and
+//! `customers` for who is live), run over ranges of customer ids on several
+//! connections at once in one snapshot; scoring and segmenting is
 //! `clientele_rfm`'s, fitting and predicting `clientele_value`'s; the
 //! snapshot is written with `COPY` in one transaction that replaces any
 //! earlier snapshot of the same date. Nothing is queried per customer.
+//! Snapshots and their cuts count an order on its stored business date.
 //!
 //! Every read takes the caller's [`StoreScope`]: a store-scoped key sees only
 //! customers whose (current) home store is in its scope.
@@ -784,8 +786,7 @@ pub struct SegmentCuts {
 }
 
 /// `$1` the as-of date, `$2` the scope's stores (NULL: all), `$3`..`$9` the cuts.
-const CUTS_SQL: &str = concat!(
-    " s.as_of = $1
+const CUTS_SQL: &str = " s.as_of = $1
       AND ($2::uuid[] IS NULL OR c.home_store_id = ANY($2))
       AND ($3::uuid IS NULL OR c.home_store_id = $3)
       AND ($4::text IS NULL OR coalesce((SELECT a.tier FROM loyalty_accounts a WHERE a.customer_id = s.customer_id), 'S1') = $4)
@@ -796,11 +797,7 @@ const CUTS_SQL: &str = concat!(
       AND ($9::text IS NULL OR EXISTS (
             SELECT 1 FROM order_lines l
             JOIN orders o ON o.customer_id = l.customer_id AND o.order_id = l.order_id
-            LEFT JOIN stores st ON st.id = o.store_id
-            WHERE l.customer_id = s.customer_id AND l.category = $9 AND ",
-    business_day!("o.ordered_at", "st.time_zone"),
-    " <= $1))"
-);
+            WHERE l.customer_id = s.customer_id AND l.category = $9 AND o.business_date <= $1))";
 
 fn scope_ids(scope: &StoreScope) -> Option<Vec<Uuid>> {
     scope.store_ids().map(|s| s.iter().map(|id| id.as_uuid()).collect())
@@ -1407,17 +1404,14 @@ pub fn top_customers(
     let associate_ids: Vec<Uuid> = rows.iter().filter_map(|r| r.associate_id).collect();
 
     let mut categories: HashMap<Uuid, Vec<CategoryShare>> = HashMap::new();
-    let category_rows: Vec<CategoryRow> = diesel::sql_query(concat!(
+    let category_rows: Vec<CategoryRow> = diesel::sql_query(
         "SELECT l.customer_id, l.category, sum(l.paid_base) AS spend
          FROM order_lines l
          JOIN orders o ON o.customer_id = l.customer_id AND o.order_id = l.order_id
-         LEFT JOIN stores st ON st.id = o.store_id
-         WHERE l.customer_id = ANY($1) AND l.category IS NOT NULL AND ",
-        business_day!("o.ordered_at", "st.time_zone"),
-        " <= $2
+         WHERE l.customer_id = ANY($1) AND l.category IS NOT NULL AND o.business_date <= $2
          GROUP BY l.customer_id, l.category
-         ORDER BY l.customer_id, spend DESC, l.category"
-    ))
+         ORDER BY l.customer_id, spend DESC, l.category",
+    )
     .bind::<Array<SqlUuid>, _>(&ids)
     .bind::<Date, _>(run.as_of)
     .load(conn)?;
@@ -1428,16 +1422,14 @@ pub fn top_customers(
         }
     }
     let mut stores: HashMap<Uuid, Vec<StoreVisits>> = HashMap::new();
-    let store_rows: Vec<StoreRow> = diesel::sql_query(concat!(
+    let store_rows: Vec<StoreRow> = diesel::sql_query(
         "SELECT o.customer_id, st.id AS store_id, st.code, st.name, count(*) AS orders,
                 coalesce(sum(o.amount_paid_base), 0) AS spend
          FROM orders o JOIN stores st ON st.id = o.store_id
-         WHERE o.customer_id = ANY($1) AND ",
-        business_day!("o.ordered_at", "st.time_zone"),
-        " <= $2
+         WHERE o.customer_id = ANY($1) AND o.business_date <= $2
          GROUP BY o.customer_id, st.id, st.code, st.name
-         ORDER BY o.customer_id, orders DESC, spend DESC, st.code"
-    ))
+         ORDER BY o.customer_id, orders DESC, spend DESC, st.code",
+    )
     .bind::<Array<SqlUuid>, _>(&ids)
     .bind::<Date, _>(run.as_of)
     .load(conn)?;
