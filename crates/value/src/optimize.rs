@@ -13,12 +13,13 @@ pub(crate) enum Failure {
     Diverged,
 }
 
-/// Where a search left the box: the point reached (clamped to the box)
-/// and the coordinate furthest outside it.
+/// Where a search left the box: the point reached (clamped to the box),
+/// the coordinate furthest outside it, and the iterations it took.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct OutOfBox<const N: usize> {
     point: [f64; N],
     coordinate: usize,
+    iterations: u32,
 }
 
 /// Why one search stopped without a minimum inside the box.
@@ -115,7 +116,7 @@ pub(crate) fn minimize<const N: usize>(
                     return Err(Failure::Diverged);
                 }
                 from = out.point;
-                iterations += 1;
+                iterations += out.iterations;
             }
         }
     }
@@ -128,10 +129,10 @@ pub(crate) fn held_names<const N: usize>(names: [&'static str; N], held: [bool; 
 }
 
 /// The coordinate furthest outside the box, if any, and the point clamped.
-fn leaves_box<const N: usize>(x: &[f64; N]) -> Option<OutOfBox<N>> {
+fn leaves_box<const N: usize>(x: &[f64; N], iterations: u32) -> Option<OutOfBox<N>> {
     let (coordinate, furthest) =
         x.iter().enumerate().fold((0, 0.0_f64), |m, (i, v)| if v.abs() > m.1 { (i, v.abs()) } else { m });
-    (furthest > BOX).then(|| OutOfBox { point: x.map(|v| v.clamp(-BOX, BOX)), coordinate })
+    (furthest > BOX).then(|| OutOfBox { point: x.map(|v| v.clamp(-BOX, BOX)), coordinate, iterations })
 }
 
 /// One BFGS search with the `held` coordinates fixed at their start values.
@@ -166,7 +167,7 @@ fn search<const N: usize>(
     let mut g_new = [0.0; N];
     for iteration in 0..MAX_ITERATIONS {
         if g.iter().all(|v| v.abs() < GRADIENT_TOLERANCE) {
-            return finish(x, f, iteration);
+            return Ok(finish(x, f, iteration));
         }
         let mut d = [0.0; N];
         for i in 0..N {
@@ -202,9 +203,9 @@ fn search<const N: usize>(
         }
         let Some((x_new, f_new)) = accepted else {
             // No decrease possible along d: at a minimum to machine precision.
-            return finish(x, f, iteration);
+            return Ok(finish(x, f, iteration));
         };
-        if let Some(out) = leaves_box(&x_new) {
+        if let Some(out) = leaves_box(&x_new, iteration + 1) {
             return Err(Stop::Left(out));
         }
         let mut s = [0.0; N];
@@ -243,14 +244,14 @@ fn search<const N: usize>(
         f = f_new;
         g = g_new;
         if unchanged {
-            return finish(x, f, iteration + 1);
+            return Ok(finish(x, f, iteration + 1));
         }
     }
     Err(Stop::Failed(Failure::IterationLimit))
 }
 
-fn finish<const N: usize>(point: [f64; N], value: f64, iterations: u32) -> Result<Minimum<N>, Stop<N>> {
-    Ok(Minimum { point, value, iterations, at_bound: [false; N] })
+fn finish<const N: usize>(point: [f64; N], value: f64, iterations: u32) -> Minimum<N> {
+    Minimum { point, value, iterations, at_bound: [false; N] }
 }
 
 #[cfg(test)]
