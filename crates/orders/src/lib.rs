@@ -17,9 +17,11 @@
 //! exactly what those lines cost the customer.
 
 mod allocate;
+mod business_date;
 mod order;
 
 pub use allocate::allocate;
+pub use business_date::business_date;
 pub use order::{
     CustomerRef, ExternalOrderId, FxRate, LineId, NewOrder, NewOrderLine, Order, OrderLine, OrderSource, PaymentMethod,
     PricedLine, PricedOrder, ReturnLine, ReturnRequest, SalesChannel, Sku, price_in_base, validate_return,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeZone, Utc};
 use clientele_orders::{
     CustomerRef, ExternalOrderId, FxRate, LineId, NewOrder, NewOrderLine, Order, OrderSource, PaymentMethod,
-    ReturnLine, ReturnRequest, SalesChannel, Sku, allocate, price_in_base, validate_return,
+    ReturnLine, ReturnRequest, SalesChannel, Sku, allocate, business_date, price_in_base, validate_return,
 };
 use clientele_profiles::Currency;
 use proptest::prelude::*;
@@ -183,4 +183,27 @@ fn bad_orders_name_their_fields() {
 fn paying_more_than_the_lines_is_refused() {
     let err = Order::new(order(vec![line(1, 1, 100, 0)], cents(101), "CNY"), now()).unwrap_err();
     assert_eq!(err.0[0].field, "amount_paid");
+}
+
+proptest! {
+    /// The business date is the UTC date without a store, and at a store at
+    /// most a day either side of it (no zone is more than 14 hours off UTC).
+    #[test]
+    fn the_business_date_is_the_local_date_at_the_store(seconds in 0i64..4_000_000_000, zone in 0usize..4) {
+        let at = Utc.timestamp_opt(seconds, 0).single().unwrap();
+        prop_assert_eq!(business_date(at, None), at.date_naive());
+        let name = ["Asia/Shanghai", "Europe/Rome", "America/New_York", "Pacific/Kiritimati"][zone];
+        let local = business_date(at, Some(clientele_profiles::TimeZone::parse(name).unwrap()));
+        prop_assert!((local - at.date_naive()).num_days().abs() <= 1);
+    }
+}
+
+#[test]
+fn an_evening_in_utc_is_the_next_morning_in_shanghai() {
+    let at = Utc.with_ymd_and_hms(2026, 6, 28, 18, 0, 0).unwrap();
+    let shanghai = clientele_profiles::TimeZone::parse("Asia/Shanghai").unwrap();
+    let rome = clientele_profiles::TimeZone::parse("Europe/Rome").unwrap();
+    assert_eq!(business_date(at, Some(shanghai)).to_string(), "2026-06-29");
+    assert_eq!(business_date(at, Some(rome)).to_string(), "2026-06-28");
+    assert_eq!(business_date(at, None).to_string(), "2026-06-28");
 }

@@ -27,9 +27,10 @@ use clientele_loyalty::{
     GrowthValue, LedgerEntry, Lot, LotId, LotParts, Moment, Points, ProgramConfig, TierState, TierUpdate, Wallet,
     WalletChange, calculate_order_earning, post_order_earning, tier_after_growth_change,
 };
-use clientele_orders::{CustomerRef, FxRate, Order, PricedOrder, price_in_base};
+use clientele_orders::{CustomerRef, FxRate, Order, PricedOrder, business_date, price_in_base};
 use clientele_profiles::{
     Currency, Customer, CustomerId, FieldErrors, InvalidValue, MemberNo, NewCustomer, ProfileError, StoreScope,
+    TimeZone,
 };
 use diesel::pg::CopyFormat;
 use diesel::prelude::*;
@@ -160,13 +161,11 @@ pub fn ingest_orders_bulk(
         let (config, _) = program(conn)?;
         let base =
             Currency::parse(config.base_currency().as_str()).map_err(corrupt("loyalty_program.base_currency"))?;
-        let zones: HashMap<Uuid, chrono_tz::Tz> = stores::table
+        let zones: HashMap<Uuid, TimeZone> = stores::table
             .select((stores::id, stores::time_zone))
             .load::<(Uuid, String)>(conn)?
             .into_iter()
-            .map(|(id, tz)| {
-                Ok((id, tz.parse::<chrono_tz::Tz>().map_err(|_| StoreError::Corrupt("stores.time_zone".into()))?))
-            })
+            .map(|(id, tz)| Ok((id, TimeZone::parse(&tz).map_err(corrupt("stores.time_zone"))?)))
             .collect::<Result<_, StoreError>>()?;
         let mut rates: HashMap<String, Vec<(NaiveDate, Decimal)>> = HashMap::new();
         for (currency, valid_from, rate) in fx_rates::table
@@ -190,15 +189,13 @@ pub fn ingest_orders_bulk(
                     return Err(invalid("store_id", "not_allowed", "this key may only send orders of its own stores"));
                 }
                 let customer = resolver.resolve(order.customer(), scope)?;
-                let date = match order.store() {
-                    None => order.ordered_at().date_naive(),
-                    Some(store) => {
-                        let tz = zones.get(&store.as_uuid()).ok_or_else(|| {
-                            invalid("store_id", "unknown_reference", format!("no store with id {store}"))
-                        })?;
-                        order.ordered_at().with_timezone(tz).date_naive()
-                    }
+                let zone = match order.store() {
+                    None => None,
+                    Some(store) => Some(*zones.get(&store.as_uuid()).ok_or_else(|| {
+                        invalid("store_id", "unknown_reference", format!("no store with id {store}"))
+                    })?),
                 };
+                let date = business_date(order.ordered_at(), zone);
                 let rate = if order.currency() == &base {
                     None
                 } else {

@@ -8,8 +8,10 @@ use clientele_loyalty::{
     BaseAmount, LineReturn, LotId, Moment, OrderEarning, OrderId, OrderToEarn, PaidLine, ProgramConfig, Quantity,
     ReturnId, calculate_order_earning, post_order_earning, take_back_for_return,
 };
-use clientele_orders::{CustomerRef, LineId, Order, PricedOrder, ReturnRequest, price_in_base, validate_return};
-use clientele_profiles::{Currency, CustomerId, FieldErrors, InvalidValue, StoreId, StoreScope};
+use clientele_orders::{
+    CustomerRef, LineId, Order, PricedOrder, ReturnRequest, business_date, price_in_base, validate_return,
+};
+use clientele_profiles::{Currency, CustomerId, FieldErrors, InvalidValue, StoreId, StoreScope, TimeZone};
 use diesel::prelude::*;
 use rust_decimal::Decimal;
 use serde::Deserialize as _;
@@ -184,12 +186,21 @@ fn resolve_customer(
 }
 
 /// The business date of an instant at a store (its time zone), or in UTC.
-fn business_date(conn: &mut PgConnection, store: Option<StoreId>, at: DateTime<Utc>) -> Result<NaiveDate, StoreError> {
-    let Some(store) = store else { return Ok(at.date_naive()) };
-    let tz: Option<String> = stores::table.find(store.as_uuid()).select(stores::time_zone).first(conn).optional()?;
-    let tz = tz.ok_or_else(|| invalid("store_id", "unknown_reference", format!("no store with id {store}")))?;
-    let tz: chrono_tz::Tz = tz.parse().map_err(|_| StoreError::Corrupt("stores.time_zone".into()))?;
-    Ok(at.with_timezone(&tz).date_naive())
+fn business_date_at(
+    conn: &mut PgConnection,
+    store: Option<StoreId>,
+    at: DateTime<Utc>,
+) -> Result<NaiveDate, StoreError> {
+    let zone = match store {
+        None => None,
+        Some(store) => {
+            let tz: Option<String> =
+                stores::table.find(store.as_uuid()).select(stores::time_zone).first(conn).optional()?;
+            let tz = tz.ok_or_else(|| invalid("store_id", "unknown_reference", format!("no store with id {store}")))?;
+            Some(TimeZone::parse(&tz).map_err(corrupt("stores.time_zone"))?)
+        }
+    };
+    Ok(business_date(at, zone))
 }
 
 /// The outcome of sending an order.
@@ -314,13 +325,17 @@ impl Claim {
 
     /// The business date of the order at its store (its time zone), or in UTC.
     fn business_date(&self, store: Option<StoreId>, at: DateTime<Utc>) -> Result<NaiveDate, StoreError> {
-        let Some(store) = store else { return Ok(at.date_naive()) };
-        let tz = self
-            .time_zone
-            .as_deref()
-            .ok_or_else(|| invalid("store_id", "unknown_reference", format!("no store with id {store}")))?;
-        let tz: chrono_tz::Tz = tz.parse().map_err(|_| StoreError::Corrupt("stores.time_zone".into()))?;
-        Ok(at.with_timezone(&tz).date_naive())
+        let zone = match store {
+            None => None,
+            Some(store) => {
+                let tz = self
+                    .time_zone
+                    .as_deref()
+                    .ok_or_else(|| invalid("store_id", "unknown_reference", format!("no store with id {store}")))?;
+                Some(TimeZone::parse(tz).map_err(corrupt("stores.time_zone"))?)
+            }
+        };
+        Ok(business_date(at, zone))
     }
 }
 
@@ -764,7 +779,7 @@ pub fn record_return(
             let loyalty_request =
                 clientele_loyalty::ReturnRequest::new(ReturnId::parse(&return_id.to_string()).map_err(corrupt("return id"))?, lines)
                     .map_err(loyalty_error)?;
-            let date = business_date(conn, stored.header.store_id.map(StoreId::from_uuid), request.returned_at)?;
+            let date = business_date_at(conn, stored.header.store_id.map(StoreId::from_uuid), request.returned_at)?;
             let moment = Moment::new(request.returned_at, date).map_err(corrupt("moment"))?;
             let posting =
                 take_back_for_return(&config, &account.wallet, &earning, &loyalty_request, moment).map_err(loyalty_error)?;
