@@ -8,8 +8,9 @@
 //! `customers` for who is live), run over ranges of customer ids on several
 //! connections at once in one snapshot; scoring and segmenting is
 //! `clientele_rfm`'s, fitting and predicting `clientele_value`'s; the
-//! snapshot is written with `COPY` in one transaction that replaces any
-//! earlier snapshot of the same date. Nothing is queried per customer.
+//! snapshot is written with `COPY` into a table of its own, indexed and
+//! attached as the date's partition of `segment_snapshots` in one
+//! transaction that drops any earlier partition of the same date. Nothing is queried per customer.
 //! Snapshots and their cuts count an order on its stored business date.
 //!
 //! Every read takes the caller's [`StoreScope`]: a store-scoped key sees only
@@ -30,6 +31,7 @@ use clientele_value::{
     BgNbdParams, ClvConfig, CompressedSummaries, CustomerSummary, GammaGammaParams, TimeUnit, ValueError,
     customer_lifetime_value, fit_bgnbd_compressed, fit_gamma_gamma,
 };
+use diesel::connection::SimpleConnection;
 use diesel::pg::{CopyFormat, Pg};
 use diesel::prelude::*;
 use diesel::query_builder::BoxedSqlQuery;
@@ -166,6 +168,31 @@ impl std::fmt::Display for RefreshReport {
 }
 
 // ---- the refresh --------------------------------------------------------------------
+
+diesel::table! {
+    /// Where a refresh loads a date's rows before they become its partition
+    /// of `segment_snapshots` (same columns): it exists only inside the
+    /// refresh's writing transaction.
+    segment_snapshot_load (customer_id, as_of) {
+        customer_id -> Uuid,
+        as_of -> Date,
+        recency_days -> Int4,
+        frequency -> Int4,
+        monetary -> Numeric,
+        r -> Int2,
+        f -> Int2,
+        m -> Int2,
+        segment -> Text,
+        first_purchase -> Date,
+        last_purchase -> Date,
+        repeat_purchases -> Int4,
+        average_repeat_spend -> Numeric,
+        expected_purchases -> Nullable<Numeric>,
+        p_alive -> Nullable<Numeric>,
+        expected_spend -> Nullable<Numeric>,
+        clv -> Nullable<Numeric>,
+    }
+}
 
 /// The business date of an order (or return) instant: in its store's time
 /// zone, UTC for orders without a store. `$tz` is the column holding the zone.
@@ -582,31 +609,49 @@ pub fn refresh_segments(
         "clv": config.clv(),
         "time_unit": "days",
     });
+    let partition = format!("segment_snapshots_d{}", as_of.format("%Y%m%d"));
     let replaced = conn.transaction(|conn| {
-        let replaced =
-            diesel::delete(segment_snapshots::table.filter(segment_snapshots::as_of.eq(as_of))).execute(conn)? > 0;
+        // The date's rows go into a table of their own, which becomes the
+        // date's partition once its indexes are built (migration 000009):
+        // sorting a million rows into an index costs a third of inserting
+        // them one by one into the indexes of a table already attached.
+        // Frozen as loaded: a table made in this transaction needs no
+        // later vacuum to mark its rows visible.
+        let replaced = diesel::select(diesel::dsl::sql::<Bool>(&format!("to_regclass('{partition}') IS NOT NULL")))
+            .get_result::<bool>(conn)?;
+        if replaced {
+            // Out of the way of the new indexes' names (renaming an index
+            // does not block reading the snapshots).
+            conn.batch_execute(&format!(
+                "ALTER INDEX IF EXISTS {partition}_pkey RENAME TO {partition}_replaced_pkey;
+                 ALTER INDEX IF EXISTS {partition}_segment_clv_idx RENAME TO {partition}_replaced_segment_clv_idx;"
+            ))?;
+        }
+        conn.batch_execute(
+            "CREATE TABLE segment_snapshot_load (LIKE segment_snapshots INCLUDING DEFAULTS INCLUDING CONSTRAINTS)",
+        )?;
         // The COPY callback is `Fn`: progress goes through a cell.
         let report_progress = std::cell::RefCell::new(&mut *progress);
-        diesel::copy_from(segment_snapshots::table)
+        diesel::copy_from(segment_snapshot_load::table)
             .from_raw_data(
                 (
-                    segment_snapshots::customer_id,
-                    segment_snapshots::as_of,
-                    segment_snapshots::recency_days,
-                    segment_snapshots::frequency,
-                    segment_snapshots::monetary,
-                    segment_snapshots::r,
-                    segment_snapshots::f,
-                    segment_snapshots::m,
-                    segment_snapshots::segment,
-                    segment_snapshots::first_purchase,
-                    segment_snapshots::last_purchase,
-                    segment_snapshots::repeat_purchases,
-                    segment_snapshots::average_repeat_spend,
-                    segment_snapshots::expected_purchases,
-                    segment_snapshots::p_alive,
-                    segment_snapshots::expected_spend,
-                    segment_snapshots::clv,
+                    segment_snapshot_load::customer_id,
+                    segment_snapshot_load::as_of,
+                    segment_snapshot_load::recency_days,
+                    segment_snapshot_load::frequency,
+                    segment_snapshot_load::monetary,
+                    segment_snapshot_load::r,
+                    segment_snapshot_load::f,
+                    segment_snapshot_load::m,
+                    segment_snapshot_load::segment,
+                    segment_snapshot_load::first_purchase,
+                    segment_snapshot_load::last_purchase,
+                    segment_snapshot_load::repeat_purchases,
+                    segment_snapshot_load::average_repeat_spend,
+                    segment_snapshot_load::expected_purchases,
+                    segment_snapshot_load::p_alive,
+                    segment_snapshot_load::expected_spend,
+                    segment_snapshot_load::clv,
                 ),
                 |w: &mut dyn std::io::Write| {
                     let mut out = std::io::BufWriter::with_capacity(1 << 16, w);
@@ -642,8 +687,25 @@ pub fn refresh_segments(
                 },
             )
             .with_format(CopyFormat::Csv)
+            .with_freeze(true)
             .execute(conn)?;
         (report_progress.borrow_mut())(RefreshStep::Writing { written: total, total });
+        // The indexes of the partitioned table, built here by sort so that
+        // attaching adopts them; the check lets the attach skip its scan.
+        // Same definitions as in migration 000009.
+        conn.batch_execute(&format!(
+            "ALTER TABLE segment_snapshot_load ADD CONSTRAINT {partition}_date CHECK (as_of = DATE '{as_of}');
+             ALTER TABLE segment_snapshot_load ADD CONSTRAINT {partition}_pkey PRIMARY KEY (customer_id, as_of);
+             CREATE INDEX {partition}_segment_clv_idx
+                 ON segment_snapshot_load (as_of, segment, (coalesce(clv, -1)) DESC, customer_id);"
+        ))?;
+        // Replacing a date drops its partition: a lock on the snapshots
+        // that lasts only until the commit just below.
+        conn.batch_execute(&format!(
+            "{drop}ALTER TABLE segment_snapshot_load RENAME TO {partition};
+             ALTER TABLE segment_snapshots ATTACH PARTITION {partition} FOR VALUES IN (DATE '{as_of}');",
+            drop = if replaced { format!("DROP TABLE {partition};\n") } else { String::new() },
+        ))?;
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let values = (
             segment_runs::as_of.eq(as_of),
