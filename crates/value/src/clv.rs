@@ -1,6 +1,8 @@
 //! Customer lifetime value: margin × expected spend × discounted expected
 //! purchases, month by month, as `lifetimes`' `customer_lifetime_value`.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::ValueError;
@@ -125,17 +127,82 @@ pub fn customer_lifetime_value(
     config: &ClvConfig,
 ) -> f64 {
     let unit = config.time_unit.periods_per_month();
-    let value_per_purchase = config.margin * spend.expected_average_spend(customer);
-    let mut clv = 0.0;
-    let mut previous = 0.0;
-    let mut discount = 1.0;
-    for month in 1..=config.horizon_months {
-        let cumulative = purchases.expected_purchases(customer, f64::from(month) * unit);
+    let cumulative =
+        (1..=config.horizon_months).map(|month| purchases.expected_purchases(customer, f64::from(month) * unit));
+    config.margin * spend.expected_average_spend(customer) * discounted(cumulative, config).0
+}
+
+/// Σ_i (E[N(i)] − E[N(i−1)]) / (1 + d)^i over the months' cumulative
+/// expected purchases, and the last of them (the whole horizon).
+fn discounted(cumulative: impl Iterator<Item = f64>, config: &ClvConfig) -> (f64, f64) {
+    let (mut total, mut previous, mut discount) = (0.0, 0.0, 1.0);
+    for cumulative in cumulative {
         discount /= 1.0 + config.monthly_discount_rate;
-        clv += value_per_purchase * (cumulative - previous) * discount;
+        total += (cumulative - previous) * discount;
         previous = cumulative;
     }
-    clv
+    (total, previous)
+}
+
+/// What the purchase model says of one customer over a horizon.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PurchaseForecast {
+    /// Expected purchases in (T, T + horizon].
+    pub expected_purchases: f64,
+    /// Probability the customer is still active at T.
+    pub probability_alive: f64,
+    /// The expected purchases month by month, each discounted to T: CLV is
+    /// margin × expected spend × this ([`customer_lifetime_value`]).
+    pub discounted_purchases: f64,
+}
+
+impl PurchaseForecast {
+    /// CLV for an expected spend per purchase, under `config`'s margin.
+    pub fn clv(&self, expected_average_spend: f64, config: &ClvConfig) -> f64 {
+        config.margin * expected_average_spend * self.discounted_purchases
+    }
+}
+
+/// Forecasts for many customers under one fitted BG/NBD. The expensive
+/// part of the expected purchases (a hypergeometric series for each month
+/// of the horizon) depends on x and T only, so it is summed once per
+/// distinct (x, T) and kept: a million customers have some tens of
+/// thousands of them. Gives what [`BgNbdParams::expected_purchases`],
+/// [`BgNbdParams::probability_alive`] and [`customer_lifetime_value`] give,
+/// whatever the order customers are asked for in.
+#[derive(Debug, Clone)]
+pub struct Forecaster {
+    purchases: BgNbdParams,
+    config: ClvConfig,
+    /// Per (x, T bits): the numerator of the expectation at the end of each month.
+    numerators: HashMap<(u32, u64), Box<[f64]>>,
+}
+
+impl Forecaster {
+    pub fn new(purchases: BgNbdParams, config: ClvConfig) -> Forecaster {
+        Forecaster { purchases, config, numerators: HashMap::new() }
+    }
+
+    /// The forecast for one customer.
+    pub fn forecast(&mut self, customer: &CustomerSummary) -> PurchaseForecast {
+        let (purchases, config) = (&self.purchases, &self.config);
+        let numerators = self.numerators.entry((customer.frequency(), customer.age().to_bits())).or_insert_with(|| {
+            let unit = config.time_unit.periods_per_month();
+            (1..=config.horizon_months)
+                .map(|month| {
+                    purchases.purchases_numerator(customer.frequency(), customer.age(), f64::from(month) * unit)
+                })
+                .collect()
+        });
+        let denominator = purchases.purchases_denominator(customer);
+        let (discounted_purchases, expected_purchases) =
+            discounted(numerators.iter().map(|n| (n / denominator).max(0.0)), config);
+        PurchaseForecast {
+            expected_purchases,
+            probability_alive: purchases.probability_alive(customer),
+            discounted_purchases,
+        }
+    }
 }
 
 /// Everything predicted for one customer over a [`ClvConfig`]'s horizon.

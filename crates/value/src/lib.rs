@@ -68,7 +68,9 @@
 //!   purchases), [`fit_bgnbd`].
 //! - [`gamma_gamma`]: [`GammaGammaParams`] (likelihood, expected spend),
 //!   [`fit_gamma_gamma`].
-//! - [`clv`]: [`ClvConfig`], [`customer_lifetime_value`], [`predict`].
+//! - [`clv`]: [`ClvConfig`], [`customer_lifetime_value`], [`predict`], and
+//!   [`Forecaster`] for many customers under one fit (the same figures,
+//!   each expensive series summed once per distinct x and T).
 //! - [`error`]: [`ValueError`], with stable codes.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
@@ -81,7 +83,7 @@ mod special;
 pub mod summary;
 
 pub use bgnbd::{BGNBD_MIN_CUSTOMERS, BgNbdFit, BgNbdParams, fit_bgnbd, fit_bgnbd_compressed};
-pub use clv::{ClvConfig, CustomerValue, TimeUnit, customer_lifetime_value, predict};
+pub use clv::{ClvConfig, CustomerValue, Forecaster, PurchaseForecast, TimeUnit, customer_lifetime_value, predict};
 pub use error::{Model, ValueError};
 pub use gamma_gamma::{GAMMA_GAMMA_MIN_REPEAT_BUYERS, GammaGammaFit, GammaGammaParams, fit_gamma_gamma};
 pub use summary::{CompressedSummaries, CustomerSummary, WeightedTriple};

@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used)]
 
 use clientele_value::{
-    BgNbdParams, ClvConfig, CompressedSummaries, CustomerSummary, GammaGammaParams, Model, TimeUnit, ValueError,
-    customer_lifetime_value, fit_bgnbd, fit_gamma_gamma,
+    BgNbdParams, ClvConfig, CompressedSummaries, CustomerSummary, Forecaster, GammaGammaParams, Model, TimeUnit,
+    ValueError, customer_lifetime_value, fit_bgnbd, fit_gamma_gamma, predict,
 };
 use proptest::prelude::*;
 
@@ -94,6 +94,25 @@ proptest! {
         prop_assert!(clv.is_finite() && clv >= 0.0, "{clv}");
         prop_assert!(more_margin >= clv);
         prop_assert!(longer >= clv * (1.0 - 1e-12));
+    }
+
+    #[test]
+    fn a_forecaster_gives_what_the_customer_by_customer_formulas_give(
+        bg in bgnbd(), gg in gamma_gamma(), customers in prop::collection::vec(gridded_summary(), 1..30),
+        months in 1_u32..24, rate in 0.0_f64..0.1
+    ) {
+        // Gridded summaries repeat (x, T), so the kept series are reused.
+        let config = ClvConfig::new(months, rate, 0.4, TimeUnit::Weeks).unwrap();
+        let mut forecaster = Forecaster::new(bg, config);
+        for customer in customers.iter().filter(|c| c.age() > 0.0) {
+            let forecast = forecaster.forecast(customer);
+            let one = predict(&bg, &gg, customer, &config);
+            let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1e-300);
+            prop_assert!(close(forecast.expected_purchases, one.expected_purchases), "{forecast:?} {one:?}");
+            prop_assert_eq!(forecast.probability_alive, one.probability_alive);
+            let clv = forecast.clv(gg.expected_average_spend(customer), &config);
+            prop_assert!(close(clv, one.clv), "{clv} vs {}", one.clv);
+        }
     }
 
     #[test]
