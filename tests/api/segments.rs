@@ -665,3 +665,23 @@ async fn when_nobody_bought_twice_the_rfm_part_is_kept_and_the_model_error_recor
     assert_eq!(items.len(), 6);
     assert!(items.iter().all(|i| i["value"]["clv"].is_null() && i["value"]["segment"].is_string()));
 }
+
+#[tokio::test]
+async fn customers_erased_or_merged_away_are_in_no_later_snapshot() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    refresh(&app, day(2026, 6, 30));
+    app.admin("DELETE", &format!("/v1/customers/{}", f.a.lost), None).await.expect(200);
+    app.admin("POST", &format!("/v1/customers/{}/merge", f.a.new), Some(&json!({ "absorb": f.b.new })))
+        .await
+        .expect(200);
+    let report = refresh(&app, day(2026, 7, 31));
+    assert_eq!(report.customers, 8, "{report}");
+    let later = rows(&app, "SELECT customer_id::text AS id FROM segment_snapshots WHERE as_of = '2026-07-31'");
+    let ids: Vec<&str> = later.iter().filter_map(|r| r["id"].as_str()).collect();
+    assert!(!ids.contains(&f.a.lost.as_str()) && !ids.contains(&f.b.new.as_str()), "{ids:?}");
+    assert!(ids.contains(&f.a.new.as_str()), "the survivor is in: {ids:?}");
+    // The earlier snapshot is history and stays as it was.
+    let earlier = rows(&app, "SELECT count(*) AS n FROM segment_snapshots WHERE as_of = '2026-06-30'");
+    assert_eq!(earlier[0]["n"], 10);
+}

@@ -16,7 +16,7 @@
 //! Every read takes the caller's [`StoreScope`]: a store-scoped key sees only
 //! customers whose (current) home store is in its scope.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write as _;
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
@@ -28,8 +28,8 @@ use clientele_rfm::{
     CustomerFacts, RfmError, RfmScore, Score, ScoringMethod, Segment, SegmentMap, recency_days, score_customers,
 };
 use clientele_value::{
-    BgNbdParams, ClvConfig, CompressedSummaries, CustomerSummary, GammaGammaParams, TimeUnit, ValueError,
-    customer_lifetime_value, fit_bgnbd_compressed, fit_gamma_gamma,
+    BgNbdParams, ClvConfig, CompressedSummaries, CustomerSummary, Forecaster, GammaGammaParams, TimeUnit, ValueError,
+    fit_bgnbd_compressed, fit_gamma_gamma,
 };
 use diesel::connection::SimpleConnection;
 use diesel::pg::{CopyFormat, Pg};
@@ -202,8 +202,8 @@ macro_rules! business_day {
     };
 }
 
-/// Per live customer in the id range (`$4`, `$5`] with a purchase on or
-/// before `$1` (the as-of date):
+/// Per customer in the id range (`$4`, `$5`] with a purchase on or before
+/// `$1` (the as-of date):
 /// first and last purchase day, purchase days, orders and net paid in the
 /// window (days after `$2`), net paid over the whole history and on the
 /// first day. A purchase day is a business day with at least one order not
@@ -216,9 +216,10 @@ macro_rules! business_day {
 /// put on their order's day first — how much each takes back, and which one
 /// completes the return of its whole order (the running total reaches what
 /// was paid) — and merge-joined per (customer, day): a day loses one order
-/// per order returned in full, and its net what was returned. Customers
-/// merged away or erased are left out by an anti-join, so the aggregate
-/// stays the outer side whatever the planner's statistics say.
+/// per order returned in full, and its net what was returned. A plain
+/// aggregate of one customer's rows: customers merged away or erased are
+/// left out by the caller ([`GONE_SQL`]), which costs one probe of a tiny
+/// index instead of one per customer.
 const FACTS_SQL: &str = concat!(
     "WITH returns AS (
         SELECT r.customer_id, o.business_date AS day, r.amount_base AS amount, ",
@@ -267,12 +268,18 @@ const FACTS_SQL: &str = concat!(
     )
     SELECT p.customer_id, p.first_day, p.last_day, p.purchase_days, p.window_orders,
            p.window_net, p.total_net, p.first_day_net
-    FROM per_customer p
-    WHERE NOT EXISTS (
-        SELECT 1 FROM customers c
-        WHERE c.customer_id = p.customer_id AND (c.merged_into IS NOT NULL OR c.erased_at IS NOT NULL)
-    )"
+    FROM per_customer p"
 );
+
+/// The customers merged away or erased (few; `customers_gone_idx`), who
+/// are no longer in any snapshot.
+const GONE_SQL: &str = "SELECT customer_id FROM customers WHERE merged_into IS NOT NULL OR erased_at IS NOT NULL";
+
+#[derive(QueryableByName)]
+struct GoneRow {
+    #[diesel(sql_type = SqlUuid)]
+    customer_id: Uuid,
+}
 
 #[derive(QueryableByName)]
 struct FactRow {
@@ -369,15 +376,9 @@ fn fit(histories: &[History]) -> Models {
     Models { bgnbd: bgnbd.ok(), gamma_gamma: gamma_gamma.ok(), error }
 }
 
-/// Expected purchases, P(alive) and CLV per unit of expected spend, by
-/// (x, tₓ bits, T bits).
-type TripleCache = HashMap<(u32, u64, u64), (f64, f64, Option<f64>)>;
-
-/// Predictions for every customer, on all cores. The expensive part of CLV
-/// (the expected purchases month by month) depends on the (x, tₓ, T) triple
-/// only, and CLV is linear in the expected spend (`customer_lifetime_value`:
-/// margin × E[spend] × discounted purchases), so each distinct triple is
-/// valued once per thread and scaled by each customer's expected spend.
+/// Predictions for every customer, on all cores, each thread with its own
+/// [`Forecaster`] (which sums the expensive series once per distinct x and
+/// T).
 fn predict_all(histories: &[History], models: &Models, config: &ClvConfig) -> Vec<Predicted> {
     let Some(bgnbd) = models.bgnbd else {
         return vec![Predicted::default(); histories.len()];
@@ -385,29 +386,17 @@ fn predict_all(histories: &[History], models: &Models, config: &ClvConfig) -> Ve
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
     let chunk = histories.len().div_ceil(threads).max(1);
     let predict_chunk = |part: &[History]| -> Vec<Predicted> {
-        let mut per_triple = TripleCache::new();
+        let mut forecaster = Forecaster::new(bgnbd, *config);
         part.iter()
             .map(|h| {
                 let Some(s) = h.summary else { return Predicted::default() };
-                let key = (s.frequency(), s.recency().to_bits(), s.age().to_bits());
-                let (purchases, alive, clv_per_spend) = *per_triple.entry(key).or_insert_with(|| {
-                    let purchases = bgnbd.expected_purchases(&s, config.horizon_periods());
-                    let alive = bgnbd.probability_alive(&s);
-                    let clv_per_spend = models.gamma_gamma.map(|gg| {
-                        let spend = gg.expected_average_spend(&s);
-                        if spend > 0.0 { customer_lifetime_value(&bgnbd, &gg, &s, config) / spend } else { 0.0 }
-                    });
-                    (purchases, alive, clv_per_spend)
-                });
+                let forecast = forecaster.forecast(&s);
                 let spend = models.gamma_gamma.map(|gg| gg.expected_average_spend(&s));
                 Predicted {
-                    expected_purchases: decimal(purchases, 4),
-                    p_alive: decimal(alive, 5),
+                    expected_purchases: decimal(forecast.expected_purchases, 4),
+                    p_alive: decimal(forecast.probability_alive, 5),
                     expected_spend: spend.and_then(|v| decimal(v, 2)),
-                    clv: match (spend, clv_per_spend) {
-                        (Some(spend), Some(unit)) => decimal(spend * unit, 2),
-                        _ => None,
-                    },
+                    clv: spend.and_then(|spend| decimal(forecast.clv(spend, config), 2)),
                 }
             })
             .collect()
@@ -429,7 +418,7 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
-/// The facts of every customer, read in `1 + readers.len()` ranges of
+/// The facts of every live customer (not merged away, not erased), read in `1 + readers.len()` ranges of
 /// customer ids at once, one per connection, all in the same snapshot of
 /// the database (exported by `conn`'s transaction and imported by the
 /// others, as pg_dump does), so the parts add up to what one query would
@@ -443,6 +432,8 @@ fn read_facts_in_parallel(
     progress: &mut dyn FnMut(RefreshStep),
 ) -> Result<Vec<Vec<FactRow>>, StoreError> {
     conn.build_transaction().repeatable_read().read_only().run(|conn| {
+        let gone: HashSet<Uuid> =
+            diesel::sql_query(GONE_SQL).load::<GoneRow>(conn)?.into_iter().map(|g| g.customer_id).collect();
         let bounds = id_bounds(conn, readers.len() + 1)?;
         let ranges: Vec<(Uuid, Uuid)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
         let helpers = ranges.len().saturating_sub(1);
@@ -482,6 +473,11 @@ fn read_facts_in_parallel(
             let mut parts = vec![first?];
             for handle in handles {
                 parts.push(handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
+            }
+            if !gone.is_empty() {
+                for part in &mut parts {
+                    part.retain(|row| !gone.contains(&row.customer_id));
+                }
             }
             Ok(parts)
         })
@@ -597,6 +593,7 @@ pub fn refresh_segments(
     let scored = started.elapsed();
 
     let models = fit(&histories);
+    let fitted = started.elapsed();
     let predicted = predict_all(&histories, &models, config.clv());
     progress(RefreshStep::Valued(ids.len()));
     let valued = started.elapsed();
@@ -732,7 +729,8 @@ pub fn refresh_segments(
         customers = total,
         aggregate_ms = aggregated.as_millis() as u64,
         score_ms = (scored - aggregated).as_millis() as u64,
-        value_ms = (valued - scored).as_millis() as u64,
+        fit_ms = (fitted - scored).as_millis() as u64,
+        predict_ms = (valued - fitted).as_millis() as u64,
         write_ms = (elapsed - valued).as_millis() as u64,
         "segments refreshed"
     );
