@@ -311,11 +311,16 @@ fn objective(data: &Prepared, u: &[f64; 4], grad: &mut [f64; 4]) -> f64 {
         }
     }
     let tables = Tables { ages: log_table(alpha, &data.ages), recencies: log_table(alpha, &data.recencies) };
-    for (ll_t, g_t) in chunk_terms(&data.triples, &tables, r, a, b, ln_a) {
-        ll += ll_t;
+    let (ll_t, g_t) = optimize::sum_in_chunks(&data.triples, (0.0, [0.0; 4]), |chunk, ll, g| {
+        let (chunk_ll, chunk_g) = triple_terms(chunk, &tables, r, a, b, ln_a);
+        *ll += chunk_ll;
         for i in 0..4 {
-            g[i] += g_t[i];
+            g[i] += chunk_g[i];
         }
+    });
+    ll += ll_t;
+    for i in 0..4 {
+        g[i] += g_t[i];
     }
     let theta = [r, alpha, a, b];
     for i in 0..4 {
@@ -353,31 +358,6 @@ impl Rising {
 struct Tables {
     ages: Vec<(f64, f64)>,
     recencies: Vec<(f64, f64)>,
-}
-
-/// Triples per partial sum of [`chunk_terms`].
-const TRIPLES_PER_CHUNK: usize = 1 << 15;
-
-/// [`triple_terms`] per fixed chunk of triples, in chunk order. The chunks
-/// are the same whatever the machine, and are added up in order, so the
-/// objective has the same bits on one core or many; with several chunks
-/// (a population of a million has hundreds of thousands of triples, and an
-/// evaluation then takes tens of milliseconds) they are summed on all
-/// cores.
-fn chunk_terms(triples: &[(f64, u32, u32, f64)], t: &Tables, r: f64, a: f64, b: f64, ln_a: f64) -> Vec<Terms> {
-    let chunks: Vec<&[(f64, u32, u32, f64)]> = triples.chunks(TRIPLES_PER_CHUNK).collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8).min(chunks.len());
-    if threads <= 1 {
-        return chunks.iter().map(|c| triple_terms(c, t, r, a, b, ln_a)).collect();
-    }
-    let per_thread = chunks.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = chunks
-            .chunks(per_thread)
-            .map(|mine| scope.spawn(move || mine.iter().map(|c| triple_terms(c, t, r, a, b, ln_a)).collect::<Vec<_>>()))
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-    })
 }
 
 /// The part of the log-likelihood (and its gradient with respect to r, α,

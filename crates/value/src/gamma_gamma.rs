@@ -146,14 +146,16 @@ fn objective(data: &Prepared, u: &[f64; 3], grad: &mut [f64; 3]) -> f64 {
         g[1] += w * (dg_pxq - dg_q + ln_v);
         g[2] += w * q / v;
     }
-    for &(x, xm, w) in &data.pairs {
-        let px_q = p * x + q;
-        let ln_xmv = (xm + v).ln();
-        ll -= w * px_q * ln_xmv;
-        g[0] -= w * x * ln_xmv;
-        g[1] -= w * ln_xmv;
-        g[2] -= w * px_q / (xm + v);
-    }
+    let (ll, g) = optimize::sum_in_chunks(&data.pairs, (ll, g), |pairs, ll, g| {
+        for &(x, xm, w) in pairs {
+            let px_q = p * x + q;
+            let ln_xmv = (xm + v).ln();
+            *ll -= w * px_q * ln_xmv;
+            g[0] -= w * x * ln_xmv;
+            g[1] -= w * ln_xmv;
+            g[2] -= w * px_q / (xm + v);
+        }
+    });
     let theta = [p, q, v];
     for i in 0..3 {
         grad[i] = -g[i] * theta[i] / data.total;

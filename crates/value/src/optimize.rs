@@ -66,6 +66,64 @@ pub(crate) const BOX: f64 = 18.0;
 /// last digits.
 const GRADIENT_TOLERANCE: f64 = 1e-8;
 
+/// Items per partial sum of [`sum_in_chunks`].
+const ITEMS_PER_CHUNK: usize = 1 << 15;
+
+/// Adds what `add` finds in every fixed chunk of `items` to `start`, in
+/// chunk order: the first chunk onto `start` itself (so that one chunk is
+/// exactly one loop), the others onto zero and then added. The chunks are
+/// the same whatever the machine, so the result has the same bits on one
+/// core or many; with several chunks (a population of a million has
+/// hundreds of thousands of distinct summaries, and one evaluation then
+/// takes milliseconds) they are summed on all cores.
+pub(crate) fn sum_in_chunks<T: Sync, const N: usize>(
+    items: &[T],
+    start: (f64, [f64; N]),
+    add: impl Fn(&[T], &mut f64, &mut [f64; N]) + Sync,
+) -> (f64, [f64; N]) {
+    let chunks: Vec<&[T]> = items.chunks(ITEMS_PER_CHUNK).collect();
+    let partial = |i: usize, chunk: &[T]| {
+        let (mut value, mut gradient) = if i == 0 { start } else { (0.0, [0.0; N]) };
+        add(chunk, &mut value, &mut gradient);
+        (value, gradient)
+    };
+    // Only asked when there is something to share: it reads the cgroup
+    // limits, too slow to do on every evaluation of a small objective.
+    let threads = if chunks.len() > 1 {
+        std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8).min(chunks.len())
+    } else {
+        1
+    };
+    let partials: Vec<(f64, [f64; N])> = if threads <= 1 {
+        chunks.iter().enumerate().map(|(i, c)| partial(i, c)).collect()
+    } else {
+        let (partial, per_thread) = (&partial, chunks.len().div_ceil(threads));
+        let numbered: Vec<(usize, &[T])> = chunks.into_iter().enumerate().collect();
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = numbered
+                .chunks(per_thread)
+                .map(|mine| scope.spawn(move || mine.iter().map(|&(i, c)| partial(i, c)).collect::<Vec<_>>()))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        })
+    };
+    let mut total = (0.0, [0.0; N]);
+    for (i, (value, gradient)) in partials.into_iter().enumerate() {
+        if i == 0 {
+            total = (value, gradient);
+        } else {
+            total.0 += value;
+            for (sum, part) in total.1.iter_mut().zip(gradient) {
+                *sum += part;
+            }
+        }
+    }
+    total
+}
+
 fn dot<const N: usize>(a: &[f64; N], b: &[f64; N]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
