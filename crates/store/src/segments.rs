@@ -29,7 +29,7 @@ use clientele_rfm::{
 };
 use clientele_value::{
     BgNbdParams, ClvConfig, CompressedSummaries, CustomerSummary, Forecaster, GammaGammaParams, TimeUnit, ValueError,
-    fit_bgnbd_compressed, fit_gamma_gamma,
+    fit_bgnbd_starting_at, fit_gamma_gamma_starting_at,
 };
 use diesel::connection::SimpleConnection;
 use diesel::pg::{CopyFormat, Pg};
@@ -354,6 +354,29 @@ fn rfm_error(e: RfmError) -> StoreError {
     StoreError::Corrupt(format!("segment refresh: {e}"))
 }
 
+/// The models fitted by the latest run before a date, where it has them.
+#[derive(Debug, Clone, Copy, Default)]
+struct PreviousFit {
+    bgnbd: Option<BgNbdParams>,
+    gamma_gamma: Option<GammaGammaParams>,
+}
+
+/// The fit of the latest run before `as_of` (only a place to start from:
+/// anything unreadable is simply not used).
+fn previous_fit(conn: &mut PgConnection, as_of: NaiveDate) -> Result<PreviousFit, StoreError> {
+    let row: Option<(Option<serde_json::Value>, Option<serde_json::Value>)> = segment_runs::table
+        .filter(segment_runs::as_of.lt(as_of))
+        .order(segment_runs::as_of.desc())
+        .select((segment_runs::bgnbd, segment_runs::gamma_gamma))
+        .first(conn)
+        .optional()?;
+    let Some((bgnbd, gamma_gamma)) = row else { return Ok(PreviousFit::default()) };
+    Ok(PreviousFit {
+        bgnbd: bgnbd.and_then(|v| serde_json::from_value(v).ok()),
+        gamma_gamma: gamma_gamma.and_then(|v| serde_json::from_value(v).ok()),
+    })
+}
+
 /// The fitted models (either may be missing) and the first fitting error.
 struct Models {
     bgnbd: Option<BgNbdParams>,
@@ -361,14 +384,18 @@ struct Models {
     error: Option<ModelError>,
 }
 
-fn fit(histories: &[History]) -> Models {
+/// Fits both models, each starting at `previous` (the latest earlier
+/// run's fit) when there is one: a day's new orders move the maximum
+/// little, so BFGS needs a few steps instead of dozens.
+fn fit(histories: &[History], previous: &PreviousFit) -> Models {
     let summaries: Vec<CustomerSummary> = histories.iter().filter_map(|h| h.summary).collect();
-    let bgnbd = fit_bgnbd_compressed(&CompressedSummaries::from_summaries(&summaries)).map(|f| f.params);
+    let bgnbd =
+        fit_bgnbd_starting_at(&CompressedSummaries::from_summaries(&summaries), previous.bgnbd).map(|f| f.params);
     // Gamma-Gamma is fitted on repeat buyers who kept something (lifetimes'
     // practice: a zero average is outside the model).
     let spenders: Vec<CustomerSummary> =
         summaries.iter().filter(|s| s.frequency() > 0 && s.monetary() > 0.0).copied().collect();
-    let gamma_gamma = fit_gamma_gamma(&spenders).map(|f| f.params);
+    let gamma_gamma = fit_gamma_gamma_starting_at(&spenders, previous.gamma_gamma).map(|f| f.params);
     let error = match (&bgnbd, &gamma_gamma) {
         (Err(e), _) | (Ok(_), Err(e)) => Some(ModelError::from(e)),
         (Ok(_), Ok(_)) => None,
@@ -592,7 +619,7 @@ pub fn refresh_segments(
     progress(RefreshStep::Scored(ids.len()));
     let scored = started.elapsed();
 
-    let models = fit(&histories);
+    let models = fit(&histories, &previous_fit(conn, as_of)?);
     let fitted = started.elapsed();
     let predicted = predict_all(&histories, &models, config.clv());
     progress(RefreshStep::Valued(ids.len()));

@@ -175,6 +175,15 @@ const STARTS: [[f64; 3]; 4] = [[0.0, 0.0, 0.0], [0.1, 0.1, 0.1], [1.0, 1.0, 1.0]
 /// every repeat buyer spends the same, so the spread is not identified), and
 /// [`ValueError::InvalidParameter`] when the fitted q ≤ 1 (no finite mean).
 pub fn fit_gamma_gamma(summaries: &[CustomerSummary]) -> Result<GammaGammaFit, ValueError> {
+    fit_gamma_gamma_starting_at(summaries, None)
+}
+
+/// [`fit_gamma_gamma`], trying `start` first (e.g. yesterday's fit); the
+/// same maximum to the fit's tolerance, in fewer steps when it is close.
+pub fn fit_gamma_gamma_starting_at(
+    summaries: &[CustomerSummary],
+    start: Option<GammaGammaParams>,
+) -> Result<GammaGammaFit, ValueError> {
     let mut pairs: Vec<(u32, f64)> = Vec::new();
     for (index, s) in summaries.iter().enumerate() {
         if s.frequency() > 0 {
@@ -213,7 +222,8 @@ pub fn fit_gamma_gamma(summaries: &[CustomerSummary]) -> Result<GammaGammaFit, V
         }
     }
     let mut failure = Failure::IterationLimit;
-    for start in STARTS {
+    let given = start.map(|p| [p.p, p.q, p.v * scale].map(|v| v.ln().clamp(-optimize::BOX, optimize::BOX)));
+    for start in given.into_iter().chain(STARTS) {
         match optimize::minimize(|u, g| objective(&data, u, g), start, optimize::FirstGuess::Scaled) {
             Ok(minimum) => {
                 let [p, q, v] = minimum.point.map(f64::exp);

@@ -82,8 +82,10 @@ mod optimize;
 mod special;
 pub mod summary;
 
-pub use bgnbd::{BGNBD_MIN_CUSTOMERS, BgNbdFit, BgNbdParams, fit_bgnbd, fit_bgnbd_compressed};
+pub use bgnbd::{BGNBD_MIN_CUSTOMERS, BgNbdFit, BgNbdParams, fit_bgnbd, fit_bgnbd_compressed, fit_bgnbd_starting_at};
 pub use clv::{ClvConfig, CustomerValue, Forecaster, PurchaseForecast, TimeUnit, customer_lifetime_value, predict};
 pub use error::{Model, ValueError};
-pub use gamma_gamma::{GAMMA_GAMMA_MIN_REPEAT_BUYERS, GammaGammaFit, GammaGammaParams, fit_gamma_gamma};
+pub use gamma_gamma::{
+    GAMMA_GAMMA_MIN_REPEAT_BUYERS, GammaGammaFit, GammaGammaParams, fit_gamma_gamma, fit_gamma_gamma_starting_at,
+};
 pub use summary::{CompressedSummaries, CustomerSummary, WeightedTriple};

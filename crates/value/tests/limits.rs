@@ -55,3 +55,35 @@ fn an_interior_maximum_holds_nothing_on_the_edge() {
     assert!(fit.at_bound.is_empty(), "{fit:?}");
     assert!(fit_gamma_gamma(&data).unwrap().at_bound.is_empty());
 }
+
+#[test]
+fn a_fit_started_near_its_answer_finds_the_same_answer_in_fewer_steps() {
+    // Two days of the same population: the second day's customers observed
+    // one day longer. Started at the first day's fit, the second day's fit
+    // lands where a cold start lands.
+    let day_one = simulate(20_000, 3, &simulate::CDNOW_IN_DAYS);
+    let day_two: Vec<_> = day_one
+        .iter()
+        .map(|c| {
+            clientele_value::CustomerSummary::new(c.frequency(), c.recency(), c.age() + 1.0, c.monetary()).unwrap()
+        })
+        .collect();
+    let yesterday = fit_bgnbd(&day_one).unwrap().params;
+    let compressed = CompressedSummaries::from_summaries(&day_two);
+    let cold = clientele_value::fit_bgnbd_compressed(&compressed).unwrap();
+    let warm = clientele_value::fit_bgnbd_starting_at(&compressed, Some(yesterday)).unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-5 * b.abs();
+    let (c, w) = (cold.params, warm.params);
+    assert!(
+        close(w.r(), c.r()) && close(w.alpha(), c.alpha()) && close(w.a(), c.a()) && close(w.b(), c.b()),
+        "{w:?} vs {c:?}"
+    );
+    assert!(warm.iterations < cold.iterations, "{} vs {}", warm.iterations, cold.iterations);
+
+    let spend_yesterday = fit_gamma_gamma(&day_one).unwrap().params;
+    let cold = fit_gamma_gamma(&day_two).unwrap();
+    let warm = clientele_value::fit_gamma_gamma_starting_at(&day_two, Some(spend_yesterday)).unwrap();
+    let (c, w) = (cold.params, warm.params);
+    assert!(close(w.p(), c.p()) && close(w.q(), c.q()) && close(w.v(), c.v()), "{w:?} vs {c:?}");
+    assert!(warm.iterations < cold.iterations, "{} vs {}", warm.iterations, cold.iterations);
+}
