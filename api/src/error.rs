@@ -126,7 +126,7 @@ impl ApiError {
             }
             ApiError::Rule { code, .. } => (S::CONFLICT, code, "Not allowed by the loyalty rules"),
             ApiError::SnapshotNotFound(_) => (S::NOT_FOUND, "snapshot_not_found", "No segment snapshot"),
-            ApiError::Unavailable => (S::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable"),
+            ApiError::Unavailable => (S::SERVICE_UNAVAILABLE, "database_unavailable", "Database unavailable"),
             ApiError::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal_error", "Internal error"),
         }
     }
@@ -201,6 +201,9 @@ impl ApiError {
         if let ApiError::Unauthorized = self {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
+        if let ApiError::Unavailable = self {
+            response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+        }
         response.body(serde_json::to_string(&self.problem(request_id)).unwrap_or_default())
     }
 }
@@ -239,6 +242,10 @@ impl From<clientele_store::MissingSnapshot> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        if e.is_database_unavailable() {
+            tracing::warn!(error = ?e, "database unavailable");
+            return ApiError::Unavailable;
+        }
         match e {
             StoreError::NotFound => ApiError::NotFound("resource"),
             StoreError::Merged { id, into } => ApiError::Merged { id, into },
@@ -249,7 +256,6 @@ impl From<StoreError> for ApiError {
                 FieldErrors::single("body", clientele_profiles::InvalidValue::new(e.code, e.message)),
             ),
             StoreError::Loyalty(e) => ApiError::Rule { code: e.code(), message: e.to_string() },
-            StoreError::Pool(_) => ApiError::Unavailable,
             other => ApiError::Internal(other.into()),
         }
     }

@@ -15,6 +15,7 @@ mod orders;
 mod org;
 mod privacy;
 mod problems;
+mod resilience;
 mod scope;
 mod search;
 mod segments;

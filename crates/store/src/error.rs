@@ -53,6 +53,40 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+impl StoreError {
+    /// Whether the database could not be reached or dropped the connection
+    /// under the request (a restart, a failover, an administrator ending
+    /// backends): worth trying again shortly, not a bug. Whatever the
+    /// request was writing was rolled back with the connection.
+    pub fn is_database_unavailable(&self) -> bool {
+        match self {
+            StoreError::Pool(_) => true,
+            StoreError::Database(e) => connection_lost(e),
+            _ => false,
+        }
+    }
+}
+
+/// Whether a Diesel error says the connection is gone.
+fn connection_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind as Kind, Error as E};
+    match e {
+        E::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, _) => true,
+        // 57P01-57P03 (admin shutdown, crash shutdown, cannot connect now)
+        // arrive as `Unknown` when libpq has not yet marked the connection bad.
+        E::DatabaseError(Kind::Unknown, info) => {
+            let message = info.message();
+            message.contains("terminating connection")
+                || message.contains("server closed the connection")
+                || message.contains("no connection to the server")
+                || message.contains("the database system is")
+        }
+        E::RollbackErrorOnCommit { commit_error, .. } => connection_lost(commit_error),
+        E::BrokenTransactionManager => true,
+        _ => false,
+    }
+}
+
 impl From<serde_json::Error> for StoreError {
     fn from(e: serde_json::Error) -> Self {
         StoreError::Corrupt(e.to_string())
