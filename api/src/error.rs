@@ -255,6 +255,12 @@ impl From<StoreError> for ApiError {
             StoreError::Loyalty(clientele_loyalty::LoyaltyError::Invalid(e)) => ApiError::Validation(
                 FieldErrors::single("body", clientele_profiles::InvalidValue::new(e.code, e.message)),
             ),
+            StoreError::Loyalty(e @ clientele_loyalty::LoyaltyError::OverGrantLimit { field, .. }) => {
+                ApiError::Validation(FieldErrors::single(
+                    field,
+                    clientele_profiles::InvalidValue::new("out_of_range", e.to_string()),
+                ))
+            }
             StoreError::Loyalty(e) => ApiError::Rule { code: e.code(), message: e.to_string() },
             other => ApiError::Internal(other.into()),
         }

@@ -8,6 +8,7 @@ mod customers;
 mod health;
 mod helpers;
 mod import;
+mod limits;
 mod loyalty;
 mod masking;
 mod merge;

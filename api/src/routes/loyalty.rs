@@ -264,7 +264,15 @@ pub async fn adjust_points(
                     lot.map(|lot| ManualPoints::Credit { points, lot })
                 })
             } else if req.points < 0 {
-                field(&mut e, "points", Points::new(-req.points)).map(|points| Ok(ManualPoints::Debit { points }))
+                field(
+                    &mut e,
+                    "points",
+                    req.points
+                        .checked_neg()
+                        .ok_or_else(|| clientele_loyalty::InvalidValue::new("out_of_range", "too large"))
+                        .and_then(Points::new),
+                )
+                .map(|points| Ok(ManualPoints::Debit { points }))
             } else {
                 Some(Ok(ManualPoints::Unchanged))
             };

@@ -218,6 +218,9 @@ pub struct ProgramConfig {
     #[serde(default)]
     requalification: Option<RequalificationWindow>,
     return_shortfall: ReturnShortfall,
+    /// Bounds on one order and one grant; the defaults when left out.
+    #[serde(default)]
+    limits: crate::limits::ProgramLimits,
 }
 
 impl ProgramConfig {
@@ -237,12 +240,23 @@ impl ProgramConfig {
             expiry: ExpiryPolicy::EndOfYearAfterNext,
             requalification: None,
             return_shortfall: ReturnShortfall::Record,
+            limits: crate::limits::ProgramLimits::default(),
         }
     }
 
     /// The same program in another base currency.
     pub fn with_base_currency(self, base_currency: CurrencyCode) -> ProgramConfig {
         ProgramConfig { base_currency, ..self }
+    }
+
+    /// The same program with other limits.
+    pub fn with_limits(self, limits: crate::limits::ProgramLimits) -> ProgramConfig {
+        ProgramConfig { limits, ..self }
+    }
+
+    /// Bounds on one order and one points grant.
+    pub fn limits(&self) -> &crate::limits::ProgramLimits {
+        &self.limits
     }
 
     /// The same program with another earn rate.

@@ -121,6 +121,14 @@ pub enum LoyaltyError {
     /// The numbers are beyond what the engine accepts (over 10^15 points).
     #[error("amount too large")]
     AmountTooLarge,
+    /// A grant or adjustment moves more than the programme's limit per grant.
+    #[error("{field}: at most {limit} per grant or adjustment (programme limit)")]
+    OverGrantLimit {
+        /// `points` or `growth`.
+        field: &'static str,
+        /// The programme's `limits.max_points_per_grant`.
+        limit: i64,
+    },
 }
 
 impl LoyaltyError {
@@ -150,6 +158,7 @@ impl LoyaltyError {
             LoyaltyError::FloorEndsInThePast => "floor_ends_in_the_past",
             LoyaltyError::NoTierFloor => "no_tier_floor",
             LoyaltyError::AmountTooLarge => "amount_too_large",
+            LoyaltyError::OverGrantLimit { .. } => "out_of_range",
         }
     }
 }

@@ -79,6 +79,7 @@ pub mod earning;
 pub mod error;
 pub mod ids;
 pub mod ledger;
+pub mod limits;
 pub mod lots;
 pub mod postings;
 pub mod redemption;
@@ -98,6 +99,7 @@ pub use earning::{
 pub use error::{InvalidValue, LoyaltyError};
 pub use ids::{ActivityId, LineId, LotId, OrderId, RedemptionId, ReturnId};
 pub use ledger::{EntryKind, LedgerEntry, Source, growth_value_of, growth_value_within, points_balance_of};
+pub use limits::{LimitsParts, ProgramLimits};
 pub use lots::{ExpiringPoints, Lot, LotParts, Wallet, WalletChange, expire_lots};
 pub use postings::{
     ActivityGrant, ActivityGrantParts, ManualAdjustment, ManualPoints, adjust_manually, grant_activity_points,

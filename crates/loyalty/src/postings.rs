@@ -110,6 +110,7 @@ pub fn grant_activity_points(
     moment: Moment,
 ) -> Result<WalletChange, LoyaltyError> {
     let total = grant.total();
+    within_grant_limit(config, "points", total.get())?;
     let growth = GrowthValue::new(total.get())?;
     let source = Source::Activity(grant.activity.clone());
     let mut draft = Draft::new(wallet, moment);
@@ -129,6 +130,12 @@ pub fn grant_activity_points(
     );
     draft.settle_owed_from(std::slice::from_ref(lot), &source)?;
     Ok(draft.finish())
+}
+
+/// Refuses a grant or adjustment beyond the programme's limit per grant.
+fn within_grant_limit(config: &ProgramConfig, field: &'static str, amount: i64) -> Result<(), LoyaltyError> {
+    let limit = config.limits().max_points_per_grant();
+    if amount > limit { Err(LoyaltyError::OverGrantLimit { field, limit }) } else { Ok(()) }
 }
 
 /// The points side of a manual adjustment.
@@ -181,6 +188,10 @@ pub fn adjust_manually(
     if matches!(adjustment.points, ManualPoints::Unchanged) && growth.is_zero() {
         return Err(LoyaltyError::EmptyAdjustment);
     }
+    if let ManualPoints::Credit { points, .. } | ManualPoints::Debit { points } = &adjustment.points {
+        within_grant_limit(config, "points", points.get())?;
+    }
+    within_grant_limit(config, "growth", growth.magnitude()?.get())?;
     let mut draft = Draft::new(wallet, moment);
     if growth.is_negative() {
         let take = growth.magnitude()?;

@@ -428,10 +428,15 @@ impl fmt::Display for Quantity {
 pub struct CurrencyCode(String);
 
 impl CurrencyCode {
-    /// Trims, uppercases and checks (code `invalid_currency`).
+    /// Trims, uppercases and checks against the ISO 4217 list (code
+    /// `invalid_currency`; codes with no minor unit, such as `XAU` or `XTS`,
+    /// are not money and are refused).
     pub fn parse(s: &str) -> Result<CurrencyCode, InvalidValue> {
         let code = s.trim().to_ascii_uppercase();
-        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+        if code.len() != 3
+            || !code.bytes().all(|b| b.is_ascii_uppercase())
+            || iso_currency::Currency::from_code(&code).and_then(|c| c.exponent()).is_none()
+        {
             return Err(InvalidValue::new(
                 "invalid_currency",
                 "must be a three-letter ISO 4217 currency code, e.g. CNY",

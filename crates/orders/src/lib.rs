@@ -23,6 +23,7 @@ mod order;
 pub use allocate::allocate;
 pub use business_date::business_date;
 pub use order::{
-    CustomerRef, ExternalOrderId, FxRate, LineId, NewOrder, NewOrderLine, Order, OrderLine, OrderSource, PaymentMethod,
-    PricedLine, PricedOrder, ReturnLine, ReturnRequest, SalesChannel, Sku, price_in_base, validate_return,
+    CustomerRef, ExternalOrderId, FxRate, LineId, MAX_ORDER_AMOUNT, MAX_QUANTITY, MAX_UNIT_AMOUNT, NewOrder,
+    NewOrderLine, Order, OrderLimits, OrderLine, OrderSource, PaymentMethod, PricedLine, PricedOrder, ReturnLine,
+    ReturnRequest, SalesChannel, Sku, price_in_base, validate_return,
 };

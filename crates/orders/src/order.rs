@@ -171,9 +171,9 @@ pub struct NewOrderLine {
 }
 
 impl NewOrderLine {
-    /// `quantity × unit_price − discount`.
-    pub fn net(&self) -> Decimal {
-        Decimal::from(self.quantity) * self.unit_price - self.discount
+    /// `quantity × unit_price − discount`, None if it does not fit a `Decimal`.
+    pub fn net(&self) -> Option<Decimal> {
+        Decimal::from(self.quantity).checked_mul(self.unit_price)?.checked_sub(self.discount)
     }
 }
 
@@ -213,9 +213,10 @@ pub struct OrderLine {
 }
 
 impl OrderLine {
-    /// `quantity × unit_price − discount`: the most this line can have been paid.
+    /// `quantity × unit_price − discount`: the most this line can have been
+    /// paid. Cannot overflow: [`Order::new`] bounds every part.
     pub fn net_total(&self) -> Decimal {
-        Decimal::from(self.quantity) * self.unit_price - self.discount
+        Decimal::from(self.quantity).saturating_mul(self.unit_price).saturating_sub(self.discount)
     }
 }
 
@@ -234,10 +235,40 @@ pub struct Order {
     payment_method: PaymentMethod,
     coupons: Vec<ShortText>,
     points_redeemed: u64,
+    /// Where each line was in the order as sent (lines are kept sorted by
+    /// id), so a later check can name `lines[i]` as the sender knows it.
+    sent_positions: SentPositions,
 }
+
+/// Where each line was in the order as sent. Not part of what the order is:
+/// two orders with the same lines sent in another order are equal.
+#[derive(Debug, Clone, Default)]
+struct SentPositions(BTreeMap<LineId, usize>);
+
+impl PartialEq for SentPositions {
+    fn eq(&self, _: &SentPositions) -> bool {
+        true
+    }
+}
+impl Eq for SentPositions {}
 
 /// Most lines an order may have.
 pub const MAX_LINES: usize = 500;
+
+/// Most units of one line that any order may have, whatever the programme
+/// allows ([`OrderLimits`] sets the brand's own, lower bound).
+pub const MAX_QUANTITY: u32 = 1_000_000;
+
+/// Every unit price and discount is below this, in any currency (what the
+/// database stores: 16 digits, 4 of them decimals).
+pub const MAX_UNIT_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0); // 1e12
+
+/// Every amount paid, in its currency and in the base currency, is below
+/// this (16 digits, 2 of them decimals).
+pub const MAX_ORDER_AMOUNT: Decimal = Decimal::from_parts(276_447_232, 23_283, 0, false, 0); // 1e14
+
+/// Most points an order may say were used as payment.
+pub const MAX_POINTS_REDEEMED: u64 = i64::MAX as u64;
 
 fn money_places(v: Decimal) -> bool {
     v.normalize().scale() <= 4
@@ -266,28 +297,63 @@ impl Order {
                     InvalidValue::new("duplicate", format!("line id {} is used twice", line.line_id)),
                 );
             }
-            if line.quantity == 0 {
-                e.push(at("quantity"), InvalidValue::new("out_of_range", "quantity must be at least 1"));
+            if line.quantity == 0 || line.quantity > MAX_QUANTITY {
+                e.push(
+                    at("quantity"),
+                    InvalidValue::new("out_of_range", format!("quantity must be between 1 and {MAX_QUANTITY}")),
+                );
             }
-            if line.unit_price.is_sign_negative() || !money_places(line.unit_price) {
+            let unit_price_ok = !line.unit_price.is_sign_negative()
+                && money_places(line.unit_price)
+                && line.unit_price < MAX_UNIT_AMOUNT;
+            if !unit_price_ok {
                 e.push(
                     at("unit_price"),
-                    InvalidValue::new("out_of_range", "unit price must be ≥ 0 with at most 4 decimals"),
+                    InvalidValue::new(
+                        "out_of_range",
+                        format!("unit price must be ≥ 0 and below {MAX_UNIT_AMOUNT}, with at most 4 decimals"),
+                    ),
                 );
             }
-            if line.discount.is_sign_negative() || !money_places(line.discount) {
+            if line.discount.is_sign_negative() || !money_places(line.discount) || line.discount >= MAX_UNIT_AMOUNT {
                 e.push(
                     at("discount"),
-                    InvalidValue::new("out_of_range", "discount must be ≥ 0 with at most 4 decimals"),
+                    InvalidValue::new(
+                        "out_of_range",
+                        format!("discount must be ≥ 0 and below {MAX_UNIT_AMOUNT}, with at most 4 decimals"),
+                    ),
                 );
-            } else if line.discount > Decimal::from(line.quantity) * line.unit_price {
+            } else if unit_price_ok && line.net().is_none_or(|net| net.is_sign_negative()) {
                 e.push(at("discount"), InvalidValue::new("out_of_range", "discount exceeds quantity × unit price"));
             }
         }
-        let gross: Decimal = new.lines.iter().map(NewOrderLine::net).sum();
-        if new.amount_paid.is_sign_negative() || !money_places(new.amount_paid) {
-            e.push("amount_paid", InvalidValue::new("out_of_range", "amount paid must be ≥ 0 with at most 4 decimals"));
-        } else if e.is_empty() && new.amount_paid > gross {
+        let places = new.currency.minor_units();
+        if new.amount_paid.is_sign_negative() || new.amount_paid >= MAX_ORDER_AMOUNT {
+            e.push(
+                "amount_paid",
+                InvalidValue::new("out_of_range", format!("amount paid must be ≥ 0 and below {MAX_ORDER_AMOUNT}")),
+            );
+        } else if new.amount_paid.normalize().scale() > places {
+            e.push(
+                "amount_paid",
+                InvalidValue::new(
+                    "out_of_range",
+                    format!("{} has {places} decimal(s): the amount paid cannot have more", new.currency),
+                ),
+            );
+        }
+        if new.points_redeemed > MAX_POINTS_REDEEMED {
+            e.push(
+                "points_redeemed",
+                InvalidValue::new("out_of_range", format!("points redeemed must be at most {MAX_POINTS_REDEEMED}")),
+            );
+        }
+        if !e.is_empty() {
+            return Err(e);
+        }
+        // Every part is bounded now, so this sum fits (500 lines × 10^6 × 10^12).
+        let gross = new.lines.iter().filter_map(NewOrderLine::net).fold(Decimal::ZERO, Decimal::saturating_add);
+        if new.amount_paid > gross {
             e.push(
                 "amount_paid",
                 InvalidValue::new("out_of_range", format!("amount paid exceeds the lines' net total of {gross}")),
@@ -296,7 +362,9 @@ impl Order {
         if !e.is_empty() {
             return Err(e);
         }
-        let weights: Vec<(LineId, Decimal)> = new.lines.iter().map(|l| (l.line_id.clone(), l.net())).collect();
+        let weights: Vec<(LineId, Decimal)> =
+            new.lines.iter().map(|l| (l.line_id.clone(), l.net().unwrap_or_default())).collect();
+        let sent_positions = SentPositions(new.lines.iter().enumerate().map(|(i, l)| (l.line_id.clone(), i)).collect());
         let shares: BTreeMap<LineId, Decimal> = allocate(new.amount_paid, &weights, 2).into_iter().collect();
         let mut lines: Vec<OrderLine> = new
             .lines
@@ -327,7 +395,16 @@ impl Order {
             payment_method: new.payment_method,
             coupons: new.coupons,
             points_redeemed: new.points_redeemed,
+            sent_positions,
         })
+    }
+
+    /// The field path of a line as the sender numbered it (`lines[2]`).
+    pub fn line_field(&self, line_id: &LineId) -> String {
+        match self.sent_positions.0.get(line_id) {
+            Some(i) => format!("lines[{i}]"),
+            None => "lines".to_owned(),
+        }
     }
 
     /// The source system.
@@ -443,7 +520,18 @@ pub fn price_in_base(order: Order, base: &Currency, rate: Option<&FxRate>) -> Re
             }
         }
     };
-    let total_base = (order.amount_paid() * fx).round_dp(2);
+    let total_base = match order.amount_paid().checked_mul(fx).map(|t| t.round_dp(2)) {
+        Some(total) if total < MAX_ORDER_AMOUNT => total,
+        _ => {
+            return Err(FieldErrors::single(
+                "amount_paid",
+                InvalidValue::new(
+                    "out_of_range",
+                    format!("the amount paid is {MAX_ORDER_AMOUNT} {base} or more once converted at {fx}"),
+                ),
+            ));
+        }
+    };
     let weights: Vec<(LineId, Decimal)> = order.lines().iter().map(|l| (l.line_id.clone(), l.paid)).collect();
     let shares: BTreeMap<LineId, Decimal> = allocate(total_base, &weights, 2).into_iter().collect();
     let lines = order
@@ -452,6 +540,81 @@ pub fn price_in_base(order: Order, base: &Currency, rate: Option<&FxRate>) -> Re
         .map(|l| PricedLine { paid_base: shares.get(&l.line_id).copied().unwrap_or_default(), line: l.clone() })
         .collect();
     Ok(PricedOrder { base_currency: base.clone(), fx_rate: fx, paid_base: total_base, lines, order })
+}
+
+/// Bounds on what one order may carry, which a luxury brand's real orders
+/// never reach but a typo does (a price typed with three zeros too many, a
+/// quantity of a million): a programme setting. Amounts are in the
+/// programme's base currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLimits {
+    /// Most units of one line.
+    pub max_quantity_per_line: u32,
+    /// Most a line may cost before the amount paid is split
+    /// (`quantity × unit_price − discount`, in the base currency).
+    pub max_line_amount: Decimal,
+    /// Most an order may have been paid, in the base currency.
+    pub max_order_amount: Decimal,
+    /// Orders before this date are refused: the programme's start, or the
+    /// oldest history a brand imports.
+    pub earliest_order_date: NaiveDate,
+}
+
+impl OrderLimits {
+    /// Checks a priced order; every breach names the field as the sender
+    /// sent it (`lines[3].quantity`, `lines[0].unit_price`, `amount_paid`,
+    /// `ordered_at`), code `out_of_range`.
+    pub fn check(&self, priced: &PricedOrder) -> Result<(), FieldErrors> {
+        let mut e = FieldErrors::new();
+        let order = &priced.order;
+        for line in order.lines() {
+            let at = order.line_field(&line.line_id);
+            if line.quantity > self.max_quantity_per_line {
+                e.push(
+                    format!("{at}.quantity"),
+                    InvalidValue::new(
+                        "out_of_range",
+                        format!("at most {} units per line (programme limit)", self.max_quantity_per_line),
+                    ),
+                );
+            }
+            let line_base = line.net_total().checked_mul(priced.fx_rate);
+            if line_base.is_none_or(|amount| amount > self.max_line_amount) {
+                e.push(
+                    format!("{at}.unit_price"),
+                    InvalidValue::new(
+                        "out_of_range",
+                        format!(
+                            "a line may cost at most {} {} (programme limit)",
+                            self.max_line_amount, priced.base_currency
+                        ),
+                    ),
+                );
+            }
+        }
+        if priced.paid_base > self.max_order_amount {
+            e.push(
+                "amount_paid",
+                InvalidValue::new(
+                    "out_of_range",
+                    format!(
+                        "an order may be paid at most {} {} (programme limit)",
+                        self.max_order_amount, priced.base_currency
+                    ),
+                ),
+            );
+        }
+        if order.ordered_at().date_naive() < self.earliest_order_date {
+            e.push(
+                "ordered_at",
+                InvalidValue::new(
+                    "out_of_range",
+                    format!("orders before {} are not accepted (programme limit)", self.earliest_order_date),
+                ),
+            );
+        }
+        if e.is_empty() { Ok(()) } else { Err(e) }
+    }
 }
 
 /// A quantity of one line being returned.
@@ -473,13 +636,24 @@ pub struct ReturnRequest {
 /// Checks a return against the order's lines and what was returned before:
 /// every line exists, each at most once in the request, and no line is
 /// returned beyond the quantity bought. `already_returned` maps line id to
-/// the quantity returned so far.
+/// the quantity returned so far. A return cannot come before its order
+/// (`returned_at` before `ordered_at`).
 pub fn validate_return(
+    ordered_at: DateTime<Utc>,
     lines: &[OrderLine],
     already_returned: &BTreeMap<LineId, u32>,
     request: &ReturnRequest,
 ) -> Result<(), FieldErrors> {
     let mut e = FieldErrors::new();
+    if request.returned_at < ordered_at {
+        e.push(
+            "returned_at",
+            InvalidValue::new(
+                "out_of_range",
+                format!("the order was placed at {ordered_at}: a return cannot come before it"),
+            ),
+        );
+    }
     if request.lines.is_empty() {
         e.push("lines", InvalidValue::new("required", "a return names at least one line"));
     }

@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeZone, Utc};
 use clientele_orders::{
-    CustomerRef, ExternalOrderId, FxRate, LineId, NewOrder, NewOrderLine, Order, OrderSource, PaymentMethod,
-    ReturnLine, ReturnRequest, SalesChannel, Sku, allocate, business_date, price_in_base, validate_return,
+    CustomerRef, ExternalOrderId, FxRate, LineId, NewOrder, NewOrderLine, Order, OrderLimits, OrderSource,
+    PaymentMethod, ReturnLine, ReturnRequest, SalesChannel, Sku, allocate, business_date, price_in_base,
+    validate_return,
 };
 use clientele_profiles::Currency;
 use proptest::prelude::*;
@@ -61,7 +62,7 @@ fn arb_order() -> impl Strategy<Value = (Vec<NewOrderLine>, Decimal)> {
                 line(i + 1, *q, *unit, gross * i64::from(*disc_pct) / 100 / 2)
             })
             .collect();
-        let net: Decimal = lines.iter().map(NewOrderLine::net).sum();
+        let net: Decimal = lines.iter().filter_map(NewOrderLine::net).sum();
         let paid = (net * Decimal::from(paid_pct) / Decimal::from(100)).round_dp(2);
         (lines, paid)
     })
@@ -142,7 +143,7 @@ proptest! {
                 lines: vec![ReturnLine { line_id: LineId::parse("1").unwrap(), quantity: q }],
             };
             let before = returned.get(&LineId::parse("1").unwrap()).copied().unwrap_or(0);
-            match validate_return(o.lines(), &returned, &request) {
+            match validate_return(o.ordered_at(), o.lines(), &returned, &request) {
                 Ok(()) => {
                     prop_assert!(before + q <= bought);
                     *returned.entry(LineId::parse("1").unwrap()).or_default() += q;
@@ -206,4 +207,106 @@ fn an_evening_in_utc_is_the_next_morning_in_shanghai() {
     assert_eq!(business_date(at, Some(shanghai)).to_string(), "2026-06-29");
     assert_eq!(business_date(at, Some(rome)).to_string(), "2026-06-28");
     assert_eq!(business_date(at, None).to_string(), "2026-06-28");
+}
+
+/// Any decimal a JSON body can carry: tiny, huge, negative, with up to 28 decimals.
+fn arb_any_decimal() -> impl Strategy<Value = Decimal> {
+    prop_oneof![
+        (any::<i64>(), 0u32..=28).prop_map(|(m, s)| Decimal::new(m, s)),
+        (any::<u32>(), any::<u32>(), any::<u32>(), any::<bool>(), 0u32..=28)
+            .prop_map(|(lo, mid, hi, neg, scale)| Decimal::from_parts(lo, mid, hi, neg, scale)),
+        Just(Decimal::MAX),
+        Just(Decimal::MIN),
+        Just(Decimal::new(100_000_000_000_000, 0)),
+    ]
+}
+
+fn limits() -> OrderLimits {
+    OrderLimits {
+        max_quantity_per_line: 10_000,
+        max_line_amount: Decimal::from(100_000_000),
+        max_order_amount: Decimal::from(1_000_000_000),
+        earliest_order_date: chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+    }
+}
+
+proptest! {
+    /// No amount, quantity or rate within the types' range panics the
+    /// checks, the split or the pricing: each is answered or refused.
+    #[test]
+    fn no_input_panics_the_order_rules(
+        specs in prop::collection::vec((any::<u32>(), arb_any_decimal(), arb_any_decimal()), 1..5),
+        paid in arb_any_decimal(),
+        rate in arb_any_decimal(),
+        points_redeemed in any::<u64>(),
+        currency in prop::sample::select(vec!["CNY", "JPY", "KWD", "EUR"]),
+    ) {
+        let lines = specs
+            .iter()
+            .enumerate()
+            .map(|(i, (q, unit, disc))| NewOrderLine { quantity: *q, unit_price: *unit, discount: *disc, ..line(i, 1, 0, 0) })
+            .collect();
+        let mut sent = order(lines, paid, currency);
+        sent.points_redeemed = points_redeemed;
+        if let Ok(o) = Order::new(sent, now()) {
+            prop_assert!(o.amount_paid() < clientele_orders::MAX_ORDER_AMOUNT);
+            let base = Currency::parse("CNY").unwrap();
+            let fx = FxRate { from: o.currency().clone(), to: base.clone(), valid_from: now().date_naive(), rate };
+            if let Ok(priced) = price_in_base(o, &base, Some(&fx)) {
+                prop_assert!(priced.paid_base < clientele_orders::MAX_ORDER_AMOUNT);
+                let _ = limits().check(&priced);
+            }
+        }
+    }
+
+    /// Splitting never panics, whatever the weights and total.
+    #[test]
+    fn allocate_never_panics(total in arb_any_decimal(), weights in prop::collection::vec(arb_any_decimal(), 1..6), decimals in 0u32..40) {
+        let parts: Vec<(usize, Decimal)> = weights.into_iter().map(|w| w.abs()).enumerate().collect();
+        let _ = allocate(total.abs(), &parts, decimals);
+    }
+}
+
+#[test]
+fn the_absurd_orders_of_the_hardening_issue_are_refused_naming_the_field() {
+    // 10^14 for one unit: beyond what any order may hold.
+    let huge = Decimal::new(100_000_000_000_000, 0);
+    let err =
+        Order::new(order(vec![NewOrderLine { unit_price: huge, ..line(1, 1, 0, 0) }], huge, "CNY"), now()).unwrap_err();
+    let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["lines[0].unit_price", "amount_paid"]);
+    // A million units at a million: a valid order, beyond the programme's limits.
+    let million = Decimal::from(1_000_000);
+    let o = Order::new(
+        order(
+            vec![line(9, 1, 100, 0), NewOrderLine { quantity: 1_000_000, unit_price: million, ..line(1, 1, 0, 0) }],
+            Decimal::from(1_000_000_000_000_i64),
+            "CNY",
+        ),
+        now(),
+    )
+    .unwrap();
+    let priced = price_in_base(o, &Currency::parse("CNY").unwrap(), None).unwrap();
+    let err = limits().check(&priced).unwrap_err();
+    let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(fields, ["lines[1].quantity", "lines[1].unit_price", "amount_paid"]);
+    // 100.001 CNY has a decimal more than the yuan; 100.5 JPY one more than the yen.
+    let err = Order::new(order(vec![line(1, 1, 20_000, 0)], Decimal::new(100_001, 3), "CNY"), now()).unwrap_err();
+    assert_eq!(err.0[0].field, "amount_paid");
+    let err = Order::new(order(vec![line(1, 1, 20_000, 0)], Decimal::new(1_005, 1), "JPY"), now()).unwrap_err();
+    assert_eq!(err.0[0].field, "amount_paid");
+    assert!(Order::new(order(vec![line(1, 1, 20_000, 0)], Decimal::new(100_001, 3), "KWD"), now()).is_ok());
+    // Points redeemed beyond a signed 64-bit count are refused, not clamped.
+    let mut sent = order(vec![line(1, 1, 100, 0)], cents(100), "CNY");
+    sent.points_redeemed = 1 << 63;
+    assert_eq!(Order::new(sent, now()).unwrap_err().0[0].field, "points_redeemed");
+}
+
+#[test]
+fn orders_before_the_programme_start_are_refused() {
+    let mut sent = order(vec![line(1, 1, 100, 0)], cents(100), "CNY");
+    sent.ordered_at = Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).unwrap();
+    let o = Order::new(sent, now()).unwrap();
+    let priced = price_in_base(o, &Currency::parse("CNY").unwrap(), None).unwrap();
+    assert_eq!(limits().check(&priced).unwrap_err().0[0].field, "ordered_at");
 }

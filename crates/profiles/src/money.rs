@@ -12,10 +12,13 @@ use crate::validation::InvalidValue;
 pub struct Currency(String);
 
 impl Currency {
-    /// Trims, uppercases and checks (code `invalid_currency`).
+    /// Trims, uppercases and checks against the ISO 4217 list (code
+    /// `invalid_currency`). Codes that are not money a till takes (gold,
+    /// funds, the test code `XTS`, "no currency" `XXX`) have no minor unit
+    /// in the list and are refused too.
     pub fn parse(s: &str) -> Result<Currency, InvalidValue> {
         let code = s.trim().to_ascii_uppercase();
-        if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+        if iso_minor_units(&code).is_none() {
             return Err(InvalidValue::new(
                 "invalid_currency",
                 "must be a three-letter ISO 4217 currency code, e.g. CNY",
@@ -23,6 +26,20 @@ impl Currency {
         }
         Ok(Currency(code))
     }
+
+    /// Decimals of its minor unit: 2 for CNY and EUR, 0 for JPY and KRW, 3 for KWD.
+    pub fn minor_units(&self) -> u32 {
+        iso_minor_units(&self.0).unwrap_or(2)
+    }
+}
+
+/// The decimals of an ISO 4217 currency's minor unit, None for a code that is
+/// not in the list or is not a currency of payment.
+pub fn iso_minor_units(code: &str) -> Option<u32> {
+    if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    iso_currency::Currency::from_code(code)?.exponent().map(u32::from)
 }
 string_newtype!(Currency);
 
@@ -50,7 +67,10 @@ mod tests {
     #[test]
     fn currency_codes() {
         assert_eq!(Currency::parse(" cny").unwrap().as_str(), "CNY");
-        for bad in ["CN", "CNYY", "C1Y", "", "€"] {
+        assert_eq!(Currency::parse("jpy").unwrap().minor_units(), 0);
+        assert_eq!(Currency::parse("KWD").unwrap().minor_units(), 3);
+        assert_eq!(Currency::parse("EUR").unwrap().minor_units(), 2);
+        for bad in ["CN", "CNYY", "C1Y", "", "€", "XQZ", "ABC", "XTS", "XXX", "XAU"] {
             assert_eq!(Currency::parse(bad).unwrap_err().code, "invalid_currency", "{bad:?}");
         }
     }

@@ -300,10 +300,14 @@ impl From<Birthday> for NaiveDate {
 pub struct CountryCode(String);
 
 impl CountryCode {
-    /// Trims, uppercases and checks (code `invalid_country`).
+    /// Trims, uppercases and checks against the ISO 3166-1 list (code
+    /// `invalid_country`): `XX` or `ZZ` are refused.
     pub fn parse(s: &str) -> Result<CountryCode, InvalidValue> {
         let code = s.trim().to_ascii_uppercase();
-        if code.len() != 2 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
+        if code.len() != 2
+            || !code.bytes().all(|b| b.is_ascii_uppercase())
+            || celes::Country::from_alpha2(&code).is_err()
+        {
             return Err(InvalidValue::new("invalid_country", "must be a two-letter ISO country code, e.g. CN"));
         }
         Ok(CountryCode(code))

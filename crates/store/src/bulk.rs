@@ -159,6 +159,7 @@ pub fn ingest_orders_bulk(
 
         // 2. What the checks need, loaded once.
         let (config, _) = program(conn)?;
+        let limits = crate::orders::order_limits(&config);
         let base =
             Currency::parse(config.base_currency().as_str()).map_err(corrupt("loyalty_program.base_currency"))?;
         let zones: HashMap<Uuid, TimeZone> = stores::table
@@ -209,6 +210,7 @@ pub fn ingest_orders_bulk(
                     })
                 };
                 let priced = price_in_base(order, &base, rate.as_ref()).map_err(StoreError::Invalid)?;
+                limits.check(&priced).map_err(StoreError::Invalid)?;
                 Ok((priced, customer, date))
             })();
             match checked {

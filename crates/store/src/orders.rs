@@ -110,6 +110,17 @@ impl StoredOrder {
     }
 }
 
+/// The programme's bounds on one order, as the orders crate checks them.
+pub(crate) fn order_limits(config: &clientele_loyalty::ProgramConfig) -> clientele_orders::OrderLimits {
+    let limits = config.limits();
+    clientele_orders::OrderLimits {
+        max_quantity_per_line: limits.max_quantity_per_line(),
+        max_line_amount: limits.max_line_amount(),
+        max_order_amount: limits.max_order_amount(),
+        earliest_order_date: limits.earliest_order_date(),
+    }
+}
+
 fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> StoreError {
     StoreError::Invalid(FieldErrors::single(field, InvalidValue::new(code, message)))
 }
@@ -256,6 +267,7 @@ pub fn ingest_order(
         let base = Currency::parse(config.base_currency().as_str()).map_err(corrupt("loyalty_program.base_currency"))?;
         let rate = if order.currency() == &base { None } else { crate::fx::rate_on(conn, order.currency(), &base, date)? };
         let priced = price_in_base(order, &base, rate.as_ref()).map_err(StoreError::Invalid)?;
+        order_limits(&config).check(&priced).map_err(StoreError::Invalid)?;
 
         // The earning is worked out first, so the order and its lines are
         // written once, with their points.
@@ -739,7 +751,7 @@ pub fn record_return(
             .filter(|l| l.returned_quantity > 0)
             .map(|l| Ok((LineId::parse(&l.line_id).map_err(corrupt("order_lines.line_id"))?, l.returned_quantity.unsigned_abs())))
             .collect::<Result<_, StoreError>>()?;
-        validate_return(&lines, &already, &request).map_err(StoreError::Invalid)?;
+        validate_return(stored.header.ordered_at, &lines, &already, &request).map_err(StoreError::Invalid)?;
 
         let return_id = Uuid::now_v7();
         diesel::insert_into(return_keys::table)
