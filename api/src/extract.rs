@@ -158,6 +158,10 @@ impl FromRequest for Caller {
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Authenticated already by the `authenticate` middleware.
+        if let Some(caller) = req.extensions().get::<Caller>().cloned() {
+            return Box::pin(std::future::ready(Ok(caller)));
+        }
         let token = req
             .headers()
             .get(header::AUTHORIZATION)

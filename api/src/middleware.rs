@@ -11,7 +11,7 @@ use actix_web::{Error, HttpMessage};
 use tracing::Instrument;
 
 use crate::error::ApiError;
-use crate::extract::RequestId;
+use crate::extract::{Caller, RequestId};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -21,6 +21,27 @@ fn incoming_id(req: &ServiceRequest) -> Option<String> {
         && value.len() <= 64
         && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     sane.then(|| value.to_owned())
+}
+
+/// Authenticates every request under `/v1/` before anything else about it
+/// is looked at — its path parameters, query or body — so a caller without
+/// a valid key learns nothing but 401 (not which fields its body lacks).
+/// The authenticated [`Caller`] is kept in the request for the handler.
+pub async fn authenticate(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if req.path().starts_with("/v1/") {
+        match req.extract::<Caller>().await {
+            Ok(caller) => {
+                req.extensions_mut().insert(caller);
+            }
+            // Answered here, with the error kept on the response so the
+            // `request_id` middleware fills the problem body in.
+            Err(e) => return Ok(req.error_response(e).map_into_right_body()),
+        }
+    }
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
 }
 
 /// See the module documentation.

@@ -4,6 +4,7 @@
 mod api_keys;
 mod auth;
 mod bad_input;
+mod contract;
 mod customers;
 mod health;
 mod helpers;
