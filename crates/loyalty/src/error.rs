@@ -4,7 +4,7 @@
 
 use crate::ids::{LineId, LotId, OrderId, RedemptionId};
 use crate::redemption::ReservationState;
-use crate::values::Points;
+use crate::values::{CurrencyCode, Points};
 
 /// Why one value was refused. `code` is a stable machine code, `message` is
 /// for humans (English).
@@ -121,6 +121,23 @@ pub enum LoyaltyError {
     /// The numbers are beyond what the engine accepts (over 10^15 points).
     #[error("amount too large")]
     AmountTooLarge,
+    /// The member owes points after a return (their balance is negative):
+    /// no redemption until later earnings have repaid them.
+    #[error("the member owes {owed} points after a return; no redemption until later earnings repay them")]
+    PointsInDebt {
+        /// Points owed.
+        owed: Points,
+    },
+    /// A programme change to another base currency while orders exist.
+    #[error(
+        "the base currency is {current} and is fixed once orders exist (they are stored and valued in it); it cannot become {requested}"
+    )]
+    BaseCurrencyLocked {
+        /// The base currency in force.
+        current: CurrencyCode,
+        /// The one asked for.
+        requested: CurrencyCode,
+    },
 }
 
 impl LoyaltyError {
@@ -150,6 +167,8 @@ impl LoyaltyError {
             LoyaltyError::FloorEndsInThePast => "floor_ends_in_the_past",
             LoyaltyError::NoTierFloor => "no_tier_floor",
             LoyaltyError::AmountTooLarge => "amount_too_large",
+            LoyaltyError::PointsInDebt { .. } => "points_in_debt",
+            LoyaltyError::BaseCurrencyLocked { .. } => "base_currency_locked",
         }
     }
 }
