@@ -15,6 +15,7 @@ mod orders;
 mod org;
 mod privacy;
 mod problems;
+mod return_policy;
 mod scope;
 mod search;
 mod segments;

@@ -291,6 +291,7 @@ pub(crate) fn write_change_into(
                 "points_delta": change.points_delta(),
                 "growth_delta": change.growth_delta(),
                 "balance": account.wallet.balance(),
+                "points_owed": account.wallet.owed(),
                 "growth_value": account.wallet.growth(),
             }),
             at,
