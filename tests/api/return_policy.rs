@@ -1,6 +1,7 @@
 //! A return of goods whose points were already redeemed, under each of the
-//! programme's return-after-redemption policies (`return_shortfall`; issue
-//! #9).
+//! programme's return-after-redemption policies (`return_shortfall`), and
+//! the base currency that is fixed once orders exist (issue #9, item 12 and
+//! the return-after-redemption policy).
 
 use clientele_tests::TestApp;
 use serde_json::{Value, json};
@@ -149,4 +150,26 @@ async fn deducted_from_the_refund_the_answer_reports_the_redeemed_points_and_the
     redeem(&app, &other, 100).await;
     let answer = return_all(&app, &order, 201).await;
     assert_eq!(answer["refund_deduction"], json!({ "points": 100, "value": null, "currency": "CNY" }));
+}
+
+#[tokio::test]
+async fn the_base_currency_is_fixed_once_orders_exist() {
+    let app = TestApp::spawn().await;
+    // No order yet: the base currency may still change, and back.
+    set_program(&app, |c| c["base_currency"] = json!("USD")).await;
+    set_program(&app, |c| c["base_currency"] = json!("CNY")).await;
+    let customer = new_customer(&app, person("Wang Fang", "13812345678")).await;
+    buy(&app, &customer, "R-1", "1000").await;
+    let mut config = app.admin("GET", "/v1/loyalty/program", None).await.expect(200).body["config"].clone();
+    let version = app.admin("GET", "/v1/loyalty/program", None).await.expect(200).body["version"].clone();
+    config["base_currency"] = json!("USD");
+    let refused =
+        app.admin("PUT", "/v1/loyalty/program", Some(&config)).await.expect_problem(409, "base_currency_locked");
+    let detail = refused.body["detail"].as_str().expect("detail");
+    assert!(detail.contains("fixed once orders exist"), "{detail}");
+    let now = app.admin("GET", "/v1/loyalty/program", None).await.expect(200).body;
+    assert_eq!(now["config"]["base_currency"], "CNY");
+    assert_eq!(now["version"], version, "nothing was saved");
+    // Anything else may still change.
+    set_program(&app, |c| c["return_shortfall"] = json!("cap_at_zero")).await;
 }

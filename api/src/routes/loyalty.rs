@@ -384,9 +384,10 @@ pub async fn get_program(state: web::Data<AppState>, caller: Caller) -> Result<H
 
 /// Replaces the loyalty programme (admin, crm_manager). The whole programme
 /// is checked (six tiers in order from 0, …); members' tiers are then
-/// re-evaluated under the new table by a background job (202).
+/// re-evaluated under the new table by a background job (202). The base
+/// currency is fixed once orders exist (409 `base_currency_locked`).
 #[utoipa::path(tag = "loyalty", request_body(content = Object, description = "The programme, as GET returns it under `config`"),
-    responses((status = 202, body = ProgramView), (status = 422, body = Problem)))]
+    responses((status = 202, body = ProgramView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[put("/v1/loyalty/program")]
 pub async fn put_program(
     state: web::Data<AppState>,
