@@ -193,10 +193,31 @@ pub struct ReturnView {
     pub lines: serde_json::Value,
     #[schema(value_type = String)]
     pub amount_base: Decimal,
+    /// Points taken back: from the member's lots, plus any now owed.
     pub points_taken: i64,
-    /// Points the member had already spent and that could not be taken back.
+    /// Points the member had already spent and that were not taken back
+    /// (programme policy `cap_at_zero` or `deduct_from_refund`).
     pub points_not_taken: i64,
+    /// Of `points_taken`, points the member had already spent and now owes:
+    /// their balance went negative by them (policy `negative_balance`).
+    pub points_owed: i64,
     pub growth_taken: i64,
+    /// What to deduct from the refund for points already redeemed (policy
+    /// `deduct_from_refund`); null when there is nothing to deduct.
+    pub refund_deduction: Option<RefundDeductionView>,
+}
+
+/// Points the member redeemed before returning what earned them, for the
+/// POS to keep from the refund.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RefundDeductionView {
+    pub points: i64,
+    /// Their value at the programme's `redemption_value_per_point`; null
+    /// when the programme sets none (the POS values them itself).
+    #[schema(value_type = Option<String>)]
+    pub value: Option<Decimal>,
+    /// The currency of `value`: the order's base currency.
+    pub currency: String,
 }
 
 /// An order, as stored.
@@ -254,7 +275,7 @@ impl OrderView {
             points_earned: h.points_earned,
             growth_earned: h.growth_earned,
             lines: o.lines.iter().map(line_view).collect(),
-            returns: o.returns.iter().map(return_view).collect(),
+            returns: o.returns.iter().map(|r| return_view(r, &h.base_currency)).collect(),
             created_at: h.created_at,
         }
     }
@@ -278,7 +299,7 @@ fn line_view(l: &StoredLine) -> OrderLineView {
     }
 }
 
-fn return_view(r: &StoredReturn) -> ReturnView {
+fn return_view(r: &StoredReturn, base_currency: &str) -> ReturnView {
     ReturnView {
         id: r.return_id,
         source: r.source.clone(),
@@ -288,7 +309,13 @@ fn return_view(r: &StoredReturn) -> ReturnView {
         amount_base: r.amount_base.normalize(),
         points_taken: r.points_taken,
         points_not_taken: r.points_not_taken,
+        points_owed: r.points_owed,
         growth_taken: r.growth_taken,
+        refund_deduction: (r.refund_deduction_points > 0).then(|| RefundDeductionView {
+            points: r.refund_deduction_points,
+            value: r.refund_deduction_value.map(|v| v.normalize()),
+            currency: base_currency.to_owned(),
+        }),
     }
 }
 
@@ -350,7 +377,20 @@ impl CreateReturnRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReturnResult {
     pub return_id: Uuid,
+    /// This return's deduction from the refund for points already redeemed
+    /// (policy `deduct_from_refund`), as in `order.returns`; null when there
+    /// is nothing to deduct.
+    pub refund_deduction: Option<RefundDeductionView>,
     pub order: OrderView,
+}
+
+impl ReturnResult {
+    pub fn new(return_id: Uuid, order: &StoredOrder) -> Self {
+        let order = OrderView::new(order);
+        let refund_deduction =
+            order.returns.iter().find(|r| r.id == return_id).and_then(|r| r.refund_deduction.clone());
+        ReturnResult { return_id, refund_deduction, order }
+    }
 }
 
 /// One exchange rate: 1 `currency` = `rate` `base_currency`, from `valid_from` until the next rate.

@@ -18,6 +18,7 @@ mod org;
 mod privacy;
 mod problems;
 mod resilience;
+mod return_policy;
 mod scope;
 mod search;
 mod segments;

@@ -81,7 +81,9 @@ impl RedemptionView {
 /// Reserves points (pos, admin, crm_manager). The member's available
 /// points — balance minus other holds — must cover it: a balance never goes
 /// negative through redemption, however many requests arrive at once
-/// (409 `insufficient_points`). Growth value is never touched.
+/// (409 `insufficient_points`); a member who owes points after a return is
+/// refused until earnings repay them (409 `points_in_debt`). Growth value is
+/// never touched.
 #[utoipa::path(tag = "loyalty", request_body = CreateRedemptionRequest,
     responses((status = 201, body = RedemptionView), (status = 200, description = "Made before (same source + external_id)", body = RedemptionView),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -369,7 +371,9 @@ pub async fn delete_tier_floor(
 pub struct ProgramView {
     /// Increases with every change.
     pub version: i32,
-    /// Base currency, earn rate, tier table S1–S6 with benefits, expiry policy, re-qualification window, return shortfall.
+    /// Base currency, earn rate, tier table S1–S6 with benefits, expiry policy, re-qualification window,
+    /// `return_shortfall` (a return of points already redeemed: `negative_balance` (default), `cap_at_zero`,
+    /// `deduct_from_refund`), `redemption_value_per_point` (optional, base currency).
     #[schema(value_type = Object)]
     pub config: serde_json::Value,
 }
@@ -388,9 +392,10 @@ pub async fn get_program(state: web::Data<AppState>, caller: Caller) -> Result<H
 
 /// Replaces the loyalty programme (admin, crm_manager). The whole programme
 /// is checked (six tiers in order from 0, …); members' tiers are then
-/// re-evaluated under the new table by a background job (202).
+/// re-evaluated under the new table by a background job (202). The base
+/// currency is fixed once orders exist (409 `base_currency_locked`).
 #[utoipa::path(tag = "loyalty", request_body(content = Object, description = "The programme, as GET returns it under `config`"),
-    responses((status = 202, body = ProgramView), (status = 422, body = Problem)))]
+    responses((status = 202, body = ProgramView), (status = 409, body = Problem), (status = 422, body = Problem)))]
 #[put("/v1/loyalty/program")]
 pub async fn put_program(
     state: web::Data<AppState>,

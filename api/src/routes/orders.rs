@@ -88,7 +88,7 @@ pub async fn create_return(
         .run(move |conn| clientele_store::record_return(conn, id, request, &scope, &audit))
         .await
         .map_err(order_error)?;
-    let result = ReturnResult { return_id: returned.return_id, order: OrderView::new(&returned.order) };
+    let result = ReturnResult::new(returned.return_id, &returned.order);
     Ok(if returned.replayed { HttpResponse::Ok().json(result) } else { HttpResponse::Created().json(result) })
 }
 

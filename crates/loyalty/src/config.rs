@@ -5,9 +5,9 @@
 use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::error::InvalidValue;
+use crate::error::{InvalidValue, LoyaltyError};
 use crate::tier::{Tier, TierBenefits, TierTable};
-use crate::values::{CurrencyCode, EarnRate, GrowthValue};
+use crate::values::{CurrencyCode, EarnRate, GrowthValue, PointValue};
 
 /// A number of months between 1 and 1200.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -194,15 +194,29 @@ impl From<RequalificationWindow> for RequalificationParts {
 
 keyword_enum! {
     /// What a return does when the member no longer has the points the
-    /// returned lines earned (they were spent or expired).
+    /// returned lines earned (they were redeemed or expired): the
+    /// return-after-redemption policy. Stored programmes without it read as
+    /// the default, [`ReturnShortfall::NegativeBalance`]; the names of
+    /// earlier versions (`record`, `allow_negative_balance`) are still read.
+    #[derive(Default)]
     pub enum ReturnShortfall {
-        /// Take what is there; the balance stays at or above zero and the
-        /// shortfall is recorded on the return's ledger entry
-        /// (`points_not_taken`). The plan's default.
-        Record => "record",
-        /// Take it all: the balance goes negative by the shortfall, which is
-        /// owed and paid from the next points that come in.
-        AllowNegativeBalance => "allow_negative_balance",
+        /// Take what is there; the balance stops at zero and the shortfall
+        /// is recorded on the return's ledger entry (`points_not_taken`).
+        /// The member keeps what they redeemed.
+        CapAtZero => "cap_at_zero" | "record",
+        /// Take it all: the balance goes negative by the shortfall (points
+        /// owed), through this return only. The next points that come in
+        /// (orders, activities, manual credits, released holds) repay the
+        /// debt first, and no redemption is accepted while any is owed. The
+        /// plan's default.
+        #[default]
+        NegativeBalance => "negative_balance" | "allow_negative_balance",
+        /// Take what is there (the balance stops at zero) and report the
+        /// shortfall in the return's answer — in points, and in money at
+        /// [`ProgramConfig::redemption_value_per_point`] if the programme
+        /// sets one — for the POS to deduct from the refund. Recorded on the
+        /// ledger entry as `points_not_taken`.
+        DeductFromRefund => "deduct_from_refund",
     }
 }
 
@@ -217,10 +231,13 @@ pub struct ProgramConfig {
     expiry: ExpiryPolicy,
     #[serde(default)]
     requalification: Option<RequalificationWindow>,
+    #[serde(default)]
     return_shortfall: ReturnShortfall,
     /// Bounds on one order and one grant; the defaults when left out.
     #[serde(default)]
     limits: crate::limits::ProgramLimits,
+    #[serde(default)]
+    redemption_value_per_point: Option<PointValue>,
 }
 
 impl ProgramConfig {
@@ -230,8 +247,9 @@ impl ProgramConfig {
     /// discount); points expire at the end of the year after next
     /// ([`ExpiryPolicy::EndOfYearAfterNext`]: earned in 2026, usable through
     /// 2028-12-31); cumulative growth
-    /// value (no re-qualification window); a return's shortfall is recorded,
-    /// the balance never goes negative.
+    /// value (no re-qualification window); a return of redeemed points
+    /// makes the balance negative until later earnings repay it
+    /// ([`ReturnShortfall::NegativeBalance`]); no money value per point.
     pub fn default_plan() -> ProgramConfig {
         ProgramConfig {
             base_currency: CurrencyCode::cny(),
@@ -239,7 +257,8 @@ impl ProgramConfig {
             tiers: TierTable::plan_default(),
             expiry: ExpiryPolicy::EndOfYearAfterNext,
             requalification: None,
-            return_shortfall: ReturnShortfall::Record,
+            return_shortfall: ReturnShortfall::NegativeBalance,
+            redemption_value_per_point: None,
             limits: crate::limits::ProgramLimits::default(),
         }
     }
@@ -284,6 +303,25 @@ impl ProgramConfig {
         ProgramConfig { return_shortfall, ..self }
     }
 
+    /// The same program with (or without) a money value per point.
+    pub fn with_redemption_value_per_point(self, redemption_value_per_point: Option<PointValue>) -> ProgramConfig {
+        ProgramConfig { redemption_value_per_point, ..self }
+    }
+
+    /// Checks that `new` may replace this programme. The base currency is
+    /// fixed once orders exist (`orders_exist`): they are stored, and their
+    /// points and the segments' sums computed, in it, so switching would mix
+    /// currencies (code `base_currency_locked`). Everything else may change.
+    pub fn check_replacement(&self, new: &ProgramConfig, orders_exist: bool) -> Result<(), LoyaltyError> {
+        if orders_exist && new.base_currency != self.base_currency {
+            return Err(LoyaltyError::BaseCurrencyLocked {
+                current: self.base_currency.clone(),
+                requested: new.base_currency.clone(),
+            });
+        }
+        Ok(())
+    }
+
     /// The currency amounts are earned on.
     pub fn base_currency(&self) -> &CurrencyCode {
         &self.base_currency
@@ -322,6 +360,12 @@ impl ProgramConfig {
     /// What a return does with a shortfall.
     pub fn return_shortfall(&self) -> ReturnShortfall {
         self.return_shortfall
+    }
+
+    /// What one point is worth in base currency when redeemed, if the
+    /// programme says (used to value a shortfall deducted from a refund).
+    pub fn redemption_value_per_point(&self) -> Option<PointValue> {
+        self.redemption_value_per_point
     }
 
     /// The days whose growth counts for an upgrade on `date`: `None` when
@@ -403,11 +447,58 @@ mod tests {
         assert_eq!(json["base_currency"], "CNY");
         assert_eq!(json["earn_rate"], "1");
         assert_eq!(json["expiry"], serde_json::json!({"policy": "end_of_year_after_next"}));
-        assert_eq!(json["return_shortfall"], "record");
+        assert_eq!(json["return_shortfall"], "negative_balance");
+        assert_eq!(json["redemption_value_per_point"], serde_json::Value::Null);
         assert_eq!(json["requalification"], serde_json::Value::Null);
         assert_eq!(json["tiers"][1]["tier"], "S2");
         assert_eq!(json["tiers"][1]["min_growth"], 8001);
         assert_eq!(json["tiers"][5]["name"], "level 6");
         assert_eq!(serde_json::from_value::<ProgramConfig>(json).unwrap(), plan);
+    }
+
+    #[test]
+    fn a_stored_programme_without_the_policy_reads_as_negative_balance_and_old_names_still_read() {
+        let mut json = serde_json::to_value(ProgramConfig::default_plan()).unwrap();
+        let object = json.as_object_mut().unwrap();
+        object.remove("return_shortfall");
+        object.remove("redemption_value_per_point");
+        let read: ProgramConfig = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(read.return_shortfall(), ReturnShortfall::NegativeBalance);
+        assert_eq!(read.redemption_value_per_point(), None);
+        for (stored, policy) in [
+            ("record", ReturnShortfall::CapAtZero),
+            ("allow_negative_balance", ReturnShortfall::NegativeBalance),
+            ("cap_at_zero", ReturnShortfall::CapAtZero),
+            ("negative_balance", ReturnShortfall::NegativeBalance),
+            ("deduct_from_refund", ReturnShortfall::DeductFromRefund),
+        ] {
+            json["return_shortfall"] = stored.into();
+            let read: ProgramConfig = serde_json::from_value(json.clone()).unwrap();
+            assert_eq!(read.return_shortfall(), policy);
+            // Written back under its current name only.
+            assert_eq!(serde_json::to_value(&read).unwrap()["return_shortfall"], policy.as_str());
+            assert_eq!(stored.parse::<ReturnShortfall>().unwrap(), policy);
+        }
+        json["return_shortfall"] = "forgive".into();
+        assert!(serde_json::from_value::<ProgramConfig>(json.clone()).is_err());
+        json["return_shortfall"] = "deduct_from_refund".into();
+        json["redemption_value_per_point"] = "0.05".into();
+        let read: ProgramConfig = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(read.redemption_value_per_point().unwrap().get().to_string(), "0.05");
+        json["redemption_value_per_point"] = "0".into();
+        assert!(serde_json::from_value::<ProgramConfig>(json).is_err());
+    }
+
+    #[test]
+    fn the_base_currency_is_fixed_once_orders_exist() {
+        let plan = ProgramConfig::default_plan();
+        let usd = plan.clone().with_base_currency(CurrencyCode::parse("USD").unwrap());
+        assert_eq!(plan.check_replacement(&usd, false), Ok(()));
+        let refused = plan.check_replacement(&usd, true).unwrap_err();
+        assert_eq!(refused.code(), "base_currency_locked");
+        assert!(refused.to_string().contains("fixed once orders exist"), "{refused}");
+        // Any other change is allowed with orders.
+        let other = plan.clone().with_return_shortfall(ReturnShortfall::CapAtZero);
+        assert_eq!(plan.check_replacement(&other, true), Ok(()));
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::ids::{LineId, LotId, OrderId, RedemptionId};
 use crate::redemption::ReservationState;
-use crate::values::Points;
+use crate::values::{CurrencyCode, Points};
 
 /// Why one value was refused. `code` is a stable machine code, `message` is
 /// for humans (English).
@@ -129,6 +129,23 @@ pub enum LoyaltyError {
         /// The programme's `limits.max_points_per_grant`.
         limit: i64,
     },
+    /// The member owes points after a return (their balance is negative):
+    /// no redemption until later earnings have repaid them.
+    #[error("the member owes {owed} points after a return; no redemption until later earnings repay them")]
+    PointsInDebt {
+        /// Points owed.
+        owed: Points,
+    },
+    /// A programme change to another base currency while orders exist.
+    #[error(
+        "the base currency is {current} and is fixed once orders exist (they are stored and valued in it); it cannot become {requested}"
+    )]
+    BaseCurrencyLocked {
+        /// The base currency in force.
+        current: CurrencyCode,
+        /// The one asked for.
+        requested: CurrencyCode,
+    },
 }
 
 impl LoyaltyError {
@@ -159,6 +176,8 @@ impl LoyaltyError {
             LoyaltyError::NoTierFloor => "no_tier_floor",
             LoyaltyError::AmountTooLarge => "amount_too_large",
             LoyaltyError::OverGrantLimit { .. } => "out_of_range",
+            LoyaltyError::PointsInDebt { .. } => "points_in_debt",
+            LoyaltyError::BaseCurrencyLocked { .. } => "base_currency_locked",
         }
     }
 }

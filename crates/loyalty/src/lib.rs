@@ -18,7 +18,11 @@
 //! - the points balance is the sum of the ledger's points deltas, and growth
 //!   value the sum of its growth deltas;
 //! - a balance never goes negative through redemption: a reservation is
-//!   refused unless the available points (balance − held) cover it;
+//!   refused unless the available points (balance − held) cover it, and
+//!   refused outright while the member owes points after a return;
+//! - a balance goes below zero only through a return, in a program whose
+//!   [`ReturnShortfall`] is `negative_balance`; the points owed are repaid
+//!   first from the next points that come in, and expiry never touches them;
 //! - redemption never reduces growth value;
 //! - the tier is monotone in growth value;
 //! - an order's points are allocated to its lines so that they add up to the
@@ -109,7 +113,7 @@ pub use redemption::{
     confirm_reservation, expire_reservation, reserve_points,
 };
 pub use returns::{
-    LineReturn, LineTakeBack, ReturnPosting, ReturnRequest, ReturnRequestParts, TakeBack,
+    LineReturn, LineTakeBack, RefundDeduction, ReturnPosting, ReturnRequest, ReturnRequestParts, TakeBack,
     points_and_growth_to_take_back, take_back_for_return,
 };
 pub use text::{Actor, BenefitText, Reason, TierName};
@@ -120,5 +124,5 @@ pub use tier::{
 };
 pub use values::{
     BaseAmount, CurrencyCode, DiscountRate, EarnRate, GrowthDelta, GrowthValue, MAX_POINTS, Moment, MomentParts,
-    Multiplier, Points, PointsBalance, PointsDelta, Quantity,
+    Multiplier, PointValue, Points, PointsBalance, PointsDelta, Quantity,
 };

@@ -84,12 +84,13 @@ macro_rules! text_id {
 /// Declares a field-less enum whose values have a stable snake_case name:
 /// `as_str`, `ALL`, `Display`, `FromStr` (refusing an unknown name with
 /// `invalid_format` and the list of allowed names) and serde through the
-/// same names.
+/// same names. A variant may list older names after its own
+/// (`Variant => "name" | "old_name"`): they are still read, never written.
 macro_rules! keyword_enum {
     (
         $(#[$meta:meta])*
         $vis:vis enum $name:ident {
-            $( $(#[$vmeta:meta])* $variant:ident => $text:literal ),+ $(,)?
+            $( $(#[$vmeta:meta])* $variant:ident => $text:literal $(| $alias:literal)* ),+ $(,)?
         }
     ) => {
         $(#[$meta])*
@@ -98,7 +99,7 @@ macro_rules! keyword_enum {
             ::serde::Serialize, ::serde::Deserialize,
         )]
         $vis enum $name {
-            $( $(#[$vmeta])* #[serde(rename = $text)] $variant ),+
+            $( $(#[$vmeta])* #[serde(rename = $text $(, alias = $alias)*)] $variant ),+
         }
 
         impl $name {
@@ -124,7 +125,7 @@ macro_rules! keyword_enum {
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 match s {
-                    $( $text => Ok($name::$variant), )+
+                    $( $text $(| $alias)* => Ok($name::$variant), )+
                     _ => Err($crate::error::InvalidValue::new(
                         "invalid_format",
                         format!("must be one of: {}", [$($text),+].join(", ")),

@@ -220,8 +220,10 @@ pub struct RedemptionPosting {
 
 /// Reserves points: draws them from the available points of unexpired lots
 /// in draw order and holds them until `hold_until` (one `redeem_reserve`
-/// entry per lot, points delta 0). Refused if fewer points are available
-/// than requested.
+/// entry per lot, points delta 0). Refused while the member owes points
+/// after a return (`points_in_debt`: a negative balance blocks redemption
+/// until earnings repay it), and if fewer points are available than
+/// requested (`insufficient_points`).
 pub fn reserve_points(
     wallet: &Wallet,
     request: &RedemptionRequest,
@@ -233,6 +235,9 @@ pub fn reserve_points(
     }
     if hold_until <= moment.at() {
         return Err(LoyaltyError::HoldEndsBeforeItStarts);
+    }
+    if !wallet.owed().is_zero() {
+        return Err(LoyaltyError::PointsInDebt { owed: wallet.owed() });
     }
     let available = wallet.available_on(moment.date());
     if request.points > available {

@@ -9,11 +9,19 @@
 //! The points come from the lots: first the lot the order created, then the
 //! others in draw order (earliest expiry first), never from expired lots
 //! and never from points held by an open reservation. If the member has
-//! fewer points than the return takes back, the program's
-//! [`ReturnShortfall`] decides: record the shortfall and take what is there
-//! (default), or let the balance go negative by it (points owed). Growth
-//! value is taken back in full (never below zero).
+//! fewer points than the return takes back (they redeemed them), the
+//! program's [`ReturnShortfall`] decides:
+//! - `negative_balance` (the default): the balance goes negative by the
+//!   shortfall (points owed), repaid first from the next points that come
+//!   in; no redemption meanwhile;
+//! - `cap_at_zero`: take what is there and record the shortfall;
+//! - `deduct_from_refund`: take what is there and report the shortfall (in
+//!   points and, if the programme values points, in money) as a
+//!   [`RefundDeduction`] for the POS to keep from the refund.
+//!
+//! Growth value is taken back in full (never below zero).
 
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ProgramConfig, ReturnShortfall};
@@ -139,6 +147,19 @@ pub fn points_and_growth_to_take_back(
     Ok(TakeBack { lines: taken, points, growth, earning_after: earning.with_lines(lines_after) })
 }
 
+/// What the POS keeps from a refund because the member had already redeemed
+/// the points the returned goods earned
+/// ([`ReturnShortfall::DeductFromRefund`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefundDeduction {
+    /// The points the return could not take back.
+    pub points: Points,
+    /// Their value in base currency at the programme's
+    /// [`ProgramConfig::redemption_value_per_point`]; `None` when the
+    /// programme sets no value (the POS values them itself).
+    pub value: Option<Decimal>,
+}
+
 /// A return worked out: what it takes back and what to write.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReturnPosting {
@@ -147,11 +168,15 @@ pub struct ReturnPosting {
     /// Points taken from the member's lots.
     pub points_taken: Points,
     /// Points the member did not have and that are now owed (balance below
-    /// zero); only with [`ReturnShortfall::AllowNegativeBalance`].
+    /// zero); only with [`ReturnShortfall::NegativeBalance`].
     pub points_owed: Points,
     /// Points the member did not have and that were not taken (recorded on
-    /// the ledger entry); only with [`ReturnShortfall::Record`].
+    /// the ledger entry); only with [`ReturnShortfall::CapAtZero`] and
+    /// [`ReturnShortfall::DeductFromRefund`].
     pub points_not_taken: Points,
+    /// With [`ReturnShortfall::DeductFromRefund`] and a shortfall: what to
+    /// deduct from the refund (the points not taken, and their value).
+    pub refund_deduction: Option<RefundDeduction>,
     /// Growth value taken back.
     pub growth_taken: GrowthValue,
     /// What to write.
@@ -183,18 +208,27 @@ pub fn take_back_for_return(
         draft.entry(EntryKind::Return, PointsDelta::debit(points), GrowthDelta::ZERO, Some(&lot), &source, &reason);
     }
     let shortfall = take_back.points.saturating_sub(points_taken);
-    let (points_owed, points_not_taken) = match config.return_shortfall() {
-        ReturnShortfall::Record => (Points::ZERO, shortfall),
-        ReturnShortfall::AllowNegativeBalance => (shortfall, Points::ZERO),
+    let policy = config.return_shortfall();
+    let (points_owed, points_not_taken) = match policy {
+        ReturnShortfall::NegativeBalance => (shortfall, Points::ZERO),
+        ReturnShortfall::CapAtZero | ReturnShortfall::DeductFromRefund => (Points::ZERO, shortfall),
+    };
+    let refund_deduction = match policy {
+        ReturnShortfall::DeductFromRefund if !shortfall.is_zero() => Some(RefundDeduction {
+            points: shortfall,
+            value: config.redemption_value_per_point().map(|value| value.of(shortfall)).transpose()?,
+        }),
+        _ => None,
     };
     draft.add_owed(points_owed)?;
     let growth_taken = draft.remove_growth(take_back.growth);
     if !growth_taken.is_zero() || !shortfall.is_zero() {
         let reason = Reason::generated(format!(
             "{source} takes back {growth_taken} growth value; {shortfall} points already spent ({})",
-            match config.return_shortfall() {
-                ReturnShortfall::Record => "not taken",
-                ReturnShortfall::AllowNegativeBalance => "owed",
+            match policy {
+                ReturnShortfall::CapAtZero => "not taken",
+                ReturnShortfall::NegativeBalance => "owed",
+                ReturnShortfall::DeductFromRefund => "deducted from the refund",
             }
         ));
         let entry = draft.entry(
@@ -207,7 +241,15 @@ pub fn take_back_for_return(
         );
         entry.points_not_taken = points_not_taken;
     }
-    Ok(ReturnPosting { take_back, points_taken, points_owed, points_not_taken, growth_taken, change: draft.finish() })
+    Ok(ReturnPosting {
+        take_back,
+        points_taken,
+        points_owed,
+        points_not_taken,
+        refund_deduction,
+        growth_taken,
+        change: draft.finish(),
+    })
 }
 
 #[cfg(test)]
@@ -225,7 +267,7 @@ mod tests {
     }
 
     #[test]
-    fn a_spent_order_returns_with_a_recorded_shortfall_or_a_debt() {
+    fn a_spent_order_returns_with_a_recorded_shortfall_a_debt_or_a_refund_deduction() {
         let lines = vec![PaidLine {
             line: LineId::parse("1").unwrap(),
             quantity: Quantity::ONE,
@@ -237,10 +279,14 @@ mod tests {
             vec![LineReturn { line: LineId::parse("1").unwrap(), quantity: Quantity::ONE }],
         )
         .unwrap();
-        for (shortfall, owed, not_taken, balance) in
-            [(ReturnShortfall::Record, 0, 40, 0), (ReturnShortfall::AllowNegativeBalance, 40, 0, -40)]
-        {
-            let config = ProgramConfig::default_plan().with_return_shortfall(shortfall);
+        for (shortfall, owed, not_taken, balance, deduction) in [
+            (ReturnShortfall::CapAtZero, 0, 40, 0, None),
+            (ReturnShortfall::NegativeBalance, 40, 0, -40, None),
+            (ReturnShortfall::DeductFromRefund, 0, 40, 0, Some(40)),
+        ] {
+            let config = ProgramConfig::default_plan()
+                .with_return_shortfall(shortfall)
+                .with_redemption_value_per_point(Some(crate::values::PointValue::parse("0.05").unwrap()));
             let earning = calculate_order_earning(&config, Tier::S1, &order).unwrap();
             let mut wallet = Wallet::empty();
             let lot = LotId::parse("lot").unwrap();
@@ -257,6 +303,11 @@ mod tests {
             assert_eq!(posting.points_taken.get(), 60);
             assert_eq!(posting.points_owed.get(), owed);
             assert_eq!(posting.points_not_taken.get(), not_taken);
+            assert_eq!(posting.refund_deduction.map(|d| d.points.get()), deduction);
+            if deduction.is_some() {
+                // 40 points at 0.05 each.
+                assert_eq!(posting.refund_deduction.and_then(|d| d.value), Some(Decimal::new(2, 0)));
+            }
             assert_eq!(posting.growth_taken.get(), 100);
             assert_eq!(posting.change.balance().get(), balance);
             assert_eq!(posting.change.growth(), GrowthValue::ZERO);

@@ -181,9 +181,9 @@ signed_amount!(
     GrowthValue
 );
 
-/// A points balance: the sum of the ledger's points deltas. Negative only in
-/// a program that lets a return take more than the member has
-/// ([`crate::ReturnShortfall::AllowNegativeBalance`]).
+/// A points balance: the sum of the ledger's points deltas. Negative only
+/// after a return took more than the member had, in a program that lets it
+/// ([`crate::ReturnShortfall::NegativeBalance`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct PointsBalance(i64);
@@ -362,6 +362,22 @@ decimal_rate!(
     |d| d >= Decimal::ZERO && d <= Decimal::ONE,
     "a discount rate must be between 0 and 1"
 );
+
+decimal_rate!(
+    /// What one point is worth in base currency when redeemed (`0.01` = a
+    /// hundred points make one unit): greater than 0, at most 1000.
+    PointValue,
+    |d| d > Decimal::ZERO && d <= Decimal::ONE_THOUSAND,
+    "a value per point must be greater than 0 and at most 1000"
+);
+
+impl PointValue {
+    /// The value of `points` points: exact (at most 6 decimal places), never
+    /// overflowing (at most 10^15 × 1000).
+    pub fn of(self, points: Points) -> Result<Decimal, LoyaltyError> {
+        Decimal::from(points.get()).checked_mul(self.0).map(|d| d.normalize()).ok_or(LoyaltyError::AmountTooLarge)
+    }
+}
 
 impl EarnRate {
     /// One point per unit of base currency.

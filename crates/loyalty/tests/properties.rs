@@ -9,9 +9,9 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use clientele_loyalty::{
     Account, ActivityGrant, ActivityId, Actor, BaseAmount, EntryKind, ExpiryPolicy, GrowthDelta, GrowthValue, LineId,
     LineReturn, LotId, LoyaltyError, ManualAdjustment, ManualPoints, Moment, MonthCount, Multiplier, OrderId,
-    OrderToEarn, PaidLine, Points, ProgramConfig, Quantity, Reason, RedemptionId, RedemptionRequest,
-    RequalificationWindow, ReservationState, ReturnId, ReturnRequest, ReturnShortfall, Tier, TierBenefits,
-    TierFloorRequest, TierRule, TierState, TierTable, calculate_order_earning, growth_value_of,
+    OrderToEarn, PaidLine, PointValue, Points, ProgramConfig, Quantity, Reason, RedemptionId, RedemptionRequest,
+    RequalificationWindow, ReservationState, ReturnId, ReturnPosting, ReturnRequest, ReturnShortfall, Tier,
+    TierBenefits, TierFloorRequest, TierRule, TierState, TierTable, calculate_order_earning, growth_value_of,
     points_and_growth_to_take_back, points_balance_of, tier_after_growth_change,
 };
 use proptest::prelude::*;
@@ -121,12 +121,16 @@ fn any_config() -> impl Strategy<Value = ProgramConfig> {
     ];
     let shortfall = prop::sample::select(ReturnShortfall::ALL.to_vec());
     let window = prop::option::of(Just(RequalificationWindow::new(MonthCount::new(3).unwrap(), 3, 1).unwrap()));
-    (expiry, shortfall, window, tier(), multiplier()).prop_map(|(expiry, shortfall, window, tier, multiplier)| {
-        config_with_multiplier(tier, multiplier)
-            .with_expiry(expiry)
-            .with_return_shortfall(shortfall)
-            .with_requalification(window)
-    })
+    let value = prop::option::of((1_i64..=100_000).prop_map(|v| PointValue::new(Decimal::new(v, 4)).unwrap()));
+    (expiry, shortfall, window, tier(), multiplier(), value).prop_map(
+        |(expiry, shortfall, window, tier, multiplier, value)| {
+            config_with_multiplier(tier, multiplier)
+                .with_expiry(expiry)
+                .with_return_shortfall(shortfall)
+                .with_requalification(window)
+                .with_redemption_value_per_point(value)
+        },
+    )
 }
 
 /// One operation on an account. Indices pick among existing orders, lines
@@ -235,9 +239,12 @@ impl Runner {
                 )
                 .unwrap();
                 let exceeds = line.returned + quantity > line.quantity.get();
-                let result = self.account.return_lines(&order, &request, moment).map(|_| ());
+                let result = self.account.return_lines(&order, &request, moment);
                 prop_assert_eq!(exceeds, matches!(result, Err(LoyaltyError::ReturnExceedsQuantity { .. })));
-                result
+                if let Ok(posting) = &result {
+                    self.check_return(&before, posting)?;
+                }
+                result.map(|_| ())
             }
             Op::Activity { per_event, events } => {
                 let grant = ActivityGrant::new(
@@ -255,8 +262,14 @@ impl Runner {
                 let request =
                     RedemptionRequest { redemption: id.clone(), points: points(*wanted), reason: reason("scarf") };
                 let available = self.account.available_on(date);
+                let owed = self.account.wallet().owed();
                 let result = self.account.reserve(&request, moment, self.now + Duration::minutes(*hold_minutes));
-                prop_assert_eq!(result.is_ok(), points(*wanted) <= available, "{:?}", result);
+                if owed.is_zero() {
+                    prop_assert_eq!(result.is_ok(), points(*wanted) <= available, "{:?}", result);
+                } else {
+                    // A negative balance blocks redemption until it is repaid.
+                    prop_assert_eq!(&result, &Err(LoyaltyError::PointsInDebt { owed }));
+                }
                 if result.is_ok() {
                     self.redemptions.push(id.clone());
                     self.check_draw_order(&before, &id, date)?;
@@ -361,7 +374,22 @@ impl Runner {
             }
             if matches!(op, Op::Reserve { .. }) && result.is_ok() {
                 prop_assert!(free(&self.account) >= 0 && !self.account.balance().is_negative());
+            } else {
+                // Confirming, cancelling or expiring a hold never lowers it.
+                prop_assert!(free(&self.account) >= free(&before), "a settled hold lowered the free balance");
             }
+        }
+        let (owed_before, owed_after) = (before.wallet().owed(), self.account.wallet().owed());
+        if !matches!(op, Op::Return { .. }) {
+            // A debt (the only way below zero) is made by a return alone;
+            // expiry and the passing of time never touch it.
+            prop_assert!(owed_after <= owed_before, "{:?} raised the debt from {} to {}", op, owed_before, owed_after);
+            if matches!(op, Op::ExpireLots | Op::Advance { .. } | Op::Reserve { .. } | Op::Confirm(_)) {
+                prop_assert_eq!(owed_after, owed_before, "{:?} changed the debt", op);
+            }
+        }
+        if matches!(op, Op::Earn(_) | Op::Activity { .. } | Op::Credit(_)) && result.is_ok() {
+            self.check_debt_repaid_first(&before)?;
         }
         self.check_invariants()
     }
@@ -388,11 +416,11 @@ impl Runner {
             i128::from(wallet.held().get()) <= i128::from(account.balance().get()) + i128::from(wallet.owed().get())
         );
         match account.config().return_shortfall() {
-            ReturnShortfall::Record => {
+            ReturnShortfall::CapAtZero | ReturnShortfall::DeductFromRefund => {
                 prop_assert_eq!(wallet.owed(), Points::ZERO);
                 prop_assert!(!account.balance().is_negative(), "the balance never goes negative");
             }
-            ReturnShortfall::AllowNegativeBalance => {
+            ReturnShortfall::NegativeBalance => {
                 if !wallet.owed().is_zero() {
                     // Points owed are paid first from any point that comes in.
                     let date = self.now.date_naive();
@@ -414,6 +442,61 @@ impl Runner {
         if let Some(floor) = account.tier_state().floor().filter(|f| f.is_active_on(date)) {
             prop_assert!(effective >= floor.tier);
         }
+        Ok(())
+    }
+
+    /// A return takes back what the lines earned: from the lots as far as
+    /// they go, and the rest as the policy says — owed (balance below zero by
+    /// exactly that), or not taken (balance at zero or above), reported as a
+    /// refund deduction valued at the programme's value per point.
+    fn check_return(&self, before: &Account, posting: &ReturnPosting) -> Result<(), TestCaseError> {
+        let config = self.account.config();
+        let wanted = posting.take_back.points.get();
+        let taken = posting.points_taken.get();
+        let shortfall = wanted - taken;
+        prop_assert!(shortfall >= 0);
+        let balance_change = self.account.balance().get() - before.balance().get();
+        match config.return_shortfall() {
+            ReturnShortfall::NegativeBalance => {
+                prop_assert_eq!(balance_change, -wanted, "the whole take-back leaves the balance");
+                prop_assert_eq!(posting.points_owed.get(), shortfall);
+                prop_assert_eq!(self.account.wallet().owed().get(), before.wallet().owed().get() + shortfall);
+                prop_assert_eq!(posting.points_not_taken, Points::ZERO);
+                prop_assert_eq!(posting.refund_deduction, None);
+            }
+            ReturnShortfall::CapAtZero | ReturnShortfall::DeductFromRefund => {
+                prop_assert_eq!(balance_change, -taken);
+                prop_assert_eq!(posting.points_owed, Points::ZERO);
+                prop_assert_eq!(posting.points_not_taken.get(), shortfall);
+                let recorded: i64 =
+                    self.account.ledger()[before.ledger().len()..].iter().map(|e| e.points_not_taken.get()).sum();
+                prop_assert_eq!(recorded, shortfall, "the shortfall is on the ledger");
+                let deduct = config.return_shortfall() == ReturnShortfall::DeductFromRefund && shortfall > 0;
+                match posting.refund_deduction {
+                    None => prop_assert!(!deduct),
+                    Some(deduction) => {
+                        prop_assert!(deduct);
+                        prop_assert_eq!(deduction.points.get(), shortfall);
+                        let value = config.redemption_value_per_point().map(|v| Decimal::from(shortfall) * v.get());
+                        prop_assert_eq!(deduction.value, value);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Points that come in (an order, an activity, a manual credit) repay a
+    /// debt first: the debt falls by as much of them as it needs, and only
+    /// the rest is left in the new lot.
+    fn check_debt_repaid_first(&self, before: &Account) -> Result<(), TestCaseError> {
+        let owed = before.wallet().owed().get();
+        let new_lots: Vec<&clientele_loyalty::Lot> =
+            self.account.lots().filter(|lot| before.wallet().lot(lot.id()).is_none()).collect();
+        let came_in: i64 = new_lots.iter().map(|lot| lot.original().get()).sum();
+        let left: i64 = new_lots.iter().map(|lot| lot.remaining().get()).sum();
+        prop_assert_eq!(self.account.wallet().owed().get(), (owed - came_in).max(0));
+        prop_assert_eq!(left, (came_in - owed).max(0), "the new points repay the debt before they can be used");
         Ok(())
     }
 
@@ -556,6 +639,90 @@ proptest! {
         }
         prop_assert!(reserved <= available.get());
         prop_assert!(runner.account.available_on(date).get() == available.get() - reserved);
+    }
+
+    /// Buy, redeem what the purchase earned, return the goods, buy again —
+    /// under each return-after-redemption policy. `negative_balance`: the
+    /// return leaves the balance at minus the redeemed points, a redemption
+    /// is refused meanwhile, and the next purchase repays the debt before
+    /// anything can be spent. `cap_at_zero` and `deduct_from_refund`: the
+    /// balance stops at zero; the latter reports the redeemed points and
+    /// their value for the refund.
+    #[test]
+    fn a_return_after_redemption_follows_the_policy(
+        policy in prop::sample::select(ReturnShortfall::ALL.to_vec()),
+        first in 1_u64..100_000_000,
+        redeem_part in 1_i64..=100,
+        second in 0_u64..100_000_000,
+        value in prop::option::of(1_i64..=100_000),
+    ) {
+        let value = value.map(|v| PointValue::new(Decimal::new(v, 4)).unwrap());
+        let config = ProgramConfig::default_plan().with_return_shortfall(policy).with_redemption_value_per_point(value);
+        let mut runner = Runner::new(config);
+        let order = order_of("first", &[(first, 1)]);
+        let (lot, moment) = (runner.lot(), runner.moment());
+        let earned = runner.account.earn_order(&order, &lot, moment).unwrap().points().get();
+        prop_assume!(earned > 0);
+        let redeemed = (earned * redeem_part / 100).max(1);
+        let id = RedemptionId::parse("scarf").unwrap();
+        let moment = runner.moment();
+        let request = RedemptionRequest { redemption: id.clone(), points: points(redeemed), reason: reason("scarf") };
+        runner.account.reserve(&request, moment, moment.at() + Duration::hours(1)).unwrap();
+        let moment = runner.moment();
+        runner.account.confirm(&id, moment).unwrap();
+        runner.check_invariants()?;
+
+        let request = ReturnRequest::new(
+            ReturnId::parse("back").unwrap(),
+            vec![LineReturn { line: order.lines()[0].line.clone(), quantity: Quantity::ONE }],
+        ).unwrap();
+        let moment = runner.moment();
+        let posting = runner.account.return_lines(order.order(), &request, moment).unwrap();
+        runner.check_invariants()?;
+        let balance = runner.account.balance().get();
+        match policy {
+            ReturnShortfall::NegativeBalance => {
+                prop_assert_eq!(balance, -redeemed);
+                prop_assert_eq!(runner.account.wallet().owed().get(), redeemed);
+                prop_assert_eq!(posting.refund_deduction, None);
+            }
+            ReturnShortfall::CapAtZero => {
+                prop_assert_eq!(balance, 0);
+                prop_assert_eq!(posting.points_not_taken.get(), redeemed);
+                prop_assert_eq!(posting.refund_deduction, None);
+            }
+            ReturnShortfall::DeductFromRefund => {
+                prop_assert_eq!(balance, 0);
+                let deduction = posting.refund_deduction.unwrap();
+                prop_assert_eq!(deduction.points.get(), redeemed);
+                prop_assert_eq!(deduction.value, value.map(|v| Decimal::from(redeemed) * v.get()));
+            }
+        }
+        // Redemption while the balance is not positive is refused.
+        let moment = runner.moment();
+        let again = RedemptionRequest { redemption: RedemptionId::parse("again").unwrap(), points: points(1), reason: reason("gift") };
+        let refused = runner.account.reserve(&again, moment, moment.at() + Duration::hours(1)).unwrap_err();
+        match policy {
+            ReturnShortfall::NegativeBalance => prop_assert_eq!(refused, LoyaltyError::PointsInDebt { owed: points(redeemed) }),
+            _ => prop_assert_eq!(refused.code(), "insufficient_points"),
+        }
+
+        let order = order_of("second", &[(second, 1)]);
+        let (lot, moment) = (runner.lot(), runner.moment());
+        let earned_again = runner.account.earn_order(&order, &lot, moment).unwrap().points().get();
+        runner.check_invariants()?;
+        let (balance, available) = (runner.account.balance().get(), runner.account.available_on(moment.date()).get());
+        match policy {
+            ReturnShortfall::NegativeBalance => {
+                prop_assert_eq!(balance, earned_again - redeemed);
+                prop_assert_eq!(available, (earned_again - redeemed).max(0));
+                prop_assert_eq!(runner.account.wallet().owed().get(), (redeemed - earned_again).max(0));
+            }
+            _ => {
+                prop_assert_eq!(balance, earned_again);
+                prop_assert_eq!(available, earned_again);
+            }
+        }
     }
 
     /// A redemption (reserve, confirm, cancel, expire) never reduces growth
@@ -754,7 +921,7 @@ proptest! {
 fn runner_exercises_every_path() {
     let config = ProgramConfig::default_plan()
         .with_expiry(ExpiryPolicy::months_after_earning(1).unwrap())
-        .with_return_shortfall(ReturnShortfall::AllowNegativeBalance);
+        .with_return_shortfall(ReturnShortfall::NegativeBalance);
     let ops = vec![
         Op::Earn(vec![(100_000_000, 2), (50_000_000, 1)]), // ¥10,000 + ¥5,000
         Op::Reserve { points: 9_000, hold_minutes: 60 },

@@ -258,8 +258,9 @@ fn redemption_draws_the_earliest_expiring_lot_first_and_a_return_its_own_lot_fir
 }
 
 #[test]
-fn a_return_beyond_what_is_left_records_the_shortfall() {
-    let mut account = Account::open(ProgramConfig::default_plan());
+fn a_return_beyond_what_is_left_records_the_shortfall_when_capped_at_zero() {
+    let config = ProgramConfig::default_plan().with_return_shortfall(clientele_loyalty::ReturnShortfall::CapAtZero);
+    let mut account = Account::open(config);
     account.earn_order(&order("1", &[("1", "600", 2)]), &lot("a"), on(2026, 3, 1)).unwrap();
     account.reserve(&redemption("r", 500), on(2026, 3, 2), at(2026, 3, 3, 0)).unwrap();
     account.confirm(&rid("r"), on(2026, 3, 2)).unwrap();
@@ -278,6 +279,30 @@ fn a_return_beyond_what_is_left_records_the_shortfall() {
         account.return_lines(&order_id, &return_of("r4", &[("9", 1)]), on(2026, 3, 5)).unwrap_err().code(),
         "unknown_line"
     );
+}
+
+/// The plan's default (SPEC §4): a return of points already redeemed takes
+/// the balance below zero through that return only; no redemption until the
+/// next earnings have repaid it.
+#[test]
+fn by_default_a_return_beyond_what_is_left_leaves_a_debt_that_earnings_repay() {
+    let mut account = Account::open(ProgramConfig::default_plan());
+    account.earn_order(&order("1", &[("1", "600", 2)]), &lot("a"), on(2026, 3, 1)).unwrap();
+    account.reserve(&redemption("r", 500), on(2026, 3, 2), at(2026, 3, 3, 0)).unwrap();
+    account.confirm(&rid("r"), on(2026, 3, 2)).unwrap();
+    let order_id = OrderId::parse("1").unwrap();
+    let returned = account.return_lines(&order_id, &return_of("r1", &[("1", 2)]), on(2026, 3, 4)).unwrap();
+    assert_eq!((returned.points_taken.get(), returned.points_owed.get()), (100, 500));
+    assert_eq!(account.balance().get(), -500);
+    assert_eq!(
+        account.reserve(&redemption("r2", 1), on(2026, 3, 4), at(2026, 3, 5, 0)).unwrap_err().code(),
+        "points_in_debt"
+    );
+    account.earn_order(&order("2", &[("1", "800", 1)]), &lot("b"), on(2026, 3, 6)).unwrap();
+    assert_eq!(account.balance().get(), 300);
+    assert_eq!(account.wallet().owed().get(), 0);
+    assert_eq!(account.lots().find(|l| l.id().as_str() == "b").unwrap().remaining().get(), 300);
+    account.reserve(&redemption("r3", 300), on(2026, 3, 6), at(2026, 3, 7, 0)).unwrap();
 }
 
 #[test]
@@ -388,7 +413,8 @@ fn program_config_round_trips_through_json() {
         .with_tiers(TierTable::plan_default().with_benefits(Tier::S5, benefits))
         .with_expiry(ExpiryPolicy::months_after_earning(24).unwrap())
         .with_requalification(Some(window))
-        .with_return_shortfall(clientele_loyalty::ReturnShortfall::AllowNegativeBalance);
+        .with_return_shortfall(clientele_loyalty::ReturnShortfall::DeductFromRefund)
+        .with_redemption_value_per_point(Some(clientele_loyalty::PointValue::parse("0.01").unwrap()));
     let json = serde_json::to_string(&config).unwrap();
     assert_eq!(serde_json::from_str::<ProgramConfig>(&json).unwrap(), config);
     let value: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -431,6 +457,7 @@ fn an_invalid_program_config_is_refused_on_deserialise() {
             .contains("every year")
     );
     assert!(refused(&|j| j["return_shortfall"] = "forgive".into()).contains("unknown variant"));
+    assert!(refused(&|j| j["redemption_value_per_point"] = "-0.01".into()).contains("greater than 0"));
     assert!(refused(&|j| j["points_per_yuan"] = 1.into()).contains("unknown field"));
     assert!(refused(&|j| j["tiers"][0]["name"] = "".into()).contains("must not be empty"));
 }

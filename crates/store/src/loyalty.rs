@@ -34,9 +34,26 @@ pub fn program(conn: &mut PgConnection) -> Result<(ProgramConfig, i32), StoreErr
 }
 
 /// Replaces the programme. Tiers are re-evaluated by the caller's job.
+/// Refused (`base_currency_locked`) when it changes the base currency while
+/// orders exist: they are stored and valued in it.
 pub fn save_program(conn: &mut PgConnection, config: &ProgramConfig, ctx: &AuditContext) -> Result<i32, StoreError> {
     conn.transaction(|conn| {
+        // Two saves one after the other, each against the programme the
+        // other left.
+        diesel::sql_query("SELECT 1 FROM loyalty_program WHERE id = 1 FOR UPDATE").execute(conn)?;
         let (old, version) = program(conn)?;
+        if old.base_currency() != config.base_currency() {
+            // An order claims its key and reads the programme in one
+            // statement (`orders::claim_key`): waiting for the orders being
+            // stored now means any order not yet seen here will read the
+            // new programme.
+            diesel::sql_query("LOCK TABLE order_keys IN SHARE MODE").execute(conn)?;
+            let orders_exist: bool = diesel::select(diesel::dsl::exists(
+                crate::schema::orders::table.select(crate::schema::orders::order_id),
+            ))
+            .get_result(conn)?;
+            old.check_replacement(config, orders_exist)?;
+        }
         let new_version = version + 1;
         diesel::insert_into(loyalty_program::table)
             .values((
@@ -291,6 +308,7 @@ pub(crate) fn write_change_into(
                 "points_delta": change.points_delta(),
                 "growth_delta": change.growth_delta(),
                 "balance": account.wallet.balance(),
+                "points_owed": account.wallet.owed(),
                 "growth_value": account.wallet.growth(),
             }),
             at,

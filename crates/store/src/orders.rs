@@ -61,10 +61,19 @@ pub struct StoredReturn {
     pub returned_at: DateTime<Utc>,
     pub lines: Value,
     pub amount_base: Decimal,
+    /// Points taken back, from the lots and as points owed.
     pub points_taken: i64,
+    /// Points already redeemed and not taken (cap_at_zero, deduct_from_refund).
     pub points_not_taken: i64,
     pub growth_taken: i64,
     pub created_at: DateTime<Utc>,
+    /// Of `points_taken`, the points the member did not have and now owes
+    /// (negative_balance).
+    pub points_owed: i64,
+    /// Points to deduct from the refund (deduct_from_refund); 0 otherwise.
+    pub refund_deduction_points: i64,
+    /// Their value in base currency, when the programme values points.
+    pub refund_deduction_value: Option<Decimal>,
 }
 
 /// A stored order header.
@@ -744,12 +753,18 @@ pub fn record_return(
         let earning: Option<Value> =
             orders::table.find((customer, order_id)).select(orders::earning).for_update().first(conn)?;
         let stored = load_order(conn, customer, order_id)?;
-        let lines: Vec<clientele_orders::OrderLine> = stored.lines.iter().map(to_order_line).collect::<Result<_, _>>()?;
+        let lines: Vec<clientele_orders::OrderLine> =
+            stored.lines.iter().map(to_order_line).collect::<Result<_, _>>()?;
         let already: BTreeMap<LineId, u32> = stored
             .lines
             .iter()
             .filter(|l| l.returned_quantity > 0)
-            .map(|l| Ok((LineId::parse(&l.line_id).map_err(corrupt("order_lines.line_id"))?, l.returned_quantity.unsigned_abs())))
+            .map(|l| {
+                Ok((
+                    LineId::parse(&l.line_id).map_err(corrupt("order_lines.line_id"))?,
+                    l.returned_quantity.unsigned_abs(),
+                ))
+            })
             .collect::<Result<_, StoreError>>()?;
         validate_return(stored.header.ordered_at, &lines, &already, &request).map_err(StoreError::Invalid)?;
 
@@ -767,11 +782,15 @@ pub fn record_return(
             if let Some(l) = stored.lines.iter().find(|l| l.line_id == r.line_id.as_str()) {
                 amount_base += (l.paid_base * Decimal::from(r.quantity) / Decimal::from(l.quantity)).round_dp(2);
                 diesel::update(order_lines::table.find((customer, order_id, l.line_id.as_str())))
-                    .set(order_lines::returned_quantity.eq(order_lines::returned_quantity + i32::try_from(r.quantity).unwrap_or(i32::MAX)))
+                    .set(
+                        order_lines::returned_quantity
+                            .eq(order_lines::returned_quantity + i32::try_from(r.quantity).unwrap_or(i32::MAX)),
+                    )
                     .execute(conn)?;
             }
         }
-        let (mut taken, mut not_taken, mut growth_taken) = (0i64, 0i64, 0i64);
+        let (mut taken, mut not_taken, mut owed, mut growth_taken) = (0i64, 0i64, 0i64, 0i64);
+        let mut deduction: Option<clientele_loyalty::RefundDeduction> = None;
         let mut batch = Batch::new();
         if let (Some(earning), true) = (earning, customer != ANONYMOUS) {
             let earning: OrderEarning = serde_json::from_value(earning).map_err(corrupt("orders.earning"))?;
@@ -788,13 +807,15 @@ pub fn record_return(
                     })
                 })
                 .collect::<Result<Vec<_>, StoreError>>()?;
-            let loyalty_request =
-                clientele_loyalty::ReturnRequest::new(ReturnId::parse(&return_id.to_string()).map_err(corrupt("return id"))?, lines)
-                    .map_err(loyalty_error)?;
+            let loyalty_request = clientele_loyalty::ReturnRequest::new(
+                ReturnId::parse(&return_id.to_string()).map_err(corrupt("return id"))?,
+                lines,
+            )
+            .map_err(loyalty_error)?;
             let date = business_date_at(conn, stored.header.store_id.map(StoreId::from_uuid), request.returned_at)?;
             let moment = Moment::new(request.returned_at, date).map_err(corrupt("moment"))?;
-            let posting =
-                take_back_for_return(&config, &account.wallet, &earning, &loyalty_request, moment).map_err(loyalty_error)?;
+            let posting = take_back_for_return(&config, &account.wallet, &earning, &loyalty_request, moment)
+                .map_err(loyalty_error)?;
             write_change_into(
                 conn,
                 &mut batch,
@@ -809,7 +830,9 @@ pub fn record_return(
                 .execute(conn)?;
             taken = posting.points_taken.get() + posting.points_owed.get();
             not_taken = posting.points_not_taken.get();
+            owed = posting.points_owed.get();
             growth_taken = posting.growth_taken.get();
+            deduction = posting.refund_deduction;
         }
         diesel::insert_into(order_returns::table)
             .values((
@@ -825,6 +848,9 @@ pub fn record_return(
                 order_returns::points_not_taken.eq(not_taken),
                 order_returns::growth_taken.eq(growth_taken),
                 order_returns::created_at.eq(ctx.at),
+                order_returns::points_owed.eq(owed),
+                order_returns::refund_deduction_points.eq(deduction.map_or(0, |d| d.points.get())),
+                order_returns::refund_deduction_value.eq(deduction.and_then(|d| d.value)),
             ))
             .execute(conn)?;
         let customer_id = (customer != ANONYMOUS).then(|| CustomerId::from_uuid(customer));
@@ -832,7 +858,15 @@ pub fn record_return(
             &mut batch,
             "order.returned",
             customer_id,
-            json!({ "order_id": order_id, "return_id": return_id, "points_taken": taken, "growth_taken": growth_taken }),
+            json!({
+                "order_id": order_id,
+                "return_id": return_id,
+                "points_taken": taken,
+                "points_owed": owed,
+                "points_not_taken": not_taken,
+                "growth_taken": growth_taken,
+                "refund_deduction": deduction.map(|d| json!({ "points": d.points, "value": d.value })),
+            }),
             ctx.at,
         );
         audit::record_into(

@@ -296,6 +296,9 @@ diesel::table! {
         points_not_taken -> Int8,
         growth_taken -> Int8,
         created_at -> Timestamptz,
+        points_owed -> Int8,
+        refund_deduction_points -> Int8,
+        refund_deduction_value -> Nullable<Numeric>,
     }
 }
 
