@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
 # Runs the benchmarks of docs/benchmarks.md end to end: builds in release
-# mode, then `bench_ingest` creates its own databases (clientele_bench_http,
-# clientele_bench_import), drives `clientele serve` / `clientele import`,
+# mode, then `bench_ingest` creates its own databases (clientele_bench_http_<pid>,
+# clientele_bench_import_<pid>), drives `clientele serve` / `clientele import`,
 # runs pgbench and psql \copy beside them, prints the figures and drops the
-# databases. Needs a role with CREATEDB (scripts/db.sh makes one).
+# databases. Needs a role with CREATEDB: without DATABASE_URL, scripts/db.sh
+# starts and prepares the local PostgreSQL as for the tests.
 #
 #   scripts/bench.sh [--clients 16] [--seconds 20] [--members 2000] [--csv-orders 100000] [--only http|import]
+#   scripts/bench.sh --tiny    # CI: a few seconds with the test build; fails if any step fails, asserts no figure
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export DATABASE_URL="${DATABASE_URL:-postgres://clientele:clientele@127.0.0.1:5432/clientele}"
+if [ -z "${DATABASE_URL:-}" ]; then
+  DATABASE_URL="$(scripts/db.sh)"
+fi
 # pgbench and psql read the password from the URL; make it available to both.
-cargo build --release -p clientele-api -p clientele-bench --bins
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB, $(psql --version), $(rustc --version)"
-exec target/release/bench_ingest --bin target/release/clientele "$@"
+export DATABASE_URL
+
+profile=release
+for arg in "$@"; do [ "$arg" = --tiny ] && profile=debug; done
+if [ "$profile" = debug ]; then
+  # The test command's build (same flags): nothing to rebuild after the tests.
+  cargo build --workspace --all-targets --quiet
+else
+  cargo build --release -p clientele-api -p clientele-bench --bins
+fi
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB, $(psql --version), $(rustc --version), $profile build"
+exec "target/$profile/bench_ingest" --bin "target/$profile/clientele" "$@"

@@ -4,6 +4,9 @@
 use std::time::Duration;
 
 use clientele_store::DbConfig;
+use clientele_webhooks::AllowList;
+
+use crate::webhook_guard::{WebhookDns, WebhookGuard};
 
 /// The default database: the role and database `scripts/dev-db.sh` creates.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://clientele:clientele@127.0.0.1:5432/clientele";
@@ -30,6 +33,13 @@ pub struct Config {
     /// `CLIENTELE_JOB_INTERVAL_S`: how often the loyalty jobs run (expiry,
     /// lapsed redemptions); default 300 s, `0` turns them off in this instance.
     pub job_interval: Option<Duration>,
+    /// `CLIENTELE_WEBHOOK_ALLOW_HOSTS`: internal hosts webhooks may be
+    /// delivered to all the same (comma-separated host names, IP addresses,
+    /// CIDR networks); empty by default.
+    pub webhook_allow_hosts: AllowList,
+    /// How webhook host names are resolved: the system resolver, or (tests)
+    /// a fixed table.
+    pub webhook_dns: WebhookDns,
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -61,7 +71,11 @@ impl Config {
         let job_interval = env_or("CLIENTELE_JOB_INTERVAL_S", "300")
             .parse::<u64>()
             .map_err(|e| anyhow::anyhow!("CLIENTELE_JOB_INTERVAL_S must be a number of seconds: {e}"))?;
+        let webhook_allow_hosts = AllowList::parse(&env_or("CLIENTELE_WEBHOOK_ALLOW_HOSTS", ""))
+            .map_err(|e| anyhow::anyhow!("CLIENTELE_WEBHOOK_ALLOW_HOSTS: {e}"))?;
         Ok(Config {
+            webhook_allow_hosts,
+            webhook_dns: WebhookDns::System,
             job_interval: (job_interval > 0).then(|| Duration::from_secs(job_interval)),
             database_url: env_or("DATABASE_URL", DEFAULT_DATABASE_URL),
             bind: env_or("CLIENTELE_BIND", DEFAULT_BIND),
@@ -86,7 +100,14 @@ impl Config {
             webhook_max_attempts: 8,
             // Tests run the jobs themselves, as of the dates they choose.
             job_interval: None,
+            webhook_allow_hosts: AllowList::default(),
+            webhook_dns: WebhookDns::System,
         }
+    }
+
+    /// What webhook URLs may reach, and how their names are resolved.
+    pub fn webhook_guard(&self) -> WebhookGuard {
+        WebhookGuard { allow: self.webhook_allow_hosts.clone(), dns: self.webhook_dns.clone() }
     }
 
     /// The pool settings.

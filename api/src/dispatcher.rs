@@ -9,6 +9,13 @@
 //! `webhooks` module). Delivery is at least once: a receiver deduplicates on
 //! the event `id` or the `Clientele-Delivery` header. docs/webhooks.md
 //! describes the wire format for receivers.
+//!
+//! Every attempt re-checks where it goes: an IP literal against the address
+//! rule, a name by resolving it through [`WebhookGuard`] (the client's
+//! resolver), which refuses it if any address is internal — so the sender
+//! connects only to addresses it checked, even if the name was re-pointed
+//! since registration. Proxies from the environment are not used, since
+//! a proxy would resolve the name itself.
 
 use std::time::{Duration, Instant};
 
@@ -21,6 +28,7 @@ use sha2::Sha256;
 use tokio::task::JoinSet;
 
 use crate::config::Config;
+use crate::webhook_guard::{WebhookGuard, refusal_in};
 
 /// How long one POST may take, connection included.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(5);
@@ -30,8 +38,9 @@ const CLAIM_BATCH: u32 = 32;
 /// Outbox events fanned out per statement, and statements per round.
 const FAN_OUT_BATCH: u32 = 500;
 const FAN_OUT_ROUNDS: usize = 10;
-/// The most of a failing receiver's answer kept in the delivery log.
-const ERROR_BODY_BYTES: usize = 200;
+/// The most of a failing receiver's answer read: enough for the excerpt
+/// kept in the delivery log (`clientele_webhooks::answer_excerpt`).
+const ERROR_BODY_BYTES: usize = 4 * clientele_webhooks::ANSWER_EXCERPT_CHARS;
 
 /// The sender's settings.
 #[derive(Debug, Clone)]
@@ -42,6 +51,8 @@ pub struct DispatcherConfig {
     pub retry: RetryPolicy,
     /// How long one POST may take.
     pub timeout: Duration,
+    /// Which addresses deliveries may reach, and the resolver.
+    pub guard: WebhookGuard,
 }
 
 impl DispatcherConfig {
@@ -55,6 +66,7 @@ impl DispatcherConfig {
                 ..RetryPolicy::default()
             },
             timeout: SEND_TIMEOUT,
+            guard: config.webhook_guard(),
         }
     }
 }
@@ -66,6 +78,8 @@ pub fn spawn(db: Db, config: DispatcherConfig) -> anyhow::Result<tokio::task::Jo
         .connect_timeout(config.timeout)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("Clientele-Webhooks/", env!("CARGO_PKG_VERSION")))
+        .dns_resolver(config.guard.clone())
+        .no_proxy()
         .build()?;
     Ok(tokio::spawn(run(db, client, config)))
 }
@@ -122,9 +136,10 @@ async fn round(db: &Db, client: &reqwest::Client, config: &DispatcherConfig) -> 
         let mut sends = JoinSet::new();
         for delivery in due {
             let client = client.clone();
+            let guard = config.guard.clone();
             sends.spawn(async move {
                 let started = Instant::now();
-                let outcome = send(&client, &delivery).await;
+                let outcome = send(&client, &guard, &delivery).await;
                 (delivery, outcome, started.elapsed())
             });
         }
@@ -205,9 +220,19 @@ pub fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// One attempt: POST the signed event and classify the answer.
-async fn send(client: &reqwest::Client, delivery: &DueDelivery) -> AttemptOutcome {
+/// One attempt: check the destination, POST the signed event and classify
+/// the answer.
+async fn send(client: &reqwest::Client, guard: &WebhookGuard, delivery: &DueDelivery) -> AttemptOutcome {
     let failed = |error: String| AttemptOutcome::Failed { status_code: None, error };
+    // An IP literal is not resolved, so it is checked here; a name is
+    // checked by the client's resolver, on the addresses it connects to.
+    let url = match clientele_webhooks::WebhookUrl::parse(&delivery.url) {
+        Ok(url) => url,
+        Err(e) => return failed(format!("refused: the URL is not accepted any more: {e}")),
+    };
+    if let Some(Err(refusal)) = clientele_webhooks::check_url_literal(&url, &guard.allow) {
+        return failed(refusal.to_string());
+    }
     let body = EventBody {
         id: delivery.event_id,
         type_: &delivery.event_type,
@@ -244,13 +269,14 @@ async fn send(client: &reqwest::Client, delivery: &DueDelivery) -> AttemptOutcom
                     _ => break,
                 }
             }
-            snippet.truncate(ERROR_BODY_BYTES);
-            let snippet = String::from_utf8_lossy(&snippet);
-            let snippet = snippet.trim();
-            let error = if snippet.is_empty() { format!("HTTP {status}") } else { format!("HTTP {status}: {snippet}") };
+            let excerpt = clientele_webhooks::answer_excerpt(&snippet);
+            let error = if excerpt.is_empty() { format!("HTTP {status}") } else { format!("HTTP {status}: {excerpt}") };
             AttemptOutcome::Failed { status_code: Some(status.as_u16()), error }
         }
-        Err(e) => failed(error_chain(&e)),
+        Err(e) => match refusal_in(&e) {
+            Some(refusal) => failed(refusal.to_string()),
+            None => failed(clientele_webhooks::log_error(&error_chain(&e))),
+        },
     }
 }
 

@@ -23,6 +23,7 @@ mod routes;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod webhook_guard;
 
 pub use config::Config;
 pub use startup::{Application, openapi};

@@ -39,7 +39,7 @@ impl Application {
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
         crate::dispatcher::spawn(db.clone(), crate::dispatcher::DispatcherConfig::new(config))?;
-        let state = web::Data::new(AppState::new(db));
+        let state = web::Data::new(AppState { webhook_guard: config.webhook_guard(), ..AppState::new(db) });
         if let Some(interval) = config.job_interval {
             actix_web::rt::spawn(crate::jobs::run_forever(state.get_ref().clone(), interval));
         }

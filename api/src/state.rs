@@ -4,6 +4,7 @@ use clientele_store::PgConnection;
 use clientele_store::{AuthenticatedKey, Db, StoreError};
 
 use crate::error::ApiError;
+use crate::webhook_guard::WebhookGuard;
 
 /// What every handler can reach. Stateless apart from the pool and a
 /// short-lived cache of authenticated keys, so several instances can run
@@ -12,12 +13,15 @@ use crate::error::ApiError;
 pub struct AppState {
     pub db: Db,
     pub keys: KeyCache,
+    /// Where webhooks may be delivered (checked when one is registered).
+    pub webhook_guard: WebhookGuard,
 }
 
 impl AppState {
-    /// State over a pool, with an empty key cache.
+    /// State over a pool, with an empty key cache and no internal webhook
+    /// host allowed.
     pub fn new(db: Db) -> AppState {
-        AppState { db, keys: KeyCache::default() }
+        AppState { db, keys: KeyCache::default(), webhook_guard: WebhookGuard::default() }
     }
 }
 

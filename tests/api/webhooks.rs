@@ -1,6 +1,8 @@
 //! Webhooks end to end: subscriptions, signed deliveries to a receiver the
-//! test starts on loopback, retries, the delivery log, and — against the
-//! store directly — that two senders never claim one delivery.
+//! test starts on loopback (allowed through `CLIENTELE_WEBHOOK_ALLOW_HOSTS`,
+//! as internal addresses are refused otherwise), retries, the delivery log,
+//! the refusal of internal addresses at registration and at delivery, and —
+//! against the store directly — that two senders never claim one delivery.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -10,9 +12,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use clientele_profiles::Role;
 use clientele_store::{
     AttemptOutcome, AuditContext, DeliveryStatus, EventFilter, NewSubscription, RetryPolicy, StoreError, WebhookSecret,
-    WebhookUrl,
 };
-use clientele_tests::{TestApp, TestDatabase};
+use clientele_tests::{TestApp, TestDatabase, test_dns};
+use clientele_webhooks::{AllowList, WebhookUrl};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -52,6 +54,8 @@ struct Shared {
     /// Statuses to answer, in order; then `then`.
     plan: Mutex<VecDeque<u16>>,
     then: u16,
+    /// The body of a non-2xx answer (default "receiver says no").
+    refusal_body: Option<String>,
     arrived: Notify,
 }
 
@@ -67,9 +71,13 @@ struct Receiver {
 impl Receiver {
     /// Answers `plan` in order, then `then` to every further request.
     async fn start(plan: &[u16], then: u16) -> Receiver {
+        Receiver::listen(Shared { plan: Mutex::new(plan.iter().copied().collect()), then, ..Shared::default() }).await
+    }
+
+    async fn listen(shared: Shared) -> Receiver {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind the receiver");
         let port = listener.local_addr().expect("receiver address").port();
-        let shared = Arc::new(Shared { plan: Mutex::new(plan.iter().copied().collect()), then, ..Shared::default() });
+        let shared = Arc::new(shared);
         let accepting = shared.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
@@ -81,6 +89,15 @@ impl Receiver {
 
     async fn ok() -> Receiver {
         Receiver::start(&[], 200).await
+    }
+
+    /// Answers every request with `status` and `body`.
+    async fn answering(status: u16, body: &str) -> Receiver {
+        Receiver::listen(Shared { then: status, refusal_body: Some(body.to_owned()), ..Shared::default() }).await
+    }
+
+    fn port(&self) -> u16 {
+        self.url.trim_start_matches("http://127.0.0.1:").split('/').next().and_then(|p| p.parse().ok()).expect("port")
     }
 
     fn received(&self) -> Vec<Received> {
@@ -144,7 +161,11 @@ async fn serve(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
         let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
         shared.received.lock().expect("receiver lock").push(Received { headers, body, json });
         shared.arrived.notify_waiters();
-        let text = if (200..300).contains(&status) { "ok" } else { "receiver says no" };
+        let text = if (200..300).contains(&status) {
+            "ok"
+        } else {
+            shared.refusal_body.as_deref().unwrap_or("receiver says no")
+        };
         let response = format!(
             "HTTP/1.1 {status} Status\r\ncontent-type: text/plain\r\ncontent-length: {}\r\n\r\n{text}",
             text.len()
@@ -156,6 +177,11 @@ async fn serve(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
 }
 
 // ---- helpers -----------------------------------------------------------------------
+
+/// The service, allowed to deliver to the test's receivers on 127.0.0.1.
+async fn app_for_loopback_receivers() -> TestApp {
+    TestApp::spawn_with(|c| c.webhook_allow_hosts = AllowList::parse("127.0.0.1").expect("allow-list")).await
+}
 
 /// Subscribes `url` to `types` as admin; returns (id, secret).
 async fn subscribe(app: &TestApp, url: &str, types: &[&str]) -> (String, String) {
@@ -234,7 +260,7 @@ async fn wait_for_log(app: &TestApp, webhook: &str, what: &str, done: impl Fn(&[
 
 #[tokio::test]
 async fn an_order_reaches_the_subscriber_signed_as_order_ingested_and_points_changed() {
-    let app = TestApp::spawn().await;
+    let app = app_for_loopback_receivers().await;
     let receiver = Receiver::ok().await;
     let (webhook, secret) = subscribe(&app, &receiver.url, &["*"]).await;
     assert_eq!(secret.len(), 64, "32 random bytes, hex");
@@ -287,7 +313,7 @@ async fn an_order_reaches_the_subscriber_signed_as_order_ingested_and_points_cha
 
 #[tokio::test]
 async fn a_receiver_that_fails_twice_gets_the_event_on_the_third_attempt() {
-    let app = TestApp::spawn().await;
+    let app = app_for_loopback_receivers().await;
     let receiver = Receiver::start(&[500, 500], 200).await;
     let (webhook, secret) = subscribe(&app, &receiver.url, &["order.ingested"]).await;
     send_order(&app, "R-1", "13812345678").await;
@@ -314,7 +340,7 @@ async fn a_receiver_that_fails_twice_gets_the_event_on_the_third_attempt() {
 
 #[tokio::test]
 async fn a_subscription_to_one_event_type_gets_only_that_type() {
-    let app = TestApp::spawn().await;
+    let app = app_for_loopback_receivers().await;
     let witness = Receiver::ok().await;
     let only_points = Receiver::ok().await;
     subscribe(&app, &witness.url, &["*"]).await;
@@ -338,7 +364,7 @@ async fn a_subscription_to_one_event_type_gets_only_that_type() {
 
 #[tokio::test]
 async fn a_deleted_subscription_gets_nothing_more() {
-    let app = TestApp::spawn().await;
+    let app = app_for_loopback_receivers().await;
     let witness = Receiver::ok().await;
     let failing = Receiver::start(&[], 503).await;
     subscribe(&app, &witness.url, &["*"]).await;
@@ -370,7 +396,7 @@ async fn a_deleted_subscription_gets_nothing_more() {
 
 #[tokio::test]
 async fn a_merge_is_delivered_as_customer_merged() {
-    let app = TestApp::spawn().await;
+    let app = app_for_loopback_receivers().await;
     let receiver = Receiver::ok().await;
     let (_, secret) = subscribe(&app, &receiver.url, &["customer.merged"]).await;
     let survivor = new_customer(&app, person("Wang Fang", "13812345678")).await;
@@ -448,6 +474,16 @@ async fn bad_input_is_refused_naming_the_field() {
         .expect_problem(422, "validation_failed");
     assert_field(&a, "secret", "unknown_field");
     let a = app
+        .admin(
+            "POST",
+            "/v1/webhooks",
+            Some(&json!({ "url": "https://example.com", "event_types": ["*"], "description": "CDP\u{0}bridge" })),
+        )
+        .await
+        .expect_problem(422, "validation_failed");
+    assert_eq!(a.error_fields(), ["description"]);
+    assert_field(&a, "description", "invalid_format");
+    let a = app
         .admin("POST", "/v1/webhooks", Some(&json!({ "url": "https://example.com", "event_types": "*" })))
         .await
         .expect_problem(422, "validation_failed");
@@ -471,9 +507,160 @@ async fn bad_input_is_refused_naming_the_field() {
     assert_eq!(a.error_fields(), ["limit"]);
 }
 
+// ---- where deliveries may go -------------------------------------------------------------
+
+/// Subscribes `url` as admin and returns the answer.
+async fn try_subscribe(app: &TestApp, url: &str) -> clientele_tests::Answer {
+    app.admin("POST", "/v1/webhooks", Some(&json!({ "url": url, "event_types": ["*"] }))).await
+}
+
+#[tokio::test]
+async fn internal_addresses_are_refused_at_registration() {
+    let app = TestApp::spawn().await;
+    for url in [
+        "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+        "http://127.0.0.1:8080/hook",
+        "http://127.1/",
+        "http://localhost:8080/hook",
+        "http://LOCALHOST./",
+        "http://[::1]:9000/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://[::ffff:a9fe:a9fe]/",
+        "http://[64:ff9b::7f00:1]/",
+        "http://[fe80::1]/",
+        "http://[fd00::1]/",
+        "http://[::]/",
+        "http://10.0.0.1/",
+        "http://172.16.5.4/",
+        "http://192.168.1.1/",
+        "http://100.64.0.1/",
+        "http://0.0.0.0/",
+        "http://0/",
+        "http://224.0.0.1/",
+        "http://255.255.255.255/",
+        "http://192.0.2.10/",
+        "http://2130706433/",
+        "http://0177.0.0.1/",
+        "http://0x7f000001/",
+        "http://0x7f.1/",
+        "http://%31%32%37.0.0.1/",
+        "https://metadata.example.com/",
+        "https://internal.example.com/hook",
+        "https://mixed.example.com/hook",
+    ] {
+        let a = try_subscribe(&app, url).await.expect_problem(422, "validation_failed");
+        assert_eq!(a.error_fields(), ["url"], "{url}: {}", a.text);
+        assert_field(&a, "url", "internal_address");
+    }
+    let a = try_subscribe(&app, "https://nowhere.example.net/hook").await.expect_problem(422, "validation_failed");
+    assert_field(&a, "url", "unresolvable_host");
+    assert_eq!(app.count("webhook_subscriptions"), 0, "nothing was written");
+    // A public name and a public address are accepted.
+    try_subscribe(&app, "https://hooks.example.com/in").await.expect(201);
+    try_subscribe(&app, "http://93.184.215.14:8080/in").await.expect(201);
+}
+
+#[tokio::test]
+async fn hosts_on_the_allow_list_may_be_internal() {
+    let app = TestApp::spawn_with(|c| {
+        c.webhook_allow_hosts =
+            AllowList::parse("internal.example.com, localhost, 192.168.10.0/24").expect("allow-list");
+    })
+    .await;
+    for allowed in ["https://internal.example.com/hook", "http://localhost:8080/hook", "http://192.168.10.5/hook"] {
+        try_subscribe(&app, allowed).await.expect(201);
+    }
+    // Only what is listed: a listed name does not open its address to
+    // other spellings, nor a listed network its neighbours.
+    for refused in
+        ["http://127.0.0.1:8080/hook", "http://192.168.11.5/", "http://169.254.169.254/", "https://mixed.example.com/"]
+    {
+        let a = try_subscribe(&app, refused).await.expect_problem(422, "validation_failed");
+        assert_field(&a, "url", "internal_address");
+    }
+}
+
+#[tokio::test]
+async fn a_name_re_pointed_to_an_internal_address_is_refused_at_delivery() {
+    let dns = test_dns();
+    let app = TestApp::spawn_with(|c| {
+        c.webhook_dns = dns.clone();
+        c.webhook_allow_hosts = AllowList::parse("gateway.brand.internal").expect("allow-list");
+    })
+    .await;
+    let localhost: std::net::IpAddr = "127.0.0.1".parse().expect("address");
+    // The control: an allowed name that resolves to the receiver is delivered
+    // to, through the same resolver.
+    dns.set("gateway.brand.internal", vec![localhost]);
+    let gateway = Receiver::ok().await;
+    subscribe(&app, &format!("http://gateway.brand.internal:{}/in", gateway.port()), &["order.ingested"]).await;
+    // Public when registered; pointed at loopback afterwards (DNS rebinding).
+    let rebound = Receiver::ok().await;
+    let (webhook, _) =
+        subscribe(&app, &format!("http://rebind.example.com:{}/in", rebound.port()), &["order.ingested"]).await;
+    dns.set("rebind.example.com", vec![localhost]);
+
+    send_order(&app, "R-1", "13812345678").await;
+    gateway.wait_for_types(&["order.ingested"]).await;
+    let log = wait_for_log(&app, &webhook, "a refused attempt", |items| {
+        items.len() == 1 && items[0]["attempts"].as_i64() >= Some(1)
+    })
+    .await;
+    assert_eq!(log[0]["status"], "pending", "retried later, as the name may be pointed back");
+    assert!(log[0]["last_status_code"].is_null());
+    assert_eq!(
+        log[0]["last_error"],
+        "refused: rebind.example.com resolves to an internal address (127.0.0.1, loopback)"
+    );
+    assert!(rebound.received().is_empty(), "nothing reached the internal address");
+}
+
+#[tokio::test]
+async fn a_subscription_stored_before_the_check_is_refused_at_delivery() {
+    let app = TestApp::spawn().await;
+    let receiver = Receiver::ok().await;
+    // As a subscription registered before internal addresses were refused.
+    let stored = NewSubscription {
+        url: WebhookUrl::parse(&format!("http://0x7f.1:{}/in", receiver.port())).expect("url"),
+        events: EventFilter::All,
+        description: None,
+        secret: WebhookSecret::new("ab".repeat(32)).expect("secret"),
+    };
+    let sub = clientele_store::create_subscription(&mut app.db.connect(), stored, &AuditContext::system(Utc::now()))
+        .expect("subscription");
+    send_order(&app, "R-1", "13812345678").await;
+    let log = wait_for_log(&app, &sub.id.to_string(), "a refused attempt", |items| {
+        !items.is_empty() && items.iter().all(|d| d["attempts"].as_i64() >= Some(1))
+    })
+    .await;
+    for entry in &log {
+        assert_eq!(entry["last_error"], "refused: 127.0.0.1 is an internal address (loopback)", "{entry}");
+    }
+    assert!(receiver.received().is_empty());
+}
+
+#[tokio::test]
+async fn the_log_keeps_only_a_short_printable_excerpt_of_an_answer() {
+    let app = app_for_loopback_receivers().await;
+    let secret_page = format!("\u{1b}[2J{}", "aws_secret_access_key=AKIA… ".repeat(40));
+    let receiver = Receiver::answering(500, &secret_page).await;
+    let (webhook, _) = subscribe(&app, &receiver.url, &["order.ingested"]).await;
+    send_order(&app, "R-1", "13812345678").await;
+    let log = wait_for_log(&app, &webhook, "a failed attempt", |items| {
+        items.len() == 1 && items[0]["attempts"].as_i64() >= Some(1)
+    })
+    .await;
+    assert_eq!(log[0]["last_status_code"], 500);
+    let error = log[0]["last_error"].as_str().expect("an error");
+    let excerpt = error.strip_prefix("HTTP 500 Internal Server Error: ").unwrap_or_else(|| panic!("{error}"));
+    assert!(excerpt.starts_with("?[2Jaws_secret_access_key"), "{excerpt}");
+    assert!(excerpt.chars().count() <= 64 && excerpt.ends_with('…'), "cut to 64 characters: {excerpt}");
+    assert!(!error.chars().any(char::is_control), "{error:?}");
+}
+
 #[tokio::test]
 async fn the_delivery_log_pages_with_a_cursor() {
-    let app = TestApp::spawn().await;
+    let app = app_for_loopback_receivers().await;
     let receiver = Receiver::ok().await;
     let (webhook, _) = subscribe(&app, &receiver.url, &["order.ingested"]).await;
     for (i, phone) in ["13800000001", "13800000002", "13800000003"].iter().enumerate() {

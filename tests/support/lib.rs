@@ -7,8 +7,10 @@
 //! and drops it when the test ends. Tests therefore run in parallel, in one
 //! process or many (nextest).
 
+use std::net::IpAddr;
 use std::sync::OnceLock;
 
+use clientele_api::webhook_guard::{HostTable, WebhookDns};
 use clientele_api::{Application, Config};
 use clientele_profiles::{KeyGrant, Role, StoreScope};
 use clientele_store::{AuditContext, NewApiKey};
@@ -168,8 +170,17 @@ impl Answer {
 impl TestApp {
     /// Starts the service on a free port against a fresh database.
     pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(|_| {}).await
+    }
+
+    /// Starts the service with the test configuration changed by `configure`
+    /// first (e.g. `CLIENTELE_WEBHOOK_ALLOW_HOSTS`). Webhook host names
+    /// resolve through [`test_dns`], never the network.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
         let db = TestDatabase::create();
-        let config = Config::for_database(db.url.clone());
+        let mut config = Config::for_database(db.url.clone());
+        config.webhook_dns = test_dns();
+        configure(&mut config);
         let app = Application::build(&config).await.expect("build application");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
@@ -272,6 +283,26 @@ impl TestApp {
             .get_result(&mut conn)
             .expect("count")
     }
+}
+
+/// Webhook host names as the tests see them, without the network:
+/// `example.com` and its `hooks.`, `crm-bridge.` and `rebind.` subdomains
+/// resolve to a public address (93.184.215.14), `localhost` to 127.0.0.1
+/// and ::1, `internal.example.com` to 10.0.0.5, `metadata.example.com` to
+/// 169.254.169.254 and `mixed.example.com` to a public and a loopback address.
+/// Any other name does not resolve. Change it with `WebhookDns::set`.
+pub fn test_dns() -> WebhookDns {
+    let ip = |s: &str| s.parse::<IpAddr>().expect("an address");
+    let public = ip("93.184.215.14");
+    let mut table = HostTable::new();
+    for name in ["example.com", "hooks.example.com", "crm-bridge.example.com", "rebind.example.com"] {
+        table.insert(name.to_owned(), vec![public]);
+    }
+    table.insert("localhost".to_owned(), vec![ip("127.0.0.1"), ip("::1")]);
+    table.insert("internal.example.com".to_owned(), vec![ip("10.0.0.5")]);
+    table.insert("metadata.example.com".to_owned(), vec![ip("169.254.169.254")]);
+    table.insert("mixed.example.com".to_owned(), vec![public, ip("127.0.0.1")]);
+    WebhookDns::fixed(table)
 }
 
 fn chrono_now() -> chrono::DateTime<chrono::Utc> {

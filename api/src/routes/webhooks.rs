@@ -5,7 +5,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use clientele_profiles::{FieldErrors, Permission};
-use clientele_store::{Delivery, EventFilter, NewSubscription, Subscription, WebhookSecret, WebhookUrl};
+use clientele_store::{Delivery, EventFilter, NewSubscription, Subscription, WebhookSecret};
+use clientele_webhooks::WebhookUrl;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -20,7 +21,10 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateWebhookRequest {
-    /// Where to POST events: an absolute `http` or `https` URL.
+    /// Where to POST events: an absolute `http` or `https` URL whose host is
+    /// a public address, or a name that resolves only to public addresses
+    /// (internal ones are refused with `internal_address` unless the operator
+    /// allows the host; a name that does not resolve is `unresolvable_host`).
     pub url: String,
     /// Event types to receive (`order.ingested`, `order.returned`,
     /// `points.changed`, `points.expiring`, `tier.changed`,
@@ -45,7 +49,7 @@ impl CreateWebhookRequest {
                 None
             }
         };
-        let description = e.check("description", clientele_store::parse_description(self.description.as_deref()));
+        let description = e.check("description", clientele_webhooks::parse_description(self.description.as_deref()));
         match (url, events, description) {
             (Some(url), Some(events), Some(description)) => Ok(NewSubscription { url, events, description, secret }),
             _ => Err(e),
@@ -107,7 +111,10 @@ pub struct DeliveryView {
     pub attempts: i32,
     /// The HTTP status of the latest answer, if there was one.
     pub last_status_code: Option<i32>,
-    /// The error of the latest failed attempt (kept after a later success).
+    /// The error of the latest failed attempt (kept after a later success):
+    /// `HTTP <status>` and at most 64 printable characters of the answer, a
+    /// connection error, or `refused: …` when the host resolved to an
+    /// internal address.
     pub last_error: Option<String>,
     /// When the next attempt is due (pending deliveries only).
     pub next_attempt_at: Option<DateTime<Utc>>,
@@ -124,7 +131,8 @@ impl DeliveryView {
             status: d.status.as_str().to_owned(),
             attempts: d.attempts,
             last_status_code: d.last_status_code,
-            last_error: d.last_error.clone(),
+            // Bounded again as shown: rows written before the excerpt was bounded.
+            last_error: d.last_error.as_deref().map(clientele_webhooks::log_error),
             next_attempt_at: d.next_attempt_at,
             delivered_at: d.delivered_at,
             created_at: d.created_at,
@@ -185,6 +193,7 @@ pub async fn create(
     let secret = new_secret()?;
     let shown = secret.expose().to_owned();
     let new = body.value.into_domain(secret)?;
+    state.webhook_guard.check_registration(&new.url).await.map_err(|e| ApiError::field("url", e.code, e.message))?;
     let audit = caller.audit();
     let sub = state.run(move |conn| clientele_store::create_subscription(conn, new, &audit)).await?;
     Ok(HttpResponse::Created()

@@ -12,8 +12,17 @@
 //!     beside `psql \copy` of the same file into a plain staging table.
 //!
 //! Usage: `bench_ingest [--clients 16] [--seconds 20] [--members 2000]
-//! [--csv-orders 100000] [--bin target/release/clientele] [--only http|import]`.
-//! DATABASE_URL names a database of a role with CREATEDB (the tests' one).
+//! [--csv-orders 100000] [--bin target/release/clientele] [--only http|import]
+//! [--tiny]`. DATABASE_URL names a database of a role with CREATEDB (the
+//! tests' one); the databases it creates carry the process id in their name,
+//! so runs side by side do not meet, and are dropped when it ends.
+//!
+//! `--tiny` (CI, `.ci/run`): 2 clients, 2 s, 50 members, 500 CSV orders, a
+//! 1 s warm-up — a few seconds that prove every step still runs against
+//! today's schema. No figure is asserted; a step that fails is: an HTTP order
+//! not answered 201, a pgbench client aborted or a transaction failed, an
+//! import that did not store every order — each ends the run with an error
+//! (non-zero exit), in a full run as in a tiny one.
 
 use std::io::Write as _;
 use std::process::{Child, Command, Stdio};
@@ -31,6 +40,7 @@ struct Args {
     bin: String,
     only: Option<String>,
     admin_url: String,
+    warm_up_seconds: u64,
 }
 
 fn args() -> anyhow::Result<Args> {
@@ -43,9 +53,15 @@ fn args() -> anyhow::Result<Args> {
         only: None,
         admin_url: std::env::var("DATABASE_URL")
             .unwrap_or_else(|_| "postgres://clientele:clientele@127.0.0.1:5432/clientele".to_owned()),
+        warm_up_seconds: 3,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--tiny" {
+            // Later flags still override these.
+            (a.clients, a.seconds, a.members, a.csv_orders, a.warm_up_seconds) = (2, 2, 50, 500, 1);
+            continue;
+        }
         let value = it.next().with_context(|| format!("{flag} needs a value"))?;
         match flag.as_str() {
             "--clients" => a.clients = value.parse()?,
@@ -78,10 +94,35 @@ fn psql(url: &str, sql: &str) -> anyhow::Result<String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
-fn fresh_database(args: &Args, name: &str) -> anyhow::Result<String> {
+/// A database of this run, dropped when dropped (also when the run fails).
+struct FreshDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl Drop for FreshDatabase {
+    fn drop(&mut self) {
+        let _ = psql(&self.admin_url, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+    }
+}
+
+/// Creates `{prefix}_{pid}`.
+fn fresh_database(args: &Args, prefix: &str) -> anyhow::Result<FreshDatabase> {
+    let name = format!("{prefix}_{}", std::process::id());
     psql(&args.admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
     psql(&args.admin_url, &format!("CREATE DATABASE {name}"))?;
-    Ok(with_database(&args.admin_url, name))
+    Ok(FreshDatabase { url: with_database(&args.admin_url, &name), admin_url: args.admin_url.clone(), name })
+}
+
+/// A port free right now on loopback, for `clientele serve`.
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A file in the temporary directory, named for this run.
+fn temp_file(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("{}_{name}", std::process::id()))
 }
 
 fn clientele(args: &Args, url: &str, params: &[&str]) -> anyhow::Result<String> {
@@ -200,16 +241,21 @@ impl Http {
     }
 }
 
+/// pgbench's transaction: what an order insert writes, in three statements
+/// (an order without a store: its business date is the UTC date, as
+/// ingestion dates it). It must follow the schema: a column made NOT NULL
+/// without a default aborts every pgbench client, which ends the run with an
+/// error (the tiny run in CI catches it).
 const PGBENCH_SCRIPT: &str = r"\set m random(1, :members)
 \set n random(1, 2000000000)
 BEGIN;
 INSERT INTO order_keys (source, external_id, customer_id, order_id)
   SELECT 'pgbench', :client_id || '-' || :n || '-' || txid_current(), customer_id, gen_random_uuid()
   FROM bench_members WHERE n = :m ON CONFLICT DO NOTHING;
-INSERT INTO orders (customer_id, order_id, source, external_id, store_id, channel, ordered_at, currency,
-                    amount_paid, base_currency, fx_rate, amount_paid_base, payment_method, created_at)
+INSERT INTO orders (customer_id, order_id, source, external_id, store_id, channel, ordered_at, business_date,
+                    currency, amount_paid, base_currency, fx_rate, amount_paid_base, payment_method, created_at)
   SELECT customer_id, gen_random_uuid(), 'pgbench', :client_id || '-' || :n || '-' || txid_current(), NULL, 'store',
-         now(), 'CNY', 12345.67, 'CNY', 1, 12345.67, 'card', now()
+         now(), (now() AT TIME ZONE 'UTC')::date, 'CNY', 12345.67, 'CNY', 1, 12345.67, 'card', now()
   FROM bench_members WHERE n = :m;
 UPDATE loyalty_accounts SET points_balance = points_balance + 12345, growth_value = growth_value + 12345,
        updated_at = now()
@@ -218,7 +264,8 @@ COMMIT;
 ";
 
 async fn http_bench(args: &Args) -> anyhow::Result<()> {
-    let url = fresh_database(args, "clientele_bench_http")?;
+    let db = fresh_database(args, "clientele_bench_http")?;
+    let url = db.url.clone();
     clientele(args, &url, &["migrate"])?;
     let demo = clientele(
         args,
@@ -235,7 +282,7 @@ async fn http_bench(args: &Args) -> anyhow::Result<()> {
     if stores.is_empty() {
         bail!("the demo data has no store in CNY");
     }
-    let port = 18_080;
+    let port = free_port()?;
     let mut serve = Command::new(&args.bin);
     serve
         .arg("serve")
@@ -300,7 +347,7 @@ async fn http_bench(args: &Args) -> anyhow::Result<()> {
         }
     };
     // Warm-up (connections, caches), then the measured run.
-    run(3, 1_000_000_000).await?;
+    run(args.warm_up_seconds, 1_000_000_000).await?;
     let t = Instant::now();
     let (latencies, errors) = run(args.seconds, 0).await?;
     let elapsed = t.elapsed().as_secs_f64();
@@ -316,6 +363,9 @@ async fn http_bench(args: &Args) -> anyhow::Result<()> {
         errors
     );
     drop(_serve);
+    if errors > 0 || latencies.is_empty() {
+        bail!("{errors} orders were not answered 201 and {} were: the HTTP run is not valid", latencies.len());
+    }
 
     // pgbench in the same database, against the same tables.
     psql(
@@ -325,7 +375,7 @@ async fn http_bench(args: &Args) -> anyhow::Result<()> {
          INSERT INTO loyalty_accounts (customer_id, tier_state, updated_at) \
            SELECT customer_id, '{}'::jsonb, now() FROM customers ON CONFLICT DO NOTHING; ANALYZE;",
     )?;
-    let script = std::env::temp_dir().join("clientele_pgbench_order.sql");
+    let script = temp_file("clientele_pgbench_order.sql");
     std::fs::File::create(&script)?.write_all(PGBENCH_SCRIPT.as_bytes())?;
     let out = Command::new("pgbench")
         .args([
@@ -343,9 +393,26 @@ async fn http_bench(args: &Args) -> anyhow::Result<()> {
         .arg(&script)
         .arg(&url)
         .output()?;
+    let _ = std::fs::remove_file(&script);
     let text = String::from_utf8_lossy(&out.stdout).to_string();
-    if !out.status.success() {
-        bail!("pgbench failed: {}{}", text, String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // pgbench exits 2 when a client aborted (e.g. a NOT NULL column the
+    // script does not fill); a failed transaction or an aborted client in
+    // the output is an error too.
+    let failed = text
+        .lines()
+        .find_map(|l| l.strip_prefix("number of failed transactions: "))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    let processed = text
+        .lines()
+        .find_map(|l| l.strip_prefix("number of transactions actually processed: "))
+        .and_then(|v| v.split(['/', ' ']).next())
+        .and_then(|v| v.parse::<u64>().ok())
+        .unwrap_or(0);
+    if !out.status.success() || failed > 0 || processed == 0 || stderr.contains("aborted") {
+        bail!("pgbench failed ({}): {text}{stderr}", out.status);
     }
     let tps: f64 = text
         .lines()
@@ -359,12 +426,13 @@ async fn http_bench(args: &Args) -> anyhow::Result<()> {
         args.clients, args.seconds, tps
     );
     println!("(a) ratio ours / pgbench = {:.2} (target >= 0.5); p99 target <= 25 ms", ours / tps);
-    psql(&args.admin_url, "DROP DATABASE IF EXISTS clientele_bench_http WITH (FORCE)")?;
+    drop(db);
     Ok(())
 }
 
 fn import_bench(args: &Args) -> anyhow::Result<()> {
-    let url = fresh_database(args, "clientele_bench_import")?;
+    let db = fresh_database(args, "clientele_bench_import")?;
+    let url = db.url.clone();
     clientele(args, &url, &["migrate"])?;
     clientele(
         args,
@@ -372,7 +440,7 @@ fn import_bench(args: &Args) -> anyhow::Result<()> {
         &["demo", "--customers", &args.members.to_string(), "--seed", "1", "--orders-per-customer", "0"],
     )?;
     let members = member_numbers(&url)?;
-    let path = std::env::temp_dir().join("clientele_bench_orders.csv");
+    let path = temp_file("clientele_bench_orders.csv");
     let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
     writeln!(
         file,
@@ -409,6 +477,10 @@ fn import_bench(args: &Args) -> anyhow::Result<()> {
     let summary = clientele(args, &url, &["import", "orders", &path_str, "--batch", "2000"])?;
     let ours = t.elapsed().as_secs_f64();
     println!("(b) clientele import orders: {summary}");
+    let stored: u64 = psql(&url, "SELECT count(*) FROM orders")?.parse()?;
+    if stored != u64::from(args.csv_orders) {
+        bail!("the import stored {stored} orders of {}", args.csv_orders);
+    }
 
     psql(
         &url,
@@ -442,7 +514,12 @@ fn import_bench(args: &Args) -> anyhow::Result<()> {
     let again = Instant::now();
     let summary = clientele(args, &url, &["import", "orders", &path_str, "--batch", "2000"])?;
     println!("(b) re-run (idempotent) in {:.2} s: {summary}", again.elapsed().as_secs_f64());
-    psql(&args.admin_url, "DROP DATABASE IF EXISTS clientele_bench_import WITH (FORCE)")?;
+    let _ = std::fs::remove_file(&path);
+    let stored_again: u64 = psql(&url, "SELECT count(*) FROM orders")?.parse()?;
+    if stored_again != stored {
+        bail!("the re-run changed the orders stored: {stored} -> {stored_again}");
+    }
+    drop(db);
     Ok(())
 }
 

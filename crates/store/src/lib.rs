@@ -70,6 +70,6 @@ pub use segments::{
 };
 pub use webhooks::{
     ALL_EVENTS, AttemptOutcome, CLAIM_LEASE_SECONDS, Delivery, DeliveryStatus, DueDelivery, EVENT_TYPES, EventFilter,
-    NewSubscription, RetryPolicy, Subscription, WebhookSecret, WebhookUrl, claim_due, create_subscription,
-    deactivate_subscription, deliveries, fan_out, list_subscriptions, parse_description, record_attempt,
+    NewSubscription, RetryPolicy, Subscription, WebhookSecret, claim_due, create_subscription, deactivate_subscription,
+    deliveries, fan_out, list_subscriptions, record_attempt,
 };

@@ -25,6 +25,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use clientele_profiles::InvalidValue;
+use clientele_webhooks::WebhookUrl;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Int4, Jsonb, Text, Timestamptz, Uuid as SqlUuid};
 use serde_json::{Value, json};
@@ -56,64 +57,6 @@ pub const CLAIM_LEASE_SECONDS: i64 = 60;
 
 /// Advisory lock key held (for one transaction) by the instance fanning out.
 const FAN_OUT_LOCK: i64 = 0x636c_6965_6e74_7768;
-
-/// Longest URL accepted.
-const MAX_URL_LEN: usize = 2048;
-/// Longest description accepted.
-const MAX_DESCRIPTION_CHARS: usize = 500;
-/// Longest error message kept per delivery.
-const MAX_ERROR_CHARS: usize = 500;
-
-/// A subscription's endpoint: an absolute `http` or `https` URL with a host.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebhookUrl(String);
-
-impl WebhookUrl {
-    /// Checks the scheme (`http` or `https`), that there is a host, that a
-    /// port (if any) is a number, and that there are no spaces or control
-    /// characters.
-    pub fn parse(raw: &str) -> Result<WebhookUrl, InvalidValue> {
-        let bad = |why: &str| InvalidValue::new("invalid_url", format!("{why}: give an absolute http(s) URL"));
-        let raw = raw.trim();
-        if raw.is_empty() {
-            return Err(InvalidValue::new("required", "give the URL to deliver events to"));
-        }
-        if raw.len() > MAX_URL_LEN {
-            return Err(InvalidValue::new("too_long", format!("a URL has at most {MAX_URL_LEN} characters")));
-        }
-        if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(bad("the URL contains spaces or control characters"));
-        }
-        let (scheme, rest) = raw.split_once("://").ok_or_else(|| bad("no scheme"))?;
-        if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-            return Err(bad("the scheme must be http or https"));
-        }
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-        let (host, port) = if let Some(v6) = host_port.strip_prefix('[') {
-            let (host, after) = v6.split_once(']').ok_or_else(|| bad("unclosed IPv6 address"))?;
-            (host, after.strip_prefix(':'))
-        } else {
-            match host_port.rsplit_once(':') {
-                Some((h, p)) => (h, Some(p)),
-                None => (host_port, None),
-            }
-        };
-        if host.is_empty() {
-            return Err(bad("no host"));
-        }
-        if let Some(port) = port
-            && (port.is_empty() || port.parse::<u16>().is_err())
-        {
-            return Err(bad("the port is not a number from 0 to 65535"));
-        }
-        Ok(WebhookUrl(raw.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// Which events a subscription receives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,17 +177,6 @@ impl From<SubscriptionRow> for Subscription {
             created_at: r.created_at,
             created_by: r.created_by,
         }
-    }
-}
-
-/// Checks a description: at most 500 characters; blank is none.
-pub fn parse_description(raw: Option<&str>) -> Result<Option<String>, InvalidValue> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(d) if d.chars().count() > MAX_DESCRIPTION_CHARS => {
-            Err(InvalidValue::new("too_long", format!("at most {MAX_DESCRIPTION_CHARS} characters")))
-        }
-        Some(d) => Ok(Some(d.to_owned())),
     }
 }
 
@@ -530,17 +462,12 @@ impl DeliveryStatus {
     }
 }
 
-fn truncate_chars(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => format!("{}…", &s[..i]),
-        None => s.to_owned(),
-    }
-}
-
 /// Records the outcome of an attempt at `now`. A success marks the delivery
 /// delivered; a failure counts the attempt, keeps the status code and error,
 /// and schedules the next attempt after [`RetryPolicy::delay_after`], or
-/// marks it failed once [`RetryPolicy::gives_up_after`]. A delivery that is
+/// marks it failed once [`RetryPolicy::gives_up_after`]. The error is kept
+/// as [`clientele_webhooks::log_error`] bounds it (an answer's excerpt at
+/// most 64 characters, printable), whatever the caller passes. A delivery that is
 /// no longer pending (its subscription was deleted meanwhile) is left as it
 /// is. Returns its status afterwards, None if there is no such delivery.
 pub fn record_attempt(
@@ -586,7 +513,7 @@ pub fn record_attempt(
                         webhook_deliveries::status.eq(status.as_str()),
                         webhook_deliveries::attempts.eq(attempts),
                         webhook_deliveries::last_status_code.eq(status_code.map(i32::from)),
-                        webhook_deliveries::last_error.eq(Some(truncate_chars(error, MAX_ERROR_CHARS))),
+                        webhook_deliveries::last_error.eq(Some(clientele_webhooks::log_error(error))),
                         webhook_deliveries::next_attempt_at.eq(now + wait),
                     ))
                     .execute(conn)?;
@@ -689,33 +616,6 @@ mod tests {
     use std::time::Duration;
 
     #[test]
-    fn urls() {
-        for ok in [
-            "http://127.0.0.1:8080/hook",
-            "https://hooks.example.com",
-            "HTTPS://example.com/a?b=c#d",
-            "http://[::1]:9000/x",
-            "https://user:pw@example.com/x",
-        ] {
-            assert!(WebhookUrl::parse(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "",
-            "example.com/hook",
-            "ftp://example.com",
-            "http://",
-            "http:///path",
-            "http://exa mple.com",
-            "http://example.com:port/",
-            "http://example.com:99999/",
-            "http://[::1/x",
-            "javascript:alert(1)",
-        ] {
-            assert!(WebhookUrl::parse(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
     fn event_filters() {
         let s = |v: &[&str]| v.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>();
         assert_eq!(EventFilter::parse(&s(&["*"])), Ok(EventFilter::All));
@@ -753,11 +653,5 @@ mod tests {
         let s = WebhookSecret::new("0123456789abcdef0123456789abcdef".into()).map_err(|e| e.to_string());
         assert_eq!(format!("{s:?}"), "Ok(WebhookSecret(***))");
         assert!(WebhookSecret::new("short".into()).is_err());
-    }
-
-    #[test]
-    fn errors_are_truncated_on_a_character_boundary() {
-        assert_eq!(truncate_chars("héllo", 2), "hé…");
-        assert_eq!(truncate_chars("abc", 3), "abc");
     }
 }
