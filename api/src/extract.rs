@@ -80,10 +80,58 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 body.extend_from_slice(&chunk);
             }
             let raw = body.freeze();
+            refuse_nul_in_json(&raw)?;
             let value = parse_json::<T>(&raw)?;
             Ok(JsonBody { value, raw })
         })
     }
+}
+
+/// Refuses a JSON body with a NUL character (`\u0000`) in any string, key
+/// or value, which PostgreSQL cannot store in text or jsonb: 422 naming
+/// every field that has one. The body is only walked when the escape
+/// appears in it.
+fn refuse_nul_in_json(raw: &[u8]) -> Result<(), ApiError> {
+    let escaped = raw
+        .windows(6)
+        .enumerate()
+        .any(|(i, w)| w == b"\\u0000" && raw[..i].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 0);
+    if !escaped {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(raw) else {
+        return Ok(()); // not JSON: the parser will say so
+    };
+    fn walk(value: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+        let field = |key: &str| if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") };
+        match value {
+            serde_json::Value::String(s) if s.contains('\0') => {
+                out.push(if path.is_empty() { "body".to_owned() } else { path.to_owned() })
+            }
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &format!("{path}[{i}]"), out);
+                }
+            }
+            serde_json::Value::Object(members) => {
+                for (key, member) in members {
+                    if key.contains('\0') {
+                        out.push(field(&key.replace('\0', "\\u0000")));
+                    } else {
+                        walk(member, &field(key), out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut fields = Vec::new();
+    walk(&value, "", &mut fields);
+    let mut errors = FieldErrors::new();
+    for field in fields {
+        errors.push(field, InvalidValue::new("invalid_format", "may not contain a NUL character"));
+    }
+    if errors.is_empty() { Ok(()) } else { Err(ApiError::Validation(errors)) }
 }
 
 /// Parses JSON; a syntax error is 400 `malformed_json`, a value of the wrong

@@ -44,6 +44,51 @@ pub async fn authenticate(
     next.call(req).await.map(ServiceResponse::map_into_left_body)
 }
 
+/// Refuses a path or query that carries a NUL character (`%00`), which
+/// PostgreSQL cannot store in text: 422 naming the path parameter or the
+/// query parameter, instead of a database error. (A JSON body is checked
+/// by [`crate::extract::JsonBody`]; headers cannot carry NUL.) Runs after
+/// [`authenticate`].
+pub async fn refuse_nul(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    if let Some(field) = nul_field(&req) {
+        let error = ApiError::field(field, "invalid_format", "may not contain a NUL character");
+        return Ok(req.error_response(error).map_into_right_body());
+    }
+    next.call(req).await.map(ServiceResponse::map_into_left_body)
+}
+
+/// The escape of a NUL byte in a URI, in either case.
+fn has_nul_escape(raw: &str) -> bool {
+    raw.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
+}
+
+/// The name of the path or query parameter with a NUL in it, if any.
+fn nul_field(req: &ServiceRequest) -> Option<String> {
+    let path = req.path();
+    if has_nul_escape(path) {
+        let pattern = req.resource_map().match_pattern(path);
+        let named = pattern.and_then(|pattern| {
+            pattern.split('/').zip(path.split('/')).find_map(|(template, segment)| {
+                let name = template.strip_prefix('{')?.strip_suffix('}')?;
+                has_nul_escape(segment).then(|| name.split(':').next().unwrap_or(name).to_owned())
+            })
+        });
+        return Some(named.unwrap_or_else(|| "path".to_owned()));
+    }
+    let query = req.query_string();
+    if has_nul_escape(query) {
+        let named = query.split('&').find(|pair| has_nul_escape(pair)).and_then(|pair| {
+            let key = pair.split('=').next().unwrap_or("");
+            (!key.is_empty() && !has_nul_escape(key)).then(|| key.to_owned())
+        });
+        return Some(named.unwrap_or_else(|| "query".to_owned()));
+    }
+    None
+}
+
 /// See the module documentation.
 pub async fn request_id(
     req: ServiceRequest,

@@ -88,6 +88,7 @@ pub fn app(
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NoRoute) }))
+        .wrap(from_fn(crate::middleware::refuse_nul))
         .wrap(from_fn(crate::middleware::authenticate))
         .wrap(Compress::default())
         .wrap(from_fn(crate::middleware::request_id))

@@ -304,3 +304,25 @@ async fn an_acquisition_cost_is_stored_as_answered() {
         other => panic!("status {other}: {}", a.text),
     }
 }
+
+#[tokio::test]
+async fn a_nul_character_anywhere_in_a_request_is_422_naming_where() {
+    let app = TestApp::spawn().await;
+    for path in ["/v1/redemptions/r%00", "/v1/redemptions/r%00/confirm", "/v1/redemptions/r%00/cancel"] {
+        let method = if path.ends_with("r%00") { "GET" } else { "POST" };
+        let a = app.admin(method, path, None).await.expect_problem(422, "validation_failed");
+        assert_eq!(a.error_fields(), vec!["id"], "{path}: {}", a.text);
+    }
+    let a = app.admin("GET", "/v1/customers?name=Wang%00&limit=5", None).await.expect_problem(422, "validation_failed");
+    assert_eq!(a.error_fields(), vec!["name"]);
+    let hook = json!({ "url": "https://hooks.example.com/clientele", "events": ["*"], "description": "till\u{0}7" });
+    let a = app.admin("POST", "/v1/webhooks", Some(&hook)).await.expect_problem(422, "validation_failed");
+    assert_eq!(a.error_fields(), vec!["description"]);
+    let body = json!({ "name": "Wang\u{0}Fang", "tags": ["ok"], "preferences": { "styles": ["a\u{0}"] } });
+    let a = app.admin("POST", "/v1/customers", Some(&body)).await.expect_problem(422, "validation_failed");
+    assert_eq!(a.error_fields(), vec!["name", "preferences.styles[0]"]);
+    // An escaped backslash followed by "u0000" is ordinary text.
+    let fine = app.admin("POST", "/v1/customers", Some(&json!({ "name": "Wang \\u0000 Fang" }))).await;
+    assert_eq!(fine.status, 201, "{}", fine.text);
+    assert_eq!(app.count("customers"), 1);
+}
