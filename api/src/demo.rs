@@ -310,7 +310,7 @@ pub fn load(conn: &mut PgConnection, options: &DemoOptions, now: DateTime<Utc>) 
             consents: Consents::new(),
             external_ids: Default::default(),
         };
-        clientele_store::create_customer(conn, duplicate, None, None, &ctx)?;
+        clientele_store::create_customer(conn, duplicate, None, None, &StoreScope::All, &ctx)?;
         summary.customers += 1;
     }
     summary.elapsed = started.elapsed();

@@ -207,3 +207,47 @@ async fn a_scoped_key_cannot_move_its_customer_to_another_store() {
     let read = f.app.admin("GET", &format!("/v1/customers/{ours}"), None).await.expect(200);
     assert_eq!(read.body["home_store_id"], f.store_a.as_str());
 }
+
+/// A store manager of A cannot point their own customer at B's associate or
+/// record a visit at B: B's things are as unknown to them as things that do
+/// not exist (422 `unknown_reference`, the same answer as a made-up id).
+#[tokio::test]
+async fn a_scoped_key_cannot_point_its_records_at_another_stores_things() {
+    let f = fixture().await;
+    let mine =
+        new_customer(&f.app, json!({ "name": "Li Na", "phones": [OTHER_PHONE], "home_store_id": f.store_a })).await;
+    let associate =
+        |store: &str, code: &str| json!({ "store_id": store, "code": code, "name": format!("Associate {code}") });
+    let b_associate =
+        f.app.admin("POST", "/v1/associates", Some(&associate(&f.store_b, "B-01"))).await.expect(201).body;
+    let a_associate =
+        f.app.admin("POST", "/v1/associates", Some(&associate(&f.store_a, "A-01"))).await.expect(201).body;
+    let b_associate = b_associate["id"].as_str().expect("id").to_owned();
+    let a_associate = a_associate["id"].as_str().expect("id").to_owned();
+    let path = format!("/v1/customers/{mine}");
+    let theirs = f.app.call("PATCH", &path, Some(&f.manager), Some(&json!({ "associate_id": b_associate }))).await;
+    assert_field(&theirs, "associate_id", "unknown_reference");
+    let made_up = json!({ "associate_id": "00000000-0000-7000-8000-000000000000" });
+    let unknown = f.app.call("PATCH", &path, Some(&f.manager), Some(&made_up)).await;
+    let shape = |a: &clientele_tests::Answer| {
+        (a.status, a.body["errors"][0]["field"].clone(), a.body["errors"][0]["code"].clone())
+    };
+    assert_eq!(shape(&theirs), shape(&unknown), "the answers must not tell them apart");
+    f.app.call("PATCH", &path, Some(&f.manager), Some(&json!({ "associate_id": a_associate }))).await.expect(200);
+    // A new customer cannot be given B's associate either.
+    let new = json!({ "name": "Zhou Xun", "home_store_id": f.store_a, "associate_id": b_associate });
+    assert_field(
+        &f.app.call("POST", "/v1/customers", Some(&f.manager), Some(&new)).await,
+        "associate_id",
+        "unknown_reference",
+    );
+    // A visit at B.
+    let visit = json!({ "type": "visit", "at": "2026-11-01T10:00:00Z", "store_id": f.store_b, "note": "came by" });
+    let a = f.app.call("POST", &format!("{path}/interactions"), Some(&f.manager), Some(&visit)).await;
+    assert_field(&a, "store_id", "unknown_reference");
+    let visit = json!({ "type": "visit", "at": "2026-11-01T10:00:00Z", "store_id": f.store_a, "note": "came by" });
+    f.app.call("POST", &format!("{path}/interactions"), Some(&f.manager), Some(&visit)).await.expect(201);
+    // An admin set B's associate; the manager may still edit other fields.
+    f.app.admin("PATCH", &path, Some(&json!({ "associate_id": b_associate }))).await.expect(200);
+    f.app.call("PATCH", &path, Some(&f.manager), Some(&json!({ "occupation": "architect" }))).await.expect(200);
+}

@@ -56,7 +56,9 @@ pub async fn create(
         }
     };
     let audit = caller.audit();
-    let created = state.run(move |conn| clientele_store::create_customer(conn, new, member_no, claim, &audit)).await?;
+    let scope = caller.scope().clone();
+    let created =
+        state.run(move |conn| clientele_store::create_customer(conn, new, member_no, claim, &scope, &audit)).await?;
     Ok(match created {
         Created::New(c) => HttpResponse::Created()
             .insert_header(("Location", format!("/v1/customers/{}", c.id)))

@@ -106,14 +106,31 @@ fn flat_view(c: &Customer) -> Value {
     Value::Object(out)
 }
 
-/// Checks that the stores, associate and referrer a customer points at exist.
-fn check_references(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreError> {
+/// Checks that the stores, associate and referrer a customer points at
+/// exist, and that the store and associate it is newly given are within the
+/// caller's scope (`before`: the customer as it was, for an update).
+fn check_references(
+    conn: &mut PgConnection,
+    c: &Customer,
+    before: Option<&Customer>,
+    scope: &StoreScope,
+) -> Result<(), StoreError> {
     let mut errors = FieldErrors::new();
+    let was = |f: fn(&Customer) -> Option<uuid::Uuid>| before.and_then(f);
+    let home_store = c
+        .relationship
+        .home_store
+        .filter(|s| was(|b| b.relationship.home_store.map(|s| s.as_uuid())) != Some(s.as_uuid()));
+    let associate = c
+        .relationship
+        .associate
+        .filter(|a| was(|b| b.relationship.associate.map(|a| a.as_uuid())) != Some(a.as_uuid()));
     check_org_references(
         conn,
         &mut errors,
-        c.relationship.home_store.map(|s| ("home_store_id", s)),
-        c.relationship.associate.map(|a| ("associate_id", a)),
+        scope,
+        home_store.map(|s| ("home_store_id", s)),
+        associate.map(|a| ("associate_id", a)),
     )?;
     if let Some(referrer) = c.relationship.acquisition.as_ref().and_then(|a| a.referrer()) {
         let found: bool = diesel::select(exists(
@@ -210,6 +227,7 @@ pub fn create_customer(
     new: NewCustomer,
     member_no: Option<MemberNo>,
     claim: Option<IdempotencyClaim>,
+    scope: &StoreScope,
     ctx: &AuditContext,
 ) -> Result<Created, StoreError> {
     conn.transaction(|conn| {
@@ -234,7 +252,7 @@ pub fn create_customer(
         };
         let id = CustomerId::from_uuid(Uuid::now_v7());
         let customer = new.into_customer(id, member_no, ctx.at);
-        check_references(conn, &customer)?;
+        check_references(conn, &customer, None, scope)?;
         let taken = diesel::insert_into(member_numbers::table)
             .values((
                 member_numbers::member_no.eq(customer.member_no.as_str()),
@@ -473,9 +491,10 @@ pub fn update_customer(
 ) -> Result<Customer, StoreError> {
     conn.transaction(|conn| {
         let mut customer = load_checked(conn, id, scope, true)?;
+        let unchanged = customer.clone();
         let before = flat_view(&customer);
         customer.apply(patch, ctx.at)?;
-        check_references(conn, &customer)?;
+        check_references(conn, &customer, Some(&unchanged), scope)?;
         write_customer(conn, &customer)?;
         let changes = audit::diff(&before, &flat_view(&customer));
         audit::record(conn, ctx, "update", "customer", &id.to_string(), Some(id), changes)?;

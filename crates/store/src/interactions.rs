@@ -96,6 +96,7 @@ pub fn record_interaction(
         check_org_references(
             conn,
             &mut errors,
+            scope,
             interaction.store.map(|s| ("store_id", s)),
             interaction.associate.map(|a| ("associate_id", a)),
         )?;

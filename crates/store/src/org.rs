@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use clientele_profiles::{
     Associate, AssociateId, Code, CountryCode, Currency, FieldErrors, InvalidValue, NewAssociate, NewStore, PersonName,
-    ShortText, Store, StoreId, TimeZone,
+    ShortText, Store, StoreId, StoreScope, TimeZone,
 };
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -169,22 +169,31 @@ pub fn list_associates(conn: &mut PgConnection, only_stores: Option<&[StoreId]>)
     query.load(conn)?.into_iter().map(AssociateRow::into_domain).collect()
 }
 
-/// Records a field error for each given store or associate id that does not exist.
+/// Checks that a store and an associate a record points at exist and are
+/// within the caller's scope: a store outside it, or an associate of a
+/// store outside it, is reported exactly like one that does not exist
+/// (`unknown_reference`), so a scoped key can neither point its records at
+/// another store's things nor learn that they exist.
 pub(crate) fn check_org_references(
     conn: &mut PgConnection,
     errors: &mut FieldErrors,
+    scope: &StoreScope,
     store: Option<(&str, StoreId)>,
     associate: Option<(&str, AssociateId)>,
 ) -> Result<(), StoreError> {
-    if let Some((field, store)) = store
-        && !diesel::select(diesel::dsl::exists(stores::table.find(store.as_uuid()))).get_result::<bool>(conn)?
-    {
-        errors.push(field, InvalidValue::new("unknown_reference", format!("no store with id {store}")));
+    if let Some((field, store)) = store {
+        let exists =
+            diesel::select(diesel::dsl::exists(stores::table.find(store.as_uuid()))).get_result::<bool>(conn)?;
+        if !exists || !scope.covers(Some(store)) {
+            errors.push(field, InvalidValue::new("unknown_reference", format!("no store with id {store}")));
+        }
     }
-    if let Some((field, associate)) = associate
-        && !diesel::select(diesel::dsl::exists(associates::table.find(associate.as_uuid()))).get_result::<bool>(conn)?
-    {
-        errors.push(field, InvalidValue::new("unknown_reference", format!("no associate with id {associate}")));
+    if let Some((field, associate)) = associate {
+        let home: Option<Uuid> =
+            associates::table.find(associate.as_uuid()).select(associates::store_id).first(conn).optional()?;
+        if !home.is_some_and(|s| scope.covers(Some(StoreId::from_uuid(s)))) {
+            errors.push(field, InvalidValue::new("unknown_reference", format!("no associate with id {associate}")));
+        }
     }
     Ok(())
 }
