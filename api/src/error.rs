@@ -120,6 +120,9 @@ impl ApiError {
                     (S::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "Idempotency key reused with another request")
                 }
                 Conflict::AmbiguousPhone(_) => (S::CONFLICT, "ambiguous_phone", "Several customers have this phone"),
+                Conflict::OrderDiffers { .. } => {
+                    (S::CONFLICT, "order_conflict", "Another order was sent under this external id")
+                }
             },
             ApiError::MergeWithSelf => {
                 (S::UNPROCESSABLE_ENTITY, "merge_with_self", "Cannot merge a customer into itself")
@@ -154,6 +157,14 @@ impl ApiError {
             ApiError::Conflict(Conflict::AmbiguousPhone(ids)) => {
                 extra.insert("customer_ids".into(), json!(ids));
                 "several customers share this phone number; merge the duplicates or look up by member number".into()
+            }
+            ApiError::Conflict(Conflict::OrderDiffers { order_id, fields }) => {
+                extra.insert("order_id".into(), json!(order_id));
+                extra.insert("differences".into(), json!(fields));
+                format!(
+                    "an order with this source and external id is stored and differs in: {}; a resend must repeat the order as it was (use a new external id for a new order)",
+                    fields.join(", ")
+                )
             }
             ApiError::Conflict(Conflict::MemberNo(m)) => {
                 format!("member number {m} is already taken")

@@ -318,3 +318,22 @@ async fn a_customers_orders_are_listed_newest_first() {
     assert_eq!(rest.body["items"][0]["external_id"], "R-0");
     assert!(rest.body["next_cursor"].is_null());
 }
+
+#[tokio::test]
+async fn another_order_under_a_used_external_id_is_409_order_conflict_showing_what_differs() {
+    let app = TestApp::spawn().await;
+    let customer = new_customer(&app, person("Wang Fang", "13812345678")).await;
+    let first = order("R-1", json!({ "id": customer }), one_line("100"), "100");
+    let created = app.admin("POST", "/v1/orders", Some(&first)).await.expect(201);
+    // The same order again, amounts written differently: a replay.
+    let same = order("R-1", json!({ "id": customer }), one_line("100.00"), "100.0");
+    let again = app.admin("POST", "/v1/orders", Some(&same)).await.expect(200);
+    assert_eq!(again.body["id"], created.body["id"]);
+    // Another amount and other lines under the same key: refused, nothing written.
+    let other = order("R-1", json!({ "id": customer }), one_line("250"), "250");
+    let a = app.admin("POST", "/v1/orders", Some(&other)).await.expect_problem(409, "order_conflict");
+    assert_eq!(a.body["order_id"], created.body["id"]);
+    assert_eq!(a.body["differences"], json!(["amount_paid", "lines"]));
+    assert_eq!(app.count("orders"), 1);
+    assert_eq!(loyalty(&app, &customer).await["points"], 100);
+}

@@ -24,6 +24,6 @@ pub use allocate::allocate;
 pub use business_date::business_date;
 pub use order::{
     CustomerRef, ExternalOrderId, FxRate, LineId, MAX_ORDER_AMOUNT, MAX_QUANTITY, MAX_UNIT_AMOUNT, NewOrder,
-    NewOrderLine, Order, OrderLimits, OrderLine, OrderSource, PaymentMethod, PricedLine, PricedOrder, ReturnLine,
-    ReturnRequest, SalesChannel, Sku, price_in_base, validate_return,
+    NewOrderLine, Order, OrderContent, OrderLimits, OrderLine, OrderSource, PaymentMethod, PricedLine, PricedOrder,
+    ReturnLine, ReturnRequest, SalesChannel, Sku, price_in_base, validate_return,
 };

@@ -457,6 +457,61 @@ impl Order {
     }
 }
 
+/// What an order says about the sale, to tell a resend of the same order
+/// from another order sent under the same (`source`, `external_id`): the
+/// store, the currency, the amount paid and each line's SKU, quantity,
+/// unit price and discount. When it was placed is left out (a till that
+/// leaves `ordered_at` to the server sends a new "now" each time), and so
+/// are names, categories, payment details and how the customer was named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderContent {
+    pub store: Option<StoreId>,
+    pub currency: String,
+    pub amount_paid: Decimal,
+    /// By line id: SKU, quantity, unit price, discount.
+    pub lines: BTreeMap<String, (String, u32, Decimal, Decimal)>,
+}
+
+impl OrderContent {
+    /// The fields in which two contents differ, by their names in the
+    /// request (`store_id`, `currency`, `amount_paid`, `lines`); empty when
+    /// they are the same order. Amounts compare by value (`100` = `100.00`).
+    pub fn differences(&self, other: &OrderContent) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        if self.store != other.store {
+            out.push("store_id");
+        }
+        if self.currency != other.currency {
+            out.push("currency");
+        }
+        if self.amount_paid != other.amount_paid {
+            out.push("amount_paid");
+        }
+        if self.lines != other.lines {
+            out.push("lines");
+        }
+        out
+    }
+}
+
+impl Order {
+    /// What this order says about the sale.
+    pub fn content(&self) -> OrderContent {
+        OrderContent {
+            store: self.store,
+            currency: self.currency.as_str().to_owned(),
+            amount_paid: self.amount_paid,
+            lines: self
+                .lines
+                .iter()
+                .map(|l| {
+                    (l.line_id.as_str().to_owned(), (l.sku.as_str().to_owned(), l.quantity, l.unit_price, l.discount))
+                })
+                .collect(),
+        }
+    }
+}
+
 /// An exchange rate: one unit of `from` is `rate` units of the base
 /// currency, valid from a date until the next rate for the same currency.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,6 +15,14 @@ pub enum Conflict {
     IdempotencyKeyReused,
     /// Several customers share the phone number looked up.
     AmbiguousPhone(Vec<CustomerId>),
+    /// An order sent under a (`source`, `external_id`) already used by a
+    /// stored order that says something else about the sale.
+    OrderDiffers {
+        /// The stored order.
+        order_id: uuid::Uuid,
+        /// The request fields that differ (`amount_paid`, `lines`, …).
+        fields: Vec<&'static str>,
+    },
 }
 
 /// Everything the store can fail with.

@@ -119,6 +119,23 @@ impl StoredOrder {
     }
 }
 
+/// What a stored order says about the sale, to compare a resend with.
+fn stored_content(stored: &StoredOrder) -> clientele_orders::OrderContent {
+    clientele_orders::OrderContent {
+        store: stored.header.store_id.map(StoreId::from_uuid),
+        currency: stored.header.currency.clone(),
+        amount_paid: stored.header.amount_paid,
+        lines: stored
+            .lines
+            .iter()
+            .map(|l| {
+                let quantity = u32::try_from(l.quantity).unwrap_or(0);
+                (l.line_id.clone(), (l.sku.clone(), quantity, l.unit_price, l.discount))
+            })
+            .collect(),
+    }
+}
+
 /// The programme's bounds on one order, as the orders crate checks them.
 pub(crate) fn order_limits(config: &clientele_loyalty::ProgramConfig) -> clientele_orders::OrderLimits {
     let limits = config.limits();
@@ -257,7 +274,7 @@ pub fn ingest_order(
             // has since been erased or the key cannot send it again.
             Err(e) => {
                 return match find_by_key(conn, order.source().as_str(), order.external_id().as_str())? {
-                    Some(existing) => replay(conn, existing, scope),
+                    Some(existing) => replay(conn, &order, existing, scope),
                     None => Err(e),
                 };
             }
@@ -269,7 +286,7 @@ pub fn ingest_order(
             // for its commit).
             let existing =
                 find_by_key(conn, order.source().as_str(), order.external_id().as_str())?.ok_or(StoreError::NotFound)?;
-            return replay(conn, existing, scope);
+            return replay(conn, &order, existing, scope);
         };
         let date = claim.business_date(order.store(), order.ordered_at())?;
         let config = claim.program()?;
@@ -387,9 +404,27 @@ fn claim_key(
 /// Answers a repeat with the stored order — if the caller may see it; an
 /// order key used by an order out of the caller's scope is a plain conflict
 /// of keys, saying nothing about that order.
-fn replay(conn: &mut PgConnection, existing: StoredOrder, scope: &StoreScope) -> Result<Ingested, StoreError> {
+/// The answer to an order sent again: the stored order, if the key may see
+/// it and the resend says the same about the sale; 409 `order_conflict`
+/// naming what differs if it does not (another order under a used key).
+fn replay(
+    conn: &mut PgConnection,
+    sent: &Order,
+    existing: StoredOrder,
+    scope: &StoreScope,
+) -> Result<Ingested, StoreError> {
     match locate(conn, existing.header.order_id, scope) {
-        Ok(_) => Ok(Ingested { order: existing, replayed: true }),
+        Ok(_) => {
+            let differences = sent.content().differences(&stored_content(&existing));
+            if differences.is_empty() {
+                Ok(Ingested { order: existing, replayed: true })
+            } else {
+                Err(StoreError::Conflict(crate::error::Conflict::OrderDiffers {
+                    order_id: existing.header.order_id,
+                    fields: differences,
+                }))
+            }
+        }
         Err(StoreError::NotFound) => {
             Err(invalid("external_id", "duplicate", "this source already sent an order with this external id"))
         }
