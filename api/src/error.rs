@@ -201,12 +201,19 @@ impl ApiError {
         }
     }
 
+    /// Logs an internal error once, as one bounded line: its cause chain,
+    /// without a backtrace (the `request` span adds the request id).
+    pub fn log(&self) {
+        if let ApiError::Internal(e) = self {
+            let chain = crate::telemetry::one_line(&format!("{e:#}"));
+            let chain = crate::telemetry::bounded(&chain, crate::telemetry::MAX_FAILURE_LOG_BYTES);
+            tracing::error!(error = %chain, "internal error");
+        }
+    }
+
     /// The full response, with the request id filled in.
     pub fn to_response(&self, request_id: &str) -> HttpResponse {
         let (status, _, _) = self.describe();
-        if let ApiError::Internal(e) = self {
-            tracing::error!(error = ?e, "internal error");
-        }
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
         if let ApiError::Unauthorized = self {

@@ -145,6 +145,7 @@ fn refresh_segments(
 
 fn main() -> anyhow::Result<()> {
     telemetry::init();
+    telemetry::install_panic_hook();
     let cli = Cli::parse();
     let config = Config::from_env()?;
     match cli.command {

@@ -107,6 +107,7 @@ pub async fn request_id(
     let res = next.call(req).instrument(span.clone()).await?;
     let mut res = match res.response().error().and_then(|e| e.as_error::<ApiError>()) {
         Some(api_error) => {
+            span.in_scope(|| api_error.log());
             let rebuilt = api_error.to_response(&id);
             res.into_response(rebuilt)
         }
@@ -125,4 +126,71 @@ pub async fn request_id(
         }
     });
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::sync::{Arc, Mutex};
+
+    use actix_web::middleware::from_fn;
+    use actix_web::{App, test, web};
+
+    use super::*;
+    use crate::telemetry::{MAX_FAILURE_LOG_BYTES, install_panic_hook};
+
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Store work that panics, run as `AppState::run` runs it.
+    async fn boom() -> Result<actix_web::HttpResponse, ApiError> {
+        let span = tracing::Span::current();
+        web::block(move || {
+            let _entered = span.enter();
+            let message = "overflow ".repeat(30_000);
+            if !message.is_empty() {
+                panic!("{message}");
+            }
+        })
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?;
+        Ok(actix_web::HttpResponse::Ok().finish())
+    }
+
+    /// Store work that panics with a huge message: the client gets a 500
+    /// problem with the request id; the log gets one bounded line for the
+    /// panic, one for the internal error and one for the request, each
+    /// with the request id.
+    #[actix_web::test]
+    async fn a_panicking_handler_answers_500_and_logs_a_bounded_line() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt().with_writer(move || writer.clone()).with_ansi(false).finish();
+        // Global: the panic is logged on a blocking-pool thread. (nextest
+        // runs each test in a process of its own.)
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        install_panic_hook();
+        let app = test::init_service(App::new().wrap(from_fn(request_id)).route("/boom", web::get().to(boom))).await;
+        let res = test::call_service(&app, test::TestRequest::get().uri("/boom").to_request()).await;
+        drop(std::panic::take_hook()); // the default hook again, for this test's own assertions
+        assert_eq!(res.status(), 500);
+        let id = res.headers().get("x-request-id").unwrap().to_str().unwrap().to_owned();
+        let body: serde_json::Value = test::read_body_json(res).await;
+        assert_eq!(body["code"], "internal_error");
+        assert_eq!(body["request_id"], id.as_str());
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(log.matches("panicked").count(), 1, "{log}");
+        assert!(log.len() < 3 * MAX_FAILURE_LOG_BYTES, "{} bytes of log for one panic", log.len());
+        assert!(log.lines().all(|line| line.contains(&id)), "every line carries the request id: {log}");
+    }
 }
