@@ -252,6 +252,20 @@ pub fn ingest_orders_bulk(
             }
         }
 
+        // The programme was read before the keys were claimed: a change of
+        // base currency committed in between (possible only while no order
+        // exists) would price this batch in the old one. Claimed keys hold
+        // off any later change, so one look now is enough.
+        if !claimed.is_empty() {
+            let (now_in_force, _) = program(conn)?;
+            if now_in_force.base_currency() != config.base_currency() {
+                return Err(StoreError::Loyalty(clientele_loyalty::LoyaltyError::BaseCurrencyLocked {
+                    current: now_in_force.base_currency().clone(),
+                    requested: config.base_currency().clone(),
+                }));
+            }
+        }
+
         // 5. Earn, member by member, orders in time order, under one lock per member.
         earn_all(conn, &config, &mut claimed, ctx)?;
 
