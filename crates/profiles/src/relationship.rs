@@ -70,8 +70,18 @@ impl Acquisition {
         if let Some(c) = &cost {
             if c.amount < rust_decimal::Decimal::ZERO {
                 errors.push("cost", InvalidValue::new("out_of_range", "the acquisition cost cannot be negative"));
-            } else if c.amount.normalize().scale() > 2 {
-                errors.push("cost", InvalidValue::new("out_of_range", "the acquisition cost has at most 2 decimals"));
+            } else if c.amount.normalize().scale() > c.currency.minor_units().min(2) {
+                errors.push(
+                    "cost",
+                    InvalidValue::new(
+                        "out_of_range",
+                        format!(
+                            "the acquisition cost has at most {} decimal(s) in {}",
+                            c.currency.minor_units().min(2),
+                            c.currency
+                        ),
+                    ),
+                );
             } else if c.amount >= Self::MAX_COST {
                 errors
                     .push("cost", InvalidValue::new("out_of_range", "the acquisition cost is below 1,000,000,000,000"));
@@ -179,5 +189,7 @@ mod cost_tests {
             assert_eq!(err.0[0].field, "cost", "{bad}");
         }
         assert!(Acquisition::new(ch, None, cost("12.50")).is_ok());
+        let yen = Money::new("12.5".parse().unwrap(), crate::Currency::parse("JPY").unwrap());
+        assert_eq!(Acquisition::new(ch, None, Some(yen)).unwrap_err().0[0].field, "cost");
     }
 }
