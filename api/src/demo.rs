@@ -171,6 +171,8 @@ pub struct DemoSummary {
     pub redemptions: u64,
     pub skipped: bool,
     pub elapsed: std::time::Duration,
+    /// How long the closing `ANALYZE` took.
+    pub analyzed_in: std::time::Duration,
 }
 
 impl std::fmt::Display for DemoSummary {
@@ -180,14 +182,15 @@ impl std::fmt::Display for DemoSummary {
         } else {
             write!(
                 f,
-                "demo data loaded: {} stores, {} associates, {} customers, {} orders, {} returns, {} redemptions in {:.1} s",
+                "demo data loaded: {} stores, {} associates, {} customers, {} orders, {} returns, {} redemptions in {:.1} s; statistics refreshed (ANALYZE) in {:.1} s",
                 self.stores,
                 self.associates,
                 self.customers,
                 self.orders,
                 self.returns,
                 self.redemptions,
-                self.elapsed.as_secs_f64()
+                self.elapsed.as_secs_f64(),
+                self.analyzed_in.as_secs_f64()
             )
         }
     }
@@ -245,6 +248,7 @@ pub fn load(conn: &mut PgConnection, options: &DemoOptions, now: DateTime<Utc>) 
             redemptions: 0,
             skipped: true,
             elapsed: started.elapsed(),
+            analyzed_in: std::time::Duration::ZERO,
         });
     }
     let ctx = AuditContext { key_name: Some("demo".to_owned()), ..AuditContext::system(now) };
@@ -264,6 +268,7 @@ pub fn load(conn: &mut PgConnection, options: &DemoOptions, now: DateTime<Utc>) 
         redemptions: 0,
         skipped: false,
         elapsed: std::time::Duration::ZERO,
+        analyzed_in: std::time::Duration::ZERO,
     };
     let mut first_customer: Option<Customer> = None;
     let mut n: u32 = 0;
@@ -313,6 +318,7 @@ pub fn load(conn: &mut PgConnection, options: &DemoOptions, now: DateTime<Utc>) 
         clientele_store::create_customer(conn, duplicate, None, None, &StoreScope::All, &ctx)?;
         summary.customers += 1;
     }
+    summary.analyzed_in = clientele_store::analyze(conn)?;
     summary.elapsed = started.elapsed();
     Ok(summary)
 }

@@ -119,6 +119,8 @@ pub struct ImportSummary {
     pub refused_orders: u64,
     pub errors: Vec<RowError>,
     pub elapsed: Duration,
+    /// How long the closing `ANALYZE` took.
+    pub analyzed_in: Duration,
 }
 
 impl ImportSummary {
@@ -132,7 +134,7 @@ impl std::fmt::Display for ImportSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} rows, {} orders: {} imported ({} lines), {} already present, {} refused ({} row errors) in {:.1} s ({:.0} orders/s)",
+            "{} rows, {} orders: {} imported ({} lines), {} already present, {} refused ({} row errors) in {:.1} s ({:.0} orders/s); statistics refreshed (ANALYZE) in {:.1} s",
             self.rows,
             self.orders,
             self.imported,
@@ -142,6 +144,7 @@ impl std::fmt::Display for ImportSummary {
             self.errors.len(),
             self.elapsed.as_secs_f64(),
             self.orders_per_second(),
+            self.analyzed_in.as_secs_f64(),
         )
     }
 }
@@ -463,6 +466,9 @@ pub fn import_orders<R: Read>(
     }
     bar.finish_and_clear();
     summary.errors.sort_by_key(|e| e.line);
+    if summary.imported > 0 {
+        summary.analyzed_in = clientele_store::analyze(conn)?;
+    }
     summary.elapsed = started.elapsed();
     Ok(summary)
 }

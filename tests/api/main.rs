@@ -15,6 +15,7 @@ mod masking;
 mod merge;
 mod orders;
 mod org;
+mod plans;
 mod privacy;
 mod problems;
 mod resilience;

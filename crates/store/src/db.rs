@@ -101,6 +101,17 @@ pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, StoreError
     result
 }
 
+/// Gathers fresh planner statistics for the whole database (`ANALYZE`),
+/// as every bulk load must end by doing: until autovacuum gets round to it,
+/// a table filled in bulk looks empty or unchanged to the planner, which
+/// then picks plans that scan every member's rows to find one member's.
+/// Returns how long it took.
+pub fn analyze(conn: &mut PgConnection) -> Result<Duration, StoreError> {
+    let started = std::time::Instant::now();
+    conn.batch_execute("ANALYZE")?;
+    Ok(started.elapsed())
+}
+
 /// Runs `f` only if this process gets the advisory lock `job` (session
 /// level, released afterwards): when several instances run the same
 /// scheduled job, one does the work and the others skip it. Returns None

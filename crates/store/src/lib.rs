@@ -40,7 +40,7 @@ pub use customers::{
     erase_customer, export_customer, find_duplicate_candidates, get_customer, lookup_by_member_no, lookup_by_phone,
     merge_customers, record_consent, remove_tag, search_customers, set_tag, update_customer,
 };
-pub use db::{Conn, Db, DbConfig, MIGRATIONS_FINGERPRINT, run_migrations, with_job_lock};
+pub use db::{Conn, Db, DbConfig, MIGRATIONS_FINGERPRINT, analyze, run_migrations, with_job_lock};
 pub use diesel::PgConnection;
 pub use error::{Conflict, StoreError};
 pub use fx::{StoredFxRate, list_fx_rates, put_fx_rates};
@@ -50,8 +50,8 @@ pub use keys::{
     ApiKey, AuthenticatedKey, NewApiKey, authenticate, create_api_key, digest_token, list_api_keys, revoke_api_key,
 };
 pub use loyalty::{
-    FloorChange, LedgerRow, LoyaltySummary, PointsGrant, announce_expiring_points, expire_points, grant_points,
-    ledger_page, ledger_sums, loyalty_summary, program, reevaluate_tiers, save_program, set_tier_floor,
+    FloorChange, LedgerRow, LoyaltySummary, PointsGrant, announce_expiring_points, expire_points, explain_open_lots,
+    grant_points, ledger_page, ledger_sums, loyalty_summary, program, reevaluate_tiers, save_program, set_tier_floor,
 };
 pub use orders::{
     ANONYMOUS, Ingested, OrderCursor, OrderHeader, Returned, StoredLine, StoredOrder, StoredReturn, customer_orders,

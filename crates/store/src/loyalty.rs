@@ -10,6 +10,7 @@ use clientele_loyalty::{
     TierUpdate, Wallet, WalletChange, tier_after_growth_change,
 };
 use clientele_profiles::{CustomerId, StoreScope};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
@@ -168,14 +169,7 @@ fn account_from(
     let Some((owed, growth, tier_state)) = row else {
         return Ok(LockedAccount { customer, wallet: Wallet::empty(), tier: TierState::new_member() });
     };
-    let lots = points_lots::table
-        .filter(points_lots::customer_id.eq(customer.as_uuid()))
-        .filter(points_lots::remaining.gt(0))
-        .select(LotRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(LotRow::into_domain)
-        .collect::<Result<Vec<_>, _>>()?;
+    let lots = open_lots(customer).load(conn)?.into_iter().map(LotRow::into_domain).collect::<Result<Vec<_>, _>>()?;
     let wallet = Wallet::new(
         lots,
         Points::new(owed).map_err(corrupt("loyalty_accounts.points_owed"))?,
@@ -184,6 +178,42 @@ fn account_from(
     .map_err(corrupt("wallet"))?;
     let tier: TierState = serde_json::from_value(tier_state).map_err(corrupt("loyalty_accounts.tier_state"))?;
     Ok(LockedAccount { customer, wallet, tier })
+}
+
+/// A member's open lots: the read on every order, return, redemption and
+/// loyalty view, served by `points_lots_member_open_idx`.
+fn open_lots(
+    customer: CustomerId,
+) -> diesel::dsl::Select<
+    diesel::dsl::Filter<
+        diesel::dsl::Filter<points_lots::table, diesel::dsl::Eq<points_lots::customer_id, uuid::Uuid>>,
+        diesel::dsl::Gt<points_lots::remaining, i64>,
+    >,
+    diesel::dsl::AsSelect<LotRow, diesel::pg::Pg>,
+> {
+    points_lots::table
+        .filter(points_lots::customer_id.eq(customer.as_uuid()))
+        .filter(points_lots::remaining.gt(0_i64))
+        .select(LotRow::as_select())
+}
+
+/// The plan PostgreSQL chooses for [`open_lots`] of `customer` as things
+/// stand (statistics or none), as `EXPLAIN` prints it: for the test that
+/// a freshly loaded database reads one member's lots by the member's key.
+pub fn explain_open_lots(conn: &mut PgConnection, customer: CustomerId) -> Result<String, StoreError> {
+    let query = open_lots(customer);
+    let sql = diesel::debug_query::<diesel::pg::Pg, _>(&query).to_string();
+    let sql = sql.split(" -- binds:").next().unwrap_or(&sql).to_owned();
+    conn.batch_execute(&format!("DEALLOCATE ALL; PREPARE open_lots AS {sql}"))?;
+    #[derive(QueryableByName)]
+    struct PlanLine {
+        #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+    let lines: Vec<PlanLine> =
+        diesel::sql_query(format!("EXPLAIN EXECUTE open_lots('{}', 0)", customer.as_uuid())).load(conn)?;
+    conn.batch_execute("DEALLOCATE open_lots")?;
+    Ok(lines.into_iter().map(|l| l.line).collect::<Vec<_>>().join("\n"))
 }
 
 /// The growth value that decides the tier on `date`: the cumulative growth

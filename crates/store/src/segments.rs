@@ -727,7 +727,8 @@ pub fn refresh_segments(
         // that lasts only until the commit just below.
         conn.batch_execute(&format!(
             "{drop}ALTER TABLE segment_snapshot_load RENAME TO {partition};
-             ALTER TABLE segment_snapshots ATTACH PARTITION {partition} FOR VALUES IN (DATE '{as_of}');",
+             ALTER TABLE segment_snapshots ATTACH PARTITION {partition} FOR VALUES IN (DATE '{as_of}');
+             ANALYZE {partition};",
             drop = if replaced { format!("DROP TABLE {partition};\n") } else { String::new() },
         ))?;
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);

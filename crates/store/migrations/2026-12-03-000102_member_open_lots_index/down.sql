@@ -1,0 +1,1 @@
+DROP INDEX IF EXISTS points_lots_member_open_idx;
