@@ -180,17 +180,18 @@ fn account_from(
     Ok(LockedAccount { customer, wallet, tier })
 }
 
-/// A member's open lots: the read on every order, return, redemption and
-/// loyalty view, served by `points_lots_member_open_idx`.
-fn open_lots(
-    customer: CustomerId,
-) -> diesel::dsl::Select<
+/// The query of [`open_lots`].
+type OpenLots = diesel::dsl::Select<
     diesel::dsl::Filter<
         diesel::dsl::Filter<points_lots::table, diesel::dsl::Eq<points_lots::customer_id, uuid::Uuid>>,
         diesel::dsl::Gt<points_lots::remaining, i64>,
     >,
     diesel::dsl::AsSelect<LotRow, diesel::pg::Pg>,
-> {
+>;
+
+/// A member's open lots: the read on every order, return, redemption and
+/// loyalty view, served by `points_lots_member_open_idx`.
+fn open_lots(customer: CustomerId) -> OpenLots {
     points_lots::table
         .filter(points_lots::customer_id.eq(customer.as_uuid()))
         .filter(points_lots::remaining.gt(0_i64))
