@@ -134,7 +134,7 @@ impl std::fmt::Display for ImportSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} rows, {} orders: {} imported ({} lines), {} already present, {} refused ({} row errors) in {:.1} s ({:.0} orders/s); statistics refreshed (ANALYZE) in {:.1} s",
+            "{} rows, {} orders: {} imported ({} lines), {} already present, {} refused ({} row errors) in {:.1} s ({:.0} orders/s){}",
             self.rows,
             self.orders,
             self.imported,
@@ -144,7 +144,11 @@ impl std::fmt::Display for ImportSummary {
             self.errors.len(),
             self.elapsed.as_secs_f64(),
             self.orders_per_second(),
-            self.analyzed_in.as_secs_f64(),
+            if self.imported > 0 {
+                format!("; statistics refreshed (ANALYZE) in {:.1} s", self.analyzed_in.as_secs_f64())
+            } else {
+                String::new()
+            },
         )
     }
 }
