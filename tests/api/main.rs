@@ -9,6 +9,7 @@ mod customers;
 mod health;
 mod helpers;
 mod import;
+mod jobs;
 mod limits;
 mod loyalty;
 mod masking;

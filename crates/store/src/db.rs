@@ -113,7 +113,7 @@ pub fn analyze(conn: &mut PgConnection) -> Result<Duration, StoreError> {
 }
 
 /// Runs `f` only if this process gets the advisory lock `job` (session
-/// level, released afterwards): when several instances run the same
+/// level, released afterwards — also when `f` fails or panics): when several instances run the same
 /// scheduled job, one does the work and the others skip it. Returns None
 /// when another instance holds the lock.
 pub fn with_job_lock<T>(
@@ -128,7 +128,16 @@ pub fn with_job_lock<T>(
     if !got {
         return Ok(None);
     }
-    let result = f(conn);
-    conn.batch_execute(&format!("SELECT pg_advisory_unlock({job})"))?;
-    result.map(Some)
+    // The lock belongs to the session, and the connection goes back to the
+    // pool: it is released whether the job succeeds, fails or panics, or no
+    // instance could run the job again until this connection closed.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
+    let unlocked = conn.batch_execute(&format!("SELECT pg_advisory_unlock({job})"));
+    match result {
+        Ok(result) => {
+            unlocked?;
+            result.map(Some)
+        }
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
 }
