@@ -46,6 +46,9 @@ pub struct JobReport {
     pub points_expired: i64,
     /// `points.expiring` notices written.
     pub expiry_notices: usize,
+    /// Members whose tier changed in a pending re-evaluation after a
+    /// programme change (None: none was pending).
+    pub tiers_reevaluated: Option<usize>,
     /// False when another instance held the lock and this run did nothing.
     pub ran: bool,
 }
@@ -59,7 +62,11 @@ impl std::fmt::Display for JobReport {
             f,
             "released {} lapsed redemption(s); expired {} point(s) of {} member(s); {} expiry notice(s)",
             self.reservations_released, self.points_expired, self.members_with_expired_points, self.expiry_notices
-        )
+        )?;
+        match self.tiers_reevaluated {
+            Some(changed) => write!(f, "; tiers re-evaluated after a programme change: {changed} member(s) moved"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -85,6 +92,9 @@ pub fn run_once(conn: &mut PgConnection, as_of: NaiveDate, now: DateTime<Utc>) -
         report.members_with_expired_points = members;
         report.points_expired = points;
         report.expiry_notices = clientele_store::announce_expiring_points(conn, as_of, EXPIRY_NOTICE_DAYS, at)?;
+        // A re-evaluation after a programme change that failed or was cut
+        // short (the service stopped) is finished here.
+        report.tiers_reevaluated = clientele_store::reevaluate_tiers_if_pending(conn, now.date_naive(), now)?;
         Ok(report)
     })?;
     Ok(report.unwrap_or_default())

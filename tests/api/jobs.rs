@@ -32,3 +32,33 @@ fn a_job_lock_is_released_when_the_job_succeeds_fails_or_panics() {
     assert!(panicked.is_err());
     assert!(free_elsewhere(&db), "held after a panic");
 }
+
+/// A programme saved without the re-evaluation that should follow (the
+/// background task failed, or the service stopped first): the next loyalty
+/// job run re-evaluates every member under it, once.
+#[tokio::test]
+async fn a_re_evaluation_that_did_not_happen_after_a_programme_change_is_done_by_the_job() {
+    let app = clientele_tests::TestApp::spawn().await;
+    let customer = crate::helpers::new_customer(&app, crate::helpers::person("Wang Fang", "13812345678")).await;
+    let order = serde_json::json!({
+        "source": "pos", "external_id": "R-1", "customer": { "id": customer }, "currency": "CNY",
+        "lines": [{ "sku": "BAG-001", "quantity": 1, "unit_price": "5000" }], "amount_paid": "5000", "payment_method": "card",
+    });
+    app.admin("POST", "/v1/orders", Some(&order)).await.expect(201);
+    let tier = |a: clientele_tests::Answer| a.body["tier"].as_str().unwrap_or_default().to_owned();
+    let loyalty = format!("/v1/customers/{customer}/loyalty");
+    assert_eq!(tier(app.admin("GET", &loyalty, None).await.expect(200)), "S1");
+    // S2 from 4,001 instead of 8,001, saved straight into the store.
+    let mut config = app.admin("GET", "/v1/loyalty/program", None).await.expect(200).body["config"].clone();
+    config["tiers"][1]["min_growth"] = serde_json::json!(4001);
+    let config: clientele_loyalty::ProgramConfig = serde_json::from_value(config).expect("a valid programme");
+    let mut conn = app.db.connect();
+    let now = chrono::Utc::now();
+    clientele_store::save_program(&mut conn, &config, &clientele_store::AuditContext::system(now)).expect("save");
+    assert_eq!(tier(app.admin("GET", &loyalty, None).await.expect(200)), "S1", "nothing re-evaluated yet");
+    let report = clientele_api::jobs::run_once(&mut conn, now.date_naive(), now).expect("job");
+    assert_eq!(report.tiers_reevaluated, Some(1), "{report}");
+    assert_eq!(tier(app.admin("GET", &loyalty, None).await.expect(200)), "S2");
+    let again = clientele_api::jobs::run_once(&mut conn, now.date_naive(), now).expect("job");
+    assert_eq!(again.tiers_reevaluated, None, "done once: {again}");
+}

@@ -410,8 +410,10 @@ pub async fn put_program(
     let background = state.clone();
     actix_web::rt::spawn(async move {
         let now = crate::clock::now();
-        match background.run(move |conn| clientele_store::reevaluate_tiers(conn, now.date_naive(), now)).await {
-            Ok(changed) => tracing::info!(version, changed, "tiers re-evaluated under the new programme"),
+        let reevaluated =
+            background.run(move |conn| clientele_store::reevaluate_tiers_if_pending(conn, now.date_naive(), now)).await;
+        match reevaluated {
+            Ok(changed) => tracing::info!(version, ?changed, "tiers re-evaluated under the new programme"),
             Err(e) => tracing::error!(version, error = %e, "re-evaluating tiers failed; the next job run retries"),
         }
     });

@@ -51,7 +51,8 @@ pub use keys::{
 };
 pub use loyalty::{
     FloorChange, LedgerRow, LoyaltySummary, PointsGrant, announce_expiring_points, expire_points, explain_open_lots,
-    grant_points, ledger_page, ledger_sums, loyalty_summary, program, reevaluate_tiers, save_program, set_tier_floor,
+    grant_points, ledger_page, ledger_sums, loyalty_summary, program, reevaluate_tiers, reevaluate_tiers_if_pending,
+    save_program, set_tier_floor,
 };
 pub use orders::{
     ANONYMOUS, Ingested, OrderCursor, OrderHeader, Returned, StoredLine, StoredOrder, StoredReturn, customer_orders,

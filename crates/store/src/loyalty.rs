@@ -732,6 +732,32 @@ pub fn reevaluate_tiers(conn: &mut PgConnection, today: NaiveDate, at: DateTime<
     Ok(changed)
 }
 
+/// Re-evaluates every member's tier if the programme was saved since the
+/// last complete re-evaluation, and records the version it finished under.
+/// Run after a save and by the loyalty job, so one that failed or was cut
+/// short is retried. Returns how many members changed tier, None when
+/// nothing was pending.
+pub fn reevaluate_tiers_if_pending(
+    conn: &mut PgConnection,
+    today: NaiveDate,
+    at: DateTime<Utc>,
+) -> Result<Option<usize>, StoreError> {
+    let pending: Option<(i32, i32)> = loyalty_program::table
+        .find(1i16)
+        .select((loyalty_program::version, loyalty_program::tiers_evaluated_version))
+        .first(conn)
+        .optional()?;
+    let Some((version, evaluated)) = pending.filter(|(version, evaluated)| evaluated < version) else {
+        return Ok(None);
+    };
+    tracing::info!(version, evaluated, "re-evaluating tiers under the programme");
+    let changed = reevaluate_tiers(conn, today, at)?;
+    diesel::update(loyalty_program::table.find(1i16).filter(loyalty_program::tiers_evaluated_version.lt(version)))
+        .set(loyalty_program::tiers_evaluated_version.eq(version))
+        .execute(conn)?;
+    Ok(Some(changed))
+}
+
 /// Tells members, once per lot, that points expire within `days` days: one
 /// `points.expiring` event per member and expiry date. Returns how many
 /// events were written.

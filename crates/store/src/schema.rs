@@ -309,6 +309,7 @@ diesel::table! {
         version -> Int4,
         updated_at -> Timestamptz,
         updated_by -> Nullable<Text>,
+        tiers_evaluated_version -> Int4,
     }
 }
 

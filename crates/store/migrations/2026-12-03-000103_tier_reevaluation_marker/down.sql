@@ -1,0 +1,1 @@
+ALTER TABLE loyalty_program DROP COLUMN tiers_evaluated_version;
