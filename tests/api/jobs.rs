@@ -14,6 +14,14 @@ fn free_elsewhere(db: &TestDatabase) -> bool {
         diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("pg_try_advisory_lock({JOB})")))
             .get_result(&mut other)
             .expect("try lock");
+    if got {
+        // Given back at once: a closing connection releases its locks only
+        // when its backend has gone, which may be after the next check.
+        let _: bool =
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(&format!("pg_advisory_unlock({JOB})")))
+                .get_result(&mut other)
+                .expect("unlock");
+    }
     got
 }
 
