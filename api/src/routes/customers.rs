@@ -13,6 +13,7 @@ use crate::dto::{
 };
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
+use crate::query::Query;
 use crate::state::AppState;
 
 /// The caller's name as author of tags and interactions.
@@ -135,7 +136,7 @@ fn uuid_param(e: &mut FieldErrors, field: &str, v: Option<&str>) -> Option<Uuid>
 pub async fn search(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<SearchQuery>,
+    query: Query<SearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::SearchCustomers)?;
     let q = query.into_inner();
@@ -183,7 +184,7 @@ pub struct LookupQuery {
 pub async fn lookup(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<LookupQuery>,
+    query: Query<LookupQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::LookupCustomers)?;
     let scope = caller.scope().clone();

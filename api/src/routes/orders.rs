@@ -15,6 +15,7 @@ use crate::order_dto::{
     CreateOrderRequest, CreateReturnRequest, FxRateView, LedgerEntryView, LedgerList, LoyaltyView, OrderList,
     OrderView, PutFxRatesRequest, ReturnResult,
 };
+use crate::query::Query;
 use crate::state::AppState;
 
 fn order_id(raw: &str) -> Result<Uuid, ApiError> {
@@ -125,7 +126,7 @@ pub async fn customer_orders(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadOrders)?;
     let id = customer_id(&path)?;
@@ -182,7 +183,7 @@ pub struct FxQuery {
 pub async fn list_fx_rates(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<FxQuery>,
+    query: Query<FxQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadOrganisation)?;
     let currency = query
@@ -223,7 +224,7 @@ pub async fn ledger(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadLoyalty)?;
     let id = customer_id(&path)?;

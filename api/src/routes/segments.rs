@@ -22,6 +22,7 @@ use super::{customer_error, customer_id};
 use crate::dto::{customer_cursor, parse_customer_cursor, parse_limit};
 use crate::error::{ApiError, Problem};
 use crate::extract::Caller;
+use crate::query::Query;
 use crate::state::AppState;
 
 // ---- parsing the query ----------------------------------------------------------------
@@ -454,7 +455,7 @@ pub struct TopCustomerList {
 pub async fn summary(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<CutsQuery>,
+    query: Query<CutsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
     let mut e = FieldErrors::new();
@@ -505,8 +506,8 @@ pub async fn customers(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    cuts: web::Query<CutsQuery>,
-    page: web::Query<SegmentPageQuery>,
+    cuts: Query<CutsQuery>,
+    page: Query<SegmentPageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
     let mut e = FieldErrors::new();
@@ -571,7 +572,7 @@ pub struct TransitionsQuery {
 pub async fn transitions(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<TransitionsQuery>,
+    query: Query<TransitionsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
     let q = query.into_inner();
@@ -668,7 +669,7 @@ pub async fn customer_value(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<AsOfQuery>,
+    query: Query<AsOfQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
     let id = customer_id(&path)?;
@@ -718,7 +719,7 @@ pub struct TopQuery {
 pub async fn top_customers(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<TopQuery>,
+    query: Query<TopQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
     let mut e = FieldErrors::new();

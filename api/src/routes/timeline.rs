@@ -9,6 +9,7 @@ use crate::dto::{
 };
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
+use crate::query::Query;
 use crate::state::AppState;
 use clientele_profiles::Permission;
 
@@ -50,7 +51,7 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<TimelineQuery>,
+    query: Query<TimelineQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadTimeline)?;
     let id = customer_id(&path)?;

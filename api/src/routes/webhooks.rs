@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::dto::parse_limit;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
+use crate::query::Query;
 use crate::state::AppState;
 
 /// A new subscription.
@@ -239,7 +240,7 @@ pub async fn deliveries(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<DeliveryQuery>,
+    query: Query<DeliveryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ManageWebhooks)?;
     let id = webhook_id(&path)?;
