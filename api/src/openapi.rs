@@ -140,6 +140,13 @@ fn complete_operation(op: &mut Operation, authenticated: bool) {
     if params.contains(&ParameterIn::Query) {
         problem(op, "422", "`validation_failed`: a query parameter is invalid (`errors` names it)");
     }
+    for (status, response) in op.responses.responses.iter_mut() {
+        if let RefOr::T(response) = response
+            && response.description.is_empty()
+        {
+            response.description = default_description(status).to_owned();
+        }
+    }
     for param in op.parameters.iter_mut().flatten() {
         if let RefOr::T(param) = param
             && let Some(values) = parameter_values(&param.name)
@@ -147,6 +154,19 @@ fn complete_operation(op: &mut Operation, authenticated: bool) {
         {
             restrict(schema, &values);
         }
+    }
+}
+
+/// The description of an answer whose handler gave none (OpenAPI requires one).
+fn default_description(status: &str) -> &'static str {
+    match status {
+        "200" => "OK",
+        "201" => "Created",
+        "202" => "Accepted",
+        "404" => "`not_found`: no such record, or one outside the key's store scope",
+        "409" => "A conflict with what is stored; `code` says which (docs/errors.md)",
+        "410" => "`customer_merged`: see `merged_into`",
+        _ => "See `code` (docs/errors.md)",
     }
 }
 

@@ -48,6 +48,10 @@ fn every_v1_operation_documents_the_problems_any_request_can_meet() {
                 assert!(has("404"), "{method} {path} has a path parameter but does not document 404");
             }
             for (status, response) in responses {
+                assert!(
+                    response["description"].as_str().is_some_and(|d| !d.is_empty()),
+                    "{method} {path} {status} has no description (OpenAPI requires one)"
+                );
                 if status.starts_with('4') || status.starts_with('5') {
                     let content = response["content"].as_object().expect("content");
                     assert_eq!(

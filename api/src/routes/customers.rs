@@ -113,11 +113,14 @@ pub struct SearchQuery {
     pub phone: Option<String>,
     pub member_no: Option<String>,
     pub tag: Option<String>,
+    #[param(value_type = Option<Uuid>)]
     pub store_id: Option<String>,
+    #[param(value_type = Option<Uuid>)]
     pub associate_id: Option<String>,
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// 1..=200, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
 }
 

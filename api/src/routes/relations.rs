@@ -118,6 +118,7 @@ pub struct DuplicateList {
 #[into_params(parameter_in = Query)]
 pub struct DuplicatesQuery {
     /// Candidates examined, 1..=5000, default 1000.
+    #[param(minimum = 1, maximum = 5000)]
     pub limit: Option<u32>,
 }
 

@@ -66,8 +66,10 @@ fn side_param(e: &mut FieldErrors, field: &str, value: &str) -> Option<Option<Se
 #[into_params(parameter_in = Query)]
 pub struct CutsQuery {
     /// The snapshot's date (default: the latest).
+    #[param(value_type = Option<chrono::NaiveDate>)]
     pub as_of: Option<String>,
     /// Customers of this home store.
+    #[param(value_type = Option<Uuid>)]
     pub store_id: Option<String>,
     /// Customers of this tier now: `S1` … `S6`.
     pub tier: Option<String>,
@@ -492,6 +494,7 @@ pub struct SegmentPageQuery {
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// 1..=200, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
 }
 
@@ -549,8 +552,10 @@ pub async fn customers(
 #[into_params(parameter_in = Query)]
 pub struct TransitionsQuery {
     /// The earlier snapshot's date (required).
+    #[param(value_type = chrono::NaiveDate, required = true)]
     pub from: Option<String>,
     /// The later snapshot's date (required, not before `from`).
+    #[param(value_type = chrono::NaiveDate, required = true)]
     pub to: Option<String>,
     /// With `to_segment`: list the customers of this cell. A segment code, or `none` (new customers).
     pub from_segment: Option<String>,
@@ -559,6 +564,7 @@ pub struct TransitionsQuery {
     /// Paging through the cell's customers: from `customers.next_cursor`.
     pub cursor: Option<String>,
     /// 1..=200, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
 }
 
@@ -655,6 +661,7 @@ pub async fn transitions(
 #[into_params(parameter_in = Query)]
 pub struct AsOfQuery {
     /// The snapshot's date (default: the latest).
+    #[param(value_type = Option<chrono::NaiveDate>)]
     pub as_of: Option<String>,
 }
 
@@ -706,8 +713,10 @@ pub async fn customer_value(
 #[into_params(parameter_in = Query)]
 pub struct TopQuery {
     /// 1..=1000, default 100.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
     /// The snapshot's date (default: the latest).
+    #[param(value_type = Option<chrono::NaiveDate>)]
     pub as_of: Option<String>,
 }
 

@@ -40,6 +40,7 @@ pub async fn record(
 pub struct TimelineQuery {
     pub cursor: Option<String>,
     /// 1..=200, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
 }
 

@@ -155,6 +155,7 @@ pub struct DeliveryList {
 pub struct DeliveryQuery {
     pub cursor: Option<String>,
     /// 1..=200, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
 }
 
