@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 SCHEMATHESIS_VERSION="4.32.5"
 EXAMPLES="${FUZZ_EXAMPLES:-250}"
 WORKERS="${FUZZ_WORKERS:-2}"
-TARGET="${CARGO_TARGET_DIR:-target}"
+TARGET="$(realpath -m "${CARGO_TARGET_DIR:-target}")"
 OUT="$TARGET/fuzz"
 VENV="$TARGET/fuzz-venv"
 
@@ -65,12 +65,13 @@ for _ in $(seq 1 100); do
 done
 
 set +e
-"$VENV/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
+# From $OUT: schemathesis keeps a cache in .schemathesis/ of its working directory.
+(cd "$OUT" && "$VENV/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
   --header "Authorization: Bearer $token" --generation-with-security-parameters false \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --max-examples "$EXAMPLES" --workers "$WORKERS" ${FUZZ_SEED:+--seed "$FUZZ_SEED"} \
-  --phases examples,coverage,fuzzing --continue-on-failure --no-color \
-  --report junit,ndjson --report-dir "$OUT" | tee "$OUT/schemathesis.txt"
+  --phases examples,coverage,fuzzing --continue-on-failure --no-color --generation-database "$OUT/examples" \
+  --report junit,ndjson --report-dir "$OUT") | tee "$OUT/schemathesis.txt"
 status=${PIPESTATUS[0]}
 set -e
 
