@@ -68,7 +68,9 @@ impl Modify for BearerAuth {
 ///   revoked key), 403 (the key's role may not), 500 and 503
 ///   (`database_unavailable`, with `Retry-After`); one with a JSON body 400
 ///   (`malformed_json`, also an empty body), 413, 415 and 422; one with path
-///   parameters 404; one with query parameters 422;
+///   parameters 404; and every `/v1/` operation 422, since a bad path or
+///   query parameter (at the least a NUL character in one, which the NUL
+///   guard refuses before any handler) is named in a validation problem;
 /// - string fields and parameters with a fixed list of values get it as an
 ///   `enum`, taken from the domain types that parse them.
 pub fn complete(doc: &mut utoipa::openapi::OpenApi) {
@@ -137,8 +139,10 @@ fn complete_operation(op: &mut Operation, authenticated: bool) {
     if params.contains(&ParameterIn::Path) {
         problem(op, "404", "`not_found`: no such record, or one outside the key's store scope");
     }
-    if params.contains(&ParameterIn::Query) {
-        problem(op, "422", "`validation_failed`: a query parameter is invalid (`errors` names it)");
+    if authenticated {
+        // Whatever the operation declares: a NUL character in the path or
+        // the query string is refused before the handler, naming where.
+        problem(op, "422", "`validation_failed`: `errors` names each invalid field, path or query parameter");
     }
     for (status, response) in op.responses.responses.iter_mut() {
         if let RefOr::T(response) = response

@@ -34,7 +34,7 @@ fn every_v1_operation_documents_the_problems_any_request_can_meet() {
             let responses = op["responses"].as_object().expect("responses");
             let has = |s: &str| responses.contains_key(s);
             if path.starts_with("/v1/") {
-                for s in ["401", "403", "500", "503"] {
+                for s in ["401", "403", "422", "500", "503"] {
                     assert!(has(s), "{method} {path} does not document {s}");
                 }
                 assert!(responses["503"]["headers"]["Retry-After"].is_object(), "{method} {path}: 503 Retry-After");

@@ -34,6 +34,7 @@ fn order_error(e: ApiError) -> ApiError {
 /// awards once, and is answered 200 with the stored order.
 #[utoipa::path(tag = "orders", request_body = CreateOrderRequest,
     responses((status = 201, body = OrderView), (status = 200, description = "Sent before: the stored order", body = OrderView),
+        (status = 409, description = "`order_conflict`: another order was sent before under this `source` + `external_id`", body = Problem),
         (status = 422, body = Problem)))]
 #[post("/v1/orders")]
 pub async fn create(
