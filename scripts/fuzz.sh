@@ -13,6 +13,10 @@
 #   FUZZ_EXAMPLES=50 scripts/fuzz.sh     # a quick round
 #   FUZZ_SEED=42 scripts/fuzz.sh         # reproduce a run
 #
+# `DELETE /v1/api-keys/{id}` is left out: schemathesis takes ids from earlier
+# answers (GET /v1/api-keys lists the run's own key) and would revoke the
+# key it runs with, leaving the rest of the run 401s. tests/api covers it.
+#
 # Checks: not_a_server_error, status_code_conformance,
 # content_type_conformance, response_schema_conformance. Exits non-zero if
 # schemathesis found a failure or the service answered any 5xx. The
@@ -68,6 +72,7 @@ set +e
 # From $OUT: schemathesis keeps a cache in .schemathesis/ of its working directory.
 (cd "$OUT" && "$VENV/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
   --header "Authorization: Bearer $token" --generation-with-security-parameters false \
+  --exclude-operation-id revoke \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --max-examples "$EXAMPLES" --workers "$WORKERS" ${FUZZ_SEED:+--seed "$FUZZ_SEED"} \
   --phases examples,coverage,fuzzing --continue-on-failure --no-color --generation-database "$OUT/examples" \
