@@ -137,12 +137,18 @@ fn refuse_nul_in_json(raw: &[u8]) -> Result<(), ApiError> {
 /// Parses JSON; a syntax error is 400 `malformed_json`, a value of the wrong
 /// type or an unknown field is 422 naming the field's path.
 pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
+    // A struct would also take a JSON array (`[]` = an empty customer): refuse any other top-level shape.
+    let shape_ok = crate::body_shape::BodyShape::of::<T>().admits(raw);
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::MalformedJson("the body is empty: this operation takes a JSON body".into()));
+    }
     let mut de = serde_json::Deserializer::from_slice(raw);
     let result: Result<T, _> = serde_path_to_error::deserialize(&mut de);
     let value = result.map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
         match inner.classify() {
+            serde_json::error::Category::Data if !shape_ok => crate::body_shape::not_an_object(),
             serde_json::error::Category::Data => {
                 let field = if path == "." { "body".to_owned() } else { path };
                 let message = inner.to_string();
@@ -163,6 +169,9 @@ pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, ApiError> {
         }
     })?;
     de.end().map_err(|e| ApiError::MalformedJson(format!("the body is not valid JSON: {e}")))?;
+    if !shape_ok {
+        return Err(crate::body_shape::not_an_object());
+    }
     Ok(value)
 }
 

@@ -6,6 +6,7 @@
 //! reported at once), call the store, and map the result. Business rules
 //! live in the domain crates; SQL lives in `clientele-store`.
 
+pub mod body_shape;
 pub mod clock;
 pub mod config;
 pub mod demo;
@@ -19,6 +20,7 @@ pub mod keygen;
 mod middleware;
 pub mod openapi;
 pub mod order_dto;
+pub mod query;
 mod routes;
 pub mod startup;
 pub mod state;

@@ -79,12 +79,10 @@ pub fn app(
         .openapi(ApiDoc::build())
         .app_data(state)
         .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::NoRoute.into()))
-        .app_data(
-            web::QueryConfig::default()
-                .error_handler(|e, _| ApiError::field("query", "invalid_format", e.to_string()).into()),
-        )
         .configure(routes::configure)
         .split_for_parts();
+    let mut api = api;
+    crate::openapi::complete(&mut api);
     app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .service(web::redirect("/docs", "/docs/"))
         .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(ApiError::NoRoute) }))
@@ -96,6 +94,8 @@ pub fn app(
 
 /// The OpenAPI document, as served at `/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, api) = App::new().into_utoipa_app().openapi(ApiDoc::build()).configure(routes::configure).split_for_parts();
+    let (_, mut api) =
+        App::new().into_utoipa_app().openapi(ApiDoc::build()).configure(routes::configure).split_for_parts();
+    crate::openapi::complete(&mut api);
     api
 }

@@ -13,6 +13,7 @@ use crate::dto::{
 };
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
+use crate::query::Query;
 use crate::state::AppState;
 
 /// The caller's name as author of tags and interactions.
@@ -114,11 +115,14 @@ pub struct SearchQuery {
     pub phone: Option<String>,
     pub member_no: Option<String>,
     pub tag: Option<String>,
+    #[param(value_type = Option<Uuid>)]
     pub store_id: Option<String>,
+    #[param(value_type = Option<Uuid>)]
     pub associate_id: Option<String>,
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// 1..=200, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
 }
 
@@ -137,7 +141,7 @@ fn uuid_param(e: &mut FieldErrors, field: &str, v: Option<&str>) -> Option<Uuid>
 pub async fn search(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<SearchQuery>,
+    query: Query<SearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::SearchCustomers)?;
     let q = query.into_inner();
@@ -185,7 +189,7 @@ pub struct LookupQuery {
 pub async fn lookup(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<LookupQuery>,
+    query: Query<LookupQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::LookupCustomers)?;
     let scope = caller.scope().clone();

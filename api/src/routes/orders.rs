@@ -15,6 +15,7 @@ use crate::order_dto::{
     CreateOrderRequest, CreateReturnRequest, FxRateView, LedgerEntryView, LedgerList, LoyaltyView, OrderList,
     OrderView, PutFxRatesRequest, ReturnResult,
 };
+use crate::query::Query;
 use crate::state::AppState;
 
 fn order_id(raw: &str) -> Result<Uuid, ApiError> {
@@ -33,6 +34,7 @@ fn order_error(e: ApiError) -> ApiError {
 /// awards once, and is answered 200 with the stored order.
 #[utoipa::path(tag = "orders", request_body = CreateOrderRequest,
     responses((status = 201, body = OrderView), (status = 200, description = "Sent before: the stored order", body = OrderView),
+        (status = 409, description = "`order_conflict`: another order was sent before under this `source` + `external_id`", body = Problem),
         (status = 422, body = Problem)))]
 #[post("/v1/orders")]
 pub async fn create(
@@ -98,6 +100,7 @@ pub async fn create_return(
 pub struct PageQuery {
     pub cursor: Option<String>,
     /// 1..=200, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
 }
 
@@ -125,7 +128,7 @@ pub async fn customer_orders(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadOrders)?;
     let id = customer_id(&path)?;
@@ -182,7 +185,7 @@ pub struct FxQuery {
 pub async fn list_fx_rates(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<FxQuery>,
+    query: Query<FxQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadOrganisation)?;
     let currency = query
@@ -223,7 +226,7 @@ pub async fn ledger(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadLoyalty)?;
     let id = customer_id(&path)?;

@@ -10,6 +10,7 @@ use super::{customer_error, customer_id};
 use crate::dto::{ConsentRequest, CustomerView};
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
+use crate::query::Query;
 use crate::state::AppState;
 
 /// Which kind of tag.
@@ -23,13 +24,13 @@ pub struct TagQuery {
 
 /// Sets a tag on a customer (replacing one of the same name).
 #[utoipa::path(tag = "tags and consent", params(("id" = Uuid, Path), ("tag" = String, Path), TagQuery),
-    responses((status = 200, body = CustomerView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = CustomerView), (status = 404, body = Problem), (status = 409, description = "`customer_erased`", body = Problem), (status = 422, body = Problem)))]
 #[put("/v1/customers/{id}/tags/{tag}")]
 pub async fn set_tag(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<(String, String)>,
-    query: web::Query<TagQuery>,
+    query: Query<TagQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::TagCustomers)?;
     let (id, tag) = path.into_inner();
@@ -52,7 +53,7 @@ pub async fn set_tag(
 
 /// Removes a tag. Removing a tag the customer does not have is not an error.
 #[utoipa::path(tag = "tags and consent", params(("id" = Uuid, Path), ("tag" = String, Path)),
-    responses((status = 200, body = CustomerView), (status = 404, body = Problem)))]
+    responses((status = 200, body = CustomerView), (status = 404, body = Problem), (status = 409, description = "`customer_erased`", body = Problem)))]
 #[delete("/v1/customers/{id}/tags/{tag}")]
 pub async fn remove_tag(
     state: web::Data<AppState>,
@@ -73,7 +74,7 @@ pub async fn remove_tag(
 
 /// Records a consent decision for one channel (`sms`, `email`, `wechat`, `phone`).
 #[utoipa::path(tag = "tags and consent", params(("id" = Uuid, Path), ("channel" = String, Path)), request_body = ConsentRequest,
-    responses((status = 200, body = CustomerView), (status = 404, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = CustomerView), (status = 404, body = Problem), (status = 409, description = "`customer_erased`", body = Problem), (status = 422, body = Problem)))]
 #[put("/v1/customers/{id}/consents/{channel}")]
 pub async fn set_consent(
     state: web::Data<AppState>,
@@ -117,6 +118,7 @@ pub struct DuplicateList {
 #[into_params(parameter_in = Query)]
 pub struct DuplicatesQuery {
     /// Candidates examined, 1..=5000, default 1000.
+    #[param(minimum = 1, maximum = 5000)]
     pub limit: Option<u32>,
 }
 
@@ -126,7 +128,7 @@ pub struct DuplicatesQuery {
 pub async fn duplicates(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<DuplicatesQuery>,
+    query: Query<DuplicatesQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::MergeCustomers)?;
     let limit = query.limit.unwrap_or(1000);

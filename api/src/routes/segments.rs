@@ -22,6 +22,7 @@ use super::{customer_error, customer_id};
 use crate::dto::{customer_cursor, parse_customer_cursor, parse_limit};
 use crate::error::{ApiError, Problem};
 use crate::extract::Caller;
+use crate::query::Query;
 use crate::state::AppState;
 
 // ---- parsing the query ----------------------------------------------------------------
@@ -65,8 +66,10 @@ fn side_param(e: &mut FieldErrors, field: &str, value: &str) -> Option<Option<Se
 #[into_params(parameter_in = Query)]
 pub struct CutsQuery {
     /// The snapshot's date (default: the latest).
+    #[param(value_type = Option<chrono::NaiveDate>)]
     pub as_of: Option<String>,
     /// Customers of this home store.
+    #[param(value_type = Option<Uuid>)]
     pub store_id: Option<String>,
     /// Customers of this tier now: `S1` … `S6`.
     pub tier: Option<String>,
@@ -454,7 +457,7 @@ pub struct TopCustomerList {
 pub async fn summary(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<CutsQuery>,
+    query: Query<CutsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
     let mut e = FieldErrors::new();
@@ -491,6 +494,7 @@ pub struct SegmentPageQuery {
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// 1..=200, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
 }
 
@@ -505,8 +509,8 @@ pub async fn customers(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    cuts: web::Query<CutsQuery>,
-    page: web::Query<SegmentPageQuery>,
+    cuts: Query<CutsQuery>,
+    page: Query<SegmentPageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
     let mut e = FieldErrors::new();
@@ -548,8 +552,10 @@ pub async fn customers(
 #[into_params(parameter_in = Query)]
 pub struct TransitionsQuery {
     /// The earlier snapshot's date (required).
+    #[param(value_type = chrono::NaiveDate, required = true)]
     pub from: Option<String>,
     /// The later snapshot's date (required, not before `from`).
+    #[param(value_type = chrono::NaiveDate, required = true)]
     pub to: Option<String>,
     /// With `to_segment`: list the customers of this cell. A segment code, or `none` (new customers).
     pub from_segment: Option<String>,
@@ -558,6 +564,7 @@ pub struct TransitionsQuery {
     /// Paging through the cell's customers: from `customers.next_cursor`.
     pub cursor: Option<String>,
     /// 1..=200, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
 }
 
@@ -571,7 +578,7 @@ pub struct TransitionsQuery {
 pub async fn transitions(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<TransitionsQuery>,
+    query: Query<TransitionsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
     let q = query.into_inner();
@@ -654,6 +661,7 @@ pub async fn transitions(
 #[into_params(parameter_in = Query)]
 pub struct AsOfQuery {
     /// The snapshot's date (default: the latest).
+    #[param(value_type = Option<chrono::NaiveDate>)]
     pub as_of: Option<String>,
 }
 
@@ -668,7 +676,7 @@ pub async fn customer_value(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<AsOfQuery>,
+    query: Query<AsOfQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
     let id = customer_id(&path)?;
@@ -705,8 +713,10 @@ pub async fn customer_value(
 #[into_params(parameter_in = Query)]
 pub struct TopQuery {
     /// 1..=1000, default 100.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
     /// The snapshot's date (default: the latest).
+    #[param(value_type = Option<chrono::NaiveDate>)]
     pub as_of: Option<String>,
 }
 
@@ -718,7 +728,7 @@ pub struct TopQuery {
 pub async fn top_customers(
     state: web::Data<AppState>,
     caller: Caller,
-    query: web::Query<TopQuery>,
+    query: Query<TopQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
     let mut e = FieldErrors::new();

@@ -9,6 +9,7 @@ use crate::dto::{
 };
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
+use crate::query::Query;
 use crate::state::AppState;
 use clientele_profiles::Permission;
 
@@ -39,6 +40,7 @@ pub async fn record(
 pub struct TimelineQuery {
     pub cursor: Option<String>,
     /// 1..=200, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
 }
 
@@ -50,7 +52,7 @@ pub async fn list(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<TimelineQuery>,
+    query: Query<TimelineQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadTimeline)?;
     let id = customer_id(&path)?;

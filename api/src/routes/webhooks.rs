@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::dto::parse_limit;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
+use crate::query::Query;
 use crate::state::AppState;
 
 /// A new subscription.
@@ -154,6 +155,7 @@ pub struct DeliveryList {
 pub struct DeliveryQuery {
     pub cursor: Option<String>,
     /// 1..=200, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
 }
 
@@ -239,7 +241,7 @@ pub async fn deliveries(
     state: web::Data<AppState>,
     caller: Caller,
     path: web::Path<String>,
-    query: web::Query<DeliveryQuery>,
+    query: Query<DeliveryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ManageWebhooks)?;
     let id = webhook_id(&path)?;

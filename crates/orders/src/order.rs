@@ -124,6 +124,8 @@ pub enum PaymentMethod {
 macro_rules! keyword_parse {
     ($name:ident, $($variant:ident => $text:literal),+) => {
         impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
             /// The stable name.
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
