@@ -229,6 +229,13 @@ pub fn deactivate_subscription(
     ctx: &AuditContext,
 ) -> Result<Subscription, StoreError> {
     conn.transaction(|conn| {
+        // Wait for a fan-out under way (it read the subscription as active
+        // and may be adding pending deliveries for it): its deliveries are
+        // then cancelled below with the rest, and the next fan-out sees the
+        // subscription inactive. A fan-out that starts meanwhile skips its
+        // round (it only tries the lock).
+        diesel::select(diesel::dsl::sql::<Bool>(&format!("pg_advisory_xact_lock({FAN_OUT_LOCK}) IS NOT NULL")))
+            .get_result::<bool>(conn)?;
         let row: SubscriptionRow = webhook_subscriptions::table
             .find(id)
             .select(SubscriptionRow::as_select())
