@@ -691,7 +691,7 @@ fn orders_for(
                 coupons: Vec::new(),
                 points_redeemed: 0,
             };
-            let order = Order::new(new, now).map_err(|e| anyhow::anyhow!("demo order is invalid: {e:?}"))?;
+            let order = Order::new(new).map_err(|e| anyhow::anyhow!("demo order is invalid: {e:?}"))?;
             batch.push(order);
             if batch.len() >= ORDERS_PER_BATCH {
                 store_orders(conn, rng, std::mem::take(&mut batch), ctx, bar, summary, &mut returns)?;

@@ -183,7 +183,7 @@ fn decimal(e: &mut FieldErrors, field: &str, s: &str, default: Option<Decimal>) 
 
 /// Turns the rows of one order into a checked order, or errors with the
 /// (line, column) they are about.
-fn to_order(group: &Group, stores: &HashMap<String, StoreId>, now: DateTime<Utc>) -> Result<Order, Vec<RowError>> {
+fn to_order(group: &Group, stores: &HashMap<String, StoreId>) -> Result<Order, Vec<RowError>> {
     let first_line = group.first().map(|(l, _)| *l).unwrap_or(0);
     let Some((_, head)) = group.first() else { return Err(Vec::new()) };
     let mut e = FieldErrors::new();
@@ -339,7 +339,7 @@ fn to_order(group: &Group, stores: &HashMap<String, StoreId>, now: DateTime<Utc>
         points_redeemed,
     };
     let line_numbers: Vec<u64> = group.iter().map(|(l, _)| *l).collect();
-    Order::new(new, now).map_err(|fe| field_errors_to_rows(&fe, &line_numbers))
+    Order::new(new).map_err(|fe| field_errors_to_rows(&fe, &line_numbers))
 }
 
 /// Maps `lines[2].quantity` to the third row of the order and its column;
@@ -449,7 +449,7 @@ pub fn import_orders<R: Read>(
         if !same_order && !group.is_empty() {
             summary.orders += 1;
             let lines: Vec<u64> = group.iter().map(|(l, _)| *l).collect();
-            match to_order(&group, &stores, now) {
+            match to_order(&group, &stores) {
                 Ok(order) => pending.push(Pending { order, lines }),
                 Err(errors) => {
                     summary.refused_orders += 1;

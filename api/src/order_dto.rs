@@ -153,7 +153,7 @@ impl CreateOrderRequest {
             coupons,
             points_redeemed: self.points_redeemed,
         };
-        Order::new(new, now).map_err(ApiError::from)
+        Order::new(new).map_err(ApiError::from)
     }
 }
 

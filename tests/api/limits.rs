@@ -88,6 +88,12 @@ async fn the_limits_are_programme_settings() {
     assert_refused(&app.admin("POST", "/v1/orders", Some(&old)).await, "ordered_at");
     old["ordered_at"] = json!("2019-12-31T12:00:00Z");
     assert_refused(&app.admin("POST", "/v1/orders", Some(&old)).await, "ordered_at");
+    // An hour ahead of the clock, beyond the default 5 minutes; allowed once the limit is 2 hours.
+    old["ordered_at"] = json!((chrono::Utc::now() + chrono::TimeDelta::hours(1)).to_rfc3339());
+    assert_refused(&app.admin("POST", "/v1/orders", Some(&old)).await, "ordered_at");
+    program["limits"]["max_minutes_ahead"] = json!(120);
+    app.admin("PUT", "/v1/loyalty/program", Some(&program)).await.expect(202);
+    app.admin("POST", "/v1/orders", Some(&old)).await.expect(201);
     app.admin("POST", "/v1/orders", Some(&order("R-4", &c, line(5, "10"), "50"))).await.expect(201);
     let grant =
         json!({ "kind": "activity", "activity_id": "launch-aw26", "points": 600, "events": 2, "reason": "launch" });

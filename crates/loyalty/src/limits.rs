@@ -13,6 +13,8 @@ use crate::error::InvalidValue;
 const AMOUNT_CEILING: Decimal = crate::values::BaseAmount::MAX;
 /// The largest quantity limit (the orders crate's own ceiling).
 const QUANTITY_CEILING: u32 = 1_000_000;
+/// The most minutes ahead an order may be dated: a week.
+const MINUTES_AHEAD_CEILING: u32 = 7 * 24 * 60;
 /// The largest points limit.
 const POINTS_CEILING: i64 = 1_000_000_000_000;
 
@@ -26,6 +28,7 @@ pub struct ProgramLimits {
     max_order_amount: Decimal,
     max_points_per_grant: i64,
     earliest_order_date: NaiveDate,
+    max_minutes_ahead: u32,
 }
 
 /// The serialised form of [`ProgramLimits`].
@@ -45,6 +48,9 @@ pub struct LimitsParts {
     /// Orders placed before this day are refused (default 2000-01-01): the
     /// programme's start, or the oldest history the brand imports.
     pub earliest_order_date: NaiveDate,
+    /// How many minutes ahead of the server's clock an order may be dated
+    /// (default 5: tills' clocks drift; at most a week).
+    pub max_minutes_ahead: u32,
 }
 
 impl Default for LimitsParts {
@@ -61,6 +67,7 @@ impl Default for ProgramLimits {
             max_order_amount: Decimal::from(1_000_000_000_i64),
             max_points_per_grant: 10_000_000,
             earliest_order_date: NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(NaiveDate::MIN),
+            max_minutes_ahead: 5,
         }
     }
 }
@@ -84,13 +91,25 @@ impl ProgramLimits {
         if parts.max_points_per_grant <= 0 || parts.max_points_per_grant > POINTS_CEILING {
             return Err(out_of_range("limits.max_points_per_grant", &POINTS_CEILING));
         }
+        if parts.max_minutes_ahead > MINUTES_AHEAD_CEILING {
+            return Err(InvalidValue::new(
+                "out_of_range",
+                format!("limits.max_minutes_ahead must be at most {MINUTES_AHEAD_CEILING} (a week)"),
+            ));
+        }
         Ok(ProgramLimits {
             max_quantity_per_line: parts.max_quantity_per_line,
             max_line_amount: parts.max_line_amount,
             max_order_amount: parts.max_order_amount,
             max_points_per_grant: parts.max_points_per_grant,
             earliest_order_date: parts.earliest_order_date,
+            max_minutes_ahead: parts.max_minutes_ahead,
         })
+    }
+
+    /// How many minutes ahead of now an order may be dated.
+    pub fn max_minutes_ahead(&self) -> u32 {
+        self.max_minutes_ahead
     }
 
     /// Most units of one order line.
@@ -130,6 +149,7 @@ impl From<ProgramLimits> for LimitsParts {
             max_order_amount: l.max_order_amount,
             max_points_per_grant: l.max_points_per_grant,
             earliest_order_date: l.earliest_order_date,
+            max_minutes_ahead: l.max_minutes_ahead,
         }
     }
 }

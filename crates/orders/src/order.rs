@@ -279,16 +279,13 @@ fn money_places(v: Decimal) -> bool {
 impl Order {
     /// Checks an order; every problem is reported with the field it is in
     /// (`lines[2].quantity`, `amount_paid`, …). Lines come out sorted by id.
-    pub fn new(new: NewOrder, now: DateTime<Utc>) -> Result<Order, FieldErrors> {
+    pub fn new(new: NewOrder) -> Result<Order, FieldErrors> {
         let mut e = FieldErrors::new();
         if new.lines.is_empty() {
             e.push("lines", InvalidValue::new("required", "an order has at least one line"));
         }
         if new.lines.len() > MAX_LINES {
             e.push("lines", InvalidValue::new("too_long", format!("an order has at most {MAX_LINES} lines")));
-        }
-        if new.ordered_at > now + chrono::Duration::minutes(5) {
-            e.push("ordered_at", InvalidValue::new("out_of_range", "an order cannot be placed in the future"));
         }
         let mut seen = BTreeSet::new();
         for (i, line) in new.lines.iter().enumerate() {
@@ -615,13 +612,16 @@ pub struct OrderLimits {
     /// Orders before this date are refused: the programme's start, or the
     /// oldest history a brand imports.
     pub earliest_order_date: NaiveDate,
+    /// How far ahead of the server's clock an order may be dated (tills'
+    /// clocks drift; a date a year ahead is a typo).
+    pub max_ahead: chrono::TimeDelta,
 }
 
 impl OrderLimits {
     /// Checks a priced order; every breach names the field as the sender
     /// sent it (`lines[3].quantity`, `lines[0].unit_price`, `amount_paid`,
     /// `ordered_at`), code `out_of_range`.
-    pub fn check(&self, priced: &PricedOrder) -> Result<(), FieldErrors> {
+    pub fn check(&self, priced: &PricedOrder, now: DateTime<Utc>) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::new();
         let order = &priced.order;
         for line in order.lines() {
@@ -657,6 +657,18 @@ impl OrderLimits {
                     format!(
                         "an order may be paid at most {} {} (programme limit)",
                         self.max_order_amount, priced.base_currency
+                    ),
+                ),
+            );
+        }
+        if now.checked_add_signed(self.max_ahead).is_some_and(|latest| order.ordered_at() > latest) {
+            e.push(
+                "ordered_at",
+                InvalidValue::new(
+                    "out_of_range",
+                    format!(
+                        "an order cannot be dated more than {} minute(s) ahead of now (programme limit)",
+                        self.max_ahead.num_minutes()
                     ),
                 ),
             );

@@ -100,7 +100,7 @@ proptest! {
 
     #[test]
     fn the_lines_of_an_order_add_up_to_what_was_paid((lines, paid) in arb_order()) {
-        let o = Order::new(order(lines, paid, "CNY"), now()).unwrap();
+        let o = Order::new(order(lines, paid, "CNY")).unwrap();
         let sum: Decimal = o.lines().iter().map(|l| l.paid).sum();
         prop_assert_eq!(sum, paid);
         prop_assert_eq!(o.amount_paid(), paid);
@@ -111,14 +111,14 @@ proptest! {
     fn an_order_does_not_depend_on_the_order_of_its_lines((lines, paid) in arb_order()) {
         let mut reversed = lines.clone();
         reversed.reverse();
-        let a = Order::new(order(lines, paid, "CNY"), now()).unwrap();
-        let b = Order::new(order(reversed, paid, "CNY"), now()).unwrap();
+        let a = Order::new(order(lines, paid, "CNY")).unwrap();
+        let b = Order::new(order(reversed, paid, "CNY")).unwrap();
         prop_assert_eq!(a, b);
     }
 
     #[test]
     fn pricing_in_the_base_currency_adds_up((lines, paid) in arb_order(), rate_micros in 1i64..20_000_000) {
-        let o = Order::new(order(lines, paid, "EUR"), now()).unwrap();
+        let o = Order::new(order(lines, paid, "EUR")).unwrap();
         let rate = FxRate {
             from: Currency::parse("EUR").unwrap(),
             to: Currency::parse("CNY").unwrap(),
@@ -133,7 +133,7 @@ proptest! {
 
     #[test]
     fn a_line_is_never_returned_beyond_what_was_bought(bought in 1u32..10, steps in prop::collection::vec(1u32..5, 1..6)) {
-        let o = Order::new(order(vec![line(1, bought, 10_000, 0)], cents(10_000 * i64::from(bought)), "CNY"), now()).unwrap();
+        let o = Order::new(order(vec![line(1, bought, 10_000, 0)], cents(10_000 * i64::from(bought)), "CNY")).unwrap();
         let mut returned: BTreeMap<LineId, u32> = BTreeMap::new();
         for q in steps {
             let request = ReturnRequest {
@@ -156,13 +156,13 @@ proptest! {
 
 #[test]
 fn the_spec_example_keeps_every_cent() {
-    let o = Order::new(order(vec![line(1, 1, 1_234_567, 0)], cents(1_234_567), "CNY"), now()).unwrap();
+    let o = Order::new(order(vec![line(1, 1, 1_234_567, 0)], cents(1_234_567), "CNY")).unwrap();
     assert_eq!(o.amount_paid(), "12345.67".parse::<Decimal>().unwrap());
 }
 
 #[test]
 fn an_order_in_another_currency_without_a_rate_is_refused() {
-    let o = Order::new(order(vec![line(1, 1, 100_000, 0)], cents(100_000), "EUR"), now()).unwrap();
+    let o = Order::new(order(vec![line(1, 1, 100_000, 0)], cents(100_000), "EUR")).unwrap();
     let err = price_in_base(o, &Currency::parse("CNY").unwrap(), None).unwrap_err();
     assert_eq!(err.0[0].field, "currency");
     assert_eq!(err.0[0].code, "no_fx_rate");
@@ -172,7 +172,7 @@ fn an_order_in_another_currency_without_a_rate_is_refused() {
 fn bad_orders_name_their_fields() {
     let mut lines = vec![line(1, 0, 100, 0), line(1, 1, -5, 0), line(2, 1, 100, 200)];
     lines[1].line_id = LineId::parse("1").unwrap();
-    let err = Order::new(order(lines, cents(100), "CNY"), now()).unwrap_err();
+    let err = Order::new(order(lines, cents(100), "CNY")).unwrap_err();
     let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
     assert!(fields.contains(&"lines[0].quantity"), "{fields:?}");
     assert!(fields.contains(&"lines[1].line_id"), "{fields:?}");
@@ -182,7 +182,7 @@ fn bad_orders_name_their_fields() {
 
 #[test]
 fn paying_more_than_the_lines_is_refused() {
-    let err = Order::new(order(vec![line(1, 1, 100, 0)], cents(101), "CNY"), now()).unwrap_err();
+    let err = Order::new(order(vec![line(1, 1, 100, 0)], cents(101), "CNY")).unwrap_err();
     assert_eq!(err.0[0].field, "amount_paid");
 }
 
@@ -227,6 +227,7 @@ fn limits() -> OrderLimits {
         max_line_amount: Decimal::from(100_000_000),
         max_order_amount: Decimal::from(1_000_000_000),
         earliest_order_date: chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap(),
+        max_ahead: chrono::TimeDelta::minutes(5),
     }
 }
 
@@ -248,13 +249,13 @@ proptest! {
             .collect();
         let mut sent = order(lines, paid, currency);
         sent.points_redeemed = points_redeemed;
-        if let Ok(o) = Order::new(sent, now()) {
+        if let Ok(o) = Order::new(sent) {
             prop_assert!(o.amount_paid() < clientele_orders::MAX_ORDER_AMOUNT);
             let base = Currency::parse("CNY").unwrap();
             let fx = FxRate { from: o.currency().clone(), to: base.clone(), valid_from: now().date_naive(), rate };
             if let Ok(priced) = price_in_base(o, &base, Some(&fx)) {
                 prop_assert!(priced.paid_base < clientele_orders::MAX_ORDER_AMOUNT);
-                let _ = limits().check(&priced);
+                let _ = limits().check(&priced, now());
             }
         }
     }
@@ -271,42 +272,44 @@ proptest! {
 fn the_absurd_orders_of_the_hardening_issue_are_refused_naming_the_field() {
     // 10^14 for one unit: beyond what any order may hold.
     let huge = Decimal::new(100_000_000_000_000, 0);
-    let err =
-        Order::new(order(vec![NewOrderLine { unit_price: huge, ..line(1, 1, 0, 0) }], huge, "CNY"), now()).unwrap_err();
+    let err = Order::new(order(vec![NewOrderLine { unit_price: huge, ..line(1, 1, 0, 0) }], huge, "CNY")).unwrap_err();
     let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(fields, ["lines[0].unit_price", "amount_paid"]);
     // A million units at a million: a valid order, beyond the programme's limits.
     let million = Decimal::from(1_000_000);
-    let o = Order::new(
-        order(
-            vec![line(9, 1, 100, 0), NewOrderLine { quantity: 1_000_000, unit_price: million, ..line(1, 1, 0, 0) }],
-            Decimal::from(1_000_000_000_000_i64),
-            "CNY",
-        ),
-        now(),
-    )
+    let o = Order::new(order(
+        vec![line(9, 1, 100, 0), NewOrderLine { quantity: 1_000_000, unit_price: million, ..line(1, 1, 0, 0) }],
+        Decimal::from(1_000_000_000_000_i64),
+        "CNY",
+    ))
     .unwrap();
     let priced = price_in_base(o, &Currency::parse("CNY").unwrap(), None).unwrap();
-    let err = limits().check(&priced).unwrap_err();
+    let err = limits().check(&priced, now()).unwrap_err();
     let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(fields, ["lines[1].quantity", "lines[1].unit_price", "amount_paid"]);
     // 100.001 CNY has a decimal more than the yuan; 100.5 JPY one more than the yen.
-    let err = Order::new(order(vec![line(1, 1, 20_000, 0)], Decimal::new(100_001, 3), "CNY"), now()).unwrap_err();
+    let err = Order::new(order(vec![line(1, 1, 20_000, 0)], Decimal::new(100_001, 3), "CNY")).unwrap_err();
     assert_eq!(err.0[0].field, "amount_paid");
-    let err = Order::new(order(vec![line(1, 1, 20_000, 0)], Decimal::new(1_005, 1), "JPY"), now()).unwrap_err();
+    let err = Order::new(order(vec![line(1, 1, 20_000, 0)], Decimal::new(1_005, 1), "JPY")).unwrap_err();
     assert_eq!(err.0[0].field, "amount_paid");
-    assert!(Order::new(order(vec![line(1, 1, 20_000, 0)], Decimal::new(100_001, 3), "KWD"), now()).is_ok());
+    assert!(Order::new(order(vec![line(1, 1, 20_000, 0)], Decimal::new(100_001, 3), "KWD")).is_ok());
     // Points redeemed beyond a signed 64-bit count are refused, not clamped.
     let mut sent = order(vec![line(1, 1, 100, 0)], cents(100), "CNY");
     sent.points_redeemed = 1 << 63;
-    assert_eq!(Order::new(sent, now()).unwrap_err().0[0].field, "points_redeemed");
+    assert_eq!(Order::new(sent).unwrap_err().0[0].field, "points_redeemed");
 }
 
 #[test]
 fn orders_before_the_programme_start_are_refused() {
     let mut sent = order(vec![line(1, 1, 100, 0)], cents(100), "CNY");
     sent.ordered_at = Utc.with_ymd_and_hms(1, 1, 1, 0, 0, 0).unwrap();
-    let o = Order::new(sent, now()).unwrap();
+    let o = Order::new(sent).unwrap();
     let priced = price_in_base(o, &Currency::parse("CNY").unwrap(), None).unwrap();
-    assert_eq!(limits().check(&priced).unwrap_err().0[0].field, "ordered_at");
+    assert_eq!(limits().check(&priced, now()).unwrap_err().0[0].field, "ordered_at");
+    // Six minutes ahead of the server's clock, beyond the 5 allowed.
+    let mut sent = order(vec![line(1, 1, 100, 0)], cents(100), "CNY");
+    sent.ordered_at = now() + chrono::TimeDelta::minutes(6);
+    let priced = price_in_base(Order::new(sent).unwrap(), &Currency::parse("CNY").unwrap(), None).unwrap();
+    assert_eq!(limits().check(&priced, now()).unwrap_err().0[0].field, "ordered_at");
+    assert!(limits().check(&priced, now() + chrono::TimeDelta::minutes(2)).is_ok());
 }

@@ -210,7 +210,7 @@ pub fn ingest_orders_bulk(
                     })
                 };
                 let priced = price_in_base(order, &base, rate.as_ref()).map_err(StoreError::Invalid)?;
-                limits.check(&priced).map_err(StoreError::Invalid)?;
+                limits.check(&priced, ctx.at).map_err(StoreError::Invalid)?;
                 Ok((priced, customer, date))
             })();
             match checked {

@@ -144,6 +144,7 @@ pub(crate) fn order_limits(config: &clientele_loyalty::ProgramConfig) -> cliente
         max_line_amount: limits.max_line_amount(),
         max_order_amount: limits.max_order_amount(),
         earliest_order_date: limits.earliest_order_date(),
+        max_ahead: chrono::TimeDelta::minutes(i64::from(limits.max_minutes_ahead())),
     }
 }
 
@@ -293,7 +294,7 @@ pub fn ingest_order(
         let base = Currency::parse(config.base_currency().as_str()).map_err(corrupt("loyalty_program.base_currency"))?;
         let rate = if order.currency() == &base { None } else { crate::fx::rate_on(conn, order.currency(), &base, date)? };
         let priced = price_in_base(order, &base, rate.as_ref()).map_err(StoreError::Invalid)?;
-        order_limits(&config).check(&priced).map_err(StoreError::Invalid)?;
+        order_limits(&config).check(&priced, ctx.at).map_err(StoreError::Invalid)?;
 
         // The earning is worked out first, so the order and its lines are
         // written once, with their points.
