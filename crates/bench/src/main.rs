@@ -13,7 +13,10 @@
 //!
 //! Usage: `bench_ingest [--clients 16] [--seconds 20] [--members 2000]
 //! [--csv-orders 100000] [--bin target/release/clientele] [--only http|import]
-//! [--tiny]`. DATABASE_URL names a database of a role with CREATEDB (the
+//! [--database NAME] [--tiny]`. `--database` runs the HTTP part on a database
+//! loaded earlier (e.g. kept by `bench_read --keep`: a million members take
+//! ~12 minutes to load), which it adds orders to and does not drop; the
+//! import part always loads a database of its own. DATABASE_URL names a database of a role with CREATEDB (the
 //! tests' one); the databases it creates carry the process id in their name,
 //! so runs side by side do not meet, and are dropped when it ends.
 //!
@@ -40,6 +43,8 @@ struct Args {
     csv_orders: u32,
     bin: String,
     only: Option<String>,
+    /// The HTTP part runs on this loaded database instead of a fresh demo.
+    database: Option<String>,
     admin_url: String,
     warm_up_seconds: u64,
 }
@@ -52,6 +57,7 @@ fn args() -> anyhow::Result<Args> {
         csv_orders: 100_000,
         bin: "target/release/clientele".to_owned(),
         only: None,
+        database: None,
         admin_url: admin_url(),
         warm_up_seconds: 3,
     };
@@ -70,6 +76,7 @@ fn args() -> anyhow::Result<Args> {
             "--csv-orders" => a.csv_orders = value.parse()?,
             "--bin" => a.bin = value,
             "--only" => a.only = Some(value),
+            "--database" => a.database = Some(value),
             other => bail!("unknown flag {other}"),
         }
     }
@@ -126,13 +133,22 @@ COMMIT;
 ";
 
 async fn http_bench(args: &Args) -> anyhow::Result<()> {
-    let db = BenchDatabase::fresh(&args.admin_url, "clientele_bench_http")?;
-    let url = db.url().to_owned();
     let clientele = Clientele::new(&args.bin);
-    clientele.run(&url, &["migrate"])?;
-    let demo = clientele
-        .run(&url, &["demo", "--customers", &args.members.to_string(), "--seed", "1", "--orders-per-customer", "0"])?;
-    println!("setup: {demo}");
+    let db = match &args.database {
+        Some(name) => BenchDatabase::existing(&args.admin_url, name),
+        None => {
+            let db = BenchDatabase::fresh(&args.admin_url, "clientele_bench_http")?;
+            clientele.run(db.url(), &["migrate"])?;
+            let t = Instant::now();
+            let demo = clientele.run(
+                db.url(),
+                &["demo", "--customers", &args.members.to_string(), "--seed", "1", "--orders-per-customer", "0"],
+            )?;
+            println!("setup: {demo} (demo took {:.1} s)", t.elapsed().as_secs_f64());
+            db
+        }
+    };
+    let url = db.url().to_owned();
     // A till's key, sending orders of the demo's stores in China.
     let token = clientele.run(&url, &["create-key", "--role", "pos", "--name", "bench"])?;
     let members = Arc::new(member_numbers(&url)?);
@@ -171,7 +187,8 @@ async fn http_bench(args: &Args) -> anyhow::Result<()> {
     // pgbench in the same database, against the same tables.
     psql(
         &url,
-        "CREATE TABLE bench_members AS SELECT row_number() OVER (ORDER BY customer_id) AS n, customer_id FROM customers; \
+        "DROP TABLE IF EXISTS bench_members; \
+         CREATE TABLE bench_members AS SELECT row_number() OVER (ORDER BY customer_id) AS n, customer_id FROM customers; \
          CREATE UNIQUE INDEX ON bench_members (n); \
          INSERT INTO loyalty_accounts (customer_id, tier_state, updated_at) \
            SELECT customer_id, '{}'::jsonb, now() FROM customers ON CONFLICT DO NOTHING; ANALYZE;",
