@@ -4,8 +4,9 @@
 //! binary (release build) against a database it creates and drops:
 //! `clientele migrate`, `clientele demo --customers N --orders-per-customer 3
 //! --seed 1` (which ends with ANALYZE), `clientele refresh-segments` (so that
-//! `/value` has a snapshot to show), an admin key, then `clientele serve`
-//! with a pool of C connections and its scheduled jobs off.
+//! `/value` has a snapshot to show), an admin key, then, for each read,
+//! `clientele serve` with a pool of C connections and its scheduled jobs off
+//! (stopped before pgbench runs, so that the two fit in max_connections).
 //!
 //! It samples up to 100,000 members (ids and phones, each phone of exactly
 //! one member) into a table `bench_members(n, customer_id, phone)` of the
@@ -273,9 +274,12 @@ struct Figures {
 
 async fn bench(args: &Args, url: &str, token: &str, members: Arc<Vec<Member>>) -> anyhow::Result<Vec<Figures>> {
     let clientele = Clientele::new(&args.bin);
-    let server = clientele.serve(url, args.clients).await?;
     let mut figures = Vec::new();
     for read in READS.iter().filter(|r| args.only.as_deref().is_none_or(|o| o == r.name)) {
+        // A service per read, stopped before pgbench: its pool's C
+        // connections and pgbench's C would not fit together in
+        // PostgreSQL's default max_connections (100) at C = 50.
+        let server = clientele.serve(url, args.clients).await?;
         let (sampled, path) = (members.clone(), read.path);
         let next = Arc::new(move |c: usize, n: u64| Request {
             method: "GET",
@@ -297,6 +301,7 @@ async fn bench(args: &Args, url: &str, token: &str, members: Arc<Vec<Member>>) -
             load.p99(),
             load.errors
         );
+        drop(server);
         load.check(read.name, 200)?;
         let extra = ["-M".to_owned(), "prepared".to_owned(), "-D".to_owned(), format!("count={}", members.len())];
         let pg = pgbench(url, args.clients, args.seconds, &extra, read.pgbench)?;
