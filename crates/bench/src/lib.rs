@@ -132,6 +132,19 @@ impl Clientele {
         Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
     }
 
+    /// `clientele migrate`, then `clientele demo` with `members` customers and
+    /// on average `orders_per_customer` orders each (seed 1), timed: at a
+    /// million members it is most of a run.
+    pub fn load_demo(&self, url: &str, members: u32, orders_per_customer: u32) -> anyhow::Result<()> {
+        self.run(url, &["migrate"])?;
+        let t = Instant::now();
+        let (members, orders) = (members.to_string(), orders_per_customer.to_string());
+        let demo =
+            self.run(url, &["demo", "--customers", &members, "--orders-per-customer", &orders, "--seed", "1"])?;
+        println!("setup: {demo} (demo took {:.1} s)", t.elapsed().as_secs_f64());
+        Ok(())
+    }
+
     /// `clientele serve` on a free loopback port with a pool of `pool`
     /// connections, once it answers `/health`. The scheduled jobs are off
     /// (`CLIENTELE_JOB_INTERVAL_S=0`): their first round runs at start —

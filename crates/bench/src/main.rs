@@ -138,13 +138,7 @@ async fn http_bench(args: &Args) -> anyhow::Result<()> {
         Some(name) => BenchDatabase::existing(&args.admin_url, name),
         None => {
             let db = BenchDatabase::fresh(&args.admin_url, "clientele_bench_http")?;
-            clientele.run(db.url(), &["migrate"])?;
-            let t = Instant::now();
-            let demo = clientele.run(
-                db.url(),
-                &["demo", "--customers", &args.members.to_string(), "--seed", "1", "--orders-per-customer", "0"],
-            )?;
-            println!("setup: {demo} (demo took {:.1} s)", t.elapsed().as_secs_f64());
+            clientele.load_demo(db.url(), args.members, 0)?;
             db
         }
     };
@@ -152,6 +146,7 @@ async fn http_bench(args: &Args) -> anyhow::Result<()> {
     // A till's key, sending orders of the demo's stores in China.
     let token = clientele.run(&url, &["create-key", "--role", "pos", "--name", "bench"])?;
     let members = Arc::new(member_numbers(&url)?);
+    println!("setup: {} members in {}", members.len(), db.name());
     let stores: Arc<Vec<String>> = Arc::new(
         psql(&url, "SELECT id FROM stores WHERE currency = 'CNY' ORDER BY code")?.lines().map(str::to_owned).collect(),
     );
@@ -208,9 +203,7 @@ fn import_bench(args: &Args) -> anyhow::Result<()> {
     let db = BenchDatabase::fresh(&args.admin_url, "clientele_bench_import")?;
     let url = db.url().to_owned();
     let clientele = Clientele::new(&args.bin);
-    clientele.run(&url, &["migrate"])?;
-    clientele
-        .run(&url, &["demo", "--customers", &args.members.to_string(), "--seed", "1", "--orders-per-customer", "0"])?;
+    clientele.load_demo(&url, args.members, 0)?;
     let members = member_numbers(&url)?;
     let path = temp_file("clientele_bench_orders.csv");
     let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);

@@ -224,11 +224,7 @@ fn pick(c: usize, n: u64, len: usize) -> usize {
 /// Loads the members, the segments and the key: the database a new brand
 /// has after `demo` (timed, as the issue measures it).
 fn load(clientele: &Clientele, url: &str, members: u32) -> anyhow::Result<()> {
-    clientele.run(url, &["migrate"])?;
-    let t = Instant::now();
-    let demo = clientele
-        .run(url, &["demo", "--customers", &members.to_string(), "--orders-per-customer", "3", "--seed", "1"])?;
-    println!("setup: {demo} (demo took {:.1} s)", t.elapsed().as_secs_f64());
+    clientele.load_demo(url, members, 3)?;
     let t = Instant::now();
     let refresh = clientele.run(url, &["refresh-segments"])?;
     println!("setup: {refresh} (refresh-segments took {:.1} s)", t.elapsed().as_secs_f64());
