@@ -3,11 +3,15 @@
 # mode, then `bench_ingest` creates its own databases (clientele_bench_http_<pid>,
 # clientele_bench_import_<pid>), drives `clientele serve` / `clientele import`,
 # runs pgbench and psql \copy beside them, prints the figures and drops the
-# databases. Needs a role with CREATEDB: without DATABASE_URL, scripts/db.sh
-# starts and prepares the local PostgreSQL as for the tests.
+# databases. With --read first, `bench_read` instead: a demo database
+# (clientele_bench_read_<pid>, a million members by default: ~12 min to load),
+# per-member reads over HTTP, each beside pgbench reading the same rows.
+# Needs a role with CREATEDB: without DATABASE_URL, scripts/db.sh starts and
+# prepares the local PostgreSQL as for the tests.
 #
 #   scripts/bench.sh [--clients 16] [--seconds 20] [--members 2000] [--csv-orders 100000] [--only http|import]
-#   scripts/bench.sh --tiny    # CI: a few seconds with the test build; fails if any step fails, asserts no figure
+#   scripts/bench.sh --read [--members 1000000] [--clients 50] [--seconds 20] [--only customer|loyalty|orders|timeline|value|lookup] [--keep] [--database NAME]
+#   scripts/bench.sh [--read] --tiny    # CI: seconds with the test build; fails if any step fails, asserts no figure
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${DATABASE_URL:-}" ]; then
@@ -16,6 +20,11 @@ fi
 # pgbench and psql read the password from the URL; make it available to both.
 export DATABASE_URL
 
+bench=bench_ingest
+if [ "${1:-}" = --read ]; then
+  bench=bench_read
+  shift
+fi
 profile=release
 for arg in "$@"; do [ "$arg" = --tiny ] && profile=debug; done
 if [ "$profile" = debug ]; then
@@ -25,4 +34,4 @@ else
   cargo build --release -p clientele-api -p clientele-bench --bins
 fi
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB, $(psql --version), $(rustc --version), $profile build"
-exec "target/$profile/bench_ingest" --bin "target/$profile/clientele" "$@"
+exec "target/$profile/$bench" --bin "target/$profile/clientele" "$@"

@@ -13,7 +13,10 @@
 //!
 //! Usage: `bench_ingest [--clients 16] [--seconds 20] [--members 2000]
 //! [--csv-orders 100000] [--bin target/release/clientele] [--only http|import]
-//! [--tiny]`. DATABASE_URL names a database of a role with CREATEDB (the
+//! [--database NAME] [--tiny]`. `--database` runs the HTTP part on a database
+//! loaded earlier (e.g. kept by `bench_read --keep`: a million members take
+//! ~12 minutes to load), which it adds orders to and does not drop; the
+//! import part always loads a database of its own. DATABASE_URL names a database of a role with CREATEDB (the
 //! tests' one); the databases it creates carry the process id in their name,
 //! so runs side by side do not meet, and are dropped when it ends.
 //!
@@ -25,11 +28,12 @@
 //! (non-zero exit), in a full run as in a tiny one.
 
 use std::io::Write as _;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, bail};
+use clientele_bench::{BenchDatabase, Clientele, Request, admin_url, closed_loop, pgbench, psql, temp_file};
 
 #[derive(Debug, Clone)]
 struct Args {
@@ -39,6 +43,8 @@ struct Args {
     csv_orders: u32,
     bin: String,
     only: Option<String>,
+    /// The HTTP part runs on this loaded database instead of a fresh demo.
+    database: Option<String>,
     admin_url: String,
     warm_up_seconds: u64,
 }
@@ -51,8 +57,8 @@ fn args() -> anyhow::Result<Args> {
         csv_orders: 100_000,
         bin: "target/release/clientele".to_owned(),
         only: None,
-        admin_url: std::env::var("DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://clientele:clientele@127.0.0.1:5432/clientele".to_owned()),
+        database: None,
+        admin_url: admin_url(),
         warm_up_seconds: 3,
     };
     let mut it = std::env::args().skip(1);
@@ -70,73 +76,11 @@ fn args() -> anyhow::Result<Args> {
             "--csv-orders" => a.csv_orders = value.parse()?,
             "--bin" => a.bin = value,
             "--only" => a.only = Some(value),
+            "--database" => a.database = Some(value),
             other => bail!("unknown flag {other}"),
         }
     }
     Ok(a)
-}
-
-/// `url` with its database replaced, without TLS: everything here talks to
-/// PostgreSQL on loopback, where TLS only costs CPU — and pgbench, psql and
-/// the service all get the same setting, so the comparison stays fair.
-fn with_database(url: &str, db: &str) -> String {
-    let base = url.split('?').next().unwrap_or(url);
-    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
-    let path_start = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
-    format!("{}/{}?sslmode=disable", &base[..path_start], db)
-}
-
-fn psql(url: &str, sql: &str) -> anyhow::Result<String> {
-    let out = Command::new("psql").args([url, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql]).output()?;
-    if !out.status.success() {
-        bail!("psql failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}
-
-/// A database of this run, dropped when dropped (also when the run fails).
-struct FreshDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-impl Drop for FreshDatabase {
-    fn drop(&mut self) {
-        let _ = psql(&self.admin_url, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
-    }
-}
-
-/// Creates `{prefix}_{pid}`.
-fn fresh_database(args: &Args, prefix: &str) -> anyhow::Result<FreshDatabase> {
-    let name = format!("{prefix}_{}", std::process::id());
-    psql(&args.admin_url, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))?;
-    psql(&args.admin_url, &format!("CREATE DATABASE {name}"))?;
-    Ok(FreshDatabase { url: with_database(&args.admin_url, &name), admin_url: args.admin_url.clone(), name })
-}
-
-/// A port free right now on loopback, for `clientele serve`.
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
-}
-
-/// A file in the temporary directory, named for this run.
-fn temp_file(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("{}_{name}", std::process::id()))
-}
-
-fn clientele(args: &Args, url: &str, params: &[&str]) -> anyhow::Result<String> {
-    let out = Command::new(&args.bin)
-        .args(params)
-        .env("DATABASE_URL", url)
-        .env("CI", "true")
-        .env("RUST_LOG", "warn")
-        .output()
-        .with_context(|| format!("cannot run {}", args.bin))?;
-    if !out.status.success() {
-        bail!("clientele {params:?} failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
 fn member_numbers(url: &str) -> anyhow::Result<Vec<String>> {
@@ -144,23 +88,6 @@ fn member_numbers(url: &str) -> anyhow::Result<Vec<String>> {
         .lines()
         .map(str::to_owned)
         .collect())
-}
-
-fn percentile(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)] as f64 / 1000.0
-}
-
-struct ServeGuard(Child);
-
-impl Drop for ServeGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn order_body(client: usize, n: u64, member: &str, store: &str) -> serde_json::Value {
@@ -181,64 +108,6 @@ fn order_body(client: usize, n: u64, member: &str, store: &str) -> serde_json::V
         "amount_paid": (price + 840).to_string(),
         "payment_method": "wechat_pay",
     })
-}
-
-/// A keep-alive HTTP/1.1 connection: enough for JSON requests to our own
-/// service (answers carry Content-Length).
-struct Http {
-    stream: tokio::io::BufReader<tokio::net::TcpStream>,
-    host: String,
-}
-
-impl Http {
-    async fn connect(addr: &str) -> anyhow::Result<Http> {
-        let stream = tokio::net::TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        Ok(Http { stream: tokio::io::BufReader::new(stream), host: addr.to_owned() })
-    }
-
-    async fn request(
-        &mut self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&str>,
-    ) -> anyhow::Result<(u16, Vec<u8>)> {
-        use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
-        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\n", self.host);
-        if let Some(t) = token {
-            head.push_str(&format!("Authorization: Bearer {t}\r\n"));
-        }
-        let body = body.unwrap_or("");
-        if !body.is_empty() {
-            head.push_str(&format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len()));
-        }
-        head.push_str("\r\n");
-        head.push_str(body);
-        self.stream.get_mut().write_all(head.as_bytes()).await?;
-        let mut line = String::new();
-        self.stream.read_line(&mut line).await?;
-        let status: u16 = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).context("bad status line")?;
-        let mut length = 0usize;
-        loop {
-            line.clear();
-            if self.stream.read_line(&mut line).await? == 0 {
-                bail!("connection closed");
-            }
-            let l = line.trim_end();
-            if l.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = l.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse()?;
-            }
-        }
-        let mut buf = vec![0; length];
-        self.stream.read_exact(&mut buf).await?;
-        Ok((status, buf))
-    }
 }
 
 /// pgbench's transaction: what an order insert writes, in three statements
@@ -264,181 +133,81 @@ COMMIT;
 ";
 
 async fn http_bench(args: &Args) -> anyhow::Result<()> {
-    let db = fresh_database(args, "clientele_bench_http")?;
-    let url = db.url.clone();
-    clientele(args, &url, &["migrate"])?;
-    let demo = clientele(
-        args,
-        &url,
-        &["demo", "--customers", &args.members.to_string(), "--seed", "1", "--orders-per-customer", "0"],
-    )?;
-    println!("setup: {demo}");
+    let clientele = Clientele::new(&args.bin);
+    let db = match &args.database {
+        Some(name) => BenchDatabase::existing(&args.admin_url, name),
+        None => {
+            let db = BenchDatabase::fresh(&args.admin_url, "clientele_bench_http")?;
+            clientele.load_demo(db.url(), args.members, 0)?;
+            db
+        }
+    };
+    let url = db.url().to_owned();
     // A till's key, sending orders of the demo's stores in China.
-    let token = clientele(args, &url, &["create-key", "--role", "pos", "--name", "bench"])?;
+    let token = clientele.run(&url, &["create-key", "--role", "pos", "--name", "bench"])?;
     let members = Arc::new(member_numbers(&url)?);
+    println!("setup: {} members in {}", members.len(), db.name());
     let stores: Arc<Vec<String>> = Arc::new(
         psql(&url, "SELECT id FROM stores WHERE currency = 'CNY' ORDER BY code")?.lines().map(str::to_owned).collect(),
     );
     if stores.is_empty() {
         bail!("the demo data has no store in CNY");
     }
-    let port = free_port()?;
-    let mut serve = Command::new(&args.bin);
-    serve
-        .arg("serve")
-        .env("DATABASE_URL", &url)
-        .env("CLIENTELE_BIND", format!("127.0.0.1:{port}"))
-        .env("CLIENTELE_DB_POOL", args.clients.max(4).to_string())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    let _serve = ServeGuard(serve.spawn().context("start clientele serve")?);
-    let addr = format!("127.0.0.1:{port}");
-    let started = Instant::now();
-    loop {
-        if let Ok(mut conn) = Http::connect(&addr).await
-            && conn.request("GET", "/health", None, None).await.is_ok_and(|(status, _)| status == 200)
-        {
-            break;
+    let server = clientele.serve(&url, args.clients).await?;
+    let next = Arc::new(move |c: usize, n: u64| {
+        let member = &members[((n as usize) * 31 + c * 997) % members.len()];
+        Request {
+            method: "POST",
+            path: "/v1/orders".to_owned(),
+            body: Some(order_body(c, n, member, &stores[c % stores.len()]).to_string()),
         }
-        if started.elapsed() > Duration::from_secs(30) {
-            bail!("the service did not come up");
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let run = |seconds: u64, offset: u64| {
-        let (addr, token, members, stores) = (addr.clone(), token.clone(), members.clone(), stores.clone());
-        async move {
-            let deadline = Instant::now() + Duration::from_secs(seconds);
-            let mut tasks = Vec::new();
-            for c in 0..args.clients {
-                let (addr, token, members, stores) = (addr.clone(), token.clone(), members.clone(), stores.clone());
-                tasks.push(tokio::spawn(async move {
-                    let mut http = Http::connect(&addr).await?;
-                    let mut latencies = Vec::new();
-                    let mut errors = 0u64;
-                    let mut n = offset;
-                    while Instant::now() < deadline {
-                        n += 1;
-                        let member = &members[((n as usize) * 31 + c * 997) % members.len()];
-                        let t = Instant::now();
-                        let body = order_body(c, n, member, &stores[c % stores.len()]).to_string();
-                        match http.request("POST", "/v1/orders", Some(&token), Some(&body)).await {
-                            Ok((201, _)) => latencies.push(t.elapsed().as_micros() as u64),
-                            Ok(_) => errors += 1,
-                            Err(_) => {
-                                errors += 1;
-                                http = Http::connect(&addr).await?;
-                            }
-                        }
-                    }
-                    anyhow::Ok((latencies, errors))
-                }));
-            }
-            let mut all = Vec::new();
-            let mut errors = 0;
-            for t in tasks {
-                let (l, e) = t.await??;
-                all.extend(l);
-                errors += e;
-            }
-            all.sort_unstable();
-            anyhow::Ok((all, errors))
-        }
-    };
+    });
     // Warm-up (connections, caches), then the measured run.
-    run(args.warm_up_seconds, 1_000_000_000).await?;
-    let t = Instant::now();
-    let (latencies, errors) = run(args.seconds, 0).await?;
-    let elapsed = t.elapsed().as_secs_f64();
-    let ours = latencies.len() as f64 / elapsed;
+    closed_loop(server.addr(), &token, args.clients, args.warm_up_seconds, 1_000_000_000, 201, next.clone()).await?;
+    let load = closed_loop(server.addr(), &token, args.clients, args.seconds, 0, 201, next).await?;
+    let ours = load.per_second();
     println!(
         "(a) HTTP POST /v1/orders, {} clients, {} s: {} orders, {:.0} orders/s, p50 {:.1} ms, p99 {:.1} ms, errors {}",
         args.clients,
         args.seconds,
-        latencies.len(),
+        load.latencies.len(),
         ours,
-        percentile(&latencies, 0.50),
-        percentile(&latencies, 0.99),
-        errors
+        load.p50(),
+        load.p99(),
+        load.errors
     );
-    drop(_serve);
-    if errors > 0 || latencies.is_empty() {
-        bail!("{errors} orders were not answered 201 and {} were: the HTTP run is not valid", latencies.len());
-    }
+    drop(server);
+    load.check("HTTP POST /v1/orders", 201)?;
 
     // pgbench in the same database, against the same tables.
     psql(
         &url,
-        "CREATE TABLE bench_members AS SELECT row_number() OVER (ORDER BY customer_id) AS n, customer_id FROM customers; \
+        "DROP TABLE IF EXISTS bench_members; \
+         CREATE TABLE bench_members AS SELECT row_number() OVER (ORDER BY customer_id) AS n, customer_id FROM customers; \
          CREATE UNIQUE INDEX ON bench_members (n); \
          INSERT INTO loyalty_accounts (customer_id, tier_state, updated_at) \
            SELECT customer_id, '{}'::jsonb, now() FROM customers ON CONFLICT DO NOTHING; ANALYZE;",
     )?;
-    let script = temp_file("clientele_pgbench_order.sql");
-    std::fs::File::create(&script)?.write_all(PGBENCH_SCRIPT.as_bytes())?;
-    let out = Command::new("pgbench")
-        .args([
-            "-n",
-            "-c",
-            &args.clients.to_string(),
-            "-j",
-            "2",
-            "-T",
-            &args.seconds.to_string(),
-            "-D",
-            &format!("members={}", members.len()),
-            "-f",
-        ])
-        .arg(&script)
-        .arg(&url)
-        .output()?;
-    let _ = std::fs::remove_file(&script);
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    // pgbench exits 2 when a client aborted (e.g. a NOT NULL column the
-    // script does not fill); a failed transaction or an aborted client in
-    // the output is an error too.
-    let failed = text
-        .lines()
-        .find_map(|l| l.strip_prefix("number of failed transactions: "))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(0);
-    let processed = text
-        .lines()
-        .find_map(|l| l.strip_prefix("number of transactions actually processed: "))
-        .and_then(|v| v.split(['/', ' ']).next())
-        .and_then(|v| v.parse::<u64>().ok())
-        .unwrap_or(0);
-    if !out.status.success() || failed > 0 || processed == 0 || stderr.contains("aborted") {
-        bail!("pgbench failed ({}): {text}{stderr}", out.status);
-    }
-    let tps: f64 = text
-        .lines()
-        .find(|l| l.starts_with("tps = "))
-        .and_then(|l| l.trim_start_matches("tps = ").split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .context("no tps in pgbench output")?;
-    let latency = text.lines().find(|l| l.starts_with("latency average")).unwrap_or("").to_owned();
+    let count = psql(&url, "SELECT count(*) FROM bench_members")?;
+    let pg = pgbench(&url, args.clients, args.seconds, &["-D".to_owned(), format!("members={count}")], PGBENCH_SCRIPT)?;
+    // The accounts made up above for pgbench's UPDATE have a tier state the
+    // service cannot read (its /loyalty answered 500 for them when the read
+    // benchmark ran on such a database afterwards): remove them.
+    psql(&url, "DELETE FROM loyalty_accounts WHERE tier_state = '{}'::jsonb")?;
     println!(
-        "(a) pgbench, 3-statement order transaction, {} clients, 2 threads, {} s: {:.0} tps ({latency})",
-        args.clients, args.seconds, tps
+        "(a) pgbench, 3-statement order transaction, {} clients, 2 threads, {} s: {:.0} tps ({})",
+        args.clients, args.seconds, pg.tps, pg.latency
     );
-    println!("(a) ratio ours / pgbench = {:.2} (target >= 0.5); p99 target <= 25 ms", ours / tps);
+    println!("(a) ratio ours / pgbench = {:.2} (target >= 0.5); p99 target <= 25 ms", ours / pg.tps);
     drop(db);
     Ok(())
 }
 
 fn import_bench(args: &Args) -> anyhow::Result<()> {
-    let db = fresh_database(args, "clientele_bench_import")?;
-    let url = db.url.clone();
-    clientele(args, &url, &["migrate"])?;
-    clientele(
-        args,
-        &url,
-        &["demo", "--customers", &args.members.to_string(), "--seed", "1", "--orders-per-customer", "0"],
-    )?;
+    let db = BenchDatabase::fresh(&args.admin_url, "clientele_bench_import")?;
+    let url = db.url().to_owned();
+    let clientele = Clientele::new(&args.bin);
+    clientele.load_demo(&url, args.members, 0)?;
     let members = member_numbers(&url)?;
     let path = temp_file("clientele_bench_orders.csv");
     let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
@@ -474,7 +243,7 @@ fn import_bench(args: &Args) -> anyhow::Result<()> {
     let path_str = path.to_string_lossy().to_string();
 
     let t = Instant::now();
-    let summary = clientele(args, &url, &["import", "orders", &path_str, "--batch", "2000"])?;
+    let summary = clientele.run(&url, &["import", "orders", &path_str, "--batch", "2000"])?;
     let ours = t.elapsed().as_secs_f64();
     println!("(b) clientele import orders: {summary}");
     let stored: u64 = psql(&url, "SELECT count(*) FROM orders")?.parse()?;
@@ -512,7 +281,7 @@ fn import_bench(args: &Args) -> anyhow::Result<()> {
     );
     println!("(b) ratio ours / \\copy = {:.2} (target >= 0.5)", copy / ours);
     let again = Instant::now();
-    let summary = clientele(args, &url, &["import", "orders", &path_str, "--batch", "2000"])?;
+    let summary = clientele.run(&url, &["import", "orders", &path_str, "--batch", "2000"])?;
     println!("(b) re-run (idempotent) in {:.2} s: {summary}", again.elapsed().as_secs_f64());
     let _ = std::fs::remove_file(&path);
     let stored_again: u64 = psql(&url, "SELECT count(*) FROM orders")?.parse()?;
