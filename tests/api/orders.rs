@@ -337,3 +337,27 @@ async fn another_order_under_a_used_external_id_is_409_order_conflict_showing_wh
     assert_eq!(app.count("orders"), 1);
     assert_eq!(loyalty(&app, &customer).await["points"], 100);
 }
+
+#[tokio::test]
+async fn a_page_of_orders_carries_each_orders_own_lines_and_returns() {
+    let app = TestApp::spawn().await;
+    let customer = new_customer(&app, person("Wang Fang", "13812345678")).await;
+    let mut ids = Vec::new();
+    for (n, sku) in ["BAG-1", "RING-2", "SCARF-3"].iter().enumerate() {
+        let lines = json!([{ "sku": sku, "quantity": 2, "unit_price": "100" }, { "sku": format!("{sku}-B"), "quantity": 1, "unit_price": "50" }]);
+        let mut body = order(&format!("R-{n}"), json!({ "id": customer }), lines, "250");
+        body["ordered_at"] = json!(format!("2026-11-0{}T10:00:00Z", n + 1));
+        ids.push(id_of(&app.admin("POST", "/v1/orders", Some(&body)).await.expect(201).body));
+    }
+    let ret = json!({ "source": "pos", "external_id": "RET-1", "lines": [{ "line_id": "1", "quantity": 1 }] });
+    app.admin("POST", &format!("/v1/orders/{}/returns", ids[1]), Some(&ret)).await.expect(201);
+    let page = app.admin("GET", &format!("/v1/customers/{customer}/orders"), None).await.expect(200);
+    let items = page.body["items"].as_array().expect("items");
+    let skus: Vec<Vec<&str>> = items
+        .iter()
+        .map(|o| o["lines"].as_array().expect("lines").iter().map(|l| l["sku"].as_str().expect("sku")).collect())
+        .collect();
+    assert_eq!(skus, vec![vec!["SCARF-3", "SCARF-3-B"], vec!["RING-2", "RING-2-B"], vec!["BAG-1", "BAG-1-B"]]);
+    let returns: Vec<usize> = items.iter().map(|o| o["returns"].as_array().map_or(0, Vec::len)).collect();
+    assert_eq!(returns, vec![0, 1, 0], "{}", page.text);
+}

@@ -1,7 +1,7 @@
 //! Orders and returns: idempotent ingestion, the points and growth value
 //! they earn or take back (by `clientele_loyalty`'s rules), and reading them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clientele_loyalty::{
@@ -749,8 +749,56 @@ pub fn customer_orders(
     let more = keys.len() as i64 > limit;
     keys.truncate(limit as usize);
     let next = if more { keys.last().copied() } else { None };
-    let orders = keys.iter().map(|(_, id)| load_order(conn, customer.as_uuid(), *id)).collect::<Result<_, _>>()?;
+    let ids: Vec<Uuid> = keys.iter().map(|(_, id)| *id).collect();
+    let orders = load_orders(conn, customer.as_uuid(), &ids)?;
     Ok((orders, next))
+}
+
+/// A page of one customer's orders, in the order of `order_ids`, in three
+/// statements whatever the page's size (not three per order).
+fn load_orders(conn: &mut PgConnection, customer: Uuid, order_ids: &[Uuid]) -> Result<Vec<StoredOrder>, StoreError> {
+    if order_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut headers: HashMap<Uuid, OrderHeader> = orders::table
+        .filter(orders::customer_id.eq(customer))
+        .filter(orders::order_id.eq_any(order_ids))
+        .select(OrderHeader::as_select())
+        .load::<OrderHeader>(conn)?
+        .into_iter()
+        .map(|h| (h.order_id, h))
+        .collect();
+    let mut lines: HashMap<Uuid, Vec<StoredLine>> = HashMap::new();
+    for (order_id, line) in order_lines::table
+        .filter(order_lines::customer_id.eq(customer))
+        .filter(order_lines::order_id.eq_any(order_ids))
+        .order((order_lines::order_id.asc(), order_lines::line_id.asc()))
+        .select((order_lines::order_id, StoredLine::as_select()))
+        .load::<(Uuid, StoredLine)>(conn)?
+    {
+        lines.entry(order_id).or_default().push(line);
+    }
+    let mut returns: HashMap<Uuid, Vec<StoredReturn>> = HashMap::new();
+    for (order_id, r) in order_returns::table
+        .filter(order_returns::customer_id.eq(customer))
+        .filter(order_returns::order_id.eq_any(order_ids))
+        .order((order_returns::order_id.asc(), order_returns::created_at.asc()))
+        .select((order_returns::order_id, StoredReturn::as_select()))
+        .load::<(Uuid, StoredReturn)>(conn)?
+    {
+        returns.entry(order_id).or_default().push(r);
+    }
+    order_ids
+        .iter()
+        .map(|id| {
+            let header = headers.remove(id).ok_or(StoreError::NotFound)?;
+            Ok(StoredOrder {
+                header,
+                lines: lines.remove(id).unwrap_or_default(),
+                returns: returns.remove(id).unwrap_or_default(),
+            })
+        })
+        .collect()
 }
 
 /// The outcome of a return.
