@@ -301,42 +301,44 @@ pub(crate) fn load_customers(conn: &mut PgConnection, ids: &[Uuid]) -> Result<Ha
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows: Vec<CustomerRow> = customers::table
-        .filter(customers::customer_id.eq_any(ids))
-        .filter(customers::merged_into.is_null())
-        .select(CustomerRow::as_select())
-        .load(conn)?;
+    // One customer (every read of a member) by `= $1`: PostgreSQL plans
+    // `= ANY($1)` afresh on every execution (it never settles on a generic
+    // plan for it), which cost ten times the read itself at a million members.
+    let rows: Vec<CustomerRow> = match ids {
+        [one] => customers::table
+            .filter(customers::customer_id.eq(*one))
+            .filter(customers::merged_into.is_null())
+            .select(CustomerRow::as_select())
+            .load(conn)?,
+        _ => customers::table
+            .filter(customers::customer_id.eq_any(ids))
+            .filter(customers::merged_into.is_null())
+            .select(CustomerRow::as_select())
+            .load(conn)?,
+    };
     assemble(conn, rows)
 }
 
 /// Turns customer rows into customers, loading their satellites.
 pub(crate) fn assemble(conn: &mut PgConnection, rows: Vec<CustomerRow>) -> Result<HashMap<Uuid, Customer>, StoreError> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.customer_id).collect();
-    let mut tags: HashMap<Uuid, Vec<TagRow>> = HashMap::new();
-    for t in customer_tags::table
-        .filter(customer_tags::customer_id.eq_any(&ids))
-        .select(TagRow::as_select())
-        .load::<TagRow>(conn)?
-    {
-        tags.entry(t.customer_id).or_default().push(t);
+    // By `= $1` for one customer, as in `load_customers`.
+    macro_rules! satellites {
+        ($table:ident, $row:ty $(, $order:expr)?) => {{
+            let rows: Vec<$row> = match ids.as_slice() {
+                [one] => $table::table.filter($table::customer_id.eq(*one))$(.order($order))?.select(<$row>::as_select()).load(conn)?,
+                _ => $table::table.filter($table::customer_id.eq_any(&ids))$(.order($order))?.select(<$row>::as_select()).load(conn)?,
+            };
+            let mut by_customer: HashMap<Uuid, Vec<$row>> = HashMap::new();
+            for row in rows {
+                by_customer.entry(row.customer_id).or_default().push(row);
+            }
+            by_customer
+        }};
     }
-    let mut consents: HashMap<Uuid, Vec<ConsentRow>> = HashMap::new();
-    for c in customer_consents::table
-        .filter(customer_consents::customer_id.eq_any(&ids))
-        .select(ConsentRow::as_select())
-        .load::<ConsentRow>(conn)?
-    {
-        consents.entry(c.customer_id).or_default().push(c);
-    }
-    let mut dates: HashMap<Uuid, Vec<DateRow>> = HashMap::new();
-    for d in important_dates::table
-        .filter(important_dates::customer_id.eq_any(&ids))
-        .order((important_dates::date.asc(), important_dates::id.asc()))
-        .select(DateRow::as_select())
-        .load::<DateRow>(conn)?
-    {
-        dates.entry(d.customer_id).or_default().push(d);
-    }
+    let mut tags = satellites!(customer_tags, TagRow);
+    let mut consents = satellites!(customer_consents, ConsentRow);
+    let mut dates = satellites!(important_dates, DateRow, (important_dates::date.asc(), important_dates::id.asc()));
     let mut out = HashMap::with_capacity(rows.len());
     for row in rows {
         let id = row.customer_id;
