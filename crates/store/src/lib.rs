@@ -21,12 +21,14 @@ mod idempotency;
 mod interactions;
 mod keys;
 mod loyalty;
+mod order_reads;
 mod orders;
 mod org;
 mod redemptions;
 mod rows;
 pub mod schema;
 mod segments;
+mod tiers;
 mod webhooks;
 
 pub use audit::{AuditContext, AuditEntry, audit_entries_for_customer};
@@ -51,8 +53,7 @@ pub use keys::{
 };
 pub use loyalty::{
     FloorChange, LedgerRow, LoyaltySummary, PointsGrant, announce_expiring_points, expire_points, explain_open_lots,
-    grant_points, ledger_page, ledger_sums, loyalty_summary, program, reevaluate_tiers, reevaluate_tiers_if_pending,
-    save_program, set_tier_floor,
+    grant_points, ledger_page, ledger_sums, loyalty_summary, program, save_program, set_tier_floor,
 };
 pub use orders::{
     ANONYMOUS, Ingested, OrderCursor, OrderHeader, Returned, StoredLine, StoredOrder, StoredReturn, customer_orders,
@@ -69,6 +70,7 @@ pub use segments::{
     ValueCursor, ValueSnapshot, customer_value, refresh_segments, segment_customers, segment_run, segment_summary,
     segment_transitions, snapshot_dates, top_customers,
 };
+pub use tiers::{reevaluate_tiers, reevaluate_tiers_if_pending};
 pub use webhooks::{
     ALL_EVENTS, AttemptOutcome, CLAIM_LEASE_SECONDS, Delivery, DeliveryStatus, DueDelivery, EVENT_TYPES, EventFilter,
     NewSubscription, RetryPolicy, Subscription, WebhookSecret, claim_due, create_subscription, deactivate_subscription,

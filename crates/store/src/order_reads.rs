@@ -1,0 +1,233 @@
+//! Reading orders: one by id or by its (source, external id), a customer's
+//! orders page by page, each with its lines and returns; and where an order
+//! lives for a key's scope. Ingestion and returns are in `orders`.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clientele_profiles::{CustomerId, StoreId, StoreScope};
+use diesel::prelude::*;
+use rust_decimal::Decimal;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::schema::{order_index, order_keys, order_lines, order_returns, orders};
+
+/// The customer_id of orders without a known customer.
+pub const ANONYMOUS: Uuid = Uuid::nil();
+
+/// A stored order line.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = order_lines)]
+pub struct StoredLine {
+    pub line_id: String,
+    pub sku: String,
+    pub name: Option<String>,
+    pub category: Option<String>,
+    pub collection: Option<String>,
+    pub quantity: i32,
+    pub unit_price: Decimal,
+    pub discount: Decimal,
+    pub paid: Decimal,
+    pub paid_base: Decimal,
+    pub points: i64,
+    pub growth: i64,
+    pub returned_quantity: i32,
+}
+
+/// A stored return.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = order_returns)]
+pub struct StoredReturn {
+    pub return_id: Uuid,
+    pub order_id: Uuid,
+    pub source: String,
+    pub external_id: String,
+    pub returned_at: DateTime<Utc>,
+    pub lines: Value,
+    pub amount_base: Decimal,
+    /// Points taken back, from the lots and as points owed.
+    pub points_taken: i64,
+    /// Points already redeemed and not taken (cap_at_zero, deduct_from_refund).
+    pub points_not_taken: i64,
+    pub growth_taken: i64,
+    pub created_at: DateTime<Utc>,
+    /// Of `points_taken`, the points the member did not have and now owes
+    /// (negative_balance).
+    pub points_owed: i64,
+    /// Points to deduct from the refund (deduct_from_refund); 0 otherwise.
+    pub refund_deduction_points: i64,
+    /// Their value in base currency, when the programme values points.
+    pub refund_deduction_value: Option<Decimal>,
+}
+
+/// A stored order header.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = orders)]
+pub struct OrderHeader {
+    pub customer_id: Uuid,
+    pub order_id: Uuid,
+    pub source: String,
+    pub external_id: String,
+    pub store_id: Option<Uuid>,
+    pub channel: String,
+    pub ordered_at: DateTime<Utc>,
+    pub currency: String,
+    pub amount_paid: Decimal,
+    pub base_currency: String,
+    pub fx_rate: Decimal,
+    pub amount_paid_base: Decimal,
+    pub payment_method: String,
+    pub coupons: Vec<String>,
+    pub points_redeemed: i64,
+    pub tier_at_order: Option<String>,
+    pub points_earned: i64,
+    pub growth_earned: i64,
+    pub created_at: DateTime<Utc>,
+    /// The day of the order at its store (the store's time zone; UTC
+    /// without a store): the date it is priced, earns and is counted on.
+    pub business_date: NaiveDate,
+}
+
+/// An order with its lines and returns.
+#[derive(Debug, Clone)]
+pub struct StoredOrder {
+    pub header: OrderHeader,
+    pub lines: Vec<StoredLine>,
+    pub returns: Vec<StoredReturn>,
+}
+
+impl StoredOrder {
+    /// The customer, None for an anonymous order.
+    pub fn customer(&self) -> Option<CustomerId> {
+        (self.header.customer_id != ANONYMOUS).then(|| CustomerId::from_uuid(self.header.customer_id))
+    }
+}
+
+pub(crate) fn find_by_key(
+    conn: &mut PgConnection,
+    source: &str,
+    external_id: &str,
+) -> Result<Option<StoredOrder>, StoreError> {
+    let key: Option<(Uuid, Uuid)> = order_keys::table
+        .find((source, external_id))
+        .select((order_keys::customer_id, order_keys::order_id))
+        .first(conn)
+        .optional()?;
+    key.map(|(customer, order)| load_order(conn, customer, order)).transpose()
+}
+
+/// One order, with its lines and returns.
+pub(crate) fn load_order(conn: &mut PgConnection, customer: Uuid, order_id: Uuid) -> Result<StoredOrder, StoreError> {
+    load_orders(conn, customer, &[order_id])?.pop().ok_or(StoreError::NotFound)
+}
+
+/// Where an order lives, if the caller's scope covers it (its customer's
+/// home store, or for an anonymous order its store).
+pub(crate) fn locate(conn: &mut PgConnection, order_id: Uuid, scope: &StoreScope) -> Result<Uuid, StoreError> {
+    let customer: Uuid = order_index::table
+        .find(order_id)
+        .select(order_index::customer_id)
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    if customer == ANONYMOUS {
+        let store: Option<Uuid> =
+            orders::table.find((customer, order_id)).select(orders::store_id).first(conn).optional()?.flatten();
+        if !scope.covers(store.map(StoreId::from_uuid)) {
+            return Err(StoreError::NotFound);
+        }
+    } else {
+        match crate::customers::check_visible(conn, CustomerId::from_uuid(customer), scope) {
+            Ok(()) | Err(StoreError::Merged { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(customer)
+}
+
+/// One order, with lines and returns.
+pub fn get_order(conn: &mut PgConnection, order_id: Uuid, scope: &StoreScope) -> Result<StoredOrder, StoreError> {
+    let customer = locate(conn, order_id, scope)?;
+    load_order(conn, customer, order_id)
+}
+
+/// Where a page of a customer's orders starts: after this (time, order id).
+pub type OrderCursor = (DateTime<Utc>, Uuid);
+
+/// A customer's orders, newest first; `before` is the last order of the
+/// previous page.
+pub fn customer_orders(
+    conn: &mut PgConnection,
+    customer: CustomerId,
+    scope: &StoreScope,
+    before: Option<OrderCursor>,
+    limit: u32,
+) -> Result<(Vec<StoredOrder>, Option<OrderCursor>), StoreError> {
+    crate::customers::check_visible(conn, customer, scope)?;
+    let limit = i64::from(limit.clamp(1, 200));
+    let mut query = orders::table
+        .filter(orders::customer_id.eq(customer.as_uuid()))
+        .order((orders::ordered_at.desc(), orders::order_id.desc()))
+        .limit(limit + 1)
+        .select((orders::ordered_at, orders::order_id))
+        .into_boxed();
+    if let Some((at, id)) = before {
+        query = query.filter(orders::ordered_at.lt(at).or(orders::ordered_at.eq(at).and(orders::order_id.lt(id))));
+    }
+    let mut keys: Vec<OrderCursor> = query.load(conn)?;
+    let more = keys.len() as i64 > limit;
+    keys.truncate(limit as usize);
+    let next = if more { keys.last().copied() } else { None };
+    let ids: Vec<Uuid> = keys.iter().map(|(_, id)| *id).collect();
+    let orders = load_orders(conn, customer.as_uuid(), &ids)?;
+    Ok((orders, next))
+}
+
+/// A page of one customer's orders, in the order of `order_ids`, in three
+/// statements whatever the page's size (not three per order).
+fn load_orders(conn: &mut PgConnection, customer: Uuid, order_ids: &[Uuid]) -> Result<Vec<StoredOrder>, StoreError> {
+    if order_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut headers: HashMap<Uuid, OrderHeader> = orders::table
+        .filter(orders::customer_id.eq(customer))
+        .filter(orders::order_id.eq_any(order_ids))
+        .select(OrderHeader::as_select())
+        .load::<OrderHeader>(conn)?
+        .into_iter()
+        .map(|h| (h.order_id, h))
+        .collect();
+    let mut lines: HashMap<Uuid, Vec<StoredLine>> = HashMap::new();
+    for (order_id, line) in order_lines::table
+        .filter(order_lines::customer_id.eq(customer))
+        .filter(order_lines::order_id.eq_any(order_ids))
+        .order((order_lines::order_id.asc(), order_lines::line_id.asc()))
+        .select((order_lines::order_id, StoredLine::as_select()))
+        .load::<(Uuid, StoredLine)>(conn)?
+    {
+        lines.entry(order_id).or_default().push(line);
+    }
+    let mut returns: HashMap<Uuid, Vec<StoredReturn>> = HashMap::new();
+    for (order_id, r) in order_returns::table
+        .filter(order_returns::customer_id.eq(customer))
+        .filter(order_returns::order_id.eq_any(order_ids))
+        .order((order_returns::order_id.asc(), order_returns::created_at.asc()))
+        .select((order_returns::order_id, StoredReturn::as_select()))
+        .load::<(Uuid, StoredReturn)>(conn)?
+    {
+        returns.entry(order_id).or_default().push(r);
+    }
+    order_ids
+        .iter()
+        .map(|id| {
+            let header = headers.remove(id).ok_or(StoreError::NotFound)?;
+            Ok(StoredOrder {
+                header,
+                lines: lines.remove(id).unwrap_or_default(),
+                returns: returns.remove(id).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
