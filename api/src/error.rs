@@ -1,9 +1,11 @@
-//! The one table that maps every failure to an HTTP status and a stable
-//! error code, served as `application/problem+json` (RFC 9457).
+//! Every failure a handler can have, each mapped to its stable error code in
+//! the table of `crate::codes` (which gives the HTTP status and title), and
+//! served as `application/problem+json` (RFC 9457).
 //!
 //! The codes are part of the API: clients branch on `code`, never on `title`
 //! or `detail`. docs/errors.md lists them.
 
+use crate::codes::{Code, loyalty_code};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
@@ -77,7 +79,7 @@ pub enum ApiError {
     #[error("a customer cannot be merged into itself")]
     MergeWithSelf,
     #[error("{message}")]
-    Rule { code: &'static str, message: String },
+    Rule { code: Code, message: String },
     #[error("{}", match .0 {
         Some(date) => format!("there is no segment snapshot of {date}; run `clientele refresh-segments --as-of {date}`"),
         None => "there is no segment snapshot yet; run `clientele refresh-segments` (the service refreshes daily)".to_owned(),
@@ -95,42 +97,34 @@ impl ApiError {
         ApiError::Validation(FieldErrors(vec![FieldError { field: field.into(), code, message: message.into() }]))
     }
 
-    /// The table: status, code, title.
-    fn describe(&self) -> (StatusCode, &'static str, &'static str) {
-        use StatusCode as S;
+    /// This error's code in the table (`crate::codes`), which gives its
+    /// status and title.
+    pub fn code(&self) -> Code {
         match self {
-            ApiError::Unauthorized => (S::UNAUTHORIZED, "unauthorized", "Authentication required"),
-            ApiError::Forbidden => (S::FORBIDDEN, "forbidden", "Not allowed for this role"),
-            ApiError::NotFound(_) => (S::NOT_FOUND, "not_found", "Not found"),
-            ApiError::NoRoute => (S::NOT_FOUND, "no_route", "No such endpoint"),
-            ApiError::Merged { .. } => (S::GONE, "customer_merged", "Customer merged into another record"),
-            ApiError::Erased(_) => (S::CONFLICT, "customer_erased", "Customer erased"),
-            ApiError::Validation(_) => (S::UNPROCESSABLE_ENTITY, "validation_failed", "Invalid input"),
-            ApiError::MalformedJson(_) => (S::BAD_REQUEST, "malformed_json", "Malformed JSON"),
-            ApiError::UnsupportedMediaType(_) => {
-                (S::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Unsupported media type")
-            }
-            ApiError::PayloadTooLarge(_) => (S::PAYLOAD_TOO_LARGE, "payload_too_large", "Request body too large"),
+            ApiError::Unauthorized => Code::Unauthorized,
+            ApiError::Forbidden => Code::Forbidden,
+            ApiError::NotFound(_) => Code::NotFound,
+            ApiError::NoRoute => Code::NoRoute,
+            ApiError::Merged { .. } => Code::CustomerMerged,
+            ApiError::Erased(_) => Code::CustomerErased,
+            ApiError::Validation(_) => Code::ValidationFailed,
+            ApiError::MalformedJson(_) => Code::MalformedJson,
+            ApiError::UnsupportedMediaType(_) => Code::UnsupportedMediaType,
+            ApiError::PayloadTooLarge(_) => Code::PayloadTooLarge,
             ApiError::Conflict(c) => match c {
-                Conflict::MemberNo(_) => (S::CONFLICT, "member_no_taken", "Member number taken"),
-                Conflict::ExternalId { .. } => (S::CONFLICT, "external_id_taken", "External id taken"),
-                Conflict::StoreCode(_) => (S::CONFLICT, "store_code_taken", "Store code taken"),
-                Conflict::AssociateCode(_) => (S::CONFLICT, "associate_code_taken", "Associate code taken"),
-                Conflict::IdempotencyKeyReused => {
-                    (S::UNPROCESSABLE_ENTITY, "idempotency_key_reused", "Idempotency key reused with another request")
-                }
-                Conflict::AmbiguousPhone(_) => (S::CONFLICT, "ambiguous_phone", "Several customers have this phone"),
-                Conflict::OrderDiffers { .. } => {
-                    (S::CONFLICT, "order_conflict", "Another order was sent under this external id")
-                }
+                Conflict::MemberNo(_) => Code::MemberNoTaken,
+                Conflict::ExternalId { .. } => Code::ExternalIdTaken,
+                Conflict::StoreCode(_) => Code::StoreCodeTaken,
+                Conflict::AssociateCode(_) => Code::AssociateCodeTaken,
+                Conflict::IdempotencyKeyReused => Code::IdempotencyKeyReused,
+                Conflict::AmbiguousPhone(_) => Code::AmbiguousPhone,
+                Conflict::OrderDiffers { .. } => Code::OrderConflict,
             },
-            ApiError::MergeWithSelf => {
-                (S::UNPROCESSABLE_ENTITY, "merge_with_self", "Cannot merge a customer into itself")
-            }
-            ApiError::Rule { code, .. } => (S::CONFLICT, code, "Not allowed by the loyalty rules"),
-            ApiError::SnapshotNotFound(_) => (S::NOT_FOUND, "snapshot_not_found", "No segment snapshot"),
-            ApiError::Unavailable => (S::SERVICE_UNAVAILABLE, "database_unavailable", "Database unavailable"),
-            ApiError::Internal(_) => (S::INTERNAL_SERVER_ERROR, "internal_error", "Internal error"),
+            ApiError::MergeWithSelf => Code::MergeWithSelf,
+            ApiError::Rule { code, .. } => *code,
+            ApiError::SnapshotNotFound(_) => Code::SnapshotNotFound,
+            ApiError::Unavailable => Code::DatabaseUnavailable,
+            ApiError::Internal(_) => Code::InternalError,
         }
     }
 
@@ -187,14 +181,14 @@ impl ApiError {
 
     /// The problem body for this error.
     pub fn problem(&self, request_id: &str) -> Problem {
-        let (status, code, title) = self.describe();
+        let code = self.code();
         let (detail, errors, extra) = self.detail_and_extra();
         Problem {
-            type_: format!("urn:clientele:problem:{code}"),
-            title: title.into(),
-            status: status.as_u16(),
+            type_: format!("urn:clientele:problem:{}", code.name()),
+            title: code.title().into(),
+            status: code.status().as_u16(),
             detail,
-            code: code.into(),
+            code: code.name().into(),
             request_id: request_id.into(),
             errors,
             extra,
@@ -213,8 +207,7 @@ impl ApiError {
 
     /// The full response, with the request id filled in.
     pub fn to_response(&self, request_id: &str) -> HttpResponse {
-        let (status, _, _) = self.describe();
-        let mut response = HttpResponse::build(status);
+        let mut response = HttpResponse::build(self.code().status());
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json")));
         if let ApiError::Unauthorized = self {
             response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
@@ -228,7 +221,7 @@ impl ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.describe().0
+        self.code().status()
     }
     // The request id is filled in by the `request_id` middleware, which
     // rebuilds the body from the error; this is the fallback.
@@ -279,7 +272,7 @@ impl From<StoreError> for ApiError {
                     clientele_profiles::InvalidValue::new("out_of_range", e.to_string()),
                 ))
             }
-            StoreError::Loyalty(e) => ApiError::Rule { code: e.code(), message: e.to_string() },
+            StoreError::Loyalty(e) => ApiError::Rule { code: loyalty_code(&e), message: e.to_string() },
             other => ApiError::Internal(other.into()),
         }
     }

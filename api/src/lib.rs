@@ -8,6 +8,7 @@
 
 pub mod body_shape;
 pub mod clock;
+pub mod codes;
 pub mod config;
 pub mod demo;
 pub mod dispatcher;

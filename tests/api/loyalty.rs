@@ -165,7 +165,7 @@ async fn a_manual_tier_floor_lifts_the_tier_until_its_date_and_is_recorded() {
     let past = json!({ "tier": "S4", "until": "2001-01-01", "reason": "late" });
     app.admin("PUT", &format!("/v1/customers/{customer}/tier-floor"), Some(&past))
         .await
-        .expect_problem(409, "floor_ends_in_the_past");
+        .expect_problem(422, "floor_ends_in_the_past");
     let a = app.admin("DELETE", &format!("/v1/customers/{customer}/tier-floor"), None).await.expect(200);
     assert_eq!(a.body["tier"], "S1");
     let changes = rows(&app, "SELECT count(*) AS n FROM outbox WHERE event_type = 'tier.changed'");
