@@ -1,8 +1,8 @@
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use clientele_loyalty::{
-    ActivityGrant, ActivityId, Actor, GrowthDelta, ManualAdjustment, ManualPoints, Points, ProgramConfig, Quantity,
-    Reason, Tier, TierFloorRequest,
+    ActivityGrant, ActivityId, Actor, GrowthDelta, HoldMinutes, ManualAdjustment, ManualPoints, Points, ProgramConfig,
+    Quantity, Reason, RedemptionKey, Tier, TierFloorRequest, points_to_redeem,
 };
 use clientele_profiles::{CustomerId, FieldErrors, InvalidValue, Permission};
 use clientele_store::{FloorChange, NewRedemption, PointsGrant, RedemptionStep, StoredRedemption};
@@ -97,44 +97,19 @@ pub async fn reserve(
     let req = body.value;
     let now = crate::clock::now();
     let mut e = FieldErrors::new();
-    let points = if req.points < 1 {
-        e.push("points", InvalidValue::new("out_of_range", "redeem at least 1 point"));
-        None
-    } else {
-        field(&mut e, "points", Points::new(req.points))
-    };
+    let points = field(&mut e, "points", points_to_redeem(req.points));
     let reason = field(&mut e, "reason", Reason::parse(&req.reason));
-    let hold = req.hold_minutes.unwrap_or(15);
-    if !(1..=1440).contains(&hold) {
-        e.push("hold_minutes", InvalidValue::new("out_of_range", "from 1 to 1440 minutes"));
-    }
-    let key = match (req.source, req.external_id) {
-        (None, None) => None,
-        (Some(s), Some(x)) if !s.trim().is_empty() && !x.trim().is_empty() && s.len() <= 32 && x.len() <= 64 => {
-            Some((s.trim().to_owned(), x.trim().to_owned()))
-        }
-        _ => {
-            e.push(
-                "external_id",
-                InvalidValue::new(
-                    "invalid_format",
-                    "give both source and external_id (1-32 and 1-64 characters), or neither",
-                ),
-            );
-            None
-        }
-    };
-    let (Some(points), Some(reason)) = (points, reason) else { return Err(e.into()) };
-    if !e.is_empty() {
-        return Err(e.into());
-    }
+    let hold = field(&mut e, "hold_minutes", HoldMinutes::new(req.hold_minutes));
+    let key =
+        field(&mut e, "external_id", RedemptionKey::from_parts(req.source.as_deref(), req.external_id.as_deref()));
+    let (Some(points), Some(reason), Some(hold), Some(key)) = (points, reason, hold, key) else { return Err(e.into()) };
     let new = NewRedemption {
         customer: CustomerId::from_uuid(req.customer_id),
         points,
         reason,
-        hold_until: now + chrono::Duration::minutes(i64::from(hold)),
-        source: key.as_ref().map(|k| k.0.clone()),
-        external_id: key.map(|k| k.1),
+        hold_until: hold.until(now),
+        source: key.as_ref().map(|k| k.source().to_owned()),
+        external_id: key.map(|k| k.external_id().to_owned()),
     };
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let (stored, replayed) =

@@ -81,6 +81,7 @@ pub mod account;
 pub mod config;
 pub mod earning;
 pub mod error;
+pub mod hold;
 pub mod ids;
 pub mod ledger;
 pub mod limits;
@@ -101,6 +102,7 @@ pub use earning::{
     post_order_earning,
 };
 pub use error::{InvalidValue, LoyaltyError};
+pub use hold::{HoldMinutes, RedemptionKey, points_to_redeem};
 pub use ids::{ActivityId, LineId, LotId, OrderId, RedemptionId, ReturnId};
 pub use ledger::{EntryKind, LedgerEntry, Source, growth_value_of, growth_value_within, points_balance_of};
 pub use limits::{LimitsParts, ProgramLimits};
