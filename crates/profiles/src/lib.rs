@@ -57,6 +57,7 @@ pub mod relationship;
 pub mod tags;
 pub mod text;
 pub mod validation;
+pub mod visibility;
 
 pub use access::{KeyGrant, Permission, Role, StoreScope};
 pub use consent::{Consent, Consents};
@@ -83,3 +84,4 @@ pub use relationship::{Acquisition, AcquisitionChannel};
 pub use tags::{Actor, Tag, TagKind, TagName, Tags};
 pub use text::{Code, Label, LongText, ShortText};
 pub use validation::{FieldError, FieldErrors, InvalidValue};
+pub use visibility::{Refusal, Standing};

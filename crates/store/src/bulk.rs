@@ -29,8 +29,7 @@ use clientele_loyalty::{
 };
 use clientele_orders::{CustomerRef, FxRate, Order, PricedOrder, business_date, price_in_base};
 use clientele_profiles::{
-    Currency, Customer, CustomerId, FieldErrors, InvalidValue, MemberNo, NewCustomer, ProfileError, StoreScope,
-    TimeZone,
+    Currency, Customer, CustomerId, FieldErrors, InvalidValue, MemberNo, NewCustomer, StoreScope, TimeZone,
 };
 use diesel::pg::CopyFormat;
 use diesel::prelude::*;
@@ -40,6 +39,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditContext};
+use crate::customers::refused;
 use crate::error::{StoreError, corrupt};
 use crate::loyalty::{LockedAccount, LotRow, program, write_change};
 use crate::orders::ANONYMOUS;
@@ -376,16 +376,8 @@ impl Resolver {
     /// `check_writable` on the loaded state: Ok(None) = writable, Err as the store would answer.
     fn check(&self, id: Uuid, scope: &StoreScope) -> Result<(), StoreError> {
         let s = self.state.get(&id).ok_or(StoreError::NotFound)?;
-        if !scope.covers(s.home_store.map(clientele_profiles::StoreId::from_uuid)) {
-            return Err(StoreError::NotFound);
-        }
-        if let Some(into) = s.merged_into {
-            return Err(StoreError::Merged { id: CustomerId::from_uuid(id), into: CustomerId::from_uuid(into) });
-        }
-        if s.erased {
-            return Err(StoreError::Profile(ProfileError::Erased(CustomerId::from_uuid(id))));
-        }
-        Ok(())
+        let id = CustomerId::from_uuid(id);
+        crate::customers::standing(s.home_store, s.merged_into, s.erased).writable_by(scope).map_err(|r| refused(id, r))
     }
 
     /// The same answers as `orders::resolve_customer`.

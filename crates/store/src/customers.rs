@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use clientele_profiles::{
     AssociateId, Channel, Consent, Customer, CustomerId, CustomerPatch, CustomerRecord, FieldErrors, InvalidValue,
-    MemberNo, NewCustomer, Phone, ProfileError, StoreId, StoreScope, Tag, TagName, merge,
+    MemberNo, NewCustomer, Phone, ProfileError, Refusal, Standing, StoreId, StoreScope, Tag, TagName, merge,
 };
 use diesel::dsl::{count_star, exists};
 use diesel::prelude::*;
@@ -323,12 +323,13 @@ pub(crate) fn check_writable(conn: &mut PgConnection, id: CustomerId, scope: &St
 }
 
 /// A customer's home store, the record it was merged into, and when it was
-/// erased: what decides who may see and change it.
+/// erased, as read: what decides who may see and change it.
 pub(crate) type CustomerState = (Option<Uuid>, Option<Uuid>, Option<DateTime<Utc>>);
 
 /// Checks existence, scope and merge; answers whether the customer is erased.
 fn check_state(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<bool, StoreError> {
-    judge_state(id, read_state(conn, id)?, scope)
+    let (home, merged_into, erased_at) = read_state(conn, id)?;
+    standing(home, merged_into, erased_at.is_some()).visible_to(scope).map_err(|r| refused(id, r))
 }
 
 fn read_state(conn: &mut PgConnection, id: CustomerId) -> Result<CustomerState, StoreError> {
@@ -342,21 +343,22 @@ fn read_state(conn: &mut PgConnection, id: CustomerId) -> Result<CustomerState, 
 
 /// [`check_writable`] on a state already read.
 pub(crate) fn judge_writable(id: CustomerId, state: CustomerState, scope: &StoreScope) -> Result<(), StoreError> {
-    if judge_state(id, state, scope)? {
-        return Err(StoreError::Profile(ProfileError::Erased(id)));
-    }
-    Ok(())
+    let (home, merged_into, erased_at) = state;
+    standing(home, merged_into, erased_at.is_some()).writable_by(scope).map_err(|r| refused(id, r))
 }
 
-fn judge_state(id: CustomerId, state: CustomerState, scope: &StoreScope) -> Result<bool, StoreError> {
-    let (home, merged_into, erased_at) = state;
-    if !scope.covers(home.map(StoreId::from_uuid)) {
-        return Err(StoreError::NotFound);
+/// The columns that decide visibility, as the domain's [`Standing`].
+pub(crate) fn standing(home: Option<Uuid>, merged_into: Option<Uuid>, erased: bool) -> Standing {
+    Standing { home_store: home.map(StoreId::from_uuid), merged_into: merged_into.map(CustomerId::from_uuid), erased }
+}
+
+/// The store's answer to a refusal of customer `id`.
+pub(crate) fn refused(id: CustomerId, refusal: Refusal) -> StoreError {
+    match refusal {
+        Refusal::OutOfScope => StoreError::NotFound,
+        Refusal::Merged(into) => StoreError::Merged { id, into },
+        Refusal::Erased => StoreError::Profile(ProfileError::Erased(id)),
     }
-    if let Some(into) = merged_into {
-        return Err(StoreError::Merged { id, into: CustomerId::from_uuid(into) });
-    }
-    Ok(erased_at.is_some())
 }
 
 /// One customer, as the caller's scope allows.
