@@ -336,3 +336,38 @@ fn a_loop_is_found_and_a_chain_is_not() {
     assert!(loops(&graph(&[("a", "b"), ("b", "c")])).is_empty());
     assert_eq!(loops(&graph(&[("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")])), vec![vec!["a", "b", "c"]]);
 }
+
+/// The dependencies a crate's manifest declares (names only; dev and build
+/// dependencies included: a test of a pure crate stays pure too).
+fn declared(manifest: &Path) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(manifest).unwrap();
+    let mut names = BTreeSet::new();
+    let mut in_deps = false;
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_deps = line.ends_with("dependencies]");
+        } else if in_deps && let Some((name, _)) = line.split_once('=') {
+            names.insert(name.trim().trim_end_matches(".workspace").to_owned());
+        }
+    }
+    names
+}
+
+#[test]
+fn only_the_store_knows_diesel_and_only_the_api_knows_actix() {
+    let root = root();
+    assert!(declared(&root.join("crates/store/Cargo.toml")).contains("diesel"), "the manifest reader reads");
+    let mut manifests = vec![root.join("api/Cargo.toml")];
+    for parent in ["crates", "tools"] {
+        for entry in std::fs::read_dir(root.join(parent)).unwrap() {
+            manifests.push(entry.unwrap().path().join("Cargo.toml"));
+        }
+    }
+    for manifest in manifests {
+        let crate_dir = relative(manifest.parent().unwrap());
+        let deps = declared(&manifest);
+        for (dep, owner) in [("diesel", "crates/store"), ("diesel_migrations", "crates/store"), ("actix-web", "api")] {
+            assert!(!deps.contains(dep) || crate_dir == owner, "{crate_dir} depends on {dep}: only {owner} may");
+        }
+    }
+}
