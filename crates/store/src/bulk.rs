@@ -38,8 +38,8 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::access::refused;
 use crate::audit::{self, AuditContext};
-use crate::customers::refused;
 use crate::error::{StoreError, corrupt};
 use crate::loyalty::{LockedAccount, LotRow, program, write_change};
 use crate::orders::ANONYMOUS;
@@ -377,7 +377,7 @@ impl Resolver {
     fn check(&self, id: Uuid, scope: &StoreScope) -> Result<(), StoreError> {
         let s = self.state.get(&id).ok_or(StoreError::NotFound)?;
         let id = CustomerId::from_uuid(id);
-        crate::customers::standing(s.home_store, s.merged_into, s.erased).writable_by(scope).map_err(|r| refused(id, r))
+        crate::access::standing(s.home_store, s.merged_into, s.erased).writable_by(scope).map_err(|r| refused(id, r))
     }
 
     /// The same answers as `orders::resolve_customer`.

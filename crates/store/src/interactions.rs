@@ -10,8 +10,8 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::access::{check_visible, check_writable};
 use crate::audit::{self, AuditContext};
-use crate::customers::{check_visible, check_writable};
 use crate::error::{StoreError, corrupt};
 use crate::org::check_org_references;
 use crate::schema::interactions;

@@ -10,6 +10,7 @@
 //! Every write that a person or an integration makes takes an
 //! [`AuditContext`] and appends to the audit log in the same transaction.
 
+mod access;
 mod audit;
 mod batch;
 mod bulk;

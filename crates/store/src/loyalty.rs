@@ -471,7 +471,7 @@ pub fn loyalty_summary(
     // No transaction: under READ COMMITTED it would give these reads no
     // common snapshot, only a BEGIN and a COMMIT more (two of the seven
     // round trips this read cost at a million members).
-    crate::customers::check_visible(conn, customer, scope)?;
+    crate::access::check_visible(conn, customer, scope)?;
     let (config, _) = program(conn)?;
     let account = read_account(conn, customer)?;
     summary_of(&config, &account, today)
@@ -501,7 +501,7 @@ pub fn ledger_page(
     before: Option<i64>,
     limit: u32,
 ) -> Result<(Vec<LedgerRow>, Option<i64>), StoreError> {
-    crate::customers::check_visible(conn, customer, scope)?;
+    crate::access::check_visible(conn, customer, scope)?;
     let limit = i64::from(limit.clamp(1, 200));
     let mut query = ledger::table
         .filter(ledger::customer_id.eq(customer.as_uuid()))
@@ -561,7 +561,7 @@ pub fn grant_points(
     ctx: &AuditContext,
 ) -> Result<LoyaltySummary, StoreError> {
     conn.transaction(|conn| {
-        crate::customers::check_writable(conn, customer, scope)?;
+        crate::access::check_writable(conn, customer, scope)?;
         let (config, _) = program(conn)?;
         let mut account = lock_account(conn, customer, ctx.at)?;
         let moment = clientele_loyalty::Moment::utc(ctx.at);
@@ -612,7 +612,7 @@ pub fn set_tier_floor(
     ctx: &AuditContext,
 ) -> Result<LoyaltySummary, StoreError> {
     conn.transaction(|conn| {
-        crate::customers::check_writable(conn, customer, scope)?;
+        crate::access::check_writable(conn, customer, scope)?;
         let (config, _) = program(conn)?;
         let mut account = lock_account(conn, customer, ctx.at)?;
         let moment = clientele_loyalty::Moment::utc(ctx.at);

@@ -18,9 +18,9 @@ use serde::Deserialize as _;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::access::{CustomerState, check_writable, judge_writable};
 use crate::audit::{self, AuditContext};
 use crate::batch::Batch;
-use crate::customers::{CustomerState, check_writable, judge_writable};
 use crate::error::{StoreError, corrupt};
 use crate::loyalty::{emit_into, lock_account, program, write_change_into};
 use crate::schema::{customers, member_numbers, order_lines, order_returns, orders, phone_index, return_keys, stores};

@@ -12,9 +12,9 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::access::{check_visible, check_writable};
 use crate::audit::{self, AuditContext};
 use crate::batch::Batch;
-use crate::customers::{check_visible, check_writable};
 use crate::error::{StoreError, corrupt};
 use crate::loyalty::{lock_account, program, write_change, write_change_into};
 use crate::schema::{redemption_index, redemption_keys, redemptions};

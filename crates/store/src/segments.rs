@@ -42,7 +42,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::customers::check_visible;
+use crate::access::check_visible;
 use crate::error::StoreError;
 use crate::orders::ANONYMOUS;
 use crate::schema::{segment_runs, segment_snapshots};
