@@ -24,6 +24,7 @@ mod loyalty;
 mod order_reads;
 mod orders;
 mod org;
+mod outbox;
 mod redemptions;
 mod rows;
 pub mod schema;
