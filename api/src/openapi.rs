@@ -268,8 +268,8 @@ fn field_values() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
 }
 
 fn event_types() -> Vec<&'static str> {
-    let mut all = clientele_store::EVENT_TYPES.to_vec();
-    all.push(clientele_store::ALL_EVENTS);
+    let mut all = clientele_webhooks::EventType::NAMES.to_vec();
+    all.push(clientele_webhooks::ALL_EVENTS);
     all
 }
 

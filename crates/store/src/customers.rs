@@ -5,6 +5,7 @@ use clientele_profiles::{
     AssociateId, Channel, Consent, Customer, CustomerId, CustomerPatch, CustomerRecord, FieldErrors, InvalidValue,
     MemberNo, NewCustomer, Phone, ProfileError, StoreId, StoreScope, Tag, TagName, merge,
 };
+use clientele_webhooks::{CustomerCreated, CustomerMerged};
 use diesel::dsl::{count_star, exists};
 use diesel::prelude::*;
 use serde_json::{Value, json};
@@ -15,6 +16,7 @@ use crate::error::{Conflict, StoreError};
 use crate::idempotency::{self, IdempotencyClaim};
 use crate::interactions::{self, load_timeline_all};
 use crate::org::check_org_references;
+use crate::outbox;
 use crate::rows::{ConsentRow, CustomerRow, DateRow, TagRow, assemble, load_customers};
 use crate::schema::{
     customer_consents, customer_merges, customer_tags, customers, email_index, external_id_index, important_dates,
@@ -276,13 +278,12 @@ pub fn create_customer(
             Some(id),
             audit::diff(&json!({}), &flat_view(&customer)),
         )?;
-        crate::loyalty::emit(
-            conn,
-            "customer.created",
-            Some(id),
-            json!({ "customer_id": id, "member_no": customer.member_no, "home_store_id": customer.relationship.home_store }),
-            ctx.at,
-        )?;
+        let created = CustomerCreated {
+            customer_id: id.as_uuid(),
+            member_no: customer.member_no.as_str().to_owned(),
+            home_store_id: customer.relationship.home_store.map(|s| s.as_uuid()),
+        };
+        outbox::emit(conn, &created.into(), ctx.at)?;
         if let Some(claim) = &claim {
             idempotency::complete(conn, claim, json!({ "customer_id": id }))?;
         }
@@ -671,17 +672,12 @@ pub fn merge_customers(
             Some(absorbed),
             json!({ "merged_into": survivor }),
         )?;
-        crate::loyalty::emit(
-            conn,
-            "customer.merged",
-            Some(survivor),
-            json!({
-                "survivor_id": survivor,
-                "absorbed_id": absorbed,
-                "absorbed_member_no": outcome.absorbed_member_no.as_str(),
-            }),
-            ctx.at,
-        )?;
+        let merged_event = CustomerMerged {
+            survivor_id: survivor.as_uuid(),
+            absorbed_id: absorbed.as_uuid(),
+            absorbed_member_no: outcome.absorbed_member_no.as_str().to_owned(),
+        };
+        outbox::emit(conn, &merged_event.into(), ctx.at)?;
         Ok(merged.clone())
     })
 }

@@ -12,6 +12,7 @@ use clientele_orders::{
     CustomerRef, LineId, Order, PricedOrder, ReturnRequest, business_date, price_in_base, validate_return,
 };
 use clientele_profiles::{Currency, CustomerId, FieldErrors, InvalidValue, StoreId, StoreScope, TimeZone};
+use clientele_webhooks::{OrderIngested, OrderReturned, RefundDeductionData};
 use diesel::prelude::*;
 use rust_decimal::Decimal;
 use serde::Deserialize as _;
@@ -22,7 +23,8 @@ use crate::access::{CustomerState, check_writable, judge_writable};
 use crate::audit::{self, AuditContext};
 use crate::batch::Batch;
 use crate::error::{StoreError, corrupt};
-use crate::loyalty::{emit_into, lock_account, program, write_change_into};
+use crate::loyalty::{lock_account, program, write_change_into};
+use crate::outbox;
 use crate::schema::{customers, member_numbers, order_lines, order_returns, orders, phone_index, return_keys, stores};
 
 pub use crate::order_reads::{
@@ -227,20 +229,15 @@ pub fn ingest_order(
                 ctx.at,
             )?;
         }
-        emit_into(
-            &mut batch,
-            "order.ingested",
-            customer,
-            json!({
-                "order_id": order_id,
-                "customer_id": customer,
-                "source": stored.header.source,
-                "external_id": stored.header.external_id,
-                "amount_paid_base": stored.header.amount_paid_base,
-                "points_earned": stored.header.points_earned,
-            }),
-            ctx.at,
-        );
+        let ingested = OrderIngested {
+            order_id,
+            customer_id: customer.map(|c| c.as_uuid()),
+            source: stored.header.source.clone(),
+            external_id: stored.header.external_id.clone(),
+            amount_paid_base: stored.header.amount_paid_base,
+            points_earned: stored.header.points_earned,
+        };
+        outbox::emit_into(&mut batch, &ingested.into(), ctx.at)?;
         audit::record_into(
             &mut batch,
             ctx,
@@ -709,21 +706,17 @@ pub fn record_return(
             ))
             .execute(conn)?;
         let customer_id = (customer != ANONYMOUS).then(|| CustomerId::from_uuid(customer));
-        emit_into(
-            &mut batch,
-            "order.returned",
-            customer_id,
-            json!({
-                "order_id": order_id,
-                "return_id": return_id,
-                "points_taken": taken,
-                "points_owed": owed,
-                "points_not_taken": not_taken,
-                "growth_taken": growth_taken,
-                "refund_deduction": deduction.map(|d| json!({ "points": d.points, "value": d.value })),
-            }),
-            ctx.at,
-        );
+        let returned = OrderReturned {
+            customer_id: customer_id.map(|c| c.as_uuid()),
+            order_id,
+            return_id,
+            points_taken: taken,
+            points_owed: owed,
+            points_not_taken: not_taken,
+            growth_taken,
+            refund_deduction: deduction.map(|d| RefundDeductionData { points: d.points.get(), value: d.value }),
+        };
+        outbox::emit_into(&mut batch, &returned.into(), ctx.at)?;
         audit::record_into(
             &mut batch,
             ctx,

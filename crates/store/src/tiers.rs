@@ -39,7 +39,7 @@ pub fn reevaluate_tiers(conn: &mut PgConnection, today: NaiveDate, at: DateTime<
                 }
                 if let Some(c) = &update.change {
                     changed += 1;
-                    tier_changed_into(&mut writes, customer, c, at);
+                    tier_changed_into(&mut writes, customer, c, at)?;
                 }
                 writes.execute(conn)
             })?;
