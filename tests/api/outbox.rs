@@ -168,7 +168,7 @@ async fn points_expiring_names_the_points_and_their_date() {
     });
     app.admin("POST", "/v1/orders", Some(&body)).await.expect(201);
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 12, 5).expect("date");
-    let report = clientele_api::jobs::run_once(&mut app.db.connect(), as_of, chrono::Utc::now()).expect("job runs");
+    let report = clientele_app::jobs::run_once(&mut app.db.connect(), as_of, chrono::Utc::now()).expect("job runs");
     assert_eq!(report.expiry_notices, 1);
     assert_eq!(
         events(&app, "points.expiring"),
