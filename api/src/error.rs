@@ -7,7 +7,8 @@
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use clientele_profiles::{CustomerId, FieldError, FieldErrors, ProfileError};
+use clientele_kernel::{CustomerId, FieldError, FieldErrors};
+use clientele_profiles::ProfileError;
 use clientele_store::{Conflict, StoreError};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -271,12 +272,12 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(errors) => ApiError::Validation(errors),
             StoreError::Profile(p) => p.into(),
             StoreError::Loyalty(clientele_loyalty::LoyaltyError::Invalid(e)) => ApiError::Validation(
-                FieldErrors::single("body", clientele_profiles::InvalidValue::new(e.code, e.message)),
+                FieldErrors::single("body", clientele_kernel::InvalidValue::new(e.code, e.message)),
             ),
             StoreError::Loyalty(e @ clientele_loyalty::LoyaltyError::OverGrantLimit { field, .. }) => {
                 ApiError::Validation(FieldErrors::single(
                     field,
-                    clientele_profiles::InvalidValue::new("out_of_range", e.to_string()),
+                    clientele_kernel::InvalidValue::new("out_of_range", e.to_string()),
                 ))
             }
             StoreError::Loyalty(e) => ApiError::Rule { code: e.code(), message: e.to_string() },

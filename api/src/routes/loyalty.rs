@@ -1,10 +1,11 @@
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{Actor, CustomerId, FieldErrors, InvalidValue};
 use clientele_loyalty::{
-    ActivityGrant, ActivityId, Actor, GrowthDelta, ManualAdjustment, ManualPoints, Points, ProgramConfig, Quantity,
-    Reason, Tier, TierFloorRequest,
+    ActivityGrant, ActivityId, GrowthDelta, ManualAdjustment, ManualPoints, Points, ProgramConfig, Quantity, Reason,
+    Tier, TierFloorRequest,
 };
-use clientele_profiles::{CustomerId, FieldErrors, InvalidValue, Permission};
+use clientele_profiles::Permission;
 use clientele_store::{FloorChange, NewRedemption, PointsGrant, RedemptionStep, StoredRedemption};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -17,7 +18,7 @@ use crate::order_dto::LoyaltyView;
 use crate::state::AppState;
 
 /// Converts a loyalty-crate field error into the API's.
-fn field<T>(e: &mut FieldErrors, name: &str, r: Result<T, clientele_loyalty::InvalidValue>) -> Option<T> {
+fn field<T>(e: &mut FieldErrors, name: &str, r: Result<T, clientele_kernel::InvalidValue>) -> Option<T> {
     e.check(name, r.map_err(|err| InvalidValue::new(err.code, err.message)))
 }
 
@@ -271,7 +272,7 @@ pub async fn adjust_points(
                     "points",
                     req.points
                         .checked_neg()
-                        .ok_or_else(|| clientele_loyalty::InvalidValue::new("out_of_range", "too large"))
+                        .ok_or_else(|| clientele_kernel::InvalidValue::new("out_of_range", "too large"))
                         .and_then(Points::new),
                 )
                 .map(|points| Ok(ManualPoints::Debit { points }))

@@ -23,15 +23,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{Currency, CustomerId, FieldErrors, InvalidValue, MemberNo, Moment, TimeZone};
 use clientele_loyalty::{
-    GrowthValue, LedgerEntry, Lot, LotId, LotParts, Moment, Points, ProgramConfig, TierState, TierUpdate, Wallet,
-    WalletChange, calculate_order_earning, post_order_earning, tier_after_growth_change,
+    GrowthValue, LedgerEntry, Lot, LotId, LotParts, Points, ProgramConfig, TierState, TierUpdate, Wallet, WalletChange,
+    calculate_order_earning, post_order_earning, tier_after_growth_change,
 };
 use clientele_orders::{CustomerRef, FxRate, Order, PricedOrder, business_date, price_in_base};
-use clientele_profiles::{
-    Currency, Customer, CustomerId, FieldErrors, InvalidValue, MemberNo, NewCustomer, ProfileError, StoreScope,
-    TimeZone,
-};
+use clientele_profiles::{Customer, NewCustomer, ProfileError, StoreScope};
 use diesel::pg::CopyFormat;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Jsonb, Text, Timestamptz, Uuid as SqlUuid};
@@ -376,7 +374,7 @@ impl Resolver {
     /// `check_writable` on the loaded state: Ok(None) = writable, Err as the store would answer.
     fn check(&self, id: Uuid, scope: &StoreScope) -> Result<(), StoreError> {
         let s = self.state.get(&id).ok_or(StoreError::NotFound)?;
-        if !scope.covers(s.home_store.map(clientele_profiles::StoreId::from_uuid)) {
+        if !scope.covers(s.home_store.map(clientele_kernel::StoreId::from_uuid)) {
             return Err(StoreError::NotFound);
         }
         if let Some(into) = s.merged_into {

@@ -4,14 +4,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{Currency, CustomerId, FieldErrors, InvalidValue, LineId, Moment, StoreId, TimeZone};
 use clientele_loyalty::{
-    BaseAmount, LineReturn, LotId, Moment, OrderEarning, OrderId, OrderToEarn, PaidLine, ProgramConfig, Quantity,
-    ReturnId, calculate_order_earning, post_order_earning, take_back_for_return,
+    BaseAmount, LineReturn, LotId, OrderEarning, OrderId, OrderToEarn, PaidLine, ProgramConfig, Quantity, ReturnId,
+    calculate_order_earning, post_order_earning, take_back_for_return,
 };
-use clientele_orders::{
-    CustomerRef, LineId, Order, PricedOrder, ReturnRequest, business_date, price_in_base, validate_return,
-};
-use clientele_profiles::{Currency, CustomerId, FieldErrors, InvalidValue, StoreId, StoreScope, TimeZone};
+use clientele_orders::{CustomerRef, Order, PricedOrder, ReturnRequest, business_date, price_in_base, validate_return};
+use clientele_profiles::StoreScope;
 use diesel::prelude::*;
 use rust_decimal::Decimal;
 use serde::Deserialize as _;
@@ -433,7 +432,7 @@ fn insert_order_into(
         .map(|l| {
             let line = &l.line;
             let earned = earning.and_then(|e| {
-                clientele_loyalty::LineId::parse(line.line_id.as_str()).ok().and_then(|id| e.line(&id).cloned())
+                clientele_kernel::LineId::parse(line.line_id.as_str()).ok().and_then(|id| e.line(&id).cloned())
             });
             StoredLine {
                 line_id: line.line_id.as_str().to_owned(),
@@ -541,7 +540,7 @@ pub(crate) fn order_to_earn(priced: &PricedOrder, order_id: Uuid) -> Result<Orde
         .iter()
         .map(|l| {
             Ok(PaidLine {
-                line: clientele_loyalty::LineId::parse(l.line.line_id.as_str()).map_err(corrupt("line id"))?,
+                line: clientele_kernel::LineId::parse(l.line.line_id.as_str()).map_err(corrupt("line id"))?,
                 quantity: Quantity::new(l.line.quantity).map_err(corrupt("quantity"))?,
                 paid: BaseAmount::new(l.paid_base)
                     .map_err(|e| invalid("amount_paid", "out_of_range", e.to_string()))?,
@@ -657,7 +656,7 @@ pub fn record_return(
                 .iter()
                 .map(|r| {
                     Ok(LineReturn {
-                        line: clientele_loyalty::LineId::parse(r.line_id.as_str()).map_err(corrupt("line id"))?,
+                        line: clientele_kernel::LineId::parse(r.line_id.as_str()).map_err(corrupt("line id"))?,
                         quantity: Quantity::new(r.quantity).map_err(corrupt("quantity"))?,
                     })
                 })

@@ -24,7 +24,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use clientele_profiles::InvalidValue;
+use clientele_kernel::InvalidValue;
 use clientele_webhooks::WebhookUrl;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Int4, Jsonb, Text, Timestamptz, Uuid as SqlUuid};
