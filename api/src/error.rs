@@ -271,9 +271,9 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(c) => ApiError::Conflict(c),
             StoreError::Invalid(errors) => ApiError::Validation(errors),
             StoreError::Profile(p) => p.into(),
-            StoreError::Loyalty(clientele_loyalty::LoyaltyError::Invalid(e)) => ApiError::Validation(
-                FieldErrors::single("body", clientele_kernel::InvalidValue::new(e.code, e.message)),
-            ),
+            StoreError::Loyalty(clientele_loyalty::LoyaltyError::Invalid(e)) => {
+                ApiError::Validation(FieldErrors::single("body", e))
+            }
             StoreError::Loyalty(e @ clientele_loyalty::LoyaltyError::OverGrantLimit { field, .. }) => {
                 ApiError::Validation(FieldErrors::single(
                     field,
