@@ -8,12 +8,14 @@ use std::str::FromStr;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{
+    Actor, Currency, CustomerId, FieldErrors, InvalidValue, Label, LongText, Money, Phone, ShortText, StoreId,
+};
 use clientele_profiles::{
-    Acquisition, AcquisitionChannel, Actor, AppointmentStatus, AssociateId, Birthday, Case, CaseStatus, Channel,
-    Consent, Consents, CountryCode, Currency, Customer, CustomerId, CustomerPatch, Direction, Education, Email,
-    ExternalId, ExternalSystem, ExternalValue, FieldErrors, Gender, ImportantDate, ImportantDateId, ImportantDateKind,
-    Interaction, InteractionDetail, InteractionId, InvalidValue, Label, Location, LongText, Money, NewCustomer,
-    PersonName, Phone, Phones, Preferences, Relation, Relationship, ShortText, Sizes, StoreId, StoreScope,
+    Acquisition, AcquisitionChannel, AppointmentStatus, AssociateId, Birthday, Case, CaseStatus, Channel, Consent,
+    Consents, CountryCode, Customer, CustomerPatch, Direction, Education, Email, ExternalId, ExternalSystem,
+    ExternalValue, Gender, ImportantDate, ImportantDateId, ImportantDateKind, Interaction, InteractionDetail,
+    InteractionId, Location, NewCustomer, PersonName, Phones, Preferences, Relation, Relationship, Sizes, StoreScope,
     SurveyAnswer, SurveyScale, Tag, TagKind, TagName, Tags,
 };
 use rust_decimal::Decimal;
@@ -426,10 +428,10 @@ impl CreateCustomerRequest {
         scope: &StoreScope,
         actor: &Actor,
         now: DateTime<Utc>,
-    ) -> Result<(NewCustomer, Option<clientele_profiles::MemberNo>), ApiError> {
+    ) -> Result<(NewCustomer, Option<clientele_kernel::MemberNo>), ApiError> {
         let today = now.date_naive();
         let mut e = FieldErrors::new();
-        let member_no = opt(&mut e, "member_no", self.member_no.as_deref(), clientele_profiles::MemberNo::parse);
+        let member_no = opt(&mut e, "member_no", self.member_no.as_deref(), clientele_kernel::MemberNo::parse);
         let name = opt(&mut e, "name", self.name.as_deref(), PersonName::parse);
         let phones = parse_phones(&mut e, "phones", &self.phones);
         let email = opt(&mut e, "email", self.email.as_deref(), Email::parse);

@@ -2,11 +2,13 @@
 //! loyalty balances, and their conversion to and from domain types.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use clientele_orders::{
-    CustomerRef, ExternalOrderId, FxRate, LineId, NewOrder, NewOrderLine, Order, OrderSource, PaymentMethod,
-    ReturnLine, ReturnRequest, SalesChannel, Sku,
+use clientele_kernel::{
+    Currency, CustomerId, FieldErrors, InvalidValue, Label, LineId, MemberNo, Phone, ShortText, StoreId,
 };
-use clientele_profiles::{Currency, CustomerId, FieldErrors, InvalidValue, Label, MemberNo, Phone, ShortText, StoreId};
+use clientele_orders::{
+    CustomerRef, ExternalOrderId, FxRate, NewOrder, NewOrderLine, Order, OrderSource, PaymentMethod, ReturnLine,
+    ReturnRequest, SalesChannel, Sku,
+};
 use clientele_store::{LedgerRow, LoyaltySummary, StoredFxRate, StoredLine, StoredOrder, StoredReturn};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

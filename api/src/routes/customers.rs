@@ -1,5 +1,6 @@
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use clientele_profiles::{Actor, AssociateId, FieldErrors, MemberNo, Permission, Phone, StoreId, TagName};
+use clientele_kernel::{Actor, FieldErrors, MemberNo, Phone, StoreId};
+use clientele_profiles::{AssociateId, Permission, TagName};
 use clientele_store::{Created, CustomerFilter, IdempotencyClaim};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -130,7 +131,7 @@ fn uuid_param(e: &mut FieldErrors, field: &str, v: Option<&str>) -> Option<Uuid>
     v.and_then(|s| {
         e.check(
             field,
-            s.parse::<Uuid>().map_err(|_| clientele_profiles::InvalidValue::new("invalid_format", "must be a UUID")),
+            s.parse::<Uuid>().map_err(|_| clientele_kernel::InvalidValue::new("invalid_format", "must be a UUID")),
         )
     })
 }
@@ -148,9 +149,9 @@ pub async fn search(
     let mut e = FieldErrors::new();
     let name = q.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
     if name.as_ref().is_some_and(|n| n.chars().any(char::is_control)) {
-        e.push("name", clientele_profiles::InvalidValue::new("invalid_format", "control characters are not allowed"));
+        e.push("name", clientele_kernel::InvalidValue::new("invalid_format", "control characters are not allowed"));
     } else if name.as_ref().is_some_and(|n| n.chars().count() > 100) {
-        e.push("name", clientele_profiles::InvalidValue::new("too_long", "at most 100 characters"));
+        e.push("name", clientele_kernel::InvalidValue::new("too_long", "at most 100 characters"));
     }
     let phone = q.phone.as_deref().and_then(|p| e.check("phone", Phone::parse(p)));
     let member_no = q.member_no.as_deref().and_then(|m| e.check("member_no", MemberNo::parse(m)));

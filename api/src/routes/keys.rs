@@ -2,7 +2,8 @@ use std::collections::BTreeSet;
 
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
-use clientele_profiles::{Actor, ApiKeyId, FieldErrors, KeyGrant, Permission, Role, StoreId, StoreScope};
+use clientele_kernel::{Actor, FieldErrors, StoreId};
+use clientele_profiles::{ApiKeyId, KeyGrant, Permission, Role, StoreScope};
 use clientele_store::ApiKey;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

@@ -1,29 +1,22 @@
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{CustomerId, FieldErrors, InvalidValue};
 use clientele_loyalty::{
-    ActivityGrant, ActivityId, Actor, GrowthDelta, HoldMinutes, ManualAdjustment, ManualPoints, Points, ProgramConfig,
+    ActivityGrant, ActivityId, GrowthDelta, HoldMinutes, ManualAdjustment, ManualPoints, Points, ProgramConfig,
     Quantity, Reason, RedemptionKey, Tier, TierFloorRequest, points_to_redeem,
 };
-use clientele_profiles::{CustomerId, FieldErrors, InvalidValue, Permission};
+use clientele_profiles::Permission;
 use clientele_store::{FloorChange, NewRedemption, PointsGrant, RedemptionStep, StoredRedemption};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::customers::actor;
 use super::{customer_error, customer_id};
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
 use crate::order_dto::LoyaltyView;
 use crate::state::AppState;
-
-/// Converts a loyalty-crate field error into the API's.
-fn field<T>(e: &mut FieldErrors, name: &str, r: Result<T, clientele_loyalty::InvalidValue>) -> Option<T> {
-    e.check(name, r.map_err(|err| InvalidValue::new(err.code, err.message)))
-}
-
-fn actor(caller: &Caller) -> Result<Actor, ApiError> {
-    Actor::parse(&caller.key_name).map_err(|e| ApiError::Internal(anyhow::anyhow!("key name is not an actor: {e}")))
-}
 
 /// A reservation of points: at the POS as payment, or for a reward.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -97,11 +90,10 @@ pub async fn reserve(
     let req = body.value;
     let now = crate::clock::now();
     let mut e = FieldErrors::new();
-    let points = field(&mut e, "points", points_to_redeem(req.points));
-    let reason = field(&mut e, "reason", Reason::parse(&req.reason));
-    let hold = field(&mut e, "hold_minutes", HoldMinutes::new(req.hold_minutes));
-    let key =
-        field(&mut e, "external_id", RedemptionKey::from_parts(req.source.as_deref(), req.external_id.as_deref()));
+    let points = e.check("points", points_to_redeem(req.points));
+    let reason = e.check("reason", Reason::parse(&req.reason));
+    let hold = e.check("hold_minutes", HoldMinutes::new(req.hold_minutes));
+    let key = e.check("external_id", RedemptionKey::from_parts(req.source.as_deref(), req.external_id.as_deref()));
     let (Some(points), Some(reason), Some(hold), Some(key)) = (points, reason, hold, key) else { return Err(e.into()) };
     let new = NewRedemption {
         customer: CustomerId::from_uuid(req.customer_id),
@@ -211,18 +203,18 @@ pub async fn adjust_points(
     let customer = customer_id(&path)?;
     let req = body.value;
     let mut e = FieldErrors::new();
-    let reason = field(&mut e, "reason", Reason::parse(&req.reason));
+    let reason = e.check("reason", Reason::parse(&req.reason));
     let grant = match req.kind.as_str() {
         "activity" => {
             let activity = match &req.activity_id {
-                Some(a) => field(&mut e, "activity_id", ActivityId::parse(a)),
+                Some(a) => e.check("activity_id", ActivityId::parse(a)),
                 None => {
                     e.push("activity_id", InvalidValue::new("required", "required for kind activity"));
                     None
                 }
             };
-            let per_event = field(&mut e, "points", Points::new(req.points));
-            let events = field(&mut e, "events", Quantity::new(req.events.unwrap_or(1)));
+            let per_event = e.check("points", Points::new(req.points));
+            let events = e.check("events", Quantity::new(req.events.unwrap_or(1)));
             match (activity, per_event, events, reason.clone()) {
                 (Some(a), Some(p), Some(n), Some(r)) => match ActivityGrant::new(a, p, n, r) {
                     Ok(g) => Some(PointsGrant::Activity(g)),
@@ -236,17 +228,16 @@ pub async fn adjust_points(
         }
         "adjustment" => {
             let points = if req.points > 0 {
-                field(&mut e, "points", Points::new(req.points)).map(|points| {
+                e.check("points", Points::new(req.points)).map(|points| {
                     let lot = clientele_loyalty::LotId::parse(&Uuid::now_v7().to_string());
                     lot.map(|lot| ManualPoints::Credit { points, lot })
                 })
             } else if req.points < 0 {
-                field(
-                    &mut e,
+                e.check(
                     "points",
                     req.points
                         .checked_neg()
-                        .ok_or_else(|| clientele_loyalty::InvalidValue::new("out_of_range", "too large"))
+                        .ok_or_else(|| InvalidValue::new("out_of_range", "too large"))
                         .and_then(Points::new),
                 )
                 .map(|points| Ok(ManualPoints::Debit { points }))
@@ -306,8 +297,8 @@ pub async fn put_tier_floor(
     let customer = customer_id(&path)?;
     let req = body.value;
     let mut e = FieldErrors::new();
-    let tier = field(&mut e, "tier", req.tier.parse::<Tier>());
-    let reason = field(&mut e, "reason", Reason::parse(&req.reason));
+    let tier = e.check("tier", req.tier.parse::<Tier>());
+    let reason = e.check("reason", Reason::parse(&req.reason));
     let (Some(tier), Some(reason)) = (tier, reason) else { return Err(e.into()) };
     let request = TierFloorRequest { tier, until: req.until, set_by: actor(&caller)?, reason };
     let (scope, audit) = (caller.scope().clone(), caller.audit());

@@ -12,7 +12,7 @@ mod segments;
 mod timeline;
 mod webhooks;
 
-use clientele_profiles::CustomerId;
+use clientele_kernel::CustomerId;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 

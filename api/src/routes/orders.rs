@@ -2,7 +2,8 @@ use actix_web::{HttpResponse, get, post, put, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use clientele_profiles::{Currency, FieldErrors, Permission};
+use clientele_kernel::{Currency, FieldErrors};
+use clientele_profiles::Permission;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -158,8 +159,7 @@ pub async fn put_fx_rates(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ManageFxRates)?;
     let (config, _) = state.run(clientele_store::program).await?;
-    let base = Currency::parse(config.base_currency().as_str())
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("base currency: {e}")))?;
+    let base = config.base_currency().clone();
     let rates = body.value.into_domain(&base)?;
     let audit = caller.audit();
     let stored = state

@@ -1,8 +1,8 @@
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
+use clientele_kernel::{Currency, FieldErrors, ShortText, StoreId, TimeZone};
 use clientele_profiles::{
-    Associate, Code, CountryCode, Currency, FieldErrors, NewAssociate, NewStore, Permission, PersonName, ShortText,
-    Store, StoreId, StoreScope, TimeZone,
+    Associate, Code, CountryCode, NewAssociate, NewStore, Permission, PersonName, Store, StoreScope,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

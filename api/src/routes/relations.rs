@@ -1,6 +1,7 @@
 use actix_web::{HttpResponse, delete, get, post, put, web};
+use clientele_kernel::FieldErrors;
 
-use clientele_profiles::{FieldErrors, Permission, Role, Tag, TagKind, TagName, find_duplicate_pairs};
+use clientele_profiles::{Permission, Role, Tag, TagKind, TagName, find_duplicate_pairs};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -174,7 +175,7 @@ pub async fn merge(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::MergeCustomers)?;
     let survivor = customer_id(&path)?;
-    let absorbed = clientele_profiles::CustomerId::from_uuid(body.value.absorb);
+    let absorbed = clientele_kernel::CustomerId::from_uuid(body.value.absorb);
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let c = state
         .run(move |conn| clientele_store::merge_customers(conn, survivor, absorbed, &scope, &audit))

@@ -8,8 +8,9 @@ use actix_web::{HttpResponse, get, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{CustomerId, FieldErrors, InvalidValue, StoreId};
 use clientele_loyalty::Tier;
-use clientele_profiles::{AgeBand, CustomerId, FieldErrors, Gender, InvalidValue, Permission, StoreId};
+use clientele_profiles::{AgeBand, Gender, Permission};
 use clientele_store::{
     CellRequest, Segment, SegmentCuts, SegmentMember, SegmentRun, TopCustomer, ValueCursor, ValueSnapshot,
 };

@@ -6,7 +6,8 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use clientele_api::{Application, Config, keygen, telemetry};
 use clientele_app::{clock, demo, import, jobs};
-use clientele_profiles::{KeyGrant, Role, StoreId, StoreScope};
+use clientele_kernel::StoreId;
+use clientele_profiles::{KeyGrant, Role, StoreScope};
 use clientele_store::{AuditContext, Db, NewApiKey};
 
 /// Clientele: customer-relationship and loyalty engine for luxury retail.
@@ -187,7 +188,7 @@ fn create_key(config: &Config, role: &str, stores: Vec<uuid::Uuid>, name: &str) 
         StoreScope::Stores(stores.into_iter().map(StoreId::from_uuid).collect::<BTreeSet<_>>())
     };
     let grant = KeyGrant::new(role, scope).map_err(|e| anyhow::anyhow!("--store: {e}"))?;
-    let name = clientele_profiles::Actor::parse(name).map_err(|e| anyhow::anyhow!("--name: {e}"))?.to_string();
+    let name = clientele_kernel::Actor::parse(name).map_err(|e| anyhow::anyhow!("--name: {e}"))?.to_string();
     let db = open_db(config)?;
     let generated = keygen::generate();
     let mut conn = db.conn()?;

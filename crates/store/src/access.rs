@@ -4,7 +4,8 @@
 //! area imports another for it.
 
 use chrono::{DateTime, Utc};
-use clientele_profiles::{CustomerId, ProfileError, Refusal, Standing, StoreId, StoreScope};
+use clientele_kernel::{CustomerId, StoreId};
+use clientele_profiles::{ProfileError, Refusal, Standing, StoreScope};
 use diesel::prelude::*;
 use uuid::Uuid;
 

@@ -1,9 +1,10 @@
 //! Customers: create, read, search, update, tags, consents, merge, erasure, export.
 
 use chrono::{DateTime, Utc};
+use clientele_kernel::{CustomerId, FieldErrors, InvalidValue, MemberNo, Phone, StoreId};
 use clientele_profiles::{
-    AssociateId, Channel, Consent, Customer, CustomerId, CustomerPatch, CustomerRecord, FieldErrors, InvalidValue,
-    MemberNo, NewCustomer, Phone, ProfileError, StoreId, StoreScope, Tag, TagName, merge,
+    AssociateId, Channel, Consent, Customer, CustomerPatch, CustomerRecord, NewCustomer, ProfileError, StoreScope, Tag,
+    TagName, merge,
 };
 use clientele_webhooks::{CustomerCreated, CustomerMerged};
 use diesel::dsl::{count_star, exists};

@@ -2,10 +2,8 @@
 //! service requests, survey answers.
 
 use chrono::{DateTime, Utc};
-use clientele_profiles::{
-    Actor, AssociateId, CustomerId, FieldErrors, Interaction, InteractionDetail, InteractionId, LongText, StoreId,
-    StoreScope,
-};
+use clientele_kernel::{Actor, CustomerId, FieldErrors, LongText, StoreId};
+use clientele_profiles::{AssociateId, Interaction, InteractionDetail, InteractionId, StoreScope};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;

@@ -5,11 +5,12 @@
 //! the caller's transaction, so the balances always equal the ledger's sums.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::CustomerId;
 use clientele_loyalty::{
     ExpiringPoints, GrowthValue, LedgerEntry, Lot, LotParts, Points, ProgramConfig, Tier, TierChange, TierState,
     TierUpdate, Wallet, WalletChange, tier_after_growth_change,
 };
-use clientele_profiles::{CustomerId, StoreScope};
+use clientele_profiles::StoreScope;
 use clientele_webhooks::{PointsChanged, PointsExpiring, TierChangeData, TierChanged};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -543,7 +544,7 @@ pub fn grant_points(
         crate::access::check_writable(conn, customer, scope)?;
         let (config, _) = program(conn)?;
         let mut account = lock_account(conn, customer, ctx.at)?;
-        let moment = clientele_loyalty::Moment::utc(ctx.at);
+        let moment = clientele_kernel::Moment::utc(ctx.at);
         let change = match &grant {
             PointsGrant::Activity(g) => {
                 let lot =
@@ -578,7 +579,7 @@ pub enum FloorChange {
     /// Set (or replace) the floor.
     Set(clientele_loyalty::TierFloorRequest),
     /// Remove it before its end date.
-    Remove { by: clientele_loyalty::Actor, why: clientele_loyalty::Reason },
+    Remove { by: clientele_kernel::Actor, why: clientele_loyalty::Reason },
 }
 
 /// Sets or removes a member's manual tier floor; the ledger records who and
@@ -594,7 +595,7 @@ pub fn set_tier_floor(
         crate::access::check_writable(conn, customer, scope)?;
         let (config, _) = program(conn)?;
         let mut account = lock_account(conn, customer, ctx.at)?;
-        let moment = clientele_loyalty::Moment::utc(ctx.at);
+        let moment = clientele_kernel::Moment::utc(ctx.at);
         let (posting, action) = match &change {
             FloorChange::Set(request) => {
                 (clientele_loyalty::set_tier_floor(&account.tier, request, moment)?, "set_tier_floor")
@@ -658,7 +659,7 @@ pub fn expire_points(conn: &mut PgConnection, as_of: NaiveDate, at: DateTime<Utc
         .distinct()
         .load(conn)?;
     let (mut members, mut points) = (0, 0i64);
-    let moment = clientele_loyalty::Moment::new(at, as_of).map_err(corrupt("as-of date"))?;
+    let moment = clientele_kernel::Moment::new(at, as_of).map_err(corrupt("as-of date"))?;
     for customer in customers {
         conn.transaction(|conn| {
             let (config, _) = program(conn)?;

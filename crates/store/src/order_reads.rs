@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use clientele_profiles::{CustomerId, StoreId, StoreScope};
+use clientele_kernel::{CustomerId, StoreId};
+use clientele_profiles::StoreScope;
 use diesel::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::Value;

@@ -4,14 +4,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{CustomerId, FieldErrors, InvalidValue, LineId, Moment, StoreId, TimeZone};
 use clientele_loyalty::{
-    BaseAmount, LineReturn, LotId, Moment, OrderEarning, OrderId, OrderToEarn, PaidLine, ProgramConfig, Quantity,
-    ReturnId, calculate_order_earning, post_order_earning, take_back_for_return,
+    BaseAmount, LineReturn, LotId, OrderEarning, OrderId, OrderToEarn, PaidLine, ProgramConfig, Quantity, ReturnId,
+    calculate_order_earning, post_order_earning, take_back_for_return,
 };
-use clientele_orders::{
-    CustomerRef, LineId, Order, PricedOrder, ReturnRequest, business_date, price_in_base, validate_return,
-};
-use clientele_profiles::{Currency, CustomerId, FieldErrors, InvalidValue, StoreId, StoreScope, TimeZone};
+use clientele_orders::{CustomerRef, Order, PricedOrder, ReturnRequest, business_date, price_in_base, validate_return};
+use clientele_profiles::StoreScope;
 use clientele_webhooks::{OrderIngested, OrderReturned, RefundDeductionData};
 use diesel::prelude::*;
 use rust_decimal::Decimal;
@@ -204,7 +203,7 @@ pub fn ingest_order(
         };
         let date = claim.business_date(order.store(), order.ordered_at())?;
         let config = claim.program()?;
-        let base = Currency::parse(config.base_currency().as_str()).map_err(corrupt("loyalty_program.base_currency"))?;
+        let base = config.base_currency().clone();
         let rate = if order.currency() == &base { None } else { crate::fx::rate_on(conn, order.currency(), &base, date)? };
         let priced = price_in_base(order, &base, rate.as_ref()).map_err(StoreError::Invalid)?;
         order_limits(&config).check(&priced, ctx.at).map_err(StoreError::Invalid)?;
@@ -429,9 +428,7 @@ fn insert_order_into(
         .iter()
         .map(|l| {
             let line = &l.line;
-            let earned = earning.and_then(|e| {
-                clientele_loyalty::LineId::parse(line.line_id.as_str()).ok().and_then(|id| e.line(&id).cloned())
-            });
+            let earned = earning.and_then(|e| e.line(&line.line_id).cloned());
             StoredLine {
                 line_id: line.line_id.as_str().to_owned(),
                 sku: line.sku.as_str().to_owned(),
@@ -538,7 +535,7 @@ pub(crate) fn order_to_earn(priced: &PricedOrder, order_id: Uuid) -> Result<Orde
         .iter()
         .map(|l| {
             Ok(PaidLine {
-                line: clientele_loyalty::LineId::parse(l.line.line_id.as_str()).map_err(corrupt("line id"))?,
+                line: l.line.line_id.clone(),
                 quantity: Quantity::new(l.line.quantity).map_err(corrupt("quantity"))?,
                 paid: BaseAmount::new(l.paid_base)
                     .map_err(|e| invalid("amount_paid", "out_of_range", e.to_string()))?,
@@ -654,7 +651,7 @@ pub fn record_return(
                 .iter()
                 .map(|r| {
                     Ok(LineReturn {
-                        line: clientele_loyalty::LineId::parse(r.line_id.as_str()).map_err(corrupt("line id"))?,
+                        line: r.line_id.clone(),
                         quantity: Quantity::new(r.quantity).map_err(corrupt("quantity"))?,
                     })
                 })

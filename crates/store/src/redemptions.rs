@@ -3,11 +3,12 @@
 //! once, the available points are checked against the points really there.
 
 use chrono::{DateTime, Utc};
+use clientele_kernel::{CustomerId, Moment};
 use clientele_loyalty::{
-    Moment, Points, Reason, RedemptionId, RedemptionRequest, Reservation, ReservationState, cancel_reservation,
+    Points, Reason, RedemptionId, RedemptionRequest, Reservation, ReservationState, cancel_reservation,
     confirm_reservation, expire_reservation, reserve_points,
 };
-use clientele_profiles::{CustomerId, StoreScope};
+use clientele_profiles::StoreScope;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;

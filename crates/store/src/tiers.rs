@@ -3,7 +3,7 @@
 //! programme version it last finished under so an unfinished one is retried.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use clientele_profiles::CustomerId;
+use clientele_kernel::CustomerId;
 use diesel::prelude::*;
 
 use crate::batch::Batch;

@@ -24,7 +24,7 @@
 //! allow. It is never listed or logged after creation.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use clientele_profiles::InvalidValue;
+use clientele_kernel::InvalidValue;
 use clientele_webhooks::{CLAIM_LEASE_SECONDS, EventFilter, RetryPolicy, WebhookUrl};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Int4, Jsonb, Text, Timestamptz, Uuid as SqlUuid};

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use clientele_profiles::InvalidValue;
+use clientele_kernel::InvalidValue;
 
 use crate::event::EventType;
 
