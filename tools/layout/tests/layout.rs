@@ -47,7 +47,6 @@ const KNOWN_LONG_FNS: &[&str] = &[
     "crates/store/src/bulk.rs::create_customers_bulk",
     "crates/store/src/customers.rs::merge_customers",
     "crates/store/src/loyalty.rs::write_change_into",
-    "crates/store/src/orders.rs::ingest_order",
     "crates/store/src/orders.rs::insert_order_into",
     "crates/store/src/orders.rs::earn",
     "crates/store/src/orders.rs::record_return",
