@@ -606,7 +606,8 @@ pub fn refresh_segments(
     let aggregated = started.elapsed();
 
     let map = SegmentMap::default();
-    let scores = score_customers(&facts, as_of, &ScoringMethod::QUINTILES).map_err(rfm_error)?;
+    let threads = std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN);
+    let scores = score_customers(&facts, as_of, &ScoringMethod::QUINTILES, threads).map_err(rfm_error)?;
     let mut counts = Segment::ALL.map(|s| (s, 0_usize));
     let segments: Vec<Segment> = scores
         .iter()
