@@ -387,15 +387,16 @@ struct Models {
 /// Fits both models, each starting at `previous` (the latest earlier
 /// run's fit) when there is one: a day's new orders move the maximum
 /// little, so BFGS needs a few steps instead of dozens.
-fn fit(histories: &[History], previous: &PreviousFit) -> Models {
+fn fit(histories: &[History], previous: &PreviousFit, threads: std::num::NonZeroUsize) -> Models {
     let summaries: Vec<CustomerSummary> = histories.iter().filter_map(|h| h.summary).collect();
     let bgnbd =
-        fit_bgnbd_starting_at(&CompressedSummaries::from_summaries(&summaries), previous.bgnbd).map(|f| f.params);
+        fit_bgnbd_starting_at(&CompressedSummaries::from_summaries(&summaries), previous.bgnbd, threads)
+            .map(|f| f.params);
     // Gamma-Gamma is fitted on repeat buyers who kept something (lifetimes'
     // practice: a zero average is outside the model).
     let spenders: Vec<CustomerSummary> =
         summaries.iter().filter(|s| s.frequency() > 0 && s.monetary() > 0.0).copied().collect();
-    let gamma_gamma = fit_gamma_gamma_starting_at(&spenders, previous.gamma_gamma).map(|f| f.params);
+    let gamma_gamma = fit_gamma_gamma_starting_at(&spenders, previous.gamma_gamma, threads).map(|f| f.params);
     let error = match (&bgnbd, &gamma_gamma) {
         (Err(e), _) | (Ok(_), Err(e)) => Some(ModelError::from(e)),
         (Ok(_), Ok(_)) => None,
@@ -620,7 +621,7 @@ pub fn refresh_segments(
     progress(RefreshStep::Scored(ids.len()));
     let scored = started.elapsed();
 
-    let models = fit(&histories, &previous_fit(conn, as_of)?);
+    let models = fit(&histories, &previous_fit(conn, as_of)?, threads);
     let fitted = started.elapsed();
     let predicted = predict_all(&histories, &models, config.clv());
     progress(RefreshStep::Valued(ids.len()));
