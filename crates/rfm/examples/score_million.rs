@@ -103,6 +103,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let as_of = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default();
     let facts = population(n, as_of, 42);
     let map = SegmentMap::default();
+    // The example is the caller: it lets the scoring use the machine's cores.
+    let threads = std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN);
     let thresholds = ScoringMethod::new(
         Scale::Thresholds(Thresholds::new([30, 90, 180, 365])?),
         Scale::Thresholds(Thresholds::new([2, 3, 5, 8])?),
@@ -110,15 +112,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     )?;
     println!("{n} customers");
     timed("score_customers, quintiles (scores in input order)", || {
-        score_customers(&facts, as_of, &ScoringMethod::QUINTILES)
+        score_customers(&facts, as_of, &ScoringMethod::QUINTILES, threads)
     })?;
-    timed("score_customers, thresholds", || score_customers(&facts, as_of, &thresholds))?;
+    timed("score_customers, thresholds", || score_customers(&facts, as_of, &thresholds, threads))?;
     let may = timed("score_population, quintiles (+ segments, sort by key)", || {
-        score_population(&facts, as_of, &ScoringMethod::QUINTILES, &map)
+        score_population(&facts, as_of, &ScoringMethod::QUINTILES, &map, threads)
     })?;
     let later = as_of + Days::new(31);
-    let june =
-        timed("score_population a month later", || score_population(&facts, later, &ScoringMethod::QUINTILES, &map))?;
+    let june = timed("score_population a month later", || {
+        score_population(&facts, later, &ScoringMethod::QUINTILES, &map, threads)
+    })?;
     let moves = timed("transitions between the two", || transitions(&may, &june))?;
     println!("{} customers in the matrix, {} non-empty cells", moves.total(), moves.cells().count());
     for (segment, count) in may.segment_counts() {

@@ -8,7 +8,8 @@
 //!
 //! This crate is pure: it knows nothing of databases, HTTP, async or the
 //! clock, draws no random numbers and keeps no hidden state. The date a
-//! population is scored as of is a parameter, and the population is passed
+//! population is scored as of is a parameter, as is how many threads
+//! scoring may use (it never asks the machine), and the population is passed
 //! in whole as facts ([`CustomerFacts`]: last purchase, orders and net paid
 //! in the window, aggregated by the store). Every value type can only hold
 //! a valid value ([`Score`] is 1..=5, a [`SegmentMap`] is total and reaches
@@ -32,6 +33,8 @@
 //!   one cell.
 //!
 //! ```
+//! use std::num::NonZeroUsize;
+//!
 //! use chrono::NaiveDate;
 //! use clientele_rfm::{
 //!     CustomerFacts, RfmError, Scale, ScoringMethod, Segment, SegmentMap, Thresholds, score_population, transitions,
@@ -61,7 +64,7 @@
 //!     Scale::Quintiles,
 //! )?;
 //! let map = SegmentMap::default();
-//! let may = score_population(&facts, day(5, 31), &method, &map)?;
+//! let may = score_population(&facts, day(5, 31), &method, &map, NonZeroUsize::MIN)?;
 //! let champion = may.get(&1).map(|e| (e.score.to_string(), e.segment));
 //! assert_eq!(champion, Some(("555".to_owned(), Segment::Champions)));
 //! assert_eq!(may.get(&2).map(|e| e.segment), Some(Segment::NewCustomers));
@@ -69,7 +72,7 @@
 //! assert_eq!(may.get(&4).map(|e| e.score.to_string()), Some("333".to_owned()));
 //!
 //! // A month later nobody bought: everybody's recency dropped.
-//! let june = score_population(&facts, day(6, 30), &method, &map)?;
+//! let june = score_population(&facts, day(6, 30), &method, &map, NonZeroUsize::MIN)?;
 //! let moves = transitions(&may, &june)?;
 //! assert_eq!(moves.customers(Some(Segment::NewCustomers), Some(Segment::Promising)), [2]);
 //! assert_eq!(moves.total(), 5);

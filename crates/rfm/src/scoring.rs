@@ -52,6 +52,7 @@
 
 use std::cmp::Ordering;
 use std::fmt;
+use std::num::NonZeroUsize;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
@@ -223,10 +224,15 @@ pub fn recency_days(last_purchase: NaiveDate, as_of: NaiveDate) -> Option<u32> {
 /// than `u32::MAX` customers. Duplicate customers are not looked for here
 /// (see [`score_population`](crate::score_population)). An empty
 /// population gives an empty result.
+///
+/// `threads` is how many threads the caller lets it use (two at most are
+/// used, from [`PARALLEL_FROM`] customers on); the scores are the same
+/// whatever it is.
 pub fn score_customers<K: fmt::Debug + Sync>(
     facts: &[CustomerFacts<K>],
     as_of: NaiveDate,
     method: &ScoringMethod,
+    threads: NonZeroUsize,
 ) -> Result<Vec<RfmScore>, RfmError> {
     if u32::try_from(facts.len()).is_err() {
         return Err(RfmError::PopulationTooLarge(facts.len()));
@@ -262,24 +268,24 @@ pub fn score_customers<K: fmt::Debug + Sync>(
         Scale::Quintiles => monetary_quintiles(facts),
         Scale::Thresholds(t) => facts.iter().map(|fact| Score::from_steps(steps_at_least(t, &fact.net_paid))).collect(),
     };
-    let ((r, f), m) = both(facts.len(), recency_and_frequency, monetary);
+    let ((r, f), m) = both(facts.len(), threads, recency_and_frequency, monetary);
     Ok(r.into_iter().zip(f).zip(m).map(|((r, f), m)| RfmScore::new(r, f, m)).collect())
 }
 
 /// Below this many customers the two halves of the work run one after the
 /// other: a thread costs more than it saves.
-const PARALLEL_FROM: usize = 50_000;
+pub const PARALLEL_FROM: usize = 50_000;
 
 /// Runs `a` and `b`, on two threads when there are at least
-/// [`PARALLEL_FROM`] customers and the machine has a second core. The
+/// [`PARALLEL_FROM`] customers and the caller allows a second thread. The
 /// results do not depend on which way they ran.
 pub(crate) fn both<A: Send, B: Send>(
     customers: usize,
+    threads: NonZeroUsize,
     a: impl FnOnce() -> A + Send,
     b: impl FnOnce() -> B + Send,
 ) -> (A, B) {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if customers < PARALLEL_FROM || cores < 2 {
+    if customers < PARALLEL_FROM || threads.get() < 2 {
         return (a(), b());
     }
     std::thread::scope(|scope| {
@@ -398,6 +404,8 @@ fn monetary_quintiles<K>(facts: &[CustomerFacts<K>]) -> Vec<Score> {
 mod tests {
     use super::*;
 
+    const ONE: NonZeroUsize = NonZeroUsize::MIN;
+
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 1, d).unwrap()
     }
@@ -466,10 +474,13 @@ mod tests {
     fn recency_prefers_fewer_days_and_refuses_the_future() {
         let as_of = day(31);
         let rows = facts(&[(31, 1, 100), (30, 1, 100), (20, 1, 100), (10, 1, 100), (1, 1, 100)]);
-        let r: Vec<u8> =
-            score_customers(&rows, as_of, &ScoringMethod::QUINTILES).unwrap().iter().map(|s| s.r().get()).collect();
+        let r: Vec<u8> = score_customers(&rows, as_of, &ScoringMethod::QUINTILES, ONE)
+            .unwrap()
+            .iter()
+            .map(|s| s.r().get())
+            .collect();
         assert_eq!(r, [5, 4, 3, 2, 1]);
-        let e = score_customers(&facts(&[(31, 1, 1)]), day(30), &ScoringMethod::QUINTILES).unwrap_err();
+        let e = score_customers(&facts(&[(31, 1, 1)]), day(30), &ScoringMethod::QUINTILES, ONE).unwrap_err();
         assert_eq!(e.code(), "purchase_after_as_of");
         assert_eq!(e.to_string(), "customer 0: last purchase 2026-01-31 is after the as-of date 2026-01-30");
         assert_eq!(recency_days(day(30), day(30)), Some(0));
@@ -523,7 +534,8 @@ mod tests {
         .zip(0..)
         .map(|((d, orders, net_paid), customer)| CustomerFacts { customer, last_purchase: ago(d), orders, net_paid })
         .collect();
-        let got: Vec<String> = score_customers(&rows, as_of, &method).unwrap().iter().map(|s| s.to_string()).collect();
+        let got: Vec<String> =
+            score_customers(&rows, as_of, &method, ONE).unwrap().iter().map(|s| s.to_string()).collect();
         assert_eq!(got, ["555", "544", "444", "433", "322", "211", "111"]);
     }
 
@@ -555,6 +567,6 @@ mod tests {
     #[test]
     fn an_empty_population_scores_nobody() {
         let none: Vec<CustomerFacts<u8>> = Vec::new();
-        assert_eq!(score_customers(&none, day(1), &ScoringMethod::QUINTILES).unwrap(), Vec::new());
+        assert_eq!(score_customers(&none, day(1), &ScoringMethod::QUINTILES, ONE).unwrap(), Vec::new());
     }
 }

@@ -2,6 +2,7 @@
 //! [`score_population`], which makes one from facts.
 
 use std::fmt;
+use std::num::NonZeroUsize;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -114,18 +115,21 @@ impl<K: Ord> Snapshot<K> {
 ///
 /// Refuses a last purchase after `as_of` ([`RfmError::PurchaseAfterAsOf`])
 /// and a customer that appears twice ([`RfmError::DuplicateCustomer`]).
-/// An empty population gives an empty snapshot.
+/// An empty population gives an empty snapshot. `threads` as for
+/// [`score_customers`]: the snapshot does not depend on it.
 pub fn score_population<K: Ord + Clone + fmt::Debug + Send + Sync>(
     facts: &[CustomerFacts<K>],
     as_of: NaiveDate,
     method: &ScoringMethod,
     map: &SegmentMap,
+    threads: NonZeroUsize,
 ) -> Result<Snapshot<K>, RfmError> {
     // The customers are put in order beside the scoring (sorting the keys
     // themselves: an indirect sort through indexes misses the cache).
     let (scores, keyed) = crate::scoring::both(
         facts.len(),
-        || score_customers(facts, as_of, method),
+        threads,
+        || score_customers(facts, as_of, method, threads),
         || {
             let mut keyed: Vec<(K, u32)> = facts.iter().map(|f| f.customer.clone()).zip(0_u32..).collect();
             keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -149,6 +153,8 @@ mod tests {
 
     use super::*;
 
+    const ONE: NonZeroUsize = NonZeroUsize::MIN;
+
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 3, d).unwrap()
     }
@@ -166,7 +172,7 @@ mod tests {
             fact("b", 29, 7, 7000),
             fact("c", 20, 3, 300),
         ];
-        let snap = score_population(&facts, day(31), &ScoringMethod::QUINTILES, &SegmentMap::default()).unwrap();
+        let snap = score_population(&facts, day(31), &ScoringMethod::QUINTILES, &SegmentMap::default(), ONE).unwrap();
         assert_eq!(snap.as_of(), day(31));
         assert_eq!(snap.len(), 5);
         let rows: Vec<String> =
@@ -185,14 +191,15 @@ mod tests {
     #[test]
     fn duplicates_are_refused() {
         let facts = vec![fact("a", 1, 1, 10), fact("b", 1, 1, 10), fact("a", 2, 1, 10)];
-        let e = score_population(&facts, day(31), &ScoringMethod::QUINTILES, &SegmentMap::default()).unwrap_err();
+        let e = score_population(&facts, day(31), &ScoringMethod::QUINTILES, &SegmentMap::default(), ONE).unwrap_err();
         assert_eq!(e.code(), "duplicate_customer");
         assert_eq!(e.to_string(), "customer \"a\" appears more than once");
     }
 
     #[test]
     fn an_empty_population_gives_an_empty_snapshot() {
-        let snap = score_population::<u64>(&[], day(1), &ScoringMethod::QUINTILES, &SegmentMap::default()).unwrap();
+        let snap =
+            score_population::<u64>(&[], day(1), &ScoringMethod::QUINTILES, &SegmentMap::default(), ONE).unwrap();
         assert!(snap.is_empty());
         assert!(snap.segment_counts().iter().all(|c| c.1 == 0));
     }
@@ -200,7 +207,7 @@ mod tests {
     #[test]
     fn snapshots_round_trip_through_json_and_are_checked() {
         let facts = vec![fact("b", 1, 1, 10), fact("a", 30, 4, 400)];
-        let snap = score_population(&facts, day(31), &ScoringMethod::QUINTILES, &SegmentMap::default()).unwrap();
+        let snap = score_population(&facts, day(31), &ScoringMethod::QUINTILES, &SegmentMap::default(), ONE).unwrap();
         let json = serde_json::to_string(&snap).unwrap();
         assert!(json.starts_with(r#"{"as_of":"2026-03-31","entries":[{"customer":"a","score":{"r":"#), "{json}");
         assert_eq!(serde_json::from_str::<Snapshot<String>>(&json).unwrap(), snap);
@@ -211,8 +218,8 @@ mod tests {
     }
 
     /// Above the size where scoring runs on two threads, the snapshot is
-    /// still the same for any order of the input, and it agrees with the
-    /// scores computed one customer at a time from the rule.
+    /// the same on one thread or two and for any order of the input, and it
+    /// agrees with the scores computed one customer at a time from the rule.
     #[test]
     fn large_populations_score_the_same_in_parallel() {
         let n = 60_000_u32;
@@ -229,9 +236,12 @@ mod tests {
             .collect();
         let map = SegmentMap::default();
         let as_of = day(28);
-        let a = score_population(&facts, as_of, &ScoringMethod::QUINTILES, &map).unwrap();
+        let two = NonZeroUsize::new(2).unwrap();
+        assert!(facts.len() >= crate::scoring::PARALLEL_FROM);
+        let a = score_population(&facts, as_of, &ScoringMethod::QUINTILES, &map, two).unwrap();
+        assert_eq!(a, score_population(&facts, as_of, &ScoringMethod::QUINTILES, &map, ONE).unwrap());
         let reversed: Vec<_> = facts.iter().rev().cloned().collect();
-        assert_eq!(a, score_population(&reversed, as_of, &ScoringMethod::QUINTILES, &map).unwrap());
+        assert_eq!(a, score_population(&reversed, as_of, &ScoringMethod::QUINTILES, &map, two).unwrap());
         let mut paid: Vec<Decimal> = facts.iter().map(|f| f.net_paid).collect();
         paid.sort();
         for f in facts.iter().step_by(997) {

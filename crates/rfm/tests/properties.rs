@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::num::NonZeroUsize;
 
 use chrono::{Days, NaiveDate};
 use clientele_rfm::{
@@ -14,6 +15,9 @@ use proptest::prelude::*;
 use rust_decimal::Decimal;
 
 // ---------------------------------------------------------------- helpers
+
+/// Scoring does not depend on the threads it may use; these tests use one.
+const ONE: NonZeroUsize = NonZeroUsize::MIN;
 
 fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()
@@ -36,7 +40,7 @@ fn population(raws: &[Raw]) -> Vec<CustomerFacts<u32>> {
 }
 
 fn scores(facts: &[CustomerFacts<u32>], method: &ScoringMethod) -> Vec<RfmScore> {
-    score_customers(facts, as_of(), method).unwrap()
+    score_customers(facts, as_of(), method, ONE).unwrap()
 }
 
 /// Each dimension's score, by a getter.
@@ -173,8 +177,8 @@ proptest! {
         method in method(),
     ) {
         let map = SegmentMap::default();
-        let a = score_population(&facts, as_of(), &method, &map).unwrap();
-        let b = score_population(&shuffled, as_of(), &method, &map).unwrap();
+        let a = score_population(&facts, as_of(), &method, &map, ONE).unwrap();
+        let b = score_population(&shuffled, as_of(), &method, &map, ONE).unwrap();
         prop_assert_eq!(a, b);
     }
 
@@ -312,7 +316,7 @@ proptest! {
 fn a_purchase_after_the_as_of_date_is_refused() {
     let mut facts = population(&[(3, 1, Decimal::ONE), (0, 1, Decimal::ONE)]);
     facts[1].last_purchase = as_of() + Days::new(1);
-    let e = score_customers(&facts, as_of(), &ScoringMethod::QUINTILES).unwrap_err();
+    let e = score_customers(&facts, as_of(), &ScoringMethod::QUINTILES, ONE).unwrap_err();
     assert_eq!(e.code(), "purchase_after_as_of");
     assert!(matches!(e, RfmError::PurchaseAfterAsOf { ref customer, .. } if customer == "1"));
 }
@@ -447,7 +451,7 @@ proptest! {
     #[test]
     fn the_same_population_twice_stays_on_the_diagonal(raws in raws(), method in method()) {
         let facts = population(&raws);
-        let snap = score_population(&facts, as_of(), &method, &SegmentMap::default()).unwrap();
+        let snap = score_population(&facts, as_of(), &method, &SegmentMap::default(), ONE).unwrap();
         let matrix = transitions(&snap, &snap).unwrap();
         prop_assert_eq!(matrix.total(), facts.len());
         for cell in matrix.cells() {

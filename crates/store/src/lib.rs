@@ -38,6 +38,9 @@ pub use bulk::{BulkOrderOutcome, BulkReport, create_customers_bulk, ingest_order
 /// The RFM and value types the segment reads speak, for callers that do not
 /// depend on `clientele_rfm` / `clientele_value` themselves.
 pub use clientele_rfm::{RfmScore, Score, Segment};
+/// The refresh's settings and model error, for callers that do not depend
+/// on `clientele_segments` themselves.
+pub use clientele_segments::{ModelError, RefreshConfig};
 pub use clientele_value::{BgNbdParams, ClvConfig, GammaGammaParams};
 /// The webhook rules the subscription and delivery functions take
 /// ([`NewSubscription`]'s filter, [`claim_due`]'s lease, [`record_attempt`]'s
@@ -70,10 +73,10 @@ pub use redemptions::{
     NewRedemption, RedemptionStep, StoredRedemption, expire_lapsed_reservations, get_redemption, reserve, settle,
 };
 pub use segments::{
-    AssociateRef, CategoryShare, CellCustomer, CellPage, CellRequest, CustomerValueReport, MissingSnapshot, ModelError,
-    RefreshConfig, RefreshReport, RefreshStep, SegmentCuts, SegmentFigures, SegmentHistoryEntry, SegmentMember,
-    SegmentPage, SegmentRun, SegmentSummary, StoreVisits, TopCustomer, TopCustomers, TransitionCount, Transitions,
-    ValueCursor, ValueSnapshot, customer_value, refresh_segments, segment_customers, segment_run, segment_summary,
+    AssociateRef, CategoryShare, CellCustomer, CellPage, CellRequest, CustomerValueReport, MissingSnapshot,
+    RefreshReport, RefreshStep, SegmentCuts, SegmentFigures, SegmentHistoryEntry, SegmentMember, SegmentPage,
+    SegmentRun, SegmentSummary, StoreVisits, TopCustomer, TopCustomers, TransitionCount, Transitions, ValueCursor,
+    ValueSnapshot, customer_value, refresh_segments, segment_customers, segment_run, segment_summary,
     segment_transitions, snapshot_dates, top_customers,
 };
 pub use tiers::{reevaluate_tiers, reevaluate_tiers_if_pending};

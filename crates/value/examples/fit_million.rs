@@ -9,12 +9,29 @@
 //! CDNOW master data written by `reference/cdnow_master.py`.
 #![allow(clippy::unwrap_used)]
 
+use std::num::NonZeroUsize;
 use std::time::Instant;
 
-use clientele_value::{CompressedSummaries, CustomerSummary, fit_bgnbd, fit_gamma_gamma};
+use clientele_value::{BgNbdFit, CompressedSummaries, CustomerSummary, GammaGammaFit, ValueError};
 
 #[path = "../tests/support/simulate.rs"]
 mod simulate;
+
+/// The example is the caller of the fits: it lets them use the machine's
+/// cores (the crate itself never asks).
+fn threads() -> NonZeroUsize {
+    std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)
+}
+
+/// `clientele_value::fit_bgnbd` on [`threads`] threads.
+fn fit_bgnbd(data: &[CustomerSummary]) -> Result<BgNbdFit, ValueError> {
+    clientele_value::fit_bgnbd_starting_at(&CompressedSummaries::from_summaries(data), None, threads())
+}
+
+/// `clientele_value::fit_gamma_gamma` on [`threads`] threads.
+fn fit_gamma_gamma(data: &[CustomerSummary]) -> Result<GammaGammaFit, ValueError> {
+    clientele_value::fit_gamma_gamma_starting_at(data, None, threads())
+}
 
 fn cdnow() -> Vec<CustomerSummary> {
     parse_summary(include_str!("../reference/cdnow_summary.csv"))

@@ -3,6 +3,8 @@
 //! λ ~ Gamma(r, α); after each purchase the customer drops out with
 //! probability p ~ Beta(a, b).
 
+use std::num::NonZeroUsize;
+
 use serde::{Deserialize, Serialize};
 
 use crate::ValueError;
@@ -223,7 +225,8 @@ pub struct BgNbdFit {
 }
 
 /// Fits the BG/NBD model by maximum likelihood on all customers (those with
-/// and without repeat purchases). See [`fit_bgnbd_compressed`].
+/// and without repeat purchases), on one thread. See
+/// [`fit_bgnbd_compressed`], and [`fit_bgnbd_starting_at`] to use more.
 pub fn fit_bgnbd(summaries: &[CustomerSummary]) -> Result<BgNbdFit, ValueError> {
     fit_bgnbd_compressed(&CompressedSummaries::from_summaries(summaries))
 }
@@ -242,10 +245,12 @@ struct Prepared {
     recencies: Vec<f64>,
     ages: Vec<f64>,
     total: f64,
+    /// How many threads an evaluation may use.
+    threads: NonZeroUsize,
 }
 
 impl Prepared {
-    fn new(data: &CompressedSummaries, scale: f64) -> Prepared {
+    fn new(data: &CompressedSummaries, scale: f64, threads: NonZeroUsize) -> Prepared {
         let mut by_frequency: Vec<(f64, f64)> = Vec::new();
         for t in data.triples() {
             let x = f64::from(t.frequency);
@@ -277,7 +282,7 @@ impl Prepared {
                 )
             })
             .collect();
-        Prepared { by_frequency, triples, recencies, ages, total: data.customers() as f64 }
+        Prepared { by_frequency, triples, recencies, ages, total: data.customers() as f64, threads }
     }
 }
 
@@ -311,7 +316,7 @@ fn objective(data: &Prepared, u: &[f64; 4], grad: &mut [f64; 4]) -> f64 {
         }
     }
     let tables = Tables { ages: log_table(alpha, &data.ages), recencies: log_table(alpha, &data.recencies) };
-    let (ll_t, g_t) = optimize::sum_in_chunks(&data.triples, (0.0, [0.0; 4]), |chunk, ll, g| {
+    let (ll_t, g_t) = optimize::sum_in_chunks(&data.triples, (0.0, [0.0; 4]), data.threads, |chunk, ll, g| {
         let (chunk_ll, chunk_g) = triple_terms(chunk, &tables, r, a, b, ln_a);
         *ll += chunk_ll;
         for i in 0..4 {
@@ -406,7 +411,7 @@ const STARTS: [[f64; 4]; 4] =
 
 /// Fits the BG/NBD model by maximum likelihood on compressed summaries:
 /// BFGS with the analytic gradient on the log-parameters, from up to four
-/// starting points.
+/// starting points, on one thread.
 ///
 /// Errors: [`ValueError::TooFewCustomers`] below [`BGNBD_MIN_CUSTOMERS`],
 /// [`ValueError::NoRepeatBuyers`] when every x = 0 (the likelihood then
@@ -415,7 +420,7 @@ const STARTS: [[f64; 4]; 4] =
 /// parameters held on the edge of the search box (see the crate
 /// documentation; `at_bound` names those held).
 pub fn fit_bgnbd_compressed(data: &CompressedSummaries) -> Result<BgNbdFit, ValueError> {
-    fit_bgnbd_starting_at(data, None)
+    fit_bgnbd_starting_at(data, None, NonZeroUsize::MIN)
 }
 
 /// [`fit_bgnbd_compressed`], trying `start` first (e.g. the parameters
@@ -423,7 +428,14 @@ pub fn fit_bgnbd_compressed(data: &CompressedSummaries) -> Result<BgNbdFit, Valu
 /// a few steps instead of dozens). The maximum found is the same to the
 /// fit's tolerance whatever the start; the usual starting points follow if
 /// this one does not converge.
-pub fn fit_bgnbd_starting_at(data: &CompressedSummaries, start: Option<BgNbdParams>) -> Result<BgNbdFit, ValueError> {
+///
+/// The likelihood is summed on up to `threads` threads when there are many
+/// distinct triples; the fit has the same bits whatever `threads` is.
+pub fn fit_bgnbd_starting_at(
+    data: &CompressedSummaries,
+    start: Option<BgNbdParams>,
+    threads: NonZeroUsize,
+) -> Result<BgNbdFit, ValueError> {
     let customers = usize::try_from(data.customers()).unwrap_or(usize::MAX);
     if customers < BGNBD_MIN_CUSTOMERS {
         return Err(ValueError::TooFewCustomers {
@@ -437,7 +449,7 @@ pub fn fit_bgnbd_starting_at(data: &CompressedSummaries, start: Option<BgNbdPara
     }
     let max_age = data.triples().iter().fold(0.0_f64, |m, t| m.max(t.age));
     let scale = 10.0 / max_age;
-    let prepared = Prepared::new(data, scale);
+    let prepared = Prepared::new(data, scale, threads);
     let mut failure = Failure::IterationLimit;
     let given = start.map(|p| [p.r, p.alpha * scale, p.a, p.b].map(|v| v.ln().clamp(-optimize::BOX, optimize::BOX)));
     for start in given.into_iter().chain(STARTS) {
@@ -482,7 +494,7 @@ mod tests {
         let customers = [(0, 0.0, 30.0), (1, 3.0, 30.0), (4, 20.5, 31.0), (12, 28.0, 29.0), (0, 0.0, 5.0)]
             .map(|(x, t, a)| CustomerSummary::new(x, t, a, 10.0).unwrap());
         let data = CompressedSummaries::from_summaries(&customers);
-        let prepared = Prepared::new(&data, 1.0);
+        let prepared = Prepared::new(&data, 1.0, NonZeroUsize::MIN);
         assert_eq!(prepared.by_frequency, vec![(0.0, 2.0), (1.0, 1.0), (4.0, 1.0), (12.0, 1.0)]);
         assert_eq!(prepared.total, 5.0);
         let u = [-0.7, 1.2, -0.3, 0.8];

@@ -3,6 +3,8 @@
 //! Gamma(p, ν) with ν ~ Gamma(q, v) across customers, independent of the
 //! purchase process. Fitted on repeat buyers' average spend.
 
+use std::num::NonZeroUsize;
+
 use serde::{Deserialize, Serialize};
 
 use crate::ValueError;
@@ -130,6 +132,8 @@ struct Prepared {
     /// (x, x m̄, count).
     pairs: Vec<(f64, f64, f64)>,
     total: f64,
+    /// How many threads an evaluation may use.
+    threads: NonZeroUsize,
 }
 
 /// Minus the mean log-likelihood and its gradient in (ln p, ln q, ln v).
@@ -146,7 +150,7 @@ fn objective(data: &Prepared, u: &[f64; 3], grad: &mut [f64; 3]) -> f64 {
         g[1] += w * (dg_pxq - dg_q + ln_v);
         g[2] += w * q / v;
     }
-    let (ll, g) = optimize::sum_in_chunks(&data.pairs, (ll, g), |pairs, ll, g| {
+    let (ll, g) = optimize::sum_in_chunks(&data.pairs, (ll, g), data.threads, |pairs, ll, g| {
         for &(x, xm, w) in pairs {
             let px_q = p * x + q;
             let ln_xmv = (xm + v).ln();
@@ -174,15 +178,20 @@ const STARTS: [[f64; 3]; 4] = [[0.0, 0.0, 0.0], [0.1, 0.1, 0.1], [1.0, 1.0, 1.0]
 /// [`GAMMA_GAMMA_MIN_REPEAT_BUYERS`], [`ValueError::DidNotConverge`] (e.g.
 /// every repeat buyer spends the same, so the spread is not identified), and
 /// [`ValueError::InvalidParameter`] when the fitted q ≤ 1 (no finite mean).
+///
+/// On one thread; see [`fit_gamma_gamma_starting_at`] to use more.
 pub fn fit_gamma_gamma(summaries: &[CustomerSummary]) -> Result<GammaGammaFit, ValueError> {
-    fit_gamma_gamma_starting_at(summaries, None)
+    fit_gamma_gamma_starting_at(summaries, None, NonZeroUsize::MIN)
 }
 
 /// [`fit_gamma_gamma`], trying `start` first (e.g. yesterday's fit); the
 /// same maximum to the fit's tolerance, in fewer steps when it is close.
+/// The likelihood is summed on up to `threads` threads when there are many
+/// distinct (x, m̄) pairs; the fit has the same bits whatever `threads` is.
 pub fn fit_gamma_gamma_starting_at(
     summaries: &[CustomerSummary],
     start: Option<GammaGammaParams>,
+    threads: NonZeroUsize,
 ) -> Result<GammaGammaFit, ValueError> {
     let mut pairs: Vec<(u32, f64)> = Vec::new();
     for (index, s) in summaries.iter().enumerate() {
@@ -206,7 +215,7 @@ pub fn fit_gamma_gamma_starting_at(
     let total = pairs.len() as f64;
     let scale = total / pairs.iter().map(|p| p.1).sum::<f64>();
     pairs.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    let mut data = Prepared { by_frequency: Vec::new(), pairs: Vec::new(), total };
+    let mut data = Prepared { by_frequency: Vec::new(), pairs: Vec::new(), total, threads };
     for (x, m) in pairs {
         let (x, m) = (f64::from(x), m * scale);
         match data.by_frequency.last_mut() {
@@ -257,6 +266,7 @@ mod tests {
             by_frequency: vec![(1.0, 0.0, 2.0, 2.0 * 0.8_f64.ln()), (3.0, 3.0_f64.ln(), 1.0, 1.3_f64.ln())],
             pairs: vec![(1.0, 0.8, 2.0), (3.0, 3.9, 1.0)],
             total: 3.0,
+            threads: NonZeroUsize::MIN,
         };
         let u = [0.4, 0.9, -0.2];
         let (mut g, mut scratch) = ([0.0; 3], [0.0; 3]);

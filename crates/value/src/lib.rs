@@ -8,7 +8,9 @@
 //!
 //! This crate is pure: no I/O, no clock, no random numbers, no hidden
 //! state; the same input gives the same output bit for bit (compression
-//! sorts, it does not hash). Times are numbers in one unit chosen by the
+//! sorts, it does not hash), on any number of threads. How many threads a
+//! fit may use is the caller's parameter (`fit_*_starting_at`; the short
+//! forms use one): the crate never asks the machine. Times are numbers in one unit chosen by the
 //! caller (days or weeks since the first purchase) — the store turns dates
 //! into them. Money enters and leaves as `f64`: these are statistical
 //! estimates, never amounts to book; convert at the boundary.

@@ -1,6 +1,8 @@
 //! A small BFGS minimiser with an analytic gradient and a backtracking
 //! (Armijo) line search, for the handful of log-parameters of a model.
 
+use std::num::NonZeroUsize;
+
 /// Why a minimisation stopped without a minimum.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Failure {
@@ -69,16 +71,21 @@ const GRADIENT_TOLERANCE: f64 = 1e-8;
 /// Items per partial sum of [`sum_in_chunks`].
 const ITEMS_PER_CHUNK: usize = 1 << 15;
 
+/// Most threads [`sum_in_chunks`] uses, however many it is allowed.
+const MAX_THREADS: usize = 8;
+
 /// Adds what `add` finds in every fixed chunk of `items` to `start`, in
 /// chunk order: the first chunk onto `start` itself (so that one chunk is
 /// exactly one loop), the others onto zero and then added. The chunks are
-/// the same whatever the machine, so the result has the same bits on one
-/// core or many; with several chunks (a population of a million has
-/// hundreds of thousands of distinct summaries, and one evaluation then
-/// takes milliseconds) they are summed on all cores.
+/// the same whatever the number of threads, so the result has the same bits
+/// on one thread or many; with several chunks (a population of a million
+/// has hundreds of thousands of distinct summaries, and one evaluation then
+/// takes milliseconds) they are summed on up to `threads` threads (at most
+/// [`MAX_THREADS`]).
 pub(crate) fn sum_in_chunks<T: Sync, const N: usize>(
     items: &[T],
     start: (f64, [f64; N]),
+    threads: NonZeroUsize,
     add: impl Fn(&[T], &mut f64, &mut [f64; N]) + Sync,
 ) -> (f64, [f64; N]) {
     let chunks: Vec<&[T]> = items.chunks(ITEMS_PER_CHUNK).collect();
@@ -87,13 +94,7 @@ pub(crate) fn sum_in_chunks<T: Sync, const N: usize>(
         add(chunk, &mut value, &mut gradient);
         (value, gradient)
     };
-    // Only asked when there is something to share: it reads the cgroup
-    // limits, too slow to do on every evaluation of a small objective.
-    let threads = if chunks.len() > 1 {
-        std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8).min(chunks.len())
-    } else {
-        1
-    };
+    let threads = threads.get().min(MAX_THREADS).min(chunks.len());
     let partials: Vec<(f64, [f64; N])> = if threads <= 1 {
         chunks.iter().enumerate().map(|(i, c)| partial(i, c)).collect()
     } else {
@@ -315,6 +316,29 @@ fn finish<const N: usize>(point: [f64; N], value: f64, iterations: u32) -> Minim
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Chunks are fixed, so the threads only change who adds them: the sum
+    /// has the same bits on one thread as on many, even with values whose
+    /// sum depends on the order of the additions.
+    #[test]
+    fn a_sum_in_chunks_has_the_same_bits_on_any_number_of_threads() {
+        let items: Vec<f64> = (0..5 * ITEMS_PER_CHUNK + 123).map(|i| 1.0 / (1.0 + i as f64) * 1e-3 + 1e9).collect();
+        let sum = |threads: usize| {
+            let threads = NonZeroUsize::new(threads).unwrap();
+            sum_in_chunks(&items, (0.5, [0.25]), threads, |chunk, value, g| {
+                for x in chunk {
+                    *value += x;
+                    g[0] += x.sqrt();
+                }
+            })
+        };
+        let one = sum(1);
+        assert!(one.0 > 5e9 * ITEMS_PER_CHUNK as f64);
+        for threads in [2, 3, 6, 64] {
+            let many = sum(threads);
+            assert_eq!((many.0.to_bits(), many.1[0].to_bits()), (one.0.to_bits(), one.1[0].to_bits()), "{threads}");
+        }
+    }
 
     #[test]
     fn minimises_the_rosenbrock_function() {

@@ -12,6 +12,9 @@ mod simulate;
 use clientele_value::{BgNbdParams, ClvConfig, CompressedSummaries, TimeUnit, fit_bgnbd, fit_gamma_gamma, predict};
 use simulate::{Dropout, Truth, simulate};
 
+/// A fit has the same bits on any number of threads; these use one.
+const ONE: std::num::NonZeroUsize = std::num::NonZeroUsize::MIN;
+
 const HOMOGENEOUS: Truth =
     Truth { r: 0.9, alpha: 30.0, dropout: Dropout::Fixed(0.05), p: 6.0, q: 4.0, v: 15.0, max_age: 1000.0 };
 
@@ -71,7 +74,7 @@ fn a_fit_started_near_its_answer_finds_the_same_answer_in_fewer_steps() {
     let yesterday = fit_bgnbd(&day_one).unwrap().params;
     let compressed = CompressedSummaries::from_summaries(&day_two);
     let cold = clientele_value::fit_bgnbd_compressed(&compressed).unwrap();
-    let warm = clientele_value::fit_bgnbd_starting_at(&compressed, Some(yesterday)).unwrap();
+    let warm = clientele_value::fit_bgnbd_starting_at(&compressed, Some(yesterday), ONE).unwrap();
     let close = |a: f64, b: f64| (a - b).abs() <= 1e-5 * b.abs();
     let (c, w) = (cold.params, warm.params);
     assert!(
@@ -82,7 +85,7 @@ fn a_fit_started_near_its_answer_finds_the_same_answer_in_fewer_steps() {
 
     let spend_yesterday = fit_gamma_gamma(&day_one).unwrap().params;
     let cold = fit_gamma_gamma(&day_two).unwrap();
-    let warm = clientele_value::fit_gamma_gamma_starting_at(&day_two, Some(spend_yesterday)).unwrap();
+    let warm = clientele_value::fit_gamma_gamma_starting_at(&day_two, Some(spend_yesterday), ONE).unwrap();
     let (c, w) = (cold.params, warm.params);
     assert!(close(w.p(), c.p()) && close(w.q(), c.q()) && close(w.v(), c.v()), "{w:?} vs {c:?}");
     assert!(warm.iterations < cold.iterations, "{} vs {}", warm.iterations, cold.iterations);
