@@ -3,7 +3,6 @@
 //! through its domain parser, and all bad fields are reported at once.
 
 use std::collections::BTreeSet;
-use std::str::FromStr;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -22,36 +21,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::routes::shared::{keyword, nested, opt};
 
 /// Deserialises a present field (even `null`) as `Some(...)`, so that
 /// "absent" (leave as is) and `null` (clear) can be told apart in a PATCH.
 fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
-}
-
-/// Parses an optional string with a domain parser, recording failures under `field`.
-fn opt<T>(
-    errors: &mut FieldErrors,
-    field: &str,
-    value: Option<&str>,
-    parse: impl FnOnce(&str) -> Result<T, InvalidValue>,
-) -> Option<T> {
-    value.and_then(|v| errors.check(field, parse(v)))
-}
-
-/// [`opt`] for a field inside an object: recorded as `prefix.name`.
-fn nested<T>(
-    errors: &mut FieldErrors,
-    prefix: &str,
-    name: &str,
-    value: Option<&str>,
-    parse: impl FnOnce(&str) -> Result<T, InvalidValue>,
-) -> Option<T> {
-    opt(errors, &format!("{prefix}.{name}"), value, parse)
-}
-
-fn keyword<T: FromStr<Err = InvalidValue>>(s: &str) -> Result<T, InvalidValue> {
-    s.parse::<T>()
 }
 
 fn labels(errors: &mut FieldErrors, field: &str, values: &[String]) -> BTreeSet<Label> {
@@ -735,19 +710,6 @@ pub struct CustomerList {
 
 // ---- cursors ---------------------------------------------------------------------
 
-/// Encodes a customer cursor (opaque to clients).
-pub fn customer_cursor(id: CustomerId) -> String {
-    URL_SAFE_NO_PAD.encode(format!("c:{id}"))
-}
-
-/// Decodes a customer cursor.
-pub fn parse_customer_cursor(s: &str) -> Result<CustomerId, ApiError> {
-    let bad = || ApiError::field("cursor", "invalid_format", "not a cursor returned by this endpoint");
-    let raw = URL_SAFE_NO_PAD.decode(s).map_err(|_| bad())?;
-    let text = String::from_utf8(raw).map_err(|_| bad())?;
-    text.strip_prefix("c:").and_then(|id| id.parse::<Uuid>().ok()).map(CustomerId::from_uuid).ok_or_else(bad)
-}
-
 /// Encodes a timeline cursor.
 pub fn timeline_cursor(c: clientele_store::TimelineCursor) -> String {
     URL_SAFE_NO_PAD.encode(format!("t:{}:{}", c.at.timestamp_micros(), c.id))
@@ -763,17 +725,6 @@ pub fn parse_timeline_cursor(s: &str) -> Result<clientele_store::TimelineCursor,
     let at = micros.parse::<i64>().ok().and_then(DateTime::<Utc>::from_timestamp_micros).ok_or_else(bad)?;
     let id = id.parse::<Uuid>().map_err(|_| bad())?;
     Ok(clientele_store::TimelineCursor { at, id: InteractionId::from_uuid(id) })
-}
-
-/// Parses `limit` (default 50, 1..=200).
-pub fn parse_limit(s: Option<&str>) -> Result<u32, ApiError> {
-    match s {
-        None => Ok(50),
-        Some(v) => match v.parse::<u32>() {
-            Ok(n) if (1..=200).contains(&n) => Ok(n),
-            _ => Err(ApiError::field("limit", "out_of_range", "limit must be a whole number from 1 to 200")),
-        },
-    }
 }
 
 // ---- timeline ------------------------------------------------------------------

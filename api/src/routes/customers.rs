@@ -1,26 +1,17 @@
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
-use clientele_profiles::{Actor, AssociateId, FieldErrors, MemberNo, Permission, Phone, StoreId, TagName};
+use clientele_profiles::{AssociateId, FieldErrors, MemberNo, Permission, Phone, StoreId, TagName};
 use clientele_store::{Created, CustomerFilter, IdempotencyClaim};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::{customer_error, customer_id};
-use crate::dto::{
-    CreateCustomerRequest, CustomerList, CustomerView, PatchCustomerRequest, customer_cursor, parse_customer_cursor,
-    parse_limit,
-};
+use super::shared::{actor, customer_cursor, customer_error, customer_id, parse_customer_cursor, parse_limit};
+use crate::dto::{CreateCustomerRequest, CustomerList, CustomerView, PatchCustomerRequest};
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
 use crate::query::Query;
 use crate::state::AppState;
-
-/// The caller's name as author of tags and interactions.
-pub(crate) fn actor(caller: &Caller) -> Result<Actor, ApiError> {
-    Actor::new(caller.key_name.clone())
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("key name is not a valid actor: {e}")))
-}
 
 fn view(caller: &Caller, c: &clientele_profiles::Customer) -> CustomerView {
     CustomerView::new(c, caller.role().sees_contact_details())

@@ -9,14 +9,11 @@ mod org;
 mod privacy;
 mod relations;
 mod segments;
+pub(crate) mod shared;
 mod timeline;
 mod webhooks;
 
-use clientele_profiles::CustomerId;
 use utoipa_actix_web::service_config::ServiceConfig;
-use uuid::Uuid;
-
-use crate::error::ApiError;
 
 /// Registers every endpoint. Fixed paths come before `{id}` paths.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -69,17 +66,4 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(segments::customers)
         .service(segments::customer_value)
         .service(segments::top_customers);
-}
-
-/// A customer id from the path; anything that is not a UUID is simply not found.
-pub(crate) fn customer_id(raw: &str) -> Result<CustomerId, ApiError> {
-    raw.parse::<Uuid>().map(CustomerId::from_uuid).map_err(|_| ApiError::NotFound("customer"))
-}
-
-/// Store errors about a customer, with "customer" named in a not-found.
-pub(crate) fn customer_error(e: ApiError) -> ApiError {
-    match e {
-        ApiError::NotFound(_) => ApiError::NotFound("customer"),
-        other => other,
-    }
 }

@@ -7,8 +7,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::{customer_error, customer_id};
-use crate::dto::parse_limit;
+use super::shared::{PageQuery, bad_cursor, customer_error, customer_id, parse_limit};
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
 use crate::order_dto::{
@@ -92,20 +91,6 @@ pub async fn create_return(
         .map_err(order_error)?;
     let result = ReturnResult::new(returned.return_id, &returned.order);
     Ok(if returned.replayed { HttpResponse::Ok().json(result) } else { HttpResponse::Created().json(result) })
-}
-
-/// Paging through a list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    pub cursor: Option<String>,
-    /// 1..=200, default 50.
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
-    pub limit: Option<String>,
-}
-
-fn bad_cursor() -> ApiError {
-    ApiError::field("cursor", "invalid_format", "not a cursor returned by this endpoint")
 }
 
 fn encode_order_cursor((at, id): (DateTime<Utc>, Uuid)) -> String {

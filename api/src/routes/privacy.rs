@@ -2,7 +2,7 @@ use actix_web::{HttpResponse, delete, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{customer_error, customer_id};
+use super::shared::{customer_error, customer_id};
 use crate::dto::{CustomerView, InteractionView};
 use crate::error::{ApiError, Problem};
 use crate::extract::Caller;

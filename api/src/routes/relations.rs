@@ -5,8 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::customers::actor;
-use super::{customer_error, customer_id};
+use super::shared::{actor, customer_error, customer_id};
 use crate::dto::{ConsentRequest, CustomerView};
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};

@@ -18,8 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{customer_error, customer_id};
-use crate::dto::{customer_cursor, parse_customer_cursor, parse_limit};
+use super::shared::{customer_cursor, customer_error, customer_id, parse_customer_cursor, parse_limit};
 use crate::error::{ApiError, Problem};
 use crate::extract::Caller;
 use crate::query::Query;

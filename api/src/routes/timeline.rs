@@ -2,11 +2,8 @@ use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::customers::actor;
-use super::{customer_error, customer_id};
-use crate::dto::{
-    CreateInteractionRequest, InteractionView, TimelineList, parse_limit, parse_timeline_cursor, timeline_cursor,
-};
+use super::shared::{actor, customer_error, customer_id, parse_limit};
+use crate::dto::{CreateInteractionRequest, InteractionView, TimelineList, parse_timeline_cursor, timeline_cursor};
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
 use crate::query::Query;
