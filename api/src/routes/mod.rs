@@ -10,7 +10,7 @@ mod privacy;
 mod relations;
 mod segments;
 pub(crate) mod shared;
-mod timeline;
+pub(crate) mod timeline;
 mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -2,8 +2,8 @@ use actix_web::{HttpResponse, delete, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::shared::{customer_error, customer_id};
-use crate::dto::{CustomerView, InteractionView};
+use super::shared::{InteractionView, customer_error, customer_id};
+use crate::dto::CustomerView;
 use crate::error::{ApiError, Problem};
 use crate::extract::Caller;
 use crate::state::AppState;

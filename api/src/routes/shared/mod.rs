@@ -2,6 +2,8 @@
 //! another: the customer id in a path, the caller as author, the small
 //! parsers of request fields, `limit`, and the customer paging cursor.
 
+mod interaction_view;
+
 use std::str::FromStr;
 
 use base64::Engine;
@@ -13,6 +15,8 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::extract::Caller;
+
+pub use self::interaction_view::InteractionView;
 
 /// A customer id from the path; anything that is not a UUID is simply not found.
 pub(crate) fn customer_id(raw: &str) -> Result<CustomerId, ApiError> {
