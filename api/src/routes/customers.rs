@@ -6,8 +6,9 @@ use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use super::shared::CustomerView;
 use super::shared::{actor, customer_cursor, customer_error, customer_id, parse_customer_cursor, parse_limit};
-use crate::dto::{CreateCustomerRequest, CustomerList, CustomerView, PatchCustomerRequest};
+use crate::dto::{CreateCustomerRequest, CustomerList, PatchCustomerRequest};
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
 use crate::query::Query;

@@ -5,8 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::shared::CustomerView;
 use super::shared::{actor, customer_error, customer_id};
-use crate::dto::{ConsentRequest, CustomerView};
+use crate::dto::ConsentRequest;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
 use crate::query::Query;

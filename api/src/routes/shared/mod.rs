@@ -2,6 +2,7 @@
 //! another: the customer id in a path, the caller as author, the small
 //! parsers of request fields, `limit`, and the customer paging cursor.
 
+mod customer_view;
 mod interaction_view;
 
 use std::str::FromStr;
@@ -16,6 +17,7 @@ use uuid::Uuid;
 use crate::error::ApiError;
 use crate::extract::Caller;
 
+pub use self::customer_view::{AcquisitionDto, CustomerView, ExternalIdDto, LocationDto, PreferencesDto, SizesDto};
 pub use self::interaction_view::InteractionView;
 
 /// A customer id from the path; anything that is not a UUID is simply not found.
