@@ -12,7 +12,6 @@ pub mod codes;
 pub mod config;
 pub mod demo;
 pub mod dispatcher;
-pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod import;

@@ -1,13 +1,12 @@
 //! Handlers, one small function per endpoint: extract → check → call → map.
 
-mod customers;
+pub(crate) mod customers;
 mod health;
 mod keys;
 mod loyalty;
 mod orders;
 mod org;
 mod privacy;
-mod relations;
 mod segments;
 pub(crate) mod shared;
 pub(crate) mod timeline;
@@ -24,15 +23,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(org::create_associate)
         .service(org::list_associates)
         .service(customers::lookup)
-        .service(relations::duplicates)
+        .service(customers::relations::duplicates)
         .service(customers::search)
         .service(customers::create)
         .service(customers::get)
         .service(customers::update)
-        .service(relations::set_tag)
-        .service(relations::remove_tag)
-        .service(relations::set_consent)
-        .service(relations::merge)
+        .service(customers::relations::set_tag)
+        .service(customers::relations::remove_tag)
+        .service(customers::relations::set_consent)
+        .service(customers::relations::merge)
         .service(timeline::record)
         .service(timeline::list)
         .service(privacy::export)

@@ -1,3 +1,6 @@
+pub(crate) mod relations;
+pub(crate) mod shapes;
+
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use clientele_profiles::{AssociateId, FieldErrors, MemberNo, Permission, Phone, StoreId, TagName};
 use clientele_store::{Created, CustomerFilter, IdempotencyClaim};
@@ -6,9 +9,9 @@ use sha2::{Digest, Sha256};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use self::shapes::{CreateCustomerRequest, CustomerList, PatchCustomerRequest};
 use super::shared::CustomerView;
 use super::shared::{actor, customer_cursor, customer_error, customer_id, parse_customer_cursor, parse_limit};
-use crate::dto::{CreateCustomerRequest, CustomerList, PatchCustomerRequest};
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
 use crate::query::Query;

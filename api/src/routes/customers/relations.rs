@@ -5,12 +5,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::shared::CustomerView;
-use super::shared::{actor, customer_error, customer_id};
-use crate::dto::ConsentRequest;
+use super::shapes::ConsentRequest;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
 use crate::query::Query;
+use crate::routes::shared::{CustomerView, actor, customer_error, customer_id};
 use crate::state::AppState;
 
 /// Which kind of tag.
