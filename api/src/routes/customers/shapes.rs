@@ -1,23 +1,28 @@
-//! Request and response shapes of the REST API, and their conversion to and
-//! from domain types. Requests refuse unknown fields; every value goes
-//! through its domain parser, and all bad fields are reported at once.
+//! The customers area's request and response shapes, and their conversion
+//! to and from domain types. Requests refuse unknown fields; every value
+//! goes through its domain parser, and all bad fields are reported at once.
+//! The customer's own view and its parts are in `routes::shared`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
+use actix_web::HttpRequest;
 use chrono::{DateTime, NaiveDate, Utc};
 use clientele_profiles::{
-    Actor, AssociateId, Birthday, Channel, Consent, Consents, CustomerPatch, Education, Email, ExternalId,
+    Actor, ApiKeyId, AssociateId, Birthday, Channel, Consent, Consents, CustomerPatch, Education, Email, ExternalId,
     ExternalSystem, ExternalValue, FieldErrors, Gender, ImportantDate, ImportantDateId, ImportantDateKind,
-    InvalidValue, NewCustomer, PersonName, Phone, Phones, Relation, Relationship, ShortText, StoreId, StoreScope, Tag,
-    TagKind, TagName, Tags,
+    InvalidValue, MemberNo, NewCustomer, PersonName, Phone, Phones, Relation, Relationship, Role, ShortText, StoreId,
+    StoreScope, Tag, TagKind, TagName, Tags, find_duplicate_pairs,
 };
+use clientele_store::{CustomerFilter, CustomerPage, DuplicateCandidates, IdempotencyClaim};
 use serde::{Deserialize, Deserializer, Serialize};
-use utoipa::ToSchema;
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::ApiError;
 use crate::routes::shared::{
-    AcquisitionDto, CustomerView, ExternalIdDto, LocationDto, PreferencesDto, SizesDto, keyword, opt,
+    AcquisitionDto, CustomerView, ExternalIdDto, LocationDto, PreferencesDto, SizesDto, customer_cursor, keyword, opt,
+    parse_customer_cursor, parse_limit,
 };
 
 /// Deserialises a present field (even `null`) as `Some(...)`, so that
@@ -417,4 +422,216 @@ pub struct CustomerList {
     pub items: Vec<CustomerView>,
     /// Pass as `cursor` to get the next page; absent on the last page.
     pub next_cursor: Option<String>,
+}
+
+impl CustomerList {
+    /// A page of customers; contact details masked unless `reveal_contact`.
+    pub fn new(page: &CustomerPage, reveal_contact: bool) -> Self {
+        CustomerList {
+            items: page.customers.iter().map(|c| CustomerView::new(c, reveal_contact)).collect(),
+            next_cursor: page.next_after.map(customer_cursor),
+        }
+    }
+}
+
+/// The `Idempotency-Key` header, if sent, as a claim on this request's body.
+pub fn idempotency_claim(
+    req: &HttpRequest,
+    key_id: ApiKeyId,
+    body: &[u8],
+) -> Result<Option<IdempotencyClaim>, ApiError> {
+    Ok(match req.headers().get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            let key = v.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= 200).ok_or_else(|| {
+                ApiError::field("Idempotency-Key", "invalid_format", "1 to 200 visible ASCII characters")
+            })?;
+            Some(IdempotencyClaim { key_id, key: key.to_owned(), request_hash: Sha256::digest(body).to_vec() })
+        }
+    })
+}
+
+/// Search filters; all given must match.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// Part of the name, case-insensitive.
+    pub name: Option<String>,
+    /// A phone number, any accepted format.
+    pub phone: Option<String>,
+    pub member_no: Option<String>,
+    pub tag: Option<String>,
+    #[param(value_type = Option<Uuid>)]
+    pub store_id: Option<String>,
+    #[param(value_type = Option<Uuid>)]
+    pub associate_id: Option<String>,
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// 1..=200, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+    pub limit: Option<String>,
+}
+
+fn uuid_param(e: &mut FieldErrors, field: &str, v: Option<&str>) -> Option<Uuid> {
+    v.and_then(|s| {
+        e.check(
+            field,
+            s.parse::<Uuid>().map_err(|_| clientele_profiles::InvalidValue::new("invalid_format", "must be a UUID")),
+        )
+    })
+}
+
+impl SearchQuery {
+    /// The store's filter, or every bad parameter.
+    pub fn into_filter(self) -> Result<CustomerFilter, ApiError> {
+        let q = self;
+        let mut e = FieldErrors::new();
+        let name = q.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
+        if name.as_ref().is_some_and(|n| n.chars().any(char::is_control)) {
+            e.push(
+                "name",
+                clientele_profiles::InvalidValue::new("invalid_format", "control characters are not allowed"),
+            );
+        } else if name.as_ref().is_some_and(|n| n.chars().count() > 100) {
+            e.push("name", clientele_profiles::InvalidValue::new("too_long", "at most 100 characters"));
+        }
+        let phone = q.phone.as_deref().and_then(|p| e.check("phone", Phone::parse(p)));
+        let member_no = q.member_no.as_deref().and_then(|m| e.check("member_no", MemberNo::parse(m)));
+        let tag = q.tag.as_deref().and_then(|t| e.check("tag", TagName::parse(t)));
+        let store = uuid_param(&mut e, "store_id", q.store_id.as_deref()).map(StoreId::from_uuid);
+        let associate = uuid_param(&mut e, "associate_id", q.associate_id.as_deref()).map(AssociateId::from_uuid);
+        if !e.is_empty() {
+            return Err(e.into());
+        }
+        let after = q.cursor.as_deref().map(parse_customer_cursor).transpose()?;
+        let limit = parse_limit(q.limit.as_deref())?;
+        Ok(CustomerFilter { name, phone, member_no, tag, store, associate, after, limit })
+    }
+}
+
+/// What the POS looks a member up by: exactly one of the two.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LookupQuery {
+    /// Any accepted format: `+8613812345678`, `13812345678`, `+39 347 123 4567`.
+    pub phone: Option<String>,
+    /// Current member number, or one absorbed by a merge.
+    pub member_no: Option<String>,
+}
+
+/// The key a member is looked up by.
+#[derive(Debug)]
+pub enum LookupKey {
+    Phone(Phone),
+    MemberNo(MemberNo),
+}
+
+impl LookupQuery {
+    /// The one key given, parsed.
+    pub fn key(&self) -> Result<LookupKey, ApiError> {
+        match (&self.phone, &self.member_no) {
+            (Some(phone), None) => Phone::parse(phone)
+                .map(LookupKey::Phone)
+                .map_err(|e| ApiError::Validation(FieldErrors::single("phone", e))),
+            (None, Some(member_no)) => MemberNo::parse(member_no)
+                .map(LookupKey::MemberNo)
+                .map_err(|e| ApiError::Validation(FieldErrors::single("member_no", e))),
+            _ => Err(ApiError::field("phone", "required", "give exactly one of phone or member_no")),
+        }
+    }
+}
+
+// ---- tags, duplicates, merge ---------------------------------------------------------
+
+/// A tag name from the path.
+pub fn tag_name(raw: &str) -> Result<TagName, ApiError> {
+    TagName::parse(raw).map_err(|e| ApiError::Validation(FieldErrors::single("tag", e)))
+}
+
+/// Which kind of tag.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TagQuery {
+    /// `system` (brand-wide) or `personal` (an associate's own). Default:
+    /// `personal` for associate keys (which may set no other), `system` otherwise.
+    pub kind: Option<String>,
+}
+
+impl TagQuery {
+    /// The kind asked for, or the caller's role's default.
+    pub fn kind(&self, role: Role) -> Result<TagKind, ApiError> {
+        Ok(match self.kind.as_deref() {
+            None if role == Role::Associate => TagKind::Personal,
+            None => TagKind::System,
+            Some(k) => k.parse::<TagKind>().map_err(|e| ApiError::Validation(FieldErrors::single("kind", e)))?,
+        })
+    }
+}
+
+/// A likely duplicate pair.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicatePairView {
+    /// 0..=100; pairs from 40 up are listed.
+    pub score: u8,
+    /// `same_phone`, `same_email`, `same_name_and_birthday`, `same_name`.
+    pub reasons: Vec<String>,
+    pub a: CustomerView,
+    pub b: CustomerView,
+}
+
+/// Likely duplicates.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DuplicateList {
+    pub items: Vec<DuplicatePairView>,
+    /// True when there were more candidates than were examined (merge some and ask again).
+    pub truncated: bool,
+}
+
+/// How many candidates to examine.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DuplicatesQuery {
+    /// Candidates examined, 1..=5000, default 1000.
+    #[param(minimum = 1, maximum = 5000)]
+    pub limit: Option<u32>,
+}
+
+impl DuplicatesQuery {
+    /// Candidates to examine: 1..=5000, default 1000.
+    pub fn limit(&self) -> Result<u32, ApiError> {
+        let limit = self.limit.unwrap_or(1000);
+        if !(1..=5000).contains(&limit) {
+            return Err(ApiError::field("limit", "out_of_range", "limit must be from 1 to 5000"));
+        }
+        Ok(limit)
+    }
+}
+
+impl DuplicateList {
+    /// The likely duplicate pairs among the candidates, best first;
+    /// contact details masked unless `reveal_contact`.
+    pub fn new(found: &DuplicateCandidates, reveal_contact: bool) -> Self {
+        let by_id: HashMap<_, _> = found.customers.iter().map(|c| (c.id, c)).collect();
+        let items = find_duplicate_pairs(&found.customers)
+            .into_iter()
+            .filter_map(|pair| {
+                let (a, b) = (by_id.get(&pair.a)?, by_id.get(&pair.b)?);
+                Some(DuplicatePairView {
+                    score: pair.score.score,
+                    reasons: pair.score.reasons.iter().map(|r| r.as_str().to_owned()).collect(),
+                    a: CustomerView::new(a, reveal_contact),
+                    b: CustomerView::new(b, reveal_contact),
+                })
+            })
+            .collect();
+        DuplicateList { items, truncated: found.truncated }
+    }
+}
+
+/// Which record to merge into the one in the path.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    /// The duplicate: its data, timeline and member number move into the customer in the path, and it stops existing on its own.
+    pub absorb: Uuid,
 }
