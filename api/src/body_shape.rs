@@ -131,7 +131,7 @@ mod tests {
         assert_eq!(BodyShape::of::<crate::routes::customers::shapes::CreateCustomerRequest>(), BodyShape::Object);
         assert_eq!(BodyShape::of::<crate::routes::customers::shapes::PatchCustomerRequest>(), BodyShape::Object);
         assert_eq!(BodyShape::of::<crate::routes::timeline::shapes::CreateInteractionRequest>(), BodyShape::Object);
-        assert_eq!(BodyShape::of::<crate::order_dto::CreateOrderRequest>(), BodyShape::Object);
+        assert_eq!(BodyShape::of::<crate::routes::orders::shapes::CreateOrderRequest>(), BodyShape::Object);
         assert_eq!(BodyShape::of::<clientele_loyalty::ProgramConfig>(), BodyShape::Object);
     }
 }

@@ -19,7 +19,6 @@ pub mod jobs;
 pub mod keygen;
 mod middleware;
 pub mod openapi;
-pub mod order_dto;
 pub mod query;
 mod routes;
 pub mod startup;

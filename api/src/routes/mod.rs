@@ -3,8 +3,8 @@
 pub(crate) mod customers;
 mod health;
 mod keys;
-mod loyalty;
-mod orders;
+pub(crate) mod loyalty;
+pub(crate) mod orders;
 mod org;
 mod privacy;
 mod segments;

@@ -1,3 +1,5 @@
+pub(crate) mod shapes;
+
 use actix_web::{HttpResponse, get, post, put, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -7,13 +9,13 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::shared::{PageQuery, bad_cursor, customer_error, customer_id, parse_limit};
-use crate::error::{ApiError, Problem};
-use crate::extract::{Caller, JsonBody};
-use crate::order_dto::{
+use self::shapes::{
     CreateOrderRequest, CreateReturnRequest, FxRateView, LedgerEntryView, LedgerList, LoyaltyView, OrderList,
     OrderView, PutFxRatesRequest, ReturnResult,
 };
+use super::shared::{PageQuery, bad_cursor, customer_error, customer_id, parse_limit};
+use crate::error::{ApiError, Problem};
+use crate::extract::{Caller, JsonBody};
 use crate::query::Query;
 use crate::state::AppState;
 

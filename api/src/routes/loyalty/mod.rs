@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::shared::{customer_error, customer_id};
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
-use crate::order_dto::LoyaltyView;
+use crate::routes::orders::shapes::LoyaltyView;
 use crate::state::AppState;
 
 /// Converts a loyalty-crate field error into the API's.
