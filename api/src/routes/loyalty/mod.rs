@@ -1,81 +1,70 @@
-use actix_web::{HttpResponse, delete, get, post, put, web};
-use chrono::{DateTime, NaiveDate, Utc};
-use clientele_loyalty::{
-    ActivityGrant, ActivityId, Actor, GrowthDelta, HoldMinutes, ManualAdjustment, ManualPoints, Points, ProgramConfig,
-    Quantity, Reason, RedemptionKey, Tier, TierFloorRequest, points_to_redeem,
-};
-use clientele_profiles::{CustomerId, FieldErrors, InvalidValue, Permission};
-use clientele_store::{FloorChange, NewRedemption, PointsGrant, RedemptionStep, StoredRedemption};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-use uuid::Uuid;
+//! Loyalty: a member's points, growth value, tier and ledger; redemptions;
+//! activity points and adjustments by hand; the tier floor; the programme.
 
-use super::shared::{customer_error, customer_id};
+pub(crate) mod shapes;
+
+use actix_web::{HttpResponse, delete, get, post, put, web};
+use clientele_loyalty::{ProgramConfig, Reason};
+use clientele_profiles::Permission;
+use clientele_store::{FloorChange, RedemptionStep};
+
+use self::shapes::{
+    CreateRedemptionRequest, LedgerList, LoyaltyView, PointsRequest, ProgramView, RedemptionView, TierFloorBody, actor,
+    parse_ledger_cursor,
+};
+use super::shared::{PageQuery, customer_error, customer_id, parse_limit};
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
-use crate::routes::orders::shapes::LoyaltyView;
+use crate::query::Query;
 use crate::state::AppState;
 
-/// Converts a loyalty-crate field error into the API's.
-fn field<T>(e: &mut FieldErrors, name: &str, r: Result<T, clientele_loyalty::InvalidValue>) -> Option<T> {
-    e.check(name, r.map_err(|err| InvalidValue::new(err.code, err.message)))
-}
-
-fn actor(caller: &Caller) -> Result<Actor, ApiError> {
-    Actor::parse(&caller.key_name).map_err(|e| ApiError::Internal(anyhow::anyhow!("key name is not an actor: {e}")))
-}
-
-/// A reservation of points: at the POS as payment, or for a reward.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreateRedemptionRequest {
-    pub customer_id: Uuid,
-    pub points: i64,
-    /// What for: "silk scarf", "payment, receipt 1001".
-    pub reason: String,
-    /// How long the points are held before the hold lapses (1..=1440, default 15).
-    pub hold_minutes: Option<u32>,
-    /// With `external_id`, makes a retried reservation safe: made once.
-    pub source: Option<String>,
-    pub external_id: Option<String>,
-}
-
-/// A redemption and where it stands.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RedemptionView {
-    pub id: String,
-    pub customer_id: Uuid,
-    /// `held`, `confirmed`, `cancelled`, `expired`.
-    pub state: String,
-    pub points: i64,
-    pub reason: String,
-    pub reserved_at: DateTime<Utc>,
-    pub hold_until: DateTime<Utc>,
-    pub closed_at: Option<DateTime<Utc>>,
-    /// The lots the points come from, earliest expiry first.
-    #[schema(value_type = Vec<Object>)]
-    pub draws: serde_json::Value,
-    pub source: Option<String>,
-    pub external_id: Option<String>,
-}
-
-impl RedemptionView {
-    fn new(r: &StoredRedemption) -> Result<Self, ApiError> {
-        let res = &r.reservation;
-        Ok(RedemptionView {
-            id: res.id().as_str().to_owned(),
-            customer_id: r.customer.as_uuid(),
-            state: res.state().as_str().to_owned(),
-            points: res.points().get(),
-            reason: res.reason().as_str().to_owned(),
-            reserved_at: res.reserved_at(),
-            hold_until: res.hold_until(),
-            closed_at: res.closed_at(),
-            draws: serde_json::to_value(res.draws()).map_err(|e| ApiError::Internal(e.into()))?,
-            source: r.source.clone(),
-            external_id: r.external_id.clone(),
-        })
+fn redemption_error(e: ApiError) -> ApiError {
+    match e {
+        ApiError::NotFound(_) => ApiError::NotFound("redemption"),
+        other => other,
     }
+}
+
+/// A member's points, growth value, tier and benefits, the growth needed
+/// for the next tier, and the points expiring in the next 90 days.
+#[utoipa::path(tag = "loyalty", params(("id" = Uuid, Path)), responses((status = 200, body = LoyaltyView), (status = 404, body = Problem)))]
+#[get("/v1/customers/{id}/loyalty")]
+pub async fn loyalty(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadLoyalty)?;
+    let id = customer_id(&path)?;
+    let scope = caller.scope().clone();
+    let today = crate::clock::now().date_naive();
+    let summary = state
+        .run(move |conn| clientele_store::loyalty_summary(conn, id, &scope, today))
+        .await
+        .map_err(customer_error)?;
+    Ok(HttpResponse::Ok().json(LoyaltyView::new(&summary)?))
+}
+
+/// A member's ledger: every change of points or growth value, newest first.
+#[utoipa::path(tag = "loyalty", params(("id" = Uuid, Path), PageQuery),
+    responses((status = 200, body = LedgerList), (status = 404, body = Problem)))]
+#[get("/v1/customers/{id}/ledger")]
+pub async fn ledger(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadLoyalty)?;
+    let id = customer_id(&path)?;
+    let before = query.cursor.as_deref().map(parse_ledger_cursor).transpose()?;
+    let limit = parse_limit(query.limit.as_deref())?;
+    let scope = caller.scope().clone();
+    let (rows, next) = state
+        .run(move |conn| clientele_store::ledger_page(conn, id, &scope, before, limit))
+        .await
+        .map_err(customer_error)?;
+    Ok(HttpResponse::Ok().json(LedgerList::new(&rows, next)))
 }
 
 /// Reserves points (pos, admin, crm_manager). The member's available
@@ -94,23 +83,7 @@ pub async fn reserve(
     body: JsonBody<CreateRedemptionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::Redeem)?;
-    let req = body.value;
-    let now = crate::clock::now();
-    let mut e = FieldErrors::new();
-    let points = field(&mut e, "points", points_to_redeem(req.points));
-    let reason = field(&mut e, "reason", Reason::parse(&req.reason));
-    let hold = field(&mut e, "hold_minutes", HoldMinutes::new(req.hold_minutes));
-    let key =
-        field(&mut e, "external_id", RedemptionKey::from_parts(req.source.as_deref(), req.external_id.as_deref()));
-    let (Some(points), Some(reason), Some(hold), Some(key)) = (points, reason, hold, key) else { return Err(e.into()) };
-    let new = NewRedemption {
-        customer: CustomerId::from_uuid(req.customer_id),
-        points,
-        reason,
-        hold_until: hold.until(now),
-        source: key.as_ref().map(|k| k.source().to_owned()),
-        external_id: key.map(|k| k.external_id().to_owned()),
-    };
+    let new = body.value.into_domain(crate::clock::now())?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let (stored, replayed) =
         state.run(move |conn| clientele_store::reserve(conn, new, &scope, &audit)).await.map_err(customer_error)?;
@@ -129,11 +102,10 @@ async fn settle(
         return Err(ApiError::NotFound("redemption"));
     }
     let (scope, audit) = (caller.scope().clone(), caller.audit());
-    let stored =
-        state.run(move |conn| clientele_store::settle(conn, &id, step, &scope, &audit)).await.map_err(|e| match e {
-            ApiError::NotFound(_) => ApiError::NotFound("redemption"),
-            other => other,
-        })?;
+    let stored = state
+        .run(move |conn| clientele_store::settle(conn, &id, step, &scope, &audit))
+        .await
+        .map_err(redemption_error)?;
     Ok(HttpResponse::Ok().json(RedemptionView::new(&stored)?))
 }
 
@@ -173,28 +145,8 @@ pub async fn get_redemption(
     let id = path.into_inner();
     let scope = caller.scope().clone();
     let stored =
-        state.run(move |conn| clientele_store::get_redemption(conn, &id, &scope)).await.map_err(|e| match e {
-            ApiError::NotFound(_) => ApiError::NotFound("redemption"),
-            other => other,
-        })?;
+        state.run(move |conn| clientele_store::get_redemption(conn, &id, &scope)).await.map_err(redemption_error)?;
     Ok(HttpResponse::Ok().json(RedemptionView::new(&stored)?))
-}
-
-/// Activity points or a manual adjustment.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PointsRequest {
-    /// `activity` (a campaign or event: points and growth value, in a new lot) or `adjustment` (a correction by hand).
-    pub kind: String,
-    /// For `activity`: which campaign or event.
-    pub activity_id: Option<String>,
-    /// For `activity`: points per event (≥ 1); for `adjustment`: points to add (> 0) or take (< 0).
-    pub points: i64,
-    /// For `activity`: how many events (default 1).
-    pub events: Option<u32>,
-    /// For `adjustment`: growth value to add or take (default 0).
-    pub growth: Option<i64>,
-    pub reason: String,
 }
 
 /// Grants activity points or adjusts points by hand (admin, crm_manager); answers the member's position.
@@ -209,87 +161,13 @@ pub async fn adjust_points(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::AdjustLoyalty)?;
     let customer = customer_id(&path)?;
-    let req = body.value;
-    let mut e = FieldErrors::new();
-    let reason = field(&mut e, "reason", Reason::parse(&req.reason));
-    let grant = match req.kind.as_str() {
-        "activity" => {
-            let activity = match &req.activity_id {
-                Some(a) => field(&mut e, "activity_id", ActivityId::parse(a)),
-                None => {
-                    e.push("activity_id", InvalidValue::new("required", "required for kind activity"));
-                    None
-                }
-            };
-            let per_event = field(&mut e, "points", Points::new(req.points));
-            let events = field(&mut e, "events", Quantity::new(req.events.unwrap_or(1)));
-            match (activity, per_event, events, reason.clone()) {
-                (Some(a), Some(p), Some(n), Some(r)) => match ActivityGrant::new(a, p, n, r) {
-                    Ok(g) => Some(PointsGrant::Activity(g)),
-                    Err(err) => {
-                        e.push("points", InvalidValue::new(err.code(), err.to_string()));
-                        None
-                    }
-                },
-                _ => None,
-            }
-        }
-        "adjustment" => {
-            let points = if req.points > 0 {
-                field(&mut e, "points", Points::new(req.points)).map(|points| {
-                    let lot = clientele_loyalty::LotId::parse(&Uuid::now_v7().to_string());
-                    lot.map(|lot| ManualPoints::Credit { points, lot })
-                })
-            } else if req.points < 0 {
-                field(
-                    &mut e,
-                    "points",
-                    req.points
-                        .checked_neg()
-                        .ok_or_else(|| clientele_loyalty::InvalidValue::new("out_of_range", "too large"))
-                        .and_then(Points::new),
-                )
-                .map(|points| Ok(ManualPoints::Debit { points }))
-            } else {
-                Some(Ok(ManualPoints::Unchanged))
-            };
-            let growth = GrowthDelta::new(req.growth.unwrap_or(0));
-            if growth.magnitude().is_err() {
-                e.push("growth", InvalidValue::new("out_of_range", "growth value change too large"));
-            }
-            match (points, reason.clone()) {
-                (Some(Ok(points)), Some(reason)) => {
-                    Some(PointsGrant::Manual(ManualAdjustment { points, growth, actor: actor(&caller)?, reason }))
-                }
-                _ => None,
-            }
-        }
-        other => {
-            e.push(
-                "kind",
-                InvalidValue::new("invalid_format", format!("unknown kind {other:?}: use activity or adjustment")),
-            );
-            None
-        }
-    };
-    let Some(grant) = grant.filter(|_| e.is_empty()) else { return Err(e.into()) };
+    let grant = body.value.into_domain(&caller.key_name)?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let summary = state
         .run(move |conn| clientele_store::grant_points(conn, customer, grant, &scope, &audit))
         .await
         .map_err(customer_error)?;
     Ok(HttpResponse::Ok().json(LoyaltyView::new(&summary)?))
-}
-
-/// A manual tier floor: the member holds at least `tier` until `until` (inclusive).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TierFloorBody {
-    /// `S1` … `S6`.
-    pub tier: String,
-    pub until: NaiveDate,
-    /// Why (recorded in the ledger with who set it).
-    pub reason: String,
 }
 
 /// Sets a member's tier by hand, as a floor until a date (admin, crm_manager).
@@ -304,12 +182,7 @@ pub async fn put_tier_floor(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::AdjustLoyalty)?;
     let customer = customer_id(&path)?;
-    let req = body.value;
-    let mut e = FieldErrors::new();
-    let tier = field(&mut e, "tier", req.tier.parse::<Tier>());
-    let reason = field(&mut e, "reason", Reason::parse(&req.reason));
-    let (Some(tier), Some(reason)) = (tier, reason) else { return Err(e.into()) };
-    let request = TierFloorRequest { tier, until: req.until, set_by: actor(&caller)?, reason };
+    let request = body.value.into_domain(&caller.key_name)?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let summary = state
         .run(move |conn| clientele_store::set_tier_floor(conn, customer, FloorChange::Set(request), &scope, &audit))
@@ -329,7 +202,7 @@ pub async fn delete_tier_floor(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::AdjustLoyalty)?;
     let customer = customer_id(&path)?;
-    let by = actor(&caller)?;
+    let by = actor(&caller.key_name)?;
     let why = Reason::parse("floor removed by hand").map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let summary = state
@@ -342,27 +215,12 @@ pub async fn delete_tier_floor(
 }
 
 /// The loyalty programme in force.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProgramView {
-    /// Increases with every change.
-    pub version: i32,
-    /// Base currency, earn rate, tier table S1–S6 with benefits, expiry policy, re-qualification window,
-    /// `return_shortfall` (a return of points already redeemed: `negative_balance` (default), `cap_at_zero`,
-    /// `deduct_from_refund`), `redemption_value_per_point` (optional, base currency).
-    #[schema(value_type = Object)]
-    pub config: serde_json::Value,
-}
-
-/// The loyalty programme in force.
 #[utoipa::path(tag = "loyalty", responses((status = 200, body = ProgramView)))]
 #[get("/v1/loyalty/program")]
 pub async fn get_program(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadLoyalty)?;
     let (config, version) = state.run(clientele_store::program).await?;
-    Ok(HttpResponse::Ok().json(ProgramView {
-        version,
-        config: serde_json::to_value(&config).map_err(|e| ApiError::Internal(e.into()))?,
-    }))
+    Ok(HttpResponse::Ok().json(ProgramView::new(&config, version)?))
 }
 
 /// Replaces the loyalty programme (admin, crm_manager). The whole programme
@@ -392,8 +250,5 @@ pub async fn put_program(
             Err(e) => tracing::error!(version, error = %e, "re-evaluating tiers failed; the next job run retries"),
         }
     });
-    Ok(HttpResponse::Accepted().json(ProgramView {
-        version,
-        config: serde_json::to_value(&config).map_err(|e| ApiError::Internal(e.into()))?,
-    }))
+    Ok(HttpResponse::Accepted().json(ProgramView::new(&config, version)?))
 }
