@@ -1,9 +1,14 @@
-//! Handlers, one small function per endpoint: extract → check → call → map.
+//! The endpoints, one folder per area: `<area>/mod.rs` holds the handlers,
+//! one small function per endpoint (extract → permission → into domain →
+//! one store call → view), and `<area>/shapes.rs` that area's request and
+//! response shapes (requests convert themselves into domain types, every bad
+//! field reported at once; views are built from domain values). What more
+//! than one area uses is in `shared/`; areas do not import each other.
 
 pub(crate) mod customers;
 mod health;
 mod keys;
-pub(crate) mod loyalty;
+mod loyalty;
 pub(crate) mod orders;
 mod org;
 mod privacy;
