@@ -32,7 +32,7 @@ pub async fn summary(
     query: Query<CutsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
-    let (as_of, cuts) = query.into_domain()?;
+    let (as_of, cuts) = query.to_domain()?;
     let scope = caller.scope().clone();
     let s = state.run(move |conn| clientele_store::segment_summary(conn, as_of, &cuts, &scope)).await??;
     Ok(HttpResponse::Ok().json(SegmentSummaryView::new(&s)))
@@ -53,7 +53,7 @@ pub async fn customers(
     page: Query<SegmentPageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
-    let SegmentListing { segment, as_of, cuts, after, limit } = page.into_domain(&path, &cuts)?;
+    let SegmentListing { segment, as_of, cuts, after, limit } = page.to_domain(&path, &cuts)?;
     let scope = caller.scope().clone();
     let p = state
         .run(move |conn| clientele_store::segment_customers(conn, as_of, segment, &cuts, &scope, after, limit))
@@ -115,7 +115,7 @@ pub async fn top_customers(
     query: Query<TopQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
-    let (as_of, limit) = query.into_domain()?;
+    let (as_of, limit) = query.to_domain()?;
     let scope = caller.scope().clone();
     let top = state.run(move |conn| clientele_store::top_customers(conn, as_of, limit, &scope)).await??;
     Ok(HttpResponse::Ok().json(TopCustomerList::new(&top)))

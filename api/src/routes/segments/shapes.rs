@@ -77,7 +77,7 @@ pub struct CutsQuery {
 
 impl CutsQuery {
     /// The snapshot's date and the cuts, or every bad parameter.
-    pub fn into_domain(&self) -> Result<(Option<NaiveDate>, SegmentCuts), ApiError> {
+    pub fn to_domain(&self) -> Result<(Option<NaiveDate>, SegmentCuts), ApiError> {
         let mut e = FieldErrors::new();
         let (as_of, cuts) = self.parse(&mut e);
         if !e.is_empty() {
@@ -177,7 +177,7 @@ pub struct SegmentListing {
 
 impl SegmentPageQuery {
     /// The listing of `segment` (from the path) under `cuts`, or every bad parameter.
-    pub fn into_domain(&self, segment: &str, cuts: &CutsQuery) -> Result<SegmentListing, ApiError> {
+    pub fn to_domain(&self, segment: &str, cuts: &CutsQuery) -> Result<SegmentListing, ApiError> {
         let mut e = FieldErrors::new();
         let segment = segment_param(&mut e, "segment", segment);
         let (as_of, cuts) = cuts.parse(&mut e);
@@ -293,7 +293,7 @@ pub struct TopQuery {
 
 impl TopQuery {
     /// The snapshot's date, if given, and how many customers.
-    pub fn into_domain(&self) -> Result<(Option<NaiveDate>, u32), ApiError> {
+    pub fn to_domain(&self) -> Result<(Option<NaiveDate>, u32), ApiError> {
         let mut e = FieldErrors::new();
         let as_of = date_param(&mut e, "as_of", self.as_of.as_deref());
         let limit = match self.limit.as_deref() {
