@@ -31,7 +31,7 @@ if [ "$profile" = debug ]; then
   # The test command's build (same flags): nothing to rebuild after the tests.
   cargo build --workspace --all-targets --quiet
 else
-  cargo build --release -p clientele-api -p clientele-bench --bins
+  cargo build --release -p clientele-cli -p clientele-bench --bins
 fi
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB, $(psql --version), $(rustc --version), $profile build"
 exec "target/$profile/$bench" --bin "target/$profile/clientele" "$@"

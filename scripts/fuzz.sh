@@ -38,7 +38,7 @@ db_url="$base/$database?sslmode=disable"
 mkdir -p "$OUT"
 
 echo "building the release binary ..." >&2
-cargo build --release -p clientele-api
+cargo build --release -p clientele-cli
 bin="$TARGET/release/clientele"
 
 if [ ! -x "$VENV/bin/schemathesis" ] || [ "$("$VENV/bin/schemathesis" --version 2>/dev/null)" != "schemathesis, version $SCHEMATHESIS_VERSION" ]; then

@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use clientele_profiles::{FieldErrors, InvalidValue};
+use clientele_kernel::{FieldErrors, InvalidValue};
 use serde::de::{self, DeserializeOwned, Visitor};
 
 use crate::error::ApiError;

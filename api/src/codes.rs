@@ -182,14 +182,15 @@ mod tests {
 
     #[test]
     fn each_loyalty_refusal_keeps_the_code_the_domain_gives_it() {
-        use clientele_loyalty::{CurrencyCode, LineId, LotId, OrderId, Points, RedemptionId, ReservationState as S};
+        use clientele_kernel::{Currency, LineId};
+        use clientele_loyalty::{LotId, OrderId, Points, RedemptionId, ReservationState as S};
         let line = LineId::parse("1").unwrap();
         let lot = LotId::parse("1").unwrap();
         let order = OrderId::parse("1").unwrap();
         let redemption = RedemptionId::parse("1").unwrap();
         let points = Points::new(1).unwrap();
         let day = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
-        let cny = CurrencyCode::parse("CNY").unwrap();
+        let cny = Currency::parse("CNY").unwrap();
         let refusals = [
             LoyaltyError::NoLines,
             LoyaltyError::DuplicateLine(line.clone()),

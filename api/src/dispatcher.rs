@@ -20,7 +20,8 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use clientele_store::{AttemptOutcome, Db, DueDelivery, PgConnection, RetryPolicy, StoreError};
+use clientele_store::{AttemptOutcome, Db, DueDelivery, PgConnection, StoreError};
+use clientele_webhooks::{CLAIM_LEASE_SECONDS, RetryPolicy};
 use hmac::{Hmac, Mac};
 use serde::Serialize;
 use serde_json::Value;
@@ -33,8 +34,12 @@ use crate::webhook_guard::{WebhookGuard, refusal_in};
 /// How long one POST may take, connection included.
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// Deliveries claimed (and sent concurrently) at a time. With the timeout,
-/// a batch takes at most ~5 s: well inside the claim lease (60 s).
+/// a batch takes at most ~5 s: well inside the claim lease
+/// ([`CLAIM_LEASE_SECONDS`], 60 s; checked below), so no other instance
+/// claims a delivery while this one is still sending it.
 const CLAIM_BATCH: u32 = 32;
+const _: () =
+    assert!(SEND_TIMEOUT.as_secs() * 2 < CLAIM_LEASE_SECONDS as u64, "a batch must end well inside its lease");
 /// Outbox events fanned out per statement, and statements per round.
 const FAN_OUT_BATCH: u32 = 500;
 const FAN_OUT_ROUNDS: usize = 10;

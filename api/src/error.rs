@@ -9,7 +9,8 @@ use crate::codes::{Code, loyalty_code};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use clientele_profiles::{CustomerId, FieldError, FieldErrors, ProfileError};
+use clientele_kernel::{CustomerId, FieldError, FieldErrors};
+use clientele_profiles::ProfileError;
 use clientele_store::{Conflict, StoreError};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -263,13 +264,13 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(c) => ApiError::Conflict(c),
             StoreError::Invalid(errors) => ApiError::Validation(errors),
             StoreError::Profile(p) => p.into(),
-            StoreError::Loyalty(clientele_loyalty::LoyaltyError::Invalid(e)) => ApiError::Validation(
-                FieldErrors::single("body", clientele_profiles::InvalidValue::new(e.code, e.message)),
-            ),
+            StoreError::Loyalty(clientele_loyalty::LoyaltyError::Invalid(e)) => {
+                ApiError::Validation(FieldErrors::single("body", e))
+            }
             StoreError::Loyalty(e @ clientele_loyalty::LoyaltyError::OverGrantLimit { field, .. }) => {
                 ApiError::Validation(FieldErrors::single(
                     field,
-                    clientele_profiles::InvalidValue::new("out_of_range", e.to_string()),
+                    clientele_kernel::InvalidValue::new("out_of_range", e.to_string()),
                 ))
             }
             StoreError::Loyalty(e) => ApiError::Rule { code: loyalty_code(&e), message: e.to_string() },

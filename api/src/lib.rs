@@ -1,4 +1,4 @@
-//! Clientele's REST service and command line.
+//! Clientele's REST service (the `clientele` command is `crates/cli`).
 //!
 //! Architecture invariant: this is the only crate that knows HTTP and the
 //! JSON shapes of requests and responses. Handlers are thin: they extract
@@ -7,15 +7,11 @@
 //! live in the domain crates; SQL lives in `clientele-store`.
 
 pub mod body_shape;
-pub mod clock;
 pub mod codes;
 pub mod config;
-pub mod demo;
 pub mod dispatcher;
 pub mod error;
 pub mod extract;
-pub mod import;
-pub mod jobs;
 pub mod keygen;
 mod middleware;
 pub mod openapi;
@@ -26,5 +22,8 @@ pub mod state;
 pub mod telemetry;
 pub mod webhook_guard;
 
+/// The clock the handlers read: the application layer's, the one place the
+/// service reads it.
+pub use clientele_app::clock;
 pub use config::Config;
 pub use startup::{Application, openapi};

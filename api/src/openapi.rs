@@ -253,10 +253,10 @@ fn field_values() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
         ("CreateInteractionRequest", "survey_scale", names(&SurveyScale::ALL, SurveyScale::as_str)),
         ("CreateKeyRequest", "role", role.clone()),
         ("KeyView", "role", role),
-        ("CreateOrderRequest", "channel", names(SalesChannel::ALL, SalesChannel::as_str)),
-        ("OrderView", "channel", names(SalesChannel::ALL, SalesChannel::as_str)),
-        ("CreateOrderRequest", "payment_method", names(PaymentMethod::ALL, PaymentMethod::as_str)),
-        ("OrderView", "payment_method", names(PaymentMethod::ALL, PaymentMethod::as_str)),
+        ("CreateOrderRequest", "channel", names(&SalesChannel::ALL, SalesChannel::as_str)),
+        ("OrderView", "channel", names(&SalesChannel::ALL, SalesChannel::as_str)),
+        ("CreateOrderRequest", "payment_method", names(&PaymentMethod::ALL, PaymentMethod::as_str)),
+        ("OrderView", "payment_method", names(&PaymentMethod::ALL, PaymentMethod::as_str)),
         ("PointsRequest", "kind", vec!["activity", "adjustment"]),
         ("RedemptionView", "state", names(&ReservationState::ALL, ReservationState::as_str)),
         ("LedgerEntryView", "kind", names(&EntryKind::ALL, EntryKind::as_str)),
@@ -268,8 +268,8 @@ fn field_values() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
 }
 
 fn event_types() -> Vec<&'static str> {
-    let mut all = clientele_store::EVENT_TYPES.to_vec();
-    all.push(clientele_store::ALL_EVENTS);
+    let mut all = clientele_webhooks::EventType::NAMES.to_vec();
+    all.push(clientele_webhooks::ALL_EVENTS);
     all
 }
 

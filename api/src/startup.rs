@@ -18,6 +18,7 @@ use crate::state::AppState;
 /// A bound, not yet running, server.
 pub struct Application {
     port: u16,
+    db: Db,
     server: Server,
 }
 
@@ -39,21 +40,23 @@ impl Application {
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
         crate::dispatcher::spawn(db.clone(), crate::dispatcher::DispatcherConfig::new(config))?;
-        let state = web::Data::new(AppState { webhook_guard: config.webhook_guard(), ..AppState::new(db) });
-        if let Some(interval) = config.job_interval {
-            actix_web::rt::spawn(crate::jobs::run_forever(state.get_ref().clone(), interval));
-        }
+        let state = web::Data::new(AppState { webhook_guard: config.webhook_guard(), ..AppState::new(db.clone()) });
         let mut server = HttpServer::new(move || app(state.clone()));
         if let Some(workers) = config.workers {
             server = server.workers(workers);
         }
         let server = server.listen(listener)?.run();
-        Ok(Application { port, server })
+        Ok(Application { port, db, server })
     }
 
     /// The port bound (useful with port 0).
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The pool the service uses (`serve` runs the scheduled jobs on it).
+    pub fn db(&self) -> &Db {
+        &self.db
     }
 
     /// Serves until the process is stopped.

@@ -11,7 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use clientele_profiles::InvalidValue;
+use clientele_kernel::InvalidValue;
 use clientele_webhooks::{AllowList, Host, Refusal, WebhookUrl, check_address, check_resolved};
 
 /// How long one lookup may take.

@@ -1,7 +1,8 @@
 //! Small helpers shared by the API tests: keys per role, query encoding, and
 //! reading the test database directly to check what was (not) written.
 
-use clientele_profiles::{Role, StoreId, StoreScope};
+use clientele_kernel::StoreId;
+use clientele_profiles::{Role, StoreScope};
 use clientele_tests::{Answer, TestApp};
 use diesel::RunQueryDsl;
 use serde_json::{Value, json};

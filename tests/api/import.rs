@@ -2,7 +2,7 @@
 //! API gives for the same orders, is idempotent, and reports bad rows with
 //! their line numbers (issue #3, part 6).
 
-use clientele_api::import::{ImportOptions, ImportSummary, import_orders};
+use clientele_app::import::{ImportOptions, ImportSummary, import_orders};
 use clientele_tests::TestApp;
 use serde_json::{Value, json};
 

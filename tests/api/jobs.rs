@@ -64,9 +64,9 @@ async fn a_re_evaluation_that_did_not_happen_after_a_programme_change_is_done_by
     let now = chrono::Utc::now();
     clientele_store::save_program(&mut conn, &config, &clientele_store::AuditContext::system(now)).expect("save");
     assert_eq!(tier(app.admin("GET", &loyalty, None).await.expect(200)), "S1", "nothing re-evaluated yet");
-    let report = clientele_api::jobs::run_once(&mut conn, now.date_naive(), now).expect("job");
+    let report = clientele_app::jobs::run_once(&mut conn, now.date_naive(), now).expect("job");
     assert_eq!(report.tiers_reevaluated, Some(1), "{report}");
     assert_eq!(tier(app.admin("GET", &loyalty, None).await.expect(200)), "S2");
-    let again = clientele_api::jobs::run_once(&mut conn, now.date_naive(), now).expect("job");
+    let again = clientele_app::jobs::run_once(&mut conn, now.date_naive(), now).expect("job");
     assert_eq!(again.tiers_reevaluated, None, "done once: {again}");
 }

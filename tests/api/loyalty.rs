@@ -215,9 +215,9 @@ async fn the_expiry_job_expires_old_lots_and_leaves_growth_value() {
     let mut conn = app.db.connect();
     let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).expect("date");
     let now = chrono::Utc::now();
-    let report = clientele_api::jobs::run_once(&mut conn, as_of, now).expect("job runs");
+    let report = clientele_app::jobs::run_once(&mut conn, as_of, now).expect("job runs");
     assert_eq!(report.points_expired, 700, "points earned in 2023 were usable through 2025-12-31");
-    let again = clientele_api::jobs::run_once(&mut conn, as_of, now).expect("job runs");
+    let again = clientele_app::jobs::run_once(&mut conn, as_of, now).expect("job runs");
     assert_eq!(again.points_expired, 0, "running twice expires nothing more");
     let after = loyalty(&app, &customer).await;
     assert_eq!(after["points"], 300);
@@ -235,7 +235,7 @@ async fn the_job_releases_reservations_whose_hold_lapsed() {
     let id = id_of(&app.admin("POST", "/v1/redemptions", Some(&body)).await.expect(201).body);
     let mut conn = app.db.connect();
     let later = chrono::Utc::now() + chrono::Duration::minutes(2);
-    let report = clientele_api::jobs::run_once(&mut conn, later.date_naive(), later).expect("job runs");
+    let report = clientele_app::jobs::run_once(&mut conn, later.date_naive(), later).expect("job runs");
     assert_eq!(report.reservations_released, 1);
     let r = app.admin("GET", &format!("/v1/redemptions/{id}"), None).await.expect(200);
     assert_eq!(r.body["state"], "expired");
@@ -255,7 +255,7 @@ async fn members_are_told_once_before_their_points_expire() {
     let mut conn = app.db.connect();
     let run = |date: (i32, u32, u32), conn: &mut diesel::PgConnection| {
         let as_of = chrono::NaiveDate::from_ymd_opt(date.0, date.1, date.2).expect("date");
-        clientele_api::jobs::run_once(conn, as_of, chrono::Utc::now()).expect("job runs")
+        clientele_app::jobs::run_once(conn, as_of, chrono::Utc::now()).expect("job runs")
     };
     assert_eq!(run((2026, 11, 1), &mut conn).expiry_notices, 0, "2026-12-31 is more than 30 days away");
     assert_eq!(run((2026, 12, 5), &mut conn).expiry_notices, 1);

@@ -16,6 +16,7 @@ mod masking;
 mod merge;
 mod orders;
 mod org;
+mod outbox;
 mod plans;
 mod privacy;
 mod problems;

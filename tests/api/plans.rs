@@ -2,7 +2,7 @@
 //! loaded in bulk and never analysed, one member's open lots are read by
 //! the member's key, not by scanning every member's lots (issue #16).
 
-use clientele_profiles::CustomerId;
+use clientele_kernel::CustomerId;
 use clientele_tests::TestDatabase;
 use diesel::connection::SimpleConnection;
 

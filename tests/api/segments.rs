@@ -266,8 +266,8 @@ async fn the_value_model_predicts_for_demo_data_and_the_top_customers_are_sorted
     {
         let mut conn = app.db.connect();
         let options =
-            clientele_api::demo::DemoOptions { customers: 150, seed: 11, orders_per_customer: 4, progress: false };
-        clientele_api::demo::load(&mut conn, &options, now).expect("demo data");
+            clientele_app::demo::DemoOptions { customers: 150, seed: 11, orders_per_customer: 4, progress: false };
+        clientele_app::demo::load(&mut conn, &options, now).expect("demo data");
     }
     // Read on one connection, then on four at once: the same snapshot.
     let single = refresh_with(&app, day(2026, 11, 1), 0);
@@ -632,7 +632,7 @@ async fn refreshing_the_same_date_again_replaces_the_snapshot_with_the_same_rows
     let mut conn = app.db.connect();
     let now = Utc::now();
     let job = |conn: &mut clientele_store::PgConnection, as_of| {
-        clientele_api::jobs::refresh_segments_if_due(conn, &mut [], as_of, now).expect("job")
+        clientele_app::jobs::refresh_segments_if_due(conn, &mut [], as_of, now).expect("job")
     };
     let skipped = job(&mut conn, day(2026, 6, 30));
     assert!(skipped.is_none(), "that date has a snapshot");

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{Actor, Moment};
 
 use crate::config::ProgramConfig;
 use crate::earning::{OrderEarning, OrderToEarn, calculate_order_earning, post_order_earning};
@@ -21,12 +22,12 @@ use crate::redemption::{
     reserve_points,
 };
 use crate::returns::{ReturnPosting, ReturnRequest, take_back_for_return};
-use crate::text::{Actor, Reason};
+use crate::text::Reason;
 use crate::tier::{
     Tier, TierChange, TierFloorPosting, TierFloorRequest, TierState, TierUpdate, end_lapsed_tier_floor,
     remove_tier_floor, review_tier, set_tier_floor, tier_after_growth_change,
 };
-use crate::values::{GrowthValue, Moment, Points, PointsBalance};
+use crate::values::{GrowthValue, Points, PointsBalance};
 
 /// One member's loyalty state: wallet (lots, points owed, growth value),
 /// tier state, ledger, tier change events, orders' earnings and

@@ -3,11 +3,12 @@
 //! validated type, so a configuration that deserialises is a valid one.
 
 use chrono::{Datelike, Days, Months, NaiveDate};
+use clientele_kernel::{Currency, InvalidValue, keyword_enum};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{InvalidValue, LoyaltyError};
+use crate::error::LoyaltyError;
 use crate::tier::{Tier, TierBenefits, TierTable};
-use crate::values::{CurrencyCode, EarnRate, GrowthValue, PointValue};
+use crate::values::{EarnRate, GrowthValue, PointValue};
 
 /// A number of months between 1 and 1200.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -225,7 +226,7 @@ keyword_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProgramConfig {
-    base_currency: CurrencyCode,
+    base_currency: Currency,
     earn_rate: EarnRate,
     tiers: TierTable,
     expiry: ExpiryPolicy,
@@ -252,7 +253,7 @@ impl ProgramConfig {
     /// ([`ReturnShortfall::NegativeBalance`]); no money value per point.
     pub fn default_plan() -> ProgramConfig {
         ProgramConfig {
-            base_currency: CurrencyCode::cny(),
+            base_currency: Currency::cny(),
             earn_rate: EarnRate::ONE,
             tiers: TierTable::plan_default(),
             expiry: ExpiryPolicy::EndOfYearAfterNext,
@@ -264,7 +265,7 @@ impl ProgramConfig {
     }
 
     /// The same program in another base currency.
-    pub fn with_base_currency(self, base_currency: CurrencyCode) -> ProgramConfig {
+    pub fn with_base_currency(self, base_currency: Currency) -> ProgramConfig {
         ProgramConfig { base_currency, ..self }
     }
 
@@ -323,7 +324,7 @@ impl ProgramConfig {
     }
 
     /// The currency amounts are earned on.
-    pub fn base_currency(&self) -> &CurrencyCode {
+    pub fn base_currency(&self) -> &Currency {
         &self.base_currency
     }
 
@@ -492,7 +493,7 @@ mod tests {
     #[test]
     fn the_base_currency_is_fixed_once_orders_exist() {
         let plan = ProgramConfig::default_plan();
-        let usd = plan.clone().with_base_currency(CurrencyCode::parse("USD").unwrap());
+        let usd = plan.clone().with_base_currency(Currency::parse("USD").unwrap());
         assert_eq!(plan.check_replacement(&usd, false), Ok(()));
         let refused = plan.check_replacement(&usd, true).unwrap_err();
         assert_eq!(refused.code(), "base_currency_locked");

@@ -19,17 +19,18 @@
 //! lines are given in, and a return of some lines takes back exactly what
 //! those lines earned. All of it is exact integer arithmetic.
 
+use clientele_kernel::{LineId, Moment};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::config::ProgramConfig;
 use crate::error::LoyaltyError;
-use crate::ids::{LineId, LotId, OrderId};
+use crate::ids::{LotId, OrderId};
 use crate::ledger::{EntryKind, Source};
 use crate::lots::{Draft, Wallet, WalletChange};
 use crate::text::Reason;
 use crate::tier::Tier;
-use crate::values::{BaseAmount, GrowthDelta, GrowthValue, Moment, Points, PointsDelta, Quantity};
+use crate::values::{BaseAmount, GrowthDelta, GrowthValue, Points, PointsDelta, Quantity};
 
 /// One line of an order as the loyalty engine sees it: its id, the quantity
 /// bought and the amount actually paid for it in base currency.

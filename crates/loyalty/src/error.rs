@@ -1,31 +1,13 @@
-//! Errors: [`InvalidValue`] (one value refused by its constructor) and
-//! [`LoyaltyError`] (an operation refused), each with a stable
-//! machine-readable code for the API's error table.
+//! Errors: [`LoyaltyError`] (an operation refused), with a stable
+//! machine-readable code for the API's error table. One value refused by
+//! its constructor is the kernel's [`InvalidValue`], the same for every
+//! domain crate.
 
-use crate::ids::{LineId, LotId, OrderId, RedemptionId};
+use clientele_kernel::{Currency, InvalidValue, LineId};
+
+use crate::ids::{LotId, OrderId, RedemptionId};
 use crate::redemption::ReservationState;
-use crate::values::{CurrencyCode, Points};
-
-/// Why one value was refused. `code` is a stable machine code, `message` is
-/// for humans (English).
-///
-/// Codes: `required`, `too_long`, `invalid_format`, `out_of_range`,
-/// `invalid_currency`, `invalid_tier_table`, `invalid_date`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct InvalidValue {
-    /// Stable machine-readable code, e.g. `"out_of_range"`.
-    pub code: &'static str,
-    /// Explanation for people, in English.
-    pub message: String,
-}
-
-impl InvalidValue {
-    /// An error with this code and message.
-    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
-        InvalidValue { code, message: message.into() }
-    }
-}
+use crate::values::Points;
 
 /// Why a loyalty operation was refused. Nothing was computed to be written:
 /// the caller's state is as it was.
@@ -142,9 +124,9 @@ pub enum LoyaltyError {
     )]
     BaseCurrencyLocked {
         /// The base currency in force.
-        current: CurrencyCode,
+        current: Currency,
         /// The one asked for.
-        requested: CurrencyCode,
+        requested: Currency,
     },
 }
 

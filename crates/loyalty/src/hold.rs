@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::error::InvalidValue;
 use crate::values::Points;
+use clientele_kernel::InvalidValue;
 
 /// How long a reservation holds its points: 1 to 1,440 minutes (a day),
 /// 15 unless the caller says otherwise — long enough for a till to finish a

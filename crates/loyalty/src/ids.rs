@@ -1,18 +1,16 @@
 //! Identifiers, all passed in by the caller: this crate never makes one up
 //! (that would need randomness or a clock). Each kind has its own type, so a
-//! lot id can never be passed where a line id is expected.
+//! lot id can never be passed where a return id is expected. A line of an
+//! order is the kernel's [`LineId`](clientele_kernel::LineId), the id the
+//! order came with.
+
+use clientele_kernel::text_id;
 
 text_id!(
     /// Identifies a lot of points (one award). The store chooses it (a UUID,
     /// a sequence number as text) before calling the function that creates
     /// the lot.
     LotId
-);
-text_id!(
-    /// Identifies a line within its order, as the POS numbers it ("1", "2",
-    /// a SKU line key). Ties in the allocation of points are broken by this
-    /// text, in ascending order.
-    LineId
 );
 text_id!(
     /// Identifies an order (the store's id for it, stable across retries).
@@ -39,9 +37,10 @@ mod tests {
     #[test]
     fn ids_are_trimmed_and_checked() {
         assert_eq!(LotId::parse(" 42 ").unwrap().as_str(), "42");
-        assert_eq!(LineId::parse("").unwrap_err().code, "required");
+        assert_eq!(ReturnId::parse("").unwrap_err().code, "required");
         assert_eq!(OrderId::parse(&"9".repeat(129)).unwrap_err().code, "too_long");
         assert!(serde_json::from_str::<RedemptionId>("\"r\\u0000\"").is_err());
-        assert!(LineId::parse("10").unwrap() < LineId::parse("9").unwrap(), "ordered as text");
+        assert!(LotId::parse("10").unwrap() < LotId::parse("9").unwrap(), "ordered as text");
+        assert_eq!(ActivityId::parse(" spring  salon ").unwrap().as_str(), "spring salon");
     }
 }

@@ -4,12 +4,13 @@
 //! value is the sum of their growth.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{Actor, Moment, keyword_enum};
 use serde::{Deserialize, Serialize};
 
 use crate::config::DateRange;
 use crate::ids::{ActivityId, LotId, OrderId, RedemptionId, ReturnId};
-use crate::text::{Actor, Reason};
-use crate::values::{GrowthDelta, GrowthValue, Moment, Points, PointsBalance, PointsDelta};
+use crate::text::Reason;
+use crate::values::{GrowthDelta, GrowthValue, Points, PointsBalance, PointsDelta};
 
 keyword_enum! {
     /// What a ledger entry records.

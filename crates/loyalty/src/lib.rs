@@ -5,7 +5,8 @@
 //!
 //! This crate is pure: it knows nothing of databases, HTTP, async or the
 //! clock, draws no random numbers and keeps no hidden state. Time is a
-//! parameter ([`Moment`]: an instant and the business date), ids are passed
+//! parameter ([`Moment`](clientele_kernel::Moment): an instant and the
+//! business date), ids are passed
 //! in, and the current state (a member's [`Wallet`] of lots, their
 //! [`TierState`], a [`Reservation`]) is passed as a value. Every operation
 //! returns what to write — new and updated lots, ledger entries, the totals
@@ -33,9 +34,10 @@
 //!
 //! ```
 //! use chrono::{TimeZone, Utc};
+//! use clientele_kernel::{LineId, Moment};
 //! use clientele_loyalty::{
-//!     BaseAmount, LineId, LotId, LoyaltyError, Moment, OrderId, OrderToEarn, PaidLine, ProgramConfig, Quantity,
-//!     Tier, TierState, Wallet, calculate_order_earning, post_order_earning,
+//!     BaseAmount, LotId, LoyaltyError, OrderId, OrderToEarn, PaidLine, ProgramConfig, Quantity, Tier, TierState,
+//!     Wallet, calculate_order_earning, post_order_earning,
 //! };
 //!
 //! # fn main() -> Result<(), LoyaltyError> {
@@ -61,7 +63,10 @@
 //! - [`config`]: [`ProgramConfig`] (earn rate, tier table, expiry policy,
 //!   re-qualification window, what a return's shortfall does).
 //! - [`values`], [`ids`], [`text`]: value types ([`Points`],
-//!   [`GrowthValue`], [`BaseAmount`], [`LotId`], [`Reason`], …).
+//!   [`GrowthValue`], [`BaseAmount`], [`LotId`], [`Reason`], …); the
+//!   values other crates hold too (the line id, the currency, the moment,
+//!   the actor, [`InvalidValue`](clientele_kernel::InvalidValue)) are
+//!   `clientele_kernel`'s.
 //! - [`tier`]: the tier for a growth value, [`TierState`], upgrades,
 //!   reviews, manual floors.
 //! - [`earning`]: what an order earns per line, and posting it.
@@ -71,11 +76,8 @@
 //! - [`redemption`]: reserve → confirm | cancel | expire.
 //! - [`ledger`]: [`LedgerEntry`] and sums over entries.
 //! - [`account`]: [`Account`], the in-memory reference model.
-//! - [`error`]: [`LoyaltyError`] and [`InvalidValue`], with stable codes.
+//! - [`error`]: [`LoyaltyError`], with stable codes.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
-
-#[macro_use]
-mod macros;
 
 pub mod account;
 pub mod config;
@@ -101,9 +103,9 @@ pub use earning::{
     EarnedLine, OrderEarning, OrderEarningParts, OrderToEarn, OrderToEarnParts, PaidLine, calculate_order_earning,
     post_order_earning,
 };
-pub use error::{InvalidValue, LoyaltyError};
+pub use error::LoyaltyError;
 pub use hold::{HoldMinutes, RedemptionKey, points_to_redeem};
-pub use ids::{ActivityId, LineId, LotId, OrderId, RedemptionId, ReturnId};
+pub use ids::{ActivityId, LotId, OrderId, RedemptionId, ReturnId};
 pub use ledger::{EntryKind, LedgerEntry, Source, growth_value_of, growth_value_within, points_balance_of};
 pub use limits::{LimitsParts, ProgramLimits};
 pub use lots::{ExpiringPoints, Lot, LotParts, Wallet, WalletChange, expire_lots};
@@ -118,13 +120,13 @@ pub use returns::{
     LineReturn, LineTakeBack, RefundDeduction, ReturnPosting, ReturnRequest, ReturnRequestParts, TakeBack,
     points_and_growth_to_take_back, take_back_for_return,
 };
-pub use text::{Actor, BenefitText, Reason, TierName};
+pub use text::{BenefitText, Reason, TierName};
 pub use tier::{
     Tier, TierBenefits, TierChange, TierChangeReason, TierFloor, TierFloorPosting, TierFloorRequest, TierRule,
     TierState, TierStateParts, TierTable, TierUpdate, end_lapsed_tier_floor, remove_tier_floor, review_tier,
     set_tier_floor, tier_after_growth_change, tier_for_growth, tier_under_new_table,
 };
 pub use values::{
-    BaseAmount, CurrencyCode, DiscountRate, EarnRate, GrowthDelta, GrowthValue, MAX_POINTS, Moment, MomentParts,
-    Multiplier, PointValue, Points, PointsBalance, PointsDelta, Quantity,
+    BaseAmount, DiscountRate, EarnRate, GrowthDelta, GrowthValue, MAX_POINTS, Multiplier, PointValue, Points,
+    PointsBalance, PointsDelta, Quantity,
 };

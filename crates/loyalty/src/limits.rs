@@ -3,10 +3,9 @@
 //! price with three zeros too many, a quantity of a million, 10^12 points).
 
 use chrono::NaiveDate;
+use clientele_kernel::InvalidValue;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-
-use crate::error::InvalidValue;
 
 /// The largest amount any limit may be set to: the most an order line can
 /// earn on ([`crate::BaseAmount::MAX`], 10^12).

@@ -19,13 +19,14 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{InvalidValue, Moment};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{InvalidValue, LoyaltyError};
+use crate::error::LoyaltyError;
 use crate::ids::LotId;
 use crate::ledger::{EntryKind, LedgerEntry, Source};
 use crate::text::Reason;
-use crate::values::{GrowthDelta, GrowthValue, Moment, Points, PointsBalance, PointsDelta};
+use crate::values::{GrowthDelta, GrowthValue, Points, PointsBalance, PointsDelta};
 
 /// One award of points, with its own expiry date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,15 +1,16 @@
 //! Activity points (campaigns and events) and manual adjustments by a CRM
 //! manager.
 
+use clientele_kernel::{Actor, InvalidValue, Moment};
 use serde::{Deserialize, Serialize};
 
 use crate::config::ProgramConfig;
-use crate::error::{InvalidValue, LoyaltyError};
+use crate::error::LoyaltyError;
 use crate::ids::{ActivityId, LotId};
 use crate::ledger::{EntryKind, Source};
 use crate::lots::{Draft, Wallet, WalletChange};
-use crate::text::{Actor, Reason};
-use crate::values::{GrowthDelta, GrowthValue, Moment, Points, PointsDelta, Quantity};
+use crate::text::Reason;
+use crate::values::{GrowthDelta, GrowthValue, Points, PointsDelta, Quantity};
 
 /// A grant of activity points: an amount per event, times the number of
 /// events (a salon attended, a review written, a referral that joined).

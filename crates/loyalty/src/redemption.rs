@@ -20,14 +20,15 @@
 //! without the reservation. Any other transition is an error.
 
 use chrono::{DateTime, Utc};
+use clientele_kernel::{InvalidValue, Moment, keyword_enum};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{InvalidValue, LoyaltyError};
+use crate::error::LoyaltyError;
 use crate::ids::{LotId, RedemptionId};
 use crate::ledger::{EntryKind, Source};
 use crate::lots::{Draft, Wallet, WalletChange};
 use crate::text::Reason;
-use crate::values::{GrowthDelta, Moment, Points, PointsDelta};
+use crate::values::{GrowthDelta, Points, PointsDelta};
 
 keyword_enum! {
     /// Where a reservation is in its life.

@@ -21,17 +21,18 @@
 //!
 //! Growth value is taken back in full (never below zero).
 
+use clientele_kernel::{LineId, Moment};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{ProgramConfig, ReturnShortfall};
 use crate::earning::{EarnedLine, OrderEarning, check_line_ids};
 use crate::error::LoyaltyError;
-use crate::ids::{LineId, ReturnId};
+use crate::ids::ReturnId;
 use crate::ledger::{EntryKind, Source};
 use crate::lots::{Draft, Wallet, WalletChange};
 use crate::text::Reason;
-use crate::values::{GrowthDelta, GrowthValue, Moment, Points, PointsDelta, Quantity};
+use crate::values::{GrowthDelta, GrowthValue, Points, PointsDelta, Quantity};
 
 /// Units of one line brought back.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -295,7 +296,7 @@ mod tests {
             let spend = crate::postings::ManualAdjustment {
                 points: crate::postings::ManualPoints::Debit { points: Points::new(40).unwrap() },
                 growth: GrowthDelta::ZERO,
-                actor: crate::text::Actor::parse("m").unwrap(),
+                actor: clientele_kernel::Actor::parse("m").unwrap(),
                 reason: Reason::parse("test").unwrap(),
             };
             wallet.apply(&crate::postings::adjust_manually(&config, &wallet, &spend, moment(10)).unwrap()).unwrap();

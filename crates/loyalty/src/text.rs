@@ -1,45 +1,10 @@
-//! Free text with limits: [`Reason`] (why an entry was written), [`Actor`]
-//! (who did it), [`TierName`] and [`BenefitText`]. Lengths are counted in
+//! Free text with limits: [`Reason`] (why an entry was written),
+//! [`TierName`] and [`BenefitText`], each one line of bounded length (the
+//! kernel's [`bounded_text!`](clientele_kernel::bounded_text)). Who did
+//! something is [`clientele_kernel::Actor`]. Lengths are counted in
 //! characters, not bytes.
 
-use crate::error::InvalidValue;
-
-/// Trims, collapses whitespace runs to one space, refuses other control
-/// characters and checks the length (1..=`max` characters).
-pub(crate) fn checked_line(input: &str, max: usize) -> Result<String, InvalidValue> {
-    if input.chars().any(|c| c.is_control() && !c.is_whitespace()) {
-        return Err(InvalidValue::new("invalid_format", "must not contain control characters"));
-    }
-    let collapsed = input.split_whitespace().collect::<Vec<_>>().join(" ");
-    if collapsed.is_empty() {
-        return Err(InvalidValue::new("required", "must not be empty"));
-    }
-    if collapsed.chars().count() > max {
-        return Err(InvalidValue::new("too_long", format!("must be at most {max} characters")));
-    }
-    Ok(collapsed)
-}
-
-macro_rules! bounded_text {
-    ($(#[$meta:meta])* $name:ident, $max:expr) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
-
-        impl $name {
-            /// Longest accepted text, in characters.
-            pub const MAX_CHARS: usize = $max;
-
-            /// Trims, collapses whitespace to single spaces and checks
-            /// (codes `required`, `too_long`, `invalid_format`).
-            pub fn parse(s: &str) -> Result<$name, InvalidValue> {
-                checked_line(s, Self::MAX_CHARS).map($name)
-            }
-        }
-        string_newtype!($name);
-    };
-}
+use clientele_kernel::bounded_text;
 
 bounded_text!(
     /// Why a ledger entry, a tier floor or an adjustment was made: one line of
@@ -58,13 +23,6 @@ impl Reason {
         Reason(text)
     }
 }
-
-bounded_text!(
-    /// Who did something by hand: a CRM manager's user name or API key
-    /// label, 1..=200 characters.
-    Actor,
-    200
-);
 
 bounded_text!(
     /// A tier's display name ("level 1"), 1..=50 characters.
@@ -97,8 +55,8 @@ mod tests {
         assert_eq!(Reason::parse("a\u{7}b").unwrap_err().code, "invalid_format");
         assert_eq!(TierName::parse(&"x".repeat(51)).unwrap_err().code, "too_long");
         assert!(TierName::parse(&"级".repeat(50)).is_ok());
-        assert!(serde_json::from_str::<Actor>("\"\"").is_err());
-        assert_eq!(serde_json::from_str::<Actor>("\" li \"").unwrap().as_str(), "li");
+        assert!(serde_json::from_str::<BenefitText>("\"\"").is_err());
+        assert_eq!(serde_json::from_str::<BenefitText>("\" li \"").unwrap().as_str(), "li");
         assert_eq!(Reason::generated("r".repeat(600)).as_str().len(), 500);
     }
 }

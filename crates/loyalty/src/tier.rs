@@ -17,13 +17,14 @@
 //!   manual floor ([`TierState::effective_on`]).
 
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{Actor, InvalidValue, Moment, keyword_enum};
 use serde::{Deserialize, Serialize};
 
 use crate::config::ProgramConfig;
-use crate::error::{InvalidValue, LoyaltyError};
+use crate::error::LoyaltyError;
 use crate::ledger::{EntryKind, LedgerEntry, Source};
-use crate::text::{Actor, BenefitText, Reason, TierName};
-use crate::values::{DiscountRate, GrowthValue, Moment, Multiplier};
+use crate::text::{BenefitText, Reason, TierName};
+use crate::values::{DiscountRate, GrowthValue, Multiplier};
 
 keyword_enum! {
     /// A tier, S1 (entry) to S6 (highest). Ordered: `S1 < S2 < … < S6`.

@@ -1,15 +1,15 @@
 //! Numbers with rules: whole points and growth value (never negative),
 //! signed deltas and balances, amounts paid in the base currency, rates and
-//! multipliers, quantities, the currency code, and [`Moment`] (when
-//! something happened, as an instant and as a business date).
+//! multipliers, quantities. The currency and [`Moment`](clientele_kernel::Moment)
+//! are the kernel's.
 
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::InvalidValue;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{InvalidValue, LoyaltyError};
+use crate::error::LoyaltyError;
 
 /// The largest number of points or growth value the engine handles in one
 /// value (10^15). Far beyond any real member; it keeps every sum in range.
@@ -438,102 +438,9 @@ impl fmt::Display for Quantity {
     }
 }
 
-/// An ISO 4217 currency code, e.g. `CNY` (three ASCII letters, uppercased).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct CurrencyCode(String);
-
-impl CurrencyCode {
-    /// Trims, uppercases and checks against the ISO 4217 list (code
-    /// `invalid_currency`; codes with no minor unit, such as `XAU` or `XTS`,
-    /// are not money and are refused).
-    pub fn parse(s: &str) -> Result<CurrencyCode, InvalidValue> {
-        let code = s.trim().to_ascii_uppercase();
-        if code.len() != 3
-            || !code.bytes().all(|b| b.is_ascii_uppercase())
-            || iso_currency::Currency::from_code(&code).and_then(|c| c.exponent()).is_none()
-        {
-            return Err(InvalidValue::new(
-                "invalid_currency",
-                "must be a three-letter ISO 4217 currency code, e.g. CNY",
-            ));
-        }
-        Ok(CurrencyCode(code))
-    }
-
-    /// Chinese yuan, the plan's base currency.
-    pub fn cny() -> CurrencyCode {
-        CurrencyCode("CNY".to_owned())
-    }
-}
-string_newtype!(CurrencyCode);
-
-/// When something happened: the instant, and the business date in the
-/// program's time zone (which decides expiry dates and tier windows). The
-/// store computes the date from the instant with the brand's time zone; this
-/// crate has no time zone data and never reads the clock.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "MomentParts", into = "MomentParts")]
-pub struct Moment {
-    at: DateTime<Utc>,
-    date: NaiveDate,
-}
-
-/// The serialised form of a [`Moment`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MomentParts {
-    /// The instant.
-    pub at: DateTime<Utc>,
-    /// The business date.
-    pub date: NaiveDate,
-}
-
-impl Moment {
-    /// Checks that the date is the instant's date in some time zone: at most
-    /// one day from its UTC date (code `invalid_date`).
-    pub fn new(at: DateTime<Utc>, date: NaiveDate) -> Result<Moment, InvalidValue> {
-        let gap = (date - at.date_naive()).num_days().abs();
-        if gap > 1 {
-            return Err(InvalidValue::new("invalid_date", "the business date must be the instant's local date"));
-        }
-        Ok(Moment { at, date })
-    }
-
-    /// An instant whose business date is its UTC date.
-    pub fn utc(at: DateTime<Utc>) -> Moment {
-        Moment { at, date: at.date_naive() }
-    }
-
-    /// The instant.
-    pub const fn at(self) -> DateTime<Utc> {
-        self.at
-    }
-
-    /// The business date.
-    pub const fn date(self) -> NaiveDate {
-        self.date
-    }
-}
-
-impl TryFrom<MomentParts> for Moment {
-    type Error = InvalidValue;
-
-    fn try_from(parts: MomentParts) -> Result<Moment, InvalidValue> {
-        Moment::new(parts.at, parts.date)
-    }
-}
-
-impl From<Moment> for MomentParts {
-    fn from(moment: Moment) -> MomentParts {
-        MomentParts { at: moment.at, date: moment.date }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::str::FromStr;
-
-    use chrono::TimeZone;
 
     use super::*;
 
@@ -579,20 +486,8 @@ mod tests {
     }
 
     #[test]
-    fn currency_and_quantity() {
-        assert_eq!(CurrencyCode::parse(" cny").unwrap(), CurrencyCode::cny());
-        assert_eq!(CurrencyCode::parse("CNYY").unwrap_err().code, "invalid_currency");
+    fn quantities() {
         assert!(Quantity::new(0).is_err());
         assert!(serde_json::from_str::<Quantity>("0").is_err());
-    }
-
-    #[test]
-    fn moments_keep_the_business_date_near_the_instant() {
-        let at = Utc.with_ymd_and_hms(2026, 3, 1, 20, 0, 0).unwrap();
-        let next_day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
-        assert_eq!(Moment::new(at, next_day).unwrap().date(), next_day, "Shanghai is UTC+8");
-        assert!(Moment::new(at, NaiveDate::from_ymd_opt(2026, 3, 4).unwrap()).is_err());
-        let json = serde_json::to_string(&Moment::utc(at)).unwrap();
-        assert_eq!(serde_json::from_str::<Moment>(&json).unwrap(), Moment::utc(at));
     }
 }

@@ -3,9 +3,9 @@
 //! must never take a worker down).
 #![allow(clippy::unwrap_used)]
 
+use clientele_kernel::LineId;
 use clientele_loyalty::{
-    BaseAmount, EarnRate, LineId, OrderId, OrderToEarn, PaidLine, ProgramConfig, Quantity, Tier,
-    calculate_order_earning,
+    BaseAmount, EarnRate, OrderId, OrderToEarn, PaidLine, ProgramConfig, Quantity, Tier, calculate_order_earning,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;

@@ -6,13 +6,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use clientele_kernel::{Actor, LineId, Moment};
 use clientele_loyalty::{
-    Account, ActivityGrant, ActivityId, Actor, BaseAmount, EntryKind, ExpiryPolicy, GrowthDelta, GrowthValue, LineId,
-    LineReturn, LotId, LoyaltyError, ManualAdjustment, ManualPoints, Moment, MonthCount, Multiplier, OrderId,
-    OrderToEarn, PaidLine, PointValue, Points, ProgramConfig, Quantity, Reason, RedemptionId, RedemptionRequest,
-    RequalificationWindow, ReservationState, ReturnId, ReturnPosting, ReturnRequest, ReturnShortfall, Tier,
-    TierBenefits, TierFloorRequest, TierRule, TierState, TierTable, calculate_order_earning, growth_value_of,
-    points_and_growth_to_take_back, points_balance_of, tier_after_growth_change,
+    Account, ActivityGrant, ActivityId, BaseAmount, EntryKind, ExpiryPolicy, GrowthDelta, GrowthValue, LineReturn,
+    LotId, LoyaltyError, ManualAdjustment, ManualPoints, MonthCount, Multiplier, OrderId, OrderToEarn, PaidLine,
+    PointValue, Points, ProgramConfig, Quantity, Reason, RedemptionId, RedemptionRequest, RequalificationWindow,
+    ReservationState, ReturnId, ReturnPosting, ReturnRequest, ReturnShortfall, Tier, TierBenefits, TierFloorRequest,
+    TierRule, TierState, TierTable, calculate_order_earning, growth_value_of, points_and_growth_to_take_back,
+    points_balance_of, tier_after_growth_change,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;

@@ -2,11 +2,12 @@
 #![allow(clippy::unwrap_used)]
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use clientele_kernel::{Actor, LineId, Moment};
 use clientele_loyalty::{
-    Account, Actor, BaseAmount, EntryKind, ExpiryPolicy, GrowthDelta, LineId, LineReturn, LotId, LoyaltyError,
-    ManualAdjustment, ManualPoints, Moment, MonthCount, Multiplier, OrderId, OrderToEarn, PaidLine, Points,
-    ProgramConfig, Quantity, Reason, RedemptionId, RedemptionRequest, RequalificationWindow, ReservationState,
-    ReturnId, ReturnRequest, Source, Tier, TierBenefits, TierChange, TierChangeReason, TierFloorRequest, TierTable,
+    Account, BaseAmount, EntryKind, ExpiryPolicy, GrowthDelta, LineReturn, LotId, LoyaltyError, ManualAdjustment,
+    ManualPoints, MonthCount, Multiplier, OrderId, OrderToEarn, PaidLine, Points, ProgramConfig, Quantity, Reason,
+    RedemptionId, RedemptionRequest, RequalificationWindow, ReservationState, ReturnId, ReturnRequest, Source, Tier,
+    TierBenefits, TierChange, TierChangeReason, TierFloorRequest, TierTable,
 };
 
 fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
@@ -408,7 +409,7 @@ fn program_config_round_trips_through_json() {
         privileges: vec![clientele_loyalty::BenefitText::parse("private viewing").unwrap()],
     };
     let config = ProgramConfig::default_plan()
-        .with_base_currency(clientele_loyalty::CurrencyCode::parse("eur").unwrap())
+        .with_base_currency(clientele_kernel::Currency::parse("eur").unwrap())
         .with_earn_rate(clientele_loyalty::EarnRate::parse("0.1").unwrap())
         .with_tiers(TierTable::plan_default().with_benefits(Tier::S5, benefits))
         .with_expiry(ExpiryPolicy::months_after_earning(24).unwrap())

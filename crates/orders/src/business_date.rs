@@ -2,7 +2,7 @@
 //! happened.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use clientele_profiles::TimeZone;
+use clientele_kernel::TimeZone;
 
 /// The date of `at` in the store's time zone, or in UTC for an order
 /// without a store (an e-shop order). Prices are converted at the rate of

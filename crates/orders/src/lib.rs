@@ -15,6 +15,7 @@
 //! add up exactly to what was paid, the split does not depend on the order
 //! in which the lines were sent, and a later return of some lines refers to
 //! exactly what those lines cost the customer.
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 mod allocate;
 mod business_date;
@@ -23,7 +24,7 @@ mod order;
 pub use allocate::allocate;
 pub use business_date::business_date;
 pub use order::{
-    CustomerRef, ExternalOrderId, FxRate, LineId, MAX_ORDER_AMOUNT, MAX_QUANTITY, MAX_UNIT_AMOUNT, NewOrder,
-    NewOrderLine, Order, OrderContent, OrderLimits, OrderLine, OrderSource, PaymentMethod, PricedLine, PricedOrder,
-    ReturnLine, ReturnRequest, SalesChannel, Sku, price_in_base, validate_return,
+    CustomerRef, ExternalOrderId, FxRate, MAX_ORDER_AMOUNT, MAX_QUANTITY, MAX_UNIT_AMOUNT, NewOrder, NewOrderLine,
+    Order, OrderContent, OrderLimits, OrderLine, OrderSource, PaymentMethod, PricedLine, PricedOrder, ReturnLine,
+    ReturnRequest, SalesChannel, Sku, price_in_base, validate_return,
 };

@@ -3,63 +3,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use clientele_profiles::{Currency, CustomerId, FieldErrors, InvalidValue, Label, MemberNo, Phone, ShortText, StoreId};
+use clientele_kernel::{
+    Currency, CustomerId, FieldErrors, InvalidValue, Label, LineId, MemberNo, Phone, ShortText, StoreId, keyword_enum,
+    slug_newtype,
+};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::allocate::allocate;
-
-macro_rules! slug_newtype {
-    ($(#[$meta:meta])* $name:ident, $max:expr, $what:expr) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
-
-        impl $name {
-            /// Trims and checks: 1 to
-            #[doc = stringify!($max)]
-            /// characters, no whitespace or control characters.
-            pub fn parse(s: &str) -> Result<$name, InvalidValue> {
-                let v = s.trim();
-                if v.is_empty() {
-                    return Err(InvalidValue::new("required", concat!($what, " is required")));
-                }
-                if v.chars().count() > $max {
-                    return Err(InvalidValue::new("too_long", format!("{} has at most {} characters", $what, $max)));
-                }
-                if v.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                    return Err(InvalidValue::new("invalid_format", concat!($what, " may not contain spaces or control characters")));
-                }
-                Ok($name(v.to_owned()))
-            }
-
-            /// The text.
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&self.0)
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = InvalidValue;
-            fn try_from(s: String) -> Result<Self, InvalidValue> {
-                $name::parse(&s)
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(v: $name) -> String {
-                v.0
-            }
-        }
-    };
-}
 
 slug_newtype!(
     /// The system an order comes from: `pos`, `eshop`, `erp`, `import`, or a
@@ -75,74 +26,74 @@ slug_newtype!(
     /// A stock-keeping unit.
     Sku, 64, "the SKU"
 );
-slug_newtype!(
-    /// A line's id within its order, as the source system numbers lines
-    /// ("1", "2", … when it does not).
-    LineId, 32, "the line id"
-);
 
-/// How the order was placed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SalesChannel {
-    /// At a store's till.
-    Store,
-    /// On the brand's e-shop.
-    Eshop,
-    /// Through a WeChat mini-program or an associate's WeChat.
-    Wechat,
-    /// By phone or remote clienteling.
-    Remote,
-    /// Anything else.
-    Other,
+keyword_enum! {
+    /// How the order was placed.
+    pub enum SalesChannel {
+        /// At a store's till.
+        Store => "store",
+        /// On the brand's e-shop.
+        Eshop => "eshop",
+        /// Through a WeChat mini-program or an associate's WeChat.
+        Wechat => "wechat",
+        /// By phone or remote clienteling.
+        Remote => "remote",
+        /// Anything else.
+        Other => "other",
+    }
 }
 
-/// How it was paid (the main method, when several were used).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PaymentMethod {
-    /// Bank card.
-    Card,
-    /// Cash.
-    Cash,
-    /// Alipay.
-    Alipay,
-    /// WeChat Pay.
-    WechatPay,
-    /// UnionPay.
-    UnionPay,
-    /// Gift card.
-    GiftCard,
-    /// Bank transfer.
-    BankTransfer,
-    /// Loyalty points only.
-    Points,
-    /// Anything else.
-    Other,
+keyword_enum! {
+    /// How it was paid (the main method, when several were used).
+    pub enum PaymentMethod {
+        /// Bank card.
+        Card => "card",
+        /// Cash.
+        Cash => "cash",
+        /// Alipay.
+        Alipay => "alipay",
+        /// WeChat Pay.
+        WechatPay => "wechat_pay",
+        /// UnionPay.
+        UnionPay => "union_pay",
+        /// Gift card.
+        GiftCard => "gift_card",
+        /// Bank transfer.
+        BankTransfer => "bank_transfer",
+        /// Loyalty points only.
+        Points => "points",
+        /// Anything else.
+        Other => "other",
+    }
 }
 
-macro_rules! keyword_parse {
-    ($name:ident, $($variant:ident => $text:literal),+) => {
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            /// The stable name.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-            /// Parses a stable name.
-            pub fn parse(s: &str) -> Result<$name, InvalidValue> {
-                match s.trim() {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(InvalidValue::new("invalid_format", concat!("must be one of: ", $($text, " "),+))),
-                }
-            }
-        }
-    };
+impl SalesChannel {
+    /// Parses a stable name, trimmed (code `invalid_format`; the message
+    /// lists the names each followed by a space, as it always has).
+    pub fn parse(s: &str) -> Result<SalesChannel, InvalidValue> {
+        parse_name(s, &SalesChannel::ALL, SalesChannel::as_str)
+    }
 }
-keyword_parse!(SalesChannel, Store => "store", Eshop => "eshop", Wechat => "wechat", Remote => "remote", Other => "other");
-keyword_parse!(PaymentMethod, Card => "card", Cash => "cash", Alipay => "alipay", WechatPay => "wechat_pay",
-    UnionPay => "union_pay", GiftCard => "gift_card", BankTransfer => "bank_transfer", Points => "points", Other => "other");
+
+impl PaymentMethod {
+    /// Parses a stable name, trimmed (code `invalid_format`; the message
+    /// lists the names each followed by a space, as it always has).
+    pub fn parse(s: &str) -> Result<PaymentMethod, InvalidValue> {
+        parse_name(s, &PaymentMethod::ALL, PaymentMethod::as_str)
+    }
+}
+
+/// The value named `s` (trimmed). An unknown name is refused with
+/// `invalid_format` and "must be one of: " then every name followed by a
+/// space: the message the order endpoints and the CSV import have always
+/// served, kept as it is (the `FromStr` of `keyword_enum!` separates the
+/// names with commas and does not trim).
+fn parse_name<T: Copy + std::str::FromStr>(s: &str, all: &[T], name: fn(T) -> &'static str) -> Result<T, InvalidValue> {
+    s.trim().parse().map_err(|_| {
+        let names: String = all.iter().map(|v| format!("{} ", name(*v))).collect();
+        InvalidValue::new("invalid_format", format!("must be one of: {names}"))
+    })
+}
 
 /// Who bought: the customer by id, member number or phone, or nobody known.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -754,4 +705,26 @@ pub fn validate_return(
         }
     }
     if e.is_empty() { Ok(()) } else { Err(e) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_and_payment_names_are_trimmed_and_their_refusal_is_unchanged() {
+        assert_eq!(SalesChannel::parse(" wechat "), Ok(SalesChannel::Wechat));
+        assert_eq!(PaymentMethod::parse("wechat_pay"), Ok(PaymentMethod::WechatPay));
+        let err = SalesChannel::parse("shop").unwrap_err();
+        assert_eq!(err.code, "invalid_format");
+        assert_eq!(err.message, "must be one of: store eshop wechat remote other ");
+        assert_eq!(
+            PaymentMethod::parse("").unwrap_err().message,
+            "must be one of: card cash alipay wechat_pay union_pay gift_card bank_transfer points other "
+        );
+        for method in PaymentMethod::ALL {
+            assert_eq!(serde_json::to_value(method).unwrap(), serde_json::json!(method.as_str()));
+        }
+        assert_eq!(serde_json::from_str::<SalesChannel>("\"eshop\"").unwrap(), SalesChannel::Eshop);
+    }
 }

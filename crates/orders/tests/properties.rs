@@ -4,12 +4,11 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeZone, Utc};
+use clientele_kernel::{Currency, LineId};
 use clientele_orders::{
-    CustomerRef, ExternalOrderId, FxRate, LineId, NewOrder, NewOrderLine, Order, OrderLimits, OrderSource,
-    PaymentMethod, ReturnLine, ReturnRequest, SalesChannel, Sku, allocate, business_date, price_in_base,
-    validate_return,
+    CustomerRef, ExternalOrderId, FxRate, NewOrder, NewOrderLine, Order, OrderLimits, OrderSource, PaymentMethod,
+    ReturnLine, ReturnRequest, SalesChannel, Sku, allocate, business_date, price_in_base, validate_return,
 };
-use clientele_profiles::Currency;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -194,7 +193,7 @@ proptest! {
         let at = Utc.timestamp_opt(seconds, 0).single().unwrap();
         prop_assert_eq!(business_date(at, None), at.date_naive());
         let name = ["Asia/Shanghai", "Europe/Rome", "America/New_York", "Pacific/Kiritimati"][zone];
-        let local = business_date(at, Some(clientele_profiles::TimeZone::parse(name).unwrap()));
+        let local = business_date(at, Some(clientele_kernel::TimeZone::parse(name).unwrap()));
         prop_assert!((local - at.date_naive()).num_days().abs() <= 1);
     }
 }
@@ -202,8 +201,8 @@ proptest! {
 #[test]
 fn an_evening_in_utc_is_the_next_morning_in_shanghai() {
     let at = Utc.with_ymd_and_hms(2026, 6, 28, 18, 0, 0).unwrap();
-    let shanghai = clientele_profiles::TimeZone::parse("Asia/Shanghai").unwrap();
-    let rome = clientele_profiles::TimeZone::parse("Europe/Rome").unwrap();
+    let shanghai = clientele_kernel::TimeZone::parse("Asia/Shanghai").unwrap();
+    let rome = clientele_kernel::TimeZone::parse("Europe/Rome").unwrap();
     assert_eq!(business_date(at, Some(shanghai)).to_string(), "2026-06-29");
     assert_eq!(business_date(at, Some(rome)).to_string(), "2026-06-28");
     assert_eq!(business_date(at, None).to_string(), "2026-06-28");

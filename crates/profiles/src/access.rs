@@ -2,9 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::ids::StoreId;
-use crate::validation::InvalidValue;
-
+use clientele_kernel::{InvalidValue, StoreId, keyword_enum};
 keyword_enum! {
     /// The role of an API key.
     pub enum Role {

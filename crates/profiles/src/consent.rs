@@ -5,11 +5,10 @@ use std::collections::BTreeMap;
 use std::collections::btree_map;
 
 use chrono::{DateTime, Utc};
+use clientele_kernel::ShortText;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::contact::Channel;
-use crate::text::ShortText;
-
 /// A customer's decision about one channel, at one time, from one source
 /// (e.g. "POS Milan", "WeChat mini-program").
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -4,17 +4,16 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{CustomerId, InvalidValue, MemberNo, Phone, ShortText, StoreId};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::consent::{Consent, Consents};
-use crate::contact::{Email, Phone};
+use crate::contact::Email;
 use crate::external::ExternalId;
-use crate::ids::{AssociateId, CustomerId, StoreId};
-use crate::person::{Birthday, Education, Gender, ImportantDate, Location, MemberNo, PersonName, Preferences, Sizes};
+use crate::ids::AssociateId;
+use crate::person::{Birthday, Education, Gender, ImportantDate, Location, PersonName, Preferences, Sizes};
 use crate::relationship::Acquisition;
 use crate::tags::{Tag, TagName, Tags};
-use crate::text::ShortText;
-use crate::validation::InvalidValue;
 
 /// Ordered, duplicate-free phone numbers; the first is the primary. Max 5.
 ///
@@ -407,10 +406,10 @@ mod tests {
     use super::*;
     use crate::contact::Channel;
     use crate::external::{ExternalSystem, ExternalValue};
-    use crate::money::{Currency, Money};
     use crate::relationship::AcquisitionChannel;
-    use crate::tags::{Actor, TagKind};
+    use crate::tags::TagKind;
     use chrono::TimeZone;
+    use clientele_kernel::{Actor, Currency, Money};
     use rust_decimal::Decimal;
     use uuid::Uuid;
 

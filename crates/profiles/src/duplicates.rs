@@ -4,11 +4,11 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
+use clientele_kernel::{CustomerId, Phone, keyword_enum};
 use serde::Serialize;
 
-use crate::contact::{Email, Phone};
+use crate::contact::Email;
 use crate::customer::Customer;
-use crate::ids::CustomerId;
 
 keyword_enum! {
     /// Why two records look like one person.
@@ -164,8 +164,9 @@ pub fn find_duplicate_pairs(customers: &[Customer]) -> Vec<DuplicatePair> {
 mod tests {
     use super::*;
     use crate::customer::{NewCustomer, Phones, Profile, Relationship};
-    use crate::person::{Birthday, MemberNo, PersonName};
+    use crate::person::{Birthday, PersonName};
     use chrono::{DateTime, TimeZone, Utc};
+    use clientele_kernel::MemberNo;
     use uuid::Uuid;
 
     fn now() -> DateTime<Utc> {

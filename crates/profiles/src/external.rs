@@ -1,8 +1,7 @@
 //! A customer's ids in other systems (ERP, e-shop, WeChat openid/unionid).
 
+use clientele_kernel::{InvalidValue, string_newtype};
 use serde::{Deserialize, Serialize};
-
-use crate::validation::InvalidValue;
 
 /// Which other system an id belongs to: a slug of `[a-z][a-z0-9_]{0,31}`
 /// (input trimmed and lowercased), e.g. `erp`, `eshop`, `wechat_openid`,
@@ -48,7 +47,7 @@ impl ExternalValue {
         if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(InvalidValue::new("invalid_format", "must not contain whitespace or control characters"));
         }
-        crate::text::check_length(value.to_owned(), Self::MAX_CHARS).map(ExternalValue)
+        clientele_kernel::text::check_length(value.to_owned(), Self::MAX_CHARS).map(ExternalValue)
     }
 }
 string_newtype!(ExternalValue);

@@ -2,13 +2,11 @@
 //! notes, complaints and service requests, survey answers.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use clientele_kernel::{Actor, FieldErrors, InvalidValue, LongText, StoreId, keyword_enum};
 use serde::{Deserialize, Serialize};
 
 use crate::contact::Channel;
-use crate::ids::{AssociateId, InteractionId, StoreId};
-use crate::tags::Actor;
-use crate::text::LongText;
-use crate::validation::{FieldErrors, InvalidValue};
+use crate::ids::{AssociateId, InteractionId};
 
 keyword_enum! {
     /// Who started a call or a message.

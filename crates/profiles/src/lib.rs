@@ -6,13 +6,17 @@
 //! This crate knows nothing of databases, HTTP, async or the clock; every
 //! value type can only hold a valid value. Values are built through `parse`
 //! or `new` constructors that normalise and check their input (deserialising
-//! goes through the same checks), so code that holds a [`Phone`] or a
-//! [`MemberNo`] never checks it again. Time is always a parameter: no
+//! goes through the same checks), so code that holds an [`Email`] or a
+//! [`Birthday`] never checks it again. Time is always a parameter: no
 //! function here reads the clock, and none draws random numbers, so every
-//! result depends only on the arguments.
+//! result depends only on the arguments. The values other crates hold too
+//! (ids, [`MemberNo`](clientele_kernel::MemberNo),
+//! [`Phone`](clientele_kernel::Phone), money, text, the actor, why a value
+//! was refused) are `clientele_kernel`'s.
 //!
 //! ```
-//! use clientele_profiles::{InvalidValue, Phone, Role};
+//! use clientele_kernel::{InvalidValue, Phone};
+//! use clientele_profiles::Role;
 //!
 //! # fn main() -> Result<(), InvalidValue> {
 //! let phone = Phone::parse("138 1234 5678")?;
@@ -25,10 +29,7 @@
 //!
 //! # Map
 //!
-//! - [`validation`]: [`InvalidValue`] (why one value was refused) and
-//!   [`FieldErrors`] (which fields of a form were refused, and why).
-//! - [`ids`], [`text`], [`contact`], [`person`], [`money`], [`external`]:
-//!   value types.
+//! - [`ids`], [`text`], [`contact`], [`person`], [`external`]: value types.
 //! - [`relationship`], [`tags`], [`consent`], [`interaction`]: the parts of a
 //!   customer record with rules of their own.
 //! - [`customer`]: [`Customer`], [`NewCustomer`], [`CustomerPatch`], erasure.
@@ -37,9 +38,6 @@
 //! - [`org`]: stores and sales associates; [`access`]: roles, permissions and
 //!   store scopes of API keys.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
-
-#[macro_use]
-mod macros;
 
 pub mod access;
 pub mod consent;
@@ -50,38 +48,34 @@ pub mod external;
 pub mod ids;
 pub mod interaction;
 pub mod merge;
-pub mod money;
 pub mod org;
 pub mod person;
 pub mod relationship;
 pub mod tags;
 pub mod text;
-pub mod validation;
 pub mod visibility;
 
 pub use access::{KeyGrant, Permission, Role, StoreScope};
 pub use consent::{Consent, Consents};
-pub use contact::{Channel, Email, Phone};
+pub use contact::{Channel, Email};
 pub use customer::{Customer, CustomerPatch, NewCustomer, Phones, Profile, ProfileError, Relationship};
 pub use duplicates::{
     DUPLICATE_THRESHOLD, DuplicatePair, DuplicateScore, MatchKey, MatchReason, duplicate_score, find_duplicate_pairs,
     match_keys,
 };
 pub use external::{ExternalId, ExternalSystem, ExternalValue};
-pub use ids::{ApiKeyId, AssociateId, CustomerId, ImportantDateId, InteractionId, StoreId};
+pub use ids::{ApiKeyId, AssociateId, ImportantDateId, InteractionId};
 pub use interaction::{
     AppointmentStatus, Case, CaseStatus, Direction, Interaction, InteractionDetail, InteractionKind, SurveyAnswer,
     SurveyScale,
 };
 pub use merge::{CustomerRecord, MergeOutcome, merge};
-pub use money::{Currency, Money};
-pub use org::{Associate, NewAssociate, NewStore, Store, TimeZone};
+pub use org::{Associate, NewAssociate, NewStore, Store};
 pub use person::{
     AgeBand, Birthday, BirthdayRange, CountryCode, Education, Gender, ImportantDate, ImportantDateKind, Location,
-    MemberNo, PersonName, Preferences, Relation, Sizes,
+    PersonName, Preferences, Relation, Sizes,
 };
 pub use relationship::{Acquisition, AcquisitionChannel};
-pub use tags::{Actor, Tag, TagKind, TagName, Tags};
-pub use text::{Code, Label, LongText, ShortText};
-pub use validation::{FieldError, FieldErrors, InvalidValue};
+pub use tags::{Tag, TagKind, TagName, Tags};
+pub use text::Code;
 pub use visibility::{Refusal, Standing};

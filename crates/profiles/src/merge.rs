@@ -5,12 +5,13 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use clientele_kernel::{CustomerId, MemberNo};
 use serde::{Deserialize, Serialize};
 
 use crate::customer::{Customer, Profile, ProfileError, Relationship};
-use crate::ids::{CustomerId, InteractionId};
+use crate::ids::InteractionId;
 use crate::interaction::Interaction;
-use crate::person::{ImportantDate, MemberNo};
+use crate::person::ImportantDate;
 
 /// A customer with their timeline: what a merge moves, and what an export
 /// contains.
@@ -172,14 +173,14 @@ pub fn merge(
 mod tests {
     use super::*;
     use crate::consent::Consent;
-    use crate::contact::{Channel, Email, Phone};
+    use crate::contact::{Channel, Email};
     use crate::customer::{NewCustomer, Phones};
-    use crate::ids::{ImportantDateId, StoreId};
+    use crate::ids::ImportantDateId;
     use crate::interaction::InteractionDetail;
     use crate::person::{ImportantDateKind, PersonName, Relation};
-    use crate::tags::{Actor, Tag, TagKind, TagName};
-    use crate::text::{LongText, ShortText};
+    use crate::tags::{Tag, TagKind, TagName};
     use chrono::{NaiveDate, TimeZone};
+    use clientele_kernel::{Actor, LongText, Phone, ShortText, StoreId};
     use uuid::Uuid;
 
     fn at(minutes: i64) -> DateTime<Utc> {

@@ -1,90 +1,12 @@
 //! The brand's organisation: stores and their sales associates.
 
-use std::cmp::Ordering;
-
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
+use clientele_kernel::{Currency, ShortText, StoreId, TimeZone};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{AssociateId, StoreId};
-use crate::money::Currency;
+use crate::ids::AssociateId;
 use crate::person::{CountryCode, PersonName};
-use crate::text::{Code, ShortText};
-use crate::validation::InvalidValue;
-
-/// An IANA time zone, e.g. `Asia/Shanghai`, `Europe/Rome`. Serialised as its
-/// name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct TimeZone(Tz);
-
-impl TimeZone {
-    /// Parses an IANA name (exact spelling, e.g. `Europe/Paris`; code
-    /// `invalid_time_zone`).
-    pub fn parse(s: &str) -> Result<TimeZone, InvalidValue> {
-        s.trim()
-            .parse::<Tz>()
-            .map(TimeZone)
-            .map_err(|_| InvalidValue::new("invalid_time_zone", "must be an IANA time zone name, e.g. Asia/Shanghai"))
-    }
-
-    /// The zone, for date arithmetic.
-    pub fn tz(&self) -> Tz {
-        self.0
-    }
-
-    /// The IANA name.
-    pub fn as_str(&self) -> &'static str {
-        self.0.name()
-    }
-}
-
-impl From<Tz> for TimeZone {
-    fn from(tz: Tz) -> Self {
-        TimeZone(tz)
-    }
-}
-
-impl PartialOrd for TimeZone {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for TimeZone {
-    /// By name.
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.as_str().cmp(other.as_str())
-    }
-}
-
-impl std::fmt::Display for TimeZone {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for TimeZone {
-    type Err = InvalidValue;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        TimeZone::parse(s)
-    }
-}
-
-impl TryFrom<String> for TimeZone {
-    type Error = InvalidValue;
-
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        TimeZone::parse(&s)
-    }
-}
-
-impl From<TimeZone> for String {
-    fn from(tz: TimeZone) -> String {
-        tz.as_str().to_owned()
-    }
-}
+use crate::text::Code;
 
 /// A store (boutique, counter, e-shop).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -173,20 +95,6 @@ mod tests {
     use super::*;
     use chrono::TimeZone as _;
     use uuid::Uuid;
-
-    #[test]
-    fn time_zones() {
-        let tz = TimeZone::parse("Asia/Shanghai").unwrap();
-        assert_eq!(tz.as_str(), "Asia/Shanghai");
-        assert_eq!(tz.tz(), Tz::Asia__Shanghai);
-        assert_eq!(TimeZone::parse(" Europe/Rome ").unwrap().to_string(), "Europe/Rome");
-        assert_eq!(TimeZone::parse("Mars/Olympus").unwrap_err().code, "invalid_time_zone");
-        assert_eq!(TimeZone::parse("").unwrap_err().code, "invalid_time_zone");
-        assert_eq!(serde_json::to_string(&tz).unwrap(), "\"Asia/Shanghai\"");
-        assert_eq!(serde_json::from_str::<TimeZone>("\"Asia/Shanghai\"").unwrap(), tz);
-        assert!(serde_json::from_str::<TimeZone>("\"Nowhere\"").is_err());
-        assert!(TimeZone::parse("Asia/Shanghai").unwrap() < TimeZone::parse("Europe/Rome").unwrap());
-    }
 
     #[test]
     fn new_store_and_associate() {

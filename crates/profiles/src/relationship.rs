@@ -1,11 +1,8 @@
 //! How a customer came to the brand: the acquisition channel, the referring
 //! member and what acquiring them cost.
 
+use clientele_kernel::{CustomerId, FieldErrors, InvalidValue, Money, keyword_enum};
 use serde::{Deserialize, Serialize};
-
-use crate::ids::CustomerId;
-use crate::money::Money;
-use crate::validation::{FieldErrors, InvalidValue};
 
 keyword_enum! {
     /// How a customer was acquired.
@@ -131,7 +128,7 @@ impl From<Acquisition> for AcquisitionFields {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::money::Currency;
+    use clientele_kernel::Currency;
     use rust_decimal::Decimal;
     use uuid::Uuid;
 
@@ -172,8 +169,9 @@ mod tests {
 
 #[cfg(test)]
 mod cost_tests {
+    use clientele_kernel::Currency;
+
     use super::*;
-    use crate::Currency;
 
     fn cost(s: &str) -> Option<Money> {
         Some(Money { amount: s.parse().unwrap(), currency: Currency::parse("CNY").unwrap() })
@@ -189,7 +187,7 @@ mod cost_tests {
             assert_eq!(err.0[0].field, "cost", "{bad}");
         }
         assert!(Acquisition::new(ch, None, cost("12.50")).is_ok());
-        let yen = Money::new("12.5".parse().unwrap(), crate::Currency::parse("JPY").unwrap());
+        let yen = Money::new("12.5".parse().unwrap(), Currency::parse("JPY").unwrap());
         assert_eq!(Acquisition::new(ch, None, Some(yen)).unwrap_err().0[0].field, "cost");
     }
 }

@@ -5,10 +5,9 @@ use std::collections::BTreeMap;
 use std::collections::btree_map;
 
 use chrono::{DateTime, Utc};
+use clientele_kernel::text::check_length;
+use clientele_kernel::{Actor, InvalidValue, keyword_enum, string_newtype};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-use crate::text::check_length;
-use crate::validation::InvalidValue;
 
 /// A tag's name: trimmed, 1 to 64 characters, no control characters and none
 /// of `/ ? # %` (names appear in URL paths). Case is kept: `VIP` and `vip`
@@ -41,37 +40,6 @@ keyword_enum! {
         Personal => "personal",
     }
 }
-
-/// Who did something: an API key's name or id, or `system`. Trimmed, 1 to 200
-/// characters, no control characters.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Actor(String);
-
-impl Actor {
-    /// Longest accepted name, in characters.
-    pub const MAX_CHARS: usize = 200;
-
-    /// Checks a name.
-    pub fn new(name: impl Into<String>) -> Result<Actor, InvalidValue> {
-        Actor::parse(&name.into())
-    }
-
-    /// Checks a name (same as [`Actor::new`]).
-    pub fn parse(s: &str) -> Result<Actor, InvalidValue> {
-        let name = s.trim();
-        if name.chars().any(char::is_control) {
-            return Err(InvalidValue::new("invalid_format", "must not contain control characters"));
-        }
-        check_length(name.to_owned(), Self::MAX_CHARS).map(Actor)
-    }
-
-    /// The engine itself (rules, imports, merges).
-    pub fn system() -> Actor {
-        Actor("system".to_owned())
-    }
-}
-string_newtype!(Actor);
 
 /// A tag on a customer.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -228,14 +196,6 @@ mod tests {
         }
         assert_eq!(TagName::parse(" ").unwrap_err().code, "required");
         assert_eq!(TagName::parse(&"x".repeat(65)).unwrap_err().code, "too_long");
-    }
-
-    #[test]
-    fn actors() {
-        assert_eq!(Actor::system().as_str(), "system");
-        assert_eq!(Actor::new("").unwrap_err().code, "required");
-        assert_eq!(Actor::new("x".repeat(201)).unwrap_err().code, "too_long");
-        assert_eq!(Actor::new("pos-milan").unwrap().as_str(), "pos-milan");
     }
 
     #[test]

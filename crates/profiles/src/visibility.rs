@@ -9,7 +9,7 @@
 //!   but takes no change.
 
 use crate::access::StoreScope;
-use crate::ids::{CustomerId, StoreId};
+use clientele_kernel::{CustomerId, StoreId};
 
 /// What decides who may see and change a customer: its home store, the
 /// record it was merged into, and whether it was erased.

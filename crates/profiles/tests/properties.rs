@@ -5,14 +5,14 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, TimeZone as _, Utc};
+use clientele_kernel::{Actor, Currency, CustomerId, Label, LongText, MemberNo, Money, Phone, ShortText, StoreId};
 use clientele_profiles::{
-    Acquisition, AcquisitionChannel, Actor, AgeBand, AppointmentStatus, AssociateId, Birthday, Case, CaseStatus,
-    Channel, Code, Consent, Consents, CountryCode, Currency, Customer, CustomerId, CustomerRecord, DUPLICATE_THRESHOLD,
-    Direction, DuplicatePair, Education, Email, ExternalId, ExternalSystem, ExternalValue, Gender, ImportantDate,
-    ImportantDateId, ImportantDateKind, Interaction, InteractionDetail, InteractionId, Label, Location, LongText,
-    MemberNo, Money, NewCustomer, Permission, PersonName, Phone, Phones, Preferences, Profile, ProfileError, Relation,
-    Relationship, Role, ShortText, Sizes, StoreId, SurveyAnswer, Tag, TagKind, TagName, duplicate_score,
-    find_duplicate_pairs, match_keys, merge,
+    Acquisition, AcquisitionChannel, AgeBand, AppointmentStatus, AssociateId, Birthday, Case, CaseStatus, Channel,
+    Code, Consent, Consents, CountryCode, Customer, CustomerRecord, DUPLICATE_THRESHOLD, Direction, DuplicatePair,
+    Education, Email, ExternalId, ExternalSystem, ExternalValue, Gender, ImportantDate, ImportantDateId,
+    ImportantDateKind, Interaction, InteractionDetail, InteractionId, Location, NewCustomer, Permission, PersonName,
+    Phones, Preferences, Profile, ProfileError, Relation, Relationship, Role, Sizes, SurveyAnswer, Tag, TagKind,
+    TagName, duplicate_score, find_duplicate_pairs, match_keys, merge,
 };
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -29,46 +29,7 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-/// An independent Luhn check (validation form, not check-digit form).
-fn luhn_valid(digits: &str) -> bool {
-    let sum: u32 = digits
-        .chars()
-        .rev()
-        .enumerate()
-        .map(|(i, c)| {
-            let d = c.to_digit(10).unwrap();
-            if i % 2 == 1 {
-                let x = d * 2;
-                if x > 9 { x - 9 } else { x }
-            } else {
-                d
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
-}
-
 // ------------------------------------------------------ value generators
-
-/// Digits with separators (spaces, dashes, dots, brackets) sprinkled in and a
-/// prefix, so that many inputs are valid numbers in messy form.
-fn messy_phone() -> impl Strategy<Value = String> {
-    let prefix = select(vec!["", "", "+", "00", "+86", "0086", "+86 ", "(+86) ", "+39 ", "0"]);
-    let digits = prop_oneof!["1[3-9][0-9]{9}", "[1-9][0-9]{7,14}", "[0-9]{1,17}",];
-    let seps = prop::collection::vec(select(vec!["", "", "", " ", "-", ".", "(", ")", "  "]), 18);
-    (prefix, digits, seps).prop_map(|(prefix, digits, seps)| {
-        let mut s = prefix.to_owned();
-        for (d, sep) in digits.chars().zip(seps) {
-            s.push(d);
-            s.push_str(sep);
-        }
-        s
-    })
-}
-
-fn any_phone_input() -> impl Strategy<Value = String> {
-    prop_oneof![4 => messy_phone(), 1 => any::<String>(), 1 => "[+0-9 ()a-]{0,20}"]
-}
 
 fn any_email_input() -> impl Strategy<Value = String> {
     let valid_ish = (
@@ -89,10 +50,6 @@ fn any_email_input() -> impl Strategy<Value = String> {
     prop_oneof![3 => valid_ish, 3 => clean, 1 => any::<String>(), 1 => "[a-zA-Z@. Ää-]{0,30}"]
 }
 
-fn any_member_no_input() -> impl Strategy<Value = String> {
-    prop_oneof![3 => "[ ]{0,2}[a-zA-Z0-9-]{0,36}[ ]{0,2}", 1 => any::<String>()]
-}
-
 fn any_name_input() -> impl Strategy<Value = String> {
     prop_oneof![3 => "[ \t\na-zA-Z王芳·.'’-]{0,110}", 1 => any::<String>()]
 }
@@ -103,10 +60,6 @@ fn any_tag_input() -> impl Strategy<Value = String> {
         2 => "[ \ta-zA-Z0-9/?#%爱电影-]{0,12}",
         1 => any::<String>(),
     ]
-}
-
-fn valid_phone() -> impl Strategy<Value = Phone> {
-    prop_oneof!["1[3-9][0-9]{9}", "\\+[1-9][0-9]{7,14}"].prop_filter_map("valid", |s| Phone::parse(&s).ok())
 }
 
 // ---------------------------------------------------- record generators
@@ -442,42 +395,6 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
-    fn phone_parse_is_idempotent(s in any_phone_input()) {
-        if let Ok(p) = Phone::parse(&s) {
-            prop_assert_eq!(Phone::parse(p.as_str()), Ok(p.clone()));
-            prop_assert!(p.as_str().starts_with('+'));
-            prop_assert!((9..=16).contains(&p.as_str().len()));
-        }
-    }
-
-    #[test]
-    fn chinese_mobiles_in_any_messy_form_are_accepted(
-        digits in "1[3-9][0-9]{9}",
-        prefix in select(vec!["", "+86", "0086", "+86 ", "(+86) ", "0086-"]),
-        seps in prop::collection::vec(select(vec!["", " ", "-", ".", "(", ")"]), 11),
-    ) {
-        let mut s = prefix.to_owned();
-        for (d, sep) in digits.chars().zip(seps) {
-            s.push(d);
-            s.push_str(sep);
-        }
-        prop_assert_eq!(Phone::parse(&s).unwrap().into_string(), format!("+86{digits}"));
-    }
-
-    #[test]
-    fn phone_masking_hides_the_middle_and_keeps_the_length(p in valid_phone()) {
-        let full: Vec<char> = p.as_str().chars().collect();
-        let masked: Vec<char> = p.masked().chars().collect();
-        let len = full.len();
-        prop_assert_eq!(masked.len(), len);
-        let head = (len - 8).max(2);
-        prop_assert_eq!(&masked[..head], &full[..head]);
-        prop_assert_eq!(&masked[len - 4..], &full[len - 4..]);
-        prop_assert!(masked[head..len - 4].iter().all(|&c| c == '*'));
-        prop_assert!(len - head - 4 >= 3, "at least three digits are hidden");
-    }
-
-    #[test]
     fn email_parse_is_idempotent(s in any_email_input()) {
         if let Ok(e) = Email::parse(&s) {
             prop_assert_eq!(Email::parse(e.as_str()), Ok(e.clone()));
@@ -486,22 +403,6 @@ proptest! {
             let tail = format!("***@{}", e.domain());
             prop_assert!(e.masked().ends_with(&tail));
         }
-    }
-
-    #[test]
-    fn member_no_parse_is_idempotent(s in any_member_no_input()) {
-        if let Ok(m) = MemberNo::parse(&s) {
-            prop_assert_eq!(MemberNo::parse(m.as_str()), Ok(m.clone()));
-        }
-    }
-
-    #[test]
-    fn member_numbers_from_sequence_are_valid_and_check_digited(n in any::<u64>(), m in any::<u64>()) {
-        let no = MemberNo::from_sequence(n);
-        prop_assert_eq!(MemberNo::parse(no.as_str()), Ok(no.clone()));
-        prop_assert!(luhn_valid(&no.as_str()[1..]));
-        prop_assert_eq!(no.as_str()[1..no.as_str().len() - 1].parse::<u64>().unwrap(), n);
-        prop_assert_eq!(n == m, MemberNo::from_sequence(m) == no);
     }
 
     #[test]
@@ -521,18 +422,7 @@ proptest! {
     }
 
     #[test]
-    fn text_parse_is_idempotent(s in prop_oneof!["[ \t\r\na-zA-Z王_-]{0,80}", any::<String>()]) {
-        if let Ok(v) = ShortText::parse(&s) {
-            prop_assert_eq!(ShortText::parse(v.as_str()), Ok(v.clone()));
-            prop_assert!(!v.as_str().contains("  ") && !v.as_str().contains('\n'));
-        }
-        if let Ok(v) = Label::parse(&s) {
-            prop_assert_eq!(Label::parse(v.as_str()), Ok(v));
-        }
-        if let Ok(v) = LongText::parse(&s) {
-            prop_assert_eq!(LongText::parse(v.as_str()), Ok(v.clone()));
-            prop_assert!(!v.as_str().contains('\r'));
-        }
+    fn code_and_external_value_parse_is_idempotent(s in prop_oneof!["[ \t\r\na-zA-Z王_-]{0,80}", any::<String>()]) {
         if let Ok(v) = Code::parse(&s) {
             prop_assert_eq!(Code::parse(v.as_str()), Ok(v));
         }

@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
-use clientele_profiles::{ApiKeyId, CustomerId, Role};
+use clientele_kernel::CustomerId;
+use clientele_profiles::{ApiKeyId, Role};
 use diesel::prelude::*;
 use serde_json::{Map, Value, json};
 

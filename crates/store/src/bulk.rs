@@ -23,14 +23,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt::Write as _;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{CustomerId, FieldErrors, InvalidValue, MemberNo, Moment, TimeZone};
 use clientele_loyalty::{
-    GrowthValue, LedgerEntry, Lot, LotId, LotParts, Moment, Points, ProgramConfig, TierState, TierUpdate, Wallet,
-    WalletChange, calculate_order_earning, post_order_earning, tier_after_growth_change,
+    GrowthValue, LedgerEntry, Lot, LotId, LotParts, Points, ProgramConfig, TierState, TierUpdate, Wallet, WalletChange,
+    calculate_order_earning, post_order_earning, tier_after_growth_change,
 };
 use clientele_orders::{CustomerRef, FxRate, Order, PricedOrder, business_date, price_in_base};
-use clientele_profiles::{
-    Currency, Customer, CustomerId, FieldErrors, InvalidValue, MemberNo, NewCustomer, StoreScope, TimeZone,
-};
+use clientele_profiles::{Customer, NewCustomer, StoreScope};
 use diesel::pg::CopyFormat;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Jsonb, Text, Timestamptz, Uuid as SqlUuid};
@@ -38,8 +37,8 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::access::refused;
 use crate::audit::{self, AuditContext};
-use crate::customers::refused;
 use crate::error::{StoreError, corrupt};
 use crate::loyalty::{LockedAccount, LotRow, program, write_change};
 use crate::orders::ANONYMOUS;
@@ -160,8 +159,7 @@ pub fn ingest_orders_bulk(
         // 2. What the checks need, loaded once.
         let (config, _) = program(conn)?;
         let limits = crate::orders::order_limits(&config);
-        let base =
-            Currency::parse(config.base_currency().as_str()).map_err(corrupt("loyalty_program.base_currency"))?;
+        let base = config.base_currency().clone();
         let zones: HashMap<Uuid, TimeZone> = stores::table
             .select((stores::id, stores::time_zone))
             .load::<(Uuid, String)>(conn)?
@@ -377,7 +375,7 @@ impl Resolver {
     fn check(&self, id: Uuid, scope: &StoreScope) -> Result<(), StoreError> {
         let s = self.state.get(&id).ok_or(StoreError::NotFound)?;
         let id = CustomerId::from_uuid(id);
-        crate::customers::standing(s.home_store, s.merged_into, s.erased).writable_by(scope).map_err(|r| refused(id, r))
+        crate::access::standing(s.home_store, s.merged_into, s.erased).writable_by(scope).map_err(|r| refused(id, r))
     }
 
     /// The same answers as `orders::resolve_customer`.

@@ -1,10 +1,12 @@
 //! Customers: create, read, search, update, tags, consents, merge, erasure, export.
 
 use chrono::{DateTime, Utc};
+use clientele_kernel::{CustomerId, FieldErrors, InvalidValue, MemberNo, Phone, StoreId};
 use clientele_profiles::{
-    AssociateId, Channel, Consent, Customer, CustomerId, CustomerPatch, CustomerRecord, FieldErrors, InvalidValue,
-    MemberNo, NewCustomer, Phone, ProfileError, Refusal, Standing, StoreId, StoreScope, Tag, TagName, merge,
+    AssociateId, Channel, Consent, Customer, CustomerPatch, CustomerRecord, NewCustomer, ProfileError, StoreScope, Tag,
+    TagName, merge,
 };
+use clientele_webhooks::{CustomerCreated, CustomerMerged};
 use diesel::dsl::{count_star, exists};
 use diesel::prelude::*;
 use serde_json::{Value, json};
@@ -15,6 +17,7 @@ use crate::error::{Conflict, StoreError};
 use crate::idempotency::{self, IdempotencyClaim};
 use crate::interactions::{self, load_timeline_all};
 use crate::org::check_org_references;
+use crate::outbox;
 use crate::rows::{ConsentRow, CustomerRow, DateRow, TagRow, assemble, load_customers};
 use crate::schema::{
     customer_consents, customer_merges, customer_tags, customers, email_index, external_id_index, important_dates,
@@ -276,13 +279,12 @@ pub fn create_customer(
             Some(id),
             audit::diff(&json!({}), &flat_view(&customer)),
         )?;
-        crate::loyalty::emit(
-            conn,
-            "customer.created",
-            Some(id),
-            json!({ "customer_id": id, "member_no": customer.member_no, "home_store_id": customer.relationship.home_store }),
-            ctx.at,
-        )?;
+        let created = CustomerCreated {
+            customer_id: id.as_uuid(),
+            member_no: customer.member_no.as_str().to_owned(),
+            home_store_id: customer.relationship.home_store.map(|s| s.as_uuid()),
+        };
+        outbox::emit(conn, &created.into(), ctx.at)?;
         if let Some(claim) = &claim {
             idempotency::complete(conn, claim, json!({ "customer_id": id }))?;
         }
@@ -309,56 +311,6 @@ fn load_checked(
         return Err(StoreError::Merged { id, into: CustomerId::from_uuid(into) });
     }
     assemble(conn, vec![row])?.remove(&id.as_uuid()).ok_or(StoreError::NotFound)
-}
-
-/// The customer exists, the scope covers it, and it was not merged away
-/// (an erased customer is still visible: its anonymised record and history).
-pub(crate) fn check_visible(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<(), StoreError> {
-    check_state(conn, id, scope).map(|_| ())
-}
-
-/// Like [`check_visible`], and the customer is not erased.
-pub(crate) fn check_writable(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<(), StoreError> {
-    judge_writable(id, read_state(conn, id)?, scope)
-}
-
-/// A customer's home store, the record it was merged into, and when it was
-/// erased, as read: what decides who may see and change it.
-pub(crate) type CustomerState = (Option<Uuid>, Option<Uuid>, Option<DateTime<Utc>>);
-
-/// Checks existence, scope and merge; answers whether the customer is erased.
-fn check_state(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<bool, StoreError> {
-    let (home, merged_into, erased_at) = read_state(conn, id)?;
-    standing(home, merged_into, erased_at.is_some()).visible_to(scope).map_err(|r| refused(id, r))
-}
-
-fn read_state(conn: &mut PgConnection, id: CustomerId) -> Result<CustomerState, StoreError> {
-    let row: Option<CustomerState> = customers::table
-        .find(id.as_uuid())
-        .select((customers::home_store_id, customers::merged_into, customers::erased_at))
-        .first(conn)
-        .optional()?;
-    row.ok_or(StoreError::NotFound)
-}
-
-/// [`check_writable`] on a state already read.
-pub(crate) fn judge_writable(id: CustomerId, state: CustomerState, scope: &StoreScope) -> Result<(), StoreError> {
-    let (home, merged_into, erased_at) = state;
-    standing(home, merged_into, erased_at.is_some()).writable_by(scope).map_err(|r| refused(id, r))
-}
-
-/// The columns that decide visibility, as the domain's [`Standing`].
-pub(crate) fn standing(home: Option<Uuid>, merged_into: Option<Uuid>, erased: bool) -> Standing {
-    Standing { home_store: home.map(StoreId::from_uuid), merged_into: merged_into.map(CustomerId::from_uuid), erased }
-}
-
-/// The store's answer to a refusal of customer `id`.
-pub(crate) fn refused(id: CustomerId, refusal: Refusal) -> StoreError {
-    match refusal {
-        Refusal::OutOfScope => StoreError::NotFound,
-        Refusal::Merged(into) => StoreError::Merged { id, into },
-        Refusal::Erased => StoreError::Profile(ProfileError::Erased(id)),
-    }
 }
 
 /// One customer, as the caller's scope allows.
@@ -721,17 +673,12 @@ pub fn merge_customers(
             Some(absorbed),
             json!({ "merged_into": survivor }),
         )?;
-        crate::loyalty::emit(
-            conn,
-            "customer.merged",
-            Some(survivor),
-            json!({
-                "survivor_id": survivor,
-                "absorbed_id": absorbed,
-                "absorbed_member_no": outcome.absorbed_member_no.as_str(),
-            }),
-            ctx.at,
-        )?;
+        let merged_event = CustomerMerged {
+            survivor_id: survivor.as_uuid(),
+            absorbed_id: absorbed.as_uuid(),
+            absorbed_member_no: outcome.absorbed_member_no.as_str().to_owned(),
+        };
+        outbox::emit(conn, &merged_event.into(), ctx.at)?;
         Ok(merged.clone())
     })
 }

@@ -1,4 +1,5 @@
-use clientele_profiles::{CustomerId, FieldErrors, ProfileError};
+use clientele_kernel::{CustomerId, FieldErrors};
+use clientele_profiles::ProfileError;
 
 /// A unique key that is already taken.
 #[derive(Debug, Clone, PartialEq, Eq)]

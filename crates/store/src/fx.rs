@@ -1,8 +1,8 @@
 //! Exchange rates into the programme's base currency.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::Currency;
 use clientele_orders::FxRate;
-use clientele_profiles::Currency;
 use diesel::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::json;

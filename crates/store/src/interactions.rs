@@ -2,16 +2,14 @@
 //! service requests, survey answers.
 
 use chrono::{DateTime, Utc};
-use clientele_profiles::{
-    Actor, AssociateId, CustomerId, FieldErrors, Interaction, InteractionDetail, InteractionId, LongText, StoreId,
-    StoreScope,
-};
+use clientele_kernel::{Actor, CustomerId, FieldErrors, LongText, StoreId};
+use clientele_profiles::{AssociateId, Interaction, InteractionDetail, InteractionId, StoreScope};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::access::{check_visible, check_writable};
 use crate::audit::{self, AuditContext};
-use crate::customers::{check_visible, check_writable};
 use crate::error::{StoreError, corrupt};
 use crate::org::check_org_references;
 use crate::schema::interactions;

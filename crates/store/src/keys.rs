@@ -3,7 +3,8 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use clientele_profiles::{ApiKeyId, KeyGrant, Role, StoreId, StoreScope};
+use clientele_kernel::StoreId;
+use clientele_profiles::{ApiKeyId, KeyGrant, Role, StoreScope};
 use diesel::prelude::*;
 use serde_json::json;
 use sha2::{Digest, Sha256};

@@ -10,6 +10,7 @@
 //! Every write that a person or an integration makes takes an
 //! [`AuditContext`] and appends to the audit log in the same transaction.
 
+mod access;
 mod audit;
 mod batch;
 mod bulk;
@@ -24,6 +25,7 @@ mod loyalty;
 mod order_reads;
 mod orders;
 mod org;
+mod outbox;
 mod redemptions;
 mod rows;
 pub mod schema;
@@ -37,6 +39,10 @@ pub use bulk::{BulkOrderOutcome, BulkReport, create_customers_bulk, ingest_order
 /// depend on `clientele_rfm` / `clientele_value` themselves.
 pub use clientele_rfm::{RfmScore, Score, Segment};
 pub use clientele_value::{BgNbdParams, ClvConfig, GammaGammaParams};
+/// The webhook rules the subscription and delivery functions take
+/// ([`NewSubscription`]'s filter, [`claim_due`]'s lease, [`record_attempt`]'s
+/// policy), for callers that do not depend on `clientele_webhooks` themselves.
+pub use clientele_webhooks::{CLAIM_LEASE_SECONDS, EventFilter, RetryPolicy};
 pub use customers::{
     Created, CustomerExport, CustomerFilter, CustomerPage, DuplicateCandidates, count_customers, create_customer,
     erase_customer, export_customer, find_duplicate_candidates, get_customer, lookup_by_member_no, lookup_by_phone,
@@ -72,7 +78,6 @@ pub use segments::{
 };
 pub use tiers::{reevaluate_tiers, reevaluate_tiers_if_pending};
 pub use webhooks::{
-    ALL_EVENTS, AttemptOutcome, CLAIM_LEASE_SECONDS, Delivery, DeliveryStatus, DueDelivery, EVENT_TYPES, EventFilter,
-    NewSubscription, RetryPolicy, Subscription, WebhookSecret, claim_due, create_subscription, deactivate_subscription,
-    deliveries, fan_out, list_subscriptions, record_attempt,
+    AttemptOutcome, Delivery, DeliveryStatus, DueDelivery, NewSubscription, Subscription, WebhookSecret, claim_due,
+    create_subscription, deactivate_subscription, deliveries, fan_out, list_subscriptions, record_attempt,
 };

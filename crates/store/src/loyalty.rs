@@ -5,11 +5,13 @@
 //! the caller's transaction, so the balances always equal the ledger's sums.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::CustomerId;
 use clientele_loyalty::{
     ExpiringPoints, GrowthValue, LedgerEntry, Lot, LotParts, Points, ProgramConfig, Tier, TierChange, TierState,
     TierUpdate, Wallet, WalletChange, tier_after_growth_change,
 };
-use clientele_profiles::{CustomerId, StoreScope};
+use clientele_profiles::StoreScope;
+use clientele_webhooks::{PointsChanged, PointsExpiring, TierChangeData, TierChanged};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde_json::{Value, json};
@@ -17,6 +19,7 @@ use serde_json::{Value, json};
 use crate::audit::{self, AuditContext};
 use crate::batch::Batch;
 use crate::error::{StoreError, corrupt};
+use crate::outbox;
 use crate::schema::{ledger, loyalty_accounts, loyalty_program, points_lots};
 
 /// The programme in force: the stored one, or the plan's defaults.
@@ -327,23 +330,18 @@ pub(crate) fn write_change_into(
     }
     save_account_into(batch, account, date, at)?;
     if let Some(c) = &tier_change {
-        tier_changed_into(batch, account.customer, c, at);
+        tier_changed_into(batch, account.customer, c, at)?;
     }
     if !change.points_delta().is_zero() || !change.growth_delta().is_zero() {
-        emit_into(
-            batch,
-            "points.changed",
-            Some(account.customer),
-            json!({
-                "customer_id": account.customer,
-                "points_delta": change.points_delta(),
-                "growth_delta": change.growth_delta(),
-                "balance": account.wallet.balance(),
-                "points_owed": account.wallet.owed(),
-                "growth_value": account.wallet.growth(),
-            }),
-            at,
-        );
+        let changed = PointsChanged {
+            customer_id: account.customer.as_uuid(),
+            points_delta: change.points_delta().get(),
+            growth_delta: change.growth_delta().get(),
+            balance: account.wallet.balance().get(),
+            points_owed: account.wallet.owed().get(),
+            growth_value: account.wallet.growth().get(),
+        };
+        outbox::emit_into(batch, &changed.into(), at)?;
     }
     Ok(tier_change)
 }
@@ -409,38 +407,20 @@ fn entry_into(batch: &mut Batch, customer: CustomerId, e: &LedgerEntry, actor: O
     Ok(())
 }
 
-/// Appends an event to the transactional outbox.
-pub(crate) fn emit(
-    conn: &mut PgConnection,
-    event_type: &str,
-    customer: Option<CustomerId>,
-    payload: Value,
+/// Adds the `tier.changed` event of a member to a batch of writes.
+pub(crate) fn tier_changed_into(
+    batch: &mut Batch,
+    customer: CustomerId,
+    change: &TierChange,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let mut batch = Batch::new();
-    emit_into(&mut batch, event_type, customer, payload, at);
-    batch.execute(conn)
-}
-
-/// Adds the `tier.changed` event of a member to a batch of writes.
-pub(crate) fn tier_changed_into(batch: &mut Batch, customer: CustomerId, change: &TierChange, at: DateTime<Utc>) {
-    emit_into(batch, "tier.changed", Some(customer), json!({ "customer_id": customer, "change": change }), at);
-}
-
-/// Adds an outbox event to a batch of writes.
-pub(crate) fn emit_into(
-    batch: &mut Batch,
-    event_type: &str,
-    customer: Option<CustomerId>,
-    payload: Value,
-    at: DateTime<Utc>,
-) {
-    batch.insert(
-        "outbox",
-        &["event_type", "customer_id", "payload", "created_at"],
-        vec![vec![event_type.into(), customer.map(|c| c.as_uuid()).into(), payload.into(), at.into()]],
-        "",
-    );
+    let change = TierChangeData {
+        from: change.from.as_str().to_owned(),
+        to: change.to.as_str().to_owned(),
+        reason: change.reason.as_str().to_owned(),
+        on: change.on,
+    };
+    outbox::emit_into(batch, &TierChanged { customer_id: customer.as_uuid(), change }.into(), at)
 }
 
 /// A member's loyalty position.
@@ -471,7 +451,7 @@ pub fn loyalty_summary(
     // No transaction: under READ COMMITTED it would give these reads no
     // common snapshot, only a BEGIN and a COMMIT more (two of the seven
     // round trips this read cost at a million members).
-    crate::customers::check_visible(conn, customer, scope)?;
+    crate::access::check_visible(conn, customer, scope)?;
     let (config, _) = program(conn)?;
     let account = read_account(conn, customer)?;
     summary_of(&config, &account, today)
@@ -501,7 +481,7 @@ pub fn ledger_page(
     before: Option<i64>,
     limit: u32,
 ) -> Result<(Vec<LedgerRow>, Option<i64>), StoreError> {
-    crate::customers::check_visible(conn, customer, scope)?;
+    crate::access::check_visible(conn, customer, scope)?;
     let limit = i64::from(limit.clamp(1, 200));
     let mut query = ledger::table
         .filter(ledger::customer_id.eq(customer.as_uuid()))
@@ -561,10 +541,10 @@ pub fn grant_points(
     ctx: &AuditContext,
 ) -> Result<LoyaltySummary, StoreError> {
     conn.transaction(|conn| {
-        crate::customers::check_writable(conn, customer, scope)?;
+        crate::access::check_writable(conn, customer, scope)?;
         let (config, _) = program(conn)?;
         let mut account = lock_account(conn, customer, ctx.at)?;
-        let moment = clientele_loyalty::Moment::utc(ctx.at);
+        let moment = clientele_kernel::Moment::utc(ctx.at);
         let change = match &grant {
             PointsGrant::Activity(g) => {
                 let lot =
@@ -599,7 +579,7 @@ pub enum FloorChange {
     /// Set (or replace) the floor.
     Set(clientele_loyalty::TierFloorRequest),
     /// Remove it before its end date.
-    Remove { by: clientele_loyalty::Actor, why: clientele_loyalty::Reason },
+    Remove { by: clientele_kernel::Actor, why: clientele_loyalty::Reason },
 }
 
 /// Sets or removes a member's manual tier floor; the ledger records who and
@@ -612,10 +592,10 @@ pub fn set_tier_floor(
     ctx: &AuditContext,
 ) -> Result<LoyaltySummary, StoreError> {
     conn.transaction(|conn| {
-        crate::customers::check_writable(conn, customer, scope)?;
+        crate::access::check_writable(conn, customer, scope)?;
         let (config, _) = program(conn)?;
         let mut account = lock_account(conn, customer, ctx.at)?;
-        let moment = clientele_loyalty::Moment::utc(ctx.at);
+        let moment = clientele_kernel::Moment::utc(ctx.at);
         let (posting, action) = match &change {
             FloorChange::Set(request) => {
                 (clientele_loyalty::set_tier_floor(&account.tier, request, moment)?, "set_tier_floor")
@@ -629,7 +609,7 @@ pub fn set_tier_floor(
         account.tier = posting.update.state;
         save_account_into(&mut batch, &account, moment.date(), ctx.at)?;
         if let Some(c) = &posting.update.change {
-            tier_changed_into(&mut batch, customer, c, ctx.at);
+            tier_changed_into(&mut batch, customer, c, ctx.at)?;
         }
         audit::record_into(
             &mut batch,
@@ -679,7 +659,7 @@ pub fn expire_points(conn: &mut PgConnection, as_of: NaiveDate, at: DateTime<Utc
         .distinct()
         .load(conn)?;
     let (mut members, mut points) = (0, 0i64);
-    let moment = clientele_loyalty::Moment::new(at, as_of).map_err(corrupt("as-of date"))?;
+    let moment = clientele_kernel::Moment::new(at, as_of).map_err(corrupt("as-of date"))?;
     for customer in customers {
         conn.transaction(|conn| {
             let (config, _) = program(conn)?;
@@ -721,13 +701,8 @@ pub fn announce_expiring_points(
             .load(conn)?;
         for (customer, expires_on, points) in &due {
             let points = points.map(|p| i64::try_from(p).unwrap_or(i64::MAX)).unwrap_or(0);
-            emit(
-                conn,
-                "points.expiring",
-                Some(CustomerId::from_uuid(*customer)),
-                json!({ "customer_id": customer, "points": points, "expires_on": expires_on }),
-                at,
-            )?;
+            let expiring = PointsExpiring { customer_id: *customer, points, expires_on: *expires_on };
+            outbox::emit(conn, &expiring.into(), at)?;
         }
         diesel::update(
             points_lots::table

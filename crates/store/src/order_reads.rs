@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use clientele_profiles::{CustomerId, StoreId, StoreScope};
+use clientele_kernel::{CustomerId, StoreId};
+use clientele_profiles::StoreScope;
 use diesel::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::Value;
@@ -139,7 +140,7 @@ pub(crate) fn locate(conn: &mut PgConnection, order_id: Uuid, scope: &StoreScope
             return Err(StoreError::NotFound);
         }
     } else {
-        match crate::customers::check_visible(conn, CustomerId::from_uuid(customer), scope) {
+        match crate::access::check_visible(conn, CustomerId::from_uuid(customer), scope) {
             Ok(()) | Err(StoreError::Merged { .. }) => {}
             Err(e) => return Err(e),
         }
@@ -165,7 +166,7 @@ pub fn customer_orders(
     before: Option<OrderCursor>,
     limit: u32,
 ) -> Result<(Vec<StoredOrder>, Option<OrderCursor>), StoreError> {
-    crate::customers::check_visible(conn, customer, scope)?;
+    crate::access::check_visible(conn, customer, scope)?;
     let limit = i64::from(limit.clamp(1, 200));
     let mut query = orders::table
         .filter(orders::customer_id.eq(customer.as_uuid()))

@@ -4,25 +4,26 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{CustomerId, FieldErrors, InvalidValue, LineId, Moment, StoreId, TimeZone};
 use clientele_loyalty::{
-    BaseAmount, LineReturn, LotId, Moment, OrderEarning, OrderId, OrderToEarn, PaidLine, ProgramConfig, Quantity,
-    ReturnId, calculate_order_earning, post_order_earning, take_back_for_return,
+    BaseAmount, LineReturn, LotId, OrderEarning, OrderId, OrderToEarn, PaidLine, ProgramConfig, Quantity, ReturnId,
+    calculate_order_earning, post_order_earning, take_back_for_return,
 };
-use clientele_orders::{
-    CustomerRef, LineId, Order, PricedOrder, ReturnRequest, business_date, price_in_base, validate_return,
-};
-use clientele_profiles::{Currency, CustomerId, FieldErrors, InvalidValue, StoreId, StoreScope, TimeZone};
+use clientele_orders::{CustomerRef, Order, PricedOrder, ReturnRequest, business_date, price_in_base, validate_return};
+use clientele_profiles::StoreScope;
+use clientele_webhooks::{OrderIngested, OrderReturned, RefundDeductionData};
 use diesel::prelude::*;
 use rust_decimal::Decimal;
 use serde::Deserialize as _;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::access::{CustomerState, check_writable, judge_writable};
 use crate::audit::{self, AuditContext};
 use crate::batch::Batch;
-use crate::customers::{CustomerState, check_writable, judge_writable};
 use crate::error::{StoreError, corrupt};
-use crate::loyalty::{emit_into, lock_account, program, write_change_into};
+use crate::loyalty::{lock_account, program, write_change_into};
+use crate::outbox;
 use crate::schema::{customers, member_numbers, order_lines, order_returns, orders, phone_index, return_keys, stores};
 
 pub use crate::order_reads::{
@@ -202,7 +203,7 @@ pub fn ingest_order(
         };
         let date = claim.business_date(order.store(), order.ordered_at())?;
         let config = claim.program()?;
-        let base = Currency::parse(config.base_currency().as_str()).map_err(corrupt("loyalty_program.base_currency"))?;
+        let base = config.base_currency().clone();
         let rate = if order.currency() == &base { None } else { crate::fx::rate_on(conn, order.currency(), &base, date)? };
         let priced = price_in_base(order, &base, rate.as_ref()).map_err(StoreError::Invalid)?;
         order_limits(&config).check(&priced, ctx.at).map_err(StoreError::Invalid)?;
@@ -227,20 +228,15 @@ pub fn ingest_order(
                 ctx.at,
             )?;
         }
-        emit_into(
-            &mut batch,
-            "order.ingested",
-            customer,
-            json!({
-                "order_id": order_id,
-                "customer_id": customer,
-                "source": stored.header.source,
-                "external_id": stored.header.external_id,
-                "amount_paid_base": stored.header.amount_paid_base,
-                "points_earned": stored.header.points_earned,
-            }),
-            ctx.at,
-        );
+        let ingested = OrderIngested {
+            order_id,
+            customer_id: customer.map(|c| c.as_uuid()),
+            source: stored.header.source.clone(),
+            external_id: stored.header.external_id.clone(),
+            amount_paid_base: stored.header.amount_paid_base,
+            points_earned: stored.header.points_earned,
+        };
+        outbox::emit_into(&mut batch, &ingested.into(), ctx.at)?;
         audit::record_into(
             &mut batch,
             ctx,
@@ -432,9 +428,7 @@ fn insert_order_into(
         .iter()
         .map(|l| {
             let line = &l.line;
-            let earned = earning.and_then(|e| {
-                clientele_loyalty::LineId::parse(line.line_id.as_str()).ok().and_then(|id| e.line(&id).cloned())
-            });
+            let earned = earning.and_then(|e| e.line(&line.line_id).cloned());
             StoredLine {
                 line_id: line.line_id.as_str().to_owned(),
                 sku: line.sku.as_str().to_owned(),
@@ -541,7 +535,7 @@ pub(crate) fn order_to_earn(priced: &PricedOrder, order_id: Uuid) -> Result<Orde
         .iter()
         .map(|l| {
             Ok(PaidLine {
-                line: clientele_loyalty::LineId::parse(l.line.line_id.as_str()).map_err(corrupt("line id"))?,
+                line: l.line.line_id.clone(),
                 quantity: Quantity::new(l.line.quantity).map_err(corrupt("quantity"))?,
                 paid: BaseAmount::new(l.paid_base)
                     .map_err(|e| invalid("amount_paid", "out_of_range", e.to_string()))?,
@@ -657,7 +651,7 @@ pub fn record_return(
                 .iter()
                 .map(|r| {
                     Ok(LineReturn {
-                        line: clientele_loyalty::LineId::parse(r.line_id.as_str()).map_err(corrupt("line id"))?,
+                        line: r.line_id.clone(),
                         quantity: Quantity::new(r.quantity).map_err(corrupt("quantity"))?,
                     })
                 })
@@ -709,21 +703,17 @@ pub fn record_return(
             ))
             .execute(conn)?;
         let customer_id = (customer != ANONYMOUS).then(|| CustomerId::from_uuid(customer));
-        emit_into(
-            &mut batch,
-            "order.returned",
-            customer_id,
-            json!({
-                "order_id": order_id,
-                "return_id": return_id,
-                "points_taken": taken,
-                "points_owed": owed,
-                "points_not_taken": not_taken,
-                "growth_taken": growth_taken,
-                "refund_deduction": deduction.map(|d| json!({ "points": d.points, "value": d.value })),
-            }),
-            ctx.at,
-        );
+        let returned = OrderReturned {
+            customer_id: customer_id.map(|c| c.as_uuid()),
+            order_id,
+            return_id,
+            points_taken: taken,
+            points_owed: owed,
+            points_not_taken: not_taken,
+            growth_taken,
+            refund_deduction: deduction.map(|d| RefundDeductionData { points: d.points.get(), value: d.value }),
+        };
+        outbox::emit_into(&mut batch, &returned.into(), ctx.at)?;
         audit::record_into(
             &mut batch,
             ctx,

@@ -1,9 +1,9 @@
 //! Stores and associates: the organisation, small reference tables.
 
 use chrono::{DateTime, Utc};
+use clientele_kernel::{Currency, FieldErrors, InvalidValue, ShortText, StoreId, TimeZone};
 use clientele_profiles::{
-    Associate, AssociateId, Code, CountryCode, Currency, FieldErrors, InvalidValue, NewAssociate, NewStore, PersonName,
-    ShortText, Store, StoreId, StoreScope, TimeZone,
+    Associate, AssociateId, Code, CountryCode, NewAssociate, NewStore, PersonName, Store, StoreScope,
 };
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};

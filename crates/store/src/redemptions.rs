@@ -3,18 +3,19 @@
 //! once, the available points are checked against the points really there.
 
 use chrono::{DateTime, Utc};
+use clientele_kernel::{CustomerId, Moment};
 use clientele_loyalty::{
-    Moment, Points, Reason, RedemptionId, RedemptionRequest, Reservation, ReservationState, cancel_reservation,
+    Points, Reason, RedemptionId, RedemptionRequest, Reservation, ReservationState, cancel_reservation,
     confirm_reservation, expire_reservation, reserve_points,
 };
-use clientele_profiles::{CustomerId, StoreScope};
+use clientele_profiles::StoreScope;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::access::{check_visible, check_writable};
 use crate::audit::{self, AuditContext};
 use crate::batch::Batch;
-use crate::customers::{check_visible, check_writable};
 use crate::error::{StoreError, corrupt};
 use crate::loyalty::{lock_account, program, write_change, write_change_into};
 use crate::schema::{redemption_index, redemption_keys, redemptions};

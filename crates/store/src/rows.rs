@@ -3,11 +3,11 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{Actor, Currency, CustomerId, MemberNo, Money, Phone, ShortText, StoreId};
 use clientele_profiles::{
-    Acquisition, AcquisitionChannel, Actor, AssociateId, Birthday, Channel, Consent, Consents, CountryCode, Currency,
-    Customer, CustomerId, Education, Email, ExternalId, Gender, ImportantDate, ImportantDateId, ImportantDateKind,
-    Location, MemberNo, Money, PersonName, Phone, Phones, Preferences, Profile, Relation, Relationship, ShortText,
-    Sizes, StoreId, Tag, TagKind, TagName, Tags,
+    Acquisition, AcquisitionChannel, AssociateId, Birthday, Channel, Consent, Consents, CountryCode, Customer,
+    Education, Email, ExternalId, Gender, ImportantDate, ImportantDateId, ImportantDateKind, Location, PersonName,
+    Phones, Preferences, Profile, Relation, Relationship, Sizes, Tag, TagKind, TagName, Tags,
 };
 use diesel::prelude::*;
 use rust_decimal::Decimal;

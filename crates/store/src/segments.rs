@@ -22,8 +22,9 @@ use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
+use clientele_kernel::{CustomerId, StoreId};
 use clientele_loyalty::Tier;
-use clientele_profiles::{AgeBand, AssociateId, CustomerId, Gender, StoreId, StoreScope};
+use clientele_profiles::{AgeBand, AssociateId, Gender, StoreScope};
 use clientele_rfm::{
     CustomerFacts, RfmError, RfmScore, Score, ScoringMethod, Segment, SegmentMap, recency_days, score_customers,
 };
@@ -42,7 +43,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::customers::check_visible;
+use crate::access::check_visible;
 use crate::error::StoreError;
 use crate::orders::ANONYMOUS;
 use crate::schema::{segment_runs, segment_snapshots};

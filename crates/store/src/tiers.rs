@@ -3,7 +3,7 @@
 //! programme version it last finished under so an unfinished one is retried.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use clientele_profiles::CustomerId;
+use clientele_kernel::CustomerId;
 use diesel::prelude::*;
 
 use crate::batch::Batch;
@@ -39,7 +39,7 @@ pub fn reevaluate_tiers(conn: &mut PgConnection, today: NaiveDate, at: DateTime<
                 }
                 if let Some(c) = &update.change {
                     changed += 1;
-                    tier_changed_into(&mut writes, customer, c, at);
+                    tier_changed_into(&mut writes, customer, c, at)?;
                 }
                 writes.execute(conn)
             })?;

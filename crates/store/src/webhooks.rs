@@ -1,14 +1,16 @@
 //! Webhooks: subscriptions, the fan-out of outbox events into deliveries, and
-//! the delivery log.
+//! the delivery log. The rules — which events a subscription receives, when
+//! a failed delivery is tried again or given up, how long a claim lasts —
+//! are `clientele_webhooks`'s; this module stores and queries.
 //!
 //! Events are written to `outbox` in the transaction of the change they
-//! describe (see `loyalty::emit`). Delivering them is two steps, each safe
+//! describe (see [`crate::outbox`]). Delivering them is two steps, each safe
 //! with several instances of the service running at once:
 //!
 //! 1. [`fan_out`] turns new outbox rows into one `webhook_deliveries` row per
-//!    matching active subscription. It runs under a transaction-scoped
-//!    advisory lock, so only one instance fans out at a time; the others skip
-//!    the round.
+//!    matching active subscription ([`EventFilter::accepts`], in SQL). It
+//!    runs under a transaction-scoped advisory lock, so only one instance
+//!    fans out at a time; the others skip the round.
 //! 2. [`claim_due`] takes pending deliveries whose time has come with
 //!    `FOR UPDATE SKIP LOCKED` and, in the same statement, pushes their
 //!    `next_attempt_at` forward by a lease ([`CLAIM_LEASE_SECONDS`]). Two
@@ -21,11 +23,9 @@
 //! needs it to sign every delivery (HMAC-SHA256), which a digest would not
 //! allow. It is never listed or logged after creation.
 
-use std::collections::BTreeSet;
-
 use chrono::{DateTime, TimeDelta, Utc};
-use clientele_profiles::InvalidValue;
-use clientele_webhooks::WebhookUrl;
+use clientele_kernel::InvalidValue;
+use clientele_webhooks::{CLAIM_LEASE_SECONDS, EventFilter, RetryPolicy, WebhookUrl};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Int4, Jsonb, Text, Timestamptz, Uuid as SqlUuid};
 use serde_json::{Value, json};
@@ -35,75 +35,8 @@ use crate::audit::{self, AuditContext};
 use crate::error::StoreError;
 use crate::schema::{webhook_deliveries, webhook_subscriptions};
 
-/// Every event type the service emits, in the order they are documented
-/// (docs/webhooks.md). A subscription names some of them, or `*` for all.
-pub const EVENT_TYPES: &[&str] = &[
-    "customer.created",
-    "order.ingested",
-    "order.returned",
-    "points.changed",
-    "points.expiring",
-    "tier.changed",
-    "customer.merged",
-];
-
-/// The wildcard event type: every event, present and future.
-pub const ALL_EVENTS: &str = "*";
-
-/// How long a claimed delivery is reserved for the instance that claimed it
-/// before another may claim it again. Must exceed the time a batch of sends
-/// can take (the sender's timeout is 5 s and it sends a batch concurrently).
-pub const CLAIM_LEASE_SECONDS: i64 = 60;
-
 /// Advisory lock key held (for one transaction) by the instance fanning out.
 const FAN_OUT_LOCK: i64 = 0x636c_6965_6e74_7768;
-
-/// Which events a subscription receives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EventFilter {
-    /// Every event (`*`).
-    All,
-    /// These event types (each one of [`EVENT_TYPES`]; at least one).
-    Only(BTreeSet<String>),
-}
-
-impl EventFilter {
-    /// Parses a list of event types: each must be known, or the list is `["*"]`.
-    /// Errors name the offending element by its index.
-    pub fn parse(types: &[String]) -> Result<EventFilter, Vec<(Option<usize>, InvalidValue)>> {
-        if types.is_empty() {
-            return Err(vec![(None, InvalidValue::new("required", "name at least one event type, or \"*\""))]);
-        }
-        if types.iter().any(|t| t == ALL_EVENTS) {
-            if types.len() > 1 {
-                return Err(vec![(
-                    None,
-                    InvalidValue::new("not_allowed", "\"*\" cannot be combined with other types"),
-                )]);
-            }
-            return Ok(EventFilter::All);
-        }
-        let mut errors = Vec::new();
-        let mut set = BTreeSet::new();
-        for (i, t) in types.iter().enumerate() {
-            if !EVENT_TYPES.contains(&t.as_str()) {
-                let known = EVENT_TYPES.join(", ");
-                errors.push((Some(i), InvalidValue::new("unknown_event_type", format!("not one of {known}, or *"))));
-            } else if !set.insert(t.clone()) {
-                errors.push((Some(i), InvalidValue::new("duplicate", format!("{t} is listed twice"))));
-            }
-        }
-        if errors.is_empty() { Ok(EventFilter::Only(set)) } else { Err(errors) }
-    }
-
-    /// As stored in `event_types`.
-    fn to_column(&self) -> Vec<String> {
-        match self {
-            EventFilter::All => vec![ALL_EVENTS.to_owned()],
-            EventFilter::Only(set) => set.iter().cloned().collect(),
-        }
-    }
-}
 
 /// A subscription's signing secret. Its `Debug` does not show it.
 #[derive(Clone, PartialEq, Eq)]
@@ -194,7 +127,7 @@ pub fn create_subscription(
                 webhook_subscriptions::id.eq(id),
                 webhook_subscriptions::url.eq(new.url.as_str()),
                 webhook_subscriptions::secret.eq(new.secret.expose()),
-                webhook_subscriptions::event_types.eq(new.events.to_column()),
+                webhook_subscriptions::event_types.eq(new.events.names()),
                 webhook_subscriptions::active.eq(true),
                 webhook_subscriptions::description.eq(&new.description),
                 webhook_subscriptions::created_at.eq(ctx.at),
@@ -388,41 +321,6 @@ pub fn claim_due(conn: &mut PgConnection, now: DateTime<Utc>, limit: u32) -> Res
         .collect();
     due.sort_by_key(|d| d.id);
     Ok(due)
-}
-
-/// When to try again, and when to give up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// The wait after the first failed attempt; it doubles after each one.
-    pub base: std::time::Duration,
-    /// The longest wait between two attempts.
-    pub cap: std::time::Duration,
-    /// After this many failed attempts the delivery is `failed` for good.
-    pub max_attempts: u32,
-}
-
-impl Default for RetryPolicy {
-    /// 10 s, doubling, at most 1 h apart, 8 attempts (about 21 minutes in all).
-    fn default() -> Self {
-        RetryPolicy {
-            base: std::time::Duration::from_secs(10),
-            cap: std::time::Duration::from_secs(3600),
-            max_attempts: 8,
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// The wait after `failed_attempts` (≥ 1) failures: base × 2^(n−1), capped.
-    pub fn delay_after(&self, failed_attempts: u32) -> std::time::Duration {
-        let doublings = failed_attempts.saturating_sub(1).min(31);
-        self.base.saturating_mul(1u32 << doublings).min(self.cap)
-    }
-
-    /// True when a delivery that has failed `failed_attempts` times is given up.
-    pub fn gives_up_after(&self, failed_attempts: u32) -> bool {
-        failed_attempts >= self.max_attempts.max(1)
-    }
 }
 
 /// What one attempt came to.
@@ -620,40 +518,6 @@ pub fn deliveries(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn event_filters() {
-        let s = |v: &[&str]| v.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>();
-        assert_eq!(EventFilter::parse(&s(&["*"])), Ok(EventFilter::All));
-        assert!(
-            matches!(EventFilter::parse(&s(&["tier.changed", "points.changed"])), Ok(EventFilter::Only(t)) if t.len() == 2)
-        );
-        assert!(EventFilter::parse(&[]).is_err());
-        assert!(EventFilter::parse(&s(&["*", "tier.changed"])).is_err());
-        let errors = EventFilter::parse(&s(&["tier.changed", "nope", "tier.changed"])).err().unwrap_or_default();
-        assert_eq!(
-            errors.iter().map(|(i, e)| (*i, e.code)).collect::<Vec<_>>(),
-            [(Some(1), "unknown_event_type"), (Some(2), "duplicate")]
-        );
-    }
-
-    #[test]
-    fn backoff_doubles_from_the_base_up_to_the_cap() {
-        let p = RetryPolicy { base: Duration::from_secs(10), cap: Duration::from_secs(100), max_attempts: 8 };
-        let waits: Vec<u64> = (1..=6).map(|n| p.delay_after(n).as_secs()).collect();
-        assert_eq!(waits, [10, 20, 40, 80, 100, 100]);
-        assert_eq!(p.delay_after(u32::MAX), Duration::from_secs(100), "no overflow");
-        assert!(!p.gives_up_after(7));
-        assert!(p.gives_up_after(8));
-    }
-
-    #[test]
-    fn the_default_schedule() {
-        let p = RetryPolicy::default();
-        let total: u64 = (1..p.max_attempts).map(|n| p.delay_after(n).as_secs()).sum();
-        assert_eq!(total, 10 + 20 + 40 + 80 + 160 + 320 + 640);
-    }
 
     #[test]
     fn secrets_do_not_show_in_debug() {

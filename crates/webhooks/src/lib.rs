@@ -1,14 +1,21 @@
-//! Clientele's webhook address rules: which URL a subscription may name,
-//! which IP addresses a delivery may reach, the operator's allow-list of
-//! internal hosts, and the bounded, sanitised excerpt of a receiver's answer
-//! kept in the delivery log.
+//! Clientele's webhook rules: the events there are and the data each one
+//! carries ([`Event`]), which events a subscription receives
+//! ([`EventFilter`]), when a failed delivery is tried again or given up
+//! ([`RetryPolicy`]) and how long a claimed delivery is reserved
+//! ([`CLAIM_LEASE_SECONDS`]); and the address rules: which URL a
+//! subscription may name, which IP addresses a delivery may reach, the
+//! operator's allow-list of internal hosts, and the bounded, sanitised
+//! excerpt of a receiver's answer kept in the delivery log.
 //!
 //! # Invariant
 //!
-//! This crate does no I/O: no DNS lookup, no socket, no clock. It decides
-//! from values it is given — a URL, an address, a list of addresses a name
-//! resolved to, the allow-list — so every rule here is a pure function with
-//! property tests. Resolving names, at registration and again at every
+//! This crate does no I/O: no DNS lookup, no socket, no database, no clock.
+//! It decides from values it is given — a URL, an address, a list of
+//! addresses a name resolved to, the allow-list, a list of event types, a
+//! number of failed attempts — so every rule here is a pure function with
+//! property tests. It knows the wire format of an event's data, not the
+//! domain types it is made from: the store fills an [`Event`] in where it
+//! writes it to the outbox. Resolving names, at registration and again at every
 //! delivery, is the API's job (`clientele-api`'s `webhook_guard`), which
 //! hands the addresses found to [`check_resolved`].
 //!
@@ -33,10 +40,19 @@
 
 pub mod address;
 pub mod allow;
+pub mod event;
 pub mod excerpt;
+pub mod retry;
+pub mod subscription;
 pub mod url;
 
 pub use address::{Internal, internal_range, is_public};
 pub use allow::{AllowList, Refusal, check_address, check_resolved, check_url_literal};
+pub use event::{
+    CustomerCreated, CustomerMerged, Event, EventType, OrderIngested, OrderReturned, PointsChanged, PointsExpiring,
+    RefundDeductionData, TierChangeData, TierChanged,
+};
 pub use excerpt::{ANSWER_EXCERPT_CHARS, ERROR_TEXT_CHARS, answer_excerpt, log_error, sanitise};
+pub use retry::{CLAIM_LEASE_SECONDS, RetryPolicy};
+pub use subscription::{ALL_EVENTS, EventFilter};
 pub use url::{Host, WebhookUrl, parse_description};

@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use clientele_profiles::InvalidValue;
+use clientele_kernel::InvalidValue;
 
 /// Longest URL accepted.
 pub const MAX_URL_LEN: usize = 2048;

@@ -105,7 +105,7 @@ pub async fn merge(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::MergeCustomers)?;
     let survivor = customer_id(&path)?;
-    let absorbed = clientele_profiles::CustomerId::from_uuid(body.value.absorb);
+    let absorbed = clientele_kernel::CustomerId::from_uuid(body.value.absorb);
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let c = state
         .run(move |conn| clientele_store::merge_customers(conn, survivor, absorbed, &scope, &audit))

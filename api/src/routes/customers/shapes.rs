@@ -7,11 +7,11 @@ use std::collections::{BTreeSet, HashMap};
 
 use actix_web::HttpRequest;
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{Actor, FieldErrors, InvalidValue, MemberNo, Phone, ShortText, StoreId};
 use clientele_profiles::{
-    Actor, ApiKeyId, AssociateId, Birthday, Channel, Consent, Consents, CustomerPatch, Education, Email, ExternalId,
-    ExternalSystem, ExternalValue, FieldErrors, Gender, ImportantDate, ImportantDateId, ImportantDateKind,
-    InvalidValue, MemberNo, NewCustomer, PersonName, Phone, Phones, Relation, Relationship, Role, ShortText, StoreId,
-    StoreScope, Tag, TagKind, TagName, Tags, find_duplicate_pairs,
+    ApiKeyId, AssociateId, Birthday, Channel, Consent, Consents, CustomerPatch, Education, Email, ExternalId,
+    ExternalSystem, ExternalValue, Gender, ImportantDate, ImportantDateId, ImportantDateKind, NewCustomer, PersonName,
+    Phones, Relation, Relationship, Role, StoreScope, Tag, TagKind, TagName, Tags, find_duplicate_pairs,
 };
 use clientele_store::{CustomerFilter, CustomerPage, DuplicateCandidates, IdempotencyClaim};
 use serde::{Deserialize, Deserializer, Serialize};
@@ -200,10 +200,10 @@ impl CreateCustomerRequest {
         scope: &StoreScope,
         actor: &Actor,
         now: DateTime<Utc>,
-    ) -> Result<(NewCustomer, Option<clientele_profiles::MemberNo>), ApiError> {
+    ) -> Result<(NewCustomer, Option<clientele_kernel::MemberNo>), ApiError> {
         let today = now.date_naive();
         let mut e = FieldErrors::new();
-        let member_no = opt(&mut e, "member_no", self.member_no.as_deref(), clientele_profiles::MemberNo::parse);
+        let member_no = opt(&mut e, "member_no", self.member_no.as_deref(), clientele_kernel::MemberNo::parse);
         let name = opt(&mut e, "name", self.name.as_deref(), PersonName::parse);
         let phones = parse_phones(&mut e, "phones", &self.phones);
         let email = opt(&mut e, "email", self.email.as_deref(), Email::parse);
@@ -476,7 +476,7 @@ fn uuid_param(e: &mut FieldErrors, field: &str, v: Option<&str>) -> Option<Uuid>
     v.and_then(|s| {
         e.check(
             field,
-            s.parse::<Uuid>().map_err(|_| clientele_profiles::InvalidValue::new("invalid_format", "must be a UUID")),
+            s.parse::<Uuid>().map_err(|_| clientele_kernel::InvalidValue::new("invalid_format", "must be a UUID")),
         )
     })
 }
@@ -488,12 +488,9 @@ impl SearchQuery {
         let mut e = FieldErrors::new();
         let name = q.name.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_owned);
         if name.as_ref().is_some_and(|n| n.chars().any(char::is_control)) {
-            e.push(
-                "name",
-                clientele_profiles::InvalidValue::new("invalid_format", "control characters are not allowed"),
-            );
+            e.push("name", clientele_kernel::InvalidValue::new("invalid_format", "control characters are not allowed"));
         } else if name.as_ref().is_some_and(|n| n.chars().count() > 100) {
-            e.push("name", clientele_profiles::InvalidValue::new("too_long", "at most 100 characters"));
+            e.push("name", clientele_kernel::InvalidValue::new("too_long", "at most 100 characters"));
         }
         let phone = q.phone.as_deref().and_then(|p| e.check("phone", Phone::parse(p)));
         let member_no = q.member_no.as_deref().and_then(|m| e.check("member_no", MemberNo::parse(m)));

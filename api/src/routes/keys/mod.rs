@@ -5,7 +5,8 @@ pub(crate) mod shapes;
 use std::collections::BTreeSet;
 
 use actix_web::{HttpResponse, delete, get, post, web};
-use clientele_profiles::{ApiKeyId, Permission, StoreId};
+use clientele_kernel::StoreId;
+use clientele_profiles::{ApiKeyId, Permission};
 use uuid::Uuid;
 
 use self::shapes::{CreateKeyRequest, CreatedKey, KeyView};

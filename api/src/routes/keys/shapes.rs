@@ -3,7 +3,8 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
-use clientele_profiles::{Actor, FieldErrors, KeyGrant, Role, StoreId, StoreScope};
+use clientele_kernel::{Actor, FieldErrors, StoreId};
+use clientele_profiles::{KeyGrant, Role, StoreScope};
 use clientele_store::ApiKey;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

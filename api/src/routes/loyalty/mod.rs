@@ -9,10 +9,10 @@ use clientele_profiles::Permission;
 use clientele_store::{FloorChange, RedemptionStep};
 
 use self::shapes::{
-    CreateRedemptionRequest, LedgerList, LoyaltyView, PointsRequest, ProgramView, RedemptionView, TierFloorBody, actor,
+    CreateRedemptionRequest, LedgerList, LoyaltyView, PointsRequest, ProgramView, RedemptionView, TierFloorBody,
     parse_ledger_cursor,
 };
-use super::shared::{PageQuery, customer_error, customer_id, parse_limit};
+use super::shared::{PageQuery, actor, customer_error, customer_id, parse_limit};
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
 use crate::query::Query;
@@ -202,7 +202,7 @@ pub async fn delete_tier_floor(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::AdjustLoyalty)?;
     let customer = customer_id(&path)?;
-    let by = actor(&caller.key_name)?;
+    let by = actor(&caller)?;
     let why = Reason::parse("floor removed by hand").map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let summary = state

@@ -5,28 +5,18 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{CustomerId, FieldErrors, InvalidValue};
 use clientele_loyalty::{
-    ActivityGrant, ActivityId, Actor, GrowthDelta, HoldMinutes, ManualAdjustment, ManualPoints, Points, ProgramConfig,
+    ActivityGrant, ActivityId, GrowthDelta, HoldMinutes, ManualAdjustment, ManualPoints, Points, ProgramConfig,
     Quantity, Reason, RedemptionKey, Tier, TierFloorRequest, points_to_redeem,
 };
-use clientele_profiles::{CustomerId, FieldErrors, InvalidValue};
 use clientele_store::{LedgerRow, LoyaltySummary, NewRedemption, PointsGrant, StoredRedemption};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::routes::shared::bad_cursor;
-
-/// Converts a loyalty-crate field error into the API's.
-fn field<T>(e: &mut FieldErrors, name: &str, r: Result<T, clientele_loyalty::InvalidValue>) -> Option<T> {
-    e.check(name, r.map_err(|err| InvalidValue::new(err.code, err.message)))
-}
-
-/// The calling key's name as the ledger's actor.
-pub fn actor(key_name: &str) -> Result<Actor, ApiError> {
-    Actor::parse(key_name).map_err(|e| ApiError::Internal(anyhow::anyhow!("key name is not an actor: {e}")))
-}
+use crate::routes::shared::{actor_named, bad_cursor};
 
 // ---- redemptions -----------------------------------------------------------------------
 
@@ -50,11 +40,10 @@ impl CreateRedemptionRequest {
     pub fn into_domain(self, now: DateTime<Utc>) -> Result<NewRedemption, ApiError> {
         let req = self;
         let mut e = FieldErrors::new();
-        let points = field(&mut e, "points", points_to_redeem(req.points));
-        let reason = field(&mut e, "reason", Reason::parse(&req.reason));
-        let hold = field(&mut e, "hold_minutes", HoldMinutes::new(req.hold_minutes));
-        let key =
-            field(&mut e, "external_id", RedemptionKey::from_parts(req.source.as_deref(), req.external_id.as_deref()));
+        let points = e.check("points", points_to_redeem(req.points));
+        let reason = e.check("reason", Reason::parse(&req.reason));
+        let hold = e.check("hold_minutes", HoldMinutes::new(req.hold_minutes));
+        let key = e.check("external_id", RedemptionKey::from_parts(req.source.as_deref(), req.external_id.as_deref()));
         let (Some(points), Some(reason), Some(hold), Some(key)) = (points, reason, hold, key) else {
             return Err(e.into());
         };
@@ -131,7 +120,7 @@ impl PointsRequest {
     /// of a manual adjustment.
     pub fn into_domain(self, key_name: &str) -> Result<PointsGrant, ApiError> {
         let mut e = FieldErrors::new();
-        let reason = field(&mut e, "reason", Reason::parse(&self.reason));
+        let reason = e.check("reason", Reason::parse(&self.reason));
         let grant = match self.kind.as_str() {
             "activity" => self.activity(&mut e, reason),
             "adjustment" => self.adjustment(&mut e, reason, key_name)?,
@@ -151,14 +140,14 @@ impl PointsRequest {
     fn activity(&self, e: &mut FieldErrors, reason: Option<Reason>) -> Option<PointsGrant> {
         let req = self;
         let activity = match &req.activity_id {
-            Some(a) => field(e, "activity_id", ActivityId::parse(a)),
+            Some(a) => e.check("activity_id", ActivityId::parse(a)),
             None => {
                 e.push("activity_id", InvalidValue::new("required", "required for kind activity"));
                 None
             }
         };
-        let per_event = field(e, "points", Points::new(req.points));
-        let events = field(e, "events", Quantity::new(req.events.unwrap_or(1)));
+        let per_event = e.check("points", Points::new(req.points));
+        let events = e.check("events", Quantity::new(req.events.unwrap_or(1)));
         match (activity, per_event, events, reason) {
             (Some(a), Some(p), Some(n), Some(r)) => match ActivityGrant::new(a, p, n, r) {
                 Ok(g) => Some(PointsGrant::Activity(g)),
@@ -180,17 +169,16 @@ impl PointsRequest {
     ) -> Result<Option<PointsGrant>, ApiError> {
         let req = self;
         let points = if req.points > 0 {
-            field(e, "points", Points::new(req.points)).map(|points| {
+            e.check("points", Points::new(req.points)).map(|points| {
                 let lot = clientele_loyalty::LotId::parse(&Uuid::now_v7().to_string());
                 lot.map(|lot| ManualPoints::Credit { points, lot })
             })
         } else if req.points < 0 {
-            field(
-                e,
+            e.check(
                 "points",
                 req.points
                     .checked_neg()
-                    .ok_or_else(|| clientele_loyalty::InvalidValue::new("out_of_range", "too large"))
+                    .ok_or_else(|| InvalidValue::new("out_of_range", "too large"))
                     .and_then(Points::new),
             )
             .map(|points| Ok(ManualPoints::Debit { points }))
@@ -203,7 +191,7 @@ impl PointsRequest {
         }
         Ok(match (points, reason) {
             (Some(Ok(points)), Some(reason)) => {
-                Some(PointsGrant::Manual(ManualAdjustment { points, growth, actor: actor(key_name)?, reason }))
+                Some(PointsGrant::Manual(ManualAdjustment { points, growth, actor: actor_named(key_name)?, reason }))
             }
             _ => None,
         })
@@ -226,10 +214,10 @@ impl TierFloorBody {
     pub fn into_domain(self, key_name: &str) -> Result<TierFloorRequest, ApiError> {
         let req = self;
         let mut e = FieldErrors::new();
-        let tier = field(&mut e, "tier", req.tier.parse::<Tier>());
-        let reason = field(&mut e, "reason", Reason::parse(&req.reason));
+        let tier = e.check("tier", req.tier.parse::<Tier>());
+        let reason = e.check("reason", Reason::parse(&req.reason));
         let (Some(tier), Some(reason)) = (tier, reason) else { return Err(e.into()) };
-        Ok(TierFloorRequest { tier, until: req.until, set_by: actor(key_name)?, reason })
+        Ok(TierFloorRequest { tier, until: req.until, set_by: actor_named(key_name)?, reason })
     }
 }
 

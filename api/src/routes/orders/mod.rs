@@ -4,7 +4,7 @@
 pub(crate) mod shapes;
 
 use actix_web::{HttpResponse, get, post, put, web};
-use clientele_profiles::{Currency, Permission};
+use clientele_profiles::Permission;
 use uuid::Uuid;
 
 use self::shapes::{
@@ -128,8 +128,7 @@ pub async fn put_fx_rates(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ManageFxRates)?;
     let (config, _) = state.run(clientele_store::program).await?;
-    let base = Currency::parse(config.base_currency().as_str())
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("base currency: {e}")))?;
+    let base = config.base_currency().clone();
     let rates = body.value.into_domain(&base)?;
     let audit = caller.audit();
     let stored = state

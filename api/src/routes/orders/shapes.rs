@@ -4,11 +4,13 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
-use clientele_orders::{
-    CustomerRef, ExternalOrderId, FxRate, LineId, NewOrder, NewOrderLine, Order, OrderSource, PaymentMethod,
-    ReturnLine, ReturnRequest, SalesChannel, Sku,
+use clientele_kernel::{
+    Currency, CustomerId, FieldErrors, InvalidValue, Label, LineId, MemberNo, Phone, ShortText, StoreId,
 };
-use clientele_profiles::{Currency, CustomerId, FieldErrors, InvalidValue, Label, MemberNo, Phone, ShortText, StoreId};
+use clientele_orders::{
+    CustomerRef, ExternalOrderId, FxRate, NewOrder, NewOrderLine, Order, OrderSource, PaymentMethod, ReturnLine,
+    ReturnRequest, SalesChannel, Sku,
+};
 use clientele_store::{StoredFxRate, StoredLine, StoredOrder, StoredReturn};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

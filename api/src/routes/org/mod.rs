@@ -3,7 +3,8 @@
 pub(crate) mod shapes;
 
 use actix_web::{HttpResponse, get, post, web};
-use clientele_profiles::{Permission, StoreId, StoreScope};
+use clientele_kernel::StoreId;
+use clientele_profiles::{Permission, StoreScope};
 
 use self::shapes::{AssociateView, CreateAssociateRequest, CreateStoreRequest, StoreView};
 use crate::error::{ApiError, Problem};

@@ -1,10 +1,8 @@
 //! The organisation's shapes: stores and sales associates.
 
 use chrono::{DateTime, Utc};
-use clientele_profiles::{
-    Associate, Code, CountryCode, Currency, FieldErrors, NewAssociate, NewStore, PersonName, ShortText, Store, StoreId,
-    TimeZone,
-};
+use clientele_kernel::{Currency, FieldErrors, ShortText, StoreId, TimeZone};
+use clientele_profiles::{Associate, Code, CountryCode, NewAssociate, NewStore, PersonName, Store};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;

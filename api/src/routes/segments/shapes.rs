@@ -5,8 +5,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{CustomerId, FieldErrors, InvalidValue, StoreId};
 use clientele_loyalty::Tier;
-use clientele_profiles::{AgeBand, CustomerId, FieldErrors, Gender, InvalidValue, StoreId};
+use clientele_profiles::{AgeBand, Gender};
 use clientele_store::{
     CellRequest, CustomerValueReport, Segment, SegmentCuts, SegmentMember, SegmentPage, SegmentRun, SegmentSummary,
     TopCustomer, TopCustomers, Transitions, ValueCursor, ValueSnapshot,

@@ -6,9 +6,9 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_kernel::{Currency, CustomerId, FieldErrors, Label, Money, ShortText};
 use clientele_profiles::{
-    Acquisition, AcquisitionChannel, Birthday, Consent, CountryCode, Currency, Customer, CustomerId, FieldErrors,
-    Label, Location, Money, Preferences, ShortText, Sizes, Tag,
+    Acquisition, AcquisitionChannel, Birthday, Consent, CountryCode, Customer, Location, Preferences, Sizes, Tag,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use clientele_profiles::{Actor, CustomerId, FieldErrors, InvalidValue};
+use clientele_kernel::{Actor, CustomerId, FieldErrors, InvalidValue};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -33,9 +33,15 @@ pub(crate) fn customer_error(e: ApiError) -> ApiError {
     }
 }
 
-/// The caller's name as author of tags and interactions.
+/// The caller's name as author of tags, interactions and ledger entries.
 pub(crate) fn actor(caller: &Caller) -> Result<Actor, ApiError> {
-    Actor::new(caller.key_name.clone())
+    actor_named(&caller.key_name)
+}
+
+/// [`actor`] from the key's name, for a request shape that needs it only
+/// once its fields are good.
+pub(crate) fn actor_named(key_name: &str) -> Result<Actor, ApiError> {
+    Actor::new(key_name.to_owned())
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("key name is not a valid actor: {e}")))
 }
 

@@ -4,9 +4,10 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
+use clientele_kernel::{Actor, FieldErrors, InvalidValue, LongText, StoreId};
 use clientele_profiles::{
-    Actor, AppointmentStatus, AssociateId, Case, CaseStatus, Channel, Direction, FieldErrors, Interaction,
-    InteractionDetail, InteractionId, InvalidValue, LongText, StoreId, SurveyAnswer, SurveyScale,
+    AppointmentStatus, AssociateId, Case, CaseStatus, Channel, Direction, Interaction, InteractionDetail,
+    InteractionId, SurveyAnswer, SurveyScale,
 };
 use clientele_store::{TimelineCursor, TimelinePage};
 use serde::{Deserialize, Serialize};

@@ -3,9 +3,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use clientele_profiles::FieldErrors;
-use clientele_store::{Delivery, EventFilter, NewSubscription, Subscription, WebhookSecret};
-use clientele_webhooks::WebhookUrl;
+use clientele_kernel::FieldErrors;
+use clientele_store::{Delivery, NewSubscription, Subscription, WebhookSecret};
+use clientele_webhooks::{EventFilter, WebhookUrl};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;

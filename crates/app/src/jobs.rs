@@ -21,9 +21,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use clientele_store::{PgConnection, StoreError};
-
-use crate::state::AppState;
+use clientele_store::{Db, PgConnection, RefreshReport, RefreshStep, StoreError};
 
 /// Advisory lock key of the loyalty jobs.
 const LOYALTY_JOBS_LOCK: i64 = 0x636c_6965_6e74_0010;
@@ -128,29 +126,84 @@ pub fn refresh_segments_if_due(
     Ok(report.flatten())
 }
 
-/// Runs the jobs every `interval` until the process stops.
-pub async fn run_forever(state: AppState, interval: Duration) {
+/// Runs `f` on a pooled connection on a blocking thread.
+pub async fn on_connection<T, F>(db: &Db, f: F) -> anyhow::Result<T>
+where
+    F: FnOnce(&Db, &mut PgConnection) -> Result<T, StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    let db = db.clone();
+    let span = tracing::Span::current();
+    let result = tokio::task::spawn_blocking(move || {
+        let _entered = span.enter();
+        let mut conn = db.conn()?;
+        f(&db, &mut conn)
+    })
+    .await?;
+    Ok(result?)
+}
+
+/// Runs the jobs every `interval`, the first round at once, until the
+/// future is dropped (the service's `serve` stops it with the HTTP server).
+pub async fn run_until_stopped(db: Db, interval: Duration) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
         let now = crate::clock::now();
-        match state.run(move |conn| run_once(conn, now.date_naive(), now)).await {
+        match on_connection(&db, move |_, conn| run_once(conn, now.date_naive(), now)).await {
             Ok(report) if report.ran => tracing::info!(%report, "loyalty jobs"),
             Ok(_) => tracing::debug!("loyalty jobs skipped: another instance holds the lock"),
             Err(e) => tracing::error!(error = %e, "loyalty jobs failed; retrying next round"),
         }
         let yesterday = now.date_naive().pred_opt().unwrap_or(now.date_naive());
-        let db = state.db.clone();
-        let refresh = move |conn: &mut PgConnection| {
-            let mut readers = refresh_readers(&db)?;
+        let refresh = move |db: &Db, conn: &mut PgConnection| {
+            let mut readers = refresh_readers(db)?;
             let mut readers: Vec<&mut PgConnection> = readers.iter_mut().map(|c| &mut **c).collect();
             refresh_segments_if_due(conn, &mut readers, yesterday, now)
         };
-        match state.run(refresh).await {
+        match on_connection(&db, refresh).await {
             Ok(Some(report)) => tracing::info!(%report, "segments refreshed"),
             Ok(None) => tracing::debug!("segments up to date, or being refreshed by another instance"),
             Err(e) => tracing::error!(error = %e, "segment refresh failed; retrying next round"),
         }
     }
+}
+
+/// `clientele refresh-segments`: refreshes the snapshot of `as_of` now (and
+/// replaces one of the same date), showing its steps on a terminal.
+pub fn refresh_segments(
+    conn: &mut PgConnection,
+    readers: &mut [&mut PgConnection],
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+    progress: bool,
+) -> anyhow::Result<RefreshReport> {
+    let bar = if progress {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+                .map_err(|e| anyhow::anyhow!("progress template: {e}"))?,
+        );
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut show = |step: RefreshStep| {
+        bar.set_message(match step {
+            RefreshStep::Aggregating => "aggregating orders …".to_owned(),
+            RefreshStep::Read(n) => format!("read {n} customers"),
+            RefreshStep::Scored(n) => format!("scored {n} customers; fitting the value models …"),
+            RefreshStep::Valued(n) => format!("valued {n} customers; writing …"),
+            RefreshStep::Writing { written, total } => format!("written {written} of {total}"),
+            RefreshStep::Done => "done".to_owned(),
+        });
+    };
+    let config = clientele_store::RefreshConfig::default();
+    let report = clientele_store::with_job_lock(conn, SEGMENTS_LOCK, |conn| {
+        clientele_store::refresh_segments(conn, readers, as_of, &config, now, &mut show)
+    })?;
+    bar.finish_and_clear();
+    report.ok_or_else(|| anyhow::anyhow!("another instance is refreshing the segments now; try again in a moment"))
 }

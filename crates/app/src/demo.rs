@@ -14,15 +14,16 @@
 //! own single-item functions.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone as _, Utc};
+use clientele_kernel::{Actor, Currency, CustomerId, Label, LineId, LongText, Phone, ShortText, TimeZone};
 use clientele_orders::{
-    CustomerRef, ExternalOrderId, FxRate, LineId, NewOrder, NewOrderLine, Order, OrderSource, PaymentMethod,
-    ReturnLine, ReturnRequest, SalesChannel, Sku,
+    CustomerRef, ExternalOrderId, FxRate, NewOrder, NewOrderLine, Order, OrderSource, PaymentMethod, ReturnLine,
+    ReturnRequest, SalesChannel, Sku,
 };
 use clientele_profiles::{
-    Actor, Associate, Birthday, Channel, Code, Consent, Consents, CountryCode, Currency, Customer, CustomerId, Email,
-    Gender, ImportantDate, ImportantDateId, ImportantDateKind, Interaction, InteractionDetail, InteractionId, Label,
-    Location, LongText, NewAssociate, NewCustomer, NewStore, PersonName, Phone, Phones, Preferences, Profile, Relation,
-    Relationship, ShortText, Sizes, Store, StoreScope, Tag, TagKind, TagName, Tags, TimeZone,
+    Associate, Birthday, Channel, Code, Consent, Consents, CountryCode, Customer, Email, Gender, ImportantDate,
+    ImportantDateId, ImportantDateKind, Interaction, InteractionDetail, InteractionId, Location, NewAssociate,
+    NewCustomer, NewStore, PersonName, Phones, Preferences, Profile, Relation, Relationship, Sizes, Store, StoreScope,
+    Tag, TagKind, TagName, Tags,
 };
 use clientele_store::{AuditContext, BulkOrderOutcome, PgConnection};
 use indicatif::{ProgressBar, ProgressStyle};

@@ -14,12 +14,13 @@ use std::io::{IsTerminal, Read};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use clientele_kernel::{
+    Currency, CustomerId, FieldErrors, InvalidValue, Label, LineId, MemberNo, Phone, ShortText, StoreId,
+};
 use clientele_orders::{
-    CustomerRef, ExternalOrderId, LineId, NewOrder, NewOrderLine, Order, OrderSource, PaymentMethod, SalesChannel, Sku,
+    CustomerRef, ExternalOrderId, NewOrder, NewOrderLine, Order, OrderSource, PaymentMethod, SalesChannel, Sku,
 };
-use clientele_profiles::{
-    Currency, CustomerId, FieldErrors, InvalidValue, Label, MemberNo, Phone, ShortText, StoreId, StoreScope,
-};
+use clientele_profiles::StoreScope;
 use clientele_store::{AuditContext, BulkOrderOutcome, PgConnection, StoreError};
 use indicatif::{ProgressBar, ProgressStyle};
 use rust_decimal::Decimal;

@@ -1,4 +1,5 @@
 //! Money: a decimal amount with its ISO 4217 currency. Never a float.
+//! [`Currency`] is also the loyalty programme's base currency.
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -25,6 +26,11 @@ impl Currency {
             ));
         }
         Ok(Currency(code))
+    }
+
+    /// Chinese yuan, the plan's base currency.
+    pub fn cny() -> Currency {
+        Currency("CNY".to_owned())
     }
 
     /// Decimals of its minor unit: 2 for CNY and EUR, 0 for JPY and KRW, 3 for KWD.
@@ -73,6 +79,8 @@ mod tests {
         for bad in ["CN", "CNYY", "C1Y", "", "€", "XQZ", "ABC", "XTS", "XXX", "XAU"] {
             assert_eq!(Currency::parse(bad).unwrap_err().code, "invalid_currency", "{bad:?}");
         }
+        assert_eq!(Currency::parse(" cny").unwrap(), Currency::cny());
+        assert_eq!(Currency::cny().minor_units(), 2);
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Errors of validation: one refused value ([`InvalidValue`]) and the refused
 //! fields of a form ([`FieldErrors`]).
 //!
-//! Codes are stable and machine-readable (the API serves them as they are):
-//! `required`, `too_long`, `too_short`, `invalid_format`, `invalid_phone`,
-//! `invalid_email`, `invalid_date`, `out_of_range`, `invalid_time_zone`,
-//! `invalid_currency`, `invalid_country`, `not_allowed`, `duplicate`.
+//! Codes are stable and machine-readable (the API serves them as they are).
+//! The value types use `required`, `too_long`, `too_short`,
+//! `invalid_format`, `invalid_phone`, `invalid_email`, `invalid_date`,
+//! `out_of_range`, `invalid_time_zone`, `invalid_currency`,
+//! `invalid_country`, `invalid_tier_table`, `not_allowed`, `duplicate`;
+//! docs/errors.md lists every code the API serves.
 
 use serde::Serialize;
 

@@ -1,0 +1,19 @@
+//! Clientele's application layer.
+//!
+//! Architecture invariant: this crate orchestrates — it calls the store and
+//! the domain crates and decides what runs when — and knows neither HTTP
+//! (no actix types: the api calls it) nor SQL (no query strings: the store
+//! runs them). It is the one place that reads the clock ([`clock`]) and
+//! the machine's parallelism, and passes both into the layers below.
+//!
+//! - [`jobs`]: the scheduled loyalty jobs and the daily segment refresh, and
+//!   the loop that runs them until it is stopped;
+//! - [`import`]: the CSV import of historical orders;
+//! - [`demo`]: a demo brand's stores, members and orders.
+
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod clock;
+pub mod demo;
+pub mod import;
+pub mod jobs;

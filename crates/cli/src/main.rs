@@ -1,0 +1,224 @@
+//! The `clientele` command.
+
+use std::collections::BTreeSet;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use clientele_api::{Application, Config, keygen, telemetry};
+use clientele_app::{clock, demo, import, jobs};
+use clientele_kernel::StoreId;
+use clientele_profiles::{KeyGrant, Role, StoreScope};
+use clientele_store::{AuditContext, Db, NewApiKey};
+
+/// Clientele: customer-relationship and loyalty engine for luxury retail.
+///
+/// Configuration comes from the environment: DATABASE_URL (default
+/// postgres://clientele:clientele@127.0.0.1:5432/clientele), CLIENTELE_BIND
+/// (default 127.0.0.1:8080), CLIENTELE_DB_POOL, CLIENTELE_WORKERS,
+/// CLIENTELE_DISPATCH_INTERVAL_MS, CLIENTELE_WEBHOOK_RETRY_BASE_MS,
+/// CLIENTELE_WEBHOOK_MAX_ATTEMPTS, RUST_LOG, CLIENTELE_LOG_FORMAT=json.
+#[derive(Debug, Parser)]
+#[command(name = "clientele", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Applies migrations and serves the REST API.
+    Serve,
+    /// Runs the loyalty jobs once, by hand: releases lapsed redemptions and
+    /// expires the points whose last usable day is before DATE.
+    ExpirePoints {
+        /// The business date to expire as of (default: today, UTC).
+        #[arg(long = "as-of")]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Computes every customer's RFM segment and lifetime value as of DATE
+    /// and writes that date's snapshot (replacing an earlier one of the same
+    /// date). The service also does this once a day on its own.
+    RefreshSegments {
+        /// The date to compute as of (default: today, UTC).
+        #[arg(long = "as-of")]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Applies pending migrations and exits.
+    Migrate,
+    /// Creates an API key and prints its token (shown once).
+    CreateKey {
+        /// admin, crm_manager, store_manager, associate, pos or analyst.
+        #[arg(long)]
+        role: String,
+        /// Limit the key to a store (repeat for several). Required for store_manager and associate.
+        #[arg(long = "store")]
+        stores: Vec<uuid::Uuid>,
+        /// A name for the key, shown in the audit log.
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+    /// Loads demo stores, associates and customers (does nothing if stores exist).
+    Demo {
+        /// How many demo customers to create.
+        #[arg(long, default_value_t = 24)]
+        customers: u32,
+        /// Seed of the generator (same seed, same data).
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Average orders per customer (0 for none).
+        #[arg(long, default_value_t = 3)]
+        orders_per_customer: u32,
+    },
+    /// Imports data in bulk (see docs/import.md).
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ImportCommand {
+    /// Order history from a CSV file, one row per order line; idempotent when re-run.
+    Orders {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// Orders per transaction.
+        #[arg(long, default_value_t = 1000)]
+        batch: usize,
+    },
+}
+
+fn open_db(config: &Config) -> anyhow::Result<Db> {
+    let db = Db::connect(&config.db())?;
+    db.migrate().with_context(|| format!("could not migrate the database at {}", redact(&config.database_url)))?;
+    Ok(db)
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..s + 3], user, &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn main() -> anyhow::Result<()> {
+    telemetry::init();
+    telemetry::install_panic_hook();
+    let cli = Cli::parse();
+    let config = Config::from_env()?;
+    match cli.command {
+        Command::Serve => serve(&config),
+        Command::ExpirePoints { as_of } => {
+            let db = open_db(&config)?;
+            let mut conn = db.conn()?;
+            let now = clock::now();
+            let report = jobs::run_once(&mut conn, as_of.unwrap_or_else(|| now.date_naive()), now)?;
+            println!("{report}");
+            Ok(())
+        }
+        Command::RefreshSegments { as_of } => refresh_segments(&config, as_of),
+        Command::Migrate => {
+            let db = Db::connect(&config.db())?;
+            let applied = db.migrate()?;
+            println!(
+                "migrations applied: {}",
+                if applied.is_empty() { "none pending".to_owned() } else { applied.join(", ") }
+            );
+            Ok(())
+        }
+        Command::CreateKey { role, stores, name } => create_key(&config, &role, stores, &name),
+        Command::Demo { customers, seed, orders_per_customer } => {
+            let db = open_db(&config)?;
+            let mut conn = db.conn()?;
+            let progress = import::ImportOptions::progress_wanted();
+            let options = demo::DemoOptions { customers, seed, orders_per_customer, progress };
+            let summary = demo::load(&mut conn, &options, clock::now())?;
+            println!("{summary}");
+            Ok(())
+        }
+        Command::Import { what: ImportCommand::Orders { file, batch } } => import_orders(&config, &file, batch),
+    }
+}
+
+/// The HTTP service and the scheduled jobs, side by side: when the server
+/// stops (SIGINT or SIGTERM, after its graceful shutdown), the jobs' loop is
+/// dropped with it.
+fn serve(config: &Config) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let app = Application::build(config).await?;
+        tracing::info!(port = app.port(), bind = %config.bind, "serving; API viewer at /docs");
+        let db = app.db().clone();
+        let jobs = async move {
+            match config.job_interval {
+                Some(interval) => jobs::run_until_stopped(db, interval).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            served = app.run_until_stopped() => served?,
+            () = jobs => {}
+        }
+        anyhow::Ok(())
+    })
+}
+
+fn refresh_segments(config: &Config, as_of: Option<chrono::NaiveDate>) -> anyhow::Result<()> {
+    let db = open_db(config)?;
+    let mut conn = db.conn()?;
+    let mut readers = jobs::refresh_readers(&db)?;
+    let mut readers: Vec<&mut clientele_store::PgConnection> = readers.iter_mut().map(|c| &mut **c).collect();
+    let now = clock::now();
+    let as_of = as_of.unwrap_or_else(|| now.date_naive());
+    let report = jobs::refresh_segments(&mut conn, &mut readers, as_of, now, import::ImportOptions::progress_wanted())?;
+    println!("{report}");
+    Ok(())
+}
+
+fn create_key(config: &Config, role: &str, stores: Vec<uuid::Uuid>, name: &str) -> anyhow::Result<()> {
+    let role: Role = role.parse().map_err(|e| anyhow::anyhow!("--role: {e}"))?;
+    let scope = if stores.is_empty() {
+        StoreScope::All
+    } else {
+        StoreScope::Stores(stores.into_iter().map(StoreId::from_uuid).collect::<BTreeSet<_>>())
+    };
+    let grant = KeyGrant::new(role, scope).map_err(|e| anyhow::anyhow!("--store: {e}"))?;
+    let name = clientele_kernel::Actor::parse(name).map_err(|e| anyhow::anyhow!("--name: {e}"))?.to_string();
+    let db = open_db(config)?;
+    let generated = keygen::generate();
+    let mut conn = db.conn()?;
+    let key = clientele_store::create_api_key(
+        &mut conn,
+        NewApiKey { name, grant, digest: generated.digest, prefix: generated.prefix },
+        &AuditContext::system(clock::now()),
+    )?;
+    eprintln!("created {} key {} ({})", key.role.as_str(), key.id, key.name);
+    println!("{}", generated.token);
+    Ok(())
+}
+
+fn import_orders(config: &Config, file: &std::path::Path, batch: usize) -> anyhow::Result<()> {
+    let db = open_db(config)?;
+    let mut conn = db.conn()?;
+    let input = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let size = input.metadata().ok().map(|m| m.len());
+    let options = import::ImportOptions { batch, progress: import::ImportOptions::progress_wanted() };
+    let summary = import::import_orders(&mut conn, std::io::BufReader::new(input), size, &options, clock::now())?;
+    for error in &summary.errors {
+        eprintln!("{error}");
+    }
+    println!("{summary}");
+    if !summary.errors.is_empty() {
+        anyhow::bail!(
+            "{} rows refused ({} orders); the other orders were imported",
+            summary.errors.len(),
+            summary.refused_orders
+        );
+    }
+    Ok(())
+}
