@@ -128,10 +128,10 @@ mod tests {
 
     #[test]
     fn every_request_body_of_the_api_is_an_object() {
-        assert_eq!(BodyShape::of::<crate::dto::CreateCustomerRequest>(), BodyShape::Object);
-        assert_eq!(BodyShape::of::<crate::dto::PatchCustomerRequest>(), BodyShape::Object);
-        assert_eq!(BodyShape::of::<crate::dto::CreateInteractionRequest>(), BodyShape::Object);
-        assert_eq!(BodyShape::of::<crate::order_dto::CreateOrderRequest>(), BodyShape::Object);
+        assert_eq!(BodyShape::of::<crate::routes::customers::shapes::CreateCustomerRequest>(), BodyShape::Object);
+        assert_eq!(BodyShape::of::<crate::routes::customers::shapes::PatchCustomerRequest>(), BodyShape::Object);
+        assert_eq!(BodyShape::of::<crate::routes::timeline::shapes::CreateInteractionRequest>(), BodyShape::Object);
+        assert_eq!(BodyShape::of::<crate::routes::orders::shapes::CreateOrderRequest>(), BodyShape::Object);
         assert_eq!(BodyShape::of::<clientele_loyalty::ProgramConfig>(), BodyShape::Object);
     }
 }

@@ -1,22 +1,23 @@
-//! Handlers, one small function per endpoint: extract → check → call → map.
+//! The endpoints, one folder per area: `<area>/mod.rs` holds the handlers,
+//! one small function per endpoint (extract → permission → into domain →
+//! one store call → view), and `<area>/shapes.rs` that area's request and
+//! response shapes (requests convert themselves into domain types, every bad
+//! field reported at once; views are built from domain values). What more
+//! than one area uses is in `shared/`; areas do not import each other.
 
-mod customers;
+pub(crate) mod customers;
 mod health;
 mod keys;
 mod loyalty;
-mod orders;
+pub(crate) mod orders;
 mod org;
 mod privacy;
-mod relations;
 mod segments;
-mod timeline;
+pub(crate) mod shared;
+pub(crate) mod timeline;
 mod webhooks;
 
-use clientele_kernel::CustomerId;
 use utoipa_actix_web::service_config::ServiceConfig;
-use uuid::Uuid;
-
-use crate::error::ApiError;
 
 /// Registers every endpoint. Fixed paths come before `{id}` paths.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -27,15 +28,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(org::create_associate)
         .service(org::list_associates)
         .service(customers::lookup)
-        .service(relations::duplicates)
+        .service(customers::relations::duplicates)
         .service(customers::search)
         .service(customers::create)
         .service(customers::get)
         .service(customers::update)
-        .service(relations::set_tag)
-        .service(relations::remove_tag)
-        .service(relations::set_consent)
-        .service(relations::merge)
+        .service(customers::relations::set_tag)
+        .service(customers::relations::remove_tag)
+        .service(customers::relations::set_consent)
+        .service(customers::relations::merge)
         .service(timeline::record)
         .service(timeline::list)
         .service(privacy::export)
@@ -46,8 +47,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(orders::customer_orders)
         .service(orders::put_fx_rates)
         .service(orders::list_fx_rates)
-        .service(orders::loyalty)
-        .service(orders::ledger)
+        .service(loyalty::loyalty)
+        .service(loyalty::ledger)
         .service(loyalty::reserve)
         .service(loyalty::confirm)
         .service(loyalty::cancel)
@@ -69,17 +70,4 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(segments::customers)
         .service(segments::customer_value)
         .service(segments::top_customers);
-}
-
-/// A customer id from the path; anything that is not a UUID is simply not found.
-pub(crate) fn customer_id(raw: &str) -> Result<CustomerId, ApiError> {
-    raw.parse::<Uuid>().map(CustomerId::from_uuid).map_err(|_| ApiError::NotFound("customer"))
-}
-
-/// Store errors about a customer, with "customer" named in a not-found.
-pub(crate) fn customer_error(e: ApiError) -> ApiError {
-    match e {
-        ApiError::NotFound(_) => ApiError::NotFound("customer"),
-        other => other,
-    }
 }

@@ -1,23 +1,16 @@
-//! Webhook subscriptions and their delivery log (admin, crm_manager).
+//! The webhooks' shapes: a subscription, its delivery log, and their paging.
 
-use actix_web::{HttpResponse, delete, get, post, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use clientele_kernel::FieldErrors;
-use clientele_profiles::Permission;
 use clientele_store::{Delivery, NewSubscription, Subscription, WebhookSecret};
 use clientele_webhooks::{EventFilter, WebhookUrl};
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::dto::parse_limit;
-use crate::error::{ApiError, Problem};
-use crate::extract::{Caller, JsonBody};
-use crate::query::Query;
-use crate::state::AppState;
+use crate::error::ApiError;
 
 /// A new subscription.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -38,7 +31,7 @@ pub struct CreateWebhookRequest {
 
 impl CreateWebhookRequest {
     /// The subscription to store, every bad field reported at once.
-    fn into_domain(self, secret: WebhookSecret) -> Result<NewSubscription, FieldErrors> {
+    pub fn into_domain(self, secret: WebhookSecret) -> Result<NewSubscription, FieldErrors> {
         let mut e = FieldErrors::new();
         let url = e.check("url", WebhookUrl::parse(&self.url));
         let events = match EventFilter::parse(&self.event_types) {
@@ -75,7 +68,7 @@ pub struct WebhookView {
 }
 
 impl WebhookView {
-    fn new(s: &Subscription) -> Self {
+    pub fn new(s: &Subscription) -> Self {
         WebhookView {
             id: s.id,
             url: s.url.clone(),
@@ -125,7 +118,7 @@ pub struct DeliveryView {
 }
 
 impl DeliveryView {
-    fn new(d: &Delivery) -> Self {
+    pub fn new(d: &Delivery) -> Self {
         DeliveryView {
             id: d.id,
             event_id: d.event_id,
@@ -150,6 +143,16 @@ pub struct DeliveryList {
     pub next_cursor: Option<String>,
 }
 
+impl DeliveryList {
+    /// A page of deliveries; `next` is the delivery the next page starts after.
+    pub fn new(items: &[Delivery], next: Option<i64>) -> Self {
+        DeliveryList {
+            items: items.iter().map(DeliveryView::new).collect(),
+            next_cursor: next.map(|n| URL_SAFE_NO_PAD.encode(format!("w:{n}"))),
+        }
+    }
+}
+
 /// Paging through the delivery log.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -160,98 +163,9 @@ pub struct DeliveryQuery {
     pub limit: Option<String>,
 }
 
-fn webhook_id(raw: &str) -> Result<Uuid, ApiError> {
-    raw.parse::<Uuid>().map_err(|_| ApiError::NotFound("webhook"))
-}
-
-fn webhook_error(e: ApiError) -> ApiError {
-    match e {
-        ApiError::NotFound(_) => ApiError::NotFound("webhook"),
-        other => other,
-    }
-}
-
-fn parse_cursor(raw: &str) -> Result<i64, ApiError> {
+/// Decodes a delivery-log cursor.
+pub fn parse_cursor(raw: &str) -> Result<i64, ApiError> {
     let bad = || ApiError::field("cursor", "invalid_format", "not a cursor returned by this endpoint");
     let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?).map_err(|_| bad())?;
     text.strip_prefix("w:").and_then(|n| n.parse::<i64>().ok()).ok_or_else(bad)
-}
-
-/// 32 random bytes from the operating system's source, hex-encoded.
-fn new_secret() -> Result<WebhookSecret, ApiError> {
-    let bytes: [u8; 32] = rand::rng().random();
-    WebhookSecret::new(crate::dispatcher::hex(&bytes)).map_err(|e| ApiError::Internal(anyhow::anyhow!("secret: {e}")))
-}
-
-/// Subscribes a URL to events. The answer holds the signing secret, once.
-#[utoipa::path(tag = "webhooks", request_body = CreateWebhookRequest,
-    responses((status = 201, body = CreatedWebhook), (status = 403, body = Problem), (status = 422, body = Problem)))]
-#[post("/v1/webhooks")]
-pub async fn create(
-    state: web::Data<AppState>,
-    caller: Caller,
-    body: JsonBody<CreateWebhookRequest>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ManageWebhooks)?;
-    let secret = new_secret()?;
-    let shown = secret.expose().to_owned();
-    let new = body.value.into_domain(secret)?;
-    state.webhook_guard.check_registration(&new.url).await.map_err(|e| ApiError::field("url", e.code, e.message))?;
-    let audit = caller.audit();
-    let sub = state.run(move |conn| clientele_store::create_subscription(conn, new, &audit)).await?;
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/v1/webhooks/{}", sub.id)))
-        .json(CreatedWebhook { webhook: WebhookView::new(&sub), secret: shown }))
-}
-
-/// Lists subscriptions, newest first, deleted ones included.
-#[utoipa::path(tag = "webhooks", responses((status = 200, body = [WebhookView]), (status = 403, body = Problem)))]
-#[get("/v1/webhooks")]
-pub async fn list(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ManageWebhooks)?;
-    let subs = state.run(clientele_store::list_subscriptions).await?;
-    Ok(HttpResponse::Ok().json(subs.iter().map(WebhookView::new).collect::<Vec<_>>()))
-}
-
-/// Deletes a subscription: nothing more is sent to it and its pending
-/// deliveries are cancelled. Its delivery log stays readable.
-#[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path)),
-    responses((status = 200, body = WebhookView), (status = 403, body = Problem), (status = 404, body = Problem)))]
-#[delete("/v1/webhooks/{id}")]
-pub async fn delete(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ManageWebhooks)?;
-    let id = webhook_id(&path)?;
-    let audit = caller.audit();
-    let sub = state
-        .run(move |conn| clientele_store::deactivate_subscription(conn, id, &audit))
-        .await
-        .map_err(webhook_error)?;
-    Ok(HttpResponse::Ok().json(WebhookView::new(&sub)))
-}
-
-/// A subscription's delivery log, newest first: status, attempts, the
-/// latest answer or error, and the next attempt.
-#[utoipa::path(tag = "webhooks", params(("id" = Uuid, Path), DeliveryQuery),
-    responses((status = 200, body = DeliveryList), (status = 403, body = Problem), (status = 404, body = Problem)))]
-#[get("/v1/webhooks/{id}/deliveries")]
-pub async fn deliveries(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-    query: Query<DeliveryQuery>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ManageWebhooks)?;
-    let id = webhook_id(&path)?;
-    let before = query.cursor.as_deref().map(parse_cursor).transpose()?;
-    let limit = parse_limit(query.limit.as_deref())?;
-    let (items, next) =
-        state.run(move |conn| clientele_store::deliveries(conn, id, before, limit)).await.map_err(webhook_error)?;
-    Ok(HttpResponse::Ok().json(DeliveryList {
-        items: items.iter().map(DeliveryView::new).collect(),
-        next_cursor: next.map(|n| URL_SAFE_NO_PAD.encode(format!("w:{n}"))),
-    }))
 }

@@ -1,12 +1,12 @@
-use actix_web::{HttpResponse, get, post, web};
-use serde::Deserialize;
-use utoipa::IntoParams;
+//! A customer's timeline: visits, calls, messages, appointments, notes,
+//! complaints, service requests and survey answers.
 
-use super::customers::actor;
-use super::{customer_error, customer_id};
-use crate::dto::{
-    CreateInteractionRequest, InteractionView, TimelineList, parse_limit, parse_timeline_cursor, timeline_cursor,
-};
+pub(crate) mod shapes;
+
+use actix_web::{HttpResponse, get, post, web};
+
+use self::shapes::{CreateInteractionRequest, TimelineList, TimelineQuery, parse_timeline_cursor};
+use super::shared::{InteractionView, actor, customer_error, customer_id, parse_limit};
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
 use crate::query::Query;
@@ -34,16 +34,6 @@ pub async fn record(
     Ok(HttpResponse::Created().json(InteractionView::new(&saved)))
 }
 
-/// Paging through a timeline.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TimelineQuery {
-    pub cursor: Option<String>,
-    /// 1..=200, default 50.
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
-    pub limit: Option<String>,
-}
-
 /// A customer's timeline, newest first.
 #[utoipa::path(tag = "timeline", params(("id" = Uuid, Path), TimelineQuery),
     responses((status = 200, body = TimelineList), (status = 404, body = Problem)))]
@@ -63,8 +53,5 @@ pub async fn list(
         .run(move |conn| clientele_store::timeline(conn, id, &scope, before, limit))
         .await
         .map_err(customer_error)?;
-    Ok(HttpResponse::Ok().json(TimelineList {
-        items: page.items.iter().map(InteractionView::new).collect(),
-        next_cursor: page.next.map(timeline_cursor),
-    }))
+    Ok(HttpResponse::Ok().json(TimelineList::new(&page)))
 }

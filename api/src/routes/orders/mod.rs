@@ -1,21 +1,19 @@
+//! Orders and returns from POS, e-shop and ERP, and the exchange rates
+//! that convert them into the base currency.
+
+pub(crate) mod shapes;
+
 use actix_web::{HttpResponse, get, post, put, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, Utc};
-use clientele_kernel::{Currency, FieldErrors};
 use clientele_profiles::Permission;
-use serde::Deserialize;
-use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::{customer_error, customer_id};
-use crate::dto::parse_limit;
+use self::shapes::{
+    CreateOrderRequest, CreateReturnRequest, FxQuery, FxRateView, OrderList, OrderView, PutFxRatesRequest,
+    ReturnResult, decode_order_cursor,
+};
+use super::shared::{PageQuery, customer_error, customer_id, parse_limit};
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
-use crate::order_dto::{
-    CreateOrderRequest, CreateReturnRequest, FxRateView, LedgerEntryView, LedgerList, LoyaltyView, OrderList,
-    OrderView, PutFxRatesRequest, ReturnResult,
-};
 use crate::query::Query;
 use crate::state::AppState;
 
@@ -95,32 +93,6 @@ pub async fn create_return(
     Ok(if returned.replayed { HttpResponse::Ok().json(result) } else { HttpResponse::Created().json(result) })
 }
 
-/// Paging through a list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    pub cursor: Option<String>,
-    /// 1..=200, default 50.
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
-    pub limit: Option<String>,
-}
-
-fn bad_cursor() -> ApiError {
-    ApiError::field("cursor", "invalid_format", "not a cursor returned by this endpoint")
-}
-
-fn encode_order_cursor((at, id): (DateTime<Utc>, Uuid)) -> String {
-    URL_SAFE_NO_PAD.encode(format!("o:{}:{id}", at.timestamp_micros()))
-}
-
-fn decode_order_cursor(s: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(s).map_err(|_| bad_cursor())?).map_err(|_| bad_cursor())?;
-    let rest = text.strip_prefix("o:").ok_or_else(bad_cursor)?;
-    let (micros, id) = rest.split_once(':').ok_or_else(bad_cursor)?;
-    let at = micros.parse::<i64>().ok().and_then(DateTime::<Utc>::from_timestamp_micros).ok_or_else(bad_cursor)?;
-    Ok((at, id.parse().map_err(|_| bad_cursor())?))
-}
-
 /// A customer's orders, newest first.
 #[utoipa::path(tag = "orders", params(("id" = Uuid, Path), PageQuery),
     responses((status = 200, body = OrderList), (status = 404, body = Problem)))]
@@ -140,10 +112,7 @@ pub async fn customer_orders(
         .run(move |conn| clientele_store::customer_orders(conn, id, &scope, before, limit))
         .await
         .map_err(customer_error)?;
-    Ok(HttpResponse::Ok().json(OrderList {
-        items: orders.iter().map(OrderView::new).collect(),
-        next_cursor: next.map(encode_order_cursor),
-    }))
+    Ok(HttpResponse::Ok().json(OrderList::new(&orders, next)))
 }
 
 /// Sets exchange rates into the base currency (admin, crm_manager). An
@@ -171,14 +140,6 @@ pub async fn put_fx_rates(
     Ok(HttpResponse::Ok().json(stored.iter().map(FxRateView::new).collect::<Vec<_>>()))
 }
 
-/// Which rates.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct FxQuery {
-    /// Only this currency.
-    pub currency: Option<String>,
-}
-
 /// Exchange rates, by currency, newest first.
 #[utoipa::path(tag = "orders", params(FxQuery), responses((status = 200, body = [FxRateView])))]
 #[get("/v1/fx-rates")]
@@ -188,64 +149,7 @@ pub async fn list_fx_rates(
     query: Query<FxQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadOrganisation)?;
-    let currency = query
-        .currency
-        .as_deref()
-        .map(Currency::parse)
-        .transpose()
-        .map_err(|e| ApiError::Validation(FieldErrors::single("currency", e)))?;
+    let currency = query.currency()?;
     let rates = state.run(move |conn| clientele_store::list_fx_rates(conn, currency.as_ref())).await?;
     Ok(HttpResponse::Ok().json(rates.iter().map(FxRateView::new).collect::<Vec<_>>()))
-}
-
-/// A member's points, growth value, tier and benefits, the growth needed
-/// for the next tier, and the points expiring in the next 90 days.
-#[utoipa::path(tag = "loyalty", params(("id" = Uuid, Path)), responses((status = 200, body = LoyaltyView), (status = 404, body = Problem)))]
-#[get("/v1/customers/{id}/loyalty")]
-pub async fn loyalty(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadLoyalty)?;
-    let id = customer_id(&path)?;
-    let scope = caller.scope().clone();
-    let today = crate::clock::now().date_naive();
-    let summary = state
-        .run(move |conn| clientele_store::loyalty_summary(conn, id, &scope, today))
-        .await
-        .map_err(customer_error)?;
-    Ok(HttpResponse::Ok().json(LoyaltyView::new(&summary)?))
-}
-
-/// A member's ledger: every change of points or growth value, newest first.
-#[utoipa::path(tag = "loyalty", params(("id" = Uuid, Path), PageQuery),
-    responses((status = 200, body = LedgerList), (status = 404, body = Problem)))]
-#[get("/v1/customers/{id}/ledger")]
-pub async fn ledger(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-    query: Query<PageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadLoyalty)?;
-    let id = customer_id(&path)?;
-    let before = match query.cursor.as_deref() {
-        None => None,
-        Some(c) => {
-            let text =
-                String::from_utf8(URL_SAFE_NO_PAD.decode(c).map_err(|_| bad_cursor())?).map_err(|_| bad_cursor())?;
-            Some(text.strip_prefix("l:").and_then(|n| n.parse::<i64>().ok()).ok_or_else(bad_cursor)?)
-        }
-    };
-    let limit = parse_limit(query.limit.as_deref())?;
-    let scope = caller.scope().clone();
-    let (rows, next) = state
-        .run(move |conn| clientele_store::ledger_page(conn, id, &scope, before, limit))
-        .await
-        .map_err(customer_error)?;
-    Ok(HttpResponse::Ok().json(LedgerList {
-        items: rows.iter().map(LedgerEntryView::new).collect(),
-        next_cursor: next.map(|n| URL_SAFE_NO_PAD.encode(format!("l:{n}"))),
-    }))
 }

@@ -1,6 +1,8 @@
-//! Request and response shapes of orders, returns, exchange rates and
-//! loyalty balances, and their conversion to and from domain types.
+//! Request and response shapes of orders, returns and exchange rates, and
+//! their conversion to and from domain types.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
 use clientele_kernel::{
     Currency, CustomerId, FieldErrors, InvalidValue, Label, LineId, MemberNo, Phone, ShortText, StoreId,
@@ -9,13 +11,14 @@ use clientele_orders::{
     CustomerRef, ExternalOrderId, FxRate, NewOrder, NewOrderLine, Order, OrderSource, PaymentMethod, ReturnLine,
     ReturnRequest, SalesChannel, Sku,
 };
-use clientele_store::{LedgerRow, LoyaltySummary, StoredFxRate, StoredLine, StoredOrder, StoredReturn};
+use clientele_store::{StoredFxRate, StoredLine, StoredOrder, StoredReturn};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::routes::shared::bad_cursor;
 
 /// Who bought: exactly one of `id`, `member_no`, `phone`; leave the whole
 /// object out (or `null`) for an anonymous sale.
@@ -328,6 +331,25 @@ pub struct OrderList {
     pub next_cursor: Option<String>,
 }
 
+impl OrderList {
+    /// A page of orders; `next` is where the next page starts.
+    pub fn new(orders: &[StoredOrder], next: Option<(DateTime<Utc>, Uuid)>) -> Self {
+        OrderList { items: orders.iter().map(OrderView::new).collect(), next_cursor: next.map(encode_order_cursor) }
+    }
+}
+
+fn encode_order_cursor((at, id): (DateTime<Utc>, Uuid)) -> String {
+    URL_SAFE_NO_PAD.encode(format!("o:{}:{id}", at.timestamp_micros()))
+}
+
+pub fn decode_order_cursor(s: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(s).map_err(|_| bad_cursor())?).map_err(|_| bad_cursor())?;
+    let rest = text.strip_prefix("o:").ok_or_else(bad_cursor)?;
+    let (micros, id) = rest.split_once(':').ok_or_else(bad_cursor)?;
+    let at = micros.parse::<i64>().ok().and_then(DateTime::<Utc>::from_timestamp_micros).ok_or_else(bad_cursor)?;
+    Ok((at, id.parse().map_err(|_| bad_cursor())?))
+}
+
 /// A returned quantity of one line.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -480,121 +502,21 @@ impl FxRateView {
     }
 }
 
-/// Points expiring on a day.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ExpiringView {
-    pub expires_on: NaiveDate,
-    pub points: i64,
+/// Which rates.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FxQuery {
+    /// Only this currency.
+    pub currency: Option<String>,
 }
 
-/// The next tier and what it takes.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct NextTierView {
-    pub tier: String,
-    pub name: String,
-    /// Growth value still needed.
-    pub growth_needed: i64,
-}
-
-/// A member's points, growth value and tier.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LoyaltyView {
-    pub customer_id: Uuid,
-    /// Points in the balance (held ones included).
-    pub points: i64,
-    /// Points held by open redemptions.
-    pub points_held: i64,
-    /// Points that can be redeemed now.
-    pub points_available: i64,
-    /// Points owed after returns (programmes that allow a negative balance).
-    pub points_owed: i64,
-    pub growth_value: i64,
-    /// `S1` … `S6`.
-    pub tier: String,
-    pub tier_name: String,
-    /// Discount rate, multiplier, birthday gift, privileges of the tier.
-    #[schema(value_type = Object)]
-    pub benefits: serde_json::Value,
-    /// A manual tier floor, if one is set.
-    #[schema(value_type = Option<Object>)]
-    pub tier_floor: Option<serde_json::Value>,
-    pub next_tier: Option<NextTierView>,
-    /// Points expiring in the next 90 days, by date.
-    pub expiring_next_90_days: Vec<ExpiringView>,
-}
-
-impl LoyaltyView {
-    pub fn new(s: &LoyaltySummary) -> Result<Self, ApiError> {
-        let rule = s.config.tiers().rule(s.tier);
-        Ok(LoyaltyView {
-            customer_id: s.customer.as_uuid(),
-            points: s.balance,
-            points_held: s.held,
-            points_available: s.available,
-            points_owed: s.owed,
-            growth_value: s.growth_value.get(),
-            tier: s.tier.as_str().to_owned(),
-            tier_name: rule.name.to_string(),
-            benefits: serde_json::to_value(&rule.benefits).map_err(|e| ApiError::Internal(e.into()))?,
-            tier_floor: s
-                .tier_state
-                .floor()
-                .map(serde_json::to_value)
-                .transpose()
-                .map_err(|e| ApiError::Internal(e.into()))?,
-            next_tier: s.next_tier.map(|(tier, needed)| NextTierView {
-                tier: tier.as_str().to_owned(),
-                name: s.config.tiers().rule(tier).name.to_string(),
-                growth_needed: needed,
-            }),
-            expiring_next_90_days: s
-                .expiring
-                .iter()
-                .map(|x| ExpiringView { expires_on: x.expires_on, points: x.points.get() })
-                .collect(),
-        })
+impl FxQuery {
+    /// The currency asked for, if any.
+    pub fn currency(&self) -> Result<Option<Currency>, ApiError> {
+        self.currency
+            .as_deref()
+            .map(Currency::parse)
+            .transpose()
+            .map_err(|e| ApiError::Validation(FieldErrors::single("currency", e)))
     }
-}
-
-/// One ledger entry.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LedgerEntryView {
-    pub entry_no: i64,
-    pub at: DateTime<Utc>,
-    pub business_date: NaiveDate,
-    /// `earn_order`, `earn_activity`, `return`, `redeem_reserve`, `redeem_confirm`, `redeem_cancel`, `redeem_expire`, `expire`, `adjust_manual`, `settle_owed`, `tier_floor_set`, `tier_floor_removed`.
-    pub kind: String,
-    pub points: i64,
-    pub growth: i64,
-    pub points_not_taken: i64,
-    pub lot_id: Option<String>,
-    #[schema(value_type = Object)]
-    pub source: serde_json::Value,
-    pub reason: String,
-    pub actor: Option<String>,
-}
-
-impl LedgerEntryView {
-    pub fn new(r: &LedgerRow) -> Self {
-        LedgerEntryView {
-            entry_no: r.entry_no,
-            at: r.at,
-            business_date: r.business_date,
-            kind: r.kind.clone(),
-            points: r.points,
-            growth: r.growth,
-            points_not_taken: r.points_not_taken,
-            lot_id: r.lot_id.clone(),
-            source: r.source.clone(),
-            reason: r.reason.clone(),
-            actor: r.actor.clone(),
-        }
-    }
-}
-
-/// A page of a ledger, newest first.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LedgerList {
-    pub items: Vec<LedgerEntryView>,
-    pub next_cursor: Option<String>,
 }

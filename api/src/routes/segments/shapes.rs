@@ -1,30 +1,24 @@
-//! RFM segments and customer value (issue #4): the segment summary, a
-//! segment's customers, transitions between two snapshots, one customer's
-//! value, and the most valuable customers. All read the snapshots that
-//! `clientele refresh-segments` and the scheduled job write; a store-scoped
-//! key sees only its stores' customers.
+//! The segments area's request and response shapes: the cuts, paging and
+//! snapshot dates of the queries, and the views of snapshots, segments,
+//! transitions and customer value.
 
-use actix_web::{HttpResponse, get, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
 use clientele_kernel::{CustomerId, FieldErrors, InvalidValue, StoreId};
 use clientele_loyalty::Tier;
-use clientele_profiles::{AgeBand, Gender, Permission};
+use clientele_profiles::{AgeBand, Gender};
 use clientele_store::{
-    CellRequest, Segment, SegmentCuts, SegmentMember, SegmentRun, TopCustomer, ValueCursor, ValueSnapshot,
+    CellRequest, CustomerValueReport, Segment, SegmentCuts, SegmentMember, SegmentPage, SegmentRun, SegmentSummary,
+    TopCustomer, TopCustomers, Transitions, ValueCursor, ValueSnapshot,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::{customer_error, customer_id};
-use crate::dto::{customer_cursor, parse_customer_cursor, parse_limit};
-use crate::error::{ApiError, Problem};
-use crate::extract::Caller;
-use crate::query::Query;
-use crate::state::AppState;
+use crate::error::ApiError;
+use crate::routes::shared::{customer_cursor, parse_customer_cursor, parse_limit};
 
 // ---- parsing the query ----------------------------------------------------------------
 
@@ -83,6 +77,16 @@ pub struct CutsQuery {
 }
 
 impl CutsQuery {
+    /// The snapshot's date and the cuts, or every bad parameter.
+    pub fn to_domain(&self) -> Result<(Option<NaiveDate>, SegmentCuts), ApiError> {
+        let mut e = FieldErrors::new();
+        let (as_of, cuts) = self.parse(&mut e);
+        if !e.is_empty() {
+            return Err(e.into());
+        }
+        Ok((as_of, cuts))
+    }
+
     fn parse(&self, e: &mut FieldErrors) -> (Option<NaiveDate>, SegmentCuts) {
         let as_of = date_param(e, "as_of", self.as_of.as_deref());
         let store = self.store_id.as_deref().and_then(|s| {
@@ -133,6 +137,181 @@ fn decode_value_cursor(s: &str) -> Result<ValueCursor, ApiError> {
     let clv = if clv == "-" { None } else { Some(clv.parse::<Decimal>().map_err(|_| bad())?) };
     let customer = id.parse::<Uuid>().map(CustomerId::from_uuid).map_err(|_| bad())?;
     Ok(ValueCursor { clv, customer })
+}
+
+/// A parameter whose parser answers an `ApiError`: its field errors join
+/// `e`, so that every bad parameter is reported at once, and `fallback`
+/// stands in for it.
+fn gather<T>(e: &mut FieldErrors, parsed: Result<T, ApiError>, fallback: T) -> Result<T, ApiError> {
+    match parsed {
+        Ok(value) => Ok(value),
+        Err(ApiError::Validation(errors)) => {
+            e.0.extend(errors.0);
+            Ok(fallback)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+// ---- the handlers' queries ---------------------------------------------------------------
+
+/// Paging through a segment's customers.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SegmentPageQuery {
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// 1..=200, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+    pub limit: Option<String>,
+}
+
+/// A segment's customers asked for: the segment, the snapshot and cuts, the page.
+#[derive(Debug)]
+pub struct SegmentListing {
+    pub segment: Segment,
+    pub as_of: Option<NaiveDate>,
+    pub cuts: SegmentCuts,
+    pub after: Option<ValueCursor>,
+    pub limit: u32,
+}
+
+impl SegmentPageQuery {
+    /// The listing of `segment` (from the path) under `cuts`, or every bad parameter.
+    pub fn to_domain(&self, segment: &str, cuts: &CutsQuery) -> Result<SegmentListing, ApiError> {
+        let mut e = FieldErrors::new();
+        let segment = segment_param(&mut e, "segment", segment);
+        let (as_of, cuts) = cuts.parse(&mut e);
+        let after = gather(&mut e, self.cursor.as_deref().map(decode_value_cursor).transpose(), None)?;
+        let limit = gather(&mut e, parse_limit(self.limit.as_deref()), 50)?;
+        let Some(segment) = segment.filter(|_| e.is_empty()) else {
+            return Err(e.into());
+        };
+        Ok(SegmentListing { segment, as_of, cuts, after, limit })
+    }
+}
+
+/// Which snapshots to compare, and optionally which cell's customers to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TransitionsQuery {
+    /// The earlier snapshot's date (required).
+    #[param(value_type = chrono::NaiveDate, required = true)]
+    pub from: Option<String>,
+    /// The later snapshot's date (required, not before `from`).
+    #[param(value_type = chrono::NaiveDate, required = true)]
+    pub to: Option<String>,
+    /// With `to_segment`: list the customers of this cell. A segment code, or `none` (new customers).
+    pub from_segment: Option<String>,
+    /// With `from_segment`. A segment code, or `none` (customers gone from the later snapshot).
+    pub to_segment: Option<String>,
+    /// Paging through the cell's customers: from `customers.next_cursor`.
+    pub cursor: Option<String>,
+    /// 1..=200, default 50.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+    pub limit: Option<String>,
+}
+
+/// Two snapshots to compare, and the cell whose customers to list, if any.
+#[derive(Debug)]
+pub struct TransitionsRequest {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub cell: Option<CellRequest>,
+}
+
+impl TransitionsQuery {
+    /// The comparison asked for, or every bad parameter.
+    pub fn into_domain(self) -> Result<TransitionsRequest, ApiError> {
+        let q = self;
+        let mut e = FieldErrors::new();
+        let required = |e: &mut FieldErrors, field: &str, v: &Option<String>| {
+            if v.is_none() {
+                e.push(field, InvalidValue::new("required", "a snapshot date, YYYY-MM-DD"));
+            }
+        };
+        required(&mut e, "from", &q.from);
+        required(&mut e, "to", &q.to);
+        let from = date_param(&mut e, "from", q.from.as_deref());
+        let to = date_param(&mut e, "to", q.to.as_deref());
+        if let (Some(from), Some(to)) = (from, to)
+            && from > to
+        {
+            e.push("from", InvalidValue::new("out_of_range", format!("must not be after `to` ({to})")));
+        }
+        let from_side = q.from_segment.as_deref().and_then(|s| side_param(&mut e, "from_segment", s));
+        let to_side = q.to_segment.as_deref().and_then(|s| side_param(&mut e, "to_segment", s));
+        match (&q.from_segment, &q.to_segment) {
+            (Some(_), None) => e.push("to_segment", InvalidValue::new("required", "give both sides of the cell")),
+            (None, Some(_)) => e.push("from_segment", InvalidValue::new("required", "give both sides of the cell")),
+            _ => {}
+        }
+        let after = gather(&mut e, q.cursor.as_deref().map(parse_customer_cursor).transpose(), None)?;
+        let limit = gather(&mut e, parse_limit(q.limit.as_deref()), 50)?;
+        let (Some(from), Some(to), true) = (from, to, e.is_empty()) else {
+            return Err(e.into());
+        };
+        let cell = match (from_side, to_side) {
+            (Some(from), Some(to)) => Some(CellRequest { from, to, after, limit }),
+            _ => None,
+        };
+        Ok(TransitionsRequest { from, to, cell })
+    }
+}
+
+/// Which snapshot.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AsOfQuery {
+    /// The snapshot's date (default: the latest).
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    pub as_of: Option<String>,
+}
+
+impl AsOfQuery {
+    /// The snapshot's date, if given.
+    pub fn as_of(&self) -> Result<Option<NaiveDate>, ApiError> {
+        let mut e = FieldErrors::new();
+        let as_of = date_param(&mut e, "as_of", self.as_of.as_deref());
+        if !e.is_empty() {
+            return Err(e.into());
+        }
+        Ok(as_of)
+    }
+}
+
+/// How many of the most valuable customers.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TopQuery {
+    /// 1..=1000, default 100.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
+    pub limit: Option<String>,
+    /// The snapshot's date (default: the latest).
+    #[param(value_type = Option<chrono::NaiveDate>)]
+    pub as_of: Option<String>,
+}
+
+impl TopQuery {
+    /// The snapshot's date, if given, and how many customers.
+    pub fn to_domain(&self) -> Result<(Option<NaiveDate>, u32), ApiError> {
+        let mut e = FieldErrors::new();
+        let as_of = date_param(&mut e, "as_of", self.as_of.as_deref());
+        let limit = match self.limit.as_deref() {
+            None => Some(100),
+            Some(v) => e.check(
+                "limit",
+                v.parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=1000).contains(n))
+                    .ok_or_else(|| InvalidValue::new("out_of_range", "limit must be a whole number from 1 to 1000")),
+            ),
+        };
+        let (Some(limit), true) = (limit, e.is_empty()) else {
+            return Err(e.into());
+        };
+        Ok((as_of, limit))
+    }
 }
 
 // ---- response shapes ------------------------------------------------------------------
@@ -207,6 +386,29 @@ pub struct SegmentSummaryView {
     /// All eleven segments, best first.
     pub segments: Vec<SegmentFiguresView>,
     pub run: SnapshotRunView,
+}
+
+impl SegmentSummaryView {
+    pub fn new(s: &SegmentSummary) -> Self {
+        SegmentSummaryView {
+            as_of: s.run.as_of,
+            customers: s.customers,
+            revenue: s.revenue,
+            segments: s
+                .segments
+                .iter()
+                .map(|f| SegmentFiguresView {
+                    segment: f.segment.code().to_owned(),
+                    name: f.segment.display_name().to_owned(),
+                    customers: f.customers,
+                    revenue: f.revenue,
+                    share_of_revenue: f.share_of_revenue,
+                    average_clv: f.average_clv,
+                })
+                .collect(),
+            run: SnapshotRunView::new(&s.run),
+        }
+    }
 }
 
 /// One customer's line of a snapshot: RFM facts and scores, segment, the
@@ -306,6 +508,17 @@ pub struct SegmentCustomerList {
     pub next_cursor: Option<String>,
 }
 
+impl SegmentCustomerList {
+    pub fn new(p: &SegmentPage, segment: Segment) -> Self {
+        SegmentCustomerList {
+            as_of: p.run.as_of,
+            segment: segment.code().to_owned(),
+            items: p.items.iter().map(SegmentMemberView::new).collect(),
+            next_cursor: p.next.map(encode_value_cursor),
+        }
+    }
+}
+
 /// One cell of the transition matrix.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TransitionCellView {
@@ -346,6 +559,40 @@ pub struct TransitionsView {
     pub customers: Option<CellCustomersView>,
 }
 
+impl TransitionsView {
+    pub fn new(t: Transitions) -> Self {
+        let code = |s: Option<Segment>| s.map(|s| s.code().to_owned());
+        TransitionsView {
+            from: t.from,
+            to: t.to,
+            total: t.total,
+            cells: t
+                .cells
+                .iter()
+                .map(|c| TransitionCellView {
+                    from_segment: code(c.from),
+                    to_segment: code(c.to),
+                    customers: c.customers,
+                })
+                .collect(),
+            customers: t.cell.map(|cell| CellCustomersView {
+                from_segment: code(cell.from),
+                to_segment: code(cell.to),
+                items: cell
+                    .customers
+                    .iter()
+                    .map(|c| CellCustomerView {
+                        customer_id: c.customer.as_uuid(),
+                        member_no: c.member_no.clone(),
+                        name: c.name.clone(),
+                    })
+                    .collect(),
+                next_cursor: cell.next_after.map(customer_cursor),
+            }),
+        }
+    }
+}
+
 /// A customer's segment in one snapshot.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SegmentHistoryView {
@@ -366,6 +613,27 @@ pub struct CustomerValueView {
     /// Every snapshot up to `as_of` the customer is in, oldest first.
     pub history: Vec<SegmentHistoryView>,
     pub run: SnapshotRunView,
+}
+
+impl CustomerValueView {
+    pub fn new(id: CustomerId, v: &CustomerValueReport) -> Self {
+        CustomerValueView {
+            customer_id: id.as_uuid(),
+            as_of: v.run.as_of,
+            current: v.current.as_ref().map(ValueView::new),
+            history: v
+                .history
+                .iter()
+                .map(|h| SegmentHistoryView {
+                    as_of: h.as_of,
+                    segment: h.segment.code().to_owned(),
+                    rfm: h.score.to_string(),
+                    clv: h.clv,
+                })
+                .collect(),
+            run: SnapshotRunView::new(&v.run),
+        }
+    }
 }
 
 /// A category a customer buys.
@@ -446,311 +714,11 @@ pub struct TopCustomerList {
     pub items: Vec<TopCustomerView>,
 }
 
-// ---- handlers -------------------------------------------------------------------------
-
-/// Per segment: customers, revenue and its share, average CLV — of the
-/// latest snapshot or the one of `as_of`, for the customers matching every
-/// cut given.
-#[utoipa::path(tag = "segments", params(CutsQuery),
-    responses((status = 200, body = SegmentSummaryView), (status = 404, description = "No snapshot (of that date)", body = Problem),
-        (status = 422, body = Problem)))]
-#[get("/v1/segments")]
-pub async fn summary(
-    state: web::Data<AppState>,
-    caller: Caller,
-    query: Query<CutsQuery>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadAnalytics)?;
-    let mut e = FieldErrors::new();
-    let (as_of, cuts) = query.parse(&mut e);
-    if !e.is_empty() {
-        return Err(e.into());
+impl TopCustomerList {
+    pub fn new(top: &TopCustomers) -> Self {
+        TopCustomerList {
+            as_of: top.run.as_of,
+            items: top.items.iter().zip(1..).map(|(t, rank)| TopCustomerView::new(rank, t)).collect(),
+        }
     }
-    let scope = caller.scope().clone();
-    let s = state.run(move |conn| clientele_store::segment_summary(conn, as_of, &cuts, &scope)).await??;
-    Ok(HttpResponse::Ok().json(SegmentSummaryView {
-        as_of: s.run.as_of,
-        customers: s.customers,
-        revenue: s.revenue,
-        segments: s
-            .segments
-            .iter()
-            .map(|f| SegmentFiguresView {
-                segment: f.segment.code().to_owned(),
-                name: f.segment.display_name().to_owned(),
-                customers: f.customers,
-                revenue: f.revenue,
-                share_of_revenue: f.share_of_revenue,
-                average_clv: f.average_clv,
-            })
-            .collect(),
-        run: SnapshotRunView::new(&s.run),
-    }))
-}
-
-/// Paging through a segment's customers.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SegmentPageQuery {
-    /// From `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-    /// 1..=200, default 50.
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
-    pub limit: Option<String>,
-}
-
-/// A segment's customers, most valuable (by CLV) first; customers whose CLV
-/// is unknown come last. Takes the same cuts as `GET /v1/segments`.
-#[utoipa::path(tag = "segments",
-    params(("segment" = String, Path, description = "`champions`, `loyal_customers`, `potential_loyalists`, `new_customers`, `promising`, `need_attention`, `about_to_sleep`, `at_risk`, `cant_lose_them`, `hibernating`, `lost`"),
-        CutsQuery, SegmentPageQuery),
-    responses((status = 200, body = SegmentCustomerList), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[get("/v1/segments/{segment}/customers")]
-pub async fn customers(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-    cuts: Query<CutsQuery>,
-    page: Query<SegmentPageQuery>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadAnalytics)?;
-    let mut e = FieldErrors::new();
-    let segment = segment_param(&mut e, "segment", &path);
-    let (as_of, cuts) = cuts.parse(&mut e);
-    let after = match page.cursor.as_deref().map(decode_value_cursor).transpose() {
-        Ok(after) => after,
-        Err(ApiError::Validation(errors)) => {
-            e.0.extend(errors.0);
-            None
-        }
-        Err(other) => return Err(other),
-    };
-    let limit = match parse_limit(page.limit.as_deref()) {
-        Ok(limit) => limit,
-        Err(ApiError::Validation(errors)) => {
-            e.0.extend(errors.0);
-            50
-        }
-        Err(other) => return Err(other),
-    };
-    let Some(segment) = segment.filter(|_| e.is_empty()) else {
-        return Err(e.into());
-    };
-    let scope = caller.scope().clone();
-    let p = state
-        .run(move |conn| clientele_store::segment_customers(conn, as_of, segment, &cuts, &scope, after, limit))
-        .await??;
-    Ok(HttpResponse::Ok().json(SegmentCustomerList {
-        as_of: p.run.as_of,
-        segment: segment.code().to_owned(),
-        items: p.items.iter().map(SegmentMemberView::new).collect(),
-        next_cursor: p.next.map(encode_value_cursor),
-    }))
-}
-
-/// Which snapshots to compare, and optionally which cell's customers to list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TransitionsQuery {
-    /// The earlier snapshot's date (required).
-    #[param(value_type = chrono::NaiveDate, required = true)]
-    pub from: Option<String>,
-    /// The later snapshot's date (required, not before `from`).
-    #[param(value_type = chrono::NaiveDate, required = true)]
-    pub to: Option<String>,
-    /// With `to_segment`: list the customers of this cell. A segment code, or `none` (new customers).
-    pub from_segment: Option<String>,
-    /// With `from_segment`. A segment code, or `none` (customers gone from the later snapshot).
-    pub to_segment: Option<String>,
-    /// Paging through the cell's customers: from `customers.next_cursor`.
-    pub cursor: Option<String>,
-    /// 1..=200, default 50.
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
-    pub limit: Option<String>,
-}
-
-/// Who moved from which segment to which between two snapshots: the
-/// matrix's non-empty cells with their counts, and on request the customers
-/// behind one cell (by customer id).
-#[utoipa::path(tag = "segments", params(TransitionsQuery),
-    responses((status = 200, body = TransitionsView), (status = 404, description = "No snapshot of one of the dates", body = Problem),
-        (status = 422, body = Problem)))]
-#[get("/v1/segments/transitions")]
-pub async fn transitions(
-    state: web::Data<AppState>,
-    caller: Caller,
-    query: Query<TransitionsQuery>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadAnalytics)?;
-    let q = query.into_inner();
-    let mut e = FieldErrors::new();
-    let required = |e: &mut FieldErrors, field: &str, v: &Option<String>| {
-        if v.is_none() {
-            e.push(field, InvalidValue::new("required", "a snapshot date, YYYY-MM-DD"));
-        }
-    };
-    required(&mut e, "from", &q.from);
-    required(&mut e, "to", &q.to);
-    let from = date_param(&mut e, "from", q.from.as_deref());
-    let to = date_param(&mut e, "to", q.to.as_deref());
-    if let (Some(from), Some(to)) = (from, to)
-        && from > to
-    {
-        e.push("from", InvalidValue::new("out_of_range", format!("must not be after `to` ({to})")));
-    }
-    let from_side = q.from_segment.as_deref().and_then(|s| side_param(&mut e, "from_segment", s));
-    let to_side = q.to_segment.as_deref().and_then(|s| side_param(&mut e, "to_segment", s));
-    match (&q.from_segment, &q.to_segment) {
-        (Some(_), None) => e.push("to_segment", InvalidValue::new("required", "give both sides of the cell")),
-        (None, Some(_)) => e.push("from_segment", InvalidValue::new("required", "give both sides of the cell")),
-        _ => {}
-    }
-    let after = match q.cursor.as_deref().map(parse_customer_cursor).transpose() {
-        Ok(after) => after,
-        Err(ApiError::Validation(errors)) => {
-            e.0.extend(errors.0);
-            None
-        }
-        Err(other) => return Err(other),
-    };
-    let limit = match parse_limit(q.limit.as_deref()) {
-        Ok(limit) => limit,
-        Err(ApiError::Validation(errors)) => {
-            e.0.extend(errors.0);
-            50
-        }
-        Err(other) => return Err(other),
-    };
-    let (Some(from), Some(to), true) = (from, to, e.is_empty()) else {
-        return Err(e.into());
-    };
-    let cell = match (from_side, to_side) {
-        (Some(from), Some(to)) => Some(CellRequest { from, to, after, limit }),
-        _ => None,
-    };
-    let scope = caller.scope().clone();
-    let t = state.run(move |conn| clientele_store::segment_transitions(conn, from, to, cell, &scope)).await??;
-    let code = |s: Option<Segment>| s.map(|s| s.code().to_owned());
-    Ok(HttpResponse::Ok().json(TransitionsView {
-        from: t.from,
-        to: t.to,
-        total: t.total,
-        cells: t
-            .cells
-            .iter()
-            .map(|c| TransitionCellView { from_segment: code(c.from), to_segment: code(c.to), customers: c.customers })
-            .collect(),
-        customers: t.cell.map(|cell| CellCustomersView {
-            from_segment: code(cell.from),
-            to_segment: code(cell.to),
-            items: cell
-                .customers
-                .iter()
-                .map(|c| CellCustomerView {
-                    customer_id: c.customer.as_uuid(),
-                    member_no: c.member_no.clone(),
-                    name: c.name.clone(),
-                })
-                .collect(),
-            next_cursor: cell.next_after.map(customer_cursor),
-        }),
-    }))
-}
-
-/// Which snapshot.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct AsOfQuery {
-    /// The snapshot's date (default: the latest).
-    #[param(value_type = Option<chrono::NaiveDate>)]
-    pub as_of: Option<String>,
-}
-
-/// A customer's scores, segment, CLV and its parts (expected purchases,
-/// probability alive, expected spend) as of a snapshot, and their segment
-/// in every snapshot up to it.
-#[utoipa::path(tag = "segments", params(("id" = Uuid, Path), AsOfQuery),
-    responses((status = 200, body = CustomerValueView), (status = 404, body = Problem),
-        (status = 410, description = "Merged into another customer (see `merged_into`)", body = Problem), (status = 422, body = Problem)))]
-#[get("/v1/customers/{id}/value")]
-pub async fn customer_value(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-    query: Query<AsOfQuery>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadAnalytics)?;
-    let id = customer_id(&path)?;
-    let mut e = FieldErrors::new();
-    let as_of = date_param(&mut e, "as_of", query.as_of.as_deref());
-    if !e.is_empty() {
-        return Err(e.into());
-    }
-    let scope = caller.scope().clone();
-    let v = state
-        .run(move |conn| clientele_store::customer_value(conn, id, as_of, &scope))
-        .await
-        .map_err(customer_error)??;
-    Ok(HttpResponse::Ok().json(CustomerValueView {
-        customer_id: id.as_uuid(),
-        as_of: v.run.as_of,
-        current: v.current.as_ref().map(ValueView::new),
-        history: v
-            .history
-            .iter()
-            .map(|h| SegmentHistoryView {
-                as_of: h.as_of,
-                segment: h.segment.code().to_owned(),
-                rfm: h.score.to_string(),
-                clv: h.clv,
-            })
-            .collect(),
-        run: SnapshotRunView::new(&v.run),
-    }))
-}
-
-/// How many of the most valuable customers.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct TopQuery {
-    /// 1..=1000, default 100.
-    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
-    pub limit: Option<String>,
-    /// The snapshot's date (default: the latest).
-    #[param(value_type = Option<chrono::NaiveDate>)]
-    pub as_of: Option<String>,
-}
-
-/// The most valuable customers by CLV (then by net paid in the window),
-/// with their favourite categories and stores and their associate.
-#[utoipa::path(tag = "segments", params(TopQuery),
-    responses((status = 200, body = TopCustomerList), (status = 404, body = Problem), (status = 422, body = Problem)))]
-#[get("/v1/analytics/top-customers")]
-pub async fn top_customers(
-    state: web::Data<AppState>,
-    caller: Caller,
-    query: Query<TopQuery>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadAnalytics)?;
-    let mut e = FieldErrors::new();
-    let as_of = date_param(&mut e, "as_of", query.as_of.as_deref());
-    let limit = match query.limit.as_deref() {
-        None => Some(100),
-        Some(v) => e.check(
-            "limit",
-            v.parse::<u32>()
-                .ok()
-                .filter(|n| (1..=1000).contains(n))
-                .ok_or_else(|| InvalidValue::new("out_of_range", "limit must be a whole number from 1 to 1000")),
-        ),
-    };
-    let (Some(limit), true) = (limit, e.is_empty()) else {
-        return Err(e.into());
-    };
-    let scope = caller.scope().clone();
-    let top = state.run(move |conn| clientele_store::top_customers(conn, as_of, limit, &scope)).await??;
-    Ok(HttpResponse::Ok().json(TopCustomerList {
-        as_of: top.run.as_of,
-        items: top.items.iter().zip(1..).map(|(t, rank)| TopCustomerView::new(rank, t)).collect(),
-    }))
 }
