@@ -276,7 +276,7 @@ fn event_types() -> Vec<&'static str> {
 /// The allowed values of path and query parameters, by name.
 fn parameter_values(name: &str) -> Option<Vec<&'static str>> {
     use clientele_profiles::{AgeBand, Channel, Gender, TagKind};
-    use clientele_store::Segment;
+    use clientele_rfm::Segment;
     let segments = || names(&Segment::ALL, Segment::code);
     Some(match name {
         "channel" => names(&Channel::ALL, Channel::as_str),

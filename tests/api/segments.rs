@@ -21,7 +21,8 @@
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use clientele_profiles::Role;
-use clientele_store::{RefreshConfig, RefreshReport};
+use clientele_segments::RefreshConfig;
+use clientele_store::RefreshReport;
 use clientele_tests::{Answer, TestApp};
 use serde_json::{Value, json};
 

@@ -10,11 +10,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use clientele_profiles::Role;
-use clientele_store::{
-    AttemptOutcome, AuditContext, DeliveryStatus, EventFilter, NewSubscription, RetryPolicy, StoreError, WebhookSecret,
-};
+use clientele_store::{AttemptOutcome, AuditContext, DeliveryStatus, NewSubscription, StoreError, WebhookSecret};
 use clientele_tests::{TestApp, TestDatabase, test_dns};
-use clientele_webhooks::{AllowList, WebhookUrl};
+use clientele_webhooks::{AllowList, EventFilter, RetryPolicy, WebhookUrl};
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -748,7 +746,7 @@ fn two_senders_never_claim_the_same_delivery() {
     })
     .expect("transaction");
     // Committed, the claim is a lease: not due again until it runs out…
-    let lease = clientele_store::CLAIM_LEASE_SECONDS;
+    let lease = clientele_webhooks::CLAIM_LEASE_SECONDS;
     assert!(clientele_store::claim_due(&mut b, t(2), 10).expect("claim").is_empty());
     assert!(clientele_store::claim_due(&mut b, t(1 + lease), 10).expect("claim").is_empty());
     // …and then due again, had the sender died before recording (at least once).

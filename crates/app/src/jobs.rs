@@ -120,7 +120,7 @@ pub fn refresh_segments_if_due(
         if clientele_store::segment_run(conn, Some(as_of))?.is_ok() {
             return Ok(None);
         }
-        let config = clientele_store::RefreshConfig::default();
+        let config = clientele_segments::RefreshConfig::default();
         clientele_store::refresh_segments(conn, readers, as_of, &config, now, &mut |_| {}).map(Some)
     })?;
     Ok(report.flatten())
@@ -200,7 +200,7 @@ pub fn refresh_segments(
             RefreshStep::Done => "done".to_owned(),
         });
     };
-    let config = clientele_store::RefreshConfig::default();
+    let config = clientele_segments::RefreshConfig::default();
     let report = clientele_store::with_job_lock(conn, SEGMENTS_LOCK, |conn| {
         clientele_store::refresh_segments(conn, readers, as_of, &config, now, &mut show)
     })?;

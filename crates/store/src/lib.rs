@@ -35,17 +35,6 @@ mod webhooks;
 
 pub use audit::{AuditContext, AuditEntry, audit_entries_for_customer};
 pub use bulk::{BulkOrderOutcome, BulkReport, create_customers_bulk, ingest_orders_bulk};
-/// The RFM and value types the segment reads speak, for callers that do not
-/// depend on `clientele_rfm` / `clientele_value` themselves.
-pub use clientele_rfm::{RfmScore, Score, Segment};
-/// The refresh's settings and model error, for callers that do not depend
-/// on `clientele_segments` themselves.
-pub use clientele_segments::{ModelError, RefreshConfig};
-pub use clientele_value::{BgNbdParams, ClvConfig, GammaGammaParams};
-/// The webhook rules the subscription and delivery functions take
-/// ([`NewSubscription`]'s filter, [`claim_due`]'s lease, [`record_attempt`]'s
-/// policy), for callers that do not depend on `clientele_webhooks` themselves.
-pub use clientele_webhooks::{CLAIM_LEASE_SECONDS, EventFilter, RetryPolicy};
 pub use customers::{
     Created, CustomerExport, CustomerFilter, CustomerPage, DuplicateCandidates, count_customers, create_customer,
     erase_customer, export_customer, find_duplicate_candidates, get_customer, lookup_by_member_no, lookup_by_phone,

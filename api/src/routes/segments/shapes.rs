@@ -8,9 +8,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clientele_kernel::{CustomerId, FieldErrors, InvalidValue, StoreId};
 use clientele_loyalty::Tier;
 use clientele_profiles::{AgeBand, Gender};
+use clientele_rfm::Segment;
 use clientele_store::{
-    CellRequest, CustomerValueReport, Segment, SegmentCuts, SegmentMember, SegmentPage, SegmentRun, SegmentSummary,
-    TopCustomer, TopCustomers, Transitions, ValueCursor, ValueSnapshot,
+    CellRequest, CustomerValueReport, SegmentCuts, SegmentMember, SegmentPage, SegmentRun, SegmentSummary, TopCustomer,
+    TopCustomers, Transitions, ValueCursor, ValueSnapshot,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
