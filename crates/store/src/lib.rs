@@ -14,6 +14,7 @@ mod access;
 mod audit;
 mod batch;
 mod bulk;
+mod copy;
 mod customers;
 mod db;
 mod error;

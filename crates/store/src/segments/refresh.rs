@@ -32,6 +32,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::runs::{NewRun, previous_fit, record_run};
+use crate::copy::{copy_err, opt};
 use crate::error::StoreError;
 use crate::orders::ANONYMOUS;
 
@@ -320,14 +321,6 @@ fn copy_lines(
         .execute(conn)?;
     (report_progress.borrow_mut())(RefreshStep::Writing { written: total, total });
     Ok(())
-}
-
-fn copy_err(e: std::io::Error) -> diesel::result::Error {
-    diesel::result::Error::SerializationError(Box::new(e))
-}
-
-fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
-    v.map(|v| v.to_string()).unwrap_or_default()
 }
 
 // ---- reading the facts ----------------------------------------------------------------

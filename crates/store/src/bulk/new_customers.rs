@@ -1,0 +1,121 @@
+//! Many new customers in one transaction.
+
+use clientele_kernel::{CustomerId, MemberNo};
+use clientele_profiles::{Customer, NewCustomer};
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditContext};
+use crate::error::StoreError;
+use crate::rows::{ConsentRow, CustomerRow, DateRow, TagRow};
+use crate::schema::{
+    customer_consents, customer_tags, customers, email_index, important_dates, member_numbers, phone_index,
+};
+
+use super::ROWS_PER_INSERT;
+
+#[derive(QueryableByName)]
+struct NextNo {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Creates many customers in one transaction (demo data, a migration from a
+/// legacy CRM): member numbers from the sequence, rows, satellites and
+/// lookup keys written with a few multi-row statements, and one audit entry
+/// for the batch. References (home store, associate) are checked by the
+/// database's foreign keys: one bad reference fails the whole batch.
+pub fn create_customers_bulk(
+    conn: &mut PgConnection,
+    batch: Vec<NewCustomer>,
+    ctx: &AuditContext,
+) -> Result<Vec<Customer>, StoreError> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    conn.transaction(|conn| {
+        let numbers: Vec<NextNo> =
+            diesel::sql_query("SELECT nextval('member_no_seq') AS n FROM generate_series(1, $1)")
+                .bind::<BigInt, _>(i64::try_from(batch.len()).unwrap_or(i64::MAX))
+                .load(conn)?;
+        let created: Vec<Customer> = batch
+            .into_iter()
+            .zip(numbers)
+            .map(|(new, no)| {
+                new.into_customer(
+                    CustomerId::from_uuid(Uuid::now_v7()),
+                    MemberNo::from_sequence(no.n.unsigned_abs()),
+                    ctx.at,
+                )
+            })
+            .collect();
+        let rows: Vec<CustomerRow> = created.iter().map(CustomerRow::from_domain).collect::<Result<_, _>>()?;
+        for chunk in rows.chunks(500) {
+            diesel::insert_into(customers::table).values(chunk).execute(conn)?;
+        }
+        let numbers: Vec<_> = created
+            .iter()
+            .map(|c| {
+                (member_numbers::member_no.eq(c.member_no.as_str()), member_numbers::customer_id.eq(c.id.as_uuid()))
+            })
+            .collect();
+        for chunk in numbers.chunks(ROWS_PER_INSERT) {
+            diesel::insert_into(member_numbers::table).values(chunk).execute(conn)?;
+        }
+        let phones: Vec<_> = created
+            .iter()
+            .flat_map(|c| {
+                c.profile.phones.iter().map(move |p| {
+                    (phone_index::phone.eq(p.as_str().to_owned()), phone_index::customer_id.eq(c.id.as_uuid()))
+                })
+            })
+            .collect();
+        for chunk in phones.chunks(ROWS_PER_INSERT) {
+            diesel::insert_into(phone_index::table).values(chunk).on_conflict_do_nothing().execute(conn)?;
+        }
+        let emails: Vec<_> = created
+            .iter()
+            .filter_map(|c| {
+                c.profile.email.as_ref().map(|e| {
+                    (email_index::email.eq(e.as_str().to_owned()), email_index::customer_id.eq(c.id.as_uuid()))
+                })
+            })
+            .collect();
+        for chunk in emails.chunks(ROWS_PER_INSERT) {
+            diesel::insert_into(email_index::table).values(chunk).on_conflict_do_nothing().execute(conn)?;
+        }
+        let tags: Vec<TagRow> =
+            created.iter().flat_map(|c| c.tags.iter().map(move |t| TagRow::from_domain(c.id, t))).collect();
+        for chunk in tags.chunks(ROWS_PER_INSERT) {
+            diesel::insert_into(customer_tags::table).values(chunk).execute(conn)?;
+        }
+        let consents: Vec<ConsentRow> =
+            created.iter().flat_map(|c| c.consents.iter().map(move |k| ConsentRow::from_domain(c.id, k))).collect();
+        for chunk in consents.chunks(ROWS_PER_INSERT) {
+            diesel::insert_into(customer_consents::table).values(chunk).execute(conn)?;
+        }
+        let dates: Vec<DateRow> = created
+            .iter()
+            .flat_map(|c| c.profile.important_dates.iter().map(move |d| DateRow::from_domain(c.id, d)))
+            .collect();
+        for chunk in dates.chunks(ROWS_PER_INSERT) {
+            diesel::insert_into(important_dates::table).values(chunk).execute(conn)?;
+        }
+        audit::record(
+            conn,
+            ctx,
+            "import",
+            "customers",
+            "batch",
+            None,
+            json!({
+                "created": created.len(),
+                "first_member_no": created.first().map(|c| c.member_no.as_str().to_owned()),
+                "last_member_no": created.last().map(|c| c.member_no.as_str().to_owned()),
+            }),
+        )?;
+        Ok(created)
+    })
+}
