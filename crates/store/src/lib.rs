@@ -18,20 +18,14 @@ mod copy;
 mod customers;
 mod db;
 mod error;
-mod fx;
 mod idempotency;
-mod interactions;
 mod keys;
 mod loyalty;
-mod order_reads;
 mod orders;
 mod org;
 mod outbox;
-mod redemptions;
-mod rows;
 pub mod schema;
 mod segments;
-mod tiers;
 mod webhooks;
 
 pub use audit::{AuditContext, AuditEntry, audit_entries_for_customer};
@@ -44,9 +38,9 @@ pub use customers::{
 pub use db::{Conn, Db, DbConfig, MIGRATIONS_FINGERPRINT, analyze, run_migrations, with_job_lock};
 pub use diesel::PgConnection;
 pub use error::{Conflict, StoreError};
-pub use fx::{StoredFxRate, list_fx_rates, put_fx_rates};
+pub use orders::fx::{StoredFxRate, list_fx_rates, put_fx_rates};
 pub use idempotency::IdempotencyClaim;
-pub use interactions::{TimelineCursor, TimelinePage, record_interaction, timeline};
+pub use customers::interactions::{TimelineCursor, TimelinePage, record_interaction, timeline};
 pub use keys::{
     ApiKey, AuthenticatedKey, NewApiKey, authenticate, create_api_key, digest_token, list_api_keys, revoke_api_key,
 };
@@ -59,7 +53,7 @@ pub use orders::{
     get_order, ingest_order, record_return,
 };
 pub use org::{create_associate, create_store, get_store, list_associates, list_stores};
-pub use redemptions::{
+pub use loyalty::redemptions::{
     NewRedemption, RedemptionStep, StoredRedemption, expire_lapsed_reservations, get_redemption, reserve, settle,
 };
 pub use segments::{
@@ -69,7 +63,7 @@ pub use segments::{
     ValueSnapshot, customer_value, refresh_segments, segment_customers, segment_run, segment_summary,
     segment_transitions, snapshot_dates, top_customers,
 };
-pub use tiers::{reevaluate_tiers, reevaluate_tiers_if_pending};
+pub use loyalty::tiers::{reevaluate_tiers, reevaluate_tiers_if_pending};
 pub use webhooks::{
     AttemptOutcome, Delivery, DeliveryStatus, DueDelivery, NewSubscription, Subscription, WebhookSecret, claim_due,
     create_subscription, deactivate_subscription, deliveries, fan_out, list_subscriptions, record_attempt,

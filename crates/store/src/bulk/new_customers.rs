@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditContext};
 use crate::error::StoreError;
-use crate::rows::{ConsentRow, CustomerRow, DateRow, TagRow};
+use crate::customers::rows::{ConsentRow, CustomerRow, DateRow, TagRow};
 use crate::schema::{
     customer_consents, customer_tags, customers, email_index, important_dates, member_numbers, phone_index,
 };

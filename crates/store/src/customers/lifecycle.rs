@@ -11,9 +11,9 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditContext, AuditEntry};
 use crate::error::StoreError;
-use crate::interactions::{self, load_timeline_all};
+use crate::customers::interactions::{self, load_timeline_all};
 use crate::outbox;
-use crate::rows::{CustomerRow, load_customers};
+use crate::customers::rows::{CustomerRow, load_customers};
 use crate::schema::{
     customer_consents, customer_merges, customer_tags, customers, email_index, external_id_index, important_dates,
     member_numbers, phone_index,

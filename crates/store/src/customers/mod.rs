@@ -15,13 +15,15 @@ use crate::error::{Conflict, StoreError};
 use crate::idempotency::{self, IdempotencyClaim};
 use crate::org::check_org_references;
 use crate::outbox;
-use crate::rows::{ConsentRow, CustomerRow, DateRow, TagRow, assemble, load_customers};
+use crate::customers::rows::{ConsentRow, CustomerRow, DateRow, TagRow, assemble, load_customers};
 use crate::schema::{
     customer_consents, customer_tags, customers, email_index, external_id_index, important_dates, member_numbers,
     phone_index,
 };
 
+pub(crate) mod interactions;
 mod lifecycle;
+pub(crate) mod rows;
 
 pub use lifecycle::{
     CustomerExport, DuplicateCandidates, erase_customer, export_customer, find_duplicate_candidates, merge_customers,

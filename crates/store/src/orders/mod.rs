@@ -1,6 +1,9 @@
 //! Orders and returns: idempotent ingestion, the points and growth value
 //! they earn or take back (by `clientele_loyalty`'s rules), and reading them.
 
+pub(crate) mod fx;
+pub(crate) mod reads;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -26,10 +29,10 @@ use crate::loyalty::{lock_account, program, write_change_into};
 use crate::outbox;
 use crate::schema::{customers, member_numbers, order_lines, order_returns, orders, phone_index, return_keys, stores};
 
-pub use crate::order_reads::{
+pub use crate::orders::reads::{
     ANONYMOUS, OrderCursor, OrderHeader, StoredLine, StoredOrder, StoredReturn, customer_orders, get_order,
 };
-use crate::order_reads::{find_by_key, load_order, locate};
+use crate::orders::reads::{find_by_key, load_order, locate};
 
 /// What a stored order says about the sale, to compare a resend with.
 fn stored_content(stored: &StoredOrder) -> clientele_orders::OrderContent {
@@ -204,7 +207,7 @@ pub fn ingest_order(
         let date = claim.business_date(order.store(), order.ordered_at())?;
         let config = claim.program()?;
         let base = config.base_currency().clone();
-        let rate = if order.currency() == &base { None } else { crate::fx::rate_on(conn, order.currency(), &base, date)? };
+        let rate = if order.currency() == &base { None } else { crate::orders::fx::rate_on(conn, order.currency(), &base, date)? };
         let priced = price_in_base(order, &base, rate.as_ref()).map_err(StoreError::Invalid)?;
         order_limits(&config).check(&priced, ctx.at).map_err(StoreError::Invalid)?;
 

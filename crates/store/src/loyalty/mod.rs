@@ -4,6 +4,9 @@
 //! work out the change, and writes it — lots, ledger rows and balances in
 //! the caller's transaction, so the balances always equal the ledger's sums.
 
+pub(crate) mod redemptions;
+pub(crate) mod tiers;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use clientele_kernel::CustomerId;
 use clientele_loyalty::{
