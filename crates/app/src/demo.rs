@@ -711,7 +711,7 @@ fn orders_for(
             returned_at: (order.ordered_at() + Duration::days(1 + rng.below(14) as i64)).min(now),
             lines: vec![ReturnLine { line_id: line.line_id.clone(), quantity: 1 }],
         };
-        clientele_store::record_return(conn, order_id, request, &StoreScope::All, ctx)?;
+        crate::orders::record_return(conn, order_id, request, &StoreScope::All, ctx)?;
         summary.returns += 1;
     }
     for customer in redeemers {

@@ -8,6 +8,7 @@
 //!
 //! - [`jobs`]: the scheduled loyalty jobs and the daily segment refresh, and
 //!   the loop that runs them until it is stopped;
+//! - [`orders`]: storing an order and awarding what it earns; returns;
 //! - [`import`]: the CSV import of historical orders;
 //! - [`demo`]: a demo brand's stores, members and orders.
 
@@ -17,3 +18,4 @@ pub mod clock;
 pub mod demo;
 pub mod import;
 pub mod jobs;
+pub mod orders;

@@ -39,6 +39,7 @@ pub(crate) enum Val {
     I32(i32),
     I64(i64),
     Num(Decimal),
+    OptNum(Option<Decimal>),
     Ts(DateTime<Utc>),
     Date(NaiveDate),
     OptDate(Option<NaiveDate>),
@@ -94,6 +95,11 @@ impl From<i64> for Val {
 impl From<Decimal> for Val {
     fn from(v: Decimal) -> Self {
         Val::Num(v)
+    }
+}
+impl From<Option<Decimal>> for Val {
+    fn from(v: Option<Decimal>) -> Self {
+        Val::OptNum(v)
     }
 }
 impl From<DateTime<Utc>> for Val {
@@ -183,6 +189,11 @@ pub(crate) struct Batch {
 impl Batch {
     pub(crate) fn new() -> Self {
         Self::default()
+    }
+
+    /// True when no write was added.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.parts.is_empty()
     }
 
     /// `INSERT INTO table (columns) VALUES (row), (row) … suffix`, where
@@ -293,6 +304,7 @@ fn bind(q: Query, v: Val) -> Query {
         Val::I32(v) => q.bind::<st::Integer, _>(v),
         Val::I64(v) => q.bind::<st::BigInt, _>(v),
         Val::Num(v) => q.bind::<st::Numeric, _>(v),
+        Val::OptNum(v) => q.bind::<st::Nullable<st::Numeric>, _>(v),
         Val::Ts(v) => q.bind::<st::Timestamptz, _>(v),
         Val::Date(v) => q.bind::<st::Date, _>(v),
         Val::OptDate(v) => q.bind::<st::Nullable<st::Date>, _>(v),

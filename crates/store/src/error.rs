@@ -103,6 +103,6 @@ impl From<serde_json::Error> for StoreError {
 }
 
 /// Turns a parse failure of a stored value into [`StoreError::Corrupt`].
-pub(crate) fn corrupt<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> StoreError {
+pub fn corrupt<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> StoreError {
     move |e| StoreError::Corrupt(format!("{what}: {e}"))
 }

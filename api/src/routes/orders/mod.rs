@@ -45,7 +45,7 @@ pub async fn create(
     let now = crate::clock::now();
     let order = body.value.into_domain(now)?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
-    let ingested = state.run(move |conn| clientele_store::ingest_order(conn, order, &scope, &audit)).await?;
+    let ingested = state.run(move |conn| clientele_app::orders::ingest_order(conn, order, &scope, &audit)).await?;
     let view = OrderView::new(&ingested.order);
     Ok(if ingested.replayed {
         HttpResponse::Ok().json(view)
@@ -86,7 +86,7 @@ pub async fn create_return(
     let request = body.value.into_domain(crate::clock::now())?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let returned = state
-        .run(move |conn| clientele_store::record_return(conn, id, request, &scope, &audit))
+        .run(move |conn| clientele_app::orders::record_return(conn, id, request, &scope, &audit))
         .await
         .map_err(order_error)?;
     let result = ReturnResult::new(returned.return_id, &returned.order);

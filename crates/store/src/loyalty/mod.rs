@@ -24,6 +24,7 @@ use crate::batch::Batch;
 use crate::error::{StoreError, corrupt};
 use crate::outbox;
 use crate::schema::{ledger, loyalty_accounts, loyalty_program, points_lots};
+use crate::tx::Tx;
 
 /// The programme in force: the stored one, or the plan's defaults.
 pub fn program(conn: &mut PgConnection) -> Result<(ProgramConfig, i32), StoreError> {
@@ -94,7 +95,7 @@ pub fn save_program(conn: &mut PgConnection, config: &ProgramConfig, ctx: &Audit
 
 /// A member's account, locked for the rest of the transaction.
 #[derive(Debug, Clone)]
-pub(crate) struct LockedAccount {
+pub struct LockedAccount {
     pub customer: CustomerId,
     pub wallet: Wallet,
     pub tier: TierState,
@@ -134,7 +135,7 @@ impl LotRow {
 /// Locks (creating if needed) a member's account and loads their wallet:
 /// every concurrent change of the same member waits here, so two
 /// redemptions can never both spend the same points.
-pub(crate) fn lock_account(
+pub fn lock_account(
     conn: &mut PgConnection,
     customer: CustomerId,
     at: DateTime<Utc>,
@@ -257,6 +258,20 @@ pub(crate) fn write_change(
     let tier_change = write_change_into(conn, &mut batch, account, change, config, actor, at)?;
     batch.execute(conn)?;
     Ok(tier_change)
+}
+
+/// [`write_change`] in a unit of work: its writes join the unit's (sent with
+/// its next read or at its end).
+pub fn write_wallet_change(
+    tx: &mut Tx<'_>,
+    account: &mut LockedAccount,
+    change: &WalletChange,
+    config: &ProgramConfig,
+    actor: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<Option<TierChange>, StoreError> {
+    let (conn, batch) = tx.parts();
+    write_change_into(conn, batch, account, change, config, actor, at)
 }
 
 /// [`write_change`], with the writes added to `batch` (sent by the caller,

@@ -81,7 +81,7 @@ pub fn list_fx_rates(conn: &mut PgConnection, currency: Option<&Currency>) -> Re
 }
 
 /// The rate valid on `date`: the latest one set from that day or before.
-pub(crate) fn rate_on(
+pub fn rate_on(
     conn: &mut PgConnection,
     from: &Currency,
     to: &Currency,

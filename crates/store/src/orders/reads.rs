@@ -106,7 +106,8 @@ impl StoredOrder {
     }
 }
 
-pub(crate) fn find_by_key(
+/// The order stored under (source, external id), if any.
+pub fn find_by_key(
     conn: &mut PgConnection,
     source: &str,
     external_id: &str,
@@ -120,13 +121,13 @@ pub(crate) fn find_by_key(
 }
 
 /// One order, with its lines and returns.
-pub(crate) fn load_order(conn: &mut PgConnection, customer: Uuid, order_id: Uuid) -> Result<StoredOrder, StoreError> {
+pub fn load_order(conn: &mut PgConnection, customer: Uuid, order_id: Uuid) -> Result<StoredOrder, StoreError> {
     load_orders(conn, customer, &[order_id])?.pop().ok_or(StoreError::NotFound)
 }
 
 /// Where an order lives, if the caller's scope covers it (its customer's
 /// home store, or for an anonymous order its store).
-pub(crate) fn locate(conn: &mut PgConnection, order_id: Uuid, scope: &StoreScope) -> Result<Uuid, StoreError> {
+pub fn locate(conn: &mut PgConnection, order_id: Uuid, scope: &StoreScope) -> Result<Uuid, StoreError> {
     let customer: Uuid = order_index::table
         .find(order_id)
         .select(order_index::customer_id)

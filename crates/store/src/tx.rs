@@ -1,0 +1,103 @@
+//! A unit of work: one database transaction, driven by the application
+//! layer (`clientele_app`), in which the store's functions read and write.
+//!
+//! Writes that read nothing back — appending an order's rows, a ledger
+//! entry, an outbox event, an audit entry — are collected in a [`Batch`]
+//! and sent together (one round trip), either when something next reads
+//! through [`Tx::conn`] or when the work ends, before the commit. A read
+//! therefore always sees every write made before it in the same unit of
+//! work: batching saves round trips and changes no result.
+
+use chrono::{DateTime, Utc};
+use clientele_kernel::CustomerId;
+use clientele_webhooks::Event;
+use diesel::{Connection, PgConnection};
+use serde_json::Value;
+
+use crate::audit::{self, AuditContext};
+use crate::batch::Batch;
+use crate::error::StoreError;
+use crate::outbox;
+
+/// One transaction, with the writes collected so far; see the module
+/// documentation.
+pub struct Tx<'c> {
+    conn: &'c mut PgConnection,
+    writes: Batch,
+}
+
+impl std::fmt::Debug for Tx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tx").finish_non_exhaustive()
+    }
+}
+
+/// Runs `work` in one transaction: committed if it returns `Ok` (after the
+/// collected writes are sent), rolled back if it returns an error or panics.
+pub fn transaction<T>(
+    conn: &mut PgConnection,
+    work: impl FnOnce(&mut Tx<'_>) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.transaction(|conn| {
+        let mut tx = Tx { conn, writes: Batch::new() };
+        let out = work(&mut tx)?;
+        tx.flush()?;
+        Ok(out)
+    })
+}
+
+/// One audit entry: what was done to which record (and whose record it is).
+#[derive(Debug, Clone)]
+pub struct AuditEntryNew<'a> {
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: String,
+    pub customer: Option<CustomerId>,
+    pub changes: Value,
+}
+
+impl Tx<'_> {
+    /// The connection, for a read (or a write whose effect is read back):
+    /// the writes collected so far are sent first.
+    pub fn conn(&mut self) -> Result<&mut PgConnection, StoreError> {
+        self.flush()?;
+        Ok(self.conn)
+    }
+
+    /// The writes that will be sent with the next read or at the end.
+    pub(crate) fn writes(&mut self) -> &mut Batch {
+        &mut self.writes
+    }
+
+    /// Appends an event to the outbox, committed with this unit of work.
+    pub fn emit(&mut self, event: &Event, at: DateTime<Utc>) -> Result<(), StoreError> {
+        outbox::emit_into(&mut self.writes, event, at)
+    }
+
+    /// Appends an entry to the audit log, committed with this unit of work.
+    pub fn audit(&mut self, ctx: &AuditContext, entry: AuditEntryNew<'_>) {
+        audit::record_into(
+            &mut self.writes,
+            ctx,
+            entry.action,
+            entry.entity,
+            &entry.entity_id,
+            entry.customer,
+            entry.changes,
+        );
+    }
+
+    /// The connection without sending the collected writes, and those
+    /// writes: for a read that must see the state before them (the growth
+    /// already in the ledger, to which a change's own is then added).
+    pub(crate) fn parts(&mut self) -> (&mut PgConnection, &mut Batch) {
+        (self.conn, &mut self.writes)
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        if !self.writes.is_empty() {
+            std::mem::take(&mut self.writes).execute(self.conn)?;
+        }
+        Ok(())
+    }
+}
