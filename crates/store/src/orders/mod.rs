@@ -188,7 +188,7 @@ pub fn claim_key(
     order_id: Uuid,
 ) -> Result<Option<Claim>, StoreError> {
     use diesel::sql_types::{Nullable, Text, Uuid as SqlUuid};
-    Ok(diesel::sql_query(
+    diesel::sql_query(
         "INSERT INTO order_keys (source, external_id, customer_id, order_id) VALUES ($1, $2, $3, $4) \
          ON CONFLICT DO NOTHING \
          RETURNING (SELECT config FROM loyalty_program WHERE id = 1) AS config, \
@@ -202,7 +202,7 @@ pub fn claim_key(
     .get_result::<ClaimRow>(conn)
     .optional()?
     .map(|row| row.into_claim(order.store()))
-    .transpose()?)
+    .transpose()
 }
 
 /// A priced order to write, with what it earned.
