@@ -62,7 +62,8 @@ async fn a_re_evaluation_that_did_not_happen_after_a_programme_change_is_done_by
     let config: clientele_loyalty::ProgramConfig = serde_json::from_value(config).expect("a valid programme");
     let mut conn = app.db.connect();
     let now = chrono::Utc::now();
-    clientele_store::save_program(&mut conn, &config, &clientele_store::AuditContext::system(now)).expect("save");
+    clientele_app::loyalty::save_program(&mut conn, &config, &clientele_store::AuditContext::system(now))
+        .expect("save");
     assert_eq!(tier(app.admin("GET", &loyalty, None).await.expect(200)), "S1", "nothing re-evaluated yet");
     let report = clientele_app::jobs::run_once(&mut conn, now.date_naive(), now).expect("job");
     assert_eq!(report.tiers_reevaluated, Some(1), "{report}");

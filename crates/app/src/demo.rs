@@ -729,8 +729,8 @@ fn orders_for(
             source: None,
             external_id: None,
         };
-        let (reserved, _) = clientele_store::reserve(conn, new, &StoreScope::All, ctx)?;
-        clientele_store::settle(
+        let (reserved, _) = crate::loyalty::reserve(conn, new, &StoreScope::All, ctx)?;
+        crate::loyalty::settle(
             conn,
             reserved.reservation.id().as_str(),
             clientele_store::RedemptionStep::Confirm,

@@ -80,19 +80,19 @@ pub fn run_once(conn: &mut PgConnection, as_of: NaiveDate, now: DateTime<Utc>) -
     let report = clientele_store::with_job_lock(conn, LOYALTY_JOBS_LOCK, |conn| {
         let mut report = JobReport { ran: true, ..JobReport::default() };
         loop {
-            let released = clientele_store::expire_lapsed_reservations(conn, now, 500)?;
+            let released = crate::loyalty::expire_lapsed_reservations(conn, now, 500)?;
             report.reservations_released += released;
             if released < 500 {
                 break;
             }
         }
-        let (members, points) = clientele_store::expire_points(conn, as_of, at)?;
+        let (members, points) = crate::loyalty::expire_points(conn, as_of, at)?;
         report.members_with_expired_points = members;
         report.points_expired = points;
-        report.expiry_notices = clientele_store::announce_expiring_points(conn, as_of, EXPIRY_NOTICE_DAYS, at)?;
+        report.expiry_notices = crate::loyalty::announce_expiring_points(conn, as_of, EXPIRY_NOTICE_DAYS, at)?;
         // A re-evaluation after a programme change that failed or was cut
         // short (the service stopped) is finished here.
-        report.tiers_reevaluated = clientele_store::reevaluate_tiers_if_pending(conn, now.date_naive(), now)?;
+        report.tiers_reevaluated = crate::loyalty::reevaluate_tiers_if_pending(conn, now.date_naive(), now)?;
         Ok(report)
     })?;
     Ok(report.unwrap_or_default())

@@ -8,6 +8,8 @@
 //!
 //! - [`jobs`]: the scheduled loyalty jobs and the daily segment refresh, and
 //!   the loop that runs them until it is stopped;
+//! - [`loyalty`]: redemptions, points granted or adjusted, the tier floor,
+//!   a new programme, and the daily expiry and tier re-evaluation;
 //! - [`orders`]: storing an order and awarding what it earns; returns;
 //! - [`import`]: the CSV import of historical orders;
 //! - [`demo`]: a demo brand's stores, members and orders.
@@ -18,4 +20,5 @@ pub mod clock;
 pub mod demo;
 pub mod import;
 pub mod jobs;
+pub mod loyalty;
 pub mod orders;

@@ -14,12 +14,12 @@ use crate::schema::customers;
 
 /// The customer exists, the scope covers it, and it was not merged away
 /// (an erased customer is still visible: its anonymised record and history).
-pub(crate) fn check_visible(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<(), StoreError> {
+pub fn check_visible(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<(), StoreError> {
     check_state(conn, id, scope).map(|_| ())
 }
 
 /// Like [`check_visible`], and the customer is not erased.
-pub(crate) fn check_writable(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<(), StoreError> {
+pub fn check_writable(conn: &mut PgConnection, id: CustomerId, scope: &StoreScope) -> Result<(), StoreError> {
     judge_writable(id, read_state(conn, id)?, scope)
 }
 

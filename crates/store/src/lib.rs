@@ -29,6 +29,7 @@ mod segments;
 mod tx;
 mod webhooks;
 
+pub use access::{check_visible, check_writable};
 pub use audit::{AuditContext, AuditEntry, audit_entries_for_customer};
 pub use bulk::{BulkOrderOutcome, BulkReport, create_customers_bulk, ingest_orders_bulk};
 pub use customers::interactions::{TimelineCursor, TimelinePage, record_interaction, timeline};
@@ -45,13 +46,15 @@ pub use keys::{
     ApiKey, AuthenticatedKey, NewApiKey, authenticate, create_api_key, digest_token, list_api_keys, revoke_api_key,
 };
 pub use loyalty::redemptions::{
-    NewRedemption, RedemptionStep, StoredRedemption, expire_lapsed_reservations, get_redemption, reserve, settle,
+    NewRedemption, RedemptionStep, StoredRedemption, find_redemption_by_key, get_redemption, insert_redemption,
+    lapsed_reservations, load_redemption, redemption_owner, save_reservation,
 };
-pub use loyalty::tiers::{reevaluate_tiers, reevaluate_tiers_if_pending};
+pub use loyalty::tiers::{accounts_after, mark_tiers_evaluated, tiers_pending};
 pub use loyalty::{
-    FloorChange, LedgerRow, LockedAccount, LoyaltySummary, PointsGrant, announce_expiring_points, expire_points,
-    explain_open_lots, grant_points, ledger_page, ledger_sums, lock_account, loyalty_summary, program, save_program,
-    set_tier_floor, write_wallet_change,
+    FloorChange, LedgerRow, LockedAccount, LoyaltySummary, PointsGrant, explain_open_lots, ledger_page, ledger_sums,
+    lock_account, lock_program, loyalty_summary, members_with_expired_lots, orders_exist_settled, program,
+    qualifying_growth, save_account, summary_of, take_expiring_unannounced, tier_changed, write_ledger_entry,
+    write_program, write_wallet_change,
 };
 pub use orders::fx::rate_on;
 pub use orders::fx::{StoredFxRate, list_fx_rates, put_fx_rates};

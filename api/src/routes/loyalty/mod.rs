@@ -85,8 +85,10 @@ pub async fn reserve(
     caller.require(Permission::Redeem)?;
     let new = body.value.into_domain(crate::clock::now())?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
-    let (stored, replayed) =
-        state.run(move |conn| clientele_store::reserve(conn, new, &scope, &audit)).await.map_err(customer_error)?;
+    let (stored, replayed) = state
+        .run(move |conn| clientele_app::loyalty::reserve(conn, new, &scope, &audit))
+        .await
+        .map_err(customer_error)?;
     let view = RedemptionView::new(&stored)?;
     Ok(if replayed { HttpResponse::Ok().json(view) } else { HttpResponse::Created().json(view) })
 }
@@ -103,7 +105,7 @@ async fn settle(
     }
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let stored = state
-        .run(move |conn| clientele_store::settle(conn, &id, step, &scope, &audit))
+        .run(move |conn| clientele_app::loyalty::settle(conn, &id, step, &scope, &audit))
         .await
         .map_err(redemption_error)?;
     Ok(HttpResponse::Ok().json(RedemptionView::new(&stored)?))
@@ -164,7 +166,7 @@ pub async fn adjust_points(
     let grant = body.value.into_domain(&caller.key_name)?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let summary = state
-        .run(move |conn| clientele_store::grant_points(conn, customer, grant, &scope, &audit))
+        .run(move |conn| clientele_app::loyalty::grant_points(conn, customer, grant, &scope, &audit))
         .await
         .map_err(customer_error)?;
     Ok(HttpResponse::Ok().json(LoyaltyView::new(&summary)?))
@@ -185,7 +187,9 @@ pub async fn put_tier_floor(
     let request = body.value.into_domain(&caller.key_name)?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let summary = state
-        .run(move |conn| clientele_store::set_tier_floor(conn, customer, FloorChange::Set(request), &scope, &audit))
+        .run(move |conn| {
+            clientele_app::loyalty::set_tier_floor(conn, customer, FloorChange::Set(request), &scope, &audit)
+        })
         .await
         .map_err(customer_error)?;
     Ok(HttpResponse::Ok().json(LoyaltyView::new(&summary)?))
@@ -207,7 +211,7 @@ pub async fn delete_tier_floor(
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let summary = state
         .run(move |conn| {
-            clientele_store::set_tier_floor(conn, customer, FloorChange::Remove { by, why }, &scope, &audit)
+            clientele_app::loyalty::set_tier_floor(conn, customer, FloorChange::Remove { by, why }, &scope, &audit)
         })
         .await
         .map_err(customer_error)?;
@@ -239,12 +243,13 @@ pub async fn put_program(
     let config = body.value;
     let audit = caller.audit();
     let saved = config.clone();
-    let version = state.run(move |conn| clientele_store::save_program(conn, &saved, &audit)).await?;
+    let version = state.run(move |conn| clientele_app::loyalty::save_program(conn, &saved, &audit)).await?;
     let background = state.clone();
     actix_web::rt::spawn(async move {
         let now = crate::clock::now();
-        let reevaluated =
-            background.run(move |conn| clientele_store::reevaluate_tiers_if_pending(conn, now.date_naive(), now)).await;
+        let reevaluated = background
+            .run(move |conn| clientele_app::loyalty::reevaluate_tiers_if_pending(conn, now.date_naive(), now))
+            .await;
         match reevaluated {
             Ok(changed) => tracing::info!(version, ?changed, "tiers re-evaluated under the new programme"),
             Err(e) => tracing::error!(version, error = %e, "re-evaluating tiers failed; the next job run retries"),

@@ -14,12 +14,12 @@ use clientele_loyalty::{
     TierUpdate, Wallet, WalletChange, tier_after_growth_change,
 };
 use clientele_profiles::StoreScope;
-use clientele_webhooks::{PointsChanged, PointsExpiring, TierChangeData, TierChanged};
+use clientele_webhooks::{PointsChanged, TierChangeData, TierChanged};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::audit::{self, AuditContext};
+use crate::audit::AuditContext;
 use crate::batch::Batch;
 use crate::error::{StoreError, corrupt};
 use crate::outbox;
@@ -41,56 +41,49 @@ pub fn program(conn: &mut PgConnection) -> Result<(ProgramConfig, i32), StoreErr
     }
 }
 
-/// Replaces the programme. Tiers are re-evaluated by the caller's job.
-/// Refused (`base_currency_locked`) when it changes the base currency while
-/// orders exist: they are stored and valued in it.
-pub fn save_program(conn: &mut PgConnection, config: &ProgramConfig, ctx: &AuditContext) -> Result<i32, StoreError> {
-    conn.transaction(|conn| {
-        // Two saves one after the other, each against the programme the
-        // other left.
-        diesel::sql_query("SELECT 1 FROM loyalty_program WHERE id = 1 FOR UPDATE").execute(conn)?;
-        let (old, version) = program(conn)?;
-        if old.base_currency() != config.base_currency() {
-            // An order claims its key and reads the programme in one
-            // statement (`orders::claim_key`): waiting for the orders being
-            // stored now means any order not yet seen here will read the
-            // new programme.
-            diesel::sql_query("LOCK TABLE order_keys IN SHARE MODE").execute(conn)?;
-            let orders_exist: bool = diesel::select(diesel::dsl::exists(
-                crate::schema::orders::table.select(crate::schema::orders::order_id),
-            ))
-            .get_result(conn)?;
-            old.check_replacement(config, orders_exist)?;
-        }
-        let new_version = version + 1;
-        diesel::insert_into(loyalty_program::table)
-            .values((
-                loyalty_program::id.eq(1i16),
-                loyalty_program::config.eq(serde_json::to_value(config)?),
-                loyalty_program::version.eq(new_version),
-                loyalty_program::updated_at.eq(ctx.at),
-                loyalty_program::updated_by.eq(ctx.key_name.clone()),
-            ))
-            .on_conflict(loyalty_program::id)
-            .do_update()
-            .set((
-                loyalty_program::config.eq(serde_json::to_value(config)?),
-                loyalty_program::version.eq(new_version),
-                loyalty_program::updated_at.eq(ctx.at),
-                loyalty_program::updated_by.eq(ctx.key_name.clone()),
-            ))
-            .execute(conn)?;
-        audit::record(
-            conn,
-            ctx,
-            "update",
-            "loyalty_program",
-            "1",
-            None,
-            json!({ "config": { "old": old, "new": config }, "version": { "old": version, "new": new_version } }),
-        )?;
-        Ok(new_version)
-    })
+/// Locks the programme for the rest of the transaction (two saves one
+/// after the other, each against the programme the other left) and reads it.
+pub fn lock_program(conn: &mut PgConnection) -> Result<(ProgramConfig, i32), StoreError> {
+    diesel::sql_query("SELECT 1 FROM loyalty_program WHERE id = 1 FOR UPDATE").execute(conn)?;
+    program(conn)
+}
+
+/// Whether any order is stored, once the orders being stored now are: an
+/// order claims its key and reads the programme in one statement
+/// (`orders::claim_key`), so waiting for them means any order not yet seen
+/// here will read the programme saved in this transaction.
+pub fn orders_exist_settled(conn: &mut PgConnection) -> Result<bool, StoreError> {
+    diesel::sql_query("LOCK TABLE order_keys IN SHARE MODE").execute(conn)?;
+    Ok(diesel::select(diesel::dsl::exists(crate::schema::orders::table.select(crate::schema::orders::order_id)))
+        .get_result(conn)?)
+}
+
+/// Stores the programme as `version`.
+pub fn write_program(
+    conn: &mut PgConnection,
+    config: &ProgramConfig,
+    version: i32,
+    ctx: &AuditContext,
+) -> Result<(), StoreError> {
+    let config = serde_json::to_value(config)?;
+    diesel::insert_into(loyalty_program::table)
+        .values((
+            loyalty_program::id.eq(1i16),
+            loyalty_program::config.eq(&config),
+            loyalty_program::version.eq(version),
+            loyalty_program::updated_at.eq(ctx.at),
+            loyalty_program::updated_by.eq(ctx.key_name.clone()),
+        ))
+        .on_conflict(loyalty_program::id)
+        .do_update()
+        .set((
+            loyalty_program::config.eq(&config),
+            loyalty_program::version.eq(version),
+            loyalty_program::updated_at.eq(ctx.at),
+            loyalty_program::updated_by.eq(ctx.key_name.clone()),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// A member's account, locked for the rest of the transaction.
@@ -226,7 +219,7 @@ pub fn explain_open_lots(conn: &mut PgConnection, customer: CustomerId) -> Resul
 
 /// The growth value that decides the tier on `date`: the cumulative growth
 /// value, or under a re-qualification window the growth earned within it.
-pub(crate) fn qualifying_growth(
+pub fn qualifying_growth(
     conn: &mut PgConnection,
     config: &ProgramConfig,
     customer: CustomerId,
@@ -432,13 +425,18 @@ pub(crate) fn tier_changed_into(
     change: &TierChange,
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    outbox::emit_into(batch, &tier_changed(customer, change), at)
+}
+
+/// The `tier.changed` event of a member.
+pub fn tier_changed(customer: CustomerId, change: &TierChange) -> clientele_webhooks::Event {
     let change = TierChangeData {
         from: change.from.as_str().to_owned(),
         to: change.to.as_str().to_owned(),
         reason: change.reason.as_str().to_owned(),
         on: change.on,
     };
-    outbox::emit_into(batch, &TierChanged { customer_id: customer.as_uuid(), change }.into(), at)
+    TierChanged { customer_id: customer.as_uuid(), change }.into()
 }
 
 /// A member's loyalty position.
@@ -549,48 +547,6 @@ pub enum PointsGrant {
     Manual(clientele_loyalty::ManualAdjustment),
 }
 
-/// Grants activity points or applies a manual adjustment; answers the
-/// member's position after it.
-pub fn grant_points(
-    conn: &mut PgConnection,
-    customer: CustomerId,
-    grant: PointsGrant,
-    scope: &StoreScope,
-    ctx: &AuditContext,
-) -> Result<LoyaltySummary, StoreError> {
-    conn.transaction(|conn| {
-        crate::access::check_writable(conn, customer, scope)?;
-        let (config, _) = program(conn)?;
-        let mut account = lock_account(conn, customer, ctx.at)?;
-        let moment = clientele_kernel::Moment::utc(ctx.at);
-        let change = match &grant {
-            PointsGrant::Activity(g) => {
-                let lot =
-                    clientele_loyalty::LotId::parse(&uuid::Uuid::now_v7().to_string()).map_err(corrupt("lot id"))?;
-                clientele_loyalty::grant_activity_points(&config, &account.wallet, g, &lot, moment)?
-            }
-            PointsGrant::Manual(m) => clientele_loyalty::adjust_manually(&config, &account.wallet, m, moment)?,
-        };
-        let mut batch = Batch::new();
-        write_change_into(conn, &mut batch, &mut account, &change, &config, ctx.key_name.as_deref(), ctx.at)?;
-        let action = match grant {
-            PointsGrant::Activity(_) => "grant_activity_points",
-            PointsGrant::Manual(_) => "adjust_points",
-        };
-        audit::record_into(
-            &mut batch,
-            ctx,
-            action,
-            "loyalty_account",
-            &customer.to_string(),
-            Some(customer),
-            json!({ "points_delta": change.points_delta(), "growth_delta": change.growth_delta() }),
-        );
-        batch.execute(conn)?;
-        summary_of(&config, &account, ctx.at.date_naive())
-    })
-}
-
 /// A change of a member's manual tier floor.
 #[derive(Debug, Clone)]
 pub enum FloorChange {
@@ -600,50 +556,34 @@ pub enum FloorChange {
     Remove { by: clientele_kernel::Actor, why: clientele_loyalty::Reason },
 }
 
-/// Sets or removes a member's manual tier floor; the ledger records who and
-/// why.
-pub fn set_tier_floor(
-    conn: &mut PgConnection,
+/// Writes a ledger entry that moves no points (a tier floor set or
+/// removed), with the writes of the unit of work.
+pub fn write_ledger_entry(
+    tx: &mut Tx<'_>,
     customer: CustomerId,
-    change: FloorChange,
-    scope: &StoreScope,
-    ctx: &AuditContext,
-) -> Result<LoyaltySummary, StoreError> {
-    conn.transaction(|conn| {
-        crate::access::check_writable(conn, customer, scope)?;
-        let (config, _) = program(conn)?;
-        let mut account = lock_account(conn, customer, ctx.at)?;
-        let moment = clientele_kernel::Moment::utc(ctx.at);
-        let (posting, action) = match &change {
-            FloorChange::Set(request) => {
-                (clientele_loyalty::set_tier_floor(&account.tier, request, moment)?, "set_tier_floor")
-            }
-            FloorChange::Remove { by, why } => {
-                (clientele_loyalty::remove_tier_floor(&account.tier, by, why, moment)?, "remove_tier_floor")
-            }
-        };
-        let mut batch = Batch::new();
-        entry_into(&mut batch, customer, &posting.entry, ctx.key_name.as_deref())?;
-        account.tier = posting.update.state;
-        save_account_into(&mut batch, &account, moment.date(), ctx.at)?;
-        if let Some(c) = &posting.update.change {
-            tier_changed_into(&mut batch, customer, c, ctx.at)?;
-        }
-        audit::record_into(
-            &mut batch,
-            ctx,
-            action,
-            "loyalty_account",
-            &customer.to_string(),
-            Some(customer),
-            json!({ "tier_floor": account.tier.floor() }),
-        );
-        batch.execute(conn)?;
-        summary_of(&config, &account, moment.date())
-    })
+    entry: &LedgerEntry,
+    actor: Option<&str>,
+) -> Result<(), StoreError> {
+    entry_into(tx.writes(), customer, entry, actor)
 }
 
-fn summary_of(config: &ProgramConfig, account: &LockedAccount, today: NaiveDate) -> Result<LoyaltySummary, StoreError> {
+/// Stores an account's balances and tier state, with the writes of the
+/// unit of work.
+pub fn save_account(
+    tx: &mut Tx<'_>,
+    account: &LockedAccount,
+    date: NaiveDate,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    save_account_into(tx.writes(), account, date, at)
+}
+
+/// A member's loyalty position from their locked account.
+pub fn summary_of(
+    config: &ProgramConfig,
+    account: &LockedAccount,
+    today: NaiveDate,
+) -> Result<LoyaltySummary, StoreError> {
     let w = &account.wallet;
     let tier = account.tier.effective_on(today);
     let next_tier = config
@@ -667,69 +607,51 @@ fn summary_of(config: &ProgramConfig, account: &LockedAccount, today: NaiveDate)
     })
 }
 
-/// Expires the lots that ended before `as_of` (their last usable day is
-/// before it), member by member. Returns (members touched, points expired).
-pub fn expire_points(conn: &mut PgConnection, as_of: NaiveDate, at: DateTime<Utc>) -> Result<(usize, i64), StoreError> {
+/// The members with points whose last usable day is before `as_of` and
+/// that no reservation holds.
+pub fn members_with_expired_lots(conn: &mut PgConnection, as_of: NaiveDate) -> Result<Vec<CustomerId>, StoreError> {
     let customers: Vec<uuid::Uuid> = points_lots::table
         .filter(points_lots::remaining.gt(points_lots::held))
         .filter(points_lots::expires_on.lt(as_of))
         .select(points_lots::customer_id)
         .distinct()
         .load(conn)?;
-    let (mut members, mut points) = (0, 0i64);
-    let moment = clientele_kernel::Moment::new(at, as_of).map_err(corrupt("as-of date"))?;
-    for customer in customers {
-        conn.transaction(|conn| {
-            let (config, _) = program(conn)?;
-            let mut account = lock_account(conn, CustomerId::from_uuid(customer), at)?;
-            let change = clientele_loyalty::expire_lots(&account.wallet, moment)?;
-            if change.entries().is_empty() {
-                return Ok::<_, StoreError>(());
-            }
-            points -= change.points_delta().get();
-            members += 1;
-            write_change(conn, &mut account, &change, &config, Some("system"), at).map(|_| ())
-        })?;
-    }
-    Ok((members, points))
+    Ok(customers.into_iter().map(CustomerId::from_uuid).collect())
 }
 
-/// Tells members, once per lot, that points expire within `days` days: one
-/// `points.expiring` event per member and expiry date. Returns how many
-/// events were written.
-pub fn announce_expiring_points(
+/// Points expiring from `today` through `last` that members were not told
+/// of yet, per member and expiry date; the lots are marked as told (at
+/// `at`), so each is announced once.
+pub fn take_expiring_unannounced(
     conn: &mut PgConnection,
     today: NaiveDate,
-    days: i64,
+    last: NaiveDate,
     at: DateTime<Utc>,
-) -> Result<usize, StoreError> {
-    conn.transaction(|conn| {
-        let last = today + chrono::Duration::days(days);
-        type Due = (uuid::Uuid, NaiveDate, Option<rust_decimal::Decimal>);
-        let due: Vec<Due> = points_lots::table
+) -> Result<Vec<(CustomerId, NaiveDate, i64)>, StoreError> {
+    type Due = (uuid::Uuid, NaiveDate, Option<rust_decimal::Decimal>);
+    let due: Vec<Due> = points_lots::table
+        .filter(points_lots::remaining.gt(0))
+        .filter(points_lots::expiry_notified_at.is_null())
+        .filter(points_lots::expires_on.between(today, last))
+        .group_by((points_lots::customer_id, points_lots::expires_on))
+        .select((
+            points_lots::customer_id,
+            diesel::dsl::sql::<diesel::sql_types::Date>("expires_on"),
+            diesel::dsl::sum(points_lots::remaining),
+        ))
+        .load(conn)?;
+    diesel::update(
+        points_lots::table
             .filter(points_lots::remaining.gt(0))
             .filter(points_lots::expiry_notified_at.is_null())
-            .filter(points_lots::expires_on.between(today, last))
-            .group_by((points_lots::customer_id, points_lots::expires_on))
-            .select((
-                points_lots::customer_id,
-                diesel::dsl::sql::<diesel::sql_types::Date>("expires_on"),
-                diesel::dsl::sum(points_lots::remaining),
-            ))
-            .load(conn)?;
-        for (customer, expires_on, points) in &due {
-            let points = points.map(|p| i64::try_from(p).unwrap_or(i64::MAX)).unwrap_or(0);
-            let expiring = PointsExpiring { customer_id: *customer, points, expires_on: *expires_on };
-            outbox::emit(conn, &expiring.into(), at)?;
-        }
-        diesel::update(
-            points_lots::table
-                .filter(points_lots::remaining.gt(0))
-                .filter(points_lots::expiry_notified_at.is_null())
-                .filter(points_lots::expires_on.between(today, last)),
-        )
-        .set(points_lots::expiry_notified_at.eq(Some(at)))
-        .execute(conn)?;
-        Ok(due.len())
-    })
+            .filter(points_lots::expires_on.between(today, last)),
+    )
+    .set(points_lots::expiry_notified_at.eq(Some(at)))
+    .execute(conn)?;
+    Ok(due
+        .into_iter()
+        .map(|(c, on, points)| {
+            (CustomerId::from_uuid(c), on, points.map(|p| i64::try_from(p).unwrap_or(i64::MAX)).unwrap_or(0))
+        })
+        .collect())
 }

@@ -1,24 +1,20 @@
-//! Redemptions of points: reserve → confirm | cancel | expire. Every step
-//! runs under the member's account lock, so however many requests arrive at
-//! once, the available points are checked against the points really there.
+//! Redemptions of points as stored: reserve → confirm | cancel | expire.
+//! The steps (`clientele_app::loyalty`) run under the member's account
+//! lock, so however many requests arrive at once, the available points are
+//! checked against the points really there.
 
 use chrono::{DateTime, Utc};
-use clientele_kernel::{CustomerId, Moment};
-use clientele_loyalty::{
-    Points, Reason, RedemptionId, RedemptionRequest, Reservation, ReservationState, cancel_reservation,
-    confirm_reservation, expire_reservation, reserve_points,
-};
+use clientele_kernel::CustomerId;
+use clientele_loyalty::{Points, Reason, Reservation, ReservationState};
 use clientele_profiles::StoreScope;
 use diesel::prelude::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
-use crate::access::{check_visible, check_writable};
-use crate::audit::{self, AuditContext};
-use crate::batch::Batch;
+use crate::access::check_visible;
 use crate::error::{StoreError, corrupt};
-use crate::loyalty::{lock_account, program, write_change, write_change_into};
 use crate::schema::{redemption_index, redemption_keys, redemptions};
+use crate::tx::Tx;
 
 /// A redemption and whose it is.
 #[derive(Debug, Clone)]
@@ -42,7 +38,14 @@ pub struct NewRedemption {
     pub external_id: Option<String>,
 }
 
-fn load(conn: &mut PgConnection, customer: Uuid, id: &str, lock: bool) -> Result<StoredRedemption, StoreError> {
+/// One redemption of a customer; `lock` holds its row for the rest of the
+/// transaction.
+pub fn load_redemption(
+    conn: &mut PgConnection,
+    customer: Uuid,
+    id: &str,
+    lock: bool,
+) -> Result<StoredRedemption, StoreError> {
     let query = redemptions::table.find((customer, id)).select((
         redemptions::reservation,
         redemptions::source,
@@ -59,7 +62,8 @@ fn load(conn: &mut PgConnection, customer: Uuid, id: &str, lock: bool) -> Result
     })
 }
 
-fn save(conn: &mut PgConnection, customer: CustomerId, r: &Reservation) -> Result<(), StoreError> {
+/// Stores a reservation's new state.
+pub fn save_reservation(conn: &mut PgConnection, customer: CustomerId, r: &Reservation) -> Result<(), StoreError> {
     diesel::update(redemptions::table.find((customer.as_uuid(), r.id().as_str())))
         .set((
             redemptions::state.eq(r.state().as_str()),
@@ -70,88 +74,85 @@ fn save(conn: &mut PgConnection, customer: CustomerId, r: &Reservation) -> Resul
     Ok(())
 }
 
-/// Reserves points. Refused (`insufficient_points`) when the member's
-/// available points — balance minus what other reservations hold — do not
-/// cover it. Returns the redemption and whether it was made before.
-pub fn reserve(
+/// The redemption made before under (source, external id): its customer
+/// and id.
+pub fn find_redemption_by_key(
     conn: &mut PgConnection,
-    new: NewRedemption,
-    scope: &StoreScope,
-    ctx: &AuditContext,
-) -> Result<(StoredRedemption, bool), StoreError> {
-    conn.transaction(|conn| {
-        check_writable(conn, new.customer, scope)?;
-        let (config, _) = program(conn)?;
-        let mut account = lock_account(conn, new.customer, ctx.at)?;
-        // Checked under the account lock, so a concurrent retry sees the
-        // reservation the first request made.
-        if let (Some(source), Some(external_id)) = (&new.source, &new.external_id) {
-            let existing: Option<(Uuid, String)> = redemption_keys::table
-                .find((source, external_id))
-                .select((redemption_keys::customer_id, redemption_keys::redemption_id))
-                .first(conn)
-                .optional()?;
-            if let Some((customer, id)) = existing {
-                return Ok((load(conn, customer, &id, false)?, true));
-            }
-        }
-        let id = RedemptionId::parse(&Uuid::now_v7().to_string()).map_err(corrupt("redemption id"))?;
-        let request = RedemptionRequest { redemption: id.clone(), points: new.points, reason: new.reason.clone() };
-        let posting = reserve_points(&account.wallet, &request, Moment::utc(ctx.at), new.hold_until)?;
-        let mut batch = Batch::new();
-        write_change_into(conn, &mut batch, &mut account, &posting.change, &config, ctx.key_name.as_deref(), ctx.at)?;
-        let r = &posting.reservation;
-        diesel::insert_into(redemptions::table)
-            .values((
-                redemptions::customer_id.eq(new.customer.as_uuid()),
-                redemptions::redemption_id.eq(id.as_str()),
-                redemptions::state.eq(r.state().as_str()),
-                redemptions::points.eq(r.points().get()),
-                redemptions::reason.eq(r.reason().as_str()),
-                redemptions::reserved_at.eq(r.reserved_at()),
-                redemptions::hold_until.eq(r.hold_until()),
-                redemptions::reservation.eq(serde_json::to_value(r)?),
-                redemptions::source.eq(&new.source),
-                redemptions::external_id.eq(&new.external_id),
-                redemptions::created_by.eq(&ctx.key_name),
-            ))
-            .execute(conn)?;
-        diesel::insert_into(redemption_index::table)
-            .values((
-                redemption_index::redemption_id.eq(id.as_str()),
-                redemption_index::customer_id.eq(new.customer.as_uuid()),
-            ))
-            .execute(conn)?;
-        if let (Some(source), Some(external_id)) = (&new.source, &new.external_id) {
-            diesel::insert_into(redemption_keys::table)
-                .values((
-                    redemption_keys::source.eq(source),
-                    redemption_keys::external_id.eq(external_id),
-                    redemption_keys::customer_id.eq(new.customer.as_uuid()),
-                    redemption_keys::redemption_id.eq(id.as_str()),
-                ))
-                .execute(conn)?;
-        }
-        audit::record_into(
-            &mut batch,
-            ctx,
-            "reserve",
-            "redemption",
-            id.as_str(),
-            Some(new.customer),
-            json!({ "points": r.points() }),
+    source: &str,
+    external_id: &str,
+) -> Result<Option<(Uuid, String)>, StoreError> {
+    Ok(redemption_keys::table
+        .find((source, external_id))
+        .select((redemption_keys::customer_id, redemption_keys::redemption_id))
+        .first(conn)
+        .optional()?)
+}
+
+/// Writes a new reservation (with the writes of the unit of work).
+pub fn insert_redemption(tx: &mut Tx<'_>, made: &StoredRedemption, created_by: Option<&str>) -> Result<(), StoreError> {
+    let (customer, r) = (made.customer.as_uuid(), &made.reservation);
+    let batch = tx.writes();
+    batch.insert(
+        "redemptions",
+        &[
+            "customer_id",
+            "redemption_id",
+            "state",
+            "points",
+            "reason",
+            "reserved_at",
+            "hold_until",
+            "reservation",
+            "source",
+            "external_id",
+            "created_by",
+        ],
+        vec![vec![
+            customer.into(),
+            r.id().as_str().into(),
+            r.state().as_str().into(),
+            r.points().get().into(),
+            r.reason().as_str().into(),
+            r.reserved_at().into(),
+            r.hold_until().into(),
+            serde_json::to_value(r)?.into(),
+            made.source.clone().into(),
+            made.external_id.clone().into(),
+            created_by.into(),
+        ]],
+        "",
+    );
+    batch.insert(
+        "redemption_index",
+        &["redemption_id", "customer_id"],
+        vec![vec![r.id().as_str().into(), customer.into()]],
+        "",
+    );
+    if let (Some(source), Some(external_id)) = (&made.source, &made.external_id) {
+        batch.insert(
+            "redemption_keys",
+            &["source", "external_id", "customer_id", "redemption_id"],
+            vec![vec![source.clone().into(), external_id.clone().into(), customer.into(), r.id().as_str().into()]],
+            "",
         );
-        batch.execute(conn)?;
-        Ok((
-            StoredRedemption {
-                customer: new.customer,
-                reservation: r.clone(),
-                source: new.source,
-                external_id: new.external_id,
-            },
-            false,
-        ))
-    })
+    }
+    Ok(())
+}
+
+/// Whose a redemption is, if the caller may see that customer (a merged
+/// customer's redemptions stay reachable).
+pub fn redemption_owner(conn: &mut PgConnection, id: &str, scope: &StoreScope) -> Result<CustomerId, StoreError> {
+    let customer: Uuid = redemption_index::table
+        .find(id)
+        .select(redemption_index::customer_id)
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    let customer = CustomerId::from_uuid(customer);
+    match check_visible(conn, customer, scope) {
+        Ok(()) | Err(StoreError::Merged { .. }) => Ok(customer),
+        Err(e) => Err(e),
+    }
 }
 
 /// What to do with a held reservation.
@@ -161,78 +162,18 @@ pub enum RedemptionStep {
     Cancel,
 }
 
-/// Confirms or cancels a redemption.
-pub fn settle(
-    conn: &mut PgConnection,
-    id: &str,
-    step: RedemptionStep,
-    scope: &StoreScope,
-    ctx: &AuditContext,
-) -> Result<StoredRedemption, StoreError> {
-    conn.transaction(|conn| {
-        let customer: Uuid = redemption_index::table
-            .find(id)
-            .select(redemption_index::customer_id)
-            .first(conn)
-            .optional()?
-            .ok_or(StoreError::NotFound)?;
-        let customer_id = CustomerId::from_uuid(customer);
-        match check_visible(conn, customer_id, scope) {
-            Ok(()) | Err(StoreError::Merged { .. }) => {}
-            Err(e) => return Err(e),
-        }
-        let (config, _) = program(conn)?;
-        let mut account = lock_account(conn, customer_id, ctx.at)?;
-        let mut stored = load(conn, customer, id, true)?;
-        let moment = Moment::utc(ctx.at);
-        let posting = match step {
-            RedemptionStep::Confirm => confirm_reservation(&account.wallet, &stored.reservation, moment)?,
-            RedemptionStep::Cancel => cancel_reservation(&account.wallet, &stored.reservation, moment)?,
-        };
-        let mut batch = Batch::new();
-        write_change_into(conn, &mut batch, &mut account, &posting.change, &config, ctx.key_name.as_deref(), ctx.at)?;
-        save(conn, customer_id, &posting.reservation)?;
-        let action = match step {
-            RedemptionStep::Confirm => "confirm",
-            RedemptionStep::Cancel => "cancel",
-        };
-        audit::record_into(
-            &mut batch,
-            ctx,
-            action,
-            "redemption",
-            id,
-            Some(customer_id),
-            json!({ "points": posting.reservation.points() }),
-        );
-        batch.execute(conn)?;
-        stored.reservation = posting.reservation;
-        Ok(stored)
-    })
-}
-
 /// One redemption.
 pub fn get_redemption(conn: &mut PgConnection, id: &str, scope: &StoreScope) -> Result<StoredRedemption, StoreError> {
-    let customer: Uuid = redemption_index::table
-        .find(id)
-        .select(redemption_index::customer_id)
-        .first(conn)
-        .optional()?
-        .ok_or(StoreError::NotFound)?;
-    match check_visible(conn, CustomerId::from_uuid(customer), scope) {
-        Ok(()) | Err(StoreError::Merged { .. }) => {}
-        Err(e) => return Err(e),
-    }
-    load(conn, customer, id, false)
+    let customer = redemption_owner(conn, id, scope)?;
+    load_redemption(conn, customer.as_uuid(), id, false)
 }
 
-/// Releases every reservation whose hold ended before `now` (the job).
-/// Returns how many were released.
-pub fn expire_lapsed_reservations(
+/// The reservations whose hold ended by `now`, oldest first: (customer, id).
+pub fn lapsed_reservations(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
     limit: i64,
-) -> Result<usize, StoreError> {
+) -> Result<Vec<(CustomerId, String)>, StoreError> {
     let due: Vec<(Uuid, String)> = redemptions::table
         .filter(redemptions::state.eq(ReservationState::Held.as_str()))
         .filter(redemptions::hold_until.le(now))
@@ -240,22 +181,5 @@ pub fn expire_lapsed_reservations(
         .limit(limit)
         .select((redemptions::customer_id, redemptions::redemption_id))
         .load(conn)?;
-    let mut released = 0;
-    for (customer, id) in due {
-        conn.transaction(|conn| {
-            let customer_id = CustomerId::from_uuid(customer);
-            let (config, _) = program(conn)?;
-            let mut account = lock_account(conn, customer_id, now)?;
-            let stored = load(conn, customer, &id, true)?;
-            if stored.reservation.state() != ReservationState::Held {
-                return Ok::<_, StoreError>(());
-            }
-            let posting = expire_reservation(&account.wallet, &stored.reservation, Moment::utc(now))?;
-            write_change(conn, &mut account, &posting.change, &config, Some("system"), now)?;
-            save(conn, customer_id, &posting.reservation)?;
-            released += 1;
-            Ok(())
-        })?;
-    }
-    Ok(released)
+    Ok(due.into_iter().map(|(c, id)| (CustomerId::from_uuid(c), id)).collect())
 }
