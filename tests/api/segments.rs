@@ -20,9 +20,9 @@
 //! order was placed at 18:00 UTC on 28 June: 29 June in Shanghai.
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use clientele_app::segments::{RefreshReport, RefreshRun};
 use clientele_profiles::Role;
 use clientele_segments::RefreshConfig;
-use clientele_store::RefreshReport;
 use clientele_tests::{Answer, TestApp};
 use serde_json::{Value, json};
 
@@ -38,15 +38,9 @@ fn refresh_with(app: &TestApp, as_of: NaiveDate, readers: usize) -> RefreshRepor
     let mut conn = app.db.connect();
     let mut helpers: Vec<_> = (0..readers).map(|_| app.db.connect()).collect();
     let mut helpers: Vec<&mut clientele_store::PgConnection> = helpers.iter_mut().collect();
-    clientele_store::refresh_segments(
-        &mut conn,
-        &mut helpers,
-        as_of,
-        &RefreshConfig::default(),
-        Utc::now(),
-        &mut |_| {},
-    )
-    .expect("refresh")
+    let config = RefreshConfig::default();
+    let run = RefreshRun { as_of, config: &config, now: Utc::now(), threads: clientele_app::machine_threads() };
+    clientele_app::segments::refresh_segments(&mut conn, &mut helpers, &run, &mut |_| {}).expect("refresh")
 }
 
 /// The refresh of every test here reads in three ranges of customers at

@@ -11,7 +11,7 @@
 //! `clientele expire-points --as-of DATE` runs the same by hand.
 //!
 //! After them, the segment refresh (RFM segments and customer value, see
-//! `clientele_store::refresh_segments`) runs once per date: if yesterday —
+//! `crate::segments`) runs once per date: if yesterday —
 //! the last whole day (UTC) — has no snapshot yet, the instance that takes
 //! the segments lock writes it. A snapshot of today taken at 00:05 would
 //! miss the day's sales for good.
@@ -21,7 +21,9 @@
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use clientele_store::{Db, PgConnection, RefreshReport, RefreshStep, StoreError};
+use clientele_store::{Db, PgConnection, StoreError};
+
+use crate::segments::{RefreshReport, RefreshRun, RefreshStep};
 
 /// Advisory lock key of the loyalty jobs.
 const LOYALTY_JOBS_LOCK: i64 = 0x636c_6965_6e74_0010;
@@ -115,13 +117,14 @@ pub fn refresh_segments_if_due(
     readers: &mut [&mut PgConnection],
     as_of: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<Option<clientele_store::RefreshReport>, StoreError> {
+) -> Result<Option<RefreshReport>, StoreError> {
     let report = clientele_store::with_job_lock(conn, SEGMENTS_LOCK, |conn| {
         if clientele_store::segment_run(conn, Some(as_of))?.is_ok() {
             return Ok(None);
         }
         let config = clientele_segments::RefreshConfig::default();
-        clientele_store::refresh_segments(conn, readers, as_of, &config, now, &mut |_| {}).map(Some)
+        let run = RefreshRun { as_of, config: &config, now, threads: crate::machine_threads() };
+        crate::segments::refresh_segments(conn, readers, &run, &mut |_| {}).map(Some)
     })?;
     Ok(report.flatten())
 }
@@ -201,8 +204,9 @@ pub fn refresh_segments(
         });
     };
     let config = clientele_segments::RefreshConfig::default();
+    let run = RefreshRun { as_of, config: &config, now, threads: crate::machine_threads() };
     let report = clientele_store::with_job_lock(conn, SEGMENTS_LOCK, |conn| {
-        clientele_store::refresh_segments(conn, readers, as_of, &config, now, &mut show)
+        crate::segments::refresh_segments(conn, readers, &run, &mut show)
     })?;
     bar.finish_and_clear();
     report.ok_or_else(|| anyhow::anyhow!("another instance is refreshing the segments now; try again in a moment"))

@@ -99,7 +99,7 @@ pub(crate) fn record_into(
 
 /// The fields that differ between two JSON objects, as
 /// `{"field": {"old": …, "new": …}}`. Nested objects are compared whole.
-pub(crate) fn diff(old: &Value, new: &Value) -> Value {
+pub fn diff(old: &Value, new: &Value) -> Value {
     let empty = Map::new();
     let old = old.as_object().unwrap_or(&empty);
     let new = new.as_object().unwrap_or(&empty);

@@ -30,13 +30,15 @@ mod tx;
 mod webhooks;
 
 pub use access::{check_visible, check_writable};
-pub use audit::{AuditContext, AuditEntry, audit_entries_for_customer};
+pub use audit::{AuditContext, AuditEntry, audit_entries_for_customer, diff as audit_diff};
 pub use bulk::{BulkOrderOutcome, BulkReport, create_customers_bulk, ingest_orders_bulk};
+pub use customers::interactions::load_timeline_all;
 pub use customers::interactions::{TimelineCursor, TimelinePage, record_interaction, timeline};
+pub use customers::lifecycle::{Absorption, write_absorption, write_erasure};
 pub use customers::{
     Created, CustomerExport, CustomerFilter, CustomerPage, DuplicateCandidates, count_customers, create_customer,
-    erase_customer, export_customer, find_duplicate_candidates, get_customer, lookup_by_member_no, lookup_by_phone,
-    merge_customers, record_consent, remove_tag, search_customers, set_tag, update_customer,
+    export_customer, find_duplicate_candidates, flat_view, get_customer, load_checked, lookup_by_member_no,
+    lookup_by_phone, record_consent, remove_tag, search_customers, set_tag, update_customer,
 };
 pub use db::{Conn, Db, DbConfig, MIGRATIONS_FINGERPRINT, analyze, run_migrations, with_job_lock};
 pub use diesel::PgConnection;
@@ -66,11 +68,11 @@ pub use orders::{
 };
 pub use org::{create_associate, create_store, get_store, list_associates, list_stores};
 pub use segments::{
-    AssociateRef, CategoryShare, CellCustomer, CellPage, CellRequest, CustomerValueReport, MissingSnapshot,
-    RefreshReport, RefreshStep, SegmentCuts, SegmentFigures, SegmentHistoryEntry, SegmentMember, SegmentPage,
-    SegmentRun, SegmentSummary, StoreVisits, TopCustomer, TopCustomers, TransitionCount, Transitions, ValueCursor,
-    ValueSnapshot, customer_value, refresh_segments, segment_customers, segment_run, segment_summary,
-    segment_transitions, snapshot_dates, top_customers,
+    AssociateRef, CategoryShare, CellCustomer, CellPage, CellRequest, CustomerValueReport, MissingSnapshot, NewRun,
+    SegmentCuts, SegmentFigures, SegmentHistoryEntry, SegmentMember, SegmentPage, SegmentRun, SegmentSummary,
+    StoreVisits, TopCustomer, TopCustomers, TransitionCount, Transitions, ValueCursor, ValueSnapshot, customer_value,
+    previous_fit, read_population, record_run, segment_customers, segment_run, segment_summary, segment_transitions,
+    snapshot_dates, top_customers, write_snapshot,
 };
 pub use tx::{AuditEntryNew, Tx, transaction};
 pub use webhooks::{

@@ -108,7 +108,7 @@ pub async fn merge(
     let absorbed = clientele_kernel::CustomerId::from_uuid(body.value.absorb);
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let c = state
-        .run(move |conn| clientele_store::merge_customers(conn, survivor, absorbed, &scope, &audit))
+        .run(move |conn| clientele_app::customers::merge_customers(conn, survivor, absorbed, &scope, &audit))
         .await
         .map_err(customer_error)?;
     Ok(HttpResponse::Ok().json(CustomerView::new(&c, caller.role().sees_contact_details())))

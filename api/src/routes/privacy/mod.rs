@@ -44,7 +44,7 @@ pub async fn erase(
     let id = customer_id(&path)?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let c = state
-        .run(move |conn| clientele_store::erase_customer(conn, id, &scope, &audit))
+        .run(move |conn| clientele_app::customers::erase_customer(conn, id, &scope, &audit))
         .await
         .map_err(customer_error)?;
     Ok(HttpResponse::Ok().json(CustomerView::new(&c, caller.role().sees_contact_details())))

@@ -145,7 +145,7 @@ pub fn timeline(
 }
 
 /// The whole timeline of a customer, oldest first (for merge and export).
-pub(crate) fn load_timeline_all(conn: &mut PgConnection, customer: CustomerId) -> Result<Vec<Interaction>, StoreError> {
+pub fn load_timeline_all(conn: &mut PgConnection, customer: CustomerId) -> Result<Vec<Interaction>, StoreError> {
     interactions::table
         .filter(interactions::customer_id.eq(customer.as_uuid()))
         .order((interactions::at.asc(), interactions::id.asc()))

@@ -1,25 +1,25 @@
-//! What happens to a whole customer record: merging a duplicate into its
-//! survivor, erasure, the access-request export, and finding duplicates.
+//! What happens to a whole customer record, as stored: a merge of a
+//! duplicate into its survivor and an erasure written (the use cases are
+//! `clientele_app::customers`), the access-request export, and finding
+//! duplicates.
 
 use chrono::{DateTime, Utc};
 use clientele_kernel::CustomerId;
-use clientele_profiles::{Customer, CustomerRecord, ProfileError, StoreScope, merge};
-use clientele_webhooks::CustomerMerged;
+use clientele_profiles::{Customer, CustomerRecord, StoreScope};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::audit::{self, AuditContext, AuditEntry};
+use crate::audit::{self, AuditEntry};
 use crate::customers::interactions::{self, load_timeline_all};
 use crate::customers::rows::{CustomerRow, load_customers};
 use crate::error::StoreError;
-use crate::outbox;
 use crate::schema::{
     customer_consents, customer_merges, customer_tags, customers, email_index, external_id_index, important_dates,
     member_numbers, phone_index,
 };
 
-use super::{flat_view, load_checked, write_customer};
+use super::{load_checked, write_customer};
 
 /// Everything the system holds about one person (PIPL/GDPR access request).
 #[derive(Debug, Clone, serde::Serialize)]
@@ -41,162 +41,126 @@ pub struct DuplicateCandidates {
     pub truncated: bool,
 }
 
-/// Merges `absorbed` into `survivor`: profile gaps filled, tags, dates,
-/// consents, external ids and timeline combined (rules in
-/// `clientele_profiles::merge`), member numbers of the absorbed record lead
-/// to the survivor from now on, and the absorbed record is left as an empty
-/// tombstone pointing at the survivor. Both must be in the caller's scope.
-pub fn merge_customers(
-    conn: &mut PgConnection,
-    survivor: CustomerId,
-    absorbed: CustomerId,
-    scope: &StoreScope,
-    ctx: &AuditContext,
-) -> Result<Customer, StoreError> {
-    if survivor == absorbed {
-        return Err(StoreError::Profile(ProfileError::MergeWithSelf));
-    }
-    conn.transaction(|conn| {
-        // Lock in id order so two opposite merges cannot deadlock.
-        let (first, second) = if survivor < absorbed { (survivor, absorbed) } else { (absorbed, survivor) };
-        let a = load_checked(conn, first, scope, true)?;
-        let b = load_checked(conn, second, scope, true)?;
-        let (s, x) = if a.id == survivor { (a, b) } else { (b, a) };
-        let s_record = CustomerRecord { timeline: load_timeline_all(conn, s.id)?, customer: s };
-        let x_record = CustomerRecord { timeline: load_timeline_all(conn, x.id)?, customer: x };
-        let before = flat_view(&s_record.customer);
-        let outcome = merge(&s_record, &x_record, ctx.at)?;
-        let merged = &outcome.merged.customer;
-
-        // The absorbed record's lookup keys and satellites go first, so the
-        // survivor can take over its external ids.
-        let xid = absorbed.as_uuid();
-        diesel::delete(phone_index::table.filter(phone_index::customer_id.eq(xid))).execute(conn)?;
-        diesel::delete(email_index::table.filter(email_index::customer_id.eq(xid))).execute(conn)?;
-        diesel::delete(external_id_index::table.filter(external_id_index::customer_id.eq(xid))).execute(conn)?;
-        diesel::delete(customer_tags::table.filter(customer_tags::customer_id.eq(xid))).execute(conn)?;
-        diesel::delete(customer_consents::table.filter(customer_consents::customer_id.eq(xid))).execute(conn)?;
-        diesel::delete(important_dates::table.filter(important_dates::customer_id.eq(xid))).execute(conn)?;
-        interactions::move_all(conn, absorbed, survivor)?;
-        write_customer(conn, merged)?;
-
-        diesel::update(member_numbers::table.filter(member_numbers::customer_id.eq(xid)))
-            .set(member_numbers::customer_id.eq(survivor.as_uuid()))
-            .execute(conn)?;
-        // Records the absorbed one had itself absorbed now belong to the survivor.
-        type MergeRow = (Uuid, String, DateTime<Utc>, Option<Uuid>, Value);
-        let earlier: Vec<MergeRow> = customer_merges::table
-            .filter(customer_merges::customer_id.eq(xid))
-            .select((
-                customer_merges::absorbed_id,
-                customer_merges::absorbed_member_no,
-                customer_merges::merged_at,
-                customer_merges::merged_by,
-                customer_merges::absorbed_snapshot,
-            ))
-            .load(conn)?;
-        diesel::delete(customer_merges::table.filter(customer_merges::customer_id.eq(xid))).execute(conn)?;
-        let snapshot = serde_json::to_value(&x_record)?;
-        let mut merges: Vec<_> = earlier
-            .into_iter()
-            .map(|(aid, mno, at, by, snap)| {
-                (
-                    customer_merges::customer_id.eq(survivor.as_uuid()),
-                    customer_merges::absorbed_id.eq(aid),
-                    customer_merges::absorbed_member_no.eq(mno),
-                    customer_merges::merged_at.eq(at),
-                    customer_merges::merged_by.eq(by),
-                    customer_merges::absorbed_snapshot.eq(snap),
-                )
-            })
-            .collect();
-        merges.push((
-            customer_merges::customer_id.eq(survivor.as_uuid()),
-            customer_merges::absorbed_id.eq(xid),
-            customer_merges::absorbed_member_no.eq(outcome.absorbed_member_no.as_str().to_owned()),
-            customer_merges::merged_at.eq(ctx.at),
-            customer_merges::merged_by.eq(ctx.key_id.map(|k| k.as_uuid())),
-            customer_merges::absorbed_snapshot.eq(snapshot),
-        ));
-        diesel::insert_into(customer_merges::table).values(merges).execute(conn)?;
-        diesel::update(customers::table.filter(customers::merged_into.eq(xid)))
-            .set(customers::merged_into.eq(survivor.as_uuid()))
-            .execute(conn)?;
-
-        // The tombstone: personal data now lives in the survivor.
-        let mut tombstone = x_record.customer.clone();
-        tombstone.erase(ctx.at);
-        let mut row = CustomerRow::from_domain(&tombstone)?;
-        row.member_no = outcome.absorbed_member_no.as_str().to_owned();
-        row.erased_at = None;
-        row.merged_into = Some(survivor.as_uuid());
-        row.merged_at = Some(ctx.at);
-        diesel::update(customers::table.find(xid)).set(&row).execute(conn)?;
-
-        let mut changes = audit::diff(&before, &flat_view(merged));
-        if let Value::Object(map) = &mut changes {
-            map.insert("absorbed".into(), json!({ "customer_id": absorbed, "member_no": outcome.absorbed_member_no }));
-        }
-        audit::record(conn, ctx, "merge", "customer", &survivor.to_string(), Some(survivor), changes)?;
-        audit::record(
-            conn,
-            ctx,
-            "merged_into",
-            "customer",
-            &absorbed.to_string(),
-            Some(absorbed),
-            json!({ "merged_into": survivor }),
-        )?;
-        let merged_event = CustomerMerged {
-            survivor_id: survivor.as_uuid(),
-            absorbed_id: absorbed.as_uuid(),
-            absorbed_member_no: outcome.absorbed_member_no.as_str().to_owned(),
-        };
-        outbox::emit(conn, &merged_event.into(), ctx.at)?;
-        Ok(merged.clone())
-    })
+/// A merge worked out by `clientele_profiles::merge`, to be written.
+#[derive(Debug, Clone, Copy)]
+pub struct Absorption<'a> {
+    pub survivor: CustomerId,
+    /// The survivor after the merge.
+    pub merged: &'a Customer,
+    /// The absorbed record as it was (kept as the merge's snapshot).
+    pub absorbed: &'a CustomerRecord,
+    /// The absorbed record's own member number, which leads to the survivor
+    /// from now on.
+    pub absorbed_member_no: &'a str,
+    pub at: DateTime<Utc>,
+    pub by: Option<Uuid>,
 }
 
-/// Erasure (PIPL/GDPR): personal fields, tags, consents, dates, lookup keys,
-/// free-text notes, merge snapshots and the old → new values of the audit
-/// log are removed; the record stays, anonymised, for statistics.
-pub fn erase_customer(
-    conn: &mut PgConnection,
-    id: CustomerId,
-    scope: &StoreScope,
-    ctx: &AuditContext,
-) -> Result<Customer, StoreError> {
-    conn.transaction(|conn| {
-        let mut customer = load_checked(conn, id, scope, true)?;
-        if customer.is_erased() {
-            return Ok(customer);
-        }
-        customer.erase(ctx.at);
-        write_customer(conn, &customer)?;
-        diesel::delete(member_numbers::table.filter(member_numbers::customer_id.eq(id.as_uuid()))).execute(conn)?;
-        diesel::insert_into(member_numbers::table)
-            .values((
-                member_numbers::member_no.eq(customer.member_no.as_str()),
-                member_numbers::customer_id.eq(id.as_uuid()),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)?;
-        interactions::redact_all(conn, id)?;
-        diesel::update(customer_merges::table.filter(customer_merges::customer_id.eq(id.as_uuid())))
-            .set(customer_merges::absorbed_snapshot.eq(json!({ "redacted": true })))
-            .execute(conn)?;
-        // The records merged into this one were the same person: their audit
-        // entries hold the same personal data.
-        let absorbed: Vec<Uuid> = customers::table
-            .filter(customers::merged_into.eq(id.as_uuid()))
-            .select(customers::customer_id)
-            .load(conn)?;
-        for person in std::iter::once(id).chain(absorbed.into_iter().map(CustomerId::from_uuid)) {
-            audit::redact_customer(conn, person)?;
-        }
-        audit::record(conn, ctx, "erase", "customer", &id.to_string(), Some(id), json!({ "erased_at": ctx.at }))?;
-        Ok(customer)
-    })
+/// Writes a merge: the absorbed record's lookup keys and satellites go,
+/// its timeline, member numbers and earlier merges move to the survivor,
+/// the survivor is written merged, and the absorbed record is left as an
+/// empty tombstone pointing at the survivor. Both must be locked
+/// (`load_checked` with `lock`).
+pub fn write_absorption(conn: &mut PgConnection, m: &Absorption<'_>) -> Result<(), StoreError> {
+    let (survivor, absorbed) = (m.survivor, m.absorbed.customer.id);
+    // The absorbed record's lookup keys and satellites go first, so the
+    // survivor can take over its external ids.
+    let xid = absorbed.as_uuid();
+    diesel::delete(phone_index::table.filter(phone_index::customer_id.eq(xid))).execute(conn)?;
+    diesel::delete(email_index::table.filter(email_index::customer_id.eq(xid))).execute(conn)?;
+    diesel::delete(external_id_index::table.filter(external_id_index::customer_id.eq(xid))).execute(conn)?;
+    diesel::delete(customer_tags::table.filter(customer_tags::customer_id.eq(xid))).execute(conn)?;
+    diesel::delete(customer_consents::table.filter(customer_consents::customer_id.eq(xid))).execute(conn)?;
+    diesel::delete(important_dates::table.filter(important_dates::customer_id.eq(xid))).execute(conn)?;
+    interactions::move_all(conn, absorbed, survivor)?;
+    write_customer(conn, m.merged)?;
+    diesel::update(member_numbers::table.filter(member_numbers::customer_id.eq(xid)))
+        .set(member_numbers::customer_id.eq(survivor.as_uuid()))
+        .execute(conn)?;
+    move_merges(conn, m)?;
+    diesel::update(customers::table.filter(customers::merged_into.eq(xid)))
+        .set(customers::merged_into.eq(survivor.as_uuid()))
+        .execute(conn)?;
+
+    // The tombstone: personal data now lives in the survivor.
+    let mut tombstone = m.absorbed.customer.clone();
+    tombstone.erase(m.at);
+    let mut row = CustomerRow::from_domain(&tombstone)?;
+    row.member_no = m.absorbed_member_no.to_owned();
+    row.erased_at = None;
+    row.merged_into = Some(survivor.as_uuid());
+    row.merged_at = Some(m.at);
+    diesel::update(customers::table.find(xid)).set(&row).execute(conn)?;
+    Ok(())
+}
+
+/// The records the absorbed one had itself absorbed now belong to the
+/// survivor, with the absorbed one's own snapshot.
+fn move_merges(conn: &mut PgConnection, m: &Absorption<'_>) -> Result<(), StoreError> {
+    let (survivor, xid) = (m.survivor.as_uuid(), m.absorbed.customer.id.as_uuid());
+    type MergeRow = (Uuid, String, DateTime<Utc>, Option<Uuid>, Value);
+    let earlier: Vec<MergeRow> = customer_merges::table
+        .filter(customer_merges::customer_id.eq(xid))
+        .select((
+            customer_merges::absorbed_id,
+            customer_merges::absorbed_member_no,
+            customer_merges::merged_at,
+            customer_merges::merged_by,
+            customer_merges::absorbed_snapshot,
+        ))
+        .load(conn)?;
+    diesel::delete(customer_merges::table.filter(customer_merges::customer_id.eq(xid))).execute(conn)?;
+    let snapshot = serde_json::to_value(m.absorbed)?;
+    let mut merges: Vec<_> = earlier
+        .into_iter()
+        .map(|(aid, mno, at, by, snap)| {
+            (
+                customer_merges::customer_id.eq(survivor),
+                customer_merges::absorbed_id.eq(aid),
+                customer_merges::absorbed_member_no.eq(mno),
+                customer_merges::merged_at.eq(at),
+                customer_merges::merged_by.eq(by),
+                customer_merges::absorbed_snapshot.eq(snap),
+            )
+        })
+        .collect();
+    merges.push((
+        customer_merges::customer_id.eq(survivor),
+        customer_merges::absorbed_id.eq(xid),
+        customer_merges::absorbed_member_no.eq(m.absorbed_member_no.to_owned()),
+        customer_merges::merged_at.eq(m.at),
+        customer_merges::merged_by.eq(m.by),
+        customer_merges::absorbed_snapshot.eq(snapshot),
+    ));
+    diesel::insert_into(customer_merges::table).values(merges).execute(conn)?;
+    Ok(())
+}
+
+/// Writes an erased customer (PIPL/GDPR): the anonymised record, its own
+/// member number only, free-text notes redacted, merge snapshots and the
+/// old → new values of the audit log removed — for it and for the records
+/// merged into it, which were the same person.
+pub fn write_erasure(conn: &mut PgConnection, customer: &Customer) -> Result<(), StoreError> {
+    let id = customer.id;
+    write_customer(conn, customer)?;
+    diesel::delete(member_numbers::table.filter(member_numbers::customer_id.eq(id.as_uuid()))).execute(conn)?;
+    diesel::insert_into(member_numbers::table)
+        .values((
+            member_numbers::member_no.eq(customer.member_no.as_str()),
+            member_numbers::customer_id.eq(id.as_uuid()),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    interactions::redact_all(conn, id)?;
+    diesel::update(customer_merges::table.filter(customer_merges::customer_id.eq(id.as_uuid())))
+        .set(customer_merges::absorbed_snapshot.eq(json!({ "redacted": true })))
+        .execute(conn)?;
+    let absorbed: Vec<Uuid> =
+        customers::table.filter(customers::merged_into.eq(id.as_uuid())).select(customers::customer_id).load(conn)?;
+    for person in std::iter::once(id).chain(absorbed.into_iter().map(CustomerId::from_uuid)) {
+        audit::redact_customer(conn, person)?;
+    }
+    Ok(())
 }
 
 /// Everything held about a customer.

@@ -22,12 +22,10 @@ use crate::schema::{
 };
 
 pub(crate) mod interactions;
-mod lifecycle;
+pub(crate) mod lifecycle;
 pub(crate) mod rows;
 
-pub use lifecycle::{
-    CustomerExport, DuplicateCandidates, erase_customer, export_customer, find_duplicate_candidates, merge_customers,
-};
+pub use lifecycle::{CustomerExport, DuplicateCandidates, export_customer, find_duplicate_candidates};
 
 /// Filters for searching customers. Every filter given must match.
 #[derive(Debug, Clone, Default)]
@@ -79,7 +77,8 @@ fn audit_view(c: &Customer) -> Value {
     })
 }
 
-fn flat_view(c: &Customer) -> Value {
+/// A customer as the audit log compares it, field by field.
+pub fn flat_view(c: &Customer) -> Value {
     let mut out = serde_json::Map::new();
     if let Value::Object(view) = audit_view(c) {
         for (k, v) in view {
@@ -278,8 +277,9 @@ pub fn create_customer(
 }
 
 /// The row of a customer, locked for update when `lock` is set, checked
-/// against the caller's scope (out of scope = not found).
-fn load_checked(
+/// against the caller's scope (out of scope = not found) and refused when
+/// merged away.
+pub fn load_checked(
     conn: &mut PgConnection,
     id: CustomerId,
     scope: &StoreScope,

@@ -1,5 +1,6 @@
 //! RFM segments and customer value over time: the refresh that writes a
-//! dated snapshot of every customer who has bought ([`refresh`]), the runs
+//! dated snapshot of every customer who has bought ([`refresh`]: what it
+//! reads and writes; the refresh is `clientele_app::segments`), the runs
 //! that record each refresh ([`runs`]), and the reads over snapshots
 //! ([`reads`]).
 //!
@@ -18,5 +19,5 @@ pub use reads::{
     TransitionCount, Transitions, ValueCursor, ValueSnapshot, customer_value, segment_customers, segment_summary,
     segment_transitions, top_customers,
 };
-pub use refresh::{RefreshReport, RefreshStep, refresh_segments};
-pub use runs::{MissingSnapshot, SegmentRun, segment_run, snapshot_dates};
+pub use refresh::{read_population, write_snapshot};
+pub use runs::{MissingSnapshot, NewRun, SegmentRun, previous_fit, record_run, segment_run, snapshot_dates};

@@ -1,5 +1,6 @@
-//! The refresh that writes a dated snapshot of every customer who has
-//! bought, and records its run.
+//! What the refresh of segments reads and writes (the refresh itself is
+//! `clientele_app::segments`): the facts of every customer who has bought,
+//! and the dated snapshot.
 //!
 //! The facts are one aggregate query over `orders` and `order_returns`
 //! (plus the `stores` reference table for the returns' time zones and
@@ -15,15 +16,9 @@
 use std::cell::RefCell;
 use std::collections::HashSet;
 use std::io::Write as _;
-use std::num::NonZeroUsize;
-use std::time::{Duration, Instant};
 
-use chrono::{DateTime, NaiveDate, Utc};
-use clientele_rfm::Segment;
-use clientele_segments::{
-    ModelError, PurchaseFacts, RefreshConfig, RefreshInput, Refreshed, SegmentsError, Stage, refresh,
-};
-use clientele_value::{BgNbdParams, GammaGammaParams};
+use chrono::NaiveDate;
+use clientele_segments::{PurchaseFacts, Refreshed};
 use diesel::connection::SimpleConnection;
 use diesel::pg::CopyFormat;
 use diesel::prelude::*;
@@ -31,190 +26,25 @@ use diesel::sql_types::{Bool, Date, Int8, Numeric, Text, Uuid as SqlUuid};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
-use super::runs::{NewRun, previous_fit, record_run};
 use crate::copy::{copy_err, opt};
 use crate::error::StoreError;
 use crate::orders::ANONYMOUS;
 
-// ---- progress and outcome -------------------------------------------------------------
-
-/// How far a refresh has got, for a progress display.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefreshStep {
-    /// The aggregate query is running (nothing read yet).
-    Aggregating,
-    /// Customers read so far.
-    Read(usize),
-    /// Every customer scored and segmented.
-    Scored(usize),
-    /// The value models fitted (or found not to fit) and applied.
-    Valued(usize),
-    /// Snapshot rows written so far, of the total.
-    Writing { written: usize, total: usize },
-    /// Committed.
-    Done,
-}
-
-/// What a refresh did.
-#[derive(Debug, Clone)]
-pub struct RefreshReport {
-    pub as_of: NaiveDate,
-    /// Customers in the snapshot (live customers with a purchase up to the date).
-    pub customers: usize,
-    /// Customers per segment, in the order of [`Segment::ALL`].
-    pub segments: [(Segment, usize); Segment::COUNT],
-    pub bgnbd: Option<BgNbdParams>,
-    pub gamma_gamma: Option<GammaGammaParams>,
-    pub model_error: Option<ModelError>,
-    /// True when a snapshot of the same date was replaced.
-    pub replaced: bool,
-    pub elapsed: Duration,
-}
-
-impl std::fmt::Display for RefreshReport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "segments as of {}: {} customers in {:.1} s{}",
-            self.as_of,
-            self.customers,
-            self.elapsed.as_secs_f64(),
-            if self.replaced { " (replaced the earlier snapshot of that date)" } else { "" }
-        )?;
-        for (segment, n) in &self.segments {
-            write!(f, "\n  {:<20} {n}", segment.code())?;
-        }
-        match (&self.bgnbd, &self.gamma_gamma, &self.model_error) {
-            (_, _, Some(e)) => write!(f, "\n  value model not fitted: {} ({})", e.message, e.code),
-            (Some(b), Some(g), None) => write!(
-                f,
-                "\n  BG/NBD r={:.4} alpha={:.4} a={:.4} b={:.4}; Gamma-Gamma p={:.4} q={:.4} v={:.4}",
-                b.r(),
-                b.alpha(),
-                b.a(),
-                b.b(),
-                g.p(),
-                g.q(),
-                g.v()
-            ),
-            _ => Ok(()),
-        }
-    }
-}
-
-// ---- the refresh ---------------------------------------------------------------------
-
-/// Computes and writes the snapshot of `as_of` (see the module
-/// documentation), replacing one of the same date. The facts are read on
-/// `conn` and the `readers` together (see [`read_facts_in_parallel`]; none
-/// is fine). `progress` hears of each step. The value models failing on
-/// degenerate data (no repeat buyers, too few customers, …) is not an
-/// error: the RFM part is written and the model error recorded in the run.
-pub fn refresh_segments(
-    conn: &mut PgConnection,
-    readers: &mut [&mut PgConnection],
-    as_of: NaiveDate,
-    config: &RefreshConfig,
-    now: DateTime<Utc>,
-    progress: &mut dyn FnMut(RefreshStep),
-) -> Result<RefreshReport, StoreError> {
-    let started = Instant::now();
-    let window_start = config.window_start(as_of).map_err(segments_error)?;
-    progress(RefreshStep::Aggregating);
-    let previous = previous_fit(conn, as_of)?;
-    let facts = read_population(conn, readers, as_of, window_start, progress)?;
-    progress(RefreshStep::Read(facts.len()));
-    let mut marks = Marks::default();
-    // For now the store lets the refresh use every core it is given; the
-    // application layer will pass this in.
-    let threads = std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN);
-    let input = RefreshInput { facts, as_of, config: *config, previous, threads };
-    let refreshed = refresh(input, &mut |stage| match stage {
-        // Reading includes making the histories, as it always has.
-        Stage::Summarised(_) => marks.aggregated = started.elapsed(),
-        Stage::Scored(n) => {
-            progress(RefreshStep::Scored(n));
-            marks.scored = started.elapsed();
-        }
-        Stage::Fitted => marks.fitted = started.elapsed(),
-        Stage::Valued(n) => {
-            progress(RefreshStep::Valued(n));
-            marks.valued = started.elapsed();
-        }
-    })
-    .map_err(segments_error)?;
-    let replaced = conn.transaction(|conn| {
-        let replaced = write_snapshot(conn, &refreshed, progress)?;
-        let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        let run = NewRun {
-            as_of,
-            config,
-            models: refreshed.models(),
-            customers: refreshed.len(),
-            created_at: now,
-            duration_ms,
-        };
-        record_run(conn, run)?;
-        Ok::<bool, StoreError>(replaced)
-    })?;
-    progress(RefreshStep::Done);
-    let elapsed = started.elapsed();
-    marks.log(as_of, refreshed.len(), elapsed);
-    let models = refreshed.models().clone();
-    Ok(RefreshReport {
-        as_of,
-        customers: refreshed.len(),
-        segments: refreshed.segment_counts(),
-        bgnbd: models.bgnbd,
-        gamma_gamma: models.gamma_gamma,
-        model_error: models.error,
-        replaced,
-        elapsed,
-    })
-}
-
-fn segments_error(e: SegmentsError) -> StoreError {
-    StoreError::Corrupt(format!("segment refresh: {e}"))
-}
-
-/// When each step of a refresh was done, from its start.
-#[derive(Debug, Default)]
-struct Marks {
-    aggregated: Duration,
-    scored: Duration,
-    fitted: Duration,
-    valued: Duration,
-}
-
-impl Marks {
-    fn log(&self, as_of: NaiveDate, customers: usize, elapsed: Duration) {
-        tracing::info!(
-            %as_of,
-            customers,
-            aggregate_ms = self.aggregated.as_millis() as u64,
-            score_ms = (self.scored - self.aggregated).as_millis() as u64,
-            fit_ms = (self.fitted - self.scored).as_millis() as u64,
-            predict_ms = (self.valued - self.fitted).as_millis() as u64,
-            write_ms = (elapsed - self.valued).as_millis() as u64,
-            "segments refreshed"
-        );
-    }
-}
-
 // ---- writing the snapshot -------------------------------------------------------------
 
 /// Writes the lines of `refreshed` as the partition of its date, in the
-/// caller's transaction; true when it replaced an earlier one.
+/// caller's transaction; true when it replaced an earlier one. `progress`
+/// hears (lines written, of all).
 ///
 /// The date's rows go into a table of their own, which becomes the date's
 /// partition once its indexes are built (migration 000009): sorting a
 /// million rows into an index costs a third of inserting them one by one
 /// into the indexes of a table already attached. Frozen as loaded: a table
 /// made in this transaction needs no later vacuum to mark its rows visible.
-fn write_snapshot(
+pub fn write_snapshot(
     conn: &mut PgConnection,
     refreshed: &Refreshed<Uuid>,
-    progress: &mut dyn FnMut(RefreshStep),
+    progress: &mut dyn FnMut(usize, usize),
 ) -> Result<bool, StoreError> {
     let as_of = refreshed.as_of();
     let partition = format!("segment_snapshots_d{}", as_of.format("%Y%m%d"));
@@ -253,11 +83,11 @@ fn write_snapshot(
 }
 
 /// Loads every line of `refreshed` into `segment_snapshot_load` with one
-/// `COPY`, telling `progress` every 100,000 lines.
+/// `COPY`, telling `progress` (lines written, of all) every 100,000 lines.
 fn copy_lines(
     conn: &mut PgConnection,
     refreshed: &Refreshed<Uuid>,
-    progress: &mut dyn FnMut(RefreshStep),
+    progress: &mut dyn FnMut(usize, usize),
 ) -> Result<(), StoreError> {
     let (as_of, total) = (refreshed.as_of(), refreshed.len());
     // The COPY callback is `Fn`: progress goes through a cell.
@@ -310,7 +140,7 @@ fn copy_lines(
                     .map_err(copy_err)?;
                     let written = i + 1;
                     if written.is_multiple_of(100_000) {
-                        (report_progress.borrow_mut())(RefreshStep::Writing { written, total });
+                        (report_progress.borrow_mut())(written, total);
                     }
                 }
                 out.flush().map_err(copy_err)
@@ -319,7 +149,7 @@ fn copy_lines(
         .with_format(CopyFormat::Csv)
         .with_freeze(true)
         .execute(conn)?;
-    (report_progress.borrow_mut())(RefreshStep::Writing { written: total, total });
+    (report_progress.borrow_mut())(total, total);
     Ok(())
 }
 
@@ -486,7 +316,7 @@ fn read_facts_in_parallel(
     readers: &mut [&mut PgConnection],
     as_of: NaiveDate,
     window_start: NaiveDate,
-    progress: &mut dyn FnMut(RefreshStep),
+    progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<Vec<FactRow>>, StoreError> {
     conn.build_transaction().repeatable_read().read_only().run(|conn| {
         let gone: HashSet<Uuid> =
@@ -577,7 +407,7 @@ fn read_facts(
     as_of: NaiveDate,
     window_start: NaiveDate,
     range: (Uuid, Uuid),
-    progress: &mut dyn FnMut(RefreshStep),
+    progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<FactRow>, StoreError> {
     diesel::sql_query("SET LOCAL enable_hashjoin = off").execute(conn)?;
     diesel::sql_query("SET LOCAL enable_hashagg = off").execute(conn)?;
@@ -591,18 +421,20 @@ fn read_facts(
         .bind::<SqlUuid, _>(range.0)
         .bind::<SqlUuid, _>(range.1)
         .load(conn)?;
-    progress(RefreshStep::Read(rows.len()));
+    progress(rows.len());
     Ok(rows)
 }
 
 /// The facts of every live customer with a purchase on or before `as_of`,
-/// in id order (see [`read_facts_in_parallel`]).
-fn read_population(
+/// in id order, read on `conn` and the `readers` together (see
+/// [`read_facts_in_parallel`]; no reader is fine); `progress` hears how
+/// many customers the first part read.
+pub fn read_population(
     conn: &mut PgConnection,
     readers: &mut [&mut PgConnection],
     as_of: NaiveDate,
     window_start: NaiveDate,
-    progress: &mut dyn FnMut(RefreshStep),
+    progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<PurchaseFacts<Uuid>>, StoreError> {
     let parts = read_facts_in_parallel(conn, readers, as_of, window_start, progress)?;
     let mut facts = Vec::with_capacity(parts.iter().map(Vec::len).sum());

@@ -94,7 +94,7 @@ pub fn snapshot_dates(conn: &mut PgConnection) -> Result<Vec<NaiveDate>, StoreEr
 
 /// The fit of the latest run before `as_of` (only a place to start from:
 /// anything unreadable is simply not used).
-pub(super) fn previous_fit(conn: &mut PgConnection, as_of: NaiveDate) -> Result<PreviousFit, StoreError> {
+pub fn previous_fit(conn: &mut PgConnection, as_of: NaiveDate) -> Result<PreviousFit, StoreError> {
     let row: Option<(Option<serde_json::Value>, Option<serde_json::Value>)> = segment_runs::table
         .filter(segment_runs::as_of.lt(as_of))
         .order(segment_runs::as_of.desc())
@@ -109,7 +109,8 @@ pub(super) fn previous_fit(conn: &mut PgConnection, as_of: NaiveDate) -> Result<
 }
 
 /// A refresh's run, as [`record_run`] stores it.
-pub(super) struct NewRun<'a> {
+#[derive(Debug, Clone, Copy)]
+pub struct NewRun<'a> {
     pub as_of: NaiveDate,
     pub config: &'a RefreshConfig,
     pub models: &'a Models,
@@ -121,7 +122,7 @@ pub(super) struct NewRun<'a> {
 /// Stores the run of a date, replacing one of the same date, in the
 /// caller's transaction. The settings are stored whole: the window, the
 /// scoring method, the segment map and the CLV settings.
-pub(super) fn record_run(conn: &mut PgConnection, run: NewRun<'_>) -> Result<(), StoreError> {
+pub fn record_run(conn: &mut PgConnection, run: NewRun<'_>) -> Result<(), StoreError> {
     let config = json!({
         "window_days": run.config.window_days(),
         "scoring": run.config.scoring(),
