@@ -8,8 +8,8 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditContext};
-use crate::error::StoreError;
 use crate::customers::rows::{ConsentRow, CustomerRow, DateRow, TagRow};
+use crate::error::StoreError;
 use crate::schema::{
     customer_consents, customer_tags, customers, email_index, important_dates, member_numbers, phone_index,
 };

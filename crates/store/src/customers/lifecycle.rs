@@ -10,10 +10,10 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditContext, AuditEntry};
-use crate::error::StoreError;
 use crate::customers::interactions::{self, load_timeline_all};
-use crate::outbox;
 use crate::customers::rows::{CustomerRow, load_customers};
+use crate::error::StoreError;
+use crate::outbox;
 use crate::schema::{
     customer_consents, customer_merges, customer_tags, customers, email_index, external_id_index, important_dates,
     member_numbers, phone_index,

@@ -11,11 +11,11 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditContext};
+use crate::customers::rows::{ConsentRow, CustomerRow, DateRow, TagRow, assemble, load_customers};
 use crate::error::{Conflict, StoreError};
 use crate::idempotency::{self, IdempotencyClaim};
 use crate::org::check_org_references;
 use crate::outbox;
-use crate::customers::rows::{ConsentRow, CustomerRow, DateRow, TagRow, assemble, load_customers};
 use crate::schema::{
     customer_consents, customer_tags, customers, email_index, external_id_index, important_dates, member_numbers,
     phone_index,
