@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
+use clientele_app::dispatcher::{DispatcherConfig, SEND_TIMEOUT};
+use clientele_app::webhook_guard::{WebhookDns, WebhookGuard};
 use clientele_store::DbConfig;
-use clientele_webhooks::AllowList;
-
-use crate::webhook_guard::{WebhookDns, WebhookGuard};
+use clientele_webhooks::{AllowList, RetryPolicy};
 
 /// The default database: the role and database `scripts/dev-db.sh` creates.
 pub const DEFAULT_DATABASE_URL: &str = "postgres://clientele:clientele@127.0.0.1:5432/clientele";
@@ -88,7 +88,7 @@ impl Config {
     }
 
     /// A configuration for a given database, listening on a free loopback port (tests).
-    /// The webhook sender looks for work every 50 ms and retries after 100 ms, 200 ms, …
+    /// The webhook sender, when a test starts it, looks for work every 50 ms and retries after 100 ms, 200 ms, …
     pub fn for_database(database_url: impl Into<String>) -> Config {
         Config {
             database_url: database_url.into(),
@@ -108,6 +108,20 @@ impl Config {
     /// What webhook URLs may reach, and how their names are resolved.
     pub fn webhook_guard(&self) -> WebhookGuard {
         WebhookGuard { allow: self.webhook_allow_hosts.clone(), dns: self.webhook_dns.clone() }
+    }
+
+    /// The webhook sender's settings (`clientele_app::dispatcher`).
+    pub fn dispatcher(&self) -> DispatcherConfig {
+        DispatcherConfig {
+            interval: self.dispatch_interval,
+            retry: RetryPolicy {
+                base: self.webhook_retry_base,
+                max_attempts: self.webhook_max_attempts,
+                ..RetryPolicy::default()
+            },
+            timeout: SEND_TIMEOUT,
+            guard: self.webhook_guard(),
+        }
     }
 
     /// The pool settings.

@@ -29,7 +29,9 @@ impl std::fmt::Debug for Application {
 }
 
 impl Application {
-    /// Connects the pool, applies migrations, binds the listener.
+    /// Connects the pool, applies migrations, binds the listener. Runs
+    /// nothing in the background: `clientele serve` runs the jobs and the
+    /// webhook sender beside it, on [`Application::db`].
     pub async fn build(config: &Config) -> anyhow::Result<Application> {
         let db = Db::connect(&config.db())?;
         let migrate_db = db.clone();
@@ -39,7 +41,6 @@ impl Application {
         }
         let listener = TcpListener::bind(&config.bind)?;
         let port = listener.local_addr()?.port();
-        crate::dispatcher::spawn(db.clone(), crate::dispatcher::DispatcherConfig::new(config))?;
         let state = web::Data::new(AppState { webhook_guard: config.webhook_guard(), ..AppState::new(db.clone()) });
         let mut server = HttpServer::new(move || app(state.clone()));
         if let Some(workers) = config.workers {
@@ -54,7 +55,8 @@ impl Application {
         self.port
     }
 
-    /// The pool the service uses (`serve` runs the scheduled jobs on it).
+    /// The pool the service uses (`serve` runs the scheduled jobs and the
+    /// webhook sender on it).
     pub fn db(&self) -> &Db {
         &self.db
     }

@@ -1,10 +1,10 @@
 //! Shared application state: the database pool, and the way handlers reach it.
 
+use clientele_app::webhook_guard::WebhookGuard;
 use clientele_store::PgConnection;
 use clientele_store::{AuthenticatedKey, Db, StoreError};
 
 use crate::error::ApiError;
-use crate::webhook_guard::WebhookGuard;
 
 /// What every handler can reach. Stateless apart from the pool and a
 /// short-lived cache of authenticated keys, so several instances can run

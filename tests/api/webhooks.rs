@@ -3,6 +3,8 @@
 //! as internal addresses are refused otherwise), retries, the delivery log,
 //! the refusal of internal addresses at registration and at delivery, and —
 //! against the store directly — that two senders never claim one delivery.
+//! A test that needs deliveries sent starts the sender beside the service
+//! (`TestApp::spawn_with_dispatcher`); the others start the service alone.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -176,9 +178,10 @@ async fn serve(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
 
 // ---- helpers -----------------------------------------------------------------------
 
-/// The service, allowed to deliver to the test's receivers on 127.0.0.1.
+/// The service and the webhook sender, allowed to deliver to the test's
+/// receivers on 127.0.0.1.
 async fn app_for_loopback_receivers() -> TestApp {
-    TestApp::spawn_with(|c| c.webhook_allow_hosts = AllowList::parse("127.0.0.1").expect("allow-list")).await
+    TestApp::spawn_with_dispatcher(|c| c.webhook_allow_hosts = AllowList::parse("127.0.0.1").expect("allow-list")).await
 }
 
 /// Subscribes `url` to `types` as admin; returns (id, secret).
@@ -581,7 +584,7 @@ async fn hosts_on_the_allow_list_may_be_internal() {
 #[tokio::test]
 async fn a_name_re_pointed_to_an_internal_address_is_refused_at_delivery() {
     let dns = test_dns();
-    let app = TestApp::spawn_with(|c| {
+    let app = TestApp::spawn_with_dispatcher(|c| {
         c.webhook_dns = dns.clone();
         c.webhook_allow_hosts = AllowList::parse("gateway.brand.internal").expect("allow-list");
     })
@@ -615,7 +618,7 @@ async fn a_name_re_pointed_to_an_internal_address_is_refused_at_delivery() {
 
 #[tokio::test]
 async fn a_subscription_stored_before_the_check_is_refused_at_delivery() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with_dispatcher(|_| {}).await;
     let receiver = Receiver::ok().await;
     // As a subscription registered before internal addresses were refused.
     let stored = NewSubscription {

@@ -10,8 +10,9 @@
 use std::net::IpAddr;
 use std::sync::OnceLock;
 
-use clientele_api::webhook_guard::{HostTable, WebhookDns};
 use clientele_api::{Application, Config};
+use clientele_app::dispatcher::Dispatcher;
+use clientele_app::webhook_guard::{HostTable, WebhookDns};
 use clientele_profiles::{KeyGrant, Role, StoreScope};
 use clientele_store::{AuditContext, NewApiKey};
 use diesel::connection::SimpleConnection;
@@ -168,7 +169,9 @@ impl Answer {
 }
 
 impl TestApp {
-    /// Starts the service on a free port against a fresh database.
+    /// Starts the service on a free port against a fresh database. Nothing
+    /// runs beside it: no scheduled jobs (tests run them as of the dates
+    /// they choose) and no webhook sender (see [`TestApp::spawn_with_dispatcher`]).
     pub async fn spawn() -> TestApp {
         TestApp::spawn_with(|_| {}).await
     }
@@ -177,16 +180,32 @@ impl TestApp {
     /// first (e.g. `CLIENTELE_WEBHOOK_ALLOW_HOSTS`). Webhook host names
     /// resolve through [`test_dns`], never the network.
     pub async fn spawn_with(configure: impl FnOnce(&mut Config)) -> TestApp {
+        TestApp::start(configure).await.0
+    }
+
+    /// Starts the service as [`TestApp::spawn_with`] does, and the webhook
+    /// sender beside it, as `clientele serve` does: for the tests that need
+    /// deliveries sent (it looks for work every 50 ms).
+    pub async fn spawn_with_dispatcher(configure: impl FnOnce(&mut Config)) -> TestApp {
+        let (test_app, config, pool) = TestApp::start(configure).await;
+        let dispatcher = Dispatcher::new(pool, config.dispatcher()).expect("build the webhook sender");
+        tokio::spawn(dispatcher.run_until_stopped());
+        test_app
+    }
+
+    /// Starts the server; returns it, its configuration and its pool.
+    async fn start(configure: impl FnOnce(&mut Config)) -> (TestApp, Config, clientele_store::Db) {
         let db = TestDatabase::create();
         let mut config = Config::for_database(db.url.clone());
         config.webhook_dns = test_dns();
         configure(&mut config);
         let app = Application::build(&config).await.expect("build application");
         let address = format!("http://127.0.0.1:{}", app.port());
+        let pool = app.db().clone();
         tokio::spawn(app.run_until_stopped());
         let mut test_app = TestApp { address, admin_token: String::new(), client: reqwest::Client::new(), db };
         test_app.admin_token = test_app.key_direct(Role::Admin, StoreScope::All, "test admin");
-        test_app
+        (test_app, config, pool)
     }
 
     /// Creates a key straight in the database (bypassing the API) and returns its token.

@@ -1,10 +1,12 @@
 //! Clientele's application layer.
 //!
 //! Architecture invariant: this crate orchestrates — it calls the store and
-//! the domain crates and decides what runs when — and knows neither HTTP
-//! (no actix types: the api calls it) nor SQL (no query strings: the store
-//! runs them). It is the one place that reads the clock ([`clock`]) and
-//! the machine's parallelism, and passes both into the layers below.
+//! the domain crates and decides what runs when — and knows neither the
+//! HTTP service (no actix types, no request or response shapes: the api
+//! calls it) nor SQL (no query strings: the store runs them). Its one use
+//! of HTTP is as a client: the webhook sender POSTs events out. It is the
+//! one place that reads the clock ([`clock`]) and the machine's
+//! parallelism, and passes both into the layers below.
 //!
 //! - [`jobs`]: the scheduled loyalty jobs and the daily segment refresh, and
 //!   the loop that runs them until it is stopped;
@@ -13,6 +15,12 @@
 //!   a new programme, and the daily expiry and tier re-evaluation;
 //! - [`orders`]: storing an order and awarding what it earns; returns;
 //! - [`segments`]: the refresh of RFM segments and customer value;
+//! - [`dispatcher`]: the webhook sender, a loop that runs until it is
+//!   stopped: fans outbox events out into deliveries, sends them signed,
+//!   records each outcome;
+//! - [`webhook_guard`]: the DNS side of the webhook address rule — the
+//!   lookups the api makes when a subscription is registered, and the
+//!   resolver the sender connects through;
 //! - [`import`]: the CSV import of historical orders;
 //! - [`demo`]: a demo brand's stores, members and orders.
 
@@ -21,11 +29,13 @@
 pub mod clock;
 pub mod customers;
 pub mod demo;
+pub mod dispatcher;
 pub mod import;
 pub mod jobs;
 pub mod loyalty;
 pub mod orders;
 pub mod segments;
+pub mod webhook_guard;
 
 /// The threads this machine gives a computation (the segment refresh's
 /// pure part): all its cores. Read here, passed down as a parameter.

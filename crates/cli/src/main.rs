@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use clientele_api::{Application, Config, keygen, telemetry};
+use clientele_app::dispatcher::Dispatcher;
 use clientele_app::{clock, demo, import, jobs};
 use clientele_kernel::StoreId;
 use clientele_profiles::{KeyGrant, Role, StoreScope};
@@ -26,7 +27,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Applies migrations and serves the REST API.
+    /// Applies migrations and serves the REST API, with the scheduled jobs
+    /// and the webhook sender running beside it.
     Serve,
     /// Runs the loyalty jobs once, by hand: releases lapsed redemptions and
     /// expires the points whose last usable day is before DATE.
@@ -145,13 +147,14 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-/// The HTTP service and the scheduled jobs, side by side: when the server
-/// stops (SIGINT or SIGTERM, after its graceful shutdown), the jobs' loop is
-/// dropped with it.
+/// The HTTP service, the scheduled jobs and the webhook sender, side by
+/// side: when the server stops (SIGINT or SIGTERM, after its graceful
+/// shutdown), the jobs' loop and the sender are dropped with it.
 fn serve(config: &Config) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
         let app = Application::build(config).await?;
+        let dispatcher = Dispatcher::new(app.db().clone(), config.dispatcher())?;
         tracing::info!(port = app.port(), bind = %config.bind, "serving; API viewer at /docs");
         let db = app.db().clone();
         let jobs = async move {
@@ -163,6 +166,7 @@ fn serve(config: &Config) -> anyhow::Result<()> {
         tokio::select! {
             served = app.run_until_stopped() => served?,
             () = jobs => {}
+            () = dispatcher.run_until_stopped() => {}
         }
         anyhow::Ok(())
     })

@@ -16,8 +16,9 @@
 //! property tests. It knows the wire format of an event's data, not the
 //! domain types it is made from: the store fills an [`Event`] in where it
 //! writes it to the outbox. Resolving names, at registration and again at every
-//! delivery, is the API's job (`clientele-api`'s `webhook_guard`), which
-//! hands the addresses found to [`check_resolved`].
+//! delivery, is the application layer's job (`clientele-app`'s
+//! `webhook_guard`, which the API calls at registration and the sender
+//! resolves through), which hands the addresses found to [`check_resolved`].
 //!
 //! A URL's host is read by the same parser the sender (reqwest) uses, the
 //! WHATWG URL standard's (crate `url`): `http://2130706433/`,

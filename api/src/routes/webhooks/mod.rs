@@ -29,7 +29,8 @@ fn webhook_error(e: ApiError) -> ApiError {
 /// 32 random bytes from the operating system's source, hex-encoded.
 fn new_secret() -> Result<WebhookSecret, ApiError> {
     let bytes: [u8; 32] = rand::rng().random();
-    WebhookSecret::new(crate::dispatcher::hex(&bytes)).map_err(|e| ApiError::Internal(anyhow::anyhow!("secret: {e}")))
+    WebhookSecret::new(clientele_app::dispatcher::hex(&bytes))
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("secret: {e}")))
 }
 
 /// Subscribes a URL to events. The answer holds the signing secret, once.

@@ -1,6 +1,7 @@
-//! The webhook sender: a background task that, every `dispatch_interval`,
-//! fans new outbox events out into deliveries, claims the deliveries that
-//! are due, POSTs each one signed, and records the outcome.
+//! The webhook sender: a loop that, every `interval`, fans new outbox
+//! events out into deliveries, claims the deliveries that are due, POSTs
+//! each one signed, and records the outcome. `clientele serve` runs it
+//! beside the HTTP server and the jobs' loop, until it is stopped.
 //!
 //! Every instance of the service runs one. They cooperate through the
 //! database: fan-out runs under an advisory lock (one instance at a time),
@@ -28,7 +29,6 @@ use serde_json::Value;
 use sha2::Sha256;
 use tokio::task::JoinSet;
 
-use crate::config::Config;
 use crate::webhook_guard::{WebhookGuard, refusal_in};
 
 /// How long one POST may take, connection included.
@@ -47,55 +47,55 @@ const FAN_OUT_ROUNDS: usize = 10;
 /// kept in the delivery log (`clientele_webhooks::answer_excerpt`).
 const ERROR_BODY_BYTES: usize = 4 * clientele_webhooks::ANSWER_EXCERPT_CHARS;
 
-/// The sender's settings.
+/// The sender's settings (the service builds them from its configuration).
 #[derive(Debug, Clone)]
 pub struct DispatcherConfig {
     /// How often it looks for work.
     pub interval: Duration,
     /// When to retry and when to give up.
     pub retry: RetryPolicy,
-    /// How long one POST may take.
+    /// How long one POST may take ([`SEND_TIMEOUT`] in the service).
     pub timeout: Duration,
     /// Which addresses deliveries may reach, and the resolver.
     pub guard: WebhookGuard,
 }
 
-impl DispatcherConfig {
-    /// The sender's part of the service configuration.
-    pub fn new(config: &Config) -> Self {
-        DispatcherConfig {
-            interval: config.dispatch_interval,
-            retry: RetryPolicy {
-                base: config.webhook_retry_base,
-                max_attempts: config.webhook_max_attempts,
-                ..RetryPolicy::default()
-            },
-            timeout: SEND_TIMEOUT,
-            guard: config.webhook_guard(),
-        }
+/// The sender, ready to run: the pool, its settings and the HTTP client it
+/// sends with (built once, so a client that cannot be built fails the start,
+/// not a round).
+#[derive(Debug)]
+pub struct Dispatcher {
+    db: Db,
+    client: reqwest::Client,
+    config: DispatcherConfig,
+}
+
+impl Dispatcher {
+    /// Builds the HTTP client: no redirects, no proxy, names resolved
+    /// through the guard.
+    pub fn new(db: Db, config: DispatcherConfig) -> anyhow::Result<Dispatcher> {
+        let client = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("Clientele-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .dns_resolver(config.guard.clone())
+            .no_proxy()
+            .build()?;
+        Ok(Dispatcher { db, client, config })
     }
-}
 
-/// Starts the sender on the current runtime. It runs until the runtime stops.
-pub fn spawn(db: Db, config: DispatcherConfig) -> anyhow::Result<tokio::task::JoinHandle<()>> {
-    let client = reqwest::Client::builder()
-        .timeout(config.timeout)
-        .connect_timeout(config.timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("Clientele-Webhooks/", env!("CARGO_PKG_VERSION")))
-        .dns_resolver(config.guard.clone())
-        .no_proxy()
-        .build()?;
-    Ok(tokio::spawn(run(db, client, config)))
-}
-
-async fn run(db: Db, client: reqwest::Client, config: DispatcherConfig) {
-    let mut ticker = tokio::time::interval(config.interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticker.tick().await;
-        if let Err(e) = round(&db, &client, &config).await {
-            tracing::warn!(error = ?e, "webhook dispatch round failed; trying again next round");
+    /// Runs a round every `interval`, the first at once, until the future
+    /// is dropped (`serve` stops it with the HTTP server). A round that
+    /// fails is logged and tried again at the next.
+    pub async fn run_until_stopped(self) {
+        let mut ticker = tokio::time::interval(self.config.interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            if let Err(e) = round(&self.db, &self.client, &self.config).await {
+                tracing::warn!(error = ?e, "webhook dispatch round failed; trying again next round");
+            }
         }
     }
 }
@@ -248,7 +248,7 @@ async fn send(client: &reqwest::Client, guard: &WebhookGuard, delivery: &DueDeli
         Ok(b) => b,
         Err(e) => return failed(format!("could not serialise the event: {e}")),
     };
-    let timestamp = Utc::now().timestamp();
+    let timestamp = crate::clock::now().timestamp();
     let signature = match signature(delivery.secret.expose(), timestamp, &body) {
         Ok(s) => s,
         Err(e) => return failed(e.to_string()),
