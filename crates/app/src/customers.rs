@@ -5,7 +5,7 @@
 
 use clientele_kernel::CustomerId;
 use clientele_profiles::{Customer, CustomerRecord, ProfileError, StoreScope, merge};
-use clientele_store::{Absorption, AuditContext, AuditEntryNew, PgConnection, StoreError};
+use clientele_store::{Absorption, AuditContext, NewAuditEntry, PgConnection, StoreError};
 use clientele_webhooks::CustomerMerged;
 use serde_json::{Value, json};
 
@@ -54,11 +54,11 @@ pub fn merge_customers(
             map.insert("absorbed".into(), json!({ "customer_id": absorbed, "member_no": absorbed_member_no }));
         }
         let entity_id = survivor.to_string();
-        let entry = AuditEntryNew { action: "merge", entity: "customer", entity_id, customer: Some(survivor), changes };
+        let entry = NewAuditEntry { action: "merge", entity: "customer", entity_id, customer: Some(survivor), changes };
         tx.audit(ctx, entry);
         tx.audit(
             ctx,
-            AuditEntryNew {
+            NewAuditEntry {
                 action: "merged_into",
                 entity: "customer",
                 entity_id: absorbed.to_string(),
@@ -95,7 +95,7 @@ pub fn erase_customer(
         clientele_store::write_erasure(tx.conn()?, &customer)?;
         tx.audit(
             ctx,
-            AuditEntryNew {
+            NewAuditEntry {
                 action: "erase",
                 entity: "customer",
                 entity_id: id.to_string(),

@@ -14,7 +14,7 @@ use clientele_loyalty::{
 };
 use clientele_profiles::StoreScope;
 use clientele_store::{
-    AuditContext, AuditEntryNew, FloorChange, LoyaltySummary, NewRedemption, PgConnection, PointsGrant, RedemptionStep,
+    AuditContext, FloorChange, LoyaltySummary, NewAuditEntry, NewRedemption, PgConnection, PointsGrant, RedemptionStep,
     StoreError, StoredRedemption, corrupt,
 };
 use clientele_webhooks::PointsExpiring;
@@ -55,7 +55,7 @@ pub fn reserve(
         clientele_store::insert_redemption(tx, &made, actor)?;
         tx.audit(
             ctx,
-            AuditEntryNew {
+            NewAuditEntry {
                 action: "reserve",
                 entity: "redemption",
                 entity_id: id.as_str().to_owned(),
@@ -90,7 +90,7 @@ pub fn settle(
         clientele_store::save_reservation(tx.conn()?, customer, &posting.reservation)?;
         tx.audit(
             ctx,
-            AuditEntryNew {
+            NewAuditEntry {
                 action,
                 entity: "redemption",
                 entity_id: id.to_owned(),
@@ -157,7 +157,7 @@ pub fn grant_points(
         clientele_store::write_wallet_change(tx, &mut account, &change, &config, actor, ctx.at)?;
         tx.audit(
             ctx,
-            AuditEntryNew {
+            NewAuditEntry {
                 action,
                 entity: "loyalty_account",
                 entity_id: customer.to_string(),
@@ -199,7 +199,7 @@ pub fn set_tier_floor(
         }
         tx.audit(
             ctx,
-            AuditEntryNew {
+            NewAuditEntry {
                 action,
                 entity: "loyalty_account",
                 entity_id: customer.to_string(),
@@ -226,7 +226,7 @@ pub fn save_program(conn: &mut PgConnection, config: &ProgramConfig, ctx: &Audit
         clientele_store::write_program(tx.conn()?, config, new_version, ctx)?;
         tx.audit(
             ctx,
-            AuditEntryNew {
+            NewAuditEntry {
                 action: "update",
                 entity: "loyalty_program",
                 entity_id: "1".to_owned(),

@@ -13,7 +13,7 @@ use clientele_loyalty::{
 use clientele_orders::{Order, PricedOrder, ReturnRequest, business_date, price_in_base, validate_return};
 use clientele_profiles::StoreScope;
 use clientele_store::{
-    ANONYMOUS, AuditContext, AuditEntryNew, Conflict, LockedAccount, NewOrder, NewReturn, PgConnection, ReturnTaken,
+    ANONYMOUS, AuditContext, Conflict, LockedAccount, NewAuditEntry, NewOrder, NewReturn, PgConnection, ReturnTaken,
     StoreError, StoredLine, StoredOrder, Tx, corrupt,
 };
 use clientele_webhooks::{OrderIngested, OrderReturned, RefundDeductionData};
@@ -142,7 +142,7 @@ fn announce_order(
     tx.emit(&ingested.into(), ctx.at)?;
     tx.audit(
         ctx,
-        AuditEntryNew {
+        NewAuditEntry {
             action: "ingest",
             entity: "order",
             entity_id: header.order_id.to_string(),
@@ -357,7 +357,7 @@ fn announce_return(tx: &mut Tx<'_>, new: &NewReturn<'_>, ctx: &AuditContext) -> 
     tx.emit(&returned.into(), ctx.at)?;
     tx.audit(
         ctx,
-        AuditEntryNew {
+        NewAuditEntry {
             action: "return",
             entity: "order",
             entity_id: new.order_id.to_string(),

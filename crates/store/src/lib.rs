@@ -74,7 +74,7 @@ pub use segments::{
     previous_fit, read_population, record_run, segment_customers, segment_run, segment_summary, segment_transitions,
     snapshot_dates, top_customers, write_snapshot,
 };
-pub use tx::{AuditEntryNew, Tx, transaction};
+pub use tx::{NewAuditEntry, Tx, transaction};
 pub use webhooks::{
     AttemptOutcome, Delivery, DeliveryStatus, DueDelivery, NewSubscription, Subscription, WebhookSecret, claim_due,
     create_subscription, deactivate_subscription, deliveries, fan_out, list_subscriptions, record_attempt,

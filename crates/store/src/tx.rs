@@ -48,7 +48,7 @@ pub fn transaction<T>(
 
 /// One audit entry: what was done to which record (and whose record it is).
 #[derive(Debug, Clone)]
-pub struct AuditEntryNew<'a> {
+pub struct NewAuditEntry<'a> {
     pub action: &'a str,
     pub entity: &'a str,
     pub entity_id: String,
@@ -75,7 +75,7 @@ impl Tx<'_> {
     }
 
     /// Appends an entry to the audit log, committed with this unit of work.
-    pub fn audit(&mut self, ctx: &AuditContext, entry: AuditEntryNew<'_>) {
+    pub fn audit(&mut self, ctx: &AuditContext, entry: NewAuditEntry<'_>) {
         audit::record_into(
             &mut self.writes,
             ctx,
