@@ -31,7 +31,7 @@ mod tx;
 mod webhooks;
 
 pub use access::{check_visible, check_writable};
-pub use audit::{AuditContext, AuditEntry, audit_entries_for_customer, diff as audit_diff};
+pub use audit::{AuditContext, AuditEntry, NewAuditEntry, audit_entries_for_customer, diff as audit_diff};
 pub use bulk::{BulkOrderOutcome, BulkReport, create_customers_bulk, ingest_orders_bulk};
 pub use customers::interactions::load_timeline_all;
 pub use customers::interactions::{TimelineCursor, TimelinePage, insert_interaction, timeline};
@@ -79,7 +79,7 @@ pub use segments::{
     previous_fit, read_population, record_run, segment_customers, segment_run, segment_summary, segment_transitions,
     snapshot_dates, top_customers, write_snapshot,
 };
-pub use tx::{NewAuditEntry, Tx, transaction};
+pub use tx::{Tx, transaction};
 pub use webhooks::{
     AttemptOutcome, Delivery, DeliveryStatus, DueDelivery, NewSubscription, Subscription, WebhookSecret, claim_due,
     deliveries, fan_out, insert_subscription, list_subscriptions, lock_subscription, record_attempt,
