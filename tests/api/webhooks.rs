@@ -627,8 +627,9 @@ async fn a_subscription_stored_before_the_check_is_refused_at_delivery() {
         description: None,
         secret: WebhookSecret::new("ab".repeat(32)).expect("secret"),
     };
-    let sub = clientele_store::create_subscription(&mut app.db.connect(), stored, &AuditContext::system(Utc::now()))
-        .expect("subscription");
+    let sub =
+        clientele_app::webhooks::create_subscription(&mut app.db.connect(), stored, &AuditContext::system(Utc::now()))
+            .expect("subscription");
     send_order(&app, "R-1", "13812345678").await;
     let log = wait_for_log(&app, &sub.id.to_string(), "a refused attempt", |items| {
         !items.is_empty() && items.iter().all(|d| d["attempts"].as_i64() >= Some(1))
@@ -696,7 +697,7 @@ fn store_subscription(conn: &mut PgConnection) -> uuid::Uuid {
         description: None,
         secret: WebhookSecret::new("ab".repeat(32)).expect("secret"),
     };
-    clientele_store::create_subscription(conn, new, &AuditContext::system(t(0))).expect("subscription").id
+    clientele_app::webhooks::create_subscription(conn, new, &AuditContext::system(t(0))).expect("subscription").id
 }
 
 /// `n` outbox events emitted at `t(1)`.

@@ -213,7 +213,7 @@ impl TestApp {
         let generated = clientele_api::keygen::generate();
         let mut conn = self.db.connect();
         let grant = KeyGrant::new(role, scope).expect("valid grant");
-        clientele_store::create_api_key(
+        clientele_app::keys::create_api_key(
             &mut conn,
             NewApiKey { name: name.to_owned(), grant, digest: generated.digest, prefix: generated.prefix.clone() },
             &AuditContext::system(chrono_now()),

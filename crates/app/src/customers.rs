@@ -1,13 +1,177 @@
-//! What happens to a whole customer record: merging a duplicate into its
-//! survivor and erasure (PIPL/GDPR) — each one transaction of the
+//! Customers: creating one (once per idempotency key), a patch, a tag set
+//! or removed, a consent decision, merging a duplicate into its survivor
+//! and erasure (PIPL/GDPR) — each one transaction of the
 //! `clientele_profiles` rule, the store's writes, the audit entries and,
-//! for a merge, the `customer.merged` event.
+//! for a create or a merge, the `customer.created` or `customer.merged`
+//! event.
 
-use clientele_kernel::CustomerId;
-use clientele_profiles::{Customer, CustomerRecord, ProfileError, StoreScope, merge};
-use clientele_store::{Absorption, AuditContext, NewAuditEntry, PgConnection, StoreError};
-use clientele_webhooks::CustomerMerged;
+use clientele_kernel::{CustomerId, MemberNo};
+use clientele_profiles::{
+    Channel, Consent, Customer, CustomerPatch, CustomerRecord, NewCustomer, ProfileError, StoreScope, Tag, TagName,
+    merge,
+};
+use clientele_store::{
+    Absorption, AuditContext, Conflict, FirstRequest, IdempotencyClaim, NewAuditEntry, PgConnection, StoreError, Tx,
+};
+use clientele_webhooks::{CustomerCreated, CustomerMerged};
 use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// The outcome of a create.
+#[derive(Debug, Clone)]
+pub enum Created {
+    /// Newly created.
+    New(Customer),
+    /// The same request was made before (same idempotency key); this is
+    /// what it created.
+    Replayed(Customer),
+}
+
+/// Creates a customer. The member number is the one given (e.g. imported
+/// from a legacy system) or the next of the sequence. With an idempotency
+/// claim, a repeat of the same request returns what the first created, and
+/// the key sent again with another request is a conflict.
+pub fn create_customer(
+    conn: &mut PgConnection,
+    new: NewCustomer,
+    member_no: Option<MemberNo>,
+    claim: Option<IdempotencyClaim>,
+    scope: &StoreScope,
+    ctx: &AuditContext,
+) -> Result<Created, StoreError> {
+    clientele_store::transaction(conn, |tx| {
+        if let Some(claim) = &claim
+            && let Some(first) = clientele_store::claim_idempotency_key(tx.conn()?, claim, ctx.at)?
+        {
+            return replay(tx, claim, first).map(Created::Replayed);
+        }
+        let conn = tx.conn()?;
+        let member_no = match member_no {
+            Some(m) => m,
+            None => clientele_store::next_member_no(conn)?,
+        };
+        let id = CustomerId::from_uuid(Uuid::now_v7());
+        let customer = new.into_customer(id, member_no, ctx.at);
+        clientele_store::check_customer_references(conn, &customer, None, scope)?;
+        clientele_store::insert_customer(conn, &customer)?;
+        if let Some(claim) = &claim {
+            clientele_store::complete_idempotency_key(conn, claim, json!({ "customer_id": id }))?;
+        }
+        let changes = clientele_store::audit_diff(&json!({}), &clientele_store::flat_view(&customer));
+        audit_customer(tx, ctx, "create", id, changes);
+        let created = CustomerCreated {
+            customer_id: id.as_uuid(),
+            member_no: customer.member_no.as_str().to_owned(),
+            home_store_id: customer.relationship.home_store.map(|s| s.as_uuid()),
+        };
+        tx.emit(&created.into(), ctx.at)?;
+        Ok(Created::New(customer))
+    })
+}
+
+/// The customer the first request with this idempotency key created, if
+/// this request is the same (same body); a conflict if it is not.
+fn replay(tx: &mut Tx<'_>, claim: &IdempotencyClaim, first: FirstRequest) -> Result<Customer, StoreError> {
+    if first.request_hash != claim.request_hash {
+        return Err(StoreError::Conflict(Conflict::IdempotencyKeyReused));
+    }
+    let id = first
+        .body
+        .get("customer_id")
+        .and_then(Value::as_str)
+        .and_then(|s| s.parse::<Uuid>().ok())
+        .ok_or_else(|| StoreError::Corrupt("idempotency_keys.body".into()))?;
+    clientele_store::load_unchecked(tx.conn()?, CustomerId::from_uuid(id))
+}
+
+/// Appends the audit entry of a change of one customer.
+fn audit_customer(tx: &mut Tx<'_>, ctx: &AuditContext, action: &str, id: CustomerId, changes: Value) {
+    tx.audit(ctx, NewAuditEntry { action, entity: "customer", entity_id: id.to_string(), customer: Some(id), changes });
+}
+
+/// Applies a patch. The result is audited field by field (old → new).
+pub fn update_customer(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    scope: &StoreScope,
+    patch: CustomerPatch,
+    ctx: &AuditContext,
+) -> Result<Customer, StoreError> {
+    clientele_store::transaction(conn, |tx| {
+        let conn = tx.conn()?;
+        let mut customer = clientele_store::load_checked(conn, id, scope, true)?;
+        let unchanged = customer.clone();
+        let before = clientele_store::flat_view(&customer);
+        customer.apply(patch, ctx.at)?;
+        clientele_store::check_customer_references(conn, &customer, Some(&unchanged), scope)?;
+        clientele_store::write_customer(conn, &customer)?;
+        let changes = clientele_store::audit_diff(&before, &clientele_store::flat_view(&customer));
+        audit_customer(tx, ctx, "update", id, changes);
+        Ok(customer)
+    })
+}
+
+/// Sets (or replaces) a tag.
+pub fn set_tag(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    scope: &StoreScope,
+    tag: Tag,
+    ctx: &AuditContext,
+) -> Result<Customer, StoreError> {
+    clientele_store::transaction(conn, |tx| {
+        let conn = tx.conn()?;
+        let mut customer = clientele_store::load_checked(conn, id, scope, true)?;
+        let old = customer.tags.get(&tag.name).cloned();
+        customer.set_tag(tag.clone(), ctx.at)?;
+        clientele_store::write_tag(conn, &customer, &tag)?;
+        audit_customer(tx, ctx, "tag", id, json!({ tag.name.as_str(): { "old": old, "new": tag } }));
+        Ok(customer)
+    })
+}
+
+/// Removes a tag. Removing a tag the customer does not have changes nothing.
+pub fn remove_tag(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    scope: &StoreScope,
+    name: &TagName,
+    ctx: &AuditContext,
+) -> Result<Customer, StoreError> {
+    clientele_store::transaction(conn, |tx| {
+        let conn = tx.conn()?;
+        let mut customer = clientele_store::load_checked(conn, id, scope, true)?;
+        if let Some(old) = customer.remove_tag(name, ctx.at)? {
+            clientele_store::delete_tag(conn, &customer, name)?;
+            audit_customer(tx, ctx, "untag", id, json!({ name.as_str(): { "old": old, "new": null } }));
+        }
+        Ok(customer)
+    })
+}
+
+/// Records a consent decision. A decision older than the one on file
+/// changes nothing (the newer decision per channel stands).
+pub fn record_consent(
+    conn: &mut PgConnection,
+    id: CustomerId,
+    scope: &StoreScope,
+    consent: Consent,
+    ctx: &AuditContext,
+) -> Result<Customer, StoreError> {
+    clientele_store::transaction(conn, |tx| {
+        let conn = tx.conn()?;
+        let mut customer = clientele_store::load_checked(conn, id, scope, true)?;
+        let channel: Channel = consent.channel;
+        let old = customer.consents.get(channel).cloned();
+        customer.record_consent(consent, ctx.at)?;
+        let new = customer.consents.get(channel).cloned();
+        if old != new {
+            clientele_store::write_consent(conn, &customer, channel)?;
+            audit_customer(tx, ctx, "consent", id, json!({ channel.as_str(): { "old": old, "new": new } }));
+        }
+        Ok(customer)
+    })
+}
 
 /// Merges `absorbed` into `survivor`: profile gaps filled, tags, dates,
 /// consents, external ids and timeline combined (rules in

@@ -316,7 +316,7 @@ pub fn load(conn: &mut PgConnection, options: &DemoOptions, now: DateTime<Utc>) 
             consents: Consents::new(),
             external_ids: Default::default(),
         };
-        clientele_store::create_customer(conn, duplicate, None, None, &StoreScope::All, &ctx)?;
+        crate::customers::create_customer(conn, duplicate, None, None, &StoreScope::All, &ctx)?;
         summary.customers += 1;
     }
     summary.analyzed_in = clientele_store::analyze(conn)?;
@@ -327,7 +327,7 @@ pub fn load(conn: &mut PgConnection, options: &DemoOptions, now: DateTime<Utc>) 
 fn organisation(conn: &mut PgConnection, ctx: &AuditContext) -> anyhow::Result<(Vec<Store>, Vec<Associate>)> {
     let mut stores = Vec::new();
     for (code, name, city, country, tz, currency) in STORES {
-        stores.push(clientele_store::create_store(
+        stores.push(crate::org::create_store(
             conn,
             NewStore {
                 code: Code::parse(code).map_err(anyhow::Error::msg)?,
@@ -349,7 +349,7 @@ fn organisation(conn: &mut PgConnection, ctx: &AuditContext) -> anyhow::Result<(
         } else {
             &stores[chinese.len() + (i - 14) % (stores.len() - chinese.len())]
         };
-        associates.push(clientele_store::create_associate(
+        associates.push(crate::org::create_associate(
             conn,
             NewAssociate {
                 store: store.id,
@@ -379,7 +379,7 @@ fn exchange_rates(
         rates.push(FxRate { from: eur.clone(), to: cny.clone(), valid_from: month, rate });
         month = month.checked_add_months(chrono::Months::new(1)).ok_or_else(|| anyhow::anyhow!("date"))?;
     }
-    clientele_store::put_fx_rates(conn, &rates, ctx)?;
+    crate::orders::put_fx_rates(conn, &rates, ctx)?;
     Ok(())
 }
 
@@ -521,7 +521,7 @@ fn timeline(
             detail: InteractionDetail::Visit,
             recorded_by: Actor::system(),
         };
-        clientele_store::record_interaction(conn, customer.id, &StoreScope::All, interaction, ctx)?;
+        crate::timeline::record_interaction(conn, customer.id, &StoreScope::All, interaction, ctx)?;
     }
     Ok(())
 }

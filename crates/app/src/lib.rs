@@ -10,10 +10,16 @@
 //!
 //! - [`jobs`]: the scheduled loyalty jobs and the daily segment refresh, and
 //!   the loop that runs them until it is stopped;
-//! - [`customers`]: merging a duplicate into its survivor, erasure;
+//! - [`customers`]: creating a customer (once per idempotency key), a
+//!   patch, tags, consents, merging a duplicate into its survivor, erasure;
+//! - [`timeline`]: an entry of a customer's timeline recorded;
 //! - [`loyalty`]: redemptions, points granted or adjusted, the tier floor,
 //!   a new programme, and the daily expiry and tier re-evaluation;
 //! - [`orders`]: storing an order and awarding what it earns; returns;
+//!   exchange rates;
+//! - [`org`]: stores and sales associates created;
+//! - [`keys`]: API keys created and revoked;
+//! - [`webhooks`]: webhook subscriptions created and deactivated;
 //! - [`segments`]: the refresh of RFM segments and customer value;
 //! - [`dispatcher`]: the webhook sender, a loop that runs until it is
 //!   stopped: fans outbox events out into deliveries, sends them signed,
@@ -32,10 +38,14 @@ pub mod demo;
 pub mod dispatcher;
 pub mod import;
 pub mod jobs;
+pub mod keys;
 pub mod loyalty;
 pub mod orders;
+pub mod org;
 pub mod segments;
+pub mod timeline;
 pub mod webhook_guard;
+pub mod webhooks;
 
 /// The threads this machine gives a computation (the segment refresh's
 /// pure part): all its cores. Read here, passed down as a parameter.

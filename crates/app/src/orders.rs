@@ -1,7 +1,8 @@
 //! Orders and returns: storing an order once and awarding what it earns,
 //! and taking back what returned lines earned — each one transaction of
 //! store calls, `clientele_orders` and `clientele_loyalty` rules, the
-//! outbox event and the audit entry.
+//! outbox event and the audit entry; and the exchange rates orders are
+//! priced at.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +11,7 @@ use clientele_loyalty::{
     LineReturn, LotId, OrderEarning, ProgramConfig, Quantity, ReturnId, WalletChange, calculate_order_earning,
     post_order_earning, take_back_for_return,
 };
-use clientele_orders::{Order, PricedOrder, ReturnRequest, business_date, price_in_base, validate_return};
+use clientele_orders::{FxRate, Order, PricedOrder, ReturnRequest, business_date, price_in_base, validate_return};
 use clientele_profiles::StoreScope;
 use clientele_store::{
     ANONYMOUS, AuditContext, Conflict, LockedAccount, NewAuditEntry, NewOrder, NewReturn, PgConnection, ReturnTaken,
@@ -366,4 +367,23 @@ fn announce_return(tx: &mut Tx<'_>, new: &NewReturn<'_>, ctx: &AuditContext) -> 
         },
     );
     Ok(())
+}
+
+/// Sets exchange rates into the base currency (a rate for the same pair
+/// and day is replaced), all or none.
+pub fn put_fx_rates(conn: &mut PgConnection, rates: &[FxRate], ctx: &AuditContext) -> Result<(), StoreError> {
+    clientele_store::transaction(conn, |tx| {
+        clientele_store::write_fx_rates(tx.conn()?, rates, ctx.at, ctx.key_name.as_deref())?;
+        tx.audit(
+            ctx,
+            NewAuditEntry {
+                action: "put",
+                entity: "fx_rates",
+                entity_id: "*".into(),
+                customer: None,
+                changes: json!({ "rates": rates }),
+            },
+        );
+        Ok(())
+    })
 }

@@ -196,7 +196,7 @@ fn create_key(config: &Config, role: &str, stores: Vec<uuid::Uuid>, name: &str) 
     let db = open_db(config)?;
     let generated = keygen::generate();
     let mut conn = db.conn()?;
-    let key = clientele_store::create_api_key(
+    let key = clientele_app::keys::create_api_key(
         &mut conn,
         NewApiKey { name, grant, digest: generated.digest, prefix: generated.prefix },
         &AuditContext::system(clock::now()),

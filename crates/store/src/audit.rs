@@ -53,31 +53,25 @@ pub struct AuditEntry {
     pub changes: Value,
 }
 
+/// One audit entry: what was done to which record (and whose record it is).
+#[derive(Debug, Clone)]
+pub struct NewAuditEntry<'a> {
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: String,
+    pub customer: Option<CustomerId>,
+    pub changes: Value,
+}
+
 /// Appends one entry. Call inside the transaction of the change it describes.
-pub(crate) fn record(
-    conn: &mut PgConnection,
-    ctx: &AuditContext,
-    action: &str,
-    entity: &str,
-    entity_id: &str,
-    customer: Option<CustomerId>,
-    changes: Value,
-) -> Result<(), StoreError> {
+pub(crate) fn record(conn: &mut PgConnection, ctx: &AuditContext, entry: &NewAuditEntry<'_>) -> Result<(), StoreError> {
     let mut batch = Batch::new();
-    record_into(&mut batch, ctx, action, entity, entity_id, customer, changes);
+    record_into(&mut batch, ctx, entry);
     batch.execute(conn)
 }
 
 /// Adds one entry to a batch of writes sent with the change it describes.
-pub(crate) fn record_into(
-    batch: &mut Batch,
-    ctx: &AuditContext,
-    action: &str,
-    entity: &str,
-    entity_id: &str,
-    customer: Option<CustomerId>,
-    changes: Value,
-) {
+pub(crate) fn record_into(batch: &mut Batch, ctx: &AuditContext, entry: &NewAuditEntry<'_>) {
     batch.insert(
         "audit_log",
         &["at", "key_id", "key_name", "role", "request_id", "action", "entity", "entity_id", "customer_id", "changes"],
@@ -87,11 +81,11 @@ pub(crate) fn record_into(
             ctx.key_name.as_deref().into(),
             ctx.role.map(|r| r.as_str()).into(),
             ctx.request_id.as_deref().into(),
-            action.into(),
-            entity.into(),
-            entity_id.into(),
-            customer.map(|c| c.as_uuid()).into(),
-            changes.into(),
+            entry.action.into(),
+            entry.entity.into(),
+            entry.entity_id.as_str().into(),
+            entry.customer.map(|c| c.as_uuid()).into(),
+            entry.changes.clone().into(),
         ]],
         "",
     );

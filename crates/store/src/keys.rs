@@ -6,12 +6,10 @@ use chrono::{DateTime, Utc};
 use clientele_kernel::StoreId;
 use clientele_profiles::{ApiKeyId, KeyGrant, Role, StoreScope};
 use diesel::prelude::*;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
-use crate::audit::{self, AuditContext};
 use crate::error::{StoreError, corrupt};
 use crate::schema::api_keys;
 
@@ -88,28 +86,28 @@ impl KeyRow {
     }
 }
 
-/// Stores a new key.
-pub fn create_api_key(conn: &mut PgConnection, new: NewApiKey, ctx: &AuditContext) -> Result<ApiKey, StoreError> {
-    let id = Uuid::now_v7();
+/// Writes a new key, made at `at` by `created_by` (None: the system).
+pub fn insert_api_key(
+    conn: &mut PgConnection,
+    new: &NewApiKey,
+    at: DateTime<Utc>,
+    created_by: Option<ApiKeyId>,
+) -> Result<ApiKey, StoreError> {
     let store_ids: Option<Vec<Uuid>> = new.grant.scope().store_ids().map(|s| s.iter().map(|i| i.as_uuid()).collect());
-    conn.transaction(|conn| {
-        let row: KeyRow = diesel::insert_into(api_keys::table)
-            .values((
-                api_keys::id.eq(id),
-                api_keys::name.eq(&new.name),
-                api_keys::role.eq(new.grant.role().as_str()),
-                api_keys::store_ids.eq(&store_ids),
-                api_keys::digest.eq(new.digest.as_slice()),
-                api_keys::prefix.eq(&new.prefix),
-                api_keys::created_at.eq(ctx.at),
-                api_keys::created_by.eq(ctx.key_id.map(|k| k.as_uuid())),
-            ))
-            .returning(KeyRow::as_returning())
-            .get_result(conn)?;
-        let key = row.into_api_key()?;
-        audit::record(conn, ctx, "create", "api_key", &key.id.to_string(), None, json!({ "new": key }))?;
-        Ok(key)
-    })
+    let row: KeyRow = diesel::insert_into(api_keys::table)
+        .values((
+            api_keys::id.eq(Uuid::now_v7()),
+            api_keys::name.eq(&new.name),
+            api_keys::role.eq(new.grant.role().as_str()),
+            api_keys::store_ids.eq(&store_ids),
+            api_keys::digest.eq(new.digest.as_slice()),
+            api_keys::prefix.eq(&new.prefix),
+            api_keys::created_at.eq(at),
+            api_keys::created_by.eq(created_by.map(|k| k.as_uuid())),
+        ))
+        .returning(KeyRow::as_returning())
+        .get_result(conn)?;
+    row.into_api_key()
 }
 
 /// Every key, newest first, revoked ones included.
@@ -123,26 +121,25 @@ pub fn list_api_keys(conn: &mut PgConnection) -> Result<Vec<ApiKey>, StoreError>
         .collect()
 }
 
-/// Revokes a key; it stops working at once. Revoking twice is not an error.
-pub fn revoke_api_key(conn: &mut PgConnection, id: ApiKeyId, ctx: &AuditContext) -> Result<ApiKey, StoreError> {
-    conn.transaction(|conn| {
-        let row: KeyRow = api_keys::table
-            .find(id.as_uuid())
-            .select(KeyRow::as_select())
-            .for_update()
-            .first(conn)
-            .optional()?
-            .ok_or(StoreError::NotFound)?;
-        if row.revoked_at.is_some() {
-            return row.into_api_key();
-        }
-        let row: KeyRow = diesel::update(api_keys::table.find(id.as_uuid()))
-            .set(api_keys::revoked_at.eq(Some(ctx.at)))
-            .returning(KeyRow::as_returning())
-            .get_result(conn)?;
-        audit::record(conn, ctx, "revoke", "api_key", &id.to_string(), None, json!({ "revoked_at": ctx.at }))?;
-        row.into_api_key()
-    })
+/// A key, locked for update until the end of the transaction.
+pub fn lock_api_key(conn: &mut PgConnection, id: ApiKeyId) -> Result<ApiKey, StoreError> {
+    api_keys::table
+        .find(id.as_uuid())
+        .select(KeyRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)?
+        .into_api_key()
+}
+
+/// Writes that a key was revoked at `at`; it stops working at once.
+pub fn write_revocation(conn: &mut PgConnection, id: ApiKeyId, at: DateTime<Utc>) -> Result<ApiKey, StoreError> {
+    let row: KeyRow = diesel::update(api_keys::table.find(id.as_uuid()))
+        .set(api_keys::revoked_at.eq(Some(at)))
+        .returning(KeyRow::as_returning())
+        .get_result(conn)?;
+    row.into_api_key()
 }
 
 /// The live key whose token this is, if any. The digest is looked up by its

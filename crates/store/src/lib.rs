@@ -7,8 +7,9 @@
 //! shapes. Functions are synchronous (Diesel + r2d2); async callers run them
 //! on a blocking thread.
 //!
-//! Every write that a person or an integration makes takes an
-//! [`AuditContext`] and appends to the audit log in the same transaction.
+//! Every write that a person or an integration makes appends to the audit
+//! log in the same transaction: the application layer adds the entry
+//! ([`Tx::audit`]) to the unit of work that writes the change.
 
 mod access;
 mod audit;
@@ -30,22 +31,24 @@ mod tx;
 mod webhooks;
 
 pub use access::{check_visible, check_writable};
-pub use audit::{AuditContext, AuditEntry, audit_entries_for_customer, diff as audit_diff};
+pub use audit::{AuditContext, AuditEntry, NewAuditEntry, audit_entries_for_customer, diff as audit_diff};
 pub use bulk::{BulkOrderOutcome, BulkReport, create_customers_bulk, ingest_orders_bulk};
 pub use customers::interactions::load_timeline_all;
-pub use customers::interactions::{TimelineCursor, TimelinePage, record_interaction, timeline};
+pub use customers::interactions::{TimelineCursor, TimelinePage, insert_interaction, timeline};
 pub use customers::lifecycle::{Absorption, write_absorption, write_erasure};
 pub use customers::{
-    Created, CustomerExport, CustomerFilter, CustomerPage, DuplicateCandidates, count_customers, create_customer,
-    export_customer, find_duplicate_candidates, flat_view, get_customer, load_checked, lookup_by_member_no,
-    lookup_by_phone, record_consent, remove_tag, search_customers, set_tag, update_customer,
+    CustomerExport, CustomerFilter, CustomerPage, DuplicateCandidates, check_customer_references, count_customers,
+    delete_tag, export_customer, find_duplicate_candidates, flat_view, get_customer, insert_customer, load_checked,
+    load_unchecked, lookup_by_member_no, lookup_by_phone, next_member_no, search_customers, write_consent,
+    write_customer, write_tag,
 };
 pub use db::{Conn, Db, DbConfig, MIGRATIONS_FINGERPRINT, analyze, run_migrations, with_job_lock};
 pub use diesel::PgConnection;
 pub use error::{Conflict, StoreError, corrupt};
-pub use idempotency::IdempotencyClaim;
+pub use idempotency::{FirstRequest, IdempotencyClaim, claim_idempotency_key, complete_idempotency_key};
 pub use keys::{
-    ApiKey, AuthenticatedKey, NewApiKey, authenticate, create_api_key, digest_token, list_api_keys, revoke_api_key,
+    ApiKey, AuthenticatedKey, NewApiKey, authenticate, digest_token, insert_api_key, list_api_keys, lock_api_key,
+    write_revocation,
 };
 pub use loyalty::redemptions::{
     NewRedemption, RedemptionStep, StoredRedemption, find_redemption_by_key, get_redemption, insert_redemption,
@@ -59,14 +62,16 @@ pub use loyalty::{
     write_program, write_wallet_change,
 };
 pub use orders::fx::rate_on;
-pub use orders::fx::{StoredFxRate, list_fx_rates, put_fx_rates};
+pub use orders::fx::{StoredFxRate, list_fx_rates, write_fx_rates};
 pub use orders::{
     ANONYMOUS, Claim, NewOrder, NewReturn, OrderCursor, OrderHeader, ReturnTaken, StoredLine, StoredOrder,
     StoredReturn, claim_key, claim_return, customer_orders, find_by_key, find_return_by_key, get_order, insert_order,
     insert_return, load_order, locate, lock_order_earning, loyalty_error, order_limits, order_to_earn,
     resolve_customer, store_time_zone, stored_content, to_order_line,
 };
-pub use org::{create_associate, create_store, get_store, list_associates, list_stores};
+pub use org::{
+    check_org_references, get_store, insert_associate, insert_store, list_associates, list_stores, store_exists,
+};
 pub use segments::{
     AssociateRef, CategoryShare, CellCustomer, CellPage, CellRequest, CustomerValueReport, MissingSnapshot, NewRun,
     SegmentCuts, SegmentFigures, SegmentHistoryEntry, SegmentMember, SegmentPage, SegmentRun, SegmentSummary,
@@ -74,8 +79,9 @@ pub use segments::{
     previous_fit, read_population, record_run, segment_customers, segment_run, segment_summary, segment_transitions,
     snapshot_dates, top_customers, write_snapshot,
 };
-pub use tx::{NewAuditEntry, Tx, transaction};
+pub use tx::{Tx, transaction};
 pub use webhooks::{
     AttemptOutcome, Delivery, DeliveryStatus, DueDelivery, NewSubscription, Subscription, WebhookSecret, claim_due,
-    create_subscription, deactivate_subscription, deliveries, fan_out, list_subscriptions, record_attempt,
+    deliveries, fan_out, insert_subscription, list_subscriptions, lock_subscription, record_attempt,
+    write_deactivation,
 };

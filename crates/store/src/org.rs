@@ -7,10 +7,8 @@ use clientele_profiles::{
 };
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit::{self, AuditContext};
 use crate::error::{Conflict, StoreError, corrupt};
 use crate::schema::{associates, stores};
 
@@ -70,8 +68,8 @@ fn is_unique_violation(e: &DieselError) -> bool {
     matches!(e, DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
 }
 
-/// Creates a store. A taken code is a [`Conflict::StoreCode`].
-pub fn create_store(conn: &mut PgConnection, new: NewStore, ctx: &AuditContext) -> Result<Store, StoreError> {
+/// Writes a new store. A taken code is a [`Conflict::StoreCode`].
+pub fn insert_store(conn: &mut PgConnection, new: &NewStore, at: DateTime<Utc>) -> Result<Store, StoreError> {
     let row = StoreRow {
         id: Uuid::now_v7(),
         code: new.code.as_str().to_owned(),
@@ -80,22 +78,23 @@ pub fn create_store(conn: &mut PgConnection, new: NewStore, ctx: &AuditContext) 
         country: new.country.as_str().to_owned(),
         time_zone: new.time_zone.as_str().to_owned(),
         currency: new.currency.as_str().to_owned(),
-        created_at: ctx.at,
+        created_at: at,
     };
-    conn.transaction(|conn| {
-        let inserted = diesel::insert_into(stores::table)
-            .values(&row)
-            .on_conflict_do_nothing()
-            .returning(StoreRow::as_returning())
-            .get_result(conn)
-            .optional()?;
-        let Some(inserted) = inserted else {
-            return Err(StoreError::Conflict(Conflict::StoreCode(row.code.clone())));
-        };
-        let store = inserted.into_domain()?;
-        audit::record(conn, ctx, "create", "store", &store.id.to_string(), None, json!({ "new": store }))?;
-        Ok(store)
-    })
+    let inserted = diesel::insert_into(stores::table)
+        .values(&row)
+        .on_conflict_do_nothing()
+        .returning(StoreRow::as_returning())
+        .get_result(conn)
+        .optional()?;
+    let Some(inserted) = inserted else {
+        return Err(StoreError::Conflict(Conflict::StoreCode(row.code)));
+    };
+    inserted.into_domain()
+}
+
+/// Whether a store with this id exists.
+pub fn store_exists(conn: &mut PgConnection, id: StoreId) -> Result<bool, StoreError> {
+    Ok(diesel::select(diesel::dsl::exists(stores::table.find(id.as_uuid()))).get_result(conn)?)
 }
 
 /// All stores, by code.
@@ -120,43 +119,27 @@ pub fn get_store(conn: &mut PgConnection, id: StoreId) -> Result<Store, StoreErr
         .into_domain()
 }
 
-/// Creates an associate at an existing store.
-pub fn create_associate(
+/// Writes a new associate (its store exists: see [`store_exists`]). A
+/// code taken is a [`Conflict::AssociateCode`].
+pub fn insert_associate(
     conn: &mut PgConnection,
-    new: NewAssociate,
-    ctx: &AuditContext,
+    new: &NewAssociate,
+    at: DateTime<Utc>,
 ) -> Result<Associate, StoreError> {
-    conn.transaction(|conn| {
-        let store_exists: bool =
-            diesel::select(diesel::dsl::exists(stores::table.find(new.store.as_uuid()))).get_result(conn)?;
-        if !store_exists {
-            return Err(StoreError::Invalid(FieldErrors::single(
-                "store_id",
-                InvalidValue::new("unknown_reference", format!("no store with id {}", new.store)),
-            )));
-        }
-        let row = AssociateRow {
-            id: Uuid::now_v7(),
-            store_id: new.store.as_uuid(),
-            code: new.code.as_str().to_owned(),
-            name: new.name.as_str().to_owned(),
-            active: true,
-            created_at: ctx.at,
-        };
-        let inserted = diesel::insert_into(associates::table)
-            .values(&row)
-            .returning(AssociateRow::as_returning())
-            .get_result(conn);
-        let inserted = match inserted {
-            Err(e) if is_unique_violation(&e) => {
-                return Err(StoreError::Conflict(Conflict::AssociateCode(row.code.clone())));
-            }
-            other => other?,
-        };
-        let associate = inserted.into_domain()?;
-        audit::record(conn, ctx, "create", "associate", &associate.id.to_string(), None, json!({ "new": associate }))?;
-        Ok(associate)
-    })
+    let row = AssociateRow {
+        id: Uuid::now_v7(),
+        store_id: new.store.as_uuid(),
+        code: new.code.as_str().to_owned(),
+        name: new.name.as_str().to_owned(),
+        active: true,
+        created_at: at,
+    };
+    let inserted =
+        diesel::insert_into(associates::table).values(&row).returning(AssociateRow::as_returning()).get_result(conn);
+    match inserted {
+        Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(Conflict::AssociateCode(row.code))),
+        other => other?.into_domain(),
+    }
 }
 
 /// Associates, optionally only those of some stores, by code.
@@ -174,7 +157,7 @@ pub fn list_associates(conn: &mut PgConnection, only_stores: Option<&[StoreId]>)
 /// store outside it, is reported exactly like one that does not exist
 /// (`unknown_reference`), so a scoped key can neither point its records at
 /// another store's things nor learn that they exist.
-pub(crate) fn check_org_references(
+pub fn check_org_references(
     conn: &mut PgConnection,
     errors: &mut FieldErrors,
     scope: &StoreScope,
@@ -182,8 +165,7 @@ pub(crate) fn check_org_references(
     associate: Option<(&str, AssociateId)>,
 ) -> Result<(), StoreError> {
     if let Some((field, store)) = store {
-        let exists =
-            diesel::select(diesel::dsl::exists(stores::table.find(store.as_uuid()))).get_result::<bool>(conn)?;
+        let exists = store_exists(conn, store)?;
         if !exists || !scope.covers(Some(store)) {
             errors.push(field, InvalidValue::new("unknown_reference", format!("no store with id {store}")));
         }

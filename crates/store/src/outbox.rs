@@ -9,17 +9,9 @@
 
 use chrono::{DateTime, Utc};
 use clientele_webhooks::Event;
-use diesel::PgConnection;
 
 use crate::batch::Batch;
 use crate::error::StoreError;
-
-/// Appends an event to the outbox.
-pub(crate) fn emit(conn: &mut PgConnection, event: &Event, at: DateTime<Utc>) -> Result<(), StoreError> {
-    let mut batch = Batch::new();
-    emit_into(&mut batch, event, at)?;
-    batch.execute(conn)
-}
 
 /// Adds an event to a batch of writes (sent by the caller, in the
 /// transaction of the change).

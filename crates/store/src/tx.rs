@@ -9,12 +9,10 @@
 //! work: batching saves round trips and changes no result.
 
 use chrono::{DateTime, Utc};
-use clientele_kernel::CustomerId;
 use clientele_webhooks::Event;
 use diesel::{Connection, PgConnection};
-use serde_json::Value;
 
-use crate::audit::{self, AuditContext};
+use crate::audit::{self, AuditContext, NewAuditEntry};
 use crate::batch::Batch;
 use crate::error::StoreError;
 use crate::outbox;
@@ -46,16 +44,6 @@ pub fn transaction<T>(
     })
 }
 
-/// One audit entry: what was done to which record (and whose record it is).
-#[derive(Debug, Clone)]
-pub struct NewAuditEntry<'a> {
-    pub action: &'a str,
-    pub entity: &'a str,
-    pub entity_id: String,
-    pub customer: Option<CustomerId>,
-    pub changes: Value,
-}
-
 impl Tx<'_> {
     /// The connection, for a read (or a write whose effect is read back):
     /// the writes collected so far are sent first.
@@ -76,15 +64,7 @@ impl Tx<'_> {
 
     /// Appends an entry to the audit log, committed with this unit of work.
     pub fn audit(&mut self, ctx: &AuditContext, entry: NewAuditEntry<'_>) {
-        audit::record_into(
-            &mut self.writes,
-            ctx,
-            entry.action,
-            entry.entity,
-            &entry.entity_id,
-            entry.customer,
-            entry.changes,
-        );
+        audit::record_into(&mut self.writes, ctx, &entry);
     }
 
     /// The connection without sending the collected writes, and those

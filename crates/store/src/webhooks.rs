@@ -28,10 +28,9 @@ use clientele_kernel::InvalidValue;
 use clientele_webhooks::{CLAIM_LEASE_SECONDS, EventFilter, RetryPolicy, WebhookUrl};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Int4, Jsonb, Text, Timestamptz, Uuid as SqlUuid};
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
-use crate::audit::{self, AuditContext};
 use crate::error::StoreError;
 use crate::schema::{webhook_deliveries, webhook_subscriptions};
 
@@ -113,33 +112,28 @@ impl From<SubscriptionRow> for Subscription {
     }
 }
 
-/// Stores a new subscription. It receives the events emitted from its
-/// creation on.
-pub fn create_subscription(
+/// Writes a new subscription, made at `at` by `created_by`. It receives the
+/// events emitted from its creation on.
+pub fn insert_subscription(
     conn: &mut PgConnection,
-    new: NewSubscription,
-    ctx: &AuditContext,
+    new: &NewSubscription,
+    at: DateTime<Utc>,
+    created_by: Option<&str>,
 ) -> Result<Subscription, StoreError> {
-    let id = Uuid::now_v7();
-    conn.transaction(|conn| {
-        let row: SubscriptionRow = diesel::insert_into(webhook_subscriptions::table)
-            .values((
-                webhook_subscriptions::id.eq(id),
-                webhook_subscriptions::url.eq(new.url.as_str()),
-                webhook_subscriptions::secret.eq(new.secret.expose()),
-                webhook_subscriptions::event_types.eq(new.events.names()),
-                webhook_subscriptions::active.eq(true),
-                webhook_subscriptions::description.eq(&new.description),
-                webhook_subscriptions::created_at.eq(ctx.at),
-                webhook_subscriptions::created_by.eq(ctx.key_name.clone()),
-            ))
-            .returning(SubscriptionRow::as_returning())
-            .get_result(conn)?;
-        let sub = Subscription::from(row);
-        // The secret stays out of the audit log.
-        audit::record(conn, ctx, "create", "webhook_subscription", &id.to_string(), None, json!({ "new": sub }))?;
-        Ok(sub)
-    })
+    let row: SubscriptionRow = diesel::insert_into(webhook_subscriptions::table)
+        .values((
+            webhook_subscriptions::id.eq(Uuid::now_v7()),
+            webhook_subscriptions::url.eq(new.url.as_str()),
+            webhook_subscriptions::secret.eq(new.secret.expose()),
+            webhook_subscriptions::event_types.eq(new.events.names()),
+            webhook_subscriptions::active.eq(true),
+            webhook_subscriptions::description.eq(&new.description),
+            webhook_subscriptions::created_at.eq(at),
+            webhook_subscriptions::created_by.eq(created_by),
+        ))
+        .returning(SubscriptionRow::as_returning())
+        .get_result(conn)?;
+    Ok(Subscription::from(row))
 }
 
 /// Every subscription, newest first, deleted ones included.
@@ -153,54 +147,41 @@ pub fn list_subscriptions(conn: &mut PgConnection) -> Result<Vec<Subscription>, 
         .collect())
 }
 
-/// Deactivates a subscription: its pending deliveries are cancelled and no
-/// new event is fanned out to it. The row and its delivery log stay.
-/// Deactivating twice is not an error.
-pub fn deactivate_subscription(
-    conn: &mut PgConnection,
-    id: Uuid,
-    ctx: &AuditContext,
-) -> Result<Subscription, StoreError> {
-    conn.transaction(|conn| {
-        // Wait for a fan-out under way (it read the subscription as active
-        // and may be adding pending deliveries for it): its deliveries are
-        // then cancelled below with the rest, and the next fan-out sees the
-        // subscription inactive. A fan-out that starts meanwhile skips its
-        // round (it only tries the lock).
-        diesel::select(diesel::dsl::sql::<Bool>(&format!("pg_advisory_xact_lock({FAN_OUT_LOCK}) IS NOT NULL")))
-            .get_result::<bool>(conn)?;
-        let row: SubscriptionRow = webhook_subscriptions::table
-            .find(id)
-            .select(SubscriptionRow::as_select())
-            .for_update()
-            .first(conn)
-            .optional()?
-            .ok_or(StoreError::NotFound)?;
-        if !row.active {
-            return Ok(row.into());
-        }
-        let row: SubscriptionRow = diesel::update(webhook_subscriptions::table.find(id))
-            .set(webhook_subscriptions::active.eq(false))
-            .returning(SubscriptionRow::as_returning())
-            .get_result(conn)?;
-        let cancelled = diesel::update(
-            webhook_deliveries::table
-                .filter(webhook_deliveries::subscription_id.eq(id))
-                .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str())),
-        )
-        .set(webhook_deliveries::status.eq(DeliveryStatus::Cancelled.as_str()))
-        .execute(conn)?;
-        audit::record(
-            conn,
-            ctx,
-            "deactivate",
-            "webhook_subscription",
-            &id.to_string(),
-            None,
-            json!({ "active": { "old": true, "new": false }, "cancelled_deliveries": cancelled }),
-        )?;
-        Ok(row.into())
-    })
+/// A subscription, locked for update until the end of the transaction,
+/// after any fan-out under way: that fan-out read the subscription as
+/// active and may be adding pending deliveries for it, which a
+/// deactivation then cancels with the rest; the next fan-out sees the
+/// subscription inactive. A fan-out that starts meanwhile skips its round
+/// (it only tries the lock).
+pub fn lock_subscription(conn: &mut PgConnection, id: Uuid) -> Result<Subscription, StoreError> {
+    diesel::select(diesel::dsl::sql::<Bool>(&format!("pg_advisory_xact_lock({FAN_OUT_LOCK}) IS NOT NULL")))
+        .get_result::<bool>(conn)?;
+    let row: SubscriptionRow = webhook_subscriptions::table
+        .find(id)
+        .select(SubscriptionRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    Ok(row.into())
+}
+
+/// Writes a subscription inactive (locked by [`lock_subscription`]) and
+/// cancels its pending deliveries; the row and its delivery log stay.
+/// Returns the subscription and how many deliveries were cancelled.
+pub fn write_deactivation(conn: &mut PgConnection, id: Uuid) -> Result<(Subscription, usize), StoreError> {
+    let row: SubscriptionRow = diesel::update(webhook_subscriptions::table.find(id))
+        .set(webhook_subscriptions::active.eq(false))
+        .returning(SubscriptionRow::as_returning())
+        .get_result(conn)?;
+    let cancelled = diesel::update(
+        webhook_deliveries::table
+            .filter(webhook_deliveries::subscription_id.eq(id))
+            .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str())),
+    )
+    .set(webhook_deliveries::status.eq(DeliveryStatus::Cancelled.as_str()))
+    .execute(conn)?;
+    Ok((row.into(), cancelled))
 }
 
 /// Turns up to `limit` outbox events not yet fanned out (oldest first) into

@@ -36,8 +36,6 @@ const KNOWN_LONG_FNS: &[&str] = &[
     "crates/app/src/import.rs::import_orders",
     "crates/loyalty/src/ledger.rs::new",
     "crates/orders/src/order.rs::new",
-    "crates/store/src/audit.rs::record",
-    "crates/store/src/audit.rs::record_into",
     "crates/store/src/bulk/mod.rs::ingest_orders_bulk",
     "crates/store/src/bulk/write.rs::flush",
     "crates/store/src/bulk/write.rs::write_orders",

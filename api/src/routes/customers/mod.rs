@@ -5,8 +5,8 @@ pub(crate) mod relations;
 pub(crate) mod shapes;
 
 use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use clientele_app::customers::Created;
 use clientele_profiles::Permission;
-use clientele_store::Created;
 
 use self::shapes::{
     CreateCustomerRequest, CustomerList, LookupKey, LookupQuery, PatchCustomerRequest, SearchQuery, idempotency_claim,
@@ -41,8 +41,9 @@ pub async fn create(
     let claim = idempotency_claim(&req, caller.key_id, &body.raw)?;
     let audit = caller.audit();
     let scope = caller.scope().clone();
-    let created =
-        state.run(move |conn| clientele_store::create_customer(conn, new, member_no, claim, &scope, &audit)).await?;
+    let created = state
+        .run(move |conn| clientele_app::customers::create_customer(conn, new, member_no, claim, &scope, &audit))
+        .await?;
     Ok(match created {
         Created::New(c) => HttpResponse::Created()
             .insert_header(("Location", format!("/v1/customers/{}", c.id)))
@@ -82,7 +83,7 @@ pub async fn update(
     let patch = body.value.into_domain(caller.scope(), crate::clock::now())?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let c = state
-        .run(move |conn| clientele_store::update_customer(conn, id, &scope, patch, &audit))
+        .run(move |conn| clientele_app::customers::update_customer(conn, id, &scope, patch, &audit))
         .await
         .map_err(customer_error)?;
     Ok(HttpResponse::Ok().json(view(&caller, &c)))

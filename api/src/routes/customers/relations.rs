@@ -30,8 +30,10 @@ pub async fn set_tag(
     }
     let tag = Tag { name, kind, set_by: actor(&caller)?, set_at: crate::clock::now() };
     let (scope, audit) = (caller.scope().clone(), caller.audit());
-    let c =
-        state.run(move |conn| clientele_store::set_tag(conn, id, &scope, tag, &audit)).await.map_err(customer_error)?;
+    let c = state
+        .run(move |conn| clientele_app::customers::set_tag(conn, id, &scope, tag, &audit))
+        .await
+        .map_err(customer_error)?;
     Ok(HttpResponse::Ok().json(CustomerView::new(&c, caller.role().sees_contact_details())))
 }
 
@@ -50,7 +52,7 @@ pub async fn remove_tag(
     let name = tag_name(&tag)?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let c = state
-        .run(move |conn| clientele_store::remove_tag(conn, id, &scope, &name, &audit))
+        .run(move |conn| clientele_app::customers::remove_tag(conn, id, &scope, &name, &audit))
         .await
         .map_err(customer_error)?;
     Ok(HttpResponse::Ok().json(CustomerView::new(&c, caller.role().sees_contact_details())))
@@ -72,7 +74,7 @@ pub async fn set_consent(
     let consent = body.value.into_domain(&channel, crate::clock::now())?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let c = state
-        .run(move |conn| clientele_store::record_consent(conn, id, &scope, consent, &audit))
+        .run(move |conn| clientele_app::customers::record_consent(conn, id, &scope, consent, &audit))
         .await
         .map_err(customer_error)?;
     Ok(HttpResponse::Ok().json(CustomerView::new(&c, caller.role().sees_contact_details())))

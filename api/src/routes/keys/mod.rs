@@ -42,7 +42,7 @@ pub async fn create(
         prefix: generated.prefix.clone(),
     };
     let audit = caller.audit();
-    let key = state.run(move |conn| clientele_store::create_api_key(conn, new, &audit)).await?;
+    let key = state.run(move |conn| clientele_app::keys::create_api_key(conn, new, &audit)).await?;
     Ok(HttpResponse::Created().json(CreatedKey { key: KeyView::new(&key), token: generated.token }))
 }
 
@@ -66,10 +66,11 @@ pub async fn revoke(
     caller.require(Permission::ManageApiKeys)?;
     let id = path.parse::<Uuid>().map(ApiKeyId::from_uuid).map_err(|_| ApiError::NotFound("api key"))?;
     let audit = caller.audit();
-    let key = state.run(move |conn| clientele_store::revoke_api_key(conn, id, &audit)).await.map_err(|e| match e {
-        ApiError::NotFound(_) => ApiError::NotFound("api key"),
-        other => other,
-    })?;
+    let key =
+        state.run(move |conn| clientele_app::keys::revoke_api_key(conn, id, &audit)).await.map_err(|e| match e {
+            ApiError::NotFound(_) => ApiError::NotFound("api key"),
+            other => other,
+        })?;
     state.keys.evict(id);
     Ok(HttpResponse::Ok().json(KeyView::new(&key)))
 }

@@ -133,7 +133,7 @@ pub async fn put_fx_rates(
     let audit = caller.audit();
     let stored = state
         .run(move |conn| {
-            clientele_store::put_fx_rates(conn, &rates, &audit)?;
+            clientele_app::orders::put_fx_rates(conn, &rates, &audit)?;
             clientele_store::list_fx_rates(conn, None)
         })
         .await?;

@@ -23,7 +23,7 @@ pub async fn create_store(
     caller.require(Permission::WriteOrganisation)?;
     let new = body.value.into_domain()?;
     let audit = caller.audit();
-    let store = state.run(move |conn| clientele_store::create_store(conn, new, &audit)).await?;
+    let store = state.run(move |conn| clientele_app::org::create_store(conn, new, &audit)).await?;
     Ok(HttpResponse::Created().json(StoreView::new(&store)))
 }
 
@@ -50,7 +50,7 @@ pub async fn create_associate(
     caller.require(Permission::WriteOrganisation)?;
     let new = body.value.into_domain()?;
     let audit = caller.audit();
-    let associate = state.run(move |conn| clientele_store::create_associate(conn, new, &audit)).await?;
+    let associate = state.run(move |conn| clientele_app::org::create_associate(conn, new, &audit)).await?;
     Ok(HttpResponse::Created().json(AssociateView::new(&associate)))
 }
 

@@ -28,7 +28,7 @@ pub async fn record(
     let interaction = body.value.into_domain(actor(&caller)?, crate::clock::now())?;
     let (scope, audit) = (caller.scope().clone(), caller.audit());
     let saved = state
-        .run(move |conn| clientele_store::record_interaction(conn, id, &scope, interaction, &audit))
+        .run(move |conn| clientele_app::timeline::record_interaction(conn, id, &scope, interaction, &audit))
         .await
         .map_err(customer_error)?;
     Ok(HttpResponse::Created().json(InteractionView::new(&saved)))

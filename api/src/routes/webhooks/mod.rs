@@ -48,7 +48,7 @@ pub async fn create(
     let new = body.value.into_domain(secret)?;
     state.webhook_guard.check_registration(&new.url).await.map_err(|e| ApiError::field("url", e.code, e.message))?;
     let audit = caller.audit();
-    let sub = state.run(move |conn| clientele_store::create_subscription(conn, new, &audit)).await?;
+    let sub = state.run(move |conn| clientele_app::webhooks::create_subscription(conn, new, &audit)).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/v1/webhooks/{}", sub.id)))
         .json(CreatedWebhook { webhook: WebhookView::new(&sub), secret: shown }))
@@ -77,7 +77,7 @@ pub async fn delete(
     let id = webhook_id(&path)?;
     let audit = caller.audit();
     let sub = state
-        .run(move |conn| clientele_store::deactivate_subscription(conn, id, &audit))
+        .run(move |conn| clientele_app::webhooks::deactivate_subscription(conn, id, &audit))
         .await
         .map_err(webhook_error)?;
     Ok(HttpResponse::Ok().json(WebhookView::new(&sub)))

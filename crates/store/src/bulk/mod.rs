@@ -35,7 +35,7 @@ use rust_decimal::Decimal;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::audit::{self, AuditContext};
+use crate::audit::{self, AuditContext, NewAuditEntry};
 use crate::error::{StoreError, corrupt};
 use crate::loyalty::{LockedAccount, LotRow, program, write_change};
 use crate::orders::ANONYMOUS;
@@ -273,21 +273,20 @@ pub fn ingest_orders_bulk(
             .collect();
         let report = BulkReport { outcomes };
         if report.imported() > 0 {
-            audit::record(
-                conn,
-                ctx,
-                "import",
-                "orders",
-                "batch",
-                None,
-                json!({
+            let entry = NewAuditEntry {
+                action: "import",
+                entity: "orders",
+                entity_id: "batch".into(),
+                customer: None,
+                changes: json!({
                     "imported": report.imported(),
                     "already_present": report.already_present(),
                     "refused": report.refused(),
                     "first": claimed.first().map(|c| c.priced.order.external_id().as_str().to_owned()),
                     "last": claimed.last().map(|c| c.priced.order.external_id().as_str().to_owned()),
                 }),
-            )?;
+            };
+            audit::record(conn, ctx, &entry)?;
         }
         Ok(report)
     })

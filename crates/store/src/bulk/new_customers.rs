@@ -7,7 +7,7 @@ use diesel::sql_types::BigInt;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::audit::{self, AuditContext};
+use crate::audit::{self, AuditContext, NewAuditEntry};
 use crate::customers::rows::{ConsentRow, CustomerRow, DateRow, TagRow};
 use crate::error::StoreError;
 use crate::schema::{
@@ -103,19 +103,18 @@ pub fn create_customers_bulk(
         for chunk in dates.chunks(ROWS_PER_INSERT) {
             diesel::insert_into(important_dates::table).values(chunk).execute(conn)?;
         }
-        audit::record(
-            conn,
-            ctx,
-            "import",
-            "customers",
-            "batch",
-            None,
-            json!({
+        let entry = NewAuditEntry {
+            action: "import",
+            entity: "customers",
+            entity_id: "batch".into(),
+            customer: None,
+            changes: json!({
                 "created": created.len(),
                 "first_member_no": created.first().map(|c| c.member_no.as_str().to_owned()),
                 "last_member_no": created.last().map(|c| c.member_no.as_str().to_owned()),
             }),
-        )?;
+        };
+        audit::record(conn, ctx, &entry)?;
         Ok(created)
     })
 }

@@ -2,16 +2,14 @@
 //! service requests, survey answers.
 
 use chrono::{DateTime, Utc};
-use clientele_kernel::{Actor, CustomerId, FieldErrors, LongText, StoreId};
+use clientele_kernel::{Actor, CustomerId, LongText, StoreId};
 use clientele_profiles::{AssociateId, Interaction, InteractionDetail, InteractionId, StoreScope};
 use diesel::prelude::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
-use crate::access::{check_visible, check_writable};
-use crate::audit::{self, AuditContext};
+use crate::access::check_visible;
 use crate::error::{StoreError, corrupt};
-use crate::org::check_org_references;
 use crate::schema::interactions;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -80,40 +78,16 @@ pub struct TimelinePage {
     pub next: Option<TimelineCursor>,
 }
 
-/// Adds an entry to a customer's timeline.
-pub fn record_interaction(
+/// Writes an entry of a customer's timeline.
+pub fn insert_interaction(
     conn: &mut PgConnection,
     customer: CustomerId,
-    scope: &StoreScope,
-    interaction: Interaction,
-    ctx: &AuditContext,
-) -> Result<Interaction, StoreError> {
-    conn.transaction(|conn| {
-        check_writable(conn, customer, scope)?;
-        let mut errors = FieldErrors::new();
-        check_org_references(
-            conn,
-            &mut errors,
-            scope,
-            interaction.store.map(|s| ("store_id", s)),
-            interaction.associate.map(|a| ("associate_id", a)),
-        )?;
-        if !errors.is_empty() {
-            return Err(StoreError::Invalid(errors));
-        }
-        let row = InteractionRow::from_domain(customer, &interaction, ctx.at)?;
-        diesel::insert_into(interactions::table).values(&row).execute(conn)?;
-        audit::record(
-            conn,
-            ctx,
-            "record_interaction",
-            "interaction",
-            &interaction.id.to_string(),
-            Some(customer),
-            json!({ "kind": row.kind, "at": row.at }),
-        )?;
-        Ok(interaction)
-    })
+    interaction: &Interaction,
+    created_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let row = InteractionRow::from_domain(customer, interaction, created_at)?;
+    diesel::insert_into(interactions::table).values(&row).execute(conn)?;
+    Ok(())
 }
 
 /// A page of a customer's timeline, newest first.

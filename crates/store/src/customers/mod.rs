@@ -1,21 +1,17 @@
-//! Customers: create, read, search, update, tags, consents, merge, erasure, export.
+//! Customers as stored: written whole or a tag or consent at a time, read,
+//! searched, looked up; merge and erasure written, exported (the use cases
+//! are `clientele_app::customers`).
 
 use clientele_kernel::{CustomerId, FieldErrors, InvalidValue, MemberNo, Phone, StoreId};
-use clientele_profiles::{
-    AssociateId, Channel, Consent, Customer, CustomerPatch, NewCustomer, StoreScope, Tag, TagName,
-};
-use clientele_webhooks::CustomerCreated;
+use clientele_profiles::{AssociateId, Channel, Customer, StoreScope, Tag, TagName};
 use diesel::dsl::{count_star, exists};
 use diesel::prelude::*;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::audit::{self, AuditContext};
 use crate::customers::rows::{ConsentRow, CustomerRow, DateRow, TagRow, assemble, load_customers};
 use crate::error::{Conflict, StoreError};
-use crate::idempotency::{self, IdempotencyClaim};
 use crate::org::check_org_references;
-use crate::outbox;
 use crate::schema::{
     customer_consents, customer_tags, customers, email_index, external_id_index, important_dates, member_numbers,
     phone_index,
@@ -56,15 +52,6 @@ pub struct CustomerPage {
     pub next_after: Option<CustomerId>,
 }
 
-/// The outcome of a create that carried an idempotency key.
-#[derive(Debug, Clone)]
-pub enum Created {
-    /// Newly created.
-    New(Customer),
-    /// The same request was made before; this is what it created.
-    Replayed(Customer),
-}
-
 fn audit_view(c: &Customer) -> Value {
     json!({
         "member_no": c.member_no,
@@ -96,7 +83,7 @@ pub fn flat_view(c: &Customer) -> Value {
 /// Checks that the stores, associate and referrer a customer points at
 /// exist, and that the store and associate it is newly given are within the
 /// caller's scope (`before`: the customer as it was, for an update).
-fn check_references(
+pub fn check_customer_references(
     conn: &mut PgConnection,
     c: &Customer,
     before: Option<&Customer>,
@@ -199,81 +186,44 @@ fn sync_satellites(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreErr
 }
 
 /// Writes the whole customer: row, satellites and lookup keys.
-fn write_customer(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreError> {
+pub fn write_customer(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreError> {
     let row = CustomerRow::from_domain(c)?;
     diesel::update(customers::table.find(row.customer_id)).set(&row).execute(conn)?;
     sync_satellites(conn, c)?;
     sync_lookup_keys(conn, c)
 }
 
-/// Creates a customer. The member number is the one given (e.g. imported
-/// from a legacy system) or the next of the sequence. With an idempotency
-/// claim, a repeat of the same request returns what the first created.
-pub fn create_customer(
-    conn: &mut PgConnection,
-    new: NewCustomer,
-    member_no: Option<MemberNo>,
-    claim: Option<IdempotencyClaim>,
-    scope: &StoreScope,
-    ctx: &AuditContext,
-) -> Result<Created, StoreError> {
-    conn.transaction(|conn| {
-        if let Some(claim) = &claim
-            && let Some(existing) = idempotency::claim(conn, claim, ctx.at)?
-        {
-            let id = existing
-                .get("customer_id")
-                .and_then(Value::as_str)
-                .and_then(|s| s.parse::<Uuid>().ok())
-                .ok_or_else(|| StoreError::Corrupt("idempotency_keys.body".into()))?;
-            let customer = load_customers(conn, &[id])?.remove(&id).ok_or(StoreError::NotFound)?;
-            return Ok(Created::Replayed(customer));
-        }
-        let member_no = match member_no {
-            Some(m) => m,
-            None => {
-                let n: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>("nextval('member_no_seq')"))
-                    .get_result(conn)?;
-                MemberNo::from_sequence(n.unsigned_abs())
-            }
-        };
-        let id = CustomerId::from_uuid(Uuid::now_v7());
-        let customer = new.into_customer(id, member_no, ctx.at);
-        check_references(conn, &customer, None, scope)?;
-        let taken = diesel::insert_into(member_numbers::table)
-            .values((
-                member_numbers::member_no.eq(customer.member_no.as_str()),
-                member_numbers::customer_id.eq(id.as_uuid()),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)?
-            == 0;
-        if taken {
-            return Err(StoreError::Conflict(Conflict::MemberNo(customer.member_no.as_str().to_owned())));
-        }
-        diesel::insert_into(customers::table).values(CustomerRow::from_domain(&customer)?).execute(conn)?;
-        sync_satellites(conn, &customer)?;
-        sync_lookup_keys(conn, &customer)?;
-        audit::record(
-            conn,
-            ctx,
-            "create",
-            "customer",
-            &id.to_string(),
-            Some(id),
-            audit::diff(&json!({}), &flat_view(&customer)),
-        )?;
-        let created = CustomerCreated {
-            customer_id: id.as_uuid(),
-            member_no: customer.member_no.as_str().to_owned(),
-            home_store_id: customer.relationship.home_store.map(|s| s.as_uuid()),
-        };
-        outbox::emit(conn, &created.into(), ctx.at)?;
-        if let Some(claim) = &claim {
-            idempotency::complete(conn, claim, json!({ "customer_id": id }))?;
-        }
-        Ok(Created::New(customer))
-    })
+/// The next member number of the sequence.
+pub fn next_member_no(conn: &mut PgConnection) -> Result<MemberNo, StoreError> {
+    let n: i64 =
+        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>("nextval('member_no_seq')")).get_result(conn)?;
+    Ok(MemberNo::from_sequence(n.unsigned_abs()))
+}
+
+/// Writes a new customer: its member number (a [`Conflict::MemberNo`] when
+/// another customer holds it), row, satellites and lookup keys.
+pub fn insert_customer(conn: &mut PgConnection, customer: &Customer) -> Result<(), StoreError> {
+    let taken = diesel::insert_into(member_numbers::table)
+        .values((
+            member_numbers::member_no.eq(customer.member_no.as_str()),
+            member_numbers::customer_id.eq(customer.id.as_uuid()),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?
+        == 0;
+    if taken {
+        return Err(StoreError::Conflict(Conflict::MemberNo(customer.member_no.as_str().to_owned())));
+    }
+    diesel::insert_into(customers::table).values(CustomerRow::from_domain(customer)?).execute(conn)?;
+    sync_satellites(conn, customer)?;
+    sync_lookup_keys(conn, customer)
+}
+
+/// A customer by id, whatever the caller's scope (not found when merged
+/// away): for a caller that may see it already, as the replay of its own
+/// create.
+pub fn load_unchecked(conn: &mut PgConnection, id: CustomerId) -> Result<Customer, StoreError> {
+    load_customers(conn, &[id.as_uuid()])?.remove(&id.as_uuid()).ok_or(StoreError::NotFound)
 }
 
 /// The row of a customer, locked for update when `lock` is set, checked
@@ -420,136 +370,49 @@ pub fn search_customers(
     Ok(CustomerPage { customers, next_after })
 }
 
-/// Applies a patch. The result is audited field by field (old → new).
-pub fn update_customer(
-    conn: &mut PgConnection,
-    id: CustomerId,
-    scope: &StoreScope,
-    patch: CustomerPatch,
-    ctx: &AuditContext,
-) -> Result<Customer, StoreError> {
-    conn.transaction(|conn| {
-        let mut customer = load_checked(conn, id, scope, true)?;
-        let unchanged = customer.clone();
-        let before = flat_view(&customer);
-        customer.apply(patch, ctx.at)?;
-        check_references(conn, &customer, Some(&unchanged), scope)?;
-        write_customer(conn, &customer)?;
-        let changes = audit::diff(&before, &flat_view(&customer));
-        audit::record(conn, ctx, "update", "customer", &id.to_string(), Some(id), changes)?;
-        Ok(customer)
-    })
-}
-
 fn touch(conn: &mut PgConnection, c: &Customer) -> Result<(), StoreError> {
     diesel::update(customers::table.find(c.id.as_uuid())).set(customers::updated_at.eq(c.updated_at)).execute(conn)?;
     Ok(())
 }
 
-/// Sets (or replaces) a tag.
-pub fn set_tag(
-    conn: &mut PgConnection,
-    id: CustomerId,
-    scope: &StoreScope,
-    tag: Tag,
-    ctx: &AuditContext,
-) -> Result<Customer, StoreError> {
-    conn.transaction(|conn| {
-        let mut customer = load_checked(conn, id, scope, true)?;
-        let old = customer.tags.get(&tag.name).cloned();
-        customer.set_tag(tag.clone(), ctx.at)?;
-        diesel::insert_into(customer_tags::table)
-            .values(TagRow::from_domain(id, &tag))
-            .on_conflict((customer_tags::customer_id, customer_tags::name))
+/// Writes a tag a customer was given (replacing one of the same name) and
+/// the customer's `updated_at`.
+pub fn write_tag(conn: &mut PgConnection, customer: &Customer, tag: &Tag) -> Result<(), StoreError> {
+    diesel::insert_into(customer_tags::table)
+        .values(TagRow::from_domain(customer.id, tag))
+        .on_conflict((customer_tags::customer_id, customer_tags::name))
+        .do_update()
+        .set((
+            customer_tags::kind.eq(tag.kind.as_str()),
+            customer_tags::set_by.eq(tag.set_by.as_str()),
+            customer_tags::set_at.eq(tag.set_at),
+        ))
+        .execute(conn)?;
+    touch(conn, customer)
+}
+
+/// Deletes a tag a customer no longer has, and writes its `updated_at`.
+pub fn delete_tag(conn: &mut PgConnection, customer: &Customer, name: &TagName) -> Result<(), StoreError> {
+    diesel::delete(customer_tags::table.find((customer.id.as_uuid(), name.as_str()))).execute(conn)?;
+    touch(conn, customer)
+}
+
+/// Writes the consent a customer holds now for one channel, if any, and
+/// the customer's `updated_at`.
+pub fn write_consent(conn: &mut PgConnection, customer: &Customer, channel: Channel) -> Result<(), StoreError> {
+    if let Some(current) = customer.consents.get(channel) {
+        diesel::insert_into(customer_consents::table)
+            .values(ConsentRow::from_domain(customer.id, current))
+            .on_conflict((customer_consents::customer_id, customer_consents::channel))
             .do_update()
             .set((
-                customer_tags::kind.eq(tag.kind.as_str()),
-                customer_tags::set_by.eq(tag.set_by.as_str()),
-                customer_tags::set_at.eq(tag.set_at),
+                customer_consents::granted.eq(current.granted),
+                customer_consents::at.eq(current.at),
+                customer_consents::source.eq(current.source.as_str()),
             ))
             .execute(conn)?;
-        touch(conn, &customer)?;
-        audit::record(
-            conn,
-            ctx,
-            "tag",
-            "customer",
-            &id.to_string(),
-            Some(id),
-            json!({ tag.name.as_str(): { "old": old, "new": tag } }),
-        )?;
-        Ok(customer)
-    })
-}
-
-/// Removes a tag. Removing a tag the customer does not have changes nothing.
-pub fn remove_tag(
-    conn: &mut PgConnection,
-    id: CustomerId,
-    scope: &StoreScope,
-    name: &TagName,
-    ctx: &AuditContext,
-) -> Result<Customer, StoreError> {
-    conn.transaction(|conn| {
-        let mut customer = load_checked(conn, id, scope, true)?;
-        if let Some(old) = customer.remove_tag(name, ctx.at)? {
-            diesel::delete(customer_tags::table.find((id.as_uuid(), name.as_str()))).execute(conn)?;
-            touch(conn, &customer)?;
-            audit::record(
-                conn,
-                ctx,
-                "untag",
-                "customer",
-                &id.to_string(),
-                Some(id),
-                json!({ name.as_str(): { "old": old, "new": null } }),
-            )?;
-        }
-        Ok(customer)
-    })
-}
-
-/// Records a consent decision. A decision older than the one on file
-/// changes nothing (the newer decision per channel stands).
-pub fn record_consent(
-    conn: &mut PgConnection,
-    id: CustomerId,
-    scope: &StoreScope,
-    consent: Consent,
-    ctx: &AuditContext,
-) -> Result<Customer, StoreError> {
-    conn.transaction(|conn| {
-        let mut customer = load_checked(conn, id, scope, true)?;
-        let channel: Channel = consent.channel;
-        let old = customer.consents.get(channel).cloned();
-        customer.record_consent(consent, ctx.at)?;
-        let new = customer.consents.get(channel).cloned();
-        if old != new {
-            if let Some(current) = &new {
-                diesel::insert_into(customer_consents::table)
-                    .values(ConsentRow::from_domain(id, current))
-                    .on_conflict((customer_consents::customer_id, customer_consents::channel))
-                    .do_update()
-                    .set((
-                        customer_consents::granted.eq(current.granted),
-                        customer_consents::at.eq(current.at),
-                        customer_consents::source.eq(current.source.as_str()),
-                    ))
-                    .execute(conn)?;
-            }
-            touch(conn, &customer)?;
-            audit::record(
-                conn,
-                ctx,
-                "consent",
-                "customer",
-                &id.to_string(),
-                Some(id),
-                json!({ channel.as_str(): { "old": old, "new": new } }),
-            )?;
-        }
-        Ok(customer)
-    })
+    }
+    touch(conn, customer)
 }
 
 /// Number of live customers (for readiness pages and demo output).

@@ -5,9 +5,7 @@ use clientele_kernel::Currency;
 use clientele_orders::FxRate;
 use diesel::prelude::*;
 use rust_decimal::Decimal;
-use serde_json::json;
 
-use crate::audit::{self, AuditContext};
 use crate::error::{StoreError, corrupt};
 use crate::schema::fx_rates;
 
@@ -34,31 +32,30 @@ fn from_row((currency, base, valid_from, rate, set_at, set_by): RateRow) -> Resu
     })
 }
 
-/// Sets rates (a rate for the same pair and day is replaced), all or none.
-pub fn put_fx_rates(conn: &mut PgConnection, rates: &[FxRate], ctx: &AuditContext) -> Result<(), StoreError> {
-    conn.transaction(|conn| {
-        for r in rates {
-            diesel::insert_into(fx_rates::table)
-                .values((
-                    fx_rates::currency.eq(r.from.as_str()),
-                    fx_rates::base_currency.eq(r.to.as_str()),
-                    fx_rates::valid_from.eq(r.valid_from),
-                    fx_rates::rate.eq(r.rate),
-                    fx_rates::set_at.eq(ctx.at),
-                    fx_rates::set_by.eq(ctx.key_name.clone()),
-                ))
-                .on_conflict((fx_rates::currency, fx_rates::base_currency, fx_rates::valid_from))
-                .do_update()
-                .set((
-                    fx_rates::rate.eq(r.rate),
-                    fx_rates::set_at.eq(ctx.at),
-                    fx_rates::set_by.eq(ctx.key_name.clone()),
-                ))
-                .execute(conn)?;
-        }
-        audit::record(conn, ctx, "put", "fx_rates", "*", None, json!({ "rates": rates }))?;
-        Ok(())
-    })
+/// Writes rates (a rate for the same pair and day is replaced), with when
+/// and by whom they were set. Call inside a transaction: all or none.
+pub fn write_fx_rates(
+    conn: &mut PgConnection,
+    rates: &[FxRate],
+    set_at: DateTime<Utc>,
+    set_by: Option<&str>,
+) -> Result<(), StoreError> {
+    for r in rates {
+        diesel::insert_into(fx_rates::table)
+            .values((
+                fx_rates::currency.eq(r.from.as_str()),
+                fx_rates::base_currency.eq(r.to.as_str()),
+                fx_rates::valid_from.eq(r.valid_from),
+                fx_rates::rate.eq(r.rate),
+                fx_rates::set_at.eq(set_at),
+                fx_rates::set_by.eq(set_by),
+            ))
+            .on_conflict((fx_rates::currency, fx_rates::base_currency, fx_rates::valid_from))
+            .do_update()
+            .set((fx_rates::rate.eq(r.rate), fx_rates::set_at.eq(set_at), fx_rates::set_by.eq(set_by)))
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Rates, newest first, optionally of one currency.
