@@ -14,6 +14,7 @@
 //! own single-item functions.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone as _, Utc};
+use clientele_kernel::random::SplitMix64;
 use clientele_kernel::{Actor, Currency, CustomerId, Label, LineId, LongText, Phone, ShortText, TimeZone};
 use clientele_orders::{
     CustomerRef, ExternalOrderId, FxRate, NewOrder, NewOrderLine, Order, OrderSource, PaymentMethod, ReturnLine,
@@ -29,32 +30,6 @@ use clientele_store::{AuditContext, BulkOrderOutcome, PgConnection};
 use indicatif::{ProgressBar, ProgressStyle};
 use rust_decimal::Decimal;
 use uuid::Uuid;
-
-/// splitmix64: small, fast, and the same everywhere.
-#[derive(Debug)]
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len() as u64) as usize]
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    fn between(&mut self, low: u64, high: u64) -> u64 {
-        low + self.below(high - low + 1)
-    }
-}
 
 const STORES: &[(&str, &str, &str, &str, &str, &str)] = &[
     ("SH-IFC", "Shanghai IFC Mall", "Shanghai", "CN", "Asia/Shanghai", "CNY"),
@@ -253,7 +228,7 @@ pub fn load(conn: &mut PgConnection, options: &DemoOptions, now: DateTime<Utc>) 
         });
     }
     let ctx = AuditContext { key_name: Some("demo".to_owned()), ..AuditContext::system(now) };
-    let mut rng = Rng(options.seed);
+    let mut rng = SplitMix64::new(options.seed);
     let (stores, associates) = organisation(conn, &ctx)?;
     exchange_rates(conn, &ctx, now, &mut rng)?;
 
@@ -367,7 +342,7 @@ fn exchange_rates(
     conn: &mut PgConnection,
     ctx: &AuditContext,
     now: DateTime<Utc>,
-    rng: &mut Rng,
+    rng: &mut SplitMix64,
 ) -> anyhow::Result<()> {
     let eur = Currency::parse("EUR").map_err(anyhow::Error::msg)?;
     let cny = Currency::parse("CNY").map_err(anyhow::Error::msg)?;
@@ -384,7 +359,7 @@ fn exchange_rates(
 }
 
 fn new_customer(
-    rng: &mut Rng,
+    rng: &mut SplitMix64,
     stores: &[Store],
     associates: &[Associate],
     n: u32,
@@ -496,7 +471,7 @@ fn new_customer(
 /// A visit on the timeline of about half of the customers (small runs only).
 fn timeline(
     conn: &mut PgConnection,
-    rng: &mut Rng,
+    rng: &mut SplitMix64,
     created: &[Customer],
     now: DateTime<Utc>,
     ctx: &AuditContext,
@@ -571,7 +546,7 @@ fn money(cny: u64, eur: bool) -> Decimal {
 #[allow(clippy::too_many_arguments)]
 fn orders_for(
     conn: &mut PgConnection,
-    rng: &mut Rng,
+    rng: &mut SplitMix64,
     options: &DemoOptions,
     stores: &[Store],
     created: &[Customer],
@@ -744,7 +719,7 @@ fn orders_for(
 
 fn store_orders(
     conn: &mut PgConnection,
-    rng: &mut Rng,
+    rng: &mut SplitMix64,
     batch: Vec<Order>,
     ctx: &AuditContext,
     bar: &ProgressBar,
