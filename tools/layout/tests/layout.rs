@@ -32,8 +32,6 @@ const KNOWN_LONG_FNS: &[&str] = &[
     "crates/app/src/demo.rs::new_customer",
     "crates/app/src/demo.rs::orders_for",
     "crates/app/src/demo.rs::store_orders",
-    "crates/app/src/import.rs::to_order",
-    "crates/app/src/import.rs::import_orders",
     "crates/store/src/audit.rs::record",
     "crates/store/src/audit.rs::record_into",
     "crates/store/src/bulk/mod.rs::ingest_orders_bulk",
