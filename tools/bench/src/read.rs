@@ -34,7 +34,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use clientele_bench::{BenchDatabase, Clientele, Request, admin_url, closed_loop, pgbench, psql};
+use clientele_bench::{BenchDatabase, Clientele, LoopInput, Request, admin_url, closed_loop, pgbench, psql};
 use clientele_kernel::random::SplitMix64;
 
 /// At most this many members are sampled (random over all of them).
@@ -283,10 +283,10 @@ async fn bench(args: &Args, url: &str, token: &str, members: Arc<Vec<Member>>) -
             path: path(&sampled[pick(c, n, sampled.len())]),
             body: None,
         });
-        let warm_up =
-            closed_loop(server.addr(), token, args.clients, args.warm_up_seconds, 1 << 40, 200, next.clone()).await?;
+        let input = LoopInput { addr: server.addr(), token, clients: args.clients, expected: 200 };
+        let warm_up = closed_loop(input, args.warm_up_seconds, 1 << 40, next.clone()).await?;
         warm_up.check(read.name, 200)?;
-        let load = closed_loop(server.addr(), token, args.clients, args.seconds, 0, 200, next).await?;
+        let load = closed_loop(input, args.seconds, 0, next).await?;
         println!(
             "{:<9} HTTP GET, {} clients, {} s: {} requests, {:.0} requests/s, p50 {:.1} ms, p99 {:.1} ms, errors {}",
             read.name,

@@ -41,8 +41,6 @@ const KNOWN_LONG_FNS: &[&str] = &[
     "crates/store/src/loyalty/mod.rs::write_change_into",
     "crates/store/src/customers/rows.rs::into_domain",
     "crates/store/src/segments/reads.rs::segment_customers",
-    "tools/bench/src/lib.rs::closed_loop",
-    "tools/bench/src/main.rs::import_bench",
 ];
 
 /// Store modules in an import loop today: none since the scope checks became
