@@ -182,15 +182,25 @@ fn decimal(e: &mut FieldErrors, field: &str, s: &str, default: Option<Decimal>) 
     }
 }
 
-/// Turns the rows of one order into a checked order, or errors with the
-/// (line, column) they are about.
-fn to_order(group: &Group, stores: &HashMap<String, StoreId>) -> Result<Order, Vec<RowError>> {
-    let first_line = group.first().map(|(l, _)| *l).unwrap_or(0);
-    let Some((_, head)) = group.first() else { return Err(Vec::new()) };
-    let mut e = FieldErrors::new();
-    let source = e.check("source", OrderSource::parse(&head.source));
-    let external_id = e.check("external_id", ExternalOrderId::parse(&head.external_id));
-    let ordered_at = match opt(&head.ordered_at) {
+/// The order's own columns, checked (from the first row of its group).
+struct Head {
+    source: OrderSource,
+    external_id: ExternalOrderId,
+    ordered_at: DateTime<Utc>,
+    store: Option<StoreId>,
+    channel: SalesChannel,
+    customer: CustomerRef,
+    currency: Currency,
+    amount_paid: Decimal,
+    payment_method: PaymentMethod,
+    coupons: Vec<ShortText>,
+    points_redeemed: u64,
+}
+
+/// `ordered_at`: required in an import, RFC 3339, stored to the precision
+/// the database keeps.
+fn ordered_at_of(e: &mut FieldErrors, value: &str) -> Option<DateTime<Utc>> {
+    match opt(value) {
         None => {
             e.push("ordered_at", InvalidValue::new("required", "ordered_at is required in an import"));
             None
@@ -201,8 +211,12 @@ fn to_order(group: &Group, stores: &HashMap<String, StoreId>) -> Result<Order, V
                 .map(|t| crate::clock::stored(t.with_timezone(&Utc)))
                 .map_err(|_| InvalidValue::new("invalid_format", "an RFC 3339 time, e.g. 2025-11-11T14:03:00+08:00")),
         ),
-    };
-    let store = match opt(&head.store_code) {
+    }
+}
+
+/// `store_code`: none (`Some(None)`), a known store, or an error (`None`).
+fn store_of(e: &mut FieldErrors, value: &str, stores: &HashMap<String, StoreId>) -> Option<Option<StoreId>> {
+    match opt(value) {
         None => Some(None),
         Some(code) => match stores.get(code) {
             Some(id) => Some(Some(*id)),
@@ -211,12 +225,12 @@ fn to_order(group: &Group, stores: &HashMap<String, StoreId>) -> Result<Order, V
                 None
             }
         },
-    };
-    let channel = match opt(&head.channel) {
-        None => Some(SalesChannel::Store),
-        Some(c) => e.check("channel", SalesChannel::parse(c)),
-    };
-    let customer = match (opt(&head.customer_id), opt(&head.customer_member_no), opt(&head.customer_phone)) {
+    }
+}
+
+/// The customer: anonymous, or by exactly one of id, member number, phone.
+fn customer_of(e: &mut FieldErrors, head: &CsvRow) -> Option<CustomerRef> {
+    match (opt(&head.customer_id), opt(&head.customer_member_no), opt(&head.customer_phone)) {
         (None, None, None) => Some(CustomerRef::Anonymous),
         (Some(id), None, None) => e.check(
             "customer_id",
@@ -233,9 +247,23 @@ fn to_order(group: &Group, stores: &HashMap<String, StoreId>) -> Result<Order, V
             );
             None
         }
+    }
+}
+
+/// Checks the order's own columns, every one of them (each problem goes to
+/// `e`, in column order); `None` if any was refused.
+fn head_of(head: &CsvRow, stores: &HashMap<String, StoreId>, e: &mut FieldErrors) -> Option<Head> {
+    let source = e.check("source", OrderSource::parse(&head.source));
+    let external_id = e.check("external_id", ExternalOrderId::parse(&head.external_id));
+    let ordered_at = ordered_at_of(e, &head.ordered_at);
+    let store = store_of(e, &head.store_code, stores);
+    let channel = match opt(&head.channel) {
+        None => Some(SalesChannel::Store),
+        Some(c) => e.check("channel", SalesChannel::parse(c)),
     };
+    let customer = customer_of(e, head);
     let currency = e.check("currency", Currency::parse(&head.currency));
-    let amount_paid = decimal(&mut e, "amount_paid", &head.amount_paid, None);
+    let amount_paid = decimal(e, "amount_paid", &head.amount_paid, None);
     let payment_method = e.check("payment_method", PaymentMethod::parse(&head.payment_method));
     let coupons: Vec<ShortText> = head
         .coupons
@@ -250,9 +278,25 @@ fn to_order(group: &Group, stores: &HashMap<String, StoreId>) -> Result<Order, V
             v.parse::<u64>().map_err(|_| InvalidValue::new("invalid_format", "a whole number ≥ 0")),
         ),
     };
-    let mut errors: Vec<RowError> =
-        e.iter().map(|f| RowError { line: first_line, field: f.field.clone(), message: f.message.clone() }).collect();
-    // The order's own columns must be the same on each of its rows.
+    Some(Head {
+        source: source?,
+        external_id: external_id?,
+        ordered_at: ordered_at?,
+        store: store?,
+        channel: channel?,
+        customer: customer?,
+        currency: currency?,
+        amount_paid: amount_paid?,
+        payment_method: payment_method?,
+        coupons,
+        points_redeemed: points_redeemed?,
+    })
+}
+
+/// The order's own columns must be the same on each of its rows: an error
+/// for each one that is not.
+fn differing_rows(group: &Group, head: &CsvRow, first_line: u64) -> Vec<RowError> {
+    let mut errors = Vec::new();
     for (line, row) in group.iter().skip(1) {
         let differs = [
             ("ordered_at", &row.ordered_at, &head.ordered_at),
@@ -273,71 +317,75 @@ fn to_order(group: &Group, stores: &HashMap<String, StoreId>) -> Result<Order, V
             }
         }
     }
+    errors
+}
+
+/// The `i`-th row of an order as a line (its id defaults to `i + 1`); its
+/// problems go to `e`.
+fn order_line(i: usize, row: &CsvRow, e: &mut FieldErrors) -> Option<NewOrderLine> {
+    let line_id = match opt(&row.line_id) {
+        Some(id) => e.check("line_id", LineId::parse(id)),
+        None => LineId::parse(&(i + 1).to_string()).ok(),
+    };
+    let sku = e.check("sku", Sku::parse(&row.sku));
+    let name = opt(&row.product_name).and_then(|n| e.check("product_name", ShortText::parse(n)));
+    let category = opt(&row.category).and_then(|c| e.check("category", Label::parse(c)));
+    let collection = opt(&row.collection).and_then(|c| e.check("collection", Label::parse(c)));
+    let quantity = e.check(
+        "quantity",
+        row.quantity.trim().parse::<u32>().map_err(|_| InvalidValue::new("invalid_format", "a whole number ≥ 1")),
+    );
+    let unit_price = decimal(e, "unit_price", &row.unit_price, None);
+    let discount = decimal(e, "discount", &row.discount, Some(Decimal::ZERO));
+    Some(NewOrderLine {
+        line_id: line_id?,
+        sku: sku?,
+        name,
+        category,
+        collection,
+        quantity: quantity?,
+        unit_price: unit_price?,
+        discount: discount?,
+    })
+}
+
+/// The problems of one row, all on its line.
+fn row_errors(line: u64, e: &FieldErrors) -> impl Iterator<Item = RowError> + '_ {
+    e.iter().map(move |f| RowError { line, field: f.field.clone(), message: f.message.clone() })
+}
+
+/// Turns the rows of one order into a checked order, or errors with the
+/// (line, column) they are about.
+fn to_order(group: &Group, stores: &HashMap<String, StoreId>) -> Result<Order, Vec<RowError>> {
+    let first_line = group.first().map(|(l, _)| *l).unwrap_or(0);
+    let Some((_, head)) = group.first() else { return Err(Vec::new()) };
+    let mut e = FieldErrors::new();
+    let checked = head_of(head, stores, &mut e);
+    let mut errors: Vec<RowError> = row_errors(first_line, &e).collect();
+    errors.extend(differing_rows(group, head, first_line));
     let mut lines = Vec::with_capacity(group.len());
     for (i, (line, row)) in group.iter().enumerate() {
         let mut le = FieldErrors::new();
-        let line_id = match opt(&row.line_id) {
-            Some(id) => le.check("line_id", LineId::parse(id)),
-            None => LineId::parse(&(i + 1).to_string()).ok(),
-        };
-        let sku = le.check("sku", Sku::parse(&row.sku));
-        let name = opt(&row.product_name).and_then(|n| le.check("product_name", ShortText::parse(n)));
-        let category = opt(&row.category).and_then(|c| le.check("category", Label::parse(c)));
-        let collection = opt(&row.collection).and_then(|c| le.check("collection", Label::parse(c)));
-        let quantity = le.check(
-            "quantity",
-            row.quantity.trim().parse::<u32>().map_err(|_| InvalidValue::new("invalid_format", "a whole number ≥ 1")),
-        );
-        let unit_price = decimal(&mut le, "unit_price", &row.unit_price, None);
-        let discount = decimal(&mut le, "discount", &row.discount, Some(Decimal::ZERO));
-        errors.extend(le.iter().map(|f| RowError { line: *line, field: f.field.clone(), message: f.message.clone() }));
-        if let (Some(line_id), Some(sku), Some(quantity), Some(unit_price), Some(discount)) =
-            (line_id, sku, quantity, unit_price, discount)
-        {
-            lines.push(NewOrderLine { line_id, sku, name, category, collection, quantity, unit_price, discount });
-        }
+        let checked_line = order_line(i, row, &mut le);
+        errors.extend(row_errors(*line, &le));
+        lines.extend(checked_line);
     }
-    let (
-        Some(source),
-        Some(external_id),
-        Some(ordered_at),
-        Some(store),
-        Some(channel),
-        Some(customer),
-        Some(currency),
-        Some(amount_paid),
-        Some(payment_method),
-        Some(points_redeemed),
-        true,
-    ) = (
-        source,
-        external_id,
-        ordered_at,
-        store,
-        channel,
-        customer,
-        currency,
-        amount_paid,
-        payment_method,
-        points_redeemed,
-        errors.is_empty(),
-    )
-    else {
+    let Some(head) = checked.filter(|_| errors.is_empty()) else {
         return Err(errors);
     };
     let new = NewOrder {
-        source,
-        external_id,
-        store,
-        channel,
-        customer,
-        ordered_at,
-        currency,
+        source: head.source,
+        external_id: head.external_id,
+        store: head.store,
+        channel: head.channel,
+        customer: head.customer,
+        ordered_at: head.ordered_at,
+        currency: head.currency,
         lines,
-        amount_paid,
-        payment_method,
-        coupons,
-        points_redeemed,
+        amount_paid: head.amount_paid,
+        payment_method: head.payment_method,
+        coupons: head.coupons,
+        points_redeemed: head.points_redeemed,
     };
     let line_numbers: Vec<u64> = group.iter().map(|(l, _)| *l).collect();
     Order::new(new).map_err(|fe| field_errors_to_rows(&fe, &line_numbers))
@@ -372,6 +420,104 @@ fn store_error_to_rows(e: &StoreError, lines: &[u64]) -> Vec<RowError> {
     }
 }
 
+/// The columns an import cannot do without.
+const REQUIRED_COLUMNS: &[&str] = &[
+    "source",
+    "external_id",
+    "ordered_at",
+    "currency",
+    "amount_paid",
+    "payment_method",
+    "sku",
+    "quantity",
+    "unit_price",
+];
+
+/// An error unless the header has every required column and no unknown one.
+fn check_columns(headers: &csv::StringRecord) -> anyhow::Result<()> {
+    for required in REQUIRED_COLUMNS {
+        if !headers.iter().any(|h| h == *required) {
+            anyhow::bail!("the CSV has no `{required}` column (see docs/import.md)");
+        }
+    }
+    if let Some(unknown) = headers.iter().find(|h| !COLUMNS.contains(h)) {
+        anyhow::bail!("unknown column `{unknown}` (see docs/import.md)");
+    }
+    Ok(())
+}
+
+fn progress_bar(show: bool, total_bytes: Option<u64>) -> anyhow::Result<ProgressBar> {
+    if !show {
+        return Ok(ProgressBar::hidden());
+    }
+    let bar = ProgressBar::new(total_bytes.unwrap_or(0));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {percent}% ETA {eta} {msg}")
+            .map_err(|e| anyhow::anyhow!("progress template: {e}"))?,
+    );
+    Ok(bar)
+}
+
+/// What the reader gave next.
+enum NextRow {
+    /// Boxed: a row is large, the other answers are nothing.
+    Row(Box<CsvRow>),
+    /// A row that could not be read (already counted and reported).
+    Bad,
+    End,
+}
+
+/// Reads the next record (at `line`) into a row; a row that cannot be read
+/// is counted and reported in `summary`.
+fn next_row<R: Read>(
+    reader: &mut csv::Reader<R>,
+    record: &mut csv::StringRecord,
+    headers: &csv::StringRecord,
+    line: u64,
+    summary: &mut ImportSummary,
+) -> anyhow::Result<NextRow> {
+    let more = match reader.read_record(record) {
+        Ok(more) => more,
+        Err(e) if e.is_io_error() => return Err(e.into()),
+        Err(e) => {
+            summary.errors.push(RowError { line, field: "row".to_owned(), message: e.to_string() });
+            summary.rows += 1;
+            return Ok(NextRow::Bad);
+        }
+    };
+    if !more {
+        return Ok(NextRow::End);
+    }
+    summary.rows += 1;
+    match record.deserialize::<CsvRow>(Some(headers)) {
+        Ok(r) => Ok(NextRow::Row(Box::new(r))),
+        Err(e) => {
+            summary.errors.push(RowError { line, field: "row".to_owned(), message: e.to_string() });
+            Ok(NextRow::Bad)
+        }
+    }
+}
+
+/// Checks the complete order in `group` (emptied) and queues it in
+/// `pending`, or counts it refused with its errors.
+fn close_group(
+    group: &mut Group,
+    stores: &HashMap<String, StoreId>,
+    pending: &mut Vec<Pending>,
+    summary: &mut ImportSummary,
+) {
+    summary.orders += 1;
+    let lines: Vec<u64> = group.iter().map(|(l, _)| *l).collect();
+    match to_order(group, stores) {
+        Ok(order) => pending.push(Pending { order, lines }),
+        Err(errors) => {
+            summary.refused_orders += 1;
+            summary.errors.extend(errors);
+        }
+    }
+    group.clear();
+}
+
 /// Imports orders from CSV. `total_bytes` sizes the progress bar. Returns
 /// the summary; refused rows are in `errors` (the caller decides the exit code).
 pub fn import_orders<R: Read>(
@@ -386,34 +532,8 @@ pub fn import_orders<R: Read>(
         clientele_store::list_stores(conn)?.into_iter().map(|s| (s.code.as_str().to_owned(), s.id)).collect();
     let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).flexible(false).from_reader(input);
     let headers = reader.headers()?.clone();
-    for required in [
-        "source",
-        "external_id",
-        "ordered_at",
-        "currency",
-        "amount_paid",
-        "payment_method",
-        "sku",
-        "quantity",
-        "unit_price",
-    ] {
-        if !headers.iter().any(|h| h == required) {
-            anyhow::bail!("the CSV has no `{required}` column (see docs/import.md)");
-        }
-    }
-    if let Some(unknown) = headers.iter().find(|h| !COLUMNS.contains(h)) {
-        anyhow::bail!("unknown column `{unknown}` (see docs/import.md)");
-    }
-    let bar = if options.progress {
-        let bar = ProgressBar::new(total_bytes.unwrap_or(0));
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {percent}% ETA {eta} {msg}")
-                .map_err(|e| anyhow::anyhow!("progress template: {e}"))?,
-        );
-        bar
-    } else {
-        ProgressBar::hidden()
-    };
+    check_columns(&headers)?;
+    let bar = progress_bar(options.progress, total_bytes)?;
     let ctx = AuditContext { key_name: Some("import".to_owned()), ..AuditContext::system(now) };
     let mut summary = ImportSummary::default();
     let mut group: Group = Vec::new();
@@ -422,44 +542,19 @@ pub fn import_orders<R: Read>(
     let mut record = csv::StringRecord::new();
     loop {
         let line = reader.position().line();
-        let more = match reader.read_record(&mut record) {
-            Ok(more) => more,
-            Err(e) if e.is_io_error() => return Err(e.into()),
-            Err(e) => {
-                summary.errors.push(RowError { line, field: "row".to_owned(), message: e.to_string() });
-                summary.rows += 1;
-                continue;
-            }
-        };
-        let row: Option<CsvRow> = if more {
-            summary.rows += 1;
-            match record.deserialize::<CsvRow>(Some(&headers)) {
-                Ok(r) => Some(r),
-                Err(e) => {
-                    summary.errors.push(RowError { line, field: "row".to_owned(), message: e.to_string() });
-                    continue;
-                }
-            }
-        } else {
-            None
+        let row = match next_row(&mut reader, &mut record, &headers, line, &mut summary)? {
+            NextRow::Row(row) => Some(*row),
+            NextRow::Bad => continue,
+            NextRow::End => None,
         };
         let same_order = match (&row, group.first()) {
             (Some(r), Some((_, head))) => r.source == head.source && r.external_id == head.external_id,
             _ => false,
         };
         if !same_order && !group.is_empty() {
-            summary.orders += 1;
-            let lines: Vec<u64> = group.iter().map(|(l, _)| *l).collect();
-            match to_order(&group, &stores) {
-                Ok(order) => pending.push(Pending { order, lines }),
-                Err(errors) => {
-                    summary.refused_orders += 1;
-                    summary.errors.extend(errors);
-                }
-            }
-            group.clear();
+            close_group(&mut group, &stores, &mut pending, &mut summary);
         }
-        if pending.len() >= batch || (!more && !pending.is_empty()) {
+        if pending.len() >= batch || (row.is_none() && !pending.is_empty()) {
             store_batch(conn, std::mem::take(&mut pending), &ctx, &mut summary)?;
             bar.set_position(reader.position().byte());
             bar.set_message(format!("{} orders imported", summary.imported));

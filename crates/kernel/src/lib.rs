@@ -8,8 +8,10 @@
 //! that more than one domain crate holds. Every type can only hold a valid
 //! value: it is built through `parse` or `new`, which normalise and check
 //! their input, and deserialising goes through the same checks. A refusal is
-//! an [`InvalidValue`] with a stable code. Nothing here reads the clock,
-//! draws random numbers or generates an id.
+//! an [`InvalidValue`] with a stable code. Nothing here reads the clock or
+//! the operating system's random source, or generates an id; the one
+//! generator of numbers, [`random::SplitMix64`], is a pure function of its
+//! seed (for demo data and tests).
 //!
 //! ```
 //! use clientele_kernel::{Currency, FieldErrors, InvalidValue, Phone};
@@ -35,6 +37,8 @@
 //! - [`money`]: [`Currency`], [`Money`].
 //! - [`time`]: [`TimeZone`], [`Moment`].
 //! - [`text`]: [`ShortText`], [`LongText`], [`Label`], [`Actor`].
+//! - [`random`]: [`SplitMix64`](random::SplitMix64), the seeded generator
+//!   the demo data, the examples and the tests share.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 #[macro_use]
@@ -44,6 +48,7 @@ pub mod ids;
 pub mod member_no;
 pub mod money;
 pub mod phone;
+pub mod random;
 pub mod text;
 pub mod time;
 pub mod validation;

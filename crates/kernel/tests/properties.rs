@@ -1,10 +1,13 @@
 //! Property tests of the shared values: normalisation is idempotent
 //! (phone, member number, text, line id, actor, currency), member numbers
-//! carry a Luhn check digit, masking hides the middle of a phone number, and
-//! a moment and a time zone come back from JSON as they went.
+//! carry a Luhn check digit, masking hides the middle of a phone number, a
+//! moment and a time zone come back from JSON as they went, and the seeded
+//! generator repeats itself, stays in its ranges and shuffles without
+//! losing anything.
 #![allow(clippy::unwrap_used)]
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use clientele_kernel::random::SplitMix64;
 use clientele_kernel::{
     Actor, Currency, FieldErrors, InvalidValue, Label, LineId, LongText, MemberNo, Moment, Phone, ShortText, TimeZone,
 };
@@ -202,5 +205,58 @@ proptest! {
         prop_assert_eq!(seen, fields.iter().map(String::as_str).collect::<Vec<_>>());
         prop_assert_eq!(errors.is_empty(), fields.is_empty());
         prop_assert_eq!(errors.into_result(()).is_ok(), fields.is_empty());
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_numbers(seed in any::<u64>(), n in 0_usize..64) {
+        let (mut a, mut b) = (SplitMix64::new(seed), SplitMix64::new(seed));
+        let xs: Vec<u64> = (0..n).map(|_| a.next_u64()).collect();
+        let ys: Vec<u64> = (0..n).map(|_| b.next_u64()).collect();
+        prop_assert_eq!(xs, ys);
+        prop_assert_ne!(SplitMix64::new(seed).next_u64(), SplitMix64::new(seed ^ 1).next_u64());
+    }
+
+    #[test]
+    fn advancing_is_drawing_without_looking(seed in any::<u64>(), draws in 0_u64..200) {
+        let mut jumped = SplitMix64::new(seed);
+        jumped.advance(draws);
+        let mut walked = SplitMix64::new(seed);
+        for _ in 0..draws {
+            walked.next_u64();
+        }
+        prop_assert_eq!(jumped.next_u64(), walked.next_u64());
+        prop_assert_eq!(jumped, walked);
+    }
+
+    #[test]
+    fn every_helper_stays_in_its_range(seed in any::<u64>(), n in any::<u64>(), low in any::<u64>(), high in any::<u64>()) {
+        let mut rng = SplitMix64::new(seed);
+        for _ in 0..16 {
+            prop_assert!(rng.below(n) < n.max(1));
+            let x = rng.between(low, high);
+            prop_assert!(low.min(high) <= x && x <= low.max(high));
+            let f = rng.next_f64();
+            prop_assert!((0.0..1.0).contains(&f));
+            let g = rng.next_f64_nonzero();
+            prop_assert!(g > 0.0 && g <= 1.0 && g.ln().is_finite());
+            prop_assert!(!rng.chance(0) && rng.chance(100));
+        }
+    }
+
+    #[test]
+    fn a_shuffle_keeps_every_item(seed in any::<u64>(), items in prop::collection::vec(any::<u16>(), 0..40)) {
+        let mut shuffled = items.clone();
+        SplitMix64::new(seed).shuffle(&mut shuffled);
+        let (mut a, mut b) = (items, shuffled);
+        a.sort_unstable();
+        b.sort_unstable();
+        prop_assert_eq!(a, b);
+    }
+
+    #[test]
+    fn a_pick_is_one_of_the_items(seed in any::<u64>(), items in prop::collection::vec(any::<u16>(), 1..40)) {
+        let mut rng = SplitMix64::new(seed);
+        let picked = rng.pick(&items);
+        prop_assert!(items.contains(&picked));
     }
 }

@@ -123,31 +123,21 @@ pub struct LedgerEntry {
 }
 
 impl LedgerEntry {
-    pub(crate) fn new(
-        kind: EntryKind,
-        points: PointsDelta,
-        growth: GrowthDelta,
-        lot: Option<LotId>,
-        source: Source,
-        reason: Reason,
-        moment: Moment,
-    ) -> LedgerEntry {
+    /// An entry that changes nothing (a tier floor decision); an entry that
+    /// changes points or growth is this with its `points`, `growth` and
+    /// `lot` set.
+    pub(crate) fn marker(kind: EntryKind, source: Source, reason: Reason, moment: Moment) -> LedgerEntry {
         LedgerEntry {
             kind,
-            points,
-            growth,
-            lot,
+            points: PointsDelta::ZERO,
+            growth: GrowthDelta::ZERO,
+            lot: None,
             points_not_taken: Points::ZERO,
             source,
             reason,
             at: moment.at(),
             on: moment.date(),
         }
-    }
-
-    /// An entry that changes nothing (a tier floor decision).
-    pub(crate) fn marker(kind: EntryKind, source: Source, reason: Reason, moment: Moment) -> LedgerEntry {
-        LedgerEntry::new(kind, PointsDelta::ZERO, GrowthDelta::ZERO, None, source, reason, moment)
     }
 }
 

@@ -445,15 +445,12 @@ impl<'w> Draft<'w> {
         source: &Source,
         reason: &Reason,
     ) -> &mut LedgerEntry {
-        self.entries.push(LedgerEntry::new(
-            kind,
+        self.entries.push(LedgerEntry {
             points,
             growth,
-            lot.cloned(),
-            source.clone(),
-            reason.clone(),
-            self.moment,
-        ));
+            lot: lot.cloned(),
+            ..LedgerEntry::marker(kind, source.clone(), reason.clone(), self.moment)
+        });
         let last = self.entries.len() - 1;
         &mut self.entries[last]
     }

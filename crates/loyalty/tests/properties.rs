@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use clientele_kernel::random::SplitMix64;
 use clientele_kernel::{Actor, LineId, Moment};
 use clientele_loyalty::{
     Account, ActivityGrant, ActivityId, BaseAmount, EntryKind, ExpiryPolicy, GrowthDelta, GrowthValue, LineReturn,
@@ -810,12 +811,7 @@ proptest! {
         let order = order_of("o", &lines);
         let mut shuffled: Vec<PaidLine> = order.lines().to_vec();
         // A deterministic shuffle from the seed.
-        let mut state = seed;
-        for i in (1..shuffled.len()).rev() {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let j = usize::try_from(state >> 33).unwrap() % (i + 1);
-            shuffled.swap(i, j);
-        }
+        SplitMix64::new(seed).shuffle(&mut shuffled);
         let reordered = OrderToEarn::new(OrderId::parse("o").unwrap(), shuffled).unwrap();
         let earning = calculate_order_earning(&config, tier, &order).unwrap();
         prop_assert_eq!(&calculate_order_earning(&config, tier, &reordered).unwrap(), &earning);

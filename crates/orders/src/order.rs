@@ -227,77 +227,109 @@ fn money_places(v: Decimal) -> bool {
     v.normalize().scale() <= 4
 }
 
+/// The checks of the lines on their own: at least one, at most
+/// `MAX_LINES`, ids unique, quantities, prices and discounts in range.
+fn check_lines(lines: &[NewOrderLine], e: &mut FieldErrors) {
+    if lines.is_empty() {
+        e.push("lines", InvalidValue::new("required", "an order has at least one line"));
+    }
+    if lines.len() > MAX_LINES {
+        e.push("lines", InvalidValue::new("too_long", format!("an order has at most {MAX_LINES} lines")));
+    }
+    let mut seen = BTreeSet::new();
+    for (i, line) in lines.iter().enumerate() {
+        let at = |f: &str| format!("lines[{i}].{f}");
+        if !seen.insert(line.line_id.clone()) {
+            e.push(at("line_id"), InvalidValue::new("duplicate", format!("line id {} is used twice", line.line_id)));
+        }
+        if line.quantity == 0 || line.quantity > MAX_QUANTITY {
+            e.push(
+                at("quantity"),
+                InvalidValue::new("out_of_range", format!("quantity must be between 1 and {MAX_QUANTITY}")),
+            );
+        }
+        let unit_price_ok =
+            !line.unit_price.is_sign_negative() && money_places(line.unit_price) && line.unit_price < MAX_UNIT_AMOUNT;
+        if !unit_price_ok {
+            e.push(
+                at("unit_price"),
+                InvalidValue::new(
+                    "out_of_range",
+                    format!("unit price must be ≥ 0 and below {MAX_UNIT_AMOUNT}, with at most 4 decimals"),
+                ),
+            );
+        }
+        if line.discount.is_sign_negative() || !money_places(line.discount) || line.discount >= MAX_UNIT_AMOUNT {
+            e.push(
+                at("discount"),
+                InvalidValue::new(
+                    "out_of_range",
+                    format!("discount must be ≥ 0 and below {MAX_UNIT_AMOUNT}, with at most 4 decimals"),
+                ),
+            );
+        } else if unit_price_ok && line.net().is_none_or(|net| net.is_sign_negative()) {
+            e.push(at("discount"), InvalidValue::new("out_of_range", "discount exceeds quantity × unit price"));
+        }
+    }
+}
+
+/// The checks of the order's own amounts on their own: the amount paid in
+/// range and in the currency's minor units, the points redeemed in range.
+fn check_amounts(new: &NewOrder, e: &mut FieldErrors) {
+    let places = new.currency.minor_units();
+    if new.amount_paid.is_sign_negative() || new.amount_paid >= MAX_ORDER_AMOUNT {
+        e.push(
+            "amount_paid",
+            InvalidValue::new("out_of_range", format!("amount paid must be ≥ 0 and below {MAX_ORDER_AMOUNT}")),
+        );
+    } else if new.amount_paid.normalize().scale() > places {
+        e.push(
+            "amount_paid",
+            InvalidValue::new(
+                "out_of_range",
+                format!("{} has {places} decimal(s): the amount paid cannot have more", new.currency),
+            ),
+        );
+    }
+    if new.points_redeemed > MAX_POINTS_REDEEMED {
+        e.push(
+            "points_redeemed",
+            InvalidValue::new("out_of_range", format!("points redeemed must be at most {MAX_POINTS_REDEEMED}")),
+        );
+    }
+}
+
+/// The lines with their share of `amount_paid` (largest remainder, to the
+/// cent), sorted by id.
+fn paid_lines(lines: Vec<NewOrderLine>, amount_paid: Decimal) -> Vec<OrderLine> {
+    let weights: Vec<(LineId, Decimal)> =
+        lines.iter().map(|l| (l.line_id.clone(), l.net().unwrap_or_default())).collect();
+    let shares: BTreeMap<LineId, Decimal> = allocate(amount_paid, &weights, 2).into_iter().collect();
+    let mut lines: Vec<OrderLine> = lines
+        .into_iter()
+        .map(|l| OrderLine {
+            paid: shares.get(&l.line_id).copied().unwrap_or_default(),
+            line_id: l.line_id,
+            sku: l.sku,
+            name: l.name,
+            category: l.category,
+            collection: l.collection,
+            quantity: l.quantity,
+            unit_price: l.unit_price,
+            discount: l.discount,
+        })
+        .collect();
+    lines.sort_by(|a, b| a.line_id.cmp(&b.line_id));
+    lines
+}
+
 impl Order {
     /// Checks an order; every problem is reported with the field it is in
     /// (`lines[2].quantity`, `amount_paid`, …). Lines come out sorted by id.
     pub fn new(new: NewOrder) -> Result<Order, FieldErrors> {
         let mut e = FieldErrors::new();
-        if new.lines.is_empty() {
-            e.push("lines", InvalidValue::new("required", "an order has at least one line"));
-        }
-        if new.lines.len() > MAX_LINES {
-            e.push("lines", InvalidValue::new("too_long", format!("an order has at most {MAX_LINES} lines")));
-        }
-        let mut seen = BTreeSet::new();
-        for (i, line) in new.lines.iter().enumerate() {
-            let at = |f: &str| format!("lines[{i}].{f}");
-            if !seen.insert(line.line_id.clone()) {
-                e.push(
-                    at("line_id"),
-                    InvalidValue::new("duplicate", format!("line id {} is used twice", line.line_id)),
-                );
-            }
-            if line.quantity == 0 || line.quantity > MAX_QUANTITY {
-                e.push(
-                    at("quantity"),
-                    InvalidValue::new("out_of_range", format!("quantity must be between 1 and {MAX_QUANTITY}")),
-                );
-            }
-            let unit_price_ok = !line.unit_price.is_sign_negative()
-                && money_places(line.unit_price)
-                && line.unit_price < MAX_UNIT_AMOUNT;
-            if !unit_price_ok {
-                e.push(
-                    at("unit_price"),
-                    InvalidValue::new(
-                        "out_of_range",
-                        format!("unit price must be ≥ 0 and below {MAX_UNIT_AMOUNT}, with at most 4 decimals"),
-                    ),
-                );
-            }
-            if line.discount.is_sign_negative() || !money_places(line.discount) || line.discount >= MAX_UNIT_AMOUNT {
-                e.push(
-                    at("discount"),
-                    InvalidValue::new(
-                        "out_of_range",
-                        format!("discount must be ≥ 0 and below {MAX_UNIT_AMOUNT}, with at most 4 decimals"),
-                    ),
-                );
-            } else if unit_price_ok && line.net().is_none_or(|net| net.is_sign_negative()) {
-                e.push(at("discount"), InvalidValue::new("out_of_range", "discount exceeds quantity × unit price"));
-            }
-        }
-        let places = new.currency.minor_units();
-        if new.amount_paid.is_sign_negative() || new.amount_paid >= MAX_ORDER_AMOUNT {
-            e.push(
-                "amount_paid",
-                InvalidValue::new("out_of_range", format!("amount paid must be ≥ 0 and below {MAX_ORDER_AMOUNT}")),
-            );
-        } else if new.amount_paid.normalize().scale() > places {
-            e.push(
-                "amount_paid",
-                InvalidValue::new(
-                    "out_of_range",
-                    format!("{} has {places} decimal(s): the amount paid cannot have more", new.currency),
-                ),
-            );
-        }
-        if new.points_redeemed > MAX_POINTS_REDEEMED {
-            e.push(
-                "points_redeemed",
-                InvalidValue::new("out_of_range", format!("points redeemed must be at most {MAX_POINTS_REDEEMED}")),
-            );
-        }
+        check_lines(&new.lines, &mut e);
+        check_amounts(&new, &mut e);
         if !e.is_empty() {
             return Err(e);
         }
@@ -308,30 +340,10 @@ impl Order {
                 "amount_paid",
                 InvalidValue::new("out_of_range", format!("amount paid exceeds the lines' net total of {gross}")),
             );
-        }
-        if !e.is_empty() {
             return Err(e);
         }
-        let weights: Vec<(LineId, Decimal)> =
-            new.lines.iter().map(|l| (l.line_id.clone(), l.net().unwrap_or_default())).collect();
         let sent_positions = SentPositions(new.lines.iter().enumerate().map(|(i, l)| (l.line_id.clone(), i)).collect());
-        let shares: BTreeMap<LineId, Decimal> = allocate(new.amount_paid, &weights, 2).into_iter().collect();
-        let mut lines: Vec<OrderLine> = new
-            .lines
-            .into_iter()
-            .map(|l| OrderLine {
-                paid: shares.get(&l.line_id).copied().unwrap_or_default(),
-                line_id: l.line_id,
-                sku: l.sku,
-                name: l.name,
-                category: l.category,
-                collection: l.collection,
-                quantity: l.quantity,
-                unit_price: l.unit_price,
-                discount: l.discount,
-            })
-            .collect();
-        lines.sort_by(|a, b| a.line_id.cmp(&b.line_id));
+        let lines = paid_lines(new.lines, new.amount_paid);
         Ok(Order {
             source: new.source,
             external_id: new.external_id,
@@ -340,7 +352,7 @@ impl Order {
             customer: new.customer,
             ordered_at: new.ordered_at,
             currency: new.currency,
-            amount_paid: shares.values().copied().sum(),
+            amount_paid: lines.iter().map(|l| l.paid).sum(),
             lines,
             payment_method: new.payment_method,
             coupons: new.coupons,

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, TimeZone, Utc};
+use clientele_kernel::random::SplitMix64;
 use clientele_kernel::{Currency, LineId};
 use clientele_orders::{
     CustomerRef, ExternalOrderId, FxRate, NewOrder, NewOrderLine, Order, OrderLimits, OrderSource, PaymentMethod,
@@ -86,12 +87,7 @@ proptest! {
     ) {
         let parts: Vec<(usize, Decimal)> = weights.iter().enumerate().map(|(i, w)| (i, Decimal::from(*w))).collect();
         let mut shuffled = parts.clone();
-        let n = shuffled.len();
-        let mut s = seed;
-        for i in (1..n).rev() {
-            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            shuffled.swap(i, (s >> 33) as usize % (i + 1));
-        }
+        SplitMix64::new(seed).shuffle(&mut shuffled);
         let a: BTreeMap<usize, Decimal> = allocate(Decimal::new(total, 2), &parts, 2).into_iter().collect();
         let b: BTreeMap<usize, Decimal> = allocate(Decimal::new(total, 2), &shuffled, 2).into_iter().collect();
         prop_assert_eq!(a, b);

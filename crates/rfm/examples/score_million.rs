@@ -21,35 +21,19 @@ use std::io::Write;
 use std::time::Instant;
 
 use chrono::{Days, NaiveDate};
+use clientele_kernel::random::SplitMix64;
 use clientele_rfm::{
     CustomerFacts, Scale, ScoringMethod, SegmentMap, Thresholds, score_customers, score_population, transitions,
 };
 use rust_decimal::Decimal;
 
-/// SplitMix64: a tiny deterministic generator, enough for test data.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 fn population(n: usize, as_of: NaiveDate, seed: u64) -> Vec<CustomerFacts<u128>> {
-    let mut rng = SplitMix(seed);
+    let mut rng = SplitMix64::new(seed);
     (0..n)
         .map(|_| {
-            let customer = (u128::from(rng.next()) << 64) | u128::from(rng.next());
+            let customer = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
             let last_purchase = as_of - Days::new(rng.below(3 * 365));
-            let orders = 1 + rng.next().trailing_zeros().min(40);
+            let orders = 1 + rng.next_u64().trailing_zeros().min(40);
             let mut cents = i64::from(orders) * i64::try_from(5_000 + rng.below(500_000)).unwrap_or(0);
             if rng.below(50) == 0 {
                 cents = -cents / 10;

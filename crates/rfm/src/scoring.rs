@@ -443,13 +443,8 @@ mod tests {
     fn counting_and_sorting_give_the_same_scores() {
         // The same ranking, once within a narrow span (counted) and once
         // spread far apart (sorted).
-        let mut state = 7_u32;
-        let narrow: Vec<u32> = (0..500)
-            .map(|_| {
-                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
-                (state >> 16) % 40
-            })
-            .collect();
+        let mut rng = clientele_kernel::random::SplitMix64::new(7);
+        let narrow: Vec<u32> = (0..500).map(|_| rng.below(40) as u32).collect();
         let wide: Vec<u32> = narrow.iter().map(|v| v * 100_000_000).collect();
         assert_eq!(scores_of(&narrow), scores_of(&wide));
         assert_eq!(scores_of(&[0, u32::MAX, 5]), [1, 4, 2]);

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 
 use chrono::{Days, NaiveDate};
+use clientele_kernel::random::SplitMix64;
 use clientele_rfm::{Segment, SegmentMap};
 use clientele_segments::{
     CustomerSnapshot, History, PreviousFit, PurchaseFacts, RefreshConfig, RefreshInput, Refreshed, SegmentsError,
@@ -244,23 +245,10 @@ proptest! {
     }
 }
 
-/// SplitMix64: a small deterministic generator for the large population.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (z ^ (z >> 31)) % n
-    }
-}
-
 /// `n` customers who first bought up to three years ago, on up to eight
 /// days, spending anything up to 5,000.00 a day.
 fn large_population(n: u32) -> Vec<PurchaseFacts<u32>> {
-    let mut rng = SplitMix(2026);
+    let mut rng = SplitMix64::new(2026);
     (0..n)
         .map(|customer| {
             let age = 8 + rng.below(1000) as u32;

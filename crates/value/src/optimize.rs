@@ -219,48 +219,14 @@ fn search<const N: usize>(
         return Err(Stop::Failed(Failure::NotFiniteAtStart));
     }
     // Inverse Hessian approximation, starting at the identity.
-    let mut h = [[0.0; N]; N];
-    for (i, row) in h.iter_mut().enumerate() {
-        row[i] = 1.0;
-    }
+    let mut h = identity();
     let mut g_new = [0.0; N];
     for iteration in 0..MAX_ITERATIONS {
         if g.iter().all(|v| v.abs() < GRADIENT_TOLERANCE) {
             return Ok(finish(x, f, iteration));
         }
-        let mut d = [0.0; N];
-        for i in 0..N {
-            d[i] = -dot(&h[i], &g);
-        }
-        let mut slope = dot(&d, &g);
-        if slope >= 0.0 {
-            // Not a descent direction: restart from steepest descent.
-            for (i, row) in h.iter_mut().enumerate() {
-                *row = [0.0; N];
-                row[i] = 1.0;
-            }
-            for i in 0..N {
-                d[i] = -g[i];
-            }
-            slope = dot(&d, &g);
-        }
-        // Keep a single step within a box of ±5 on the log scale.
-        let longest = d.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
-        let mut step = if longest > 5.0 { 5.0 / longest } else { 1.0 };
-        let mut accepted = None;
-        for _ in 0..60 {
-            let mut trial = x;
-            for i in 0..N {
-                trial[i] += step * d[i];
-            }
-            let f_trial = evaluate(&trial, &mut g_new);
-            if f_trial.is_finite() && g_new.iter().all(|v| v.is_finite()) && f_trial <= f + 1e-4 * step * slope {
-                accepted = Some((trial, f_trial));
-                break;
-            }
-            step *= 0.5;
-        }
-        let Some((x_new, f_new)) = accepted else {
+        let (d, slope) = direction(&mut h, &g);
+        let Some((x_new, f_new)) = line_search(&evaluate, &x, f, &d, slope, &mut g_new) else {
             // No decrease possible along d: at a minimum to machine precision.
             return Ok(finish(x, f, iteration));
         };
@@ -273,31 +239,7 @@ fn search<const N: usize>(
             s[i] = x_new[i] - x[i];
             y[i] = g_new[i] - g[i];
         }
-        let sy = dot(&s, &y);
-        if sy > 1e-300 {
-            if iteration == 0 && first_guess == FirstGuess::Scaled {
-                // Scale the first inverse-Hessian guess to the curvature just
-                // seen (Nocedal & Wright, eq. 6.20) instead of leaving it the
-                // identity.
-                let scale = sy / dot(&y, &y);
-                for (i, row) in h.iter_mut().enumerate() {
-                    *row = [0.0; N];
-                    row[i] = scale;
-                }
-            }
-            // H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
-            let rho = 1.0 / sy;
-            let mut hy = [0.0; N];
-            for i in 0..N {
-                hy[i] = dot(&h[i], &y);
-            }
-            let yhy = dot(&y, &hy);
-            for i in 0..N {
-                for j in 0..N {
-                    h[i][j] += -rho * (hy[i] * s[j] + s[i] * hy[j]) + (rho * rho * yhy + rho) * s[i] * s[j];
-                }
-            }
-        }
+        update_inverse_hessian(&mut h, &s, &y, iteration == 0 && first_guess == FirstGuess::Scaled);
         let unchanged = (f - f_new).abs() <= 1e-16 * f.abs().max(1.0) && s.iter().all(|v| v.abs() < 1e-12);
         x = x_new;
         f = f_new;
@@ -307,6 +249,92 @@ fn search<const N: usize>(
         }
     }
     Err(Stop::Failed(Failure::IterationLimit))
+}
+
+/// The N × N identity matrix.
+fn identity<const N: usize>() -> [[f64; N]; N] {
+    let mut h = [[0.0; N]; N];
+    for (i, row) in h.iter_mut().enumerate() {
+        row[i] = 1.0;
+    }
+    h
+}
+
+/// The search direction d = −H g and its slope dᵀg. When that is not a
+/// descent direction, the search restarts from steepest descent: H becomes
+/// the identity and d = −g.
+fn direction<const N: usize>(h: &mut [[f64; N]; N], g: &[f64; N]) -> ([f64; N], f64) {
+    let mut d = [0.0; N];
+    for i in 0..N {
+        d[i] = -dot(&h[i], g);
+    }
+    let mut slope = dot(&d, g);
+    if slope >= 0.0 {
+        *h = identity();
+        for i in 0..N {
+            d[i] = -g[i];
+        }
+        slope = dot(&d, g);
+    }
+    (d, slope)
+}
+
+/// Backtracking (Armijo) along `d` from `x`, where the objective is `f`: a
+/// first step that moves no coordinate more than 5 on the log scale, halved
+/// up to 60 times until f falls enough. The point and value accepted (its
+/// gradient left in `g_new`), or `None` when no step lowers f.
+fn line_search<const N: usize>(
+    evaluate: &impl Fn(&[f64; N], &mut [f64; N]) -> f64,
+    x: &[f64; N],
+    f: f64,
+    d: &[f64; N],
+    slope: f64,
+    g_new: &mut [f64; N],
+) -> Option<([f64; N], f64)> {
+    let longest = d.iter().fold(0.0_f64, |m, v| m.max(v.abs()));
+    let mut step = if longest > 5.0 { 5.0 / longest } else { 1.0 };
+    for _ in 0..60 {
+        let mut trial = *x;
+        for i in 0..N {
+            trial[i] += step * d[i];
+        }
+        let f_trial = evaluate(&trial, g_new);
+        if f_trial.is_finite() && g_new.iter().all(|v| v.is_finite()) && f_trial <= f + 1e-4 * step * slope {
+            return Some((trial, f_trial));
+        }
+        step *= 0.5;
+    }
+    None
+}
+
+/// The BFGS update of the inverse Hessian `h` for the step `s` and the
+/// change of gradient `y`, skipped when the curvature sᵀy is not positive.
+/// With `scale_first`, `h` is first replaced by the identity scaled to the
+/// curvature just seen (Nocedal & Wright, eq. 6.20).
+fn update_inverse_hessian<const N: usize>(h: &mut [[f64; N]; N], s: &[f64; N], y: &[f64; N], scale_first: bool) {
+    let sy = dot(s, y);
+    // Not `sy <= 1e-300`: a NaN curvature skips the update too.
+    if sy > 1e-300 {
+        if scale_first {
+            let scale = sy / dot(y, y);
+            for (i, row) in h.iter_mut().enumerate() {
+                *row = [0.0; N];
+                row[i] = scale;
+            }
+        }
+        // H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ
+        let rho = 1.0 / sy;
+        let mut hy = [0.0; N];
+        for i in 0..N {
+            hy[i] = dot(&h[i], y);
+        }
+        let yhy = dot(y, &hy);
+        for i in 0..N {
+            for j in 0..N {
+                h[i][j] += -rho * (hy[i] * s[j] + s[i] * hy[j]) + (rho * rho * yhy + rho) * s[i] * s[j];
+            }
+        }
+    }
 }
 
 fn finish<const N: usize>(point: [f64; N], value: f64, iterations: u32) -> Minimum<N> {

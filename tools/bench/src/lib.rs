@@ -315,21 +315,24 @@ impl Load {
     }
 }
 
-/// `clients` keep-alive connections, each sending its next request as soon
-/// as the last is answered, for `seconds`; `n` counts from `offset` (so a
-/// warm-up and the measured run do not repeat each other's requests).
-pub async fn closed_loop<F>(
-    addr: &str,
-    token: &str,
-    clients: usize,
-    seconds: u64,
-    offset: u64,
-    expected: u16,
-    next: Arc<F>,
-) -> anyhow::Result<Load>
+/// What a closed loop drives: the service's address, the key it sends, how
+/// many clients, and the status every answer must have.
+#[derive(Debug, Clone, Copy)]
+pub struct LoopInput<'a> {
+    pub addr: &'a str,
+    pub token: &'a str,
+    pub clients: usize,
+    pub expected: u16,
+}
+
+/// `input.clients` keep-alive connections, each sending its next request as
+/// soon as the last is answered, for `seconds`; `n` counts from `offset` (so
+/// a warm-up and the measured run do not repeat each other's requests).
+pub async fn closed_loop<F>(input: LoopInput<'_>, seconds: u64, offset: u64, next: Arc<F>) -> anyhow::Result<Load>
 where
     F: Fn(usize, u64) -> Request + Send + Sync + 'static,
 {
+    let LoopInput { addr, token, clients, expected } = input;
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let mut tasks = Vec::new();

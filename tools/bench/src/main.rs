@@ -33,7 +33,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use clientele_bench::{BenchDatabase, Clientele, Request, admin_url, closed_loop, pgbench, psql, temp_file};
+use clientele_bench::{BenchDatabase, Clientele, LoopInput, Request, admin_url, closed_loop, pgbench, psql, temp_file};
 
 #[derive(Debug, Clone)]
 struct Args {
@@ -163,8 +163,9 @@ async fn http_bench(args: &Args) -> anyhow::Result<()> {
         }
     });
     // Warm-up (connections, caches), then the measured run.
-    closed_loop(server.addr(), &token, args.clients, args.warm_up_seconds, 1_000_000_000, 201, next.clone()).await?;
-    let load = closed_loop(server.addr(), &token, args.clients, args.seconds, 0, 201, next).await?;
+    let input = LoopInput { addr: server.addr(), token: &token, clients: args.clients, expected: 201 };
+    closed_loop(input, args.warm_up_seconds, 1_000_000_000, next.clone()).await?;
+    let load = closed_loop(input, args.seconds, 0, next).await?;
     let ours = load.per_second();
     println!(
         "(a) HTTP POST /v1/orders, {} clients, {} s: {} orders, {:.0} orders/s, p50 {:.1} ms, p99 {:.1} ms, errors {}",
@@ -203,21 +204,17 @@ async fn http_bench(args: &Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn import_bench(args: &Args) -> anyhow::Result<()> {
-    let db = BenchDatabase::fresh(&args.admin_url, "clientele_bench_import")?;
-    let url = db.url().to_owned();
-    let clientele = Clientele::new(&args.bin);
-    clientele.load_demo(&url, args.members, 0)?;
-    let members = member_numbers(&url)?;
-    let path = temp_file("clientele_bench_orders.csv");
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
+/// Writes `orders` two-line orders of `members` to a CSV at `path`, in time
+/// order as docs/import.md asks: one order every 30 s from 2024-01-01.
+/// Returns the rows written.
+fn write_orders_csv(path: &std::path::Path, members: &[String], orders: u32) -> anyhow::Result<u64> {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(
         file,
         "source,external_id,ordered_at,store_code,channel,customer_member_no,currency,amount_paid,payment_method,line_id,sku,product_name,category,collection,quantity,unit_price,discount"
     )?;
     let mut rows = 0u64;
-    // In time order, as docs/import.md asks: one order every 30 s from 2024-01-01.
-    for n in 0..u64::from(args.csv_orders) {
+    for n in 0..u64::from(orders) {
         let member = &members[(n as usize * 7919) % members.len()];
         let secs = 1_704_067_200 + n * 30;
         let (d, rem) = (secs / 86_400, secs % 86_400);
@@ -239,7 +236,35 @@ fn import_bench(args: &Args) -> anyhow::Result<()> {
         rows += 2;
     }
     file.flush()?;
-    drop(file);
+    Ok(rows)
+}
+
+/// `psql \copy` of the CSV at `path` into a plain staging table of text
+/// columns; returns the seconds the copy took.
+fn copy_into_staging(url: &str, path: &str) -> anyhow::Result<f64> {
+    psql(
+        url,
+        "CREATE TABLE staging (source text, external_id text, ordered_at text, store_code text, channel text, \
+         customer_member_no text, currency text, amount_paid text, payment_method text, line_id text, sku text, \
+         product_name text, category text, collection text, quantity text, unit_price text, discount text)",
+    )?;
+    let t = Instant::now();
+    let out = Command::new("psql")
+        .args([url, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", &format!("\\copy staging FROM '{path}' CSV HEADER")])
+        .output()?;
+    if !out.status.success() {
+        bail!("psql \\copy failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(t.elapsed().as_secs_f64())
+}
+
+fn import_bench(args: &Args) -> anyhow::Result<()> {
+    let db = BenchDatabase::fresh(&args.admin_url, "clientele_bench_import")?;
+    let url = db.url().to_owned();
+    let clientele = Clientele::new(&args.bin);
+    clientele.load_demo(&url, args.members, 0)?;
+    let path = temp_file("clientele_bench_orders.csv");
+    let rows = write_orders_csv(&path, &member_numbers(&url)?, args.csv_orders)?;
     let path_str = path.to_string_lossy().to_string();
 
     let t = Instant::now();
@@ -251,20 +276,7 @@ fn import_bench(args: &Args) -> anyhow::Result<()> {
         bail!("the import stored {stored} orders of {}", args.csv_orders);
     }
 
-    psql(
-        &url,
-        "CREATE TABLE staging (source text, external_id text, ordered_at text, store_code text, channel text, \
-         customer_member_no text, currency text, amount_paid text, payment_method text, line_id text, sku text, \
-         product_name text, category text, collection text, quantity text, unit_price text, discount text)",
-    )?;
-    let t = Instant::now();
-    let out = Command::new("psql")
-        .args([&url, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", &format!("\\copy staging FROM '{path_str}' CSV HEADER")])
-        .output()?;
-    if !out.status.success() {
-        bail!("psql \\copy failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    let copy = t.elapsed().as_secs_f64();
+    let copy = copy_into_staging(&url, &path_str)?;
     let orders = f64::from(args.csv_orders);
     println!(
         "(b) import: {} orders ({} rows) in {:.2} s = {:.0} orders/s, {:.0} rows/s",

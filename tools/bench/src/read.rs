@@ -34,7 +34,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use clientele_bench::{BenchDatabase, Clientele, Request, admin_url, closed_loop, pgbench, psql};
+use clientele_bench::{BenchDatabase, Clientele, LoopInput, Request, admin_url, closed_loop, pgbench, psql};
+use clientele_kernel::random::SplitMix64;
 
 /// At most this many members are sampled (random over all of them).
 const SAMPLE: u32 = 100_000;
@@ -213,12 +214,12 @@ const READS: &[Read] = &[
     },
 ];
 
-/// A well-mixed 64-bit hash (splitmix64): client `c`'s `n`-th member.
+/// Client `c`'s `n`-th member: the `n`-th draw of the generator seeded with
+/// `c` (a jump, not `n` draws), so the clients need no shared state.
 fn pick(c: usize, n: u64, len: usize) -> usize {
-    let mut z = (c as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ n.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    ((z ^ (z >> 31)) % len as u64) as usize
+    let mut rng = SplitMix64::new(c as u64);
+    rng.advance(n);
+    rng.below(len as u64) as usize
 }
 
 /// Loads the members, the segments and the key: the database a new brand
@@ -282,10 +283,10 @@ async fn bench(args: &Args, url: &str, token: &str, members: Arc<Vec<Member>>) -
             path: path(&sampled[pick(c, n, sampled.len())]),
             body: None,
         });
-        let warm_up =
-            closed_loop(server.addr(), token, args.clients, args.warm_up_seconds, 1 << 40, 200, next.clone()).await?;
+        let input = LoopInput { addr: server.addr(), token, clients: args.clients, expected: 200 };
+        let warm_up = closed_loop(input, args.warm_up_seconds, 1 << 40, next.clone()).await?;
         warm_up.check(read.name, 200)?;
-        let load = closed_loop(server.addr(), token, args.clients, args.seconds, 0, 200, next).await?;
+        let load = closed_loop(input, args.seconds, 0, next).await?;
         println!(
             "{:<9} HTTP GET, {} clients, {} s: {} requests, {:.0} requests/s, p50 {:.1} ms, p99 {:.1} ms, errors {}",
             read.name,

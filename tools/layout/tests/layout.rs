@@ -28,14 +28,6 @@ const KNOWN_LONG_FILES: &[&str] = &[];
 /// Functions over the limits today (`path::name`); issue #10 splits them or
 /// gives them an `…Input` struct.
 const KNOWN_LONG_FNS: &[&str] = &[
-    "crates/app/src/demo.rs::load",
-    "crates/app/src/demo.rs::new_customer",
-    "crates/app/src/demo.rs::orders_for",
-    "crates/app/src/demo.rs::store_orders",
-    "crates/app/src/import.rs::to_order",
-    "crates/app/src/import.rs::import_orders",
-    "crates/loyalty/src/ledger.rs::new",
-    "crates/orders/src/order.rs::new",
     "crates/store/src/bulk/mod.rs::ingest_orders_bulk",
     "crates/store/src/bulk/write.rs::flush",
     "crates/store/src/bulk/write.rs::write_orders",
@@ -43,9 +35,6 @@ const KNOWN_LONG_FNS: &[&str] = &[
     "crates/store/src/loyalty/mod.rs::write_change_into",
     "crates/store/src/customers/rows.rs::into_domain",
     "crates/store/src/segments/reads.rs::segment_customers",
-    "crates/value/src/optimize.rs::search",
-    "tools/bench/src/lib.rs::closed_loop",
-    "tools/bench/src/main.rs::import_bench",
 ];
 
 /// Store modules in an import loop today: none since the scope checks became

@@ -3,23 +3,21 @@
 //! a seed gives the same customers on any machine.
 #![allow(dead_code, reason = "each includer uses part of it")]
 
+use clientele_kernel::random::SplitMix64;
 use clientele_value::CustomerSummary;
 
-/// SplitMix64: a tiny deterministic generator, enough for synthetic data.
-pub struct Rng(pub u64);
+/// Draws from the distributions the models need, on the shared seeded
+/// generator.
+pub struct Sampler(SplitMix64);
 
-impl Rng {
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+impl Sampler {
+    pub fn new(seed: u64) -> Sampler {
+        Sampler(SplitMix64::new(seed))
     }
 
-    /// Uniform in (0, 1).
+    /// Uniform in (0, 1]: never 0, so its logarithm is finite.
     pub fn uniform(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 0.5) / (1_u64 << 53) as f64
+        self.0.next_f64_nonzero()
     }
 
     pub fn normal(&mut self) -> f64 {
@@ -84,7 +82,7 @@ pub const CDNOW_IN_DAYS: Truth = Truth {
 /// `n` customers drawn from `truth`, in whole days (so triples repeat, as
 /// in real data).
 pub fn simulate(n: usize, seed: u64, truth: &Truth) -> Vec<CustomerSummary> {
-    let mut rng = Rng(seed);
+    let mut rng = Sampler::new(seed);
     (0..n)
         .map(|_| {
             let age = 1.0 + (rng.uniform() * truth.max_age).floor();
