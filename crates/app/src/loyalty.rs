@@ -14,12 +14,26 @@ use clientele_loyalty::{
 };
 use clientele_profiles::StoreScope;
 use clientele_store::{
-    AuditContext, FloorChange, LoyaltySummary, NewAuditEntry, NewRedemption, PgConnection, PointsGrant, RedemptionStep,
-    StoreError, StoredRedemption, corrupt,
+    AuditContext, FloorChange, LockedAccount, LoyaltySummary, NewAuditEntry, NewRedemption, PgConnection, PointsGrant,
+    RedemptionStep, StoreError, StoredRedemption, Tx, corrupt,
 };
 use clientele_webhooks::PointsExpiring;
 use serde_json::json;
 use uuid::Uuid;
+
+/// The programme and the member's account, locked for the rest of the
+/// transaction, for a change the caller's scope allows.
+fn lock_member(
+    tx: &mut Tx<'_>,
+    customer: CustomerId,
+    scope: &StoreScope,
+    at: DateTime<Utc>,
+) -> Result<(ProgramConfig, LockedAccount), StoreError> {
+    clientele_store::check_writable(tx.conn()?, customer, scope)?;
+    let (config, _) = clientele_store::program(tx.conn()?)?;
+    let account = clientele_store::lock_account(tx.conn()?, customer, at)?;
+    Ok((config, account))
+}
 
 /// Reserves points. Refused (`insufficient_points`) when the member's
 /// available points — balance minus what other reservations hold — do not
@@ -31,9 +45,7 @@ pub fn reserve(
     ctx: &AuditContext,
 ) -> Result<(StoredRedemption, bool), StoreError> {
     clientele_store::transaction(conn, |tx| {
-        clientele_store::check_writable(tx.conn()?, new.customer, scope)?;
-        let (config, _) = clientele_store::program(tx.conn()?)?;
-        let mut account = clientele_store::lock_account(tx.conn()?, new.customer, ctx.at)?;
+        let (config, mut account) = lock_member(tx, new.customer, scope, ctx.at)?;
         // Checked under the account lock, so a concurrent retry sees the
         // reservation the first request made.
         if let (Some(source), Some(external_id)) = (&new.source, &new.external_id)
@@ -139,9 +151,7 @@ pub fn grant_points(
     ctx: &AuditContext,
 ) -> Result<LoyaltySummary, StoreError> {
     clientele_store::transaction(conn, |tx| {
-        clientele_store::check_writable(tx.conn()?, customer, scope)?;
-        let (config, _) = clientele_store::program(tx.conn()?)?;
-        let mut account = clientele_store::lock_account(tx.conn()?, customer, ctx.at)?;
+        let (config, mut account) = lock_member(tx, customer, scope, ctx.at)?;
         let moment = Moment::utc(ctx.at);
         let (change, action) = match &grant {
             PointsGrant::Activity(g) => {
@@ -179,9 +189,7 @@ pub fn set_tier_floor(
     ctx: &AuditContext,
 ) -> Result<LoyaltySummary, StoreError> {
     clientele_store::transaction(conn, |tx| {
-        clientele_store::check_writable(tx.conn()?, customer, scope)?;
-        let (config, _) = clientele_store::program(tx.conn()?)?;
-        let mut account = clientele_store::lock_account(tx.conn()?, customer, ctx.at)?;
+        let (config, mut account) = lock_member(tx, customer, scope, ctx.at)?;
         let moment = Moment::utc(ctx.at);
         let (posting, action) = match &change {
             FloorChange::Set(request) => {

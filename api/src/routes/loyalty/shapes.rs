@@ -10,7 +10,7 @@ use clientele_loyalty::{
     ActivityGrant, ActivityId, GrowthDelta, HoldMinutes, ManualAdjustment, ManualPoints, Points, ProgramConfig,
     Quantity, Reason, RedemptionKey, Tier, TierFloorRequest, points_to_redeem,
 };
-use clientele_store::{LedgerRow, LoyaltySummary, NewRedemption, PointsGrant, StoredRedemption};
+use clientele_store::{LedgerLine, LoyaltySummary, NewRedemption, PointsGrant, StoredRedemption};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -336,7 +336,7 @@ pub struct LedgerEntryView {
 }
 
 impl LedgerEntryView {
-    pub fn new(r: &LedgerRow) -> Self {
+    pub fn new(r: &LedgerLine) -> Self {
         LedgerEntryView {
             entry_no: r.entry_no,
             at: r.at,
@@ -362,7 +362,7 @@ pub struct LedgerList {
 
 impl LedgerList {
     /// A page of entries; `next` is the entry the next page starts after.
-    pub fn new(rows: &[LedgerRow], next: Option<i64>) -> Self {
+    pub fn new(rows: &[LedgerLine], next: Option<i64>) -> Self {
         LedgerList {
             items: rows.iter().map(LedgerEntryView::new).collect(),
             next_cursor: next.map(|n| URL_SAFE_NO_PAD.encode(format!("l:{n}"))),

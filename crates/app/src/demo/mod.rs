@@ -202,7 +202,14 @@ pub fn load(conn: &mut PgConnection, options: &DemoOptions, now: DateTime<Utc>) 
     orders_bar.finish_and_clear();
     // One deliberate duplicate: the first customer registered again at another store.
     if let Some(first) = first_customer {
-        crate::customers::create_customer(conn, duplicate_of(&first, &stores, now), None, None, &StoreScope::All, &ctx)?;
+        crate::customers::create_customer(
+            conn,
+            duplicate_of(&first, &stores, now),
+            None,
+            None,
+            &StoreScope::All,
+            &ctx,
+        )?;
         summary.customers += 1;
     }
     summary.analyzed_in = clientele_store::analyze(conn)?;

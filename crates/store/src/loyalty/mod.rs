@@ -473,9 +473,9 @@ pub fn loyalty_summary(
     summary_of(&config, &account, today)
 }
 
-/// One ledger row, as listed.
-#[derive(Debug, Clone, Queryable)]
-pub struct LedgerRow {
+/// One ledger entry, as listed.
+#[derive(Debug, Clone)]
+pub struct LedgerLine {
     pub entry_no: i64,
     pub at: DateTime<Utc>,
     pub business_date: NaiveDate,
@@ -496,7 +496,7 @@ pub fn ledger_page(
     scope: &StoreScope,
     before: Option<i64>,
     limit: u32,
-) -> Result<(Vec<LedgerRow>, Option<i64>), StoreError> {
+) -> Result<(Vec<LedgerLine>, Option<i64>), StoreError> {
     crate::access::check_visible(conn, customer, scope)?;
     let limit = i64::from(limit.clamp(1, 200));
     let mut query = ledger::table
@@ -520,7 +520,26 @@ pub fn ledger_page(
     if let Some(b) = before {
         query = query.filter(ledger::entry_no.lt(b));
     }
-    let mut rows: Vec<LedgerRow> = query.load(conn)?;
+    type Row = (i64, DateTime<Utc>, NaiveDate, String, i64, i64, i64, Option<String>, Value, String, Option<String>);
+    let mut rows: Vec<LedgerLine> = query
+        .load::<Row>(conn)?
+        .into_iter()
+        .map(|(entry_no, at, business_date, kind, points, growth, points_not_taken, lot_id, source, reason, actor)| {
+            LedgerLine {
+                entry_no,
+                at,
+                business_date,
+                kind,
+                points,
+                growth,
+                points_not_taken,
+                lot_id,
+                source,
+                reason,
+                actor,
+            }
+        })
+        .collect();
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next = if more { rows.last().map(|r| r.entry_no) } else { None };

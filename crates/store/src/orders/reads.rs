@@ -19,8 +19,7 @@ use crate::schema::{order_index, order_keys, order_lines, order_returns, orders}
 pub const ANONYMOUS: Uuid = Uuid::nil();
 
 /// A stored order line.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = order_lines)]
+#[derive(Debug, Clone)]
 pub struct StoredLine {
     pub line_id: String,
     pub sku: String,
@@ -37,9 +36,47 @@ pub struct StoredLine {
     pub returned_quantity: i32,
 }
 
+/// The row of [`StoredLine`].
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = order_lines)]
+struct LineRow {
+    line_id: String,
+    sku: String,
+    name: Option<String>,
+    category: Option<String>,
+    collection: Option<String>,
+    quantity: i32,
+    unit_price: Decimal,
+    discount: Decimal,
+    paid: Decimal,
+    paid_base: Decimal,
+    points: i64,
+    growth: i64,
+    returned_quantity: i32,
+}
+
+impl From<LineRow> for StoredLine {
+    fn from(row: LineRow) -> Self {
+        StoredLine {
+            line_id: row.line_id,
+            sku: row.sku,
+            name: row.name,
+            category: row.category,
+            collection: row.collection,
+            quantity: row.quantity,
+            unit_price: row.unit_price,
+            discount: row.discount,
+            paid: row.paid,
+            paid_base: row.paid_base,
+            points: row.points,
+            growth: row.growth,
+            returned_quantity: row.returned_quantity,
+        }
+    }
+}
+
 /// A stored return.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = order_returns)]
+#[derive(Debug, Clone)]
 pub struct StoredReturn {
     pub return_id: Uuid,
     pub order_id: Uuid,
@@ -63,9 +100,49 @@ pub struct StoredReturn {
     pub refund_deduction_value: Option<Decimal>,
 }
 
+/// The row of [`StoredReturn`].
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = order_returns)]
+struct ReturnRow {
+    return_id: Uuid,
+    order_id: Uuid,
+    source: String,
+    external_id: String,
+    returned_at: DateTime<Utc>,
+    lines: Value,
+    amount_base: Decimal,
+    points_taken: i64,
+    points_not_taken: i64,
+    growth_taken: i64,
+    created_at: DateTime<Utc>,
+    points_owed: i64,
+    refund_deduction_points: i64,
+    refund_deduction_value: Option<Decimal>,
+}
+
+impl From<ReturnRow> for StoredReturn {
+    fn from(row: ReturnRow) -> Self {
+        StoredReturn {
+            return_id: row.return_id,
+            order_id: row.order_id,
+            source: row.source,
+            external_id: row.external_id,
+            returned_at: row.returned_at,
+            lines: row.lines,
+            amount_base: row.amount_base,
+            points_taken: row.points_taken,
+            points_not_taken: row.points_not_taken,
+            growth_taken: row.growth_taken,
+            created_at: row.created_at,
+            points_owed: row.points_owed,
+            refund_deduction_points: row.refund_deduction_points,
+            refund_deduction_value: row.refund_deduction_value,
+        }
+    }
+}
+
 /// A stored order header.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = orders)]
+#[derive(Debug, Clone)]
 pub struct OrderHeader {
     pub customer_id: Uuid,
     pub order_id: Uuid,
@@ -89,6 +166,59 @@ pub struct OrderHeader {
     /// The day of the order at its store (the store's time zone; UTC
     /// without a store): the date it is priced, earns and is counted on.
     pub business_date: NaiveDate,
+}
+
+/// The row of [`OrderHeader`].
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = orders)]
+struct HeaderRow {
+    customer_id: Uuid,
+    order_id: Uuid,
+    source: String,
+    external_id: String,
+    store_id: Option<Uuid>,
+    channel: String,
+    ordered_at: DateTime<Utc>,
+    currency: String,
+    amount_paid: Decimal,
+    base_currency: String,
+    fx_rate: Decimal,
+    amount_paid_base: Decimal,
+    payment_method: String,
+    coupons: Vec<String>,
+    points_redeemed: i64,
+    tier_at_order: Option<String>,
+    points_earned: i64,
+    growth_earned: i64,
+    created_at: DateTime<Utc>,
+    business_date: NaiveDate,
+}
+
+impl From<HeaderRow> for OrderHeader {
+    fn from(row: HeaderRow) -> Self {
+        OrderHeader {
+            customer_id: row.customer_id,
+            order_id: row.order_id,
+            source: row.source,
+            external_id: row.external_id,
+            store_id: row.store_id,
+            channel: row.channel,
+            ordered_at: row.ordered_at,
+            currency: row.currency,
+            amount_paid: row.amount_paid,
+            base_currency: row.base_currency,
+            fx_rate: row.fx_rate,
+            amount_paid_base: row.amount_paid_base,
+            payment_method: row.payment_method,
+            coupons: row.coupons,
+            points_redeemed: row.points_redeemed,
+            tier_at_order: row.tier_at_order,
+            points_earned: row.points_earned,
+            growth_earned: row.growth_earned,
+            created_at: row.created_at,
+            business_date: row.business_date,
+        }
+    }
 }
 
 /// An order with its lines and returns.
@@ -196,30 +326,30 @@ fn load_orders(conn: &mut PgConnection, customer: Uuid, order_ids: &[Uuid]) -> R
     let mut headers: HashMap<Uuid, OrderHeader> = orders::table
         .filter(orders::customer_id.eq(customer))
         .filter(orders::order_id.eq_any(order_ids))
-        .select(OrderHeader::as_select())
-        .load::<OrderHeader>(conn)?
+        .select(HeaderRow::as_select())
+        .load::<HeaderRow>(conn)?
         .into_iter()
-        .map(|h| (h.order_id, h))
+        .map(|h| (h.order_id, OrderHeader::from(h)))
         .collect();
     let mut lines: HashMap<Uuid, Vec<StoredLine>> = HashMap::new();
     for (order_id, line) in order_lines::table
         .filter(order_lines::customer_id.eq(customer))
         .filter(order_lines::order_id.eq_any(order_ids))
         .order((order_lines::order_id.asc(), order_lines::line_id.asc()))
-        .select((order_lines::order_id, StoredLine::as_select()))
-        .load::<(Uuid, StoredLine)>(conn)?
+        .select((order_lines::order_id, LineRow::as_select()))
+        .load::<(Uuid, LineRow)>(conn)?
     {
-        lines.entry(order_id).or_default().push(line);
+        lines.entry(order_id).or_default().push(line.into());
     }
     let mut returns: HashMap<Uuid, Vec<StoredReturn>> = HashMap::new();
     for (order_id, r) in order_returns::table
         .filter(order_returns::customer_id.eq(customer))
         .filter(order_returns::order_id.eq_any(order_ids))
         .order((order_returns::order_id.asc(), order_returns::created_at.asc()))
-        .select((order_returns::order_id, StoredReturn::as_select()))
-        .load::<(Uuid, StoredReturn)>(conn)?
+        .select((order_returns::order_id, ReturnRow::as_select()))
+        .load::<(Uuid, ReturnRow)>(conn)?
     {
-        returns.entry(order_id).or_default().push(r);
+        returns.entry(order_id).or_default().push(r.into());
     }
     order_ids
         .iter()
