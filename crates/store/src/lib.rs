@@ -74,10 +74,10 @@ pub use org::{
 };
 pub use segments::{
     AssociateRef, CategoryShare, CellCustomer, CellPage, CellRequest, CustomerValueReport, MissingSnapshot, NewRun,
-    SegmentCuts, SegmentFigures, SegmentHistoryEntry, SegmentMember, SegmentPage, SegmentRun, SegmentSummary,
-    StoreVisits, TopCustomer, TopCustomers, TransitionCount, Transitions, ValueCursor, ValueSnapshot, customer_value,
-    previous_fit, read_population, record_run, segment_customers, segment_run, segment_summary, segment_transitions,
-    snapshot_dates, top_customers, write_snapshot,
+    SegmentCuts, SegmentFigures, SegmentHistoryEntry, SegmentMember, SegmentPage, SegmentPageRequest, SegmentRun,
+    SegmentSummary, StoreVisits, TopCustomer, TopCustomers, TransitionCount, Transitions, ValueCursor, ValueSnapshot,
+    customer_value, previous_fit, read_population, record_run, segment_customers, segment_run, segment_summary,
+    segment_transitions, snapshot_dates, top_customers, write_snapshot,
 };
 pub use tx::{Tx, transaction};
 pub use webhooks::{

@@ -32,9 +32,6 @@ const KNOWN_LONG_FNS: &[&str] = &[
     "crates/store/src/bulk/write.rs::flush",
     "crates/store/src/bulk/write.rs::write_orders",
     "crates/store/src/bulk/new_customers.rs::create_customers_bulk",
-    "crates/store/src/loyalty/mod.rs::write_change_into",
-    "crates/store/src/customers/rows.rs::into_domain",
-    "crates/store/src/segments/reads.rs::segment_customers",
 ];
 
 /// Store modules in an import loop today: none since the scope checks became

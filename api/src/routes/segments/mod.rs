@@ -56,7 +56,10 @@ pub async fn customers(
     let SegmentListing { segment, as_of, cuts, after, limit } = page.to_domain(&path, &cuts)?;
     let scope = caller.scope().clone();
     let p = state
-        .run(move |conn| clientele_store::segment_customers(conn, as_of, segment, &cuts, &scope, after, limit))
+        .run(move |conn| {
+            let request = clientele_store::SegmentPageRequest { as_of, segment, cuts, after, limit };
+            clientele_store::segment_customers(conn, &request, &scope)
+        })
         .await??;
     Ok(HttpResponse::Ok().json(SegmentCustomerList::new(&p, segment)))
 }

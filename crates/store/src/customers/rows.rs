@@ -132,33 +132,12 @@ impl CustomerRow {
             .map(|p| Phone::parse(p))
             .collect::<Result<Vec<_>, _>>()
             .map_err(corrupt("customers.phones"))?;
-        let acquisition = match self.acquisition_channel {
-            None => None,
-            Some(channel) => {
-                let channel: AcquisitionChannel = channel.parse().map_err(corrupt("customers.acquisition_channel"))?;
-                let cost = match (self.acquisition_cost, self.acquisition_currency) {
-                    (Some(amount), Some(currency)) => Some(Money {
-                        amount,
-                        currency: Currency::parse(&currency).map_err(corrupt("customers.acquisition_currency"))?,
-                    }),
-                    _ => None,
-                };
-                Some(
-                    Acquisition::new(channel, self.referrer_id.map(CustomerId::from_uuid), cost)
-                        .map_err(corrupt("customers.acquisition"))?,
-                )
-            }
-        };
+        let acquisition = self.acquisition()?;
         let profile = Profile {
-            name: self.name.as_deref().map(PersonName::parse).transpose().map_err(corrupt("customers.name"))?,
+            name: parsed(self.name.as_deref(), PersonName::parse, "customers.name")?,
             phones: Phones::from_stored(phones),
-            email: self.email.as_deref().map(Email::parse).transpose().map_err(corrupt("customers.email"))?,
-            gender: self
-                .gender
-                .as_deref()
-                .map(str::parse::<Gender>)
-                .transpose()
-                .map_err(corrupt("customers.gender"))?,
+            email: parsed(self.email.as_deref(), Email::parse, "customers.email")?,
+            gender: parsed(self.gender.as_deref(), str::parse::<Gender>, "customers.gender")?,
             // Stored birthdays were checked against the clock when written.
             birthday: self
                 .birthday
@@ -166,38 +145,13 @@ impl CustomerRow {
                 .transpose()
                 .map_err(corrupt("customers.birthday"))?,
             location: Location {
-                city: self.city.as_deref().map(ShortText::parse).transpose().map_err(corrupt("customers.city"))?,
-                region: self
-                    .region
-                    .as_deref()
-                    .map(ShortText::parse)
-                    .transpose()
-                    .map_err(corrupt("customers.region"))?,
-                country: self
-                    .country
-                    .as_deref()
-                    .map(CountryCode::parse)
-                    .transpose()
-                    .map_err(corrupt("customers.country"))?,
-                address: self
-                    .address
-                    .as_deref()
-                    .map(ShortText::parse)
-                    .transpose()
-                    .map_err(corrupt("customers.address"))?,
+                city: parsed(self.city.as_deref(), ShortText::parse, "customers.city")?,
+                region: parsed(self.region.as_deref(), ShortText::parse, "customers.region")?,
+                country: parsed(self.country.as_deref(), CountryCode::parse, "customers.country")?,
+                address: parsed(self.address.as_deref(), ShortText::parse, "customers.address")?,
             },
-            education: self
-                .education
-                .as_deref()
-                .map(str::parse::<Education>)
-                .transpose()
-                .map_err(corrupt("customers.education"))?,
-            occupation: self
-                .occupation
-                .as_deref()
-                .map(ShortText::parse)
-                .transpose()
-                .map_err(corrupt("customers.occupation"))?,
+            education: parsed(self.education.as_deref(), str::parse::<Education>, "customers.education")?,
+            occupation: parsed(self.occupation.as_deref(), ShortText::parse, "customers.occupation")?,
             preferences: serde_json::from_value::<Preferences>(self.preferences)?,
             sizes: serde_json::from_value::<Sizes>(self.sizes)?,
             important_dates: dates.into_iter().map(DateRow::into_domain).collect::<Result<_, _>>()?,
@@ -228,6 +182,34 @@ impl CustomerRow {
             erased_at: self.erased_at,
         })
     }
+}
+
+impl CustomerRow {
+    /// How the customer was acquired, if recorded.
+    fn acquisition(&self) -> Result<Option<Acquisition>, StoreError> {
+        let Some(channel) = self.acquisition_channel.as_deref() else { return Ok(None) };
+        let channel: AcquisitionChannel = channel.parse().map_err(corrupt("customers.acquisition_channel"))?;
+        let cost = match (self.acquisition_cost, self.acquisition_currency.as_deref()) {
+            (Some(amount), Some(currency)) => Some(Money {
+                amount,
+                currency: Currency::parse(currency).map_err(corrupt("customers.acquisition_currency"))?,
+            }),
+            _ => None,
+        };
+        let acquisition = Acquisition::new(channel, self.referrer_id.map(CustomerId::from_uuid), cost)
+            .map_err(corrupt("customers.acquisition"))?;
+        Ok(Some(acquisition))
+    }
+}
+
+/// A stored optional value parsed back into its type; one that no longer
+/// parses is [`StoreError::Corrupt`], naming the column.
+fn parsed<T, E: std::fmt::Display>(
+    value: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+    column: &'static str,
+) -> Result<Option<T>, StoreError> {
+    value.map(parse).transpose().map_err(corrupt(column))
 }
 
 impl TagRow {

@@ -247,14 +247,16 @@ pub(crate) fn write_change(
     actor: Option<&str>,
     at: DateTime<Utc>,
 ) -> Result<Option<TierChange>, StoreError> {
-    let mut batch = Batch::new();
-    let tier_change = write_change_into(conn, &mut batch, account, change, config, actor, at)?;
-    batch.execute(conn)?;
+    let mut tx = Tx::within(conn);
+    let tier_change = write_wallet_change(&mut tx, account, change, config, actor, at)?;
+    tx.finish()?;
     Ok(tier_change)
 }
 
 /// [`write_change`] in a unit of work: its writes join the unit's (sent with
-/// its next read or at its end).
+/// its next read or at its end); only the growth of a re-qualification
+/// window, if the programme has one, is read now — before this change's
+/// rows are written, so its own growth in the window is added.
 pub fn write_wallet_change(
     tx: &mut Tx<'_>,
     account: &mut LockedAccount,
@@ -264,21 +266,6 @@ pub fn write_wallet_change(
     at: DateTime<Utc>,
 ) -> Result<Option<TierChange>, StoreError> {
     let (conn, batch) = tx.parts();
-    write_change_into(conn, batch, account, change, config, actor, at)
-}
-
-/// [`write_change`], with the writes added to `batch` (sent by the caller,
-/// in the same transaction): only the growth of a re-qualification window,
-/// if the programme has one, is read now.
-pub(crate) fn write_change_into(
-    conn: &mut PgConnection,
-    batch: &mut Batch,
-    account: &mut LockedAccount,
-    change: &WalletChange,
-    config: &ProgramConfig,
-    actor: Option<&str>,
-    at: DateTime<Utc>,
-) -> Result<Option<TierChange>, StoreError> {
     let customer = account.customer.as_uuid();
     let mut created = Vec::new();
     for lot in change.lots_created() {

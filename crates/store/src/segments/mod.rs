@@ -15,9 +15,9 @@ mod runs;
 
 pub use reads::{
     AssociateRef, CategoryShare, CellCustomer, CellPage, CellRequest, CustomerValueReport, SegmentCuts, SegmentFigures,
-    SegmentHistoryEntry, SegmentMember, SegmentPage, SegmentSummary, StoreVisits, TopCustomer, TopCustomers,
-    TransitionCount, Transitions, ValueCursor, ValueSnapshot, customer_value, segment_customers, segment_summary,
-    segment_transitions, top_customers,
+    SegmentHistoryEntry, SegmentMember, SegmentPage, SegmentPageRequest, SegmentSummary, StoreVisits, TopCustomer,
+    TopCustomers, TransitionCount, Transitions, ValueCursor, ValueSnapshot, customer_value, segment_customers,
+    segment_summary, segment_transitions, top_customers,
 };
 pub use refresh::{read_population, write_snapshot};
 pub use runs::{MissingSnapshot, NewRun, SegmentRun, previous_fit, record_run, segment_run, snapshot_dates};

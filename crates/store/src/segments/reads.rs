@@ -304,17 +304,24 @@ impl MemberRow {
     }
 }
 
-/// The customers of one segment, most valuable first (CLV unknown last),
-/// `limit` (1..=1000) at a time after `after`.
+/// Which page of a segment's customers: the snapshot (latest when None),
+/// the segment, the cuts, and `limit` (1..=1000) customers after `after`.
+#[derive(Debug, Clone)]
+pub struct SegmentPageRequest {
+    pub as_of: Option<NaiveDate>,
+    pub segment: Segment,
+    pub cuts: SegmentCuts,
+    pub after: Option<ValueCursor>,
+    pub limit: u32,
+}
+
+/// The customers of one segment, most valuable first (CLV unknown last).
 pub fn segment_customers(
     conn: &mut PgConnection,
-    as_of: Option<NaiveDate>,
-    segment: Segment,
-    cuts: &SegmentCuts,
+    request: &SegmentPageRequest,
     scope: &StoreScope,
-    after: Option<ValueCursor>,
-    limit: u32,
 ) -> Result<Result<SegmentPage, MissingSnapshot>, StoreError> {
+    let SegmentPageRequest { as_of, segment, ref cuts, after, limit } = *request;
     let run = match segment_run(conn, as_of)? {
         Ok(run) => run,
         Err(missing) => return Ok(Err(missing)),
