@@ -25,14 +25,8 @@ const MAX_PARAMS: usize = 6;
 /// Files over the limit today (path from the workspace root): none.
 const KNOWN_LONG_FILES: &[&str] = &[];
 
-/// Functions over the limits today (`path::name`); issue #10 splits them or
-/// gives them an `…Input` struct.
-const KNOWN_LONG_FNS: &[&str] = &[
-    "crates/store/src/bulk/mod.rs::ingest_orders_bulk",
-    "crates/store/src/bulk/write.rs::flush",
-    "crates/store/src/bulk/write.rs::write_orders",
-    "crates/store/src/bulk/new_customers.rs::create_customers_bulk",
-];
+/// Functions over the limits today (`path::name`): none since issue #10.
+const KNOWN_LONG_FNS: &[&str] = &[];
 
 /// Store modules in an import loop today: none since the scope checks became
 /// a shared module (`access`).

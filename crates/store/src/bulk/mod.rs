@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use clientele_kernel::{CustomerId, FieldErrors, InvalidValue, Moment, TimeZone};
+use clientele_kernel::{Currency, CustomerId, FieldErrors, InvalidValue, Moment, TimeZone};
 use clientele_loyalty::{
     GrowthValue, LedgerEntry, Lot, LotId, LotParts, Points, ProgramConfig, TierState, TierUpdate, Wallet, WalletChange,
     calculate_order_earning, post_order_earning, tier_after_growth_change,
@@ -126,31 +126,85 @@ pub fn ingest_orders_bulk(
     ctx: &AuditContext,
 ) -> Result<BulkReport, StoreError> {
     conn.transaction(|conn| {
-        let n = batch.len();
-        let mut outcomes: Vec<Option<BulkOrderOutcome>> = (0..n).map(|_| None).collect();
-
         // 1. Keys stored before, and repeats within the batch.
-        let (sources, ids): (Vec<String>, Vec<String>) =
-            batch.iter().map(|o| (o.source().as_str().to_owned(), o.external_id().as_str().to_owned())).unzip();
-        let existing: HashSet<(String, String)> = diesel::sql_query(
-            "SELECT k.source, k.external_id FROM order_keys k \
-             JOIN unnest($1::text[], $2::text[]) AS b(source, external_id) \
-             ON k.source = b.source AND k.external_id = b.external_id",
-        )
-        .bind::<Array<Text>, _>(&sources)
-        .bind::<Array<Text>, _>(&ids)
-        .load::<KeyRow>(conn)?
-        .into_iter()
-        .map(|k| (k.source, k.external_id))
-        .collect();
-        let mut seen = HashSet::new();
-        for (i, key) in sources.into_iter().zip(ids).enumerate() {
-            if existing.contains(&key) || !seen.insert(key) {
-                outcomes[i] = Some(BulkOrderOutcome::AlreadyPresent);
+        let mut outcomes = already_present(conn, &batch)?;
+        // 2. What the checks need, loaded once.
+        let checks = Checks::load(conn)?;
+        let resolver = Resolver::load(conn, &batch, &outcomes, scope)?;
+        // 3. Check each new order as `ingest_order` does, in the same order of checks.
+        let mut candidates: Vec<Claimed> = Vec::new();
+        for (index, order) in batch.into_iter().enumerate() {
+            if outcomes[index].is_some() {
+                continue;
+            }
+            match checks.check(order, &resolver, scope, ctx.at) {
+                Ok((priced, customer, date)) => {
+                    candidates.push(Claimed { index, priced, customer, date, order_id: Uuid::now_v7(), earned: None })
+                }
+                Err(e) => outcomes[index] = Some(BulkOrderOutcome::Refused(e)),
             }
         }
+        // 4. Claim the keys; one taken meanwhile by another writer is already present.
+        let mut claimed = claim_keys(conn, candidates, &mut outcomes)?;
+        if !claimed.is_empty() {
+            checks.base_currency_unchanged(conn)?;
+        }
+        // 5. Earn, member by member, orders in time order, under one lock per member.
+        earn_all(conn, &checks.config, &mut claimed, ctx)?;
+        // 6. Orders, lines, products.
+        write_orders(conn, &claimed, ctx.at)?;
+        for c in &claimed {
+            let points = c.earned.as_ref().map(|e| e.points).unwrap_or(0);
+            outcomes[c.index] = Some(BulkOrderOutcome::Imported { order_id: c.order_id, points });
+        }
+        let outcomes: Vec<BulkOrderOutcome> = outcomes
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|| BulkOrderOutcome::Refused(StoreError::Corrupt("order left unhandled".into()))))
+            .collect();
+        let report = BulkReport { outcomes };
+        audit_batch(conn, &report, &claimed, ctx)?;
+        Ok(report)
+    })
+}
 
-        // 2. What the checks need, loaded once.
+/// One slot per order of the batch: already present (its key was stored
+/// before, or it repeats an earlier order of the batch), or not decided yet.
+fn already_present(conn: &mut PgConnection, batch: &[Order]) -> Result<Vec<Option<BulkOrderOutcome>>, StoreError> {
+    let mut outcomes: Vec<Option<BulkOrderOutcome>> = (0..batch.len()).map(|_| None).collect();
+    let (sources, ids): (Vec<String>, Vec<String>) =
+        batch.iter().map(|o| (o.source().as_str().to_owned(), o.external_id().as_str().to_owned())).unzip();
+    let existing: HashSet<(String, String)> = diesel::sql_query(
+        "SELECT k.source, k.external_id FROM order_keys k \
+         JOIN unnest($1::text[], $2::text[]) AS b(source, external_id) \
+         ON k.source = b.source AND k.external_id = b.external_id",
+    )
+    .bind::<Array<Text>, _>(&sources)
+    .bind::<Array<Text>, _>(&ids)
+    .load::<KeyRow>(conn)?
+    .into_iter()
+    .map(|k| (k.source, k.external_id))
+    .collect();
+    let mut seen = HashSet::new();
+    for (i, key) in sources.into_iter().zip(ids).enumerate() {
+        if existing.contains(&key) || !seen.insert(key) {
+            outcomes[i] = Some(BulkOrderOutcome::AlreadyPresent);
+        }
+    }
+    Ok(outcomes)
+}
+
+/// What checking an order needs, loaded once per batch: the programme and
+/// its limits, the stores' time zones, the rates into the base currency.
+struct Checks {
+    config: ProgramConfig,
+    limits: clientele_orders::OrderLimits,
+    base: Currency,
+    zones: HashMap<Uuid, TimeZone>,
+    rates: HashMap<String, Vec<(NaiveDate, Decimal)>>,
+}
+
+impl Checks {
+    fn load(conn: &mut PgConnection) -> Result<Checks, StoreError> {
         let (config, _) = program(conn)?;
         let limits = crate::orders::order_limits(&config);
         let base = config.base_currency().clone();
@@ -169,127 +223,128 @@ pub fn ingest_orders_bulk(
         {
             rates.entry(currency).or_default().push((valid_from, rate));
         }
-        let resolver = Resolver::load(conn, &batch, &outcomes, scope)?;
+        Ok(Checks { config, limits, base, zones, rates })
+    }
 
-        // 3. Check each new order as `ingest_order` does, in the same order of checks.
-        let mut candidates: Vec<Claimed> = Vec::new();
-        for (index, order) in batch.into_iter().enumerate() {
-            if outcomes[index].is_some() {
-                continue;
-            }
-            let checked = (|| {
-                if !scope.covers(order.store()) {
-                    return Err(invalid("store_id", "not_allowed", "this key may only send orders of its own stores"));
-                }
-                let customer = resolver.resolve(order.customer(), scope)?;
-                let zone = match order.store() {
-                    None => None,
-                    Some(store) => Some(*zones.get(&store.as_uuid()).ok_or_else(|| {
-                        invalid("store_id", "unknown_reference", format!("no store with id {store}"))
-                    })?),
-                };
-                let date = business_date(order.ordered_at(), zone);
-                let rate = if order.currency() == &base {
-                    None
-                } else {
-                    rates.get(order.currency().as_str()).and_then(|list| {
-                        list.iter().rev().find(|(from, _)| *from <= date).map(|(valid_from, rate)| FxRate {
-                            from: order.currency().clone(),
-                            to: base.clone(),
-                            valid_from: *valid_from,
-                            rate: *rate,
-                        })
-                    })
-                };
-                let priced = price_in_base(order, &base, rate.as_ref()).map_err(StoreError::Invalid)?;
-                limits.check(&priced, ctx.at).map_err(StoreError::Invalid)?;
-                Ok((priced, customer, date))
-            })();
-            match checked {
-                Ok((priced, customer, date)) => {
-                    candidates.push(Claimed { index, priced, customer, date, order_id: Uuid::now_v7(), earned: None })
-                }
-                Err(e) => outcomes[index] = Some(BulkOrderOutcome::Refused(e)),
-            }
+    /// The order priced, its customer and business date — or why not.
+    fn check(
+        &self,
+        order: Order,
+        resolver: &Resolver,
+        scope: &StoreScope,
+        at: DateTime<Utc>,
+    ) -> Result<(PricedOrder, Option<CustomerId>, NaiveDate), StoreError> {
+        if !scope.covers(order.store()) {
+            return Err(invalid("store_id", "not_allowed", "this key may only send orders of its own stores"));
         }
-
-        // 4. Claim the keys; one taken meanwhile by another writer is already present.
-        let mut claimed_keys: HashSet<(String, String)> = HashSet::new();
-        for chunk in candidates.chunks(ROWS_PER_INSERT) {
-            let rows: Vec<_> = chunk
-                .iter()
-                .map(|c| {
-                    (
-                        order_keys::source.eq(c.priced.order.source().as_str()),
-                        order_keys::external_id.eq(c.priced.order.external_id().as_str()),
-                        order_keys::customer_id.eq(c.customer.map(|id| id.as_uuid()).unwrap_or(ANONYMOUS)),
-                        order_keys::order_id.eq(c.order_id),
-                    )
+        let customer = resolver.resolve(order.customer(), scope)?;
+        let zone = match order.store() {
+            None => None,
+            Some(store) => Some(
+                *self
+                    .zones
+                    .get(&store.as_uuid())
+                    .ok_or_else(|| invalid("store_id", "unknown_reference", format!("no store with id {store}")))?,
+            ),
+        };
+        let date = business_date(order.ordered_at(), zone);
+        let base = &self.base;
+        let rate = if order.currency() == base {
+            None
+        } else {
+            self.rates.get(order.currency().as_str()).and_then(|list| {
+                list.iter().rev().find(|(from, _)| *from <= date).map(|(valid_from, rate)| FxRate {
+                    from: order.currency().clone(),
+                    to: base.clone(),
+                    valid_from: *valid_from,
+                    rate: *rate,
                 })
-                .collect();
-            let got: Vec<(String, String)> = diesel::insert_into(order_keys::table)
-                .values(rows)
-                .on_conflict_do_nothing()
-                .returning((order_keys::source, order_keys::external_id))
-                .get_results(conn)?;
-            claimed_keys.extend(got);
-        }
-        let mut claimed: Vec<Claimed> = Vec::with_capacity(candidates.len());
-        for c in candidates {
-            let key = (c.priced.order.source().as_str().to_owned(), c.priced.order.external_id().as_str().to_owned());
-            if claimed_keys.contains(&key) {
-                claimed.push(c);
-            } else {
-                outcomes[c.index] = Some(BulkOrderOutcome::AlreadyPresent);
-            }
-        }
+            })
+        };
+        let priced = price_in_base(order, base, rate.as_ref()).map_err(StoreError::Invalid)?;
+        self.limits.check(&priced, at).map_err(StoreError::Invalid)?;
+        Ok((priced, customer, date))
+    }
 
-        // The programme was read before the keys were claimed: a change of
-        // base currency committed in between (possible only while no order
-        // exists) would price this batch in the old one. Claimed keys hold
-        // off any later change, so one look now is enough.
-        if !claimed.is_empty() {
-            let (now_in_force, _) = program(conn)?;
-            if now_in_force.base_currency() != config.base_currency() {
-                return Err(StoreError::Loyalty(clientele_loyalty::LoyaltyError::BaseCurrencyLocked {
-                    current: now_in_force.base_currency().clone(),
-                    requested: config.base_currency().clone(),
-                }));
-            }
+    /// The programme was read before the keys were claimed: a change of
+    /// base currency committed in between (possible only while no order
+    /// exists) would price this batch in the old one. Claimed keys hold off
+    /// any later change, so one look after claiming is enough.
+    fn base_currency_unchanged(&self, conn: &mut PgConnection) -> Result<(), StoreError> {
+        let (now_in_force, _) = program(conn)?;
+        if now_in_force.base_currency() != self.config.base_currency() {
+            return Err(StoreError::Loyalty(clientele_loyalty::LoyaltyError::BaseCurrencyLocked {
+                current: now_in_force.base_currency().clone(),
+                requested: self.config.base_currency().clone(),
+            }));
         }
+        Ok(())
+    }
+}
 
-        // 5. Earn, member by member, orders in time order, under one lock per member.
-        earn_all(conn, &config, &mut claimed, ctx)?;
-
-        // 6. Orders, lines, products.
-        write_orders(conn, &claimed, ctx.at)?;
-        for c in &claimed {
-            let points = c.earned.as_ref().map(|e| e.points).unwrap_or(0);
-            outcomes[c.index] = Some(BulkOrderOutcome::Imported { order_id: c.order_id, points });
-        }
-        let outcomes: Vec<BulkOrderOutcome> = outcomes
-            .into_iter()
-            .map(|o| o.unwrap_or_else(|| BulkOrderOutcome::Refused(StoreError::Corrupt("order left unhandled".into()))))
+/// Claims the candidates' keys; those taken meanwhile by another writer
+/// are already present. Returns the claimed orders.
+fn claim_keys(
+    conn: &mut PgConnection,
+    candidates: Vec<Claimed>,
+    outcomes: &mut [Option<BulkOrderOutcome>],
+) -> Result<Vec<Claimed>, StoreError> {
+    let mut claimed_keys: HashSet<(String, String)> = HashSet::new();
+    for chunk in candidates.chunks(ROWS_PER_INSERT) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|c| {
+                (
+                    order_keys::source.eq(c.priced.order.source().as_str()),
+                    order_keys::external_id.eq(c.priced.order.external_id().as_str()),
+                    order_keys::customer_id.eq(c.customer.map(|id| id.as_uuid()).unwrap_or(ANONYMOUS)),
+                    order_keys::order_id.eq(c.order_id),
+                )
+            })
             .collect();
-        let report = BulkReport { outcomes };
-        if report.imported() > 0 {
-            let entry = NewAuditEntry {
-                action: "import",
-                entity: "orders",
-                entity_id: "batch".into(),
-                customer: None,
-                changes: json!({
-                    "imported": report.imported(),
-                    "already_present": report.already_present(),
-                    "refused": report.refused(),
-                    "first": claimed.first().map(|c| c.priced.order.external_id().as_str().to_owned()),
-                    "last": claimed.last().map(|c| c.priced.order.external_id().as_str().to_owned()),
-                }),
-            };
-            audit::record(conn, ctx, &entry)?;
+        let got: Vec<(String, String)> = diesel::insert_into(order_keys::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning((order_keys::source, order_keys::external_id))
+            .get_results(conn)?;
+        claimed_keys.extend(got);
+    }
+    let mut claimed: Vec<Claimed> = Vec::with_capacity(candidates.len());
+    for c in candidates {
+        let key = (c.priced.order.source().as_str().to_owned(), c.priced.order.external_id().as_str().to_owned());
+        if claimed_keys.contains(&key) {
+            claimed.push(c);
+        } else {
+            outcomes[c.index] = Some(BulkOrderOutcome::AlreadyPresent);
         }
-        Ok(report)
-    })
+    }
+    Ok(claimed)
+}
+
+/// One audit entry for a batch that imported anything.
+fn audit_batch(
+    conn: &mut PgConnection,
+    report: &BulkReport,
+    claimed: &[Claimed],
+    ctx: &AuditContext,
+) -> Result<(), StoreError> {
+    if report.imported() == 0 {
+        return Ok(());
+    }
+    let entry = NewAuditEntry {
+        action: "import",
+        entity: "orders",
+        entity_id: "batch".into(),
+        customer: None,
+        changes: json!({
+            "imported": report.imported(),
+            "already_present": report.already_present(),
+            "refused": report.refused(),
+            "first": claimed.first().map(|c| c.priced.order.external_id().as_str().to_owned()),
+            "last": claimed.last().map(|c| c.priced.order.external_id().as_str().to_owned()),
+        }),
+    };
+    audit::record(conn, ctx, &entry)
 }
 
 fn loyalty_error(e: clientele_loyalty::LoyaltyError) -> StoreError {

@@ -51,58 +51,7 @@ pub fn create_customers_bulk(
                 )
             })
             .collect();
-        let rows: Vec<CustomerRow> = created.iter().map(CustomerRow::from_domain).collect::<Result<_, _>>()?;
-        for chunk in rows.chunks(500) {
-            diesel::insert_into(customers::table).values(chunk).execute(conn)?;
-        }
-        let numbers: Vec<_> = created
-            .iter()
-            .map(|c| {
-                (member_numbers::member_no.eq(c.member_no.as_str()), member_numbers::customer_id.eq(c.id.as_uuid()))
-            })
-            .collect();
-        for chunk in numbers.chunks(ROWS_PER_INSERT) {
-            diesel::insert_into(member_numbers::table).values(chunk).execute(conn)?;
-        }
-        let phones: Vec<_> = created
-            .iter()
-            .flat_map(|c| {
-                c.profile.phones.iter().map(move |p| {
-                    (phone_index::phone.eq(p.as_str().to_owned()), phone_index::customer_id.eq(c.id.as_uuid()))
-                })
-            })
-            .collect();
-        for chunk in phones.chunks(ROWS_PER_INSERT) {
-            diesel::insert_into(phone_index::table).values(chunk).on_conflict_do_nothing().execute(conn)?;
-        }
-        let emails: Vec<_> = created
-            .iter()
-            .filter_map(|c| {
-                c.profile.email.as_ref().map(|e| {
-                    (email_index::email.eq(e.as_str().to_owned()), email_index::customer_id.eq(c.id.as_uuid()))
-                })
-            })
-            .collect();
-        for chunk in emails.chunks(ROWS_PER_INSERT) {
-            diesel::insert_into(email_index::table).values(chunk).on_conflict_do_nothing().execute(conn)?;
-        }
-        let tags: Vec<TagRow> =
-            created.iter().flat_map(|c| c.tags.iter().map(move |t| TagRow::from_domain(c.id, t))).collect();
-        for chunk in tags.chunks(ROWS_PER_INSERT) {
-            diesel::insert_into(customer_tags::table).values(chunk).execute(conn)?;
-        }
-        let consents: Vec<ConsentRow> =
-            created.iter().flat_map(|c| c.consents.iter().map(move |k| ConsentRow::from_domain(c.id, k))).collect();
-        for chunk in consents.chunks(ROWS_PER_INSERT) {
-            diesel::insert_into(customer_consents::table).values(chunk).execute(conn)?;
-        }
-        let dates: Vec<DateRow> = created
-            .iter()
-            .flat_map(|c| c.profile.important_dates.iter().map(move |d| DateRow::from_domain(c.id, d)))
-            .collect();
-        for chunk in dates.chunks(ROWS_PER_INSERT) {
-            diesel::insert_into(important_dates::table).values(chunk).execute(conn)?;
-        }
+        write_customers(conn, &created)?;
         let entry = NewAuditEntry {
             action: "import",
             entity: "customers",
@@ -117,4 +66,61 @@ pub fn create_customers_bulk(
         audit::record(conn, ctx, &entry)?;
         Ok(created)
     })
+}
+
+/// The customers' rows, member numbers, lookup keys and satellites, a few
+/// multi-row statements each.
+fn write_customers(conn: &mut PgConnection, created: &[Customer]) -> Result<(), StoreError> {
+    let rows: Vec<CustomerRow> = created.iter().map(CustomerRow::from_domain).collect::<Result<_, _>>()?;
+    for chunk in rows.chunks(500) {
+        diesel::insert_into(customers::table).values(chunk).execute(conn)?;
+    }
+    let numbers: Vec<_> = created
+        .iter()
+        .map(|c| (member_numbers::member_no.eq(c.member_no.as_str()), member_numbers::customer_id.eq(c.id.as_uuid())))
+        .collect();
+    for chunk in numbers.chunks(ROWS_PER_INSERT) {
+        diesel::insert_into(member_numbers::table).values(chunk).execute(conn)?;
+    }
+    let phones: Vec<_> = created
+        .iter()
+        .flat_map(|c| {
+            c.profile.phones.iter().map(move |p| {
+                (phone_index::phone.eq(p.as_str().to_owned()), phone_index::customer_id.eq(c.id.as_uuid()))
+            })
+        })
+        .collect();
+    for chunk in phones.chunks(ROWS_PER_INSERT) {
+        diesel::insert_into(phone_index::table).values(chunk).on_conflict_do_nothing().execute(conn)?;
+    }
+    let emails: Vec<_> = created
+        .iter()
+        .filter_map(|c| {
+            c.profile
+                .email
+                .as_ref()
+                .map(|e| (email_index::email.eq(e.as_str().to_owned()), email_index::customer_id.eq(c.id.as_uuid())))
+        })
+        .collect();
+    for chunk in emails.chunks(ROWS_PER_INSERT) {
+        diesel::insert_into(email_index::table).values(chunk).on_conflict_do_nothing().execute(conn)?;
+    }
+    let tags: Vec<TagRow> =
+        created.iter().flat_map(|c| c.tags.iter().map(move |t| TagRow::from_domain(c.id, t))).collect();
+    for chunk in tags.chunks(ROWS_PER_INSERT) {
+        diesel::insert_into(customer_tags::table).values(chunk).execute(conn)?;
+    }
+    let consents: Vec<ConsentRow> =
+        created.iter().flat_map(|c| c.consents.iter().map(move |k| ConsentRow::from_domain(c.id, k))).collect();
+    for chunk in consents.chunks(ROWS_PER_INSERT) {
+        diesel::insert_into(customer_consents::table).values(chunk).execute(conn)?;
+    }
+    let dates: Vec<DateRow> = created
+        .iter()
+        .flat_map(|c| c.profile.important_dates.iter().map(move |d| DateRow::from_domain(c.id, d)))
+        .collect();
+    for chunk in dates.chunks(ROWS_PER_INSERT) {
+        diesel::insert_into(important_dates::table).values(chunk).execute(conn)?;
+    }
+    Ok(())
 }
