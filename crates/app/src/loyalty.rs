@@ -35,6 +35,17 @@ fn lock_member(
     Ok((config, account))
 }
 
+/// The audit entry of a change to a member's loyalty account.
+fn account_entry(action: &'static str, customer: CustomerId, changes: serde_json::Value) -> NewAuditEntry<'static> {
+    NewAuditEntry {
+        action,
+        entity: "loyalty_account",
+        entity_id: customer.to_string(),
+        customer: Some(customer),
+        changes,
+    }
+}
+
 /// Reserves points. Refused (`insufficient_points`) when the member's
 /// available points — balance minus what other reservations hold — do not
 /// cover it. Returns the redemption and whether it was made before.
@@ -165,16 +176,8 @@ pub fn grant_points(
         };
         let actor = ctx.key_name.as_deref();
         clientele_store::write_wallet_change(tx, &mut account, &change, &config, actor, ctx.at)?;
-        tx.audit(
-            ctx,
-            NewAuditEntry {
-                action,
-                entity: "loyalty_account",
-                entity_id: customer.to_string(),
-                customer: Some(customer),
-                changes: json!({ "points_delta": change.points_delta(), "growth_delta": change.growth_delta() }),
-            },
-        );
+        let changes = json!({ "points_delta": change.points_delta(), "growth_delta": change.growth_delta() });
+        tx.audit(ctx, account_entry(action, customer, changes));
         clientele_store::summary_of(&config, &account, ctx.at.date_naive())
     })
 }
@@ -205,16 +208,7 @@ pub fn set_tier_floor(
         if let Some(c) = &posting.update.change {
             tx.emit(&clientele_store::tier_changed(customer, c), ctx.at)?;
         }
-        tx.audit(
-            ctx,
-            NewAuditEntry {
-                action,
-                entity: "loyalty_account",
-                entity_id: customer.to_string(),
-                customer: Some(customer),
-                changes: json!({ "tier_floor": account.tier.floor() }),
-            },
-        );
+        tx.audit(ctx, account_entry(action, customer, json!({ "tier_floor": account.tier.floor() })));
         clientele_store::summary_of(&config, &account, moment.date())
     })
 }

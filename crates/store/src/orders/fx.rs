@@ -58,17 +58,27 @@ pub fn write_fx_rates(
     Ok(())
 }
 
+/// The columns of a [`RateRow`], in its order.
+const RATE_COLUMNS: (
+    fx_rates::currency,
+    fx_rates::base_currency,
+    fx_rates::valid_from,
+    fx_rates::rate,
+    fx_rates::set_at,
+    fx_rates::set_by,
+) = (
+    fx_rates::currency,
+    fx_rates::base_currency,
+    fx_rates::valid_from,
+    fx_rates::rate,
+    fx_rates::set_at,
+    fx_rates::set_by,
+);
+
 /// Rates, newest first, optionally of one currency.
 pub fn list_fx_rates(conn: &mut PgConnection, currency: Option<&Currency>) -> Result<Vec<StoredFxRate>, StoreError> {
     let mut query = fx_rates::table
-        .select((
-            fx_rates::currency,
-            fx_rates::base_currency,
-            fx_rates::valid_from,
-            fx_rates::rate,
-            fx_rates::set_at,
-            fx_rates::set_by,
-        ))
+        .select(RATE_COLUMNS)
         .order((fx_rates::currency.asc(), fx_rates::valid_from.desc()))
         .into_boxed();
     if let Some(c) = currency {
@@ -89,14 +99,7 @@ pub fn rate_on(
         .filter(fx_rates::base_currency.eq(to.as_str()))
         .filter(fx_rates::valid_from.le(date))
         .order(fx_rates::valid_from.desc())
-        .select((
-            fx_rates::currency,
-            fx_rates::base_currency,
-            fx_rates::valid_from,
-            fx_rates::rate,
-            fx_rates::set_at,
-            fx_rates::set_by,
-        ))
+        .select(RATE_COLUMNS)
         .first(conn)
         .optional()?;
     row.map(from_row).transpose().map(|r| r.map(|s| s.rate))
