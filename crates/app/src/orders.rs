@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use clientele_kernel::{CustomerId, FieldErrors, InvalidValue, LineId, Moment, StoreId};
+use clientele_kernel::{CustomerId, LineId, Moment, StoreId};
 use clientele_loyalty::{
     LineReturn, LotId, OrderEarning, ProgramConfig, Quantity, ReturnId, WalletChange, calculate_order_earning,
     post_order_earning, take_back_for_return,
@@ -21,10 +21,6 @@ use clientele_webhooks::{OrderIngested, OrderReturned, RefundDeductionData};
 use rust_decimal::Decimal;
 use serde_json::json;
 use uuid::Uuid;
-
-fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> StoreError {
-    StoreError::Invalid(FieldErrors::single(field, InvalidValue::new(code, message)))
-}
 
 /// The outcome of sending an order.
 #[derive(Debug, Clone)]
@@ -52,7 +48,7 @@ pub fn ingest_order(
         let resolved = if scope.covers(order.store()) {
             clientele_store::resolve_customer(tx.conn()?, order.customer(), scope)
         } else {
-            Err(invalid("store_id", "not_allowed", "this key may only send orders of its own stores"))
+            Err(StoreError::invalid("store_id", "not_allowed", "this key may only send orders of its own stores"))
         };
         let customer = match resolved {
             Ok(customer) => customer,
@@ -172,9 +168,11 @@ fn replay(tx: &mut Tx<'_>, sent: &Order, existing: StoredOrder, scope: &StoreSco
                 }))
             }
         }
-        Err(StoreError::NotFound) => {
-            Err(invalid("external_id", "duplicate", "this source already sent an order with this external id"))
-        }
+        Err(StoreError::NotFound) => Err(StoreError::invalid(
+            "external_id",
+            "duplicate",
+            "this source already sent an order with this external id",
+        )),
         Err(e) => Err(e),
     }
 }
@@ -199,10 +197,10 @@ fn earn(
     let to_earn = clientele_store::order_to_earn(priced, order_id)?;
     let moment = Moment::new(priced.order.ordered_at(), date).map_err(corrupt("moment"))?;
     let tier = account.tier.effective_on(date);
-    let earning = calculate_order_earning(config, tier, &to_earn).map_err(clientele_store::loyalty_error)?;
+    let earning = calculate_order_earning(config, tier, &to_earn).map_err(StoreError::loyalty_rule)?;
     let lot = LotId::parse(&order_id.to_string()).map_err(corrupt("lot id"))?;
     let change =
-        post_order_earning(config, &account.wallet, &earning, &lot, moment).map_err(clientele_store::loyalty_error)?;
+        post_order_earning(config, &account.wallet, &earning, &lot, moment).map_err(StoreError::loyalty_rule)?;
     Ok((earning, PendingEarning { account, change }))
 }
 
@@ -229,7 +227,7 @@ pub fn record_return(
             clientele_store::find_return_by_key(tx.conn()?, request.source.as_str(), request.external_id.as_str())?;
         if let Some((_, return_id, order_of_return)) = sent_before {
             if order_of_return != order_id {
-                return Err(invalid("external_id", "duplicate", "this return id belongs to another order"));
+                return Err(StoreError::invalid("external_id", "duplicate", "this return id belongs to another order"));
             }
             let order = clientele_store::load_order(tx.conn()?, customer, order_id)?;
             return Ok(Returned { order, return_id, replayed: true });
@@ -321,12 +319,12 @@ fn take_back(
         ReturnId::parse(&return_id.to_string()).map_err(corrupt("return id"))?,
         lines,
     )
-    .map_err(clientele_store::loyalty_error)?;
+    .map_err(StoreError::loyalty_rule)?;
     let store = stored.header.store_id.map(StoreId::from_uuid);
     let date = business_date(request.returned_at, clientele_store::store_time_zone(tx.conn()?, store)?);
     let moment = Moment::new(request.returned_at, date).map_err(corrupt("moment"))?;
     let posting = take_back_for_return(&config, &account.wallet, &earning, &loyalty_request, moment)
-        .map_err(clientele_store::loyalty_error)?;
+        .map_err(StoreError::loyalty_rule)?;
     let actor = ctx.key_name.as_deref();
     clientele_store::write_wallet_change(tx, &mut account, &posting.change, &config, actor, ctx.at)?;
     let taken = ReturnTaken {

@@ -1,7 +1,6 @@
 //! The organisation: a store or a sales associate created — each one
 //! transaction of the store's write and the audit entry.
 
-use clientele_kernel::{FieldErrors, InvalidValue};
 use clientele_profiles::{Associate, NewAssociate, NewStore, Store};
 use clientele_store::{AuditContext, NewAuditEntry, PgConnection, StoreError};
 use serde_json::json;
@@ -34,10 +33,11 @@ pub fn create_associate(
     clientele_store::transaction(conn, |tx| {
         let conn = tx.conn()?;
         if !clientele_store::store_exists(conn, new.store)? {
-            return Err(StoreError::Invalid(FieldErrors::single(
+            return Err(StoreError::invalid(
                 "store_id",
-                InvalidValue::new("unknown_reference", format!("no store with id {}", new.store)),
-            )));
+                "unknown_reference",
+                format!("no store with id {}", new.store),
+            ));
         }
         let associate = clientele_store::insert_associate(conn, &new, ctx.at)?;
         tx.audit(

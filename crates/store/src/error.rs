@@ -63,6 +63,17 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A refusal of one input field with its stable code.
+    pub fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> StoreError {
+        StoreError::Invalid(FieldErrors::single(field, clientele_kernel::InvalidValue::new(code, message)))
+    }
+
+    /// A loyalty rule refused an order or a return (`loyalty_rule` on the
+    /// field `loyalty`).
+    pub fn loyalty_rule(e: clientele_loyalty::LoyaltyError) -> StoreError {
+        StoreError::invalid("loyalty", "loyalty_rule", e.to_string())
+    }
+
     /// Whether the database could not be reached or dropped the connection
     /// under the request (a restart, a failover, an administrator ending
     /// backends): worth trying again shortly, not a bug. Whatever the

@@ -66,8 +66,8 @@ pub use orders::fx::{StoredFxRate, list_fx_rates, write_fx_rates};
 pub use orders::{
     ANONYMOUS, Claim, NewOrder, NewReturn, OrderCursor, OrderHeader, ReturnTaken, StoredLine, StoredOrder,
     StoredReturn, claim_key, claim_return, customer_orders, find_by_key, find_return_by_key, get_order, insert_order,
-    insert_return, load_order, locate, lock_order_earning, loyalty_error, order_limits, order_to_earn,
-    resolve_customer, store_time_zone, stored_content, to_order_line,
+    insert_return, load_order, locate, lock_order_earning, order_limits, order_to_earn, resolve_customer,
+    store_time_zone, stored_content, to_order_line,
 };
 pub use org::{
     check_org_references, get_store, insert_associate, insert_store, list_associates, list_stores, store_exists,

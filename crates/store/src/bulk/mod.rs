@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use clientele_kernel::{Currency, CustomerId, FieldErrors, InvalidValue, Moment, TimeZone};
+use clientele_kernel::{Currency, CustomerId, Moment, TimeZone};
 use clientele_loyalty::{
     GrowthValue, LedgerEntry, Lot, LotId, LotParts, Points, ProgramConfig, TierState, TierUpdate, Wallet, WalletChange,
     calculate_order_earning, post_order_earning, tier_after_growth_change,
@@ -79,10 +79,6 @@ impl BulkReport {
     pub fn refused(&self) -> usize {
         self.outcomes.iter().filter(|o| matches!(o, BulkOrderOutcome::Refused(_))).count()
     }
-}
-
-fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> StoreError {
-    StoreError::Invalid(FieldErrors::single(field, InvalidValue::new(code, message)))
 }
 
 /// Rows per multi-row INSERT (PostgreSQL takes at most 65,535 parameters).
@@ -235,17 +231,18 @@ impl Checks {
         at: DateTime<Utc>,
     ) -> Result<(PricedOrder, Option<CustomerId>, NaiveDate), StoreError> {
         if !scope.covers(order.store()) {
-            return Err(invalid("store_id", "not_allowed", "this key may only send orders of its own stores"));
+            return Err(StoreError::invalid(
+                "store_id",
+                "not_allowed",
+                "this key may only send orders of its own stores",
+            ));
         }
         let customer = resolver.resolve(order.customer(), scope)?;
         let zone = match order.store() {
             None => None,
-            Some(store) => Some(
-                *self
-                    .zones
-                    .get(&store.as_uuid())
-                    .ok_or_else(|| invalid("store_id", "unknown_reference", format!("no store with id {store}")))?,
-            ),
+            Some(store) => Some(*self.zones.get(&store.as_uuid()).ok_or_else(|| {
+                StoreError::invalid("store_id", "unknown_reference", format!("no store with id {store}"))
+            })?),
         };
         let date = business_date(order.ordered_at(), zone);
         let base = &self.base;
@@ -345,10 +342,6 @@ fn audit_batch(
         }),
     };
     audit::record(conn, ctx, &entry)
-}
-
-fn loyalty_error(e: clientele_loyalty::LoyaltyError) -> StoreError {
-    invalid("loyalty", "loyalty_rule", e.to_string())
 }
 
 /// Locks the accounts of these members (creating missing ones) in id order
@@ -487,9 +480,10 @@ fn earn_all(
             let to_earn = crate::orders::order_to_earn(&c.priced, c.order_id)?;
             let moment = Moment::new(c.priced.order.ordered_at(), c.date).map_err(corrupt("moment"))?;
             let tier = account.tier.effective_on(c.date);
-            let earning = calculate_order_earning(config, tier, &to_earn).map_err(loyalty_error)?;
+            let earning = calculate_order_earning(config, tier, &to_earn).map_err(StoreError::loyalty_rule)?;
             let lot = LotId::parse(&c.order_id.to_string()).map_err(corrupt("lot id"))?;
-            let change = post_order_earning(config, &account.wallet, &earning, &lot, moment).map_err(loyalty_error)?;
+            let change = post_order_earning(config, &account.wallet, &earning, &lot, moment)
+                .map_err(StoreError::loyalty_rule)?;
             if windowed {
                 write_change(conn, account, &change, config, ctx.key_name.as_deref(), ctx.at)?;
             } else {

@@ -14,7 +14,7 @@ use crate::access::refused;
 use crate::error::StoreError;
 use crate::schema::{customers, member_numbers, phone_index};
 
-use super::{BulkOrderOutcome, invalid};
+use super::BulkOrderOutcome;
 
 /// The state of one customer as the order refers to them.
 pub(super) struct CustomerState {
@@ -118,7 +118,7 @@ impl Resolver {
                     [] => None,
                     [one] => Some(*one),
                     _ => {
-                        return Err(invalid(
+                        return Err(StoreError::invalid(
                             "customer.phone",
                             "ambiguous",
                             "several customers have this phone: send the member number",
@@ -128,10 +128,10 @@ impl Resolver {
                 (id, "customer.phone")
             }
         };
-        let id = id.ok_or_else(|| invalid(field, "unknown_reference", "no such customer"))?;
+        let id = id.ok_or_else(|| StoreError::invalid(field, "unknown_reference", "no such customer"))?;
         match self.check(id, scope) {
             Ok(()) => Ok(Some(CustomerId::from_uuid(id))),
-            Err(StoreError::NotFound) => Err(invalid(field, "unknown_reference", "no such customer")),
+            Err(StoreError::NotFound) => Err(StoreError::invalid(field, "unknown_reference", "no such customer")),
             Err(StoreError::Merged { into, .. }) => Ok(Some(into)),
             Err(other) => Err(other),
         }

@@ -9,7 +9,7 @@ pub(crate) mod reads;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use clientele_kernel::{CustomerId, FieldErrors, InvalidValue, LineId, StoreId, TimeZone};
+use clientele_kernel::{CustomerId, LineId, StoreId, TimeZone};
 use clientele_loyalty::{BaseAmount, OrderEarning, OrderId, OrderToEarn, PaidLine, ProgramConfig, Quantity};
 use clientele_orders::{CustomerRef, Order, PricedOrder, ReturnRequest};
 use clientele_profiles::StoreScope;
@@ -59,10 +59,6 @@ pub fn order_limits(config: &clientele_loyalty::ProgramConfig) -> clientele_orde
     }
 }
 
-fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> StoreError {
-    StoreError::Invalid(FieldErrors::single(field, InvalidValue::new(code, message)))
-}
-
 /// Finds the customer an order names; out of the caller's scope is unknown.
 pub fn resolve_customer(
     conn: &mut PgConnection,
@@ -88,13 +84,13 @@ pub fn resolve_customer(
                 .first(conn)
                 .optional()?;
             let Some((id, state)) = row else {
-                return Err(invalid("customer.member_no", "unknown_reference", "no such customer"));
+                return Err(StoreError::invalid("customer.member_no", "unknown_reference", "no such customer"));
             };
             let id = CustomerId::from_uuid(id);
             return match judge_writable(id, state, scope) {
                 Ok(()) => Ok(Some(id)),
                 Err(StoreError::NotFound) => {
-                    Err(invalid("customer.member_no", "unknown_reference", "no such customer"))
+                    Err(StoreError::invalid("customer.member_no", "unknown_reference", "no such customer"))
                 }
                 Err(StoreError::Merged { into, .. }) => Ok(Some(into)),
                 Err(other) => Err(other),
@@ -111,7 +107,7 @@ pub fn resolve_customer(
                 [] => None,
                 [one] => Some(CustomerId::from_uuid(*one)),
                 _ => {
-                    return Err(invalid(
+                    return Err(StoreError::invalid(
                         "customer.phone",
                         "ambiguous",
                         "several customers have this phone: send the member number",
@@ -125,10 +121,10 @@ pub fn resolve_customer(
         CustomerRef::MemberNo(_) => "customer.member_no",
         _ => "customer.phone",
     };
-    let id = id.ok_or_else(|| invalid(field, "unknown_reference", "no such customer"))?;
+    let id = id.ok_or_else(|| StoreError::invalid(field, "unknown_reference", "no such customer"))?;
     match check_writable(conn, id, scope) {
         Ok(()) => Ok(Some(id)),
-        Err(StoreError::NotFound) => Err(invalid(field, "unknown_reference", "no such customer")),
+        Err(StoreError::NotFound) => Err(StoreError::invalid(field, "unknown_reference", "no such customer")),
         Err(StoreError::Merged { into, .. }) => Ok(Some(into)),
         Err(other) => Err(other),
     }
@@ -143,7 +139,8 @@ pub fn store_time_zone(conn: &mut PgConnection, store: Option<StoreId>) -> Resul
 }
 
 fn known_zone(store: StoreId, tz: Option<String>) -> Result<Option<TimeZone>, StoreError> {
-    let tz = tz.ok_or_else(|| invalid("store_id", "unknown_reference", format!("no store with id {store}")))?;
+    let tz =
+        tz.ok_or_else(|| StoreError::invalid("store_id", "unknown_reference", format!("no store with id {store}")))?;
     Ok(Some(TimeZone::parse(&tz).map_err(corrupt("stores.time_zone"))?))
 }
 
@@ -404,11 +401,6 @@ fn insert_products(batch: &mut Batch, lines: &[StoredLine], at: DateTime<Utc>) {
     );
 }
 
-/// A loyalty rule refused an order or a return.
-pub fn loyalty_error(e: clientele_loyalty::LoyaltyError) -> StoreError {
-    invalid("loyalty", "loyalty_rule", e.to_string())
-}
-
 /// The order as the loyalty engine sees it: its lines with the amounts
 /// paid in the base currency.
 pub fn order_to_earn(priced: &PricedOrder, order_id: Uuid) -> Result<OrderToEarn, StoreError> {
@@ -420,11 +412,12 @@ pub fn order_to_earn(priced: &PricedOrder, order_id: Uuid) -> Result<OrderToEarn
                 line: l.line.line_id.clone(),
                 quantity: Quantity::new(l.line.quantity).map_err(corrupt("quantity"))?,
                 paid: BaseAmount::new(l.paid_base)
-                    .map_err(|e| invalid("amount_paid", "out_of_range", e.to_string()))?,
+                    .map_err(|e| StoreError::invalid("amount_paid", "out_of_range", e.to_string()))?,
             })
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    OrderToEarn::new(OrderId::parse(&order_id.to_string()).map_err(corrupt("order id"))?, lines).map_err(loyalty_error)
+    OrderToEarn::new(OrderId::parse(&order_id.to_string()).map_err(corrupt("order id"))?, lines)
+        .map_err(StoreError::loyalty_rule)
 }
 
 /// A return sent before under its (source, external id): the customer the
