@@ -4,7 +4,7 @@
 //! its rows, the rows of one order consecutive (docs/import.md). Rows are
 //! grouped into orders, each checked by `Order::new` exactly like a
 //! `POST /v1/orders` body, and stored in batches by
-//! `clientele_store::ingest_orders_bulk`, which applies the API's rules
+//! `crate::bulk::ingest_orders_bulk`, which applies the API's rules
 //! (customer resolution, exchange rate on the order's date, idempotency on
 //! (source, external_id), points and growth). A bad row is reported with its
 //! line number and field; the other orders are imported.
@@ -21,7 +21,9 @@ use clientele_orders::{
     CustomerRef, ExternalOrderId, NewOrder, NewOrderLine, Order, OrderSource, PaymentMethod, SalesChannel, Sku,
 };
 use clientele_profiles::StoreScope;
-use clientele_store::{AuditContext, BulkOrderOutcome, PgConnection, StoreError};
+use clientele_store::{AuditContext, PgConnection, StoreError};
+
+use crate::bulk::BulkOrderOutcome;
 use indicatif::{ProgressBar, ProgressStyle};
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -581,7 +583,7 @@ fn store_batch(
 ) -> anyhow::Result<()> {
     let (orders, lines): (Vec<Order>, Vec<Vec<u64>>) = batch.into_iter().map(|p| (p.order, p.lines)).unzip();
     let line_counts: Vec<usize> = orders.iter().map(|o| o.lines().len()).collect();
-    let report = clientele_store::ingest_orders_bulk(conn, orders, &StoreScope::All, ctx)?;
+    let report = crate::bulk::ingest_orders_bulk(conn, orders, &StoreScope::All, ctx)?;
     for ((outcome, lines), count) in report.outcomes.iter().zip(&lines).zip(line_counts) {
         match outcome {
             BulkOrderOutcome::Imported { .. } => {

@@ -27,11 +27,14 @@
 //! - [`webhook_guard`]: the DNS side of the webhook address rule — the
 //!   lookups the api makes when a subscription is registered, and the
 //!   resolver the sender connects through;
+//! - [`bulk`]: many orders or many new customers in one transaction each
+//!   (the import and the demo), with the rules of the single-order path;
 //! - [`import`]: the CSV import of historical orders;
 //! - [`demo`]: a demo brand's stores, members and orders.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod bulk;
 pub mod clock;
 pub mod customers;
 pub mod demo;

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use clientele_kernel::{CustomerId, LineId, Moment, StoreId};
 use clientele_loyalty::{
-    LineReturn, LotId, OrderEarning, ProgramConfig, Quantity, ReturnId, WalletChange, calculate_order_earning,
-    post_order_earning, take_back_for_return,
+    BaseAmount, LineReturn, LotId, OrderEarning, OrderId, OrderToEarn, PaidLine, ProgramConfig, Quantity, ReturnId,
+    WalletChange, calculate_order_earning, post_order_earning, take_back_for_return,
 };
 use clientele_orders::{FxRate, Order, PricedOrder, ReturnRequest, business_date, price_in_base, validate_return};
 use clientele_profiles::StoreScope;
@@ -72,7 +72,7 @@ pub fn ingest_order(
         let date = business_date(order.ordered_at(), claim.time_zone);
         let config = claim.program;
         let priced = price(tx, order, &config, date)?;
-        clientele_store::order_limits(&config).check(&priced, ctx.at).map_err(StoreError::Invalid)?;
+        order_limits(&config).check(&priced, ctx.at).map_err(StoreError::Invalid)?;
 
         // The earning is worked out first, so the order and its lines are
         // written once, with their points.
@@ -194,7 +194,7 @@ fn earn(
 ) -> Result<(OrderEarning, PendingEarning), StoreError> {
     let NewOrder { priced, order_id, business_date: date, at, .. } = *order;
     let account = clientele_store::lock_account(tx.conn()?, customer, at)?;
-    let to_earn = clientele_store::order_to_earn(priced, order_id)?;
+    let to_earn = order_to_earn(priced, order_id)?;
     let moment = Moment::new(priced.order.ordered_at(), date).map_err(corrupt("moment"))?;
     let tier = account.tier.effective_on(date);
     let earning = calculate_order_earning(config, tier, &to_earn).map_err(StoreError::loyalty_rule)?;
@@ -384,4 +384,35 @@ pub fn put_fx_rates(conn: &mut PgConnection, rates: &[FxRate], ctx: &AuditContex
         );
         Ok(())
     })
+}
+
+/// The programme's bounds on one order, as the orders crate checks them.
+pub(crate) fn order_limits(config: &clientele_loyalty::ProgramConfig) -> clientele_orders::OrderLimits {
+    let limits = config.limits();
+    clientele_orders::OrderLimits {
+        max_quantity_per_line: limits.max_quantity_per_line(),
+        max_line_amount: limits.max_line_amount(),
+        max_order_amount: limits.max_order_amount(),
+        earliest_order_date: limits.earliest_order_date(),
+        max_ahead: chrono::TimeDelta::minutes(i64::from(limits.max_minutes_ahead())),
+    }
+}
+
+/// The order as the loyalty engine sees it: its lines with the amounts
+/// paid in the base currency.
+pub(crate) fn order_to_earn(priced: &PricedOrder, order_id: Uuid) -> Result<OrderToEarn, StoreError> {
+    let lines = priced
+        .lines
+        .iter()
+        .map(|l| {
+            Ok(PaidLine {
+                line: l.line.line_id.clone(),
+                quantity: Quantity::new(l.line.quantity).map_err(corrupt("quantity"))?,
+                paid: BaseAmount::new(l.paid_base)
+                    .map_err(|e| StoreError::invalid("amount_paid", "out_of_range", e.to_string()))?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    OrderToEarn::new(OrderId::parse(&order_id.to_string()).map_err(corrupt("order id"))?, lines)
+        .map_err(StoreError::loyalty_rule)
 }

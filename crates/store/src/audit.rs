@@ -63,13 +63,6 @@ pub struct NewAuditEntry<'a> {
     pub changes: Value,
 }
 
-/// Appends one entry. Call inside the transaction of the change it describes.
-pub(crate) fn record(conn: &mut PgConnection, ctx: &AuditContext, entry: &NewAuditEntry<'_>) -> Result<(), StoreError> {
-    let mut batch = Batch::new();
-    record_into(&mut batch, ctx, entry);
-    batch.execute(conn)
-}
-
 /// Adds one entry to a batch of writes sent with the change it describes.
 pub(crate) fn record_into(batch: &mut Batch, ctx: &AuditContext, entry: &NewAuditEntry<'_>) {
     batch.insert(

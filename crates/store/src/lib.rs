@@ -14,7 +14,7 @@
 mod access;
 mod audit;
 mod batch;
-mod bulk;
+pub mod bulk;
 mod copy;
 mod customers;
 mod db;
@@ -32,7 +32,6 @@ mod webhooks;
 
 pub use access::{check_visible, check_writable};
 pub use audit::{AuditContext, AuditEntry, NewAuditEntry, audit_entries_for_customer, diff as audit_diff};
-pub use bulk::{BulkOrderOutcome, BulkReport, create_customers_bulk, ingest_orders_bulk};
 pub use customers::interactions::load_timeline_all;
 pub use customers::interactions::{TimelineCursor, TimelinePage, insert_interaction, timeline};
 pub use customers::lifecycle::{Absorption, write_absorption, write_erasure};
@@ -66,8 +65,8 @@ pub use orders::fx::{StoredFxRate, list_fx_rates, write_fx_rates};
 pub use orders::{
     ANONYMOUS, Claim, NewOrder, NewReturn, OrderCursor, OrderHeader, ReturnTaken, StoredLine, StoredOrder,
     StoredReturn, claim_key, claim_return, customer_orders, find_by_key, find_return_by_key, get_order, insert_order,
-    insert_return, load_order, locate, lock_order_earning, order_limits, order_to_earn, resolve_customer,
-    store_time_zone, stored_content, to_order_line,
+    insert_return, load_order, locate, lock_order_earning, resolve_customer, store_time_zone, stored_content,
+    to_order_line,
 };
 pub use org::{
     check_org_references, get_store, insert_associate, insert_store, list_associates, list_stores, store_exists,

@@ -45,17 +45,6 @@ pub fn transaction<T>(
 }
 
 impl<'c> Tx<'c> {
-    /// A unit of work inside a transaction the caller already holds; its
-    /// collected writes are sent by [`Tx::finish`].
-    pub(crate) fn within(conn: &'c mut PgConnection) -> Self {
-        Tx { conn, writes: Batch::new() }
-    }
-
-    /// Sends the writes collected so far (the end of a [`Tx::within`]).
-    pub(crate) fn finish(mut self) -> Result<(), StoreError> {
-        self.flush()
-    }
-
     /// The connection, for a read (or a write whose effect is read back):
     /// the writes collected so far are sent first.
     pub fn conn(&mut self) -> Result<&mut PgConnection, StoreError> {

@@ -132,7 +132,7 @@ impl Loader<'_> {
             for i in n..n + count {
                 batch.push(customers::new_customer(&mut self.rng, self.stores, associates, i, seed, now)?);
             }
-            let created = clientele_store::create_customers_bulk(self.conn, batch, self.ctx)?;
+            let created = crate::bulk::create_customers_bulk(self.conn, batch, self.ctx)?;
             bar.inc(created.len() as u64);
             self.summary.customers += created.len();
             if first_customer.is_none() {

@@ -2,6 +2,7 @@
 //! history since joining, with seasonality; stored in bulk through the same
 //! rules as the API, then some returns and redemptions.
 
+use crate::bulk::BulkOrderOutcome;
 use chrono::{Duration, NaiveDate, TimeZone as _, Utc};
 use clientele_kernel::random::SplitMix64;
 use clientele_kernel::{CustomerId, LineId};
@@ -10,7 +11,6 @@ use clientele_orders::{
     SalesChannel, Sku,
 };
 use clientele_profiles::{Customer, Store, StoreScope};
-use clientele_store::BulkOrderOutcome;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -121,7 +121,7 @@ impl Loader<'_> {
         // Only the orders picked for a return are kept.
         let kept: Vec<Option<Order>> =
             batch.iter().map(|o| (self.rng.below(1000) < RETURNS_PER_MILLE).then(|| o.clone())).collect();
-        let report = clientele_store::ingest_orders_bulk(self.conn, batch, &StoreScope::All, self.ctx)?;
+        let report = crate::bulk::ingest_orders_bulk(self.conn, batch, &StoreScope::All, self.ctx)?;
         for (outcome, order) in report.outcomes.into_iter().zip(kept) {
             match outcome {
                 BulkOrderOutcome::Imported { order_id, .. } => {

@@ -1,18 +1,13 @@
-//! Many new customers in one transaction.
+//! New customers in bulk: member numbers and the rows.
 
-use clientele_kernel::{CustomerId, MemberNo};
-use clientele_profiles::{Customer, NewCustomer};
-use diesel::prelude::*;
-use diesel::sql_types::BigInt;
-use serde_json::json;
-use uuid::Uuid;
-
-use crate::audit::{self, AuditContext, NewAuditEntry};
 use crate::customers::rows::{ConsentRow, CustomerRow, DateRow, TagRow};
 use crate::error::StoreError;
 use crate::schema::{
     customer_consents, customer_tags, customers, email_index, important_dates, member_numbers, phone_index,
 };
+use clientele_profiles::Customer;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 
 use super::ROWS_PER_INSERT;
 
@@ -22,55 +17,22 @@ struct NextNo {
     n: i64,
 }
 
-/// Creates many customers in one transaction (demo data, a migration from a
-/// legacy CRM): member numbers from the sequence, rows, satellites and
-/// lookup keys written with a few multi-row statements, and one audit entry
-/// for the batch. References (home store, associate) are checked by the
-/// database's foreign keys: one bad reference fails the whole batch.
-pub fn create_customers_bulk(
-    conn: &mut PgConnection,
-    batch: Vec<NewCustomer>,
-    ctx: &AuditContext,
-) -> Result<Vec<Customer>, StoreError> {
-    if batch.is_empty() {
+/// The next `n` member numbers from the sequence, in order.
+pub fn next_member_numbers(conn: &mut PgConnection, n: usize) -> Result<Vec<u64>, StoreError> {
+    if n == 0 {
         return Ok(Vec::new());
     }
-    conn.transaction(|conn| {
-        let numbers: Vec<NextNo> =
-            diesel::sql_query("SELECT nextval('member_no_seq') AS n FROM generate_series(1, $1)")
-                .bind::<BigInt, _>(i64::try_from(batch.len()).unwrap_or(i64::MAX))
-                .load(conn)?;
-        let created: Vec<Customer> = batch
-            .into_iter()
-            .zip(numbers)
-            .map(|(new, no)| {
-                new.into_customer(
-                    CustomerId::from_uuid(Uuid::now_v7()),
-                    MemberNo::from_sequence(no.n.unsigned_abs()),
-                    ctx.at,
-                )
-            })
-            .collect();
-        write_customers(conn, &created)?;
-        let entry = NewAuditEntry {
-            action: "import",
-            entity: "customers",
-            entity_id: "batch".into(),
-            customer: None,
-            changes: json!({
-                "created": created.len(),
-                "first_member_no": created.first().map(|c| c.member_no.as_str().to_owned()),
-                "last_member_no": created.last().map(|c| c.member_no.as_str().to_owned()),
-            }),
-        };
-        audit::record(conn, ctx, &entry)?;
-        Ok(created)
-    })
+    let numbers: Vec<NextNo> = diesel::sql_query("SELECT nextval('member_no_seq') AS n FROM generate_series(1, $1)")
+        .bind::<BigInt, _>(i64::try_from(n).unwrap_or(i64::MAX))
+        .load(conn)?;
+    Ok(numbers.into_iter().map(|no| no.n.unsigned_abs()).collect())
 }
 
-/// The customers' rows, member numbers, lookup keys and satellites, a few
-/// multi-row statements each.
-fn write_customers(conn: &mut PgConnection, created: &[Customer]) -> Result<(), StoreError> {
+/// Writes new customers: their rows, member numbers, lookup keys and
+/// satellites, a few multi-row statements each. References (home store,
+/// associate) are checked by the database's foreign keys: one bad reference
+/// fails the whole batch.
+pub fn write_customers(conn: &mut PgConnection, created: &[Customer]) -> Result<(), StoreError> {
     let rows: Vec<CustomerRow> = created.iter().map(CustomerRow::from_domain).collect::<Result<_, _>>()?;
     for chunk in rows.chunks(500) {
         diesel::insert_into(customers::table).values(chunk).execute(conn)?;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use clientele_kernel::CustomerId;
-use clientele_orders::{CustomerRef, Order};
+use clientele_orders::CustomerRef;
 use clientele_profiles::StoreScope;
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -14,35 +14,31 @@ use crate::access::refused;
 use crate::error::StoreError;
 use crate::schema::{customers, member_numbers, phone_index};
 
-use super::BulkOrderOutcome;
-
 /// The state of one customer as the order refers to them.
-pub(super) struct CustomerState {
+#[derive(Debug)]
+struct CustomerState {
     home_store: Option<Uuid>,
     merged_into: Option<Uuid>,
     erased: bool,
 }
 
 /// Customer references of a batch, resolved with a few queries.
-pub(super) struct Resolver {
+#[derive(Debug)]
+pub struct Resolver {
     by_member_no: HashMap<String, Uuid>,
     by_phone: HashMap<String, Vec<Uuid>>,
     state: HashMap<Uuid, CustomerState>,
 }
 
 impl Resolver {
-    pub(super) fn load(
+    /// Loads what resolving these references needs.
+    pub fn load<'a>(
         conn: &mut PgConnection,
-        batch: &[Order],
-        outcomes: &[Option<BulkOrderOutcome>],
-        _scope: &StoreScope,
+        refs: impl IntoIterator<Item = &'a CustomerRef>,
     ) -> Result<Resolver, StoreError> {
         let (mut member_nos, mut phones, mut ids) = (Vec::new(), Vec::new(), Vec::new());
-        for (order, outcome) in batch.iter().zip(outcomes) {
-            if outcome.is_some() {
-                continue;
-            }
-            match order.customer() {
+        for who in refs {
+            match who {
                 CustomerRef::Anonymous => {}
                 CustomerRef::Id(id) => ids.push(id.as_uuid()),
                 CustomerRef::MemberNo(m) => member_nos.push(m.as_str().to_owned()),
@@ -103,7 +99,7 @@ impl Resolver {
     }
 
     /// The same answers as `orders::resolve_customer`.
-    pub(super) fn resolve(&self, who: &CustomerRef, scope: &StoreScope) -> Result<Option<CustomerId>, StoreError> {
+    pub fn resolve(&self, who: &CustomerRef, scope: &StoreScope) -> Result<Option<CustomerId>, StoreError> {
         let (id, field) = match who {
             CustomerRef::Anonymous => return Ok(None),
             CustomerRef::Id(id) => (Some(id.as_uuid()), "customer.id"),

@@ -17,12 +17,12 @@ use crate::orders::ANONYMOUS;
 use crate::schema::{ledger, order_index, order_lines, orders, points_lots, products};
 
 use super::ROWS_PER_INSERT;
-use super::{Claimed, PendingWrites};
+use super::{BulkOrder, PendingWrites};
 use crate::copy::put;
 use crate::copy::{copy_err, field, pg_array, ts};
 
 /// Writes the gathered lots, ledger rows and balances.
-pub(super) fn flush(
+pub fn flush(
     conn: &mut PgConnection,
     pending: &PendingWrites,
     accounts: &BTreeMap<Uuid, LockedAccount>,
@@ -169,7 +169,7 @@ fn save_balances(
 }
 
 /// Writes the index rows, orders, lines and products of the claimed orders.
-pub(super) fn write_orders(conn: &mut PgConnection, claimed: &[Claimed], at: DateTime<Utc>) -> Result<(), StoreError> {
+pub fn write_orders(conn: &mut PgConnection, claimed: &[BulkOrder], at: DateTime<Utc>) -> Result<(), StoreError> {
     if claimed.is_empty() {
         return Ok(());
     }
@@ -198,7 +198,7 @@ struct OrdersCsv {
 }
 
 /// One order's row of the `orders` `COPY`.
-fn order_csv(order_buf: &mut String, c: &Claimed, customer: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+fn order_csv(order_buf: &mut String, c: &BulkOrder, customer: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
     let o = &c.priced.order;
     put!(order_buf, customer, c.order_id);
     order_buf.push(',');
@@ -245,7 +245,7 @@ fn order_csv(order_buf: &mut String, c: &Claimed, customer: Uuid, at: DateTime<U
 /// One order's rows of the `order_lines` `COPY`, and the products they name.
 fn lines_csv<'a>(
     line_buf: &mut String,
-    c: &'a Claimed,
+    c: &'a BulkOrder,
     customer: Uuid,
     products_seen: &mut BTreeMap<&'a str, ProductFacts<'a>>,
 ) {

@@ -238,22 +238,7 @@ pub fn qualifying_growth(
 
 /// Writes a wallet change: new lots, updated lots, ledger rows, balances,
 /// and the tier state (with a `tier.changed` event when the tier moved).
-/// The row lock of [`lock_account`] must be held.
-pub(crate) fn write_change(
-    conn: &mut PgConnection,
-    account: &mut LockedAccount,
-    change: &WalletChange,
-    config: &ProgramConfig,
-    actor: Option<&str>,
-    at: DateTime<Utc>,
-) -> Result<Option<TierChange>, StoreError> {
-    let mut tx = Tx::within(conn);
-    let tier_change = write_wallet_change(&mut tx, account, change, config, actor, at)?;
-    tx.finish()?;
-    Ok(tier_change)
-}
-
-/// [`write_change`] in a unit of work: its writes join the unit's (sent with
+/// The row lock of [`lock_account`] must be held. Its writes join the unit of work's (sent with
 /// its next read or at its end); only the growth of a re-qualification
 /// window, if the programme has one, is read now — before this change's
 /// rows are written, so its own growth in the window is added.

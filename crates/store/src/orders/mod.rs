@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clientele_kernel::{CustomerId, LineId, StoreId, TimeZone};
-use clientele_loyalty::{BaseAmount, OrderEarning, OrderId, OrderToEarn, PaidLine, ProgramConfig, Quantity};
+use clientele_loyalty::{OrderEarning, ProgramConfig};
 use clientele_orders::{CustomerRef, Order, PricedOrder, ReturnRequest};
 use clientele_profiles::StoreScope;
 use diesel::prelude::*;
@@ -44,18 +44,6 @@ pub fn stored_content(stored: &StoredOrder) -> clientele_orders::OrderContent {
                 (l.line_id.clone(), (l.sku.clone(), quantity, l.unit_price, l.discount))
             })
             .collect(),
-    }
-}
-
-/// The programme's bounds on one order, as the orders crate checks them.
-pub fn order_limits(config: &clientele_loyalty::ProgramConfig) -> clientele_orders::OrderLimits {
-    let limits = config.limits();
-    clientele_orders::OrderLimits {
-        max_quantity_per_line: limits.max_quantity_per_line(),
-        max_line_amount: limits.max_line_amount(),
-        max_order_amount: limits.max_order_amount(),
-        earliest_order_date: limits.earliest_order_date(),
-        max_ahead: chrono::TimeDelta::minutes(i64::from(limits.max_minutes_ahead())),
     }
 }
 
@@ -399,25 +387,6 @@ fn insert_products(batch: &mut Batch, lines: &[StoredLine], at: DateTime<Utc>) {
          category = COALESCE(excluded.category, products.category), \
          collection = COALESCE(excluded.collection, products.collection), last_seen_at = excluded.last_seen_at",
     );
-}
-
-/// The order as the loyalty engine sees it: its lines with the amounts
-/// paid in the base currency.
-pub fn order_to_earn(priced: &PricedOrder, order_id: Uuid) -> Result<OrderToEarn, StoreError> {
-    let lines = priced
-        .lines
-        .iter()
-        .map(|l| {
-            Ok(PaidLine {
-                line: l.line.line_id.clone(),
-                quantity: Quantity::new(l.line.quantity).map_err(corrupt("quantity"))?,
-                paid: BaseAmount::new(l.paid_base)
-                    .map_err(|e| StoreError::invalid("amount_paid", "out_of_range", e.to_string()))?,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    OrderToEarn::new(OrderId::parse(&order_id.to_string()).map_err(corrupt("order id"))?, lines)
-        .map_err(StoreError::loyalty_rule)
 }
 
 /// A return sent before under its (source, external id): the customer the
