@@ -13,7 +13,11 @@
 //! | champ  | 2026-06-25 (5 days)   | 5 | 5000  | 4 5 5 | champions |
 //! | loyal  | 2026-05-31 (30 days)  | 4 | 1800  | 3 4 4 | loyal_customers |
 //! | risk   | 2026-03-02 (120 days) | 3 | 1200  | 2 3 3 | at_risk |
-//! | lost   | 2025-09-01 (302 days) | 2 | 200   | 1 2 1 | lost |
+//! | lost   | 2025-09-01 (302 days) | 2 (history) | 200 | 1 2 1 | lost |
+//!
+//! under the settings of [`settings`]: a 9-month window (the lost
+//! customer's last purchase is before it, so F and M are their whole
+//! history's), quintiles for F and M.
 //!
 //! champ has a sixth order, returned in full (neither an order nor money);
 //! loyal returned 200 of one order (net paid 1800). The new customer's
@@ -22,6 +26,7 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use clientele_app::segments::{RefreshReport, RefreshRun};
 use clientele_profiles::Role;
+use clientele_rfm::{RfmSettings, Scale};
 use clientele_segments::RefreshConfig;
 use clientele_tests::{Answer, TestApp};
 use serde_json::{Value, json};
@@ -38,9 +43,19 @@ fn refresh_with(app: &TestApp, as_of: NaiveDate, readers: usize) -> RefreshRepor
     let mut conn = app.db.connect();
     let mut helpers: Vec<_> = (0..readers).map(|_| app.db.connect()).collect();
     let mut helpers: Vec<&mut clientele_store::PgConnection> = helpers.iter_mut().collect();
-    let config = RefreshConfig::default();
+    let config = settings();
     let run = RefreshRun { as_of, config: &config, now: Utc::now(), threads: clientele_app::machine_threads() };
     clientele_app::segments::refresh_segments(&mut conn, &mut helpers, &run, &mut |_| {}).expect("refresh")
+}
+
+/// The settings the fixture was made for: scores relative to these ten
+/// customers (quintiles on F and M), R by days (5 up to 1 day, 4 up to 5, 3
+/// up to 30, 2 within the 9-month window, 1 before it), New Customers
+/// within 2 days. The default settings' own rules are the rfm crate's
+/// tests (`crates/rfm/tests/luxury.rs`); here the plumbing is checked.
+fn settings() -> RefreshConfig {
+    let rfm = RfmSettings::new(9, [1, 5, 30], Scale::Quintiles, Scale::Quintiles, 2).expect("valid settings");
+    RefreshConfig::new(rfm, *RefreshConfig::default().clv()).expect("valid config")
 }
 
 /// The refresh of every test here reads in three ranges of customers at
@@ -163,7 +178,7 @@ async fn five_customers(app: &TestApp, store: &str, tag: &str) -> Customers {
     .await;
     return_lines(app, &last, &n("loyal-return"), "2026-06-05T04:00:00Z", &["2"]).await;
     // At risk: three orders of 400, the last on 2 March.
-    for (i, date) in ["2025-08-01", "2025-12-01", "2026-03-02"].iter().enumerate() {
+    for (i, date) in ["2025-10-01", "2025-12-01", "2026-03-02"].iter().enumerate() {
         simple_order(app, store, &c.risk, n(&format!("risk-{i}")), date, "400", "ready-to-wear").await;
     }
     // Lost: two orders of 100 of jewelry, the last on 1 September 2025.
@@ -221,7 +236,7 @@ async fn known_customers_get_the_scores_and_segments_worked_out_by_hand() {
     assert_eq!(champions["name"], "Champions");
     assert_eq!(champions["revenue"], "10000.00");
     assert_eq!(champions["share_of_revenue"], "0.5747");
-    assert_eq!(s["run"]["window_days"], 365);
+    assert_eq!(s["run"]["rfm"]["window_months"], 9);
 
     let expected = [
         (&f.a.new, "512", "new_customers", 1, 1, "500.00", "2026-06-29"),
@@ -339,13 +354,14 @@ async fn transitions_between_two_refresh_dates_count_each_move_and_list_its_cust
     let app = TestApp::spawn().await;
     let f = fixture(&app).await;
     // As of 31 March (eight customers had bought): worked out in the same way,
-    // risk is 443 (loyal_customers), champ 314 and loyal 212 (about_to_sleep),
-    // lost 111 (lost); the new customers had not bought yet.
+    // risk is 343 (loyal_customers), champ 314, loyal 212 and lost 211
+    // (about_to_sleep: lost's purchases are still in the 9-month window); the
+    // new customers had not bought yet.
     refresh(&app, day(2026, 3, 31));
     refresh(&app, day(2026, 6, 30));
     let risk_then =
         app.admin("GET", &format!("/v1/customers/{}/value?as_of=2026-03-31", f.a.risk), None).await.expect(200).body;
-    assert_eq!(risk_then["current"]["rfm"], "443");
+    assert_eq!(risk_then["current"]["rfm"], "343");
     assert_eq!(risk_then["history"].as_array().expect("history").len(), 1);
     let risk_now = app.admin("GET", &format!("/v1/customers/{}/value", f.a.risk), None).await.expect(200).body;
     let history: Vec<(String, String)> = risk_now["history"]
@@ -376,7 +392,7 @@ async fn transitions_between_two_refresh_dates_count_each_move_and_list_its_cust
             (json!("loyal_customers"), json!("at_risk"), 2),
             (json!("about_to_sleep"), json!("champions"), 2),
             (json!("about_to_sleep"), json!("loyal_customers"), 2),
-            (json!("lost"), json!("lost"), 2),
+            (json!("about_to_sleep"), json!("lost"), 2),
             (Value::Null, json!("new_customers"), 2),
         ]
     );

@@ -30,6 +30,27 @@ pub enum RfmError {
     /// score unreachable.
     #[error("invalid thresholds: {0}")]
     InvalidThresholds(String),
+    /// An RFM setting out of its range; `field` names it (`window_months`,
+    /// `recency_days`, `frequency`, `monetary`, `new_customer_days`).
+    #[error("{field}: {reason}")]
+    InvalidSetting {
+        /// The setting refused.
+        field: &'static str,
+        /// Why, in words.
+        reason: String,
+    },
+    /// The window of the as-of date would start before the calendar does.
+    #[error("no scoring window ends on {as_of}")]
+    NoWindow {
+        /// The date scored as of.
+        as_of: NaiveDate,
+    },
+    /// A customer's first purchase is after their last.
+    #[error("customer {customer}: the first purchase is after the last")]
+    FirstAfterLast {
+        /// The customer (its key, as `Debug` shows it).
+        customer: String,
+    },
     /// A segment map that leaves a score combination unassigned, assigns one
     /// to two segments, or never assigns some segment.
     #[error("invalid segment map: {0}")]
@@ -70,6 +91,9 @@ impl RfmError {
             RfmError::UnknownSegment(_) => "unknown_segment",
             RfmError::InvalidThresholds(_) => "invalid_thresholds",
             RfmError::InvalidSegmentMap(_) => "invalid_segment_map",
+            RfmError::InvalidSetting { .. } => "invalid_setting",
+            RfmError::NoWindow { .. } => "no_window",
+            RfmError::FirstAfterLast { .. } => "first_after_last",
             RfmError::PurchaseAfterAsOf { .. } => "purchase_after_as_of",
             RfmError::DuplicateCustomer(_) => "duplicate_customer",
             RfmError::PopulationTooLarge(_) => "population_too_large",

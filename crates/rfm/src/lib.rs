@@ -87,6 +87,9 @@
 //! - [`score`]: [`Score`] and [`RfmScore`].
 //! - [`segment`]: [`Segment`], [`SegmentMap`] built from [`SegmentRule`]s,
 //!   and the default map.
+//! - [`settings`]: [`RfmSettings`], the programme's rules (window, bands,
+//!   New Customers, lapsed clients scored on their whole history) and
+//!   [`segment_customers`], which applies them to a population.
 //! - [`snapshot`]: [`Snapshot`] and [`score_population`].
 //! - [`transitions`](mod@transitions): [`TransitionMatrix`] and
 //!   [`transitions()`].
@@ -97,6 +100,7 @@ pub mod error;
 pub mod score;
 pub mod scoring;
 pub mod segment;
+pub mod settings;
 pub mod snapshot;
 pub mod transitions;
 
@@ -104,5 +108,6 @@ pub use error::{RfmError, SegmentConflict, SegmentMapProblems};
 pub use score::{RfmScore, Score};
 pub use scoring::{CustomerFacts, Scale, ScoringMethod, Thresholds, recency_days, score_customers};
 pub use segment::{ScoreRange, Segment, SegmentMap, SegmentRule};
+pub use settings::{PurchaseSummary, RfmSettings, segment_customers};
 pub use snapshot::{Snapshot, SnapshotEntry, score_population};
 pub use transitions::{TransitionCell, TransitionMatrix, transitions};

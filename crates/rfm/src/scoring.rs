@@ -98,6 +98,13 @@ impl<T: Ord + fmt::Display> Thresholds<T> {
     }
 }
 
+impl Thresholds<u32> {
+    /// The default frequency bands of [`RfmSettings`](crate::RfmSettings):
+    /// F 1 one order, F 2 two, F 3 three or four, F 4 five to seven, F 5
+    /// eight or more.
+    pub const DEFAULT_FREQUENCY: Thresholds<u32> = Thresholds([2, 3, 5, 8]);
+}
+
 impl<T> Thresholds<T> {
     /// The cut points, ascending.
     pub fn cuts(&self) -> &[T; 4] {

@@ -32,6 +32,8 @@ pub struct PurchaseFacts<K> {
     pub window_orders: u32,
     /// Net paid in the window.
     pub window_net: Decimal,
+    /// Orders over the whole history (less those returned in full).
+    pub total_orders: u32,
     /// Net paid over the whole history.
     pub total_net: Decimal,
     /// Net paid on the first purchase day.
@@ -126,6 +128,9 @@ fn check<K>(facts: &PurchaseFacts<K>, as_of: NaiveDate) -> Result<(), &'static s
     if facts.purchase_days == 0 {
         return Err("no purchase day");
     }
+    if facts.total_orders < facts.purchase_days || facts.total_orders < facts.window_orders {
+        return Err("fewer orders than purchase days, or than orders in the window");
+    }
     let span = days_between(facts.first_day, facts.last_day);
     let fits = if span == 0 { facts.purchase_days == 1 } else { facts.purchase_days >= 2 };
     if !fits || i64::from(facts.purchase_days) > span + 1 {
@@ -149,6 +154,7 @@ mod tests {
             last_day: day(last),
             purchase_days,
             window_orders: purchase_days,
+            total_orders: purchase_days,
             window_net: Decimal::new(total, 0),
             total_net: Decimal::new(total, 0),
             first_day_net: Decimal::new(first_day, 0),

@@ -19,8 +19,10 @@
 //! 1. Each customer's [`History`] (in days): x = purchase days − 1, tₓ from
 //!    the first to the last purchase day, T from the first purchase day to
 //!    the as-of date, and the average net of the repeat purchase days.
-//! 2. R, F and M by quintiles of the population (recency to the as-of date,
-//!    orders and net paid in the window), and the default segment map.
+//! 2. R, F and M and the segment by the programme's RFM settings
+//!    (`clientele_rfm::RfmSettings`: R by days, R 1 = no purchase in the
+//!    window; F and M over the window, or over the whole history for R 1;
+//!    New Customers by the first purchase date) and the default segment map.
 //! 3. BG/NBD on every history with T > 0 and Gamma-Gamma on the repeat
 //!    buyers who kept something ([`fit`]), each started at the previous
 //!    run's fit ([`PreviousFit`]).

@@ -5,7 +5,7 @@ use std::fmt;
 use std::num::NonZeroUsize;
 
 use chrono::NaiveDate;
-use clientele_rfm::{CustomerFacts, RfmError, RfmScore, Segment, recency_days, score_customers};
+use clientele_rfm::{CustomerFacts, PurchaseSummary, RfmError, RfmScore, Segment, recency_days, segment_customers};
 use rust_decimal::Decimal;
 
 use crate::{History, Models, Prediction, PreviousFit, PurchaseFacts, RefreshConfig, SegmentsError, fit, predict_all};
@@ -48,9 +48,11 @@ pub struct CustomerSnapshot<K> {
     pub customer: K,
     /// Days from the last purchase to the as-of date.
     pub recency_days: u32,
-    /// Orders in the window.
+    /// The orders F was scored on: in the window, or over the whole history
+    /// for a customer who did not buy in the window (R 1).
     pub frequency: u32,
-    /// Net paid in the window, 2 places.
+    /// The net paid M was scored on (the window's, or the whole history's
+    /// for R 1), 2 places.
     pub monetary: Decimal,
     pub score: RfmScore,
     pub segment: Segment,
@@ -134,8 +136,8 @@ impl<K: Clone> Refreshed<K> {
 }
 
 /// Scores, segments and values every customer of `input` as of its date:
-/// histories from the facts ([`History::of`]), RFM scores by the config's
-/// scoring and segment map, the value models fitted from the previous fit
+/// histories from the facts ([`History::of`]), RFM scores and segments by
+/// the config's RFM settings and segment map ([`segment_customers`]), the value models fitted from the previous fit
 /// ([`fit`]) and every customer's predictions ([`predict_all`]).
 /// `on_stage` hears of each step as it is done.
 ///
@@ -152,33 +154,32 @@ pub fn refresh<K: fmt::Debug>(
     if u32::try_from(total).is_err() {
         return Err(RfmError::PopulationTooLarge(total).into());
     }
+    let window_start = config.window_start(as_of)?;
     let mut customers: Vec<K> = Vec::with_capacity(total);
-    let mut facts: Vec<CustomerFacts<u32>> = Vec::with_capacity(total);
+    let mut summaries: Vec<PurchaseSummary<u32>> = Vec::with_capacity(total);
     let mut histories: Vec<History> = Vec::with_capacity(total);
     for row in population {
         histories.push(History::of(&row, as_of)?);
         // Keyed by position (fits u32: checked above), not by the caller's key.
-        facts.push(CustomerFacts {
+        summaries.push(PurchaseSummary {
             customer: customers.len() as u32,
+            first_purchase: row.first_day,
             last_purchase: row.last_day,
-            orders: row.window_orders,
-            net_paid: row.window_net,
+            window_orders: row.window_orders,
+            window_net: row.window_net,
+            lifetime_orders: row.total_orders,
+            lifetime_net: row.total_net,
         });
         customers.push(row.customer);
     }
     on_stage(Stage::Summarised(total));
 
-    let map = config.segment_map();
-    let scores = score_customers(&facts, as_of, &config.scoring(), threads)?;
+    let scored = segment_customers(&summaries, as_of, config.rfm(), &config.segment_map(), threads)?;
+    let facts: Vec<CustomerFacts<u32>> = summaries.iter().map(|s| s.scored_facts(s.customer, window_start)).collect();
+    drop(summaries);
     let mut counts = Segment::ALL.map(|s| (s, 0_usize));
-    let segments: Vec<Segment> = scores
-        .iter()
-        .map(|score| {
-            let segment = map.segment(*score);
-            counts[segment.index()].1 += 1;
-            segment
-        })
-        .collect();
+    let (scores, segments): (Vec<RfmScore>, Vec<Segment>) =
+        scored.into_iter().inspect(|(_, segment)| counts[segment.index()].1 += 1).unzip();
     on_stage(Stage::Scored(total));
 
     let models = fit(&histories, &previous, threads);

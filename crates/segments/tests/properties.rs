@@ -35,14 +35,13 @@ type Purchase = (u32, u32, i64);
 /// The facts of a customer who made `purchases`, aggregated the way the
 /// store's query does (per day, then per customer), independently of the
 /// crate: the oracle the histories are checked against.
-fn aggregate(customer: u32, purchases: &[Purchase], window_days: u32) -> PurchaseFacts<u32> {
+fn aggregate(customer: u32, purchases: &[Purchase], window_start: NaiveDate) -> PurchaseFacts<u32> {
     let mut by_day: BTreeMap<NaiveDate, (u32, i64)> = BTreeMap::new();
     for &(before, orders, cents) in purchases {
         let day = by_day.entry(days_before(before)).or_default();
         day.0 += orders;
         day.1 += cents;
     }
-    let window_start = days_before(window_days);
     let (first_day, first) = by_day.first_key_value().map(|(d, v)| (*d, *v)).unwrap();
     let in_window = by_day.iter().filter(|(d, _)| **d > window_start);
     PurchaseFacts {
@@ -52,18 +51,20 @@ fn aggregate(customer: u32, purchases: &[Purchase], window_days: u32) -> Purchas
         purchase_days: by_day.len() as u32,
         window_orders: in_window.clone().map(|(_, v)| v.0).sum(),
         window_net: Decimal::new(in_window.map(|(_, v)| v.1).sum(), 2),
+        total_orders: by_day.values().map(|v| v.0).sum(),
         total_net: Decimal::new(by_day.values().map(|v| v.1).sum(), 2),
         first_day_net: Decimal::new(first.1, 2),
     }
 }
 
 fn purchases() -> impl Strategy<Value = Vec<Purchase>> {
-    prop::collection::vec((0_u32..500, 1_u32..4, 0_i64..500_000), 1..8)
+    prop::collection::vec((0_u32..1000, 1_u32..4, 0_i64..500_000), 1..8)
 }
 
 fn population() -> impl Strategy<Value = Vec<PurchaseFacts<u32>>> {
     prop::collection::vec(purchases(), 0..40).prop_map(|customers| {
-        customers.iter().zip(0_u32..).map(|(p, c)| aggregate(c, p, RefreshConfig::default().window_days())).collect()
+        let window_start = RefreshConfig::default().window_start(as_of()).unwrap();
+        customers.iter().zip(0_u32..).map(|(p, c)| aggregate(c, p, window_start)).collect()
     })
 }
 
@@ -99,7 +100,7 @@ proptest! {
     /// the repeat days' nets (the first day's never counts).
     #[test]
     fn a_history_is_the_repeat_purchase_days(p in purchases(), first_day_cents in 0_i64..1_000_000) {
-        let facts = aggregate(7, &p, 365);
+        let facts = aggregate(7, &p, days_before(365));
         let history = History::of(&facts, as_of()).unwrap();
         let mut days: Vec<u32> = p.iter().map(|q| q.0).collect();
         days.sort_unstable();
@@ -145,14 +146,22 @@ proptest! {
         prop_assert_eq!(refreshed.len(), n);
         prop_assert_eq!(refreshed.as_of(), as_of());
         let map = SegmentMap::default();
+        let config = RefreshConfig::default();
         let mut counts = Segment::ALL.map(|s| (s, 0_usize));
         for (line, fact) in refreshed.lines().zip(&facts) {
             let history = History::of(fact, as_of()).unwrap();
             prop_assert_eq!(line.customer, fact.customer);
             prop_assert_eq!(i64::from(line.recency_days), (as_of() - fact.last_day).num_days());
-            prop_assert_eq!(line.frequency, fact.window_orders);
-            prop_assert_eq!(line.monetary, fact.window_net.round_dp(2));
-            prop_assert_eq!(line.segment, map.segment(line.score));
+            // F and M are the window's, or the whole history's without a purchase in it.
+            let in_window = fact.last_day > config.window_start(as_of()).unwrap();
+            let (orders, net) =
+                if in_window { (fact.window_orders, fact.window_net) } else { (fact.total_orders, fact.total_net) };
+            prop_assert_eq!(line.frequency, orders);
+            prop_assert_eq!(line.monetary, net.round_dp(2));
+            prop_assert_eq!(line.segment, config.rfm().segment(&map, line.score, fact.first_day, as_of()));
+            if line.segment == Segment::NewCustomers {
+                prop_assert!((as_of() - fact.first_day).num_days() < i64::from(config.rfm().new_customer_days()));
+            }
             prop_assert_eq!((line.first_purchase, line.last_purchase), (fact.first_day, fact.last_day));
             prop_assert_eq!(line.repeat_purchases, history.repeat_purchases());
             prop_assert_eq!(line.average_repeat_spend, history.average_repeat_spend());
@@ -253,6 +262,7 @@ fn large_population(n: u32) -> Vec<PurchaseFacts<u32>> {
         .map(|customer| {
             let age = 8 + rng.below(1000) as u32;
             let days = 1 + rng.below(8) as u32;
+            let window_orders = rng.below(days.into()) as u32;
             let span = if days == 1 { 0 } else { days - 1 + rng.below(u64::from(age - days + 2)) as u32 };
             let first_day_net = Decimal::new(1 + rng.below(500_000) as i64, 2);
             let total_net = first_day_net + Decimal::new(rng.below(500_000 * u64::from(days - 1) + 1) as i64, 2);
@@ -261,8 +271,9 @@ fn large_population(n: u32) -> Vec<PurchaseFacts<u32>> {
                 first_day: days_before(age),
                 last_day: days_before(age - span),
                 purchase_days: days,
-                window_orders: rng.below(days.into()) as u32,
+                window_orders,
                 window_net: Decimal::new(rng.below(1_000_000) as i64, 2),
+                total_orders: days + window_orders,
                 total_net,
                 first_day_net,
             }

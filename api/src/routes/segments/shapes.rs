@@ -324,8 +324,12 @@ pub struct SnapshotRunView {
     /// Customers in the snapshot (all stores).
     pub customers: u64,
     pub refreshed_at: DateTime<Utc>,
-    /// Days of the RFM window ending on `as_of`.
-    pub window_days: u32,
+    /// The RFM settings the snapshot was scored by (`window_months`,
+    /// `recency_days`, `frequency`, `monetary`, `new_customer_days`, as
+    /// `GET /v1/segments/config` shows them); null for a snapshot taken
+    /// before they were settings (a 365-day window, quintiles).
+    #[schema(value_type = Option<Object>)]
+    pub rfm: Option<serde_json::Value>,
     /// CLV horizon in months.
     pub clv_horizon_months: Option<u32>,
     pub clv_monthly_discount_rate: Option<f64>,
@@ -347,7 +351,7 @@ impl SnapshotRunView {
             as_of: run.as_of,
             customers: run.customers,
             refreshed_at: run.created_at,
-            window_days: run.window_days,
+            rfm: run.rfm.and_then(|s| serde_json::to_value(s).ok()),
             clv_horizon_months: run.clv.map(|c| c.horizon_months()),
             clv_monthly_discount_rate: run.clv.map(|c| c.monthly_discount_rate()),
             clv_margin: run.clv.map(|c| c.margin()),

@@ -191,8 +191,8 @@ macro_rules! business_day {
 /// Per customer in the id range (`$4`, `$5`] with a purchase on or before
 /// `$1` (the as-of date):
 /// first and last purchase day, purchase days, orders and net paid in the
-/// window (days after `$2`), net paid over the whole history and on the
-/// first day. A purchase day is a business day with at least one order not
+/// window (days after `$2`), orders and net paid over the whole history,
+/// net paid on the first day. A purchase day is a business day with at least one order not
 /// returned in full by the as-of date; net paid is the amount paid in the
 /// base currency less the returns recorded on or before the as-of date.
 ///
@@ -247,13 +247,14 @@ const FACTS_SQL: &str = concat!(
                count(*) AS purchase_days,
                coalesce(sum(orders) FILTER (WHERE day > $2), 0)::bigint AS window_orders,
                coalesce(sum(net) FILTER (WHERE day > $2), 0) AS window_net,
+               sum(orders)::bigint AS total_orders,
                sum(net) AS total_net,
                (min(ARRAY[(day - DATE '2000-01-01')::numeric, net]))[2] AS first_day_net
         FROM days
         GROUP BY customer_id
     )
     SELECT p.customer_id, p.first_day, p.last_day, p.purchase_days, p.window_orders,
-           p.window_net, p.total_net, p.first_day_net
+           p.window_net, p.total_orders, p.total_net, p.first_day_net
     FROM per_customer p"
 );
 
@@ -281,6 +282,8 @@ struct FactRow {
     window_orders: i64,
     #[diesel(sql_type = Numeric)]
     window_net: Decimal,
+    #[diesel(sql_type = Int8)]
+    total_orders: i64,
     #[diesel(sql_type = Numeric)]
     total_net: Decimal,
     #[diesel(sql_type = Numeric)]
@@ -299,6 +302,7 @@ impl FactRow {
             purchase_days: count(self.purchase_days),
             window_orders: count(self.window_orders),
             window_net: self.window_net,
+            total_orders: count(self.total_orders),
             total_net: self.total_net,
             first_day_net: self.first_day_net,
         }

@@ -2,6 +2,7 @@
 //! with its settings and fitted models.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use clientele_rfm::RfmSettings;
 use clientele_segments::{ModelError, Models, PreviousFit, RefreshConfig};
 use clientele_value::{BgNbdParams, ClvConfig, GammaGammaParams};
 use diesel::prelude::*;
@@ -15,7 +16,9 @@ use crate::schema::segment_runs;
 pub struct SegmentRun {
     pub as_of: NaiveDate,
     pub customers: u64,
-    pub window_days: u32,
+    /// The RFM settings it scored by (None for a run stored before they
+    /// were settings: a 365-day window and quintiles).
+    pub rfm: Option<RfmSettings>,
     pub clv: Option<ClvConfig>,
     pub bgnbd: Option<BgNbdParams>,
     pub gamma_gamma: Option<GammaGammaParams>,
@@ -44,11 +47,10 @@ type RunRow = (
 
 fn run_from_row(row: RunRow) -> Result<SegmentRun, StoreError> {
     let (as_of, config, bgnbd, gamma_gamma, model_error, customers, created_at, duration_ms) = row;
-    let window_days = config["window_days"].as_u64().and_then(|d| u32::try_from(d).ok()).unwrap_or(365);
     Ok(SegmentRun {
         as_of,
         customers: u64::try_from(customers).unwrap_or(0),
-        window_days,
+        rfm: serde_json::from_value(config["rfm"].clone()).ok(),
         clv: serde_json::from_value(config["clv"].clone()).ok(),
         bgnbd: bgnbd.map(serde_json::from_value).transpose()?,
         gamma_gamma: gamma_gamma.map(serde_json::from_value).transpose()?,
@@ -120,12 +122,11 @@ pub struct NewRun<'a> {
 }
 
 /// Stores the run of a date, replacing one of the same date, in the
-/// caller's transaction. The settings are stored whole: the window, the
-/// scoring method, the segment map and the CLV settings.
+/// caller's transaction. The settings are stored whole: the RFM settings,
+/// the segment map and the CLV settings.
 pub fn record_run(conn: &mut PgConnection, run: NewRun<'_>) -> Result<(), StoreError> {
     let config = json!({
-        "window_days": run.config.window_days(),
-        "scoring": run.config.scoring(),
+        "rfm": run.config.rfm(),
         "segment_map": run.config.segment_map(),
         "clv": run.config.clv(),
         "time_unit": "days",
