@@ -133,5 +133,6 @@ mod tests {
         assert_eq!(BodyShape::of::<crate::routes::timeline::shapes::CreateInteractionRequest>(), BodyShape::Object);
         assert_eq!(BodyShape::of::<crate::routes::orders::shapes::CreateOrderRequest>(), BodyShape::Object);
         assert_eq!(BodyShape::of::<clientele_loyalty::ProgramConfig>(), BodyShape::Object);
+        assert_eq!(BodyShape::of::<crate::routes::segments::settings::RfmSettingsBody>(), BodyShape::Object);
     }
 }

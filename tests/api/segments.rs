@@ -696,3 +696,132 @@ async fn customers_erased_or_merged_away_are_in_no_later_snapshot() {
     let earlier = rows(&app, "SELECT count(*) AS n FROM segment_snapshots WHERE as_of = '2026-06-30'");
     assert_eq!(earlier[0]["n"], 10);
 }
+
+/// The RFM settings (issue #17): read, refused with the field named,
+/// previewed against the latest snapshot with nothing written, saved
+/// (audited), and used by the next refresh. Only admin and crm_manager.
+#[tokio::test]
+async fn rfm_settings_are_read_previewed_saved_and_used_by_the_next_refresh() {
+    let app = TestApp::spawn().await;
+    let defaults = json!({"window_months": 24, "recency_days": [90, 180, 365],
+        "frequency": {"thresholds": [2, 3, 5, 8]}, "monetary": "quintiles", "new_customer_days": 90});
+    let got = app.admin("GET", "/v1/segments/config", None).await.expect(200).body;
+    assert_eq!(got, json!({"version": 0, "config": defaults}));
+    let analyst = key(&app, Role::Analyst, &[]);
+    app.call("GET", "/v1/segments/config", Some(&analyst), None).await.expect(403);
+    app.call("POST", "/v1/segments/preview", Some(&analyst), Some(&defaults)).await.expect(403);
+    app.admin("POST", "/v1/segments/preview", Some(&defaults)).await.expect(404);
+
+    let f = fixture(&app).await;
+    refresh(&app, day(2026, 6, 30));
+    let snapshots = app.count("segment_snapshots");
+    let audits = app.count("audit_log");
+
+    // Under the defaults (R 5 up to 90 days, R 4 up to 180, R 3 up to 365; F
+    // 1, 2, 3-4, 5-7, 8+ orders): loyal (30 days, 4 orders: R 5, F 3) and
+    // risk (120 days, 3 orders: R 4, F 3) are potential loyalists; lost (302
+    // days, 2 orders: R 3, F 2) needs attention — a luxury client who bought
+    // twice and last ten months ago is not lost.
+    let p = app.admin("POST", "/v1/segments/preview", Some(&defaults)).await.expect(200).body;
+    assert_eq!(p["as_of"], "2026-06-30");
+    assert_eq!(p["settings"], defaults);
+    let sizes: Vec<(String, u64, u64)> = p["segments"]
+        .as_array()
+        .expect("segments")
+        .iter()
+        .filter(|s| s["now"].as_u64() != Some(0) || s["preview"].as_u64() != Some(0))
+        .map(|s| {
+            (
+                s["segment"].as_str().unwrap_or("").to_owned(),
+                s["now"].as_u64().unwrap_or(0),
+                s["preview"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    let size = |s: &str, now: u64, preview: u64| (s.to_owned(), now, preview);
+    assert_eq!(
+        sizes,
+        [
+            size("champions", 2, 2),
+            size("loyal_customers", 2, 0),
+            size("potential_loyalists", 0, 4),
+            size("new_customers", 2, 2),
+            size("need_attention", 0, 2),
+            size("at_risk", 2, 0),
+            size("lost", 2, 0),
+        ]
+    );
+    let moves: Vec<(Value, Value, u64)> = p["moves"]
+        .as_array()
+        .expect("moves")
+        .iter()
+        .map(|c| (c["from_segment"].clone(), c["to_segment"].clone(), c["customers"].as_u64().expect("n")))
+        .collect();
+    assert_eq!(
+        moves,
+        [
+            (json!("champions"), json!("champions"), 2),
+            (json!("loyal_customers"), json!("potential_loyalists"), 2),
+            (json!("new_customers"), json!("new_customers"), 2),
+            (json!("at_risk"), json!("potential_loyalists"), 2),
+            (json!("lost"), json!("need_attention"), 2),
+        ]
+    );
+    assert_eq!(
+        (app.count("segment_snapshots"), app.count("audit_log")),
+        (snapshots, audits),
+        "a preview writes nothing"
+    );
+
+    // Refusals name the setting; nothing is saved.
+    for (body, field, code) in [
+        (json!({"window_months": 0}), "window_months", "invalid_setting"),
+        (json!({"recency_days": [90, 90, 365]}), "recency_days", "invalid_setting"),
+        (json!({"window_months": 12}), "recency_days", "invalid_setting"),
+        (json!({"frequency": {"thresholds": [1, 3, 5, 8]}}), "frequency", "invalid_setting"),
+        (json!({"new_customer_days": 400}), "new_customer_days", "invalid_setting"),
+    ] {
+        let mut candidate = defaults.clone();
+        for (k, v) in body.as_object().expect("object") {
+            candidate[k] = v.clone();
+        }
+        for (method, path) in [("PUT", "/v1/segments/config"), ("POST", "/v1/segments/preview")] {
+            let a = app.admin(method, path, Some(&candidate)).await;
+            assert_eq!(a.status, 422, "{method} {path} {candidate}: {}", a.text);
+            assert_field(&a, field, code);
+        }
+    }
+    let mut descending = defaults.clone();
+    descending["frequency"] = json!({"thresholds": [8, 5, 3, 2]});
+    let a = app.admin("PUT", "/v1/segments/config", Some(&descending)).await.expect(422);
+    assert_eq!(a.body["errors"][0]["field"], "frequency.thresholds", "{}", a.text);
+    let mut unknown = defaults.clone();
+    unknown["window_days"] = json!(365);
+    app.admin("PUT", "/v1/segments/config", Some(&unknown)).await.expect(422);
+    assert_eq!(app.count("audit_log"), audits);
+
+    // Saved by a CRM manager (audited), then used by the next refresh.
+    let crm = key(&app, Role::CrmManager, &[]);
+    let audits = app.count("audit_log");
+    let mut chosen = defaults.clone();
+    chosen["window_months"] = json!(36);
+    chosen["monetary"] = json!({"thresholds": ["500", "1000", "2000", "4000"]});
+    let saved = app.call("PUT", "/v1/segments/config", Some(&crm), Some(&chosen)).await.expect(200).body;
+    assert_eq!(saved, json!({"version": 1, "config": chosen}));
+    assert_eq!(app.admin("GET", "/v1/segments/config", None).await.expect(200).body["version"], 1);
+    assert_eq!(app.count("audit_log"), audits + 1);
+    let mut conn = app.db.connect();
+    let config = clientele_app::segments::refresh_config(&mut conn).expect("config");
+    assert_eq!(config.rfm().window_months(), 36);
+    let run = RefreshRun {
+        as_of: day(2026, 7, 1),
+        config: &config,
+        now: Utc::now(),
+        threads: clientele_app::machine_threads(),
+    };
+    clientele_app::segments::refresh_segments(&mut conn, &mut [], &run, &mut |_| {}).expect("refresh");
+    let s = app.admin("GET", "/v1/segments?as_of=2026-07-01", None).await.expect(200).body;
+    assert_eq!(s["run"]["rfm"], chosen);
+    let champ = app.admin("GET", &format!("/v1/customers/{}/value", f.a.champ), None).await.expect(200).body;
+    assert_eq!(champ["current"]["rfm"], "545", "R 5, five orders (F 4), 5000 paid (M 5 from 4000)");
+}

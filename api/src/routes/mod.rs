@@ -12,7 +12,7 @@ mod loyalty;
 pub(crate) mod orders;
 mod org;
 mod privacy;
-mod segments;
+pub(crate) mod segments;
 pub(crate) mod shared;
 pub(crate) mod timeline;
 mod webhooks;
@@ -65,6 +65,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::list)
         .service(webhooks::delete)
         .service(webhooks::deliveries)
+        .service(segments::get_config)
+        .service(segments::put_config)
+        .service(segments::preview)
         .service(segments::summary)
         .service(segments::transitions)
         .service(segments::customers)

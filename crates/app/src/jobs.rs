@@ -122,7 +122,7 @@ pub fn refresh_segments_if_due(
         if clientele_store::segment_run(conn, Some(as_of))?.is_ok() {
             return Ok(None);
         }
-        let config = clientele_segments::RefreshConfig::default();
+        let config = crate::segments::refresh_config(conn)?;
         let run = RefreshRun { as_of, config: &config, now, threads: crate::machine_threads() };
         crate::segments::refresh_segments(conn, readers, &run, &mut |_| {}).map(Some)
     })?;
@@ -203,9 +203,9 @@ pub fn refresh_segments(
             RefreshStep::Done => "done".to_owned(),
         });
     };
-    let config = clientele_segments::RefreshConfig::default();
-    let run = RefreshRun { as_of, config: &config, now, threads: crate::machine_threads() };
     let report = clientele_store::with_job_lock(conn, SEGMENTS_LOCK, |conn| {
+        let config = crate::segments::refresh_config(conn)?;
+        let run = RefreshRun { as_of, config: &config, now, threads: crate::machine_threads() };
         crate::segments::refresh_segments(conn, readers, &run, &mut show)
     })?;
     bar.finish_and_clear();

@@ -4,16 +4,19 @@
 //! into histories, scores, segments, fitted models and predictions by
 //! `clientele_segments::refresh` on the threads it is given; written as
 //! the date's snapshot with its run in one transaction
-//! (`clientele_store::write_snapshot`, `record_run`).
+//! (`clientele_store::write_snapshot`, `record_run`). The programme's RFM
+//! settings: saved (audited), read for a refresh, and previewed against
+//! the latest snapshot before they are saved.
 
 use std::num::NonZeroUsize;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, Utc};
-use clientele_rfm::Segment;
-use clientele_segments::{ModelError, RefreshConfig, RefreshInput, SegmentsError, Stage, refresh};
-use clientele_store::{NewRun, PgConnection, StoreError};
+use clientele_rfm::{RfmSettings, Segment};
+use clientele_segments::{ModelError, Preview, RefreshConfig, RefreshInput, SegmentsError, Stage, refresh};
+use clientele_store::{AuditContext, NewAuditEntry, NewRun, PgConnection, StoreError};
 use clientele_value::{BgNbdParams, GammaGammaParams};
+use serde_json::json;
 
 /// How far a refresh has got, for a progress display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,4 +187,51 @@ impl Marks {
             "segments refreshed"
         );
     }
+}
+
+/// The refresh's settings: the programme's RFM settings as stored (the
+/// defaults until saved) and the default CLV settings.
+pub fn refresh_config(conn: &mut PgConnection) -> Result<RefreshConfig, StoreError> {
+    let (rfm, _) = clientele_store::rfm_settings(conn)?;
+    RefreshConfig::new(rfm, *RefreshConfig::default().clv()).map_err(segments_error)
+}
+
+/// Saves the programme's RFM settings as the next version, audited; the
+/// next refresh scores by them (snapshots already taken keep what they
+/// said). Returns the version.
+pub fn save_settings(conn: &mut PgConnection, settings: &RfmSettings, ctx: &AuditContext) -> Result<i32, StoreError> {
+    clientele_store::transaction(conn, |tx| {
+        let (before, version) = clientele_store::lock_rfm_settings(tx.conn()?)?;
+        let version = version + 1;
+        clientele_store::write_rfm_settings(tx.conn()?, settings, version, ctx)?;
+        tx.audit(
+            ctx,
+            NewAuditEntry {
+                action: "update",
+                entity: "segment_settings",
+                entity_id: version.to_string(),
+                customer: None,
+                changes: json!({ "before": before, "after": settings }),
+            },
+        );
+        Ok(version)
+    })
+}
+
+/// What `settings` would do to the latest snapshot: each segment's size now
+/// and under them, and who would move where (see
+/// [`clientele_segments::preview`]). The population is read as of the
+/// snapshot's date, as a refresh would read it; nothing is written. None
+/// when there is no snapshot yet.
+pub fn preview_settings(
+    conn: &mut PgConnection,
+    settings: &RfmSettings,
+    threads: NonZeroUsize,
+) -> Result<Option<Preview>, StoreError> {
+    let Ok(run) = clientele_store::segment_run(conn, None)? else { return Ok(None) };
+    let as_of = run.as_of;
+    let window_start = settings.window_start(as_of).ok_or_else(|| segments_error(SegmentsError::NoWindow { as_of }))?;
+    let facts = clientele_store::read_population(conn, &mut [], as_of, window_start, &mut |_| {})?;
+    let current = clientele_store::snapshot_segments(conn, as_of)?;
+    clientele_segments::preview(facts, as_of, settings, current, threads).map(Some).map_err(segments_error)
 }

@@ -45,6 +45,8 @@
 //! - [`history`]: [`PurchaseFacts`] and [`History`].
 //! - [`models`]: [`PreviousFit`], [`fit`], [`Models`], [`ModelError`].
 //! - [`predict`]: [`predict_all`] and [`Prediction`].
+//! - [`preview`](mod@preview): [`preview()`], what candidate RFM settings
+//!   would do to a snapshot, nothing written.
 //! - [`refresh`](mod@refresh): [`refresh()`], [`RefreshInput`], [`Refreshed`], [`CustomerSnapshot`].
 //! - [`error`]: the one error type, [`SegmentsError`].
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -54,6 +56,7 @@ pub mod error;
 pub mod history;
 pub mod models;
 pub mod predict;
+pub mod preview;
 pub mod refresh;
 
 pub use config::RefreshConfig;
@@ -61,4 +64,5 @@ pub use error::SegmentsError;
 pub use history::{History, PurchaseFacts};
 pub use models::{ModelError, Models, PreviousFit, fit};
 pub use predict::{Prediction, predict_all};
+pub use preview::{Preview, PreviewCell, preview};
 pub use refresh::{CustomerSnapshot, RefreshInput, Refreshed, Stage, refresh};

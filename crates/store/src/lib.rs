@@ -75,8 +75,9 @@ pub use segments::{
     AssociateRef, CategoryShare, CellCustomer, CellPage, CellRequest, CustomerValueReport, MissingSnapshot, NewRun,
     SegmentCuts, SegmentFigures, SegmentHistoryEntry, SegmentMember, SegmentPage, SegmentPageRequest, SegmentRun,
     SegmentSummary, StoreVisits, TopCustomer, TopCustomers, TransitionCount, Transitions, ValueCursor, ValueSnapshot,
-    customer_value, previous_fit, read_population, record_run, segment_customers, segment_run, segment_summary,
-    segment_transitions, snapshot_dates, top_customers, write_snapshot,
+    customer_value, lock_rfm_settings, previous_fit, read_population, record_run, rfm_settings, segment_customers,
+    segment_run, segment_summary, segment_transitions, snapshot_dates, snapshot_segments, top_customers,
+    write_rfm_settings, write_snapshot,
 };
 pub use tx::{Tx, transaction};
 pub use webhooks::{

@@ -446,6 +446,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    segment_settings (id) {
+        id -> Int2,
+        config -> Jsonb,
+        version -> Int4,
+        updated_at -> Timestamptz,
+        updated_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     segment_snapshots (customer_id, as_of) {
         customer_id -> Uuid,
         as_of -> Date,
@@ -510,5 +520,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_subscriptions,
     webhook_deliveries,
     segment_runs,
+    segment_settings,
     segment_snapshots,
 );

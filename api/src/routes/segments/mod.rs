@@ -2,20 +2,23 @@
 //! segment's customers, transitions between two snapshots, one customer's
 //! value, and the most valuable customers. All read the snapshots that
 //! `clientele refresh-segments` and the scheduled job write; a store-scoped
-//! key sees only its stores' customers.
+//! key sees only its stores' customers. And the programme's RFM settings
+//! (issue #17): read, replaced, and previewed against the latest snapshot.
 
+pub(crate) mod settings;
 pub(crate) mod shapes;
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get, post, put, web};
 use clientele_profiles::Permission;
 
+use self::settings::{PreviewView, RfmSettingsBody, SegmentSettingsView};
 use self::shapes::{
     AsOfQuery, CustomerValueView, CutsQuery, SegmentCustomerList, SegmentListing, SegmentPageQuery, SegmentSummaryView,
     TopCustomerList, TopQuery, TransitionsQuery, TransitionsRequest, TransitionsView,
 };
 use super::shared::{customer_error, customer_id};
 use crate::error::{ApiError, Problem};
-use crate::extract::Caller;
+use crate::extract::{Caller, JsonBody};
 use crate::query::Query;
 use crate::state::AppState;
 
@@ -122,4 +125,57 @@ pub async fn top_customers(
     let scope = caller.scope().clone();
     let top = state.run(move |conn| clientele_store::top_customers(conn, as_of, limit, &scope)).await??;
     Ok(HttpResponse::Ok().json(TopCustomerList::new(&top)))
+}
+
+/// The programme's RFM settings in force: the window, the recency bands,
+/// how frequency and monetary are scored, New Customers' days (admin,
+/// crm_manager). See docs/segments.md for the defaults and why.
+#[utoipa::path(tag = "segments", responses((status = 200, body = SegmentSettingsView)))]
+#[get("/v1/segments/config")]
+pub async fn get_config(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageProgram)?;
+    let (settings, version) = state.run(clientele_store::rfm_settings).await?;
+    Ok(HttpResponse::Ok().json(SegmentSettingsView { version, config: RfmSettingsBody::new(&settings) }))
+}
+
+/// Replaces the RFM settings (admin, crm_manager; audited). The next
+/// refresh scores by them; snapshots already taken keep what they said. See
+/// what a change does first with `POST /v1/segments/preview`.
+#[utoipa::path(tag = "segments", request_body = RfmSettingsBody,
+    responses((status = 200, body = SegmentSettingsView), (status = 422, body = Problem)))]
+#[put("/v1/segments/config")]
+pub async fn put_config(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<RfmSettingsBody>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageProgram)?;
+    let settings = body.value.into_domain()?;
+    let audit = caller.audit();
+    let version = state.run(move |conn| clientele_app::segments::save_settings(conn, &settings, &audit)).await?;
+    Ok(HttpResponse::Ok().json(SegmentSettingsView { version, config: RfmSettingsBody::new(&settings) }))
+}
+
+/// What candidate RFM settings would do to the latest snapshot (admin,
+/// crm_manager): each segment's size now and under them, and how many
+/// customers would move from each segment to each other. The population is
+/// read as of the snapshot's date, as a refresh reads it; nothing is
+/// written. 404 before the first snapshot.
+#[utoipa::path(tag = "segments", request_body = RfmSettingsBody,
+    responses((status = 200, body = PreviewView), (status = 404, description = "No snapshot yet", body = Problem),
+        (status = 422, body = Problem)))]
+#[post("/v1/segments/preview")]
+pub async fn preview(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<RfmSettingsBody>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageProgram)?;
+    let settings = body.value.into_domain()?;
+    let threads = clientele_app::machine_threads();
+    let preview = state
+        .run(move |conn| clientele_app::segments::preview_settings(conn, &settings, threads))
+        .await?
+        .ok_or(ApiError::NotFound("segment snapshot"))?;
+    Ok(HttpResponse::Ok().json(PreviewView::new(&preview, &settings)))
 }
