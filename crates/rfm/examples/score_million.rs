@@ -1,46 +1,118 @@
-//! Scores a synthetic population and prints how long each step takes (a
-//! benchmark: it prints figures, it asserts nothing).
+//! Scores and segments a synthetic luxury clientele under the programme's
+//! RFM settings ([`segment_customers`]) and prints how long it takes and how
+//! many customers each segment holds (a benchmark: it prints figures, it
+//! asserts nothing).
 //!
 //! ```text
-//! cargo run --release -p clientele-rfm --example score_million [customers] [--csv DIR]
+//! cargo run --release -p clientele-rfm --example score_million -- [customers] [--csv DIR]
+//!     [--settings FILE] [--as-of YYYY-MM-DD]
 //! ```
 //!
-//! With `--csv DIR` it also writes the population (`facts.csv`), the default
-//! segment map (`map.csv`) and its own result (`ours.csv`) for
-//! `crates/rfm/reference/rfm_pandas.py`, which does the same scoring with
-//! pandas, times it and checks that every customer got the same scores and
-//! segment.
+//! `customers` defaults to 1,000,000; the settings to
+//! [`RfmSettings::default()`] (`--settings` reads others as JSON, in the
+//! form `settings.json` is written in); the as-of date to 2026-06-30. The
+//! segment map is [`SegmentMap::default()`].
 //!
-//! Customers get 128-bit keys (a stand-in for UUIDs), a last purchase in
-//! the past three years, a geometric number of orders (most buy once) and
-//! an amount in cents, a few of them negative after returns. The numbers
-//! come from a fixed-seed generator, so every run scores the same
-//! population.
+//! With `--csv DIR` it also writes, for `crates/rfm/reference/rfm_pandas.py`
+//! (which applies the same documented rules with pandas, times it and checks
+//! that every customer got the same R, F, M and segment):
+//! - `facts.csv`: customer, first_purchase, last_purchase, window_orders,
+//!   window_net, lifetime_orders, lifetime_net;
+//! - `settings.json`: the [`RfmSettings`] scored by (serde);
+//! - `map.csv`: the segment map, one line per cell (cell, r, f, m, segment);
+//! - `as_of.txt`: the as-of date;
+//! - `ours.csv`: our result, customer, r, f, m, segment.
+//!
+//! The population is shaped like a luxury house's (as in
+//! `crates/rfm/tests/luxury.rs`): a client joins on a day of the last eight
+//! years, more of them lately (about one in six within the last 90 days);
+//! buys at a rate of their own, most one to three times a year, a long tail
+//! up to ten; spends around an amount of their own; and half of them stop
+//! buying after a while (two years on average). A few orders are returned in
+//! part (the net is what was kept) and a few in full (they do not count, as
+//! in the store's aggregate). Customers get 128-bit keys (a stand-in for
+//! UUIDs); amounts are in cents. The numbers come from a fixed-seed
+//! generator, so every run scores the same population.
 
 use std::io::Write;
+use std::num::NonZeroUsize;
 use std::time::Instant;
 
 use chrono::{Days, NaiveDate};
 use clientele_kernel::random::SplitMix64;
-use clientele_rfm::{
-    CustomerFacts, Scale, ScoringMethod, SegmentMap, Thresholds, score_customers, score_population, transitions,
-};
+use clientele_rfm::{PurchaseSummary, RfmScore, RfmSettings, Segment, SegmentMap, segment_customers};
 use rust_decimal::Decimal;
 
-fn population(n: usize, as_of: NaiveDate, seed: u64) -> Vec<CustomerFacts<u128>> {
-    let mut rng = SplitMix64::new(seed);
-    (0..n)
-        .map(|_| {
-            let customer = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
-            let last_purchase = as_of - Days::new(rng.below(3 * 365));
-            let orders = 1 + rng.next_u64().trailing_zeros().min(40);
-            let mut cents = i64::from(orders) * i64::try_from(5_000 + rng.below(500_000)).unwrap_or(0);
-            if rng.below(50) == 0 {
-                cents = -cents / 10;
+/// Days of history a client can have.
+const HISTORY_DAYS: u64 = 8 * 365;
+
+/// An exponential draw with this mean.
+fn exponential(rng: &mut SplitMix64, mean: f64) -> f64 {
+    -mean * rng.next_f64_nonzero().ln()
+}
+
+/// One generated client's purchases as of `as_of`, summarised for the
+/// settings (the window is the days after `window_start`); `None` if every
+/// order was returned in full.
+fn client(rng: &mut SplitMix64, as_of: NaiveDate, window_start: NaiveDate) -> Option<PurchaseSummary<u128>> {
+    let customer = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
+    // Younger clients are more numerous: the square pulls joins towards today.
+    let age = (rng.next_f64().powi(2) * HISTORY_DAYS as f64) as u64;
+    let joined = as_of - Days::new(age);
+    let per_year = match rng.below(10) {
+        0..=5 => 0.3 + 1.2 * rng.next_f64(),
+        6..=8 => 1.5 + 1.5 * rng.next_f64(),
+        _ => 3.0 + 7.0 * rng.next_f64(),
+    };
+    let stops = if rng.chance(50) { joined + Days::new(exponential(rng, 730.0) as u64) } else { as_of };
+    let end = stops.min(as_of);
+    // Cents: 500 to 5,250 in the base currency.
+    let typical = 50_000 + rng.below(20) as i64 * 25_000;
+    let mut summary: Option<PurchaseSummary<u128>> = None;
+    let mut day = joined;
+    while day <= end {
+        let paid = typical * (50 + rng.below(100) as i64) / 100;
+        let kept = match rng.below(100) {
+            // Returned in full: the order does not count.
+            0..=1 => None,
+            // Returned in part: 10 % to 90 % of it.
+            2..=5 => Some(paid - paid * (10 + rng.below(81) as i64) / 100),
+            _ => Some(paid),
+        };
+        if let Some(cents) = kept {
+            let amount = Decimal::new(cents, 2);
+            let s = summary.get_or_insert(PurchaseSummary {
+                customer,
+                first_purchase: day,
+                last_purchase: day,
+                window_orders: 0,
+                window_net: Decimal::ZERO,
+                lifetime_orders: 0,
+                lifetime_net: Decimal::ZERO,
+            });
+            s.last_purchase = day;
+            s.lifetime_orders += 1;
+            s.lifetime_net += amount;
+            if day > window_start {
+                s.window_orders += 1;
+                s.window_net += amount;
             }
-            CustomerFacts { customer, last_purchase, orders, net_paid: Decimal::new(cents, 2) }
-        })
-        .collect()
+        }
+        day = day + Days::new(1 + exponential(rng, 365.0 / per_year) as u64);
+    }
+    summary
+}
+
+/// `n` clients with at least one purchase each, from `seed`.
+fn population(n: usize, as_of: NaiveDate, window_start: NaiveDate, seed: u64) -> Vec<PurchaseSummary<u128>> {
+    let mut rng = SplitMix64::new(seed);
+    let mut people = Vec::with_capacity(n);
+    while people.len() < n {
+        if let Some(p) = client(&mut rng, as_of, window_start) {
+            people.push(p);
+        }
+    }
+    people
 }
 
 fn timed<T>(label: &str, f: impl FnOnce() -> T) -> T {
@@ -54,66 +126,86 @@ fn timed<T>(label: &str, f: impl FnOnce() -> T) -> T {
 fn write_csv(
     dir: &str,
     as_of: NaiveDate,
-    facts: &[CustomerFacts<u128>],
+    settings: &RfmSettings,
+    people: &[PurchaseSummary<u128>],
     map: &SegmentMap,
-    ours: &clientele_rfm::Snapshot<u128>,
-) -> std::io::Result<()> {
+    ours: &[(RfmScore, Segment)],
+) -> Result<(), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(dir)?;
     std::fs::write(format!("{dir}/as_of.txt"), as_of.to_string())?;
+    std::fs::write(format!("{dir}/settings.json"), serde_json::to_string_pretty(settings)?)?;
     let mut f = std::io::BufWriter::new(std::fs::File::create(format!("{dir}/facts.csv"))?);
-    writeln!(f, "customer,last_purchase,orders,net_paid")?;
-    for c in facts {
-        writeln!(f, "{:032x},{},{},{}", c.customer, c.last_purchase, c.orders, c.net_paid)?;
+    writeln!(f, "customer,first_purchase,last_purchase,window_orders,window_net,lifetime_orders,lifetime_net")?;
+    for p in people {
+        writeln!(
+            f,
+            "{:032x},{},{},{},{},{},{}",
+            p.customer,
+            p.first_purchase,
+            p.last_purchase,
+            p.window_orders,
+            p.window_net,
+            p.lifetime_orders,
+            p.lifetime_net
+        )?;
     }
+    f.flush()?;
     let mut f = std::io::BufWriter::new(std::fs::File::create(format!("{dir}/map.csv"))?);
     writeln!(f, "cell,r,f,m,segment")?;
-    for score in clientele_rfm::RfmScore::all() {
+    for score in RfmScore::all() {
         let (r, fr, m) = (score.r().get(), score.f().get(), score.m().get());
         writeln!(f, "{},{r},{fr},{m},{}", score.index(), map.segment(score).code())?;
     }
+    f.flush()?;
     let mut f = std::io::BufWriter::new(std::fs::File::create(format!("{dir}/ours.csv"))?);
     writeln!(f, "customer,r,f,m,segment")?;
-    for e in ours.entries() {
-        let s = e.score;
-        writeln!(f, "{:032x},{},{},{},{}", e.customer, s.r().get(), s.f().get(), s.m().get(), e.segment.code())?;
+    for (p, (s, segment)) in people.iter().zip(ours) {
+        writeln!(f, "{:032x},{},{},{},{}", p.customer, s.r().get(), s.f().get(), s.m().get(), segment.code())?;
     }
+    f.flush()?;
     Ok(())
+}
+
+/// The value after `flag` on the command line, if any.
+fn option<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
+    args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).map(String::as_str)
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let csv = args.iter().position(|a| a == "--csv").and_then(|i| args.get(i + 1)).cloned();
+    let csv = option(&args, "--csv");
     let n: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
-    let as_of = NaiveDate::from_ymd_opt(2026, 6, 30).unwrap_or_default();
-    let facts = population(n, as_of, 42);
+    let as_of = match option(&args, "--as-of") {
+        Some(date) => date.parse::<NaiveDate>()?,
+        None => NaiveDate::from_ymd_opt(2026, 6, 30).ok_or("2026-06-30 is a date")?,
+    };
+    let settings: RfmSettings = match option(&args, "--settings") {
+        Some(path) => serde_json::from_str(&std::fs::read_to_string(path)?)?,
+        None => RfmSettings::default(),
+    };
+    let window_start = settings.window_start(as_of).ok_or("no window before the calendar's start")?;
+    let people = timed("generating the population", || population(n, as_of, window_start, 42));
     let map = SegmentMap::default();
     // The example is the caller: it lets the scoring use the machine's cores.
-    let threads = std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN);
-    let thresholds = ScoringMethod::new(
-        Scale::Thresholds(Thresholds::new([30, 90, 180, 365])?),
-        Scale::Thresholds(Thresholds::new([2, 3, 5, 8])?),
-        Scale::Thresholds(Thresholds::new([1_000, 5_000, 20_000, 100_000].map(Decimal::from))?),
-    )?;
-    println!("{n} customers");
-    timed("score_customers, quintiles (scores in input order)", || {
-        score_customers(&facts, as_of, &ScoringMethod::QUINTILES, threads)
+    let threads = std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN);
+    println!(
+        "{n} customers as of {as_of}, window after {window_start}; settings {}",
+        serde_json::to_string(&settings)?
+    );
+    timed("segment_customers, one thread", || segment_customers(&people, as_of, &settings, &map, NonZeroUsize::MIN))?;
+    let ours = timed(&format!("segment_customers, up to {threads} threads"), || {
+        segment_customers(&people, as_of, &settings, &map, threads)
     })?;
-    timed("score_customers, thresholds", || score_customers(&facts, as_of, &thresholds, threads))?;
-    let may = timed("score_population, quintiles (+ segments, sort by key)", || {
-        score_population(&facts, as_of, &ScoringMethod::QUINTILES, &map, threads)
-    })?;
-    let later = as_of + Days::new(31);
-    let june = timed("score_population a month later", || {
-        score_population(&facts, later, &ScoringMethod::QUINTILES, &map, threads)
-    })?;
-    let moves = timed("transitions between the two", || transitions(&may, &june))?;
-    println!("{} customers in the matrix, {} non-empty cells", moves.total(), moves.cells().count());
-    for (segment, count) in may.segment_counts() {
-        println!("  {:<20} {count:>8}", segment.display_name());
+    let mut counts = [0_usize; Segment::COUNT];
+    for (_, segment) in &ours {
+        counts[segment.index()] += 1;
+    }
+    for segment in Segment::ALL {
+        println!("  {:<20} {:>8}", segment.display_name(), counts[segment.index()]);
     }
     if let Some(dir) = csv {
-        write_csv(&dir, as_of, &facts, &map, &may)?;
-        println!("wrote {dir}/facts.csv, map.csv, ours.csv");
+        write_csv(dir, as_of, &settings, &people, &map, &ours)?;
+        println!("wrote {dir}/facts.csv, settings.json, map.csv, as_of.txt, ours.csv");
     }
     Ok(())
 }
