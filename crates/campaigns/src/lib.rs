@@ -11,4 +11,10 @@
 //!
 //! # Map
 //!
+//! - [`audience`]: an audience is a rule tree (all / any / not) over one
+//!   customer's facts ([`audience::AudienceFacts`]); rules are JSON data,
+//!   validated with the path of every bad node, evaluated here, and
+//!   compiled to SQL by the store (which must select the same customers).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod audience;
