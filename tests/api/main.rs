@@ -2,6 +2,7 @@
 //! service and database.
 
 mod api_keys;
+mod audiences;
 mod auth;
 mod bad_input;
 mod contract;

@@ -15,6 +15,8 @@
 //!   customer's facts ([`audience::AudienceFacts`]); rules are JSON data,
 //!   validated with the path of every bad node, evaluated here, and
 //!   compiled to SQL by the store (which must select the same customers).
+//! - [`testing`]: random rules for property tests.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod audience;
+pub mod testing;

@@ -6,6 +6,7 @@
 
 use chrono::NaiveDate;
 use clientele_campaigns::audience::{Audience, AudienceFacts, BoughtItem, ExpiringPoints};
+use clientele_campaigns::testing::{self, Vocabulary};
 use clientele_kernel::random::SplitMix64;
 use clientele_loyalty::Tier;
 use clientele_profiles::{
@@ -236,39 +237,14 @@ fn points_scores_and_snapshot_values() {
 const TAGS: [&str; 3] = ["vip", "press", "gifting"];
 const CATEGORIES: [&str; 3] = ["beauty", "leather", "jewelry"];
 
-/// A leaf rule drawn from `rng`.
-fn leaf(rng: &mut SplitMix64) -> Value {
-    let seg = |rng: &mut SplitMix64| json!(Segment::ALL[rng.below(11) as usize].code());
-    match rng.below(16) {
-        0 => json!({"segment": [seg(rng), seg(rng)]}),
-        1 => json!({"segment_move": {"from": [seg(rng)], "to": [seg(rng), seg(rng)]}}),
-        2 => json!({"tier": [format!("S{}", 1 + rng.below(6)), format!("S{}", 1 + rng.below(6))]}),
-        3 => json!({"tag": TAGS[rng.below(3) as usize]}),
-        4 => json!({"r": {"min": 1 + rng.below(3), "max": 3 + rng.below(3)}}),
-        5 => json!({"clv": {"min": (rng.below(5000)).to_string()}}),
-        6 => json!({"p_alive": {"max": format!("0.{}", rng.below(10))}}),
-        7 => json!({"days_since_last_purchase": {"min": rng.below(400)}}),
-        8 => json!({"bought": {"category": CATEGORIES[rng.below(3) as usize], "within_days": rng.below(400)}}),
-        9 => json!({"seasonal_lapse": {"from": "11-01", "to": "02-29"}}),
-        10 => json!({"important_date": {"kinds": ["birthday", "anniversary"], "within_days": rng.below(60)}}),
-        11 => json!({"gender": ["female", "non_binary"]}),
-        12 => json!({"age_band": ["25_34", "unknown"]}),
-        13 => json!({"points_balance": {"min": rng.below(2000)}}),
-        14 => json!({"points_expiring": {"within_days": rng.below(90), "min_points": 1 + rng.below(500)}}),
-        _ => json!({"consent": Channel::ALL[rng.below(4) as usize].as_str()}),
-    }
-}
-
-/// A rule tree of up to `depth` levels.
 fn tree(rng: &mut SplitMix64, depth: u32) -> Value {
-    if depth == 0 || rng.chance(40) {
-        return leaf(rng);
-    }
-    match rng.below(3) {
-        0 => json!({"all": (0..1 + rng.below(3)).map(|_| tree(rng, depth - 1)).collect::<Vec<_>>()}),
-        1 => json!({"any": (0..1 + rng.below(3)).map(|_| tree(rng, depth - 1)).collect::<Vec<_>>()}),
-        _ => json!({"not": tree(rng, depth - 1)}),
-    }
+    let words = Vocabulary {
+        tags: TAGS.map(String::from).to_vec(),
+        categories: CATEGORIES.map(String::from).to_vec(),
+        stores: Vec::new(),
+        associates: Vec::new(),
+    };
+    testing::rule(rng, depth, &words)
 }
 
 /// A customer drawn from `rng`, around `today`.

@@ -292,9 +292,9 @@ fn number(sql: &str, n: &mut usize) -> String {
     out
 }
 
-type Query = BoxedSqlQuery<'static, Pg, diesel::query_builder::SqlQuery>;
+pub(crate) type Query = BoxedSqlQuery<'static, Pg, diesel::query_builder::SqlQuery>;
 
-fn bind(q: Query, v: Val) -> Query {
+pub(crate) fn bind(q: Query, v: Val) -> Query {
     match v {
         Val::Uuid(v) => q.bind::<st::Uuid, _>(v),
         Val::OptUuid(v) => q.bind::<st::Nullable<st::Uuid>, _>(v),

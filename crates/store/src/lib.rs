@@ -15,6 +15,7 @@ mod access;
 mod audit;
 mod batch;
 pub mod bulk;
+pub mod campaigns;
 mod copy;
 mod customers;
 mod db;
