@@ -15,8 +15,12 @@
 //!   customer's facts ([`audience::AudienceFacts`]); rules are JSON data,
 //!   validated with the path of every bad node, evaluated here, and
 //!   compiled to SQL by the store (which must select the same customers).
+//! - [`trigger`]: lifecycle triggers (dates, tier upgrade, expiring points,
+//!   no purchase for N days, seasonal lapse, replenishment, after a
+//!   purchase) and the occurrence each fires under, once.
 //! - [`testing`]: random rules for property tests.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod audience;
 pub mod testing;
+pub mod trigger;

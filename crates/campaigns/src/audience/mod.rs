@@ -174,6 +174,15 @@ impl Rule {
 }
 
 impl Product {
+    /// Its kind (`category`, `collection`, `sku`) and name, as in JSON.
+    pub fn parts(&self) -> (&'static str, &str) {
+        match self {
+            Product::Category(n) => ("category", n),
+            Product::Collection(n) => ("collection", n),
+            Product::Sku(n) => ("sku", n),
+        }
+    }
+
     /// True when the item is this product.
     pub fn is(&self, item: &BoughtItem) -> bool {
         match self {

@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::{Audience, Bounds, Dimension, Product, Rule, Season};
+use crate::trigger::Trigger;
 
 /// The deepest a rule may nest.
 pub const MAX_DEPTH: usize = 12;
@@ -50,6 +51,23 @@ impl Audience {
     /// The rule as JSON, in the shape [`Audience::from_json`] reads.
     pub fn to_json(&self) -> Value {
         rule_json(&self.rule)
+    }
+}
+
+impl Trigger {
+    /// Reads a trigger; every bad node is an error naming its path under
+    /// `trigger`.
+    pub fn from_json(value: &Value) -> Result<Trigger, FieldErrors> {
+        let mut reader = Reader { errors: FieldErrors::new(), nodes: 0 };
+        match reader.trigger(value) {
+            Some(t) if reader.errors.is_empty() => Ok(t),
+            _ => {
+                if reader.errors.is_empty() {
+                    reader.errors.push("trigger", invalid("invalid_rule", "not a trigger"));
+                }
+                Err(reader.errors)
+            }
+        }
     }
 }
 
@@ -188,9 +206,15 @@ impl Reader {
 
     fn bought(&mut self, body: &Value, path: &str) -> Option<Rule> {
         let o = self.object(body, path, &["category", "collection", "sku", "within_days"])?;
+        let within = self.one(field(o, "within_days"), &format!("{path}.within_days"), days);
+        let product = self.product(o, path)?;
+        Some(Rule::Bought { product, within_days: within? })
+    }
+
+    /// Exactly one of `category`, `collection`, `sku` in `o`.
+    fn product(&mut self, o: &Map<String, Value>, path: &str) -> Option<Product> {
         let named: Vec<(&str, &Value)> =
             ["category", "collection", "sku"].into_iter().filter_map(|k| o.get(k).map(|v| (k, v))).collect();
-        let within = self.one(field(o, "within_days"), &format!("{path}.within_days"), days);
         let [(kind, v)] = named.as_slice() else {
             return self.fail(path, "invalid_rule", "name exactly one of category, collection, sku");
         };
@@ -201,12 +225,57 @@ impl Reader {
             }
             Ok(s.to_owned())
         })?;
-        let product = match *kind {
+        Some(match *kind {
             "category" => Product::Category(name),
             "collection" => Product::Collection(name),
             _ => Product::Sku(name),
+        })
+    }
+
+    fn trigger(&mut self, value: &Value) -> Option<Trigger> {
+        let Some((key, body)) = value.as_object().filter(|o| o.len() == 1).and_then(|o| o.iter().next()) else {
+            return self.fail("trigger", "invalid_rule", "must be an object with one key naming the trigger");
         };
-        Some(Rule::Bought { product, within_days: within? })
+        let path = format!("trigger.{key}");
+        let path = path.as_str();
+        let number =
+            |me: &mut Reader, o: &Map<String, Value>, key: &str| me.one(field(o, key), &format!("{path}.{key}"), days);
+        match key.as_str() {
+            "important_date" => {
+                let o = self.object(body, path, &["kinds", "days_before"])?;
+                let kinds = self.list(field(o, "kinds"), &format!("{path}.kinds"), keyword::<ImportantDateKind>);
+                let days_before = number(self, o, "days_before");
+                Some(Trigger::ImportantDate { kinds: kinds?, days_before: days_before? })
+            }
+            "tier_upgrade" => self.object(body, path, &[]).map(|_| Trigger::TierUpgrade),
+            "points_expiring" => {
+                let o = self.object(body, path, &["within_days"])?;
+                number(self, o, "within_days").map(|within_days| Trigger::PointsExpiring { within_days })
+            }
+            "no_purchase_for" => {
+                let o = self.object(body, path, &["days"])?;
+                number(self, o, "days").map(|days| Trigger::NoPurchaseFor { days })
+            }
+            "seasonal_lapse" => self.season(body, path).map(Trigger::SeasonalLapse),
+            "replenishment" => {
+                let o = self.object(body, path, &["category", "collection", "sku", "after_days"])?;
+                let after_days = number(self, o, "after_days");
+                let product = self.product(o, path)?;
+                Some(Trigger::Replenishment { product, after_days: after_days? })
+            }
+            "after_purchase" => {
+                let o = self.object(body, path, &["days"])?;
+                number(self, o, "days").map(|days| Trigger::AfterPurchase { days })
+            }
+            other => self.fail(
+                path,
+                "unknown_trigger",
+                format!(
+                    "{other:?} is not a trigger; one of: important_date, tier_upgrade, points_expiring, \
+                     no_purchase_for, seasonal_lapse, replenishment, after_purchase"
+                ),
+            ),
+        }
     }
 
     fn season(&mut self, body: &Value, path: &str) -> Option<Season> {
@@ -375,11 +444,7 @@ fn rule_json(rule: &Rule) -> Value {
         Rule::PAlive(b) => json!({ "p_alive": bounds_json(b, |d| json!(d.to_string())) }),
         Rule::DaysSinceLastPurchase(b) => json!({ "days_since_last_purchase": bounds_json(b, |d| json!(d)) }),
         Rule::Bought { product, within_days } => {
-            let (kind, name) = match product {
-                Product::Category(n) => ("category", n),
-                Product::Collection(n) => ("collection", n),
-                Product::Sku(n) => ("sku", n),
-            };
+            let (kind, name) = product.parts();
             json!({ "bought": { kind: name, "within_days": within_days } })
         }
         Rule::SeasonalLapse(s) => json!({ "seasonal_lapse": { "from": md(s.from), "to": md(s.to) } }),
