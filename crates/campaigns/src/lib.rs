@@ -11,4 +11,14 @@
 //!
 //! # Map
 //!
+//! - [`holdout`]: the control group — [`HoldoutPercent`] (0–50 %, to the
+//!   basis point) and [`held_out`], a fixed hash of (campaign, customer),
+//!   with [`holdout_draw`] for the store.
+//! - [`error`]: [`CampaignError`], with stable codes.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
+
+pub mod error;
+pub mod holdout;
+
+pub use error::CampaignError;
+pub use holdout::{HoldoutPercent, held_out, holdout_draw};
