@@ -48,6 +48,12 @@
 //!   customer's facts ([`audience::AudienceFacts`]); rules are JSON data,
 //!   validated with the path of every bad node, evaluated here, and
 //!   compiled to SQL by the store (which must select the same customers).
+//! - [`campaign`]: [`CampaignSpec`] — audience, schedule (once or on a
+//!   trigger), channel, action (a message or an associate's task), control
+//!   group, priority, cost and budget — read from JSON with paths.
+//! - [`dry_run`](mod@dry_run): [`dry_run()`] — audience, held out, left
+//!   after consent, after the cap and within the budget, expected cost and
+//!   the minimum detectable uplift — nothing written.
 //! - [`trigger`]: lifecycle triggers (dates, tier upgrade, expiring points,
 //!   no purchase for N days, seasonal lapse, replenishment, after a
 //!   purchase) and the occurrence each fires under, once.
@@ -67,7 +73,9 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod audience;
+pub mod campaign;
 pub mod caps;
+pub mod dry_run;
 pub mod error;
 pub mod holdout;
 pub mod power;
@@ -75,7 +83,9 @@ pub mod quiet_hours;
 pub mod testing;
 pub mod trigger;
 
+pub use campaign::{Action, CampaignSpec, Schedule};
 pub use caps::{Candidate, CapDecision, CapRule, SentMessage, allocate};
+pub use dry_run::{DryRun, Reach, dry_run};
 pub use error::CampaignError;
 pub use holdout::{HoldoutPercent, held_out, holdout_draw};
 pub use power::minimum_detectable_uplift;

@@ -35,13 +35,18 @@ impl Audience {
     /// Reads a rule; every bad node is an error naming its path under
     /// `rule` (all of them, not only the first).
     pub fn from_json(value: &Value) -> Result<Audience, FieldErrors> {
+        Audience::from_json_at(value, "rule")
+    }
+
+    /// [`Audience::from_json`], the paths under `root` (e.g. `audience`).
+    pub fn from_json_at(value: &Value, root: &str) -> Result<Audience, FieldErrors> {
         let mut reader = Reader { errors: FieldErrors::new(), nodes: 0 };
-        let rule = reader.rule(value, "rule", 0);
+        let rule = reader.rule(value, root, 0);
         match rule {
             Some(rule) if reader.errors.is_empty() => Ok(Audience { rule }),
             _ => {
                 if reader.errors.is_empty() {
-                    reader.errors.push("rule", invalid("invalid_rule", "not a rule"));
+                    reader.errors.push(root, invalid("invalid_rule", "not a rule"));
                 }
                 Err(reader.errors)
             }
@@ -58,12 +63,17 @@ impl Trigger {
     /// Reads a trigger; every bad node is an error naming its path under
     /// `trigger`.
     pub fn from_json(value: &Value) -> Result<Trigger, FieldErrors> {
+        Trigger::from_json_at(value, "trigger")
+    }
+
+    /// [`Trigger::from_json`], the paths under `root`.
+    pub fn from_json_at(value: &Value, root: &str) -> Result<Trigger, FieldErrors> {
         let mut reader = Reader { errors: FieldErrors::new(), nodes: 0 };
-        match reader.trigger(value) {
+        match reader.trigger(value, root) {
             Some(t) if reader.errors.is_empty() => Ok(t),
             _ => {
                 if reader.errors.is_empty() {
-                    reader.errors.push("trigger", invalid("invalid_rule", "not a trigger"));
+                    reader.errors.push(root, invalid("invalid_rule", "not a trigger"));
                 }
                 Err(reader.errors)
             }
@@ -232,11 +242,11 @@ impl Reader {
         })
     }
 
-    fn trigger(&mut self, value: &Value) -> Option<Trigger> {
+    fn trigger(&mut self, value: &Value, root: &str) -> Option<Trigger> {
         let Some((key, body)) = value.as_object().filter(|o| o.len() == 1).and_then(|o| o.iter().next()) else {
-            return self.fail("trigger", "invalid_rule", "must be an object with one key naming the trigger");
+            return self.fail(root, "invalid_rule", "must be an object with one key naming the trigger");
         };
-        let path = format!("trigger.{key}");
+        let path = format!("{root}.{key}");
         let path = path.as_str();
         let number =
             |me: &mut Reader, o: &Map<String, Value>, key: &str| me.one(field(o, key), &format!("{path}.{key}"), days);
