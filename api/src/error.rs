@@ -120,6 +120,7 @@ impl ApiError {
                 Conflict::IdempotencyKeyReused => Code::IdempotencyKeyReused,
                 Conflict::AmbiguousPhone(_) => Code::AmbiguousPhone,
                 Conflict::OrderDiffers { .. } => Code::OrderConflict,
+                Conflict::CampaignNotDraft { .. } => Code::CampaignNotDraft,
             },
             ApiError::MergeWithSelf => Code::MergeWithSelf,
             ApiError::Rule { code, .. } => *code,
@@ -166,6 +167,10 @@ impl ApiError {
             }
             ApiError::Conflict(Conflict::ExternalId { system, value }) => {
                 format!("external id {system}:{value} already belongs to another customer")
+            }
+            ApiError::Conflict(Conflict::CampaignNotDraft { status }) => {
+                extra.insert("status".into(), json!(status));
+                format!("the campaign is {status}: only a draft can be changed; create a new campaign instead")
             }
             ApiError::Conflict(Conflict::StoreCode(c)) => format!("a store with code {c} exists"),
             ApiError::Conflict(Conflict::AssociateCode(c)) => {

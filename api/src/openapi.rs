@@ -32,6 +32,7 @@ validation errors list each offending field in `errors`. Lists use cursor pagina
         (name = "orders", description = "Orders and returns from POS, e-shop and ERP; exchange rates"),
         (name = "loyalty", description = "Points, growth value, tiers and the ledger"),
         (name = "access", description = "API keys (admin only)"),
+        (name = "campaigns", description = "Audiences, control groups, triggers and the dry run (see docs/campaigns.md)"),
         (name = "webhooks", description = "Signed event delivery: subscriptions and the delivery log (see docs/webhooks.md)"),
     )
 )]

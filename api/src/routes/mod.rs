@@ -5,6 +5,7 @@
 //! field reported at once; views are built from domain values). What more
 //! than one area uses is in `shared/`; areas do not import each other.
 
+mod campaigns;
 pub(crate) mod customers;
 mod health;
 mod keys;
@@ -65,6 +66,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::list)
         .service(webhooks::delete)
         .service(webhooks::deliveries)
+        .service(campaigns::create)
+        .service(campaigns::list)
+        .service(campaigns::get_one)
+        .service(campaigns::update)
+        .service(campaigns::dry_run)
         .service(segments::get_config)
         .service(segments::put_config)
         .service(segments::preview)

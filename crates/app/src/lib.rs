@@ -27,6 +27,8 @@
 //! - [`webhook_guard`]: the DNS side of the webhook address rule — the
 //!   lookups the api makes when a subscription is registered, and the
 //!   resolver the sender connects through;
+//! - [`campaigns`]: campaigns defined (audited), a draft changed, and the
+//!   dry run (in progress: launching, triggers and delivery come next);
 //! - [`bulk`]: many orders or many new customers in one transaction each
 //!   (the import and the demo), with the rules of the single-order path;
 //! - [`import`]: the CSV import of historical orders;
@@ -35,6 +37,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod bulk;
+pub mod campaigns;
 pub mod clock;
 pub mod customers;
 pub mod demo;

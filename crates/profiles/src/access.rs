@@ -74,6 +74,11 @@ keyword_enum! {
         /// Read RFM segments, transitions, customer value and the top
         /// customers (of the key's stores when it is store-scoped).
         ReadAnalytics => "read_analytics",
+        /// Create, change, dry-run and launch campaigns (a store-scoped key:
+        /// campaigns whose audience is limited to its stores' customers).
+        ManageCampaigns => "manage_campaigns",
+        /// Read campaigns, their audiences and messages.
+        ReadCampaigns => "read_campaigns",
     }
 }
 
@@ -109,6 +114,8 @@ impl Role {
             P::ManageProgram => &[Admin, CrmManager],
             P::ManageWebhooks => &[Admin, CrmManager],
             P::ReadAnalytics => &[Admin, CrmManager, StoreManager, Associate, Analyst],
+            P::ManageCampaigns => &[Admin, CrmManager, StoreManager],
+            P::ReadCampaigns => &[Admin, CrmManager, StoreManager, Analyst],
         };
         roles.contains(&self)
     }
@@ -236,7 +243,7 @@ mod tests {
     fn the_matrix() {
         use Permission as P;
         // Rows in Role::ALL order: admin, crm, store mgr, associate, pos, analyst.
-        let expected: [(Permission, [bool; 6]); 24] = [
+        let expected: [(Permission, [bool; 6]); 26] = [
             (P::ManageApiKeys, [true, false, false, false, false, false]),
             (P::WriteOrganisation, [true, true, false, false, false, false]),
             (P::ReadOrganisation, [true, true, true, true, false, true]),
@@ -261,6 +268,8 @@ mod tests {
             (P::ManageProgram, [true, true, false, false, false, false]),
             (P::ManageWebhooks, [true, true, false, false, false, false]),
             (P::ReadAnalytics, [true, true, true, true, false, true]),
+            (P::ManageCampaigns, [true, true, true, false, false, false]),
+            (P::ReadCampaigns, [true, true, true, false, false, true]),
         ];
         assert_eq!(expected.map(|(p, _)| p), Permission::ALL);
         for (p, row) in expected {

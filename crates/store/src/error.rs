@@ -24,6 +24,11 @@ pub enum Conflict {
         /// The request fields that differ (`amount_paid`, `lines`, …).
         fields: Vec<&'static str>,
     },
+    /// A campaign that has run is changed no more.
+    CampaignNotDraft {
+        /// Its status (`running`, `paused`, …).
+        status: &'static str,
+    },
 }
 
 /// Everything the store can fail with.

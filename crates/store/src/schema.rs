@@ -446,6 +446,33 @@ diesel::table! {
 }
 
 diesel::table! {
+    campaigns (id) {
+        id -> Uuid,
+        name -> Text,
+        spec -> Jsonb,
+        status -> Text,
+        store_scope -> Nullable<Array<Uuid>>,
+        spent -> Numeric,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        launched_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    campaign_contacts (campaign_id, customer_id, occurrence) {
+        campaign_id -> Uuid,
+        customer_id -> Uuid,
+        occurrence -> Text,
+        outcome -> Text,
+        channel -> Text,
+        at -> Timestamptz,
+        cost -> Numeric,
+    }
+}
+
+diesel::table! {
     segment_settings (id) {
         id -> Int2,
         config -> Jsonb,
@@ -522,4 +549,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     segment_runs,
     segment_settings,
     segment_snapshots,
+    campaigns,
+    campaign_contacts,
 );

@@ -14,11 +14,12 @@
 //! order's business date up to today, and the points left on lots with an
 //! expiry date — exactly what [`super::audience_facts`] loads.
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+use clientele_campaigns::Reach;
 use clientele_campaigns::audience::{Audience, Bounds, Dimension, Product, Rule, Season};
-use clientele_profiles::{AgeBand, ImportantDateKind, StoreScope};
+use clientele_profiles::{AgeBand, Channel, ImportantDateKind, StoreScope};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Bool, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use crate::batch::{Val, bind};
@@ -65,7 +66,17 @@ struct Count {
 
 /// The query of the customers of `scope` the audience takes on `today`.
 fn query(audience: &Audience, today: NaiveDate, scope: &StoreScope, select: &str) -> (String, Vec<Val>) {
-    let mut sql = Sql { vals: Vec::new() };
+    query_with(Sql { vals: Vec::new() }, audience, today, scope, select)
+}
+
+/// [`query`] after the binds `select` already uses.
+fn query_with(
+    mut sql: Sql,
+    audience: &Audience,
+    today: NaiveDate,
+    scope: &StoreScope,
+    select: &str,
+) -> (String, Vec<Val>) {
     let predicate = compile(audience.rule(), today, &mut sql);
     let scope = match scope {
         StoreScope::All => String::new(),
@@ -108,6 +119,50 @@ pub fn count_audience(
     let (text, vals) = query(audience, today, scope, "count(*) AS n");
     let n = run(text, vals).get_result::<Count>(conn)?.n;
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+#[derive(QueryableByName)]
+struct ReachRow {
+    #[diesel(sql_type = SqlUuid)]
+    customer_id: Uuid,
+    #[diesel(sql_type = Bool)]
+    consented: bool,
+    #[diesel(sql_type = BigInt)]
+    recent: i64,
+}
+
+/// The customers of `scope` in the audience on `today`, each with whether
+/// they consented to marketing on `channel` and how many campaign messages
+/// they were sent on it after `since` (the frequency cap's window): what a
+/// dry run counts.
+pub fn audience_reach(
+    conn: &mut PgConnection,
+    audience: &Audience,
+    today: NaiveDate,
+    scope: &StoreScope,
+    channel: Channel,
+    since: DateTime<Utc>,
+) -> Result<Vec<Reach>, StoreError> {
+    let mut sql = Sql { vals: Vec::new() };
+    let ch = sql.bind(channel.as_str().to_owned());
+    let since = sql.bind(since);
+    let select = format!(
+        "c.customer_id, \
+         EXISTS (SELECT 1 FROM customer_consents k WHERE k.customer_id = c.customer_id AND k.channel = {ch} \
+                 AND k.granted) AS consented, \
+         (SELECT count(*) FROM campaign_contacts x WHERE x.customer_id = c.customer_id AND x.channel = {ch} \
+          AND x.outcome = 'sent' AND x.at > {since}) AS recent"
+    );
+    let (text, vals) = query_with(sql, audience, today, scope, &select);
+    Ok(run(text, vals)
+        .load::<ReachRow>(conn)?
+        .into_iter()
+        .map(|r| Reach {
+            customer: r.customer_id,
+            consented: r.consented,
+            recent: u32::try_from(r.recent).unwrap_or(u32::MAX),
+        })
+        .collect())
 }
 
 fn days_after(day: NaiveDate, n: u32) -> NaiveDate {

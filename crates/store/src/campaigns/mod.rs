@@ -1,10 +1,16 @@
-//! Campaigns in PostgreSQL. So far: an audience rule compiled to SQL
-//! ([`select_audience`]), and the facts the pure evaluator reads
+//! Campaigns in PostgreSQL: the campaign records ([`records`]), an
+//! audience rule compiled to SQL ([`select_audience`], and with what a dry
+//! run counts, [`audience_reach`]), and the facts the pure evaluator reads
 //! ([`audience_facts`]) — two independent readings of the same rule that a
 //! property test holds equal.
 
 mod audience;
 mod facts;
+pub mod records;
 
-pub use audience::{count_audience, select_audience};
+pub use audience::{audience_reach, count_audience, select_audience};
 pub use facts::audience_facts;
+pub use records::{
+    CampaignStatus, StoredCampaign, get_campaign, insert_campaign, list_campaigns, set_campaign_status,
+    update_campaign_spec,
+};

@@ -1,0 +1,159 @@
+//! Campaigns (issue #11, in progress): define one, read them, change a
+//! draft, and see what a launch would do (the dry run). crm_manager and
+//! admin for all stores; a store manager for campaigns limited to their
+//! stores; analysts read; pos has no access.
+
+pub(crate) mod shapes;
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use clientele_campaigns::CampaignSpec;
+use clientele_profiles::Permission;
+use serde_json::Value;
+use uuid::Uuid;
+
+use self::shapes::{CampaignList, CampaignQuery, CampaignView, DryRunRequest, DryRunView, cursor, parse_cursor};
+use super::shared::parse_limit;
+use crate::error::{ApiError, Problem};
+use crate::extract::{Caller, JsonBody};
+use crate::query::Query;
+use crate::state::AppState;
+
+fn campaign_id(raw: &str) -> Result<Uuid, ApiError> {
+    raw.parse::<Uuid>().map_err(|_| ApiError::NotFound("campaign"))
+}
+
+fn campaign_error(e: ApiError) -> ApiError {
+    match e {
+        ApiError::NotFound(_) => ApiError::NotFound("campaign"),
+        other => other,
+    }
+}
+
+/// Defines a campaign, as a draft: its audience (a rule tree, see
+/// docs/campaigns.md), schedule (once, or on a trigger), channel, action
+/// (a message, or a task for the client's associate), control group,
+/// priority, cost and budget. A bad rule is 422 naming the path of the bad
+/// node. A store manager's campaign reaches only their stores' customers.
+#[utoipa::path(tag = "campaigns", request_body(content = Object, description = "The campaign's definition (docs/campaigns.md)"),
+    responses((status = 201, body = CampaignView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[post("/v1/campaigns")]
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<Value>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageCampaigns)?;
+    let spec = CampaignSpec::from_json(&body.value).map_err(ApiError::Validation)?;
+    let (scope, audit) = (caller.scope().clone(), caller.audit());
+    let created = state.run(move |conn| clientele_app::campaigns::create_campaign(conn, &spec, &scope, &audit)).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/v1/campaigns/{}", created.id)))
+        .json(CampaignView::new(&created)))
+}
+
+/// Campaigns, newest first (a store-scoped key: those limited to its stores).
+#[utoipa::path(tag = "campaigns", params(CampaignQuery),
+    responses((status = 200, body = CampaignList), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[get("/v1/campaigns")]
+pub async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Query<CampaignQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadCampaigns)?;
+    let after = query.cursor.as_deref().map(parse_cursor).transpose()?;
+    let limit = parse_limit(query.limit.as_deref())?;
+    let scope = caller.scope().clone();
+    let page = state
+        .run(move |conn| clientele_store::campaigns::list_campaigns(conn, &scope, after, i64::from(limit) + 1))
+        .await?;
+    let more = page.len() > limit as usize;
+    let items: Vec<_> = page.iter().take(limit as usize).collect();
+    let next_cursor = if more { items.last().map(|c| cursor(c)) } else { None };
+    Ok(HttpResponse::Ok().json(CampaignList { items: items.into_iter().map(CampaignView::new).collect(), next_cursor }))
+}
+
+/// One campaign.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path)),
+    responses((status = 200, body = CampaignView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/v1/campaigns/{id}")]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadCampaigns)?;
+    let id = campaign_id(&path)?;
+    let scope = caller.scope().clone();
+    let c =
+        state.run(move |conn| clientele_app::campaigns::campaign(conn, id, &scope)).await.map_err(campaign_error)?;
+    Ok(HttpResponse::Ok().json(CampaignView::new(&c)))
+}
+
+/// Changes a draft: the fields given replace the definition's (the whole
+/// definition is checked again); a campaign that has run is changed no
+/// more (409 `campaign_not_draft`).
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path)),
+    request_body(content = Object, description = "Fields of the definition to replace"),
+    responses((status = 200, body = CampaignView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+#[patch("/v1/campaigns/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: JsonBody<Value>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageCampaigns)?;
+    let id = campaign_id(&path)?;
+    let Some(patch) = body.value.as_object().cloned() else {
+        return Err(ApiError::field("body", "invalid_type", "must be an object"));
+    };
+    let scope = caller.scope().clone();
+    let current = {
+        let scope = scope.clone();
+        state.run(move |conn| clientele_app::campaigns::campaign(conn, id, &scope)).await.map_err(campaign_error)?
+    };
+    let mut definition = current.spec.to_json();
+    for (key, value) in patch {
+        definition[key] = value;
+    }
+    let spec = CampaignSpec::from_json(&definition).map_err(ApiError::Validation)?;
+    let audit = caller.audit();
+    let c = state
+        .run(move |conn| clientele_app::campaigns::update_campaign(conn, id, &spec, &scope, &audit))
+        .await
+        .map_err(campaign_error)?;
+    Ok(HttpResponse::Ok().json(CampaignView::new(&c)))
+}
+
+/// What launching the campaign now would do, nothing written: the audience,
+/// the control group, who is left after consent for the channel, after the
+/// frequency cap and within the budget, the messages per channel, the
+/// expected cost, and the smallest uplift the control group could detect
+/// (95 % confidence, 80 % power) for the base rate given.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path)), request_body = DryRunRequest,
+    responses((status = 200, body = DryRunView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+#[post("/v1/campaigns/{id}/dry-run")]
+pub async fn dry_run(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    body: JsonBody<DryRunRequest>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageCampaigns)?;
+    let id = campaign_id(&path)?;
+    let base_rate = body.value.base_rate.unwrap_or(0.05);
+    if !(base_rate > 0.0 && base_rate < 1.0) {
+        return Err(ApiError::field("base_rate", "out_of_range", "must be between 0 and 1, exclusive"));
+    }
+    let scope = caller.scope().clone();
+    let now = crate::clock::now();
+    let today = now.date_naive();
+    let d = state
+        .run(move |conn| clientele_app::campaigns::dry_run_campaign(conn, id, &scope, today, now, base_rate))
+        .await
+        .map_err(campaign_error)?;
+    Ok(HttpResponse::Ok().json(DryRunView::new(&d)))
+}

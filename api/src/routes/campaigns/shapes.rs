@@ -1,0 +1,138 @@
+//! The campaigns area's request and response shapes.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use clientele_campaigns::DryRun;
+use clientele_store::campaigns::StoredCampaign;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::routes::shared::bad_cursor;
+
+/// A campaign: its definition as it was given (normalised) and its state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignView {
+    pub id: Uuid,
+    pub name: String,
+    /// `draft`, `running`, `paused`, `finished` or `budget_exhausted`.
+    pub status: String,
+    /// The definition: `audience`, `schedule`, `channel`, `action`,
+    /// `holdout_percent`, `priority`, `cost_per_message`, `budget`,
+    /// `per_customer_limit` (see docs/campaigns.md).
+    #[schema(value_type = Object)]
+    pub definition: serde_json::Value,
+    /// The stores whose customers it may reach (null: every store): a store
+    /// manager's campaigns are limited to their stores.
+    pub stores: Option<Vec<Uuid>>,
+    /// Spent so far, base currency.
+    #[schema(value_type = String, example = "0")]
+    pub spent: rust_decimal::Decimal,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub launched_at: Option<DateTime<Utc>>,
+}
+
+impl CampaignView {
+    pub fn new(c: &StoredCampaign) -> Self {
+        CampaignView {
+            id: c.id,
+            name: c.spec.name.clone(),
+            status: c.status.as_str().to_owned(),
+            definition: c.spec.to_json(),
+            stores: c.stores.as_ref().map(|s| s.iter().map(|s| s.as_uuid()).collect()),
+            spent: c.spent,
+            created_by: c.created_by.clone(),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            launched_at: c.launched_at,
+        }
+    }
+}
+
+/// A page of campaigns, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignList {
+    pub items: Vec<CampaignView>,
+    /// Pass back as `cursor` for the next page; null on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// Paging of the campaign list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CampaignQuery {
+    /// 1–200, default 50.
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+/// The cursor after a campaign.
+pub fn cursor(c: &StoredCampaign) -> String {
+    URL_SAFE_NO_PAD.encode(format!("c:{}|{}", c.created_at.to_rfc3339(), c.id))
+}
+
+/// Reads a cursor.
+pub fn parse_cursor(raw: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad_cursor())?).map_err(|_| bad_cursor())?;
+    let (at, id) = text.strip_prefix("c:").and_then(|t| t.split_once('|')).ok_or_else(bad_cursor)?;
+    let at = DateTime::parse_from_rfc3339(at).map_err(|_| bad_cursor())?.with_timezone(&Utc);
+    Ok((at, id.parse().map_err(|_| bad_cursor())?))
+}
+
+/// What the dry run assumes.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DryRunRequest {
+    /// The response rate expected without the campaign (0–1, default
+    /// 0.05), for the minimum detectable uplift.
+    pub base_rate: Option<f64>,
+}
+
+/// What launching the campaign now would do; nothing was written.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DryRunView {
+    /// Customers the audience rule takes (within the campaign's stores).
+    pub audience: u64,
+    /// Of them, the control group: recorded, never contacted.
+    pub held_out: u64,
+    /// Of the rest, without consent for the channel.
+    pub without_consent: u64,
+    /// Of the rest, at the frequency cap already.
+    pub capped: u64,
+    /// Of the rest, beyond what the budget pays for.
+    pub over_budget: u64,
+    /// Contacts a launch would make now.
+    pub to_contact: u64,
+    /// Messages per channel (one channel per campaign).
+    #[schema(value_type = Object)]
+    pub messages_per_channel: serde_json::Value,
+    /// to_contact × cost per message, base currency.
+    #[schema(value_type = String)]
+    pub expected_cost: rust_decimal::Decimal,
+    pub base_rate: f64,
+    /// The smallest absolute uplift in response rate the control group
+    /// detects at 95 % confidence and 80 % power; null without a control
+    /// group or contacts.
+    pub minimum_detectable_uplift: Option<f64>,
+}
+
+impl DryRunView {
+    pub fn new(d: &DryRun) -> Self {
+        DryRunView {
+            audience: d.audience,
+            held_out: d.held_out,
+            without_consent: d.without_consent,
+            capped: d.capped,
+            over_budget: d.over_budget,
+            to_contact: d.to_contact,
+            messages_per_channel: serde_json::json!({ d.channel.as_str(): d.to_contact }),
+            expected_cost: d.expected_cost,
+            base_rate: d.base_rate,
+            minimum_detectable_uplift: d.minimum_detectable_uplift,
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Campaigns (issue #11, in progress): defining a campaign (audited), changing
+//! a draft, and the dry run — what a launch now would do, nothing written.
+//! Launching, the trigger job and delivery come next.
+//!
+//! A store-scoped caller (a store manager) creates campaigns limited to its
+//! stores: the limit is stored with the campaign and applied by the store's
+//! audience query, whatever the rule says.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clientele_campaigns::{CampaignSpec, CapRule, DryRun, dry_run};
+use clientele_kernel::StoreId;
+use clientele_profiles::StoreScope;
+use clientele_store::campaigns::{CampaignStatus, StoredCampaign};
+use clientele_store::{AuditContext, Conflict, NewAuditEntry, PgConnection, StoreError};
+use serde_json::json;
+use uuid::Uuid;
+
+/// Stores a new campaign as a draft, limited to the caller's stores when the
+/// caller is store-scoped; audited.
+pub fn create_campaign(
+    conn: &mut PgConnection,
+    spec: &CampaignSpec,
+    scope: &StoreScope,
+    ctx: &AuditContext,
+) -> Result<StoredCampaign, StoreError> {
+    let id = Uuid::now_v7();
+    let stores: Option<Vec<StoreId>> = match scope {
+        StoreScope::All => None,
+        StoreScope::Stores(s) => Some(s.iter().copied().collect()),
+    };
+    clientele_store::transaction(conn, |tx| {
+        clientele_store::campaigns::insert_campaign(tx.conn()?, id, spec, stores.as_deref(), ctx)?;
+        tx.audit(
+            ctx,
+            NewAuditEntry {
+                action: "create",
+                entity: "campaign",
+                entity_id: id.to_string(),
+                customer: None,
+                changes: json!({ "spec": spec.to_json(), "stores": stores }),
+            },
+        );
+        clientele_store::campaigns::get_campaign(tx.conn()?, id, false)?.ok_or(StoreError::NotFound)
+    })
+}
+
+/// A campaign the caller may see (a store-scoped caller: those limited to
+/// its stores), or NotFound.
+pub fn campaign(conn: &mut PgConnection, id: Uuid, scope: &StoreScope) -> Result<StoredCampaign, StoreError> {
+    match clientele_store::campaigns::get_campaign(conn, id, false)? {
+        Some(c) if c.visible_to(scope) => Ok(c),
+        _ => Err(StoreError::NotFound),
+    }
+}
+
+/// Replaces a draft's definition (audited); a campaign that has run is
+/// changed no more (409 `campaign_not_draft`).
+pub fn update_campaign(
+    conn: &mut PgConnection,
+    id: Uuid,
+    spec: &CampaignSpec,
+    scope: &StoreScope,
+    ctx: &AuditContext,
+) -> Result<StoredCampaign, StoreError> {
+    clientele_store::transaction(conn, |tx| {
+        let current = match clientele_store::campaigns::get_campaign(tx.conn()?, id, true)? {
+            Some(c) if c.visible_to(scope) => c,
+            _ => return Err(StoreError::NotFound),
+        };
+        if current.status != CampaignStatus::Draft {
+            return Err(StoreError::Conflict(Conflict::CampaignNotDraft { status: current.status.as_str() }));
+        }
+        clientele_store::campaigns::update_campaign_spec(tx.conn()?, id, spec, ctx.at)?;
+        tx.audit(
+            ctx,
+            NewAuditEntry {
+                action: "update",
+                entity: "campaign",
+                entity_id: id.to_string(),
+                customer: None,
+                changes: json!({ "before": current.spec.to_json(), "after": spec.to_json() }),
+            },
+        );
+        clientele_store::campaigns::get_campaign(tx.conn()?, id, false)?.ok_or(StoreError::NotFound)
+    })
+}
+
+/// What launching the campaign now would do (see
+/// [`clientele_campaigns::dry_run`]); nothing is written. `base_rate` is the
+/// response rate expected without the campaign.
+pub fn dry_run_campaign(
+    conn: &mut PgConnection,
+    id: Uuid,
+    scope: &StoreScope,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+    base_rate: f64,
+) -> Result<DryRun, StoreError> {
+    let stored = campaign(conn, id, scope)?;
+    let cap = CapRule::default();
+    let since = now - cap.window();
+    let reach = clientele_store::campaigns::audience_reach(
+        conn,
+        &stored.spec.audience,
+        today,
+        &stored.scope(),
+        stored.spec.channel,
+        since,
+    )?;
+    Ok(dry_run(id, &stored.spec, &reach, &cap, base_rate))
+}

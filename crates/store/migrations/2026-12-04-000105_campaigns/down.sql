@@ -1,0 +1,2 @@
+DROP TABLE campaign_contacts;
+DROP TABLE campaigns;

@@ -1,0 +1,224 @@
+//! Campaign records: the definition (kept as the campaigns crate writes it),
+//! its status and spend, and who may see it.
+
+use chrono::{DateTime, Utc};
+use clientele_campaigns::CampaignSpec;
+use clientele_kernel::StoreId;
+use clientele_profiles::StoreScope;
+use diesel::prelude::*;
+use rust_decimal::Decimal;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::audit::AuditContext;
+use crate::error::StoreError;
+use crate::schema::campaigns;
+
+/// Where a campaign is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CampaignStatus {
+    Draft,
+    Running,
+    Paused,
+    Finished,
+    /// Stopped before its budget would have been passed.
+    BudgetExhausted,
+}
+
+impl CampaignStatus {
+    /// The stable name, as stored and served.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CampaignStatus::Draft => "draft",
+            CampaignStatus::Running => "running",
+            CampaignStatus::Paused => "paused",
+            CampaignStatus::Finished => "finished",
+            CampaignStatus::BudgetExhausted => "budget_exhausted",
+        }
+    }
+
+    fn parse(s: &str) -> Result<CampaignStatus, StoreError> {
+        Ok(match s {
+            "draft" => CampaignStatus::Draft,
+            "running" => CampaignStatus::Running,
+            "paused" => CampaignStatus::Paused,
+            "finished" => CampaignStatus::Finished,
+            "budget_exhausted" => CampaignStatus::BudgetExhausted,
+            other => return Err(StoreError::Corrupt(format!("campaigns.status {other:?}"))),
+        })
+    }
+}
+
+/// A campaign as stored.
+#[derive(Debug, Clone)]
+pub struct StoredCampaign {
+    pub id: Uuid,
+    pub spec: CampaignSpec,
+    pub status: CampaignStatus,
+    /// The stores whose customers it may reach (None: every store).
+    pub stores: Option<Vec<StoreId>>,
+    pub spent: Decimal,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub launched_at: Option<DateTime<Utc>>,
+}
+
+impl StoredCampaign {
+    /// The scope its audience is drawn from.
+    pub fn scope(&self) -> StoreScope {
+        match &self.stores {
+            None => StoreScope::All,
+            Some(stores) => StoreScope::Stores(stores.iter().copied().collect()),
+        }
+    }
+
+    /// True when a caller of `scope` may see it: every campaign for an
+    /// all-stores key; for a store key, those limited to its stores.
+    pub fn visible_to(&self, scope: &StoreScope) -> bool {
+        match (scope, &self.stores) {
+            (StoreScope::All, _) => true,
+            (StoreScope::Stores(_), None) => false,
+            (StoreScope::Stores(mine), Some(theirs)) => theirs.iter().all(|s| mine.contains(s)),
+        }
+    }
+}
+
+type Row = (
+    Uuid,
+    Value,
+    String,
+    Option<Vec<Uuid>>,
+    Decimal,
+    Option<String>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+);
+
+fn from_row(row: Row) -> Result<StoredCampaign, StoreError> {
+    let (id, spec, status, stores, spent, created_by, created_at, updated_at, launched_at) = row;
+    let spec = CampaignSpec::from_json(&spec).map_err(|e| StoreError::Corrupt(format!("campaigns.spec: {e:?}")))?;
+    Ok(StoredCampaign {
+        id,
+        spec,
+        status: CampaignStatus::parse(&status)?,
+        stores: stores.map(|s| s.into_iter().map(StoreId::from_uuid).collect()),
+        spent,
+        created_by,
+        created_at,
+        updated_at,
+        launched_at,
+    })
+}
+
+fn columns() -> (
+    campaigns::id,
+    campaigns::spec,
+    campaigns::status,
+    campaigns::store_scope,
+    campaigns::spent,
+    campaigns::created_by,
+    campaigns::created_at,
+    campaigns::updated_at,
+    campaigns::launched_at,
+) {
+    (
+        campaigns::id,
+        campaigns::spec,
+        campaigns::status,
+        campaigns::store_scope,
+        campaigns::spent,
+        campaigns::created_by,
+        campaigns::created_at,
+        campaigns::updated_at,
+        campaigns::launched_at,
+    )
+}
+
+/// Stores a new campaign as a draft.
+pub fn insert_campaign(
+    conn: &mut PgConnection,
+    id: Uuid,
+    spec: &CampaignSpec,
+    stores: Option<&[StoreId]>,
+    ctx: &AuditContext,
+) -> Result<(), StoreError> {
+    diesel::insert_into(campaigns::table)
+        .values((
+            campaigns::id.eq(id),
+            campaigns::name.eq(&spec.name),
+            campaigns::spec.eq(spec.to_json()),
+            campaigns::status.eq(CampaignStatus::Draft.as_str()),
+            campaigns::store_scope.eq(stores.map(|s| s.iter().map(|s| s.as_uuid()).collect::<Vec<_>>())),
+            campaigns::created_by.eq(ctx.key_name.clone()),
+            campaigns::created_at.eq(ctx.at),
+            campaigns::updated_at.eq(ctx.at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces a campaign's definition.
+pub fn update_campaign_spec(
+    conn: &mut PgConnection,
+    id: Uuid,
+    spec: &CampaignSpec,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    diesel::update(campaigns::table.find(id))
+        .set((campaigns::name.eq(&spec.name), campaigns::spec.eq(spec.to_json()), campaigns::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A campaign, or None; `lock` holds its row for the rest of the
+/// transaction.
+pub fn get_campaign(conn: &mut PgConnection, id: Uuid, lock: bool) -> Result<Option<StoredCampaign>, StoreError> {
+    let query = campaigns::table.find(id).select(columns());
+    let row: Option<Row> =
+        if lock { query.for_update().first(conn).optional()? } else { query.first(conn).optional()? };
+    row.map(from_row).transpose()
+}
+
+/// Campaigns a caller of `scope` may see (see [`StoredCampaign::visible_to`]),
+/// newest first, `limit` after the cursor (created_at, id).
+pub fn list_campaigns(
+    conn: &mut PgConnection,
+    scope: &StoreScope,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> Result<Vec<StoredCampaign>, StoreError> {
+    let mut query =
+        campaigns::table.select(columns()).order((campaigns::created_at.desc(), campaigns::id.desc())).into_boxed();
+    if let StoreScope::Stores(mine) = scope {
+        let mine: Vec<Uuid> = mine.iter().map(|s| s.as_uuid()).collect();
+        query = query.filter(campaigns::store_scope.is_contained_by(mine));
+    }
+    if let Some((at, id)) = after {
+        query = query.filter(campaigns::created_at.lt(at).or(campaigns::created_at.eq(at).and(campaigns::id.lt(id))));
+    }
+    query.limit(limit).load::<Row>(conn)?.into_iter().map(from_row).collect()
+}
+
+/// Sets a campaign's status (and its launch time, the first time it runs).
+pub fn set_campaign_status(
+    conn: &mut PgConnection,
+    id: Uuid,
+    status: CampaignStatus,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let launched = (status == CampaignStatus::Running).then_some(at);
+    diesel::update(campaigns::table.find(id))
+        .set((
+            campaigns::status.eq(status.as_str()),
+            campaigns::updated_at.eq(at),
+            campaigns::launched_at.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>>(
+                "coalesce(launched_at, ",
+            )
+            .bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>, _>(launched)
+            .sql(")")),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
