@@ -5,13 +5,16 @@
 # runs pgbench and psql \copy beside them, prints the figures and drops the
 # databases. With --read first, `bench_read` instead: a demo database
 # (clientele_bench_read_<pid>, a million members by default: ~12 min to load),
-# per-member reads over HTTP, each beside pgbench reading the same rows.
+# per-member reads over HTTP, each beside pgbench reading the same rows. With
+# --campaigns first, `bench_campaigns`: the campaign dry run over a demo
+# database (a million members by default), three audiences timed.
 # Needs a role with CREATEDB: without DATABASE_URL, scripts/db.sh starts and
 # prepares the local PostgreSQL as for the tests.
 #
 #   scripts/bench.sh [--clients 16] [--seconds 20] [--members 2000] [--csv-orders 100000] [--only http|import]
 #   scripts/bench.sh --read [--members 1000000] [--clients 50] [--seconds 20] [--only customer|loyalty|orders|timeline|value|lookup] [--keep] [--database NAME]
-#   scripts/bench.sh [--read] --tiny    # CI: seconds with the test build; fails if any step fails, asserts no figure
+#   scripts/bench.sh --campaigns [--members 1000000] [--runs 5] [--database NAME] [--keep]   # the campaign dry run
+#   scripts/bench.sh [--read|--campaigns] --tiny    # CI: seconds with the test build; fails if any step fails, asserts no figure
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${DATABASE_URL:-}" ]; then
@@ -23,6 +26,9 @@ export DATABASE_URL
 bench=bench_ingest
 if [ "${1:-}" = --read ]; then
   bench=bench_read
+  shift
+elif [ "${1:-}" = --campaigns ]; then
+  bench=bench_campaigns
   shift
 fi
 profile=release

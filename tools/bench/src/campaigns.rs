@@ -1,0 +1,148 @@
+//! `bench_campaigns`: the campaign dry run at scale (issue #11: "at
+//! 1,000,000 customers a dry run answers in ≤ 5 s").
+//!
+//! Not a test: it prints what it measured. It drives the real `clientele`
+//! binary against a database it creates and drops — `clientele migrate`,
+//! `clientele demo --customers N --orders-per-customer 3 --seed 1`, then
+//! `clientele refresh-segments` (as of today), so segment rules have a
+//! snapshot — or against `--database NAME`, loaded before. It starts
+//! `clientele serve`, defines three campaigns through the API (a win-back
+//! of lapsing valuable clients, a broad tier-and-consent audience, a
+//! birthday-within-14-days audience of customers who did not buy lately),
+//! and times `POST /v1/campaigns/{id}/dry-run` `--runs` times each (after
+//! one untimed run), printing the audience, the contacts and the fastest,
+//! median and slowest answer.
+//!
+//! Usage: `bench_campaigns [--members 1000000] [--runs 5] [--bin
+//! target/release/clientele] [--database NAME] [--keep] [--tiny]`.
+//! DATABASE_URL names a database of a role with CREATEDB. `--tiny` (CI):
+//! 300 members, one timed run — proves the steps still run; no figure is
+//! asserted, a failed step is an error.
+
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use clientele_bench::{BenchDatabase, Clientele, Http, admin_url};
+use serde_json::{Value, json};
+
+#[derive(Debug)]
+struct Args {
+    members: u32,
+    runs: usize,
+    bin: String,
+    database: Option<String>,
+    keep: bool,
+}
+
+fn args() -> anyhow::Result<Args> {
+    let mut a =
+        Args { members: 1_000_000, runs: 5, bin: "target/release/clientele".into(), database: None, keep: false };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut value = || it.next().with_context(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--members" => a.members = value()?.parse()?,
+            "--runs" => a.runs = value()?.parse()?,
+            "--bin" => a.bin = value()?,
+            "--database" => a.database = Some(value()?),
+            "--keep" => a.keep = true,
+            "--tiny" => (a.members, a.runs) = (300, 1),
+            other => bail!("unknown argument {other}"),
+        }
+    }
+    Ok(a)
+}
+
+/// The campaigns timed: (label, definition).
+fn campaigns() -> Vec<(&'static str, Value)> {
+    let base = |name: &str, audience: Value| {
+        json!({
+            "name": name, "audience": audience, "schedule": {"once": {"at": null}}, "channel": "wechat",
+            "action": {"message": {"template": "bench"}}, "holdout_percent": 20, "cost_per_message": "0.30",
+        })
+    };
+    vec![
+        (
+            "win-back: at risk / can't lose / hibernating, CLV ≥ 500",
+            base(
+                "win-back",
+                json!({"all": [{"segment": ["at_risk", "cant_lose_them", "hibernating"]}, {"clv": {"min": "500"}}]}),
+            ),
+        ),
+        (
+            "broad: tier S2+ with WeChat consent",
+            base("broad", json!({"all": [{"tier": ["S2", "S3", "S4", "S5", "S6"]}, {"consent": "wechat"}]})),
+        ),
+        (
+            "birthday in 14 days, no purchase in 90 days",
+            base(
+                "birthday",
+                json!({"all": [{"important_date": {"kinds": ["birthday"], "within_days": 14}},
+                               {"not": {"days_since_last_purchase": {"max": 90}}}]}),
+            ),
+        ),
+    ]
+}
+
+async fn call(http: &mut Http, method: &str, path: &str, token: &str, body: &Value) -> anyhow::Result<Value> {
+    let (status, bytes) = http.request(method, path, Some(token), Some(&body.to_string())).await?;
+    let answer: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if !(200..300).contains(&status) {
+        bail!("{method} {path}: {status} {answer}");
+    }
+    Ok(answer)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> anyhow::Result<()> {
+    let a = args()?;
+    println!("bench_campaigns: members {}, runs {}, bin {}", a.members, a.runs, a.bin);
+    let clientele = Clientele::new(&a.bin);
+    let admin = admin_url();
+    let mut db = match &a.database {
+        Some(name) => BenchDatabase::existing(&admin, name),
+        None => {
+            let db = BenchDatabase::fresh(&admin, "clientele_bench_campaigns")?;
+            clientele.load_demo(db.url(), a.members, 3)?;
+            let t = Instant::now();
+            clientele.run(db.url(), &["refresh-segments"])?;
+            println!("setup: segments refreshed in {:.1} s", t.elapsed().as_secs_f64());
+            db
+        }
+    };
+    if a.keep {
+        db.keep();
+        println!("setup: the database {} is kept", db.name());
+    }
+    let token = clientele.run(db.url(), &["create-key", "--role", "admin", "--name", "bench-campaigns"])?;
+    let server = clientele.serve(db.url(), 4).await?;
+    let mut http = Http::connect(server.addr()).await?;
+    println!(
+        "\n| campaign | audience | held out | to contact | fastest | median | slowest |\n|---|---|---|---|---|---|---|"
+    );
+    for (label, definition) in campaigns() {
+        let created = call(&mut http, "POST", "/v1/campaigns", &token, &definition).await?;
+        let id = created["id"].as_str().context("campaign id")?.to_owned();
+        let path = format!("/v1/campaigns/{id}/dry-run");
+        let first = call(&mut http, "POST", &path, &token, &json!({})).await?;
+        let mut times = Vec::with_capacity(a.runs);
+        for _ in 0..a.runs {
+            let t = Instant::now();
+            call(&mut http, "POST", &path, &token, &json!({})).await?;
+            times.push(t.elapsed().as_secs_f64());
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "| {label} | {} | {} | {} | {:.2} s | {:.2} s | {:.2} s |",
+            first["audience"],
+            first["held_out"],
+            first["to_contact"],
+            times[0],
+            times[times.len() / 2],
+            times[times.len() - 1]
+        );
+    }
+    drop(server);
+    drop(db);
+    Ok(())
+}
