@@ -25,9 +25,16 @@ use uuid::Uuid;
 use crate::batch::{Val, bind};
 use crate::error::StoreError;
 
-/// The query text and its bind values.
+/// The query's bind values, and which joins its predicates need.
+#[derive(Default)]
 struct Sql {
     vals: Vec<Val>,
+    /// The loyalty account (`a`).
+    account: bool,
+    /// The latest snapshot (`s`).
+    latest: bool,
+    /// The snapshot before it (`p`).
+    previous: bool,
 }
 
 impl Sql {
@@ -43,14 +50,11 @@ impl Sql {
     }
 }
 
-const FROM: &str = "FROM customers c \
-    LEFT JOIN loyalty_accounts a ON a.customer_id = c.customer_id \
-    LEFT JOIN segment_snapshots s ON s.customer_id = c.customer_id \
-        AND s.as_of = (SELECT max(as_of) FROM segment_runs) \
-    LEFT JOIN segment_snapshots p ON p.customer_id = c.customer_id \
-        AND p.as_of = (SELECT max(as_of) FROM segment_runs \
-                       WHERE as_of < (SELECT max(as_of) FROM segment_runs)) \
-    WHERE c.merged_into IS NULL AND c.erased_at IS NULL";
+const ACCOUNT: &str = " LEFT JOIN loyalty_accounts a ON a.customer_id = c.customer_id";
+const LATEST: &str = " LEFT JOIN segment_snapshots s ON s.customer_id = c.customer_id \
+    AND s.as_of = (SELECT max(as_of) FROM segment_runs)";
+const PREVIOUS: &str = " LEFT JOIN segment_snapshots p ON p.customer_id = c.customer_id \
+    AND p.as_of = (SELECT max(as_of) FROM segment_runs WHERE as_of < (SELECT max(as_of) FROM segment_runs))";
 
 #[derive(QueryableByName)]
 struct Id {
@@ -66,7 +70,7 @@ struct Count {
 
 /// The query of the customers of `scope` the audience takes on `today`.
 fn query(audience: &Audience, today: NaiveDate, scope: &StoreScope, select: &str) -> (String, Vec<Val>) {
-    query_with(Sql { vals: Vec::new() }, audience, today, scope, select)
+    query_with(Sql::default(), audience, today, scope, select)
 }
 
 /// [`query`] after the binds `select` already uses.
@@ -85,7 +89,15 @@ fn query_with(
             format!(" AND c.home_store_id = ANY({ids}::uuid[])")
         }
     };
-    (format!("SELECT {select} {FROM}{scope} AND ({predicate})"), sql.vals)
+    // Only the joins the rule needs: a broad audience of a million
+    // customers need not read two snapshots.
+    let joins: String = [(sql.account, ACCOUNT), (sql.latest, LATEST), (sql.previous, PREVIOUS)]
+        .iter()
+        .filter(|(used, _)| *used)
+        .map(|(_, join)| *join)
+        .collect();
+    let from = format!("FROM customers c{joins} WHERE c.merged_into IS NULL AND c.erased_at IS NULL");
+    (format!("SELECT {select} {from}{scope} AND ({predicate})"), sql.vals)
 }
 
 fn run(text: String, vals: Vec<Val>) -> crate::batch::Query {
@@ -143,7 +155,7 @@ pub fn audience_reach(
     channel: Channel,
     since: DateTime<Utc>,
 ) -> Result<Vec<Reach>, StoreError> {
-    let mut sql = Sql { vals: Vec::new() };
+    let mut sql = Sql::default();
     let ch = sql.bind(channel.as_str().to_owned());
     let since = sql.bind(since);
     let select = format!(
@@ -190,13 +202,20 @@ fn compile(rule: &Rule, today: NaiveDate, sql: &mut Sql) -> String {
         Rule::All(rules) => return join(rules, " AND ", today, sql),
         Rule::Any(rules) => return join(rules, " OR ", today, sql),
         Rule::Not(rule) => return format!("NOT ({})", compile(rule, today, sql)),
-        Rule::Segment(list) => format!("s.segment = ANY({})", sql.texts(list.iter().map(|s| s.code().to_owned()))),
-        Rule::SegmentMove { from, to } => format!(
-            "p.segment = ANY({}) AND s.segment = ANY({})",
-            sql.texts(from.iter().map(|s| s.code().to_owned())),
-            sql.texts(to.iter().map(|s| s.code().to_owned()))
-        ),
+        Rule::Segment(list) => {
+            sql.latest = true;
+            format!("s.segment = ANY({})", sql.texts(list.iter().map(|s| s.code().to_owned())))
+        }
+        Rule::SegmentMove { from, to } => {
+            (sql.latest, sql.previous) = (true, true);
+            format!(
+                "p.segment = ANY({}) AND s.segment = ANY({})",
+                sql.texts(from.iter().map(|s| s.code().to_owned())),
+                sql.texts(to.iter().map(|s| s.code().to_owned()))
+            )
+        }
         Rule::Tier(list) => {
+            sql.account = true;
             format!("coalesce(a.tier, 'S1') = ANY({})", sql.texts(list.iter().map(|t| t.as_str().to_owned())))
         }
         Rule::Tag(tag) => format!(
@@ -204,6 +223,7 @@ fn compile(rule: &Rule, today: NaiveDate, sql: &mut Sql) -> String {
             sql.bind(tag.as_str().to_owned())
         ),
         Rule::Score(d, b) => {
+            sql.latest = true;
             let column = match d {
                 Dimension::R => "s.r",
                 Dimension::F => "s.f",
@@ -211,8 +231,14 @@ fn compile(rule: &Rule, today: NaiveDate, sql: &mut Sql) -> String {
             };
             range(column, b, |s| s.get().to_string())
         }
-        Rule::Clv(b) => range("s.clv", b, |d| format!("{d}::numeric")),
-        Rule::PAlive(b) => range("s.p_alive", b, |d| format!("{d}::numeric")),
+        Rule::Clv(b) => {
+            sql.latest = true;
+            range("s.clv", b, |d| format!("{d}::numeric"))
+        }
+        Rule::PAlive(b) => {
+            sql.latest = true;
+            range("s.p_alive", b, |d| format!("{d}::numeric"))
+        }
         Rule::DaysSinceLastPurchase(b) => {
             let today = sql.bind(today);
             let last = format!(
@@ -240,7 +266,10 @@ fn compile(rule: &Rule, today: NaiveDate, sql: &mut Sql) -> String {
         }
         Rule::Gender(list) => format!("c.gender = ANY({})", sql.texts(list.iter().map(|g| g.as_str().to_owned()))),
         Rule::AgeBand(list) => age_bands(list, today, sql),
-        Rule::PointsBalance(b) => range("coalesce(a.points_balance, 0)", b, |p| p.to_string()),
+        Rule::PointsBalance(b) => {
+            sql.account = true;
+            range("coalesce(a.points_balance, 0)", b, |p| p.to_string())
+        }
         Rule::PointsExpiring { within_days, min_points } => format!(
             "coalesce((SELECT sum(l.remaining) FROM points_lots l WHERE l.customer_id = c.customer_id \
              AND l.remaining > 0 AND l.expires_on >= {} AND l.expires_on <= {}), 0) >= {min_points}",
