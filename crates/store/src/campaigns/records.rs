@@ -84,56 +84,37 @@ impl StoredCampaign {
     }
 }
 
-type Row = (
-    Uuid,
-    Value,
-    String,
-    Option<Vec<Uuid>>,
-    Decimal,
-    Option<String>,
-    DateTime<Utc>,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-);
-
-fn from_row(row: Row) -> Result<StoredCampaign, StoreError> {
-    let (id, spec, status, stores, spent, created_by, created_at, updated_at, launched_at) = row;
-    let spec = CampaignSpec::from_json(&spec).map_err(|e| StoreError::Corrupt(format!("campaigns.spec: {e:?}")))?;
-    Ok(StoredCampaign {
-        id,
-        spec,
-        status: CampaignStatus::parse(&status)?,
-        stores: stores.map(|s| s.into_iter().map(StoreId::from_uuid).collect()),
-        spent,
-        created_by,
-        created_at,
-        updated_at,
-        launched_at,
-    })
+/// A campaign's row.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = campaigns)]
+struct Row {
+    id: Uuid,
+    spec: Value,
+    status: String,
+    store_scope: Option<Vec<Uuid>>,
+    spent: Decimal,
+    created_by: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    launched_at: Option<DateTime<Utc>>,
 }
 
-fn columns() -> (
-    campaigns::id,
-    campaigns::spec,
-    campaigns::status,
-    campaigns::store_scope,
-    campaigns::spent,
-    campaigns::created_by,
-    campaigns::created_at,
-    campaigns::updated_at,
-    campaigns::launched_at,
-) {
-    (
-        campaigns::id,
-        campaigns::spec,
-        campaigns::status,
-        campaigns::store_scope,
-        campaigns::spent,
-        campaigns::created_by,
-        campaigns::created_at,
-        campaigns::updated_at,
-        campaigns::launched_at,
-    )
+impl Row {
+    fn into_campaign(self) -> Result<StoredCampaign, StoreError> {
+        let spec =
+            CampaignSpec::from_json(&self.spec).map_err(|e| StoreError::Corrupt(format!("campaigns.spec: {e:?}")))?;
+        Ok(StoredCampaign {
+            id: self.id,
+            spec,
+            status: CampaignStatus::parse(&self.status)?,
+            stores: self.store_scope.map(|s| s.into_iter().map(StoreId::from_uuid).collect()),
+            spent: self.spent,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            launched_at: self.launched_at,
+        })
+    }
 }
 
 /// Stores a new campaign as a draft.
@@ -175,10 +156,10 @@ pub fn update_campaign_spec(
 /// A campaign, or None; `lock` holds its row for the rest of the
 /// transaction.
 pub fn get_campaign(conn: &mut PgConnection, id: Uuid, lock: bool) -> Result<Option<StoredCampaign>, StoreError> {
-    let query = campaigns::table.find(id).select(columns());
+    let query = campaigns::table.find(id).select(Row::as_select());
     let row: Option<Row> =
         if lock { query.for_update().first(conn).optional()? } else { query.first(conn).optional()? };
-    row.map(from_row).transpose()
+    row.map(Row::into_campaign).transpose()
 }
 
 /// Campaigns a caller of `scope` may see (see [`StoredCampaign::visible_to`]),
@@ -189,8 +170,10 @@ pub fn list_campaigns(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<Vec<StoredCampaign>, StoreError> {
-    let mut query =
-        campaigns::table.select(columns()).order((campaigns::created_at.desc(), campaigns::id.desc())).into_boxed();
+    let mut query = campaigns::table
+        .select(Row::as_select())
+        .order((campaigns::created_at.desc(), campaigns::id.desc()))
+        .into_boxed();
     if let StoreScope::Stores(mine) = scope {
         let mine: Vec<Uuid> = mine.iter().map(|s| s.as_uuid()).collect();
         query = query.filter(campaigns::store_scope.is_contained_by(mine));
@@ -198,7 +181,7 @@ pub fn list_campaigns(
     if let Some((at, id)) = after {
         query = query.filter(campaigns::created_at.lt(at).or(campaigns::created_at.eq(at).and(campaigns::id.lt(id))));
     }
-    query.limit(limit).load::<Row>(conn)?.into_iter().map(from_row).collect()
+    query.limit(limit).load::<Row>(conn)?.into_iter().map(Row::into_campaign).collect()
 }
 
 /// Sets a campaign's status (and its launch time, the first time it runs).
