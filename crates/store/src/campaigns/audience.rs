@@ -202,18 +202,6 @@ fn compile(rule: &Rule, today: NaiveDate, sql: &mut Sql) -> String {
         Rule::All(rules) => return join(rules, " AND ", today, sql),
         Rule::Any(rules) => return join(rules, " OR ", today, sql),
         Rule::Not(rule) => return format!("NOT ({})", compile(rule, today, sql)),
-        Rule::Segment(list) => {
-            sql.latest = true;
-            format!("s.segment = ANY({})", sql.texts(list.iter().map(|s| s.code().to_owned())))
-        }
-        Rule::SegmentMove { from, to } => {
-            (sql.latest, sql.previous) = (true, true);
-            format!(
-                "p.segment = ANY({}) AND s.segment = ANY({})",
-                sql.texts(from.iter().map(|s| s.code().to_owned())),
-                sql.texts(to.iter().map(|s| s.code().to_owned()))
-            )
-        }
         Rule::Tier(list) => {
             sql.account = true;
             format!("coalesce(a.tier, 'S1') = ANY({})", sql.texts(list.iter().map(|t| t.as_str().to_owned())))
@@ -222,22 +210,8 @@ fn compile(rule: &Rule, today: NaiveDate, sql: &mut Sql) -> String {
             "EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.customer_id AND t.name = {})",
             sql.bind(tag.as_str().to_owned())
         ),
-        Rule::Score(d, b) => {
-            sql.latest = true;
-            let column = match d {
-                Dimension::R => "s.r",
-                Dimension::F => "s.f",
-                Dimension::M => "s.m",
-            };
-            range(column, b, |s| s.get().to_string())
-        }
-        Rule::Clv(b) => {
-            sql.latest = true;
-            range("s.clv", b, |d| format!("{d}::numeric"))
-        }
-        Rule::PAlive(b) => {
-            sql.latest = true;
-            range("s.p_alive", b, |d| format!("{d}::numeric"))
+        Rule::Segment(_) | Rule::SegmentMove { .. } | Rule::Score(..) | Rule::Clv(_) | Rule::PAlive(_) => {
+            snapshot_leaf(rule, sql)
         }
         Rule::DaysSinceLastPurchase(b) => {
             let today = sql.bind(today);
@@ -283,6 +257,36 @@ fn compile(rule: &Rule, today: NaiveDate, sql: &mut Sql) -> String {
         ),
     };
     format!("coalesce(({leaf}), false)")
+}
+
+/// A leaf over the latest snapshot (`s`) or the one before it (`p`); called
+/// by [`compile`] for those leaves only.
+fn snapshot_leaf(rule: &Rule, sql: &mut Sql) -> String {
+    sql.latest = true;
+    match rule {
+        Rule::Segment(list) => {
+            format!("s.segment = ANY({})", sql.texts(list.iter().map(|s| s.code().to_owned())))
+        }
+        Rule::SegmentMove { from, to } => {
+            sql.previous = true;
+            format!(
+                "p.segment = ANY({}) AND s.segment = ANY({})",
+                sql.texts(from.iter().map(|s| s.code().to_owned())),
+                sql.texts(to.iter().map(|s| s.code().to_owned()))
+            )
+        }
+        Rule::Score(d, b) => {
+            let column = match d {
+                Dimension::R => "s.r",
+                Dimension::F => "s.f",
+                Dimension::M => "s.m",
+            };
+            range(column, b, |s| s.get().to_string())
+        }
+        Rule::Clv(b) => range("s.clv", b, |d| format!("{d}::numeric")),
+        Rule::PAlive(b) => range("s.p_alive", b, |d| format!("{d}::numeric")),
+        _ => "false".to_owned(),
+    }
 }
 
 fn join(rules: &[Rule], with: &str, today: NaiveDate, sql: &mut Sql) -> String {
