@@ -134,5 +134,6 @@ mod tests {
         assert_eq!(BodyShape::of::<crate::routes::orders::shapes::CreateOrderRequest>(), BodyShape::Object);
         assert_eq!(BodyShape::of::<clientele_loyalty::ProgramConfig>(), BodyShape::Object);
         assert_eq!(BodyShape::of::<crate::routes::segments::settings::RfmSettingsBody>(), BodyShape::Object);
+        assert_eq!(BodyShape::of::<clientele_campaigns::CampaignSettings>(), BodyShape::Object);
     }
 }

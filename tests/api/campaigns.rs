@@ -129,3 +129,51 @@ async fn a_store_managers_campaign_reaches_only_their_stores_and_the_dry_run_add
         app.call("POST", &format!("/v1/campaigns/{id}/dry-run"), Some(&manager), Some(&json!({"base_rate": 2}))).await;
     assert_field(&a.expect(422), "base_rate", "out_of_range");
 }
+
+/// The programme's campaign settings: read (the defaults), refused naming
+/// the part, saved (audited), and applied by the dry run's cap.
+#[tokio::test]
+async fn the_campaign_settings_are_saved_and_the_dry_run_applies_their_cap() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::spawn().await;
+    demo(&app);
+    let defaults =
+        json!({"cap": {"max_messages": 2, "window_days": 7}, "quiet_hours": {"start": "21:00:00", "end": "09:00:00"}});
+    let got = app.admin("GET", "/v1/campaigns/settings", None).await.expect(200).body;
+    assert_eq!(got, json!({"version": 0, "config": defaults}));
+    let analyst = key(&app, Role::Analyst, &[]);
+    app.call("GET", "/v1/campaigns/settings", Some(&analyst), None).await.expect(403);
+    let mut bad = defaults.clone();
+    bad["cap"]["max_messages"] = json!(0);
+    let a = app.admin("PUT", "/v1/campaigns/settings", Some(&bad)).await.expect(422);
+    assert!(a.error_fields().iter().any(|f| f.starts_with("cap")), "{}", a.text);
+
+    let crm = key(&app, Role::CrmManager, &[]);
+    let mut campaign = winback("Capped");
+    campaign["budget"] = Value::Null;
+    let id = app.call("POST", "/v1/campaigns", Some(&crm), Some(&campaign)).await.expect(201).body["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    // Every customer was sent one WeChat message yesterday.
+    diesel::sql_query(format!(
+        "INSERT INTO campaign_contacts (campaign_id, customer_id, occurrence, outcome, channel, at) \
+         SELECT '{id}', customer_id, 'once', 'sent', 'wechat', now() - interval '1 day' FROM customers"
+    ))
+    .execute(&mut app.db.connect())
+    .expect("contacts");
+    let path = format!("/v1/campaigns/{id}/dry-run");
+    let two = app.call("POST", &path, Some(&crm), Some(&json!({}))).await.expect(200).body;
+    assert_eq!(two["capped"], 0, "one message of two: {two}");
+    let audits = app.count("audit_log");
+    let mut one = defaults.clone();
+    one["cap"]["max_messages"] = json!(1);
+    let saved = app.call("PUT", "/v1/campaigns/settings", Some(&crm), Some(&one)).await.expect(200).body;
+    assert_eq!(saved, json!({"version": 1, "config": one}));
+    assert_eq!(app.count("audit_log"), audits + 1);
+    let capped = app.call("POST", &path, Some(&crm), Some(&json!({}))).await.expect(200).body;
+    let n = |k: &str| capped[k].as_u64().expect(k);
+    assert_eq!(n("to_contact"), 0, "{capped}");
+    assert_eq!(n("capped"), n("audience") - n("held_out") - n("without_consent"), "{capped}");
+    assert!(n("capped") > 0, "{capped}");
+}

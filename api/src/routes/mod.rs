@@ -66,6 +66,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::list)
         .service(webhooks::delete)
         .service(webhooks::deliveries)
+        .service(campaigns::get_settings)
+        .service(campaigns::put_settings)
         .service(campaigns::create)
         .service(campaigns::list)
         .service(campaigns::get_one)

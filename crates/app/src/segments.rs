@@ -201,14 +201,14 @@ pub fn refresh_config(conn: &mut PgConnection) -> Result<RefreshConfig, StoreErr
 /// said). Returns the version.
 pub fn save_settings(conn: &mut PgConnection, settings: &RfmSettings, ctx: &AuditContext) -> Result<i32, StoreError> {
     clientele_store::transaction(conn, |tx| {
-        let (before, version) = clientele_store::lock_rfm_settings(tx.conn()?)?;
+        let (before, version) = clientele_store::lock_rfm_settings(tx.conn()?, ctx.at)?;
         let version = version + 1;
         clientele_store::write_rfm_settings(tx.conn()?, settings, version, ctx)?;
         tx.audit(
             ctx,
             NewAuditEntry {
                 action: "update",
-                entity: "segment_settings",
+                entity: "rfm_settings",
                 entity_id: version.to_string(),
                 customer: None,
                 changes: json!({ "before": before, "after": settings }),

@@ -68,6 +68,7 @@
 //!   [`next_send_time`], daylight saving time included.
 //! - [`power`]: the dry run's [`minimum_detectable_uplift`] (95 %
 //!   confidence, 80 % power).
+//! - [`settings`]: [`CampaignSettings`], the programme's cap and quiet hours.
 //! - [`error`]: [`CampaignError`], with stable codes.
 //! - [`testing`]: random rules for property tests.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
@@ -80,6 +81,7 @@ pub mod error;
 pub mod holdout;
 pub mod power;
 pub mod quiet_hours;
+pub mod settings;
 pub mod testing;
 pub mod trigger;
 
@@ -90,3 +92,4 @@ pub use error::CampaignError;
 pub use holdout::{HoldoutPercent, held_out, holdout_draw};
 pub use power::minimum_detectable_uplift;
 pub use quiet_hours::{QuietHours, next_send_time};
+pub use settings::CampaignSettings;

@@ -28,6 +28,7 @@ mod org;
 mod outbox;
 pub mod schema;
 mod segments;
+mod settings;
 mod tx;
 mod webhooks;
 

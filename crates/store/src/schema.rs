@@ -473,8 +473,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    segment_settings (id) {
-        id -> Int2,
+    programme_settings (name) {
+        name -> Text,
         config -> Jsonb,
         version -> Int4,
         updated_at -> Timestamptz,
@@ -547,7 +547,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_subscriptions,
     webhook_deliveries,
     segment_runs,
-    segment_settings,
+    programme_settings,
     segment_snapshots,
     campaigns,
     campaign_contacts,

@@ -5,13 +5,15 @@
 
 pub(crate) mod shapes;
 
-use actix_web::{HttpResponse, get, patch, post, web};
-use clientele_campaigns::CampaignSpec;
+use actix_web::{HttpResponse, get, patch, post, put, web};
+use clientele_campaigns::{CampaignSettings, CampaignSpec};
 use clientele_profiles::Permission;
 use serde_json::Value;
 use uuid::Uuid;
 
-use self::shapes::{CampaignList, CampaignQuery, CampaignView, DryRunRequest, DryRunView, cursor, parse_cursor};
+use self::shapes::{
+    CampaignList, CampaignQuery, CampaignSettingsView, CampaignView, DryRunRequest, DryRunView, cursor, parse_cursor,
+};
 use super::shared::parse_limit;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
@@ -156,4 +158,32 @@ pub async fn dry_run(
         .await
         .map_err(campaign_error)?;
     Ok(HttpResponse::Ok().json(DryRunView::new(&d)))
+}
+
+/// The programme's campaign settings: the frequency cap across all
+/// campaigns (messages per customer per channel in a rolling window) and
+/// the quiet hours in the home store's time zone (admin, crm_manager).
+#[utoipa::path(tag = "campaigns", responses((status = 200, body = CampaignSettingsView), (status = 403, body = Problem)))]
+#[get("/v1/campaigns/settings")]
+pub async fn get_settings(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageProgram)?;
+    let (settings, version) = state.run(clientele_store::campaigns::campaign_settings).await?;
+    Ok(HttpResponse::Ok().json(CampaignSettingsView::new(&settings, version)))
+}
+
+/// Replaces the campaign settings (admin, crm_manager; audited); the next
+/// dry run and launch apply them.
+#[utoipa::path(tag = "campaigns", request_body(content = Object, description = "As GET returns them under `config`"),
+    responses((status = 200, body = CampaignSettingsView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[put("/v1/campaigns/settings")]
+pub async fn put_settings(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<CampaignSettings>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageProgram)?;
+    let settings = body.value;
+    let audit = caller.audit();
+    let version = state.run(move |conn| clientele_app::campaigns::save_settings(conn, &settings, &audit)).await?;
+    Ok(HttpResponse::Ok().json(CampaignSettingsView::new(&settings, version)))
 }

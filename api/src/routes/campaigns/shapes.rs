@@ -136,3 +136,19 @@ impl DryRunView {
         }
     }
 }
+
+/// The programme's campaign settings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignSettingsView {
+    /// 0 until first saved (the defaults).
+    pub version: i32,
+    /// `{"cap": {"max_messages": 2, "window_days": 7}, "quiet_hours": {"start": "21:00:00", "end": "09:00:00"}}`
+    #[schema(value_type = Object)]
+    pub config: serde_json::Value,
+}
+
+impl CampaignSettingsView {
+    pub fn new(settings: &clientele_campaigns::CampaignSettings, version: i32) -> Self {
+        CampaignSettingsView { version, config: serde_json::to_value(settings).unwrap_or(serde_json::Value::Null) }
+    }
+}

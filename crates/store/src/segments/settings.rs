@@ -1,37 +1,24 @@
-//! The programme's RFM settings (`segment_settings`, one row; none = the
-//! defaults), and a snapshot's segments read whole for a preview.
+//! The programme's RFM settings (`programme_settings`, row `rfm`; none =
+//! the defaults), and a snapshot's segments read whole for a preview.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use clientele_rfm::{RfmSettings, Segment};
 use diesel::prelude::*;
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::audit::AuditContext;
 use crate::error::{StoreError, corrupt};
-use crate::schema::{segment_settings, segment_snapshots};
+use crate::schema::segment_snapshots;
 
 /// The RFM settings in force and their version (0: never saved, the
 /// defaults).
 pub fn rfm_settings(conn: &mut PgConnection) -> Result<(RfmSettings, i32), StoreError> {
-    let row: Option<(Value, i32)> = segment_settings::table
-        .find(1i16)
-        .select((segment_settings::config, segment_settings::version))
-        .first(conn)
-        .optional()?;
-    match row {
-        None => Ok((RfmSettings::default(), 0)),
-        Some((config, version)) => {
-            Ok((serde_json::from_value(config).map_err(corrupt("segment_settings.config"))?, version))
-        }
-    }
+    crate::settings::read(conn, "rfm")
 }
 
-/// Locks the settings row for the rest of the transaction (two saves one
-/// after the other, each against what the other left) and reads them.
-pub fn lock_rfm_settings(conn: &mut PgConnection) -> Result<(RfmSettings, i32), StoreError> {
-    diesel::sql_query("SELECT 1 FROM segment_settings WHERE id = 1 FOR UPDATE").execute(conn)?;
-    rfm_settings(conn)
+/// Locks the settings for the rest of the transaction and reads them.
+pub fn lock_rfm_settings(conn: &mut PgConnection, at: DateTime<Utc>) -> Result<(RfmSettings, i32), StoreError> {
+    crate::settings::lock(conn, "rfm", at)
 }
 
 /// Stores the settings as `version`.
@@ -41,25 +28,7 @@ pub fn write_rfm_settings(
     version: i32,
     ctx: &AuditContext,
 ) -> Result<(), StoreError> {
-    let config = serde_json::to_value(settings)?;
-    diesel::insert_into(segment_settings::table)
-        .values((
-            segment_settings::id.eq(1i16),
-            segment_settings::config.eq(&config),
-            segment_settings::version.eq(version),
-            segment_settings::updated_at.eq(ctx.at),
-            segment_settings::updated_by.eq(ctx.key_name.clone()),
-        ))
-        .on_conflict(segment_settings::id)
-        .do_update()
-        .set((
-            segment_settings::config.eq(&config),
-            segment_settings::version.eq(version),
-            segment_settings::updated_at.eq(ctx.at),
-            segment_settings::updated_by.eq(ctx.key_name.clone()),
-        ))
-        .execute(conn)?;
-    Ok(())
+    crate::settings::write(conn, "rfm", settings, version, ctx)
 }
 
 /// Every customer's segment in the snapshot of `as_of` (all stores).
