@@ -176,4 +176,8 @@ async fn the_campaign_settings_are_saved_and_the_dry_run_applies_their_cap() {
     assert_eq!(n("to_contact"), 0, "{capped}");
     assert_eq!(n("capped"), n("audience") - n("held_out") - n("without_consent"), "{capped}");
     assert!(n("capped") > 0, "{capped}");
+    // The audience lists what was sent to each customer.
+    let page = app.call("GET", &format!("/v1/campaigns/{id}/audience?limit=5"), Some(&crm), None).await.expect(200);
+    let first = &page.body["items"][0]["contacts"][0];
+    assert_eq!((first["outcome"].as_str(), first["channel"].as_str()), (Some("sent"), Some("wechat")), "{}", page.text);
 }

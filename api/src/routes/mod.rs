@@ -73,6 +73,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(campaigns::get_one)
         .service(campaigns::update)
         .service(campaigns::dry_run)
+        .service(campaigns::audience)
         .service(segments::get_config)
         .service(segments::put_config)
         .service(segments::preview)

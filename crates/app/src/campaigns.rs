@@ -7,10 +7,10 @@
 //! audience query, whatever the rule says.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use clientele_campaigns::{CampaignSettings, CampaignSpec, DryRun, dry_run};
+use clientele_campaigns::{CampaignSettings, CampaignSpec, DryRun, dry_run, held_out};
 use clientele_kernel::StoreId;
 use clientele_profiles::StoreScope;
-use clientele_store::campaigns::{CampaignStatus, StoredCampaign};
+use clientele_store::campaigns::{AudienceMember, CampaignStatus, ContactRecord, StoredCampaign};
 use clientele_store::{AuditContext, Conflict, NewAuditEntry, PgConnection, StoreError};
 use serde_json::json;
 use uuid::Uuid;
@@ -133,4 +133,40 @@ pub fn save_settings(
         );
         Ok(version)
     })
+}
+
+/// One customer of a campaign's audience: who, whether they are in the
+/// control group, and what the campaign did with them so far.
+#[derive(Debug, Clone)]
+pub struct AudienceEntry {
+    pub member: AudienceMember,
+    pub held_out: bool,
+    pub contacts: Vec<ContactRecord>,
+}
+
+/// A page of the campaign's audience as of `today` (customers after
+/// `after`, by id), each with the control-group flag and the contacts made.
+pub fn audience(
+    conn: &mut PgConnection,
+    id: Uuid,
+    scope: &StoreScope,
+    today: NaiveDate,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<AudienceEntry>, StoreError> {
+    let stored = campaign(conn, id, scope)?;
+    let members =
+        clientele_store::campaigns::audience_page(conn, &stored.spec.audience, today, &stored.scope(), after, limit)?;
+    let ids: Vec<Uuid> = members.iter().map(|m| m.customer).collect();
+    let mut contacts = clientele_store::campaigns::contacts_of(conn, id, &ids)?.into_iter().peekable();
+    Ok(members
+        .into_iter()
+        .map(|member| {
+            let mut mine = Vec::new();
+            while let Some(c) = contacts.next_if(|c| c.customer == member.customer) {
+                mine.push(c);
+            }
+            AudienceEntry { held_out: held_out(id, member.customer, stored.spec.holdout), member, contacts: mine }
+        })
+        .collect())
 }

@@ -12,7 +12,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use self::shapes::{
-    CampaignList, CampaignQuery, CampaignSettingsView, CampaignView, DryRunRequest, DryRunView, cursor, parse_cursor,
+    AudiencePage, AudienceQuery, CampaignList, CampaignQuery, CampaignSettingsView, CampaignView, DryRunRequest,
+    DryRunView, cursor, parse_audience_cursor, parse_cursor,
 };
 use super::shared::parse_limit;
 use crate::error::{ApiError, Problem};
@@ -186,4 +187,30 @@ pub async fn put_settings(
     let audit = caller.audit();
     let version = state.run(move |conn| clientele_app::campaigns::save_settings(conn, &settings, &audit)).await?;
     Ok(HttpResponse::Ok().json(CampaignSettingsView::new(&settings, version)))
+}
+
+/// The campaign's audience as its rule selects it today, a page at a time
+/// by customer id: each customer with whether they are in the control
+/// group and what the campaign did with them so far.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path), AudienceQuery),
+    responses((status = 200, body = AudiencePage), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+#[get("/v1/campaigns/{id}/audience")]
+pub async fn audience(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: Query<AudienceQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadCampaigns)?;
+    let id = campaign_id(&path)?;
+    let after = query.cursor.as_deref().map(parse_audience_cursor).transpose()?;
+    let limit = parse_limit(query.limit.as_deref())? as usize;
+    let scope = caller.scope().clone();
+    let today = crate::clock::now().date_naive();
+    let entries = state
+        .run(move |conn| clientele_app::campaigns::audience(conn, id, &scope, today, after, limit as i64 + 1))
+        .await
+        .map_err(campaign_error)?;
+    Ok(HttpResponse::Ok().json(AudiencePage::new(entries, limit)))
 }

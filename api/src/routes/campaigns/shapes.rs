@@ -152,3 +152,82 @@ impl CampaignSettingsView {
         CampaignSettingsView { version, config: serde_json::to_value(settings).unwrap_or(serde_json::Value::Null) }
     }
 }
+
+/// Paging of a campaign's audience.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AudienceQuery {
+    /// 1–200, default 50.
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+/// A contact the campaign made or decided against.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactView {
+    /// The occurrence it belongs to (`once`, `birthday:2027-01-03`, …).
+    pub occurrence: String,
+    /// `sent`, `task`, `held_out`, `no_consent`, `capped`, `over_budget`.
+    pub outcome: String,
+    pub channel: String,
+    /// When it was made, or (held out) would have been.
+    pub at: DateTime<Utc>,
+    #[schema(value_type = String)]
+    pub cost: rust_decimal::Decimal,
+}
+
+/// One customer of the audience.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AudienceEntryView {
+    pub customer_id: Uuid,
+    pub member_no: String,
+    pub name: Option<String>,
+    /// In the control group: never contacted, recorded for measurement.
+    pub held_out: bool,
+    /// What the campaign did with them so far (empty before a launch).
+    pub contacts: Vec<ContactView>,
+}
+
+/// A page of a campaign's audience, as its rule selects it today, by
+/// customer id.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AudiencePage {
+    pub items: Vec<AudienceEntryView>,
+    pub next_cursor: Option<String>,
+}
+
+impl AudiencePage {
+    pub fn new(entries: Vec<clientele_app::campaigns::AudienceEntry>, limit: usize) -> Self {
+        let more = entries.len() > limit;
+        let items: Vec<AudienceEntryView> = entries
+            .into_iter()
+            .take(limit)
+            .map(|e| AudienceEntryView {
+                customer_id: e.member.customer,
+                member_no: e.member.member_no,
+                name: e.member.name,
+                held_out: e.held_out,
+                contacts: e
+                    .contacts
+                    .into_iter()
+                    .map(|c| ContactView {
+                        occurrence: c.occurrence,
+                        outcome: c.outcome,
+                        channel: c.channel,
+                        at: c.at,
+                        cost: c.cost,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let next_cursor =
+            if more { items.last().map(|i| URL_SAFE_NO_PAD.encode(format!("a:{}", i.customer_id))) } else { None };
+        AudiencePage { items, next_cursor }
+    }
+}
+
+/// Reads an audience cursor.
+pub fn parse_audience_cursor(raw: &str) -> Result<Uuid, ApiError> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad_cursor())?).map_err(|_| bad_cursor())?;
+    text.strip_prefix("a:").and_then(|id| id.parse().ok()).ok_or_else(bad_cursor)
+}

@@ -19,7 +19,7 @@ use clientele_campaigns::Reach;
 use clientele_campaigns::audience::{Audience, Bounds, Dimension, Product, Rule, Season};
 use clientele_profiles::{AgeBand, Channel, ImportantDateKind, StoreScope};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Bool, Nullable, Text, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use crate::batch::{Val, bind};
@@ -119,6 +119,44 @@ pub fn select_audience(
         .collect();
     ids.dedup();
     Ok(ids)
+}
+
+#[derive(QueryableByName)]
+struct MemberRow {
+    #[diesel(sql_type = SqlUuid)]
+    customer_id: Uuid,
+    #[diesel(sql_type = Text)]
+    member_no: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    name: Option<String>,
+}
+
+/// One customer of an audience, as a list shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudienceMember {
+    pub customer: Uuid,
+    pub member_no: String,
+    pub name: Option<String>,
+}
+
+/// A page of the audience: its customers after `after` (by id), at most
+/// `limit`, in id order.
+pub fn audience_page(
+    conn: &mut PgConnection,
+    audience: &Audience,
+    today: NaiveDate,
+    scope: &StoreScope,
+    after: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<AudienceMember>, StoreError> {
+    let mut sql = Sql::default();
+    let after = sql.bind(after.unwrap_or(Uuid::nil()));
+    let (text, vals) = query_with(sql, audience, today, scope, "c.customer_id, c.member_no, c.name");
+    Ok(run(format!("{text} AND c.customer_id > {after} ORDER BY c.customer_id LIMIT {}", limit.max(0)), vals)
+        .load::<MemberRow>(conn)?
+        .into_iter()
+        .map(|r| AudienceMember { customer: r.customer_id, member_no: r.member_no, name: r.name })
+        .collect())
 }
 
 /// How many customers of `scope` are in the audience on `today`.

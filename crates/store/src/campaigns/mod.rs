@@ -8,11 +8,11 @@ mod audience;
 mod facts;
 pub mod records;
 
-pub use audience::{audience_reach, count_audience, select_audience};
+pub use audience::{AudienceMember, audience_page, audience_reach, count_audience, select_audience};
 pub use facts::audience_facts;
 pub use records::{
-    CampaignStatus, StoredCampaign, get_campaign, insert_campaign, list_campaigns, set_campaign_status,
-    update_campaign_spec,
+    CampaignStatus, ContactRecord, StoredCampaign, contacts_of, get_campaign, insert_campaign, list_campaigns,
+    set_campaign_status, update_campaign_spec,
 };
 
 use chrono::{DateTime, Utc};

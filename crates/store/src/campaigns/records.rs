@@ -205,3 +205,41 @@ pub fn set_campaign_status(
         .execute(conn)?;
     Ok(())
 }
+
+/// A contact a campaign made or decided against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactRecord {
+    pub customer: Uuid,
+    pub occurrence: String,
+    /// `sent`, `task`, `held_out`, `no_consent`, `capped`, `over_budget`.
+    pub outcome: String,
+    pub channel: String,
+    pub at: DateTime<Utc>,
+    pub cost: Decimal,
+}
+
+/// The campaign's contacts with these customers, by customer then time.
+pub fn contacts_of(
+    conn: &mut PgConnection,
+    campaign: Uuid,
+    customers: &[Uuid],
+) -> Result<Vec<ContactRecord>, StoreError> {
+    use crate::schema::campaign_contacts as cc;
+    let rows: Vec<(Uuid, String, String, String, DateTime<Utc>, Decimal)> = cc::table
+        .filter(cc::campaign_id.eq(campaign))
+        .filter(cc::customer_id.eq_any(customers))
+        .order((cc::customer_id, cc::at))
+        .select((cc::customer_id, cc::occurrence, cc::outcome, cc::channel, cc::at, cc::cost))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(customer, occurrence, outcome, channel, at, cost)| ContactRecord {
+            customer,
+            occurrence,
+            outcome,
+            channel,
+            at,
+            cost,
+        })
+        .collect())
+}
