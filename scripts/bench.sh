@@ -40,4 +40,5 @@ else
   cargo build --release -p clientele-cli -p clientele-bench --bins
 fi
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB, $(psql --version), $(rustc --version), $profile build"
-exec "target/$profile/$bench" --bin "target/$profile/clientele" "$@"
+target="${CARGO_TARGET_DIR:-target}"
+exec "$target/$profile/$bench" --bin "$target/$profile/clientele" "$@"

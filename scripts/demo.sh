@@ -15,7 +15,7 @@ export CLIENTELE_BIND="${CLIENTELE_BIND:-127.0.0.1:8080}"
 
 # Same flags as the test command, so the two share one build.
 cargo build --workspace --all-targets --quiet
-bin=target/debug/clientele
+bin="${CARGO_TARGET_DIR:-target}/debug/clientele"
 
 "$bin" migrate >&2
 "$bin" demo --customers "${DEMO_CUSTOMERS:-300}" >&2
