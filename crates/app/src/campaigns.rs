@@ -12,7 +12,7 @@ use clientele_kernel::StoreId;
 use clientele_profiles::StoreScope;
 use clientele_store::campaigns::{AudienceMember, CampaignStatus, ContactRecord, StoredCampaign};
 use clientele_store::{AuditContext, Conflict, NewAuditEntry, PgConnection, StoreError};
-use serde_json::json;
+use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 /// Stores a new campaign as a draft, limited to the caller's stores when the
@@ -53,12 +53,15 @@ pub fn campaign(conn: &mut PgConnection, id: Uuid, scope: &StoreScope) -> Result
     }
 }
 
-/// Replaces a draft's definition (audited); a campaign that has run is
-/// changed no more (409 `campaign_not_draft`).
+/// Changes a draft (audited): the fields of `patch` replace the
+/// definition's, and the whole definition is checked again (422 naming the
+/// field). Read, merged and written under the campaign's row lock, so two
+/// changes never merge onto the same old definition. A campaign that has
+/// run is changed no more (409 `campaign_not_draft`).
 pub fn update_campaign(
     conn: &mut PgConnection,
     id: Uuid,
-    spec: &CampaignSpec,
+    patch: &Map<String, Value>,
     scope: &StoreScope,
     ctx: &AuditContext,
 ) -> Result<StoredCampaign, StoreError> {
@@ -70,7 +73,12 @@ pub fn update_campaign(
         if current.status != CampaignStatus::Draft {
             return Err(StoreError::Conflict(Conflict::CampaignNotDraft { status: current.status.as_str() }));
         }
-        clientele_store::campaigns::update_campaign_spec(tx.conn()?, id, spec, ctx.at)?;
+        let mut definition = current.spec.to_json();
+        for (key, value) in patch {
+            definition[key] = value.clone();
+        }
+        let spec = CampaignSpec::from_json(&definition).map_err(StoreError::Invalid)?;
+        clientele_store::campaigns::update_campaign_spec(tx.conn()?, id, &spec, ctx.at)?;
         tx.audit(
             ctx,
             NewAuditEntry {
@@ -78,7 +86,7 @@ pub fn update_campaign(
                 entity: "campaign",
                 entity_id: id.to_string(),
                 customer: None,
-                changes: json!({ "before": current.spec.to_json(), "after": spec.to_json() }),
+                changes: json!({ "before": current.spec.to_json(), "after": definition }),
             },
         );
         clientele_store::campaigns::get_campaign(tx.conn()?, id, false)?.ok_or(StoreError::NotFound)

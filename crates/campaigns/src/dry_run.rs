@@ -5,6 +5,7 @@
 
 use clientele_profiles::Channel;
 use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use uuid::Uuid;
 
 use crate::campaign::CampaignSpec;
@@ -73,8 +74,7 @@ pub fn dry_run(id: Uuid, spec: &CampaignSpec, reach: &[Reach], cap: &CapRule, ba
     }
     let affordable = match spec.budget {
         Some(budget) if spec.cost_per_message > Decimal::ZERO => {
-            let n = (budget / spec.cost_per_message).floor();
-            u64::try_from(n.mantissa() / 10_i128.pow(n.scale())).unwrap_or(u64::MAX)
+            (budget / spec.cost_per_message).floor().to_u64().unwrap_or(u64::MAX)
         }
         _ => u64::MAX,
     };

@@ -286,17 +286,14 @@ pub fn segment_customers<K: fmt::Debug>(
         if p.first_purchase > p.last_purchase {
             return Err(RfmError::FirstAfterLast { customer: format!("{:?}", p.customer) });
         }
+        if p.last_purchase > as_of {
+            let customer = format!("{:?}", p.customer);
+            return Err(RfmError::PurchaseAfterAsOf { customer, last_purchase: p.last_purchase, as_of });
+        }
         // Fits u32: checked above.
         facts.push(p.scored_facts(i as u32, start));
     }
-    let scores = score_customers(&facts, as_of, &settings.method_on(as_of)?, threads).map_err(|e| match e {
-        RfmError::PurchaseAfterAsOf { customer, last_purchase, as_of } => {
-            let who = customer.parse::<usize>().ok().and_then(|i| people.get(i));
-            let customer = who.map(|p| format!("{:?}", p.customer)).unwrap_or(customer);
-            RfmError::PurchaseAfterAsOf { customer, last_purchase, as_of }
-        }
-        other => other,
-    })?;
+    let scores = score_customers(&facts, as_of, &settings.method_on(as_of)?, threads)?;
     Ok(scores
         .into_iter()
         .zip(people)

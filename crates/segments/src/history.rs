@@ -4,6 +4,7 @@
 use std::fmt;
 
 use chrono::NaiveDate;
+use clientele_rfm::PurchaseSummary;
 use clientele_value::CustomerSummary;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -38,6 +39,22 @@ pub struct PurchaseFacts<K> {
     pub total_net: Decimal,
     /// Net paid on the first purchase day.
     pub first_day_net: Decimal,
+}
+
+impl<K> PurchaseFacts<K> {
+    /// What the RFM settings score, under another key (the refresh keys
+    /// customers by their position).
+    pub fn summary<J>(&self, key: J) -> PurchaseSummary<J> {
+        PurchaseSummary {
+            customer: key,
+            first_purchase: self.first_day,
+            last_purchase: self.last_day,
+            window_orders: self.window_orders,
+            window_net: self.window_net,
+            lifetime_orders: self.total_orders,
+            lifetime_net: self.total_net,
+        }
+    }
 }
 
 /// One customer's history as the value models see it, in days: the first

@@ -52,16 +52,8 @@ pub fn preview<K: Hash + Eq + fmt::Debug>(
     let summaries: Vec<PurchaseSummary<u32>> = facts
         .into_iter()
         .map(|f| {
-            // Fits u32: checked above.
-            let summary = PurchaseSummary {
-                customer: keys.len() as u32,
-                first_purchase: f.first_day,
-                last_purchase: f.last_day,
-                window_orders: f.window_orders,
-                window_net: f.window_net,
-                lifetime_orders: f.total_orders,
-                lifetime_net: f.total_net,
-            };
+            // Keyed by position (fits u32: checked above).
+            let summary = f.summary(keys.len() as u32);
             keys.push(f.customer);
             summary
         })

@@ -161,15 +161,7 @@ pub fn refresh<K: fmt::Debug>(
     for row in population {
         histories.push(History::of(&row, as_of)?);
         // Keyed by position (fits u32: checked above), not by the caller's key.
-        summaries.push(PurchaseSummary {
-            customer: customers.len() as u32,
-            first_purchase: row.first_day,
-            last_purchase: row.last_day,
-            window_orders: row.window_orders,
-            window_net: row.window_net,
-            lifetime_orders: row.total_orders,
-            lifetime_net: row.total_net,
-        });
+        summaries.push(row.summary(customers.len() as u32));
         customers.push(row.customer);
     }
     on_stage(Stage::Summarised(total));

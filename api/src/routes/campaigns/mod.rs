@@ -112,19 +112,9 @@ pub async fn update(
     let Some(patch) = body.value.as_object().cloned() else {
         return Err(ApiError::field("body", "invalid_type", "must be an object"));
     };
-    let scope = caller.scope().clone();
-    let current = {
-        let scope = scope.clone();
-        state.run(move |conn| clientele_app::campaigns::campaign(conn, id, &scope)).await.map_err(campaign_error)?
-    };
-    let mut definition = current.spec.to_json();
-    for (key, value) in patch {
-        definition[key] = value;
-    }
-    let spec = CampaignSpec::from_json(&definition).map_err(ApiError::Validation)?;
-    let audit = caller.audit();
+    let (scope, audit) = (caller.scope().clone(), caller.audit());
     let c = state
-        .run(move |conn| clientele_app::campaigns::update_campaign(conn, id, &spec, &scope, &audit))
+        .run(move |conn| clientele_app::campaigns::update_campaign(conn, id, &patch, &scope, &audit))
         .await
         .map_err(campaign_error)?;
     Ok(HttpResponse::Ok().json(CampaignView::new(&c)))

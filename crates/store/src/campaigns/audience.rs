@@ -112,13 +112,12 @@ pub fn select_audience(
     scope: &StoreScope,
 ) -> Result<Vec<Uuid>, StoreError> {
     let (text, vals) = query(audience, today, scope, "c.customer_id");
-    let mut ids: Vec<Uuid> = run(format!("{text} ORDER BY c.customer_id"), vals)
+    // Each join is on a unique key: one row per customer.
+    Ok(run(format!("{text} ORDER BY c.customer_id"), vals)
         .load::<Id>(conn)?
         .into_iter()
         .map(|r| r.customer_id)
-        .collect();
-    ids.dedup();
-    Ok(ids)
+        .collect())
 }
 
 #[derive(QueryableByName)]

@@ -12,7 +12,7 @@ pub use audience::{AudienceMember, audience_page, audience_reach, count_audience
 pub use facts::audience_facts;
 pub use records::{
     CampaignStatus, ContactRecord, StoredCampaign, contacts_of, get_campaign, insert_campaign, list_campaigns,
-    set_campaign_status, update_campaign_spec,
+    update_campaign_spec,
 };
 
 use chrono::{DateTime, Utc};

@@ -184,28 +184,6 @@ pub fn list_campaigns(
     query.limit(limit).load::<Row>(conn)?.into_iter().map(Row::into_campaign).collect()
 }
 
-/// Sets a campaign's status (and its launch time, the first time it runs).
-pub fn set_campaign_status(
-    conn: &mut PgConnection,
-    id: Uuid,
-    status: CampaignStatus,
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let launched = (status == CampaignStatus::Running).then_some(at);
-    diesel::update(campaigns::table.find(id))
-        .set((
-            campaigns::status.eq(status.as_str()),
-            campaigns::updated_at.eq(at),
-            campaigns::launched_at.eq(diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>>(
-                "coalesce(launched_at, ",
-            )
-            .bind::<diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>, _>(launched)
-            .sql(")")),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// A contact a campaign made or decided against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactRecord {
