@@ -105,7 +105,7 @@ pub fn dry_run_campaign(
     base_rate: f64,
 ) -> Result<DryRun, StoreError> {
     let stored = campaign(conn, id, scope)?;
-    let (CampaignSettings { cap, .. }, _) = clientele_store::campaigns::campaign_settings(conn)?;
+    let (CampaignSettings { cap, .. }, _) = clientele_store::settings::settings::<CampaignSettings>(conn)?;
     let since = now - cap.window();
     let reach = clientele_store::campaigns::audience_reach(
         conn,
@@ -116,31 +116,6 @@ pub fn dry_run_campaign(
         since,
     )?;
     Ok(dry_run(id, &stored.spec, &reach, &cap, base_rate))
-}
-
-/// Saves the programme's campaign settings (the cap across campaigns, the
-/// quiet hours) as the next version, audited. Returns the version.
-pub fn save_settings(
-    conn: &mut PgConnection,
-    settings: &CampaignSettings,
-    ctx: &AuditContext,
-) -> Result<i32, StoreError> {
-    clientele_store::transaction(conn, |tx| {
-        let (before, version) = clientele_store::campaigns::lock_campaign_settings(tx.conn()?, ctx.at)?;
-        let version = version + 1;
-        clientele_store::campaigns::write_campaign_settings(tx.conn()?, settings, version, ctx)?;
-        tx.audit(
-            ctx,
-            NewAuditEntry {
-                action: "update",
-                entity: "campaign_settings",
-                entity_id: version.to_string(),
-                customer: None,
-                changes: json!({ "before": before, "after": settings }),
-            },
-        );
-        Ok(version)
-    })
 }
 
 /// One customer of a campaign's audience: who, whether they are in the

@@ -20,7 +20,9 @@
 //! - [`org`]: stores and sales associates created;
 //! - [`keys`]: API keys created and revoked;
 //! - [`webhooks`]: webhook subscriptions created and deactivated;
-//! - [`segments`]: the refresh of RFM segments and customer value;
+//! - [`segments`]: the refresh of RFM segments and customer value, and the
+//!   preview of RFM settings;
+//! - [`settings`]: the RFM and campaign settings saved, audited;
 //! - [`dispatcher`]: the webhook sender, a loop that runs until it is
 //!   stopped: fans outbox events out into deliveries, sends them signed,
 //!   records each outcome;
@@ -49,6 +51,7 @@ pub mod loyalty;
 pub mod orders;
 pub mod org;
 pub mod segments;
+pub mod settings;
 pub mod timeline;
 pub mod webhook_guard;
 pub mod webhooks;

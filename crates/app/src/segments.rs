@@ -5,8 +5,8 @@
 //! `clientele_segments::refresh` on the threads it is given; written as
 //! the date's snapshot with its run in one transaction
 //! (`clientele_store::write_snapshot`, `record_run`). The programme's RFM
-//! settings: saved (audited), read for a refresh, and previewed against
-//! the latest snapshot before they are saved.
+//! settings: read for a refresh, and previewed against the latest snapshot
+//! before they are saved (saving is [`crate::settings::save`]).
 
 use std::num::NonZeroUsize;
 use std::time::{Duration, Instant};
@@ -14,9 +14,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, NaiveDate, Utc};
 use clientele_rfm::{RfmSettings, Segment};
 use clientele_segments::{ModelError, Preview, RefreshConfig, RefreshInput, SegmentsError, Stage, refresh};
-use clientele_store::{AuditContext, NewAuditEntry, NewRun, PgConnection, StoreError};
+use clientele_store::{NewRun, PgConnection, StoreError};
 use clientele_value::{BgNbdParams, GammaGammaParams};
-use serde_json::json;
 
 /// How far a refresh has got, for a progress display.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,30 +191,8 @@ impl Marks {
 /// The refresh's settings: the programme's RFM settings as stored (the
 /// defaults until saved) and the default CLV settings.
 pub fn refresh_config(conn: &mut PgConnection) -> Result<RefreshConfig, StoreError> {
-    let (rfm, _) = clientele_store::rfm_settings(conn)?;
+    let (rfm, _) = clientele_store::settings::settings::<RfmSettings>(conn)?;
     RefreshConfig::new(rfm, *RefreshConfig::default().clv()).map_err(segments_error)
-}
-
-/// Saves the programme's RFM settings as the next version, audited; the
-/// next refresh scores by them (snapshots already taken keep what they
-/// said). Returns the version.
-pub fn save_settings(conn: &mut PgConnection, settings: &RfmSettings, ctx: &AuditContext) -> Result<i32, StoreError> {
-    clientele_store::transaction(conn, |tx| {
-        let (before, version) = clientele_store::lock_rfm_settings(tx.conn()?, ctx.at)?;
-        let version = version + 1;
-        clientele_store::write_rfm_settings(tx.conn()?, settings, version, ctx)?;
-        tx.audit(
-            ctx,
-            NewAuditEntry {
-                action: "update",
-                entity: "rfm_settings",
-                entity_id: version.to_string(),
-                customer: None,
-                changes: json!({ "before": before, "after": settings }),
-            },
-        );
-        Ok(version)
-    })
 }
 
 /// What `settings` would do to the latest snapshot: each segment's size now

@@ -28,7 +28,7 @@ mod org;
 mod outbox;
 pub mod schema;
 mod segments;
-mod settings;
+pub mod settings;
 mod tx;
 mod webhooks;
 
@@ -77,9 +77,8 @@ pub use segments::{
     AssociateRef, CategoryShare, CellCustomer, CellPage, CellRequest, CustomerValueReport, MissingSnapshot, NewRun,
     SegmentCuts, SegmentFigures, SegmentHistoryEntry, SegmentMember, SegmentPage, SegmentPageRequest, SegmentRun,
     SegmentSummary, StoreVisits, TopCustomer, TopCustomers, TransitionCount, Transitions, ValueCursor, ValueSnapshot,
-    customer_value, lock_rfm_settings, previous_fit, read_population, record_run, rfm_settings, segment_customers,
-    segment_run, segment_summary, segment_transitions, snapshot_dates, snapshot_segments, top_customers,
-    write_rfm_settings, write_snapshot,
+    customer_value, previous_fit, read_population, record_run, segment_customers, segment_run, segment_summary,
+    segment_transitions, snapshot_dates, snapshot_segments, top_customers, write_snapshot,
 };
 pub use tx::{Tx, transaction};
 pub use webhooks::{

@@ -2,6 +2,9 @@
 //! (`rfm`, `campaigns`): read (the area's defaults until first saved),
 //! locked for a save, and written as the next version.
 
+use clientele_campaigns::CampaignSettings;
+use clientele_rfm::RfmSettings;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -12,8 +15,42 @@ use crate::audit::AuditContext;
 use crate::error::{StoreError, corrupt};
 use crate::schema::programme_settings;
 
+/// Settings kept as one area's row.
+pub trait ProgrammeSettings: Serialize + DeserializeOwned + Default {
+    /// The row's name.
+    const AREA: &'static str;
+}
+
+impl ProgrammeSettings for RfmSettings {
+    const AREA: &'static str = "rfm";
+}
+
+impl ProgrammeSettings for CampaignSettings {
+    const AREA: &'static str = "campaigns";
+}
+
 /// An area's settings and their version (0: never saved, the defaults).
-pub(crate) fn read<T: DeserializeOwned + Default>(conn: &mut PgConnection, name: &str) -> Result<(T, i32), StoreError> {
+pub fn settings<T: ProgrammeSettings>(conn: &mut PgConnection) -> Result<(T, i32), StoreError> {
+    read(conn, T::AREA)
+}
+
+/// [`settings`], holding the area's row for the rest of the transaction
+/// (see [`lock`]).
+pub fn lock_settings<T: ProgrammeSettings>(conn: &mut PgConnection, at: DateTime<Utc>) -> Result<(T, i32), StoreError> {
+    lock(conn, T::AREA, at)
+}
+
+/// Stores an area's settings as `version`.
+pub fn write_settings<T: ProgrammeSettings>(
+    conn: &mut PgConnection,
+    value: &T,
+    version: i32,
+    ctx: &AuditContext,
+) -> Result<(), StoreError> {
+    write(conn, T::AREA, value, version, ctx)
+}
+
+fn read<T: DeserializeOwned + Default>(conn: &mut PgConnection, name: &str) -> Result<(T, i32), StoreError> {
     let row: Option<(Value, i32)> = programme_settings::table
         .find(name)
         .select((programme_settings::config, programme_settings::version))
@@ -31,7 +68,7 @@ pub(crate) fn read<T: DeserializeOwned + Default>(conn: &mut PgConnection, name:
 /// that two saves are one after the other, each against what the other
 /// left. An area never saved gets its row first, with the defaults as
 /// version 0 (what [`read`] answers anyway), so there is a row to hold.
-pub(crate) fn lock<T: Serialize + DeserializeOwned + Default>(
+fn lock<T: Serialize + DeserializeOwned + Default>(
     conn: &mut PgConnection,
     name: &str,
     at: DateTime<Utc>,
@@ -52,7 +89,7 @@ pub(crate) fn lock<T: Serialize + DeserializeOwned + Default>(
 }
 
 /// Stores an area's settings as `version`.
-pub(crate) fn write<T: Serialize>(
+fn write<T: Serialize>(
     conn: &mut PgConnection,
     name: &str,
     value: &T,

@@ -158,7 +158,7 @@ pub async fn dry_run(
 #[get("/v1/campaigns/settings")]
 pub async fn get_settings(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ManageProgram)?;
-    let (settings, version) = state.run(clientele_store::campaigns::campaign_settings).await?;
+    let (settings, version) = state.run(clientele_store::settings::settings::<CampaignSettings>).await?;
     Ok(HttpResponse::Ok().json(CampaignSettingsView::new(&settings, version)))
 }
 
@@ -175,7 +175,7 @@ pub async fn put_settings(
     caller.require(Permission::ManageProgram)?;
     let settings = body.value;
     let audit = caller.audit();
-    let version = state.run(move |conn| clientele_app::campaigns::save_settings(conn, &settings, &audit)).await?;
+    let version = state.run(move |conn| clientele_app::settings::save(conn, &settings, &audit)).await?;
     Ok(HttpResponse::Ok().json(CampaignSettingsView::new(&settings, version)))
 }
 

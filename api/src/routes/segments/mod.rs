@@ -134,7 +134,7 @@ pub async fn top_customers(
 #[get("/v1/segments/config")]
 pub async fn get_config(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ManageProgram)?;
-    let (settings, version) = state.run(clientele_store::rfm_settings).await?;
+    let (settings, version) = state.run(clientele_store::settings::settings::<clientele_rfm::RfmSettings>).await?;
     Ok(HttpResponse::Ok().json(SegmentSettingsView { version, config: RfmSettingsBody::new(&settings) }))
 }
 
@@ -152,7 +152,7 @@ pub async fn put_config(
     caller.require(Permission::ManageProgram)?;
     let settings = body.value.into_domain()?;
     let audit = caller.audit();
-    let version = state.run(move |conn| clientele_app::segments::save_settings(conn, &settings, &audit)).await?;
+    let version = state.run(move |conn| clientele_app::settings::save(conn, &settings, &audit)).await?;
     Ok(HttpResponse::Ok().json(SegmentSettingsView { version, config: RfmSettingsBody::new(&settings) }))
 }
 

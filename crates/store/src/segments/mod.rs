@@ -22,4 +22,4 @@ pub use reads::{
 };
 pub use refresh::{read_population, write_snapshot};
 pub use runs::{MissingSnapshot, NewRun, SegmentRun, previous_fit, record_run, segment_run, snapshot_dates};
-pub use settings::{lock_rfm_settings, rfm_settings, snapshot_segments, write_rfm_settings};
+pub use settings::snapshot_segments;

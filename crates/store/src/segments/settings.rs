@@ -1,35 +1,12 @@
-//! The programme's RFM settings (`programme_settings`, row `rfm`; none =
-//! the defaults), and a snapshot's segments read whole for a preview.
+//! A snapshot's segments read whole, for a preview of RFM settings.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use clientele_rfm::{RfmSettings, Segment};
+use chrono::NaiveDate;
+use clientele_rfm::Segment;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::audit::AuditContext;
 use crate::error::{StoreError, corrupt};
 use crate::schema::segment_snapshots;
-
-/// The RFM settings in force and their version (0: never saved, the
-/// defaults).
-pub fn rfm_settings(conn: &mut PgConnection) -> Result<(RfmSettings, i32), StoreError> {
-    crate::settings::read(conn, "rfm")
-}
-
-/// Locks the settings for the rest of the transaction and reads them.
-pub fn lock_rfm_settings(conn: &mut PgConnection, at: DateTime<Utc>) -> Result<(RfmSettings, i32), StoreError> {
-    crate::settings::lock(conn, "rfm", at)
-}
-
-/// Stores the settings as `version`.
-pub fn write_rfm_settings(
-    conn: &mut PgConnection,
-    settings: &RfmSettings,
-    version: i32,
-    ctx: &AuditContext,
-) -> Result<(), StoreError> {
-    crate::settings::write(conn, "rfm", settings, version, ctx)
-}
 
 /// Every customer's segment in the snapshot of `as_of` (all stores).
 pub fn snapshot_segments(conn: &mut PgConnection, as_of: NaiveDate) -> Result<Vec<(Uuid, Segment)>, StoreError> {
