@@ -121,6 +121,7 @@ impl ApiError {
                 Conflict::AmbiguousPhone(_) => Code::AmbiguousPhone,
                 Conflict::OrderDiffers { .. } => Code::OrderConflict,
                 Conflict::CampaignNotDraft { .. } => Code::CampaignNotDraft,
+                Conflict::CampaignStatus { .. } => Code::CampaignStatus,
             },
             ApiError::MergeWithSelf => Code::MergeWithSelf,
             ApiError::Rule { code, .. } => *code,
@@ -171,6 +172,15 @@ impl ApiError {
             ApiError::Conflict(Conflict::CampaignNotDraft { status }) => {
                 extra.insert("status".into(), json!(status));
                 format!("the campaign is {status}: only a draft can be changed; create a new campaign instead")
+            }
+            ApiError::Conflict(Conflict::CampaignStatus { action, status }) => {
+                extra.insert("status".into(), json!(status));
+                let allowed = match *action {
+                    "launch" => "only a draft can be launched",
+                    "pause" => "only a running campaign can be paused",
+                    _ => "only a paused campaign can be resumed",
+                };
+                format!("the campaign is {status}: {allowed}")
             }
             ApiError::Conflict(Conflict::StoreCode(c)) => format!("a store with code {c} exists"),
             ApiError::Conflict(Conflict::AssociateCode(c)) => {

@@ -27,7 +27,7 @@ fn winback(name: &str) -> Value {
 }
 
 /// Demo customers as of today, with a snapshot of yesterday.
-fn demo(app: &TestApp) {
+pub(crate) fn demo(app: &TestApp) {
     let mut conn = app.db.connect();
     let now = Utc::now();
     let options = DemoOptions { customers: 200, seed: 5, orders_per_customer: 4, progress: false };

@@ -5,6 +5,7 @@ mod api_keys;
 mod audiences;
 mod auth;
 mod bad_input;
+mod campaign_delivery;
 mod campaigns;
 mod contract;
 mod customers;

@@ -10,6 +10,9 @@
 //!
 //! `clientele expire-points --as-of DATE` runs the same by hand.
 //!
+//! Then the campaign job (`crate::campaigns::run_campaigns`): a round over
+//! the running campaigns and the delivery of messages whose time has come.
+//!
 //! After them, the segment refresh (RFM segments and customer value, see
 //! `crate::segments`) runs once per date: if yesterday —
 //! the last whole day (UTC) — has no snapshot yet, the instance that takes
@@ -158,6 +161,11 @@ pub async fn run_until_stopped(db: Db, interval: Duration) {
             Ok(report) if report.ran => tracing::info!(%report, "loyalty jobs"),
             Ok(_) => tracing::debug!("loyalty jobs skipped: another instance holds the lock"),
             Err(e) => tracing::error!(error = %e, "loyalty jobs failed; retrying next round"),
+        }
+        match on_connection(&db, move |_, conn| crate::campaigns::run_campaigns(conn, now)).await {
+            Ok(report) if report.ran => tracing::info!(%report, "campaign job"),
+            Ok(_) => tracing::debug!("campaign job skipped: another instance holds the lock"),
+            Err(e) => tracing::error!(error = %e, "campaign job failed; retrying next round"),
         }
         let yesterday = now.date_naive().pred_opt().unwrap_or(now.date_naive());
         let refresh = move |db: &Db, conn: &mut PgConnection| {

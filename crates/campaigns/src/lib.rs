@@ -76,6 +76,7 @@
 pub mod audience;
 pub mod campaign;
 pub mod caps;
+pub mod delivery;
 pub mod dry_run;
 pub mod error;
 pub mod holdout;
@@ -87,6 +88,7 @@ pub mod trigger;
 
 pub use campaign::{Action, CampaignSpec, Schedule};
 pub use caps::{Candidate, CapDecision, CapRule, SentMessage, allocate};
+pub use delivery::{Decision, Outcome, Plan, Round, Target, plan};
 pub use dry_run::{DryRun, Reach, dry_run};
 pub use error::CampaignError;
 pub use holdout::{HoldoutPercent, held_out, holdout_draw};

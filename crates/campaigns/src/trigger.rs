@@ -13,7 +13,7 @@ use clientele_loyalty::Tier;
 use clientele_profiles::ImportantDateKind;
 use serde_json::{Value, json};
 
-use crate::audience::{AudienceFacts, Product, Season};
+use crate::audience::{AudienceFacts, Bounds, Product, Rule, Season};
 
 /// How many days after it becomes due an occurrence still fires.
 pub const GRACE_DAYS: u32 = 7;
@@ -78,7 +78,7 @@ impl Trigger {
             }
             Trigger::SeasonalLapse(season) => {
                 let ((this_start, _), _) = season.this_and_last(today)?;
-                let rule = crate::audience::Rule::SeasonalLapse(*season);
+                let rule = Rule::SeasonalLapse(*season);
                 rule.matches(f, today).then(|| Occurrence { key: format!("season:{this_start}"), due_on: this_start })
             }
             Trigger::Replenishment { product, after_days } => {
@@ -91,6 +91,34 @@ impl Trigger {
                 Some(Occurrence { key: format!("after_purchase:{bought}"), due_on: after(bought, *days) })
             }
         }
+    }
+
+    /// A rule every customer with an occurrence on `today` satisfies (and
+    /// some others): what the store selects before the occurrences are
+    /// worked out one customer at a time, so a trigger over a million
+    /// customers reads the few it may fire for. None for the tier upgrade,
+    /// which fires on the `tier.changed` events instead.
+    pub fn prefilter(&self) -> Option<Rule> {
+        let grace = GRACE_DAYS;
+        Some(match self {
+            Trigger::ImportantDate { kinds, days_before } => {
+                Rule::ImportantDate { kinds: kinds.clone(), within_days: *days_before }
+            }
+            Trigger::TierUpgrade => return None,
+            Trigger::PointsExpiring { within_days } => {
+                Rule::PointsExpiring { within_days: *within_days, min_points: 1 }
+            }
+            Trigger::NoPurchaseFor { days } => {
+                Rule::DaysSinceLastPurchase(Bounds { min: Some(*days), max: Some(days.saturating_add(grace)) })
+            }
+            Trigger::SeasonalLapse(season) => Rule::SeasonalLapse(*season),
+            Trigger::Replenishment { product, after_days } => {
+                Rule::Bought { product: product.clone(), within_days: after_days.saturating_add(grace) }
+            }
+            Trigger::AfterPurchase { days } => {
+                Rule::DaysSinceLastPurchase(Bounds { min: None, max: Some(days.saturating_add(grace)) })
+            }
+        })
     }
 
     /// The occurrence of a move up to `tier` on `on` (from the

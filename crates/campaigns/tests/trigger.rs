@@ -140,3 +140,76 @@ proptest! {
         }
     }
 }
+
+/// A customer's facts as the store loads them on `today`: purchases up to
+/// that day.
+fn random_facts(rng: &mut SplitMix64, start: NaiveDate, today: NaiveDate) -> AudienceFacts {
+    use clientele_profiles::{ImportantDate, ImportantDateId, ImportantDateKind, Relation};
+    let on = |rng: &mut SplitMix64| start + Days::new(rng.below(800));
+    let bought: Vec<BoughtItem> = (0..rng.below(6))
+        .map(|_| {
+            let category = ["beauty", "bags"][rng.below(2) as usize];
+            BoughtItem {
+                on: on(rng),
+                sku: format!("SKU-{category}"),
+                category: Some(category.into()),
+                collection: None,
+            }
+        })
+        .filter(|b| b.on <= today)
+        .collect();
+    let kinds = [ImportantDateKind::Anniversary, ImportantDateKind::ChildBirthday, ImportantDateKind::FamilyTrip];
+    let important_dates = (0..rng.below(3))
+        .map(|_| ImportantDate {
+            id: ImportantDateId::from_uuid(uuid::Uuid::nil()),
+            kind: kinds[rng.below(3) as usize],
+            relation: Relation::Child,
+            label: None,
+            date: day(2000 + rng.below(30) as i32, 1 + rng.below(12) as u32, 1 + rng.below(28) as u32),
+            recurring: rng.chance(80),
+        })
+        .collect();
+    let birthday = rng.chance(70).then(|| {
+        let (m, d) = if rng.chance(10) { (2, 29) } else { (1 + rng.below(12) as u32, 1 + rng.below(28) as u32) };
+        Birthday::try_from(day(1988, m, d)).unwrap()
+    });
+    let expiring =
+        (0..rng.below(3)).map(|_| ExpiringPoints { on: on(rng), points: 1 + rng.below(900) as i64 }).collect();
+    AudienceFacts {
+        last_purchase: bought.iter().map(|b| b.on).max(),
+        bought,
+        important_dates,
+        birthday,
+        expiring,
+        ..AudienceFacts::default()
+    }
+}
+
+proptest! {
+    /// The store selects a trigger's customers by its prefilter before it
+    /// works out their occurrences: every customer with an occurrence on a
+    /// day satisfies the prefilter on that day.
+    #[test]
+    fn the_prefilter_keeps_everyone_a_trigger_fires_for(seed in any::<u64>(), n in 0_u32..120) {
+        let mut rng = SplitMix64::new(seed);
+        let start = day(2026, 1, 1);
+        let triggers = [
+            trigger(json!({"important_date": {"kinds": ["birthday", "anniversary", "child_birthday"], "days_before": n}})),
+            trigger(json!({"points_expiring": {"within_days": n}})),
+            trigger(json!({"no_purchase_for": {"days": n + 1}})),
+            trigger(json!({"seasonal_lapse": {"from": "11-01", "to": "02-29"}})),
+            trigger(json!({"replenishment": {"category": "beauty", "after_days": n + 1}})),
+            trigger(json!({"after_purchase": {"days": n}})),
+        ];
+        for _ in 0..20 {
+            let today = start + Days::new(rng.below(900));
+            let f = random_facts(&mut rng, start, today);
+            for t in &triggers {
+                let pre = t.prefilter().unwrap();
+                if let Some(o) = t.occurrence(&f, today) {
+                    prop_assert!(pre.matches(&f, today), "{t:?} fires ({o:?}) on {today} outside {pre:?} for {f:?}");
+                }
+            }
+        }
+    }
+}

@@ -45,6 +45,11 @@ enum Command {
         #[arg(long = "as-of")]
         as_of: Option<chrono::NaiveDate>,
     },
+    /// Runs the campaign job once, by hand: a round over the running
+    /// campaigns (one-off campaigns whose time has come, triggers due
+    /// today), then delivers the messages whose send time has passed.
+    /// The service does this on every jobs round.
+    RunCampaigns,
     /// Applies pending migrations and exits.
     Migrate,
     /// Creates an API key and prints its token (shown once).
@@ -124,6 +129,13 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::RefreshSegments { as_of } => refresh_segments(&config, as_of),
+        Command::RunCampaigns => {
+            let db = open_db(&config)?;
+            let mut conn = db.conn()?;
+            let report = clientele_app::campaigns::run_campaigns(&mut conn, clock::now())?;
+            println!("{report}");
+            Ok(())
+        }
         Command::Migrate => {
             let db = Db::connect(&config.db())?;
             let applied = db.migrate()?;
@@ -139,8 +151,16 @@ fn main() -> anyhow::Result<()> {
             let mut conn = db.conn()?;
             let progress = import::ImportOptions::progress_wanted();
             let options = demo::DemoOptions { customers, seed, orders_per_customer, progress };
-            let summary = demo::load(&mut conn, &options, clock::now())?;
+            let now = clock::now();
+            let summary = demo::load(&mut conn, &options, now)?;
             println!("{summary}");
+            if !summary.skipped {
+                let ctx = AuditContext { key_name: Some("demo".to_owned()), ..AuditContext::system(now) };
+                let report = demo::campaigns(&mut conn, &ctx, now)?;
+                println!(
+                    "demo campaigns: a birthday programme, a win-back with a 20 % control group and a beauty replenishment trigger; {report}"
+                );
+            }
             Ok(())
         }
         Command::Import { what: ImportCommand::Orders { file, batch } } => import_orders(&config, &file, batch),

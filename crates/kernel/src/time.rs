@@ -26,6 +26,9 @@ impl TimeZone {
             .map_err(|_| InvalidValue::new("invalid_time_zone", "must be an IANA time zone name, e.g. Asia/Shanghai"))
     }
 
+    /// UTC.
+    pub const UTC: TimeZone = TimeZone(Tz::UTC);
+
     /// The zone, for date arithmetic.
     pub fn tz(&self) -> Tz {
         self.0

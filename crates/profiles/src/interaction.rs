@@ -9,6 +9,19 @@ use crate::contact::Channel;
 use crate::ids::{AssociateId, InteractionId};
 
 keyword_enum! {
+    /// What a campaign did with a customer, as the timeline shows it.
+    pub enum CampaignStep {
+        /// A message went out.
+        Message => "message",
+        /// The customer was in the campaign's control group and got
+        /// nothing (at the time they would have been contacted).
+        HeldOut => "held_out",
+        /// A follow-up was created for the client's associate.
+        Task => "task",
+    }
+}
+
+keyword_enum! {
     /// Who started a call or a message.
     pub enum Direction {
         /// The customer reached the brand.
@@ -271,6 +284,16 @@ pub enum InteractionDetail {
         /// The score.
         answer: SurveyAnswer,
     },
+    /// A campaign's contact, or its decision not to (written by the
+    /// campaign job, never through the API).
+    Campaign {
+        /// The campaign.
+        campaign: uuid::Uuid,
+        /// What it did.
+        step: CampaignStep,
+        /// On which channel.
+        channel: Channel,
+    },
 }
 
 impl InteractionDetail {
@@ -285,6 +308,7 @@ impl InteractionDetail {
             InteractionDetail::Complaint { .. } => InteractionKind::Complaint,
             InteractionDetail::ServiceRequest { .. } => InteractionKind::ServiceRequest,
             InteractionDetail::Survey { .. } => InteractionKind::Survey,
+            InteractionDetail::Campaign { .. } => InteractionKind::Campaign,
         }
     }
 
@@ -316,6 +340,8 @@ keyword_enum! {
         ServiceRequest => "service_request",
         /// A survey answer.
         Survey => "survey",
+        /// A campaign's message, hold-out or task.
+        Campaign => "campaign",
     }
 }
 
@@ -438,6 +464,7 @@ mod tests {
             InteractionDetail::Complaint { case: Case::open() },
             InteractionDetail::ServiceRequest { case: Case::open() },
             InteractionDetail::Survey { answer: SurveyAnswer::nps(9).unwrap() },
+            InteractionDetail::Campaign { campaign: Uuid::nil(), step: CampaignStep::HeldOut, channel: Channel::Sms },
         ];
         for (detail, kind) in details.iter().zip(InteractionKind::ALL) {
             assert_eq!(detail.kind(), kind);

@@ -66,8 +66,8 @@ pub use duplicates::{
 pub use external::{ExternalId, ExternalSystem, ExternalValue};
 pub use ids::{ApiKeyId, AssociateId, ImportantDateId, InteractionId};
 pub use interaction::{
-    AppointmentStatus, Case, CaseStatus, Direction, Interaction, InteractionDetail, InteractionKind, SurveyAnswer,
-    SurveyScale,
+    AppointmentStatus, CampaignStep, Case, CaseStatus, Direction, Interaction, InteractionDetail, InteractionKind,
+    SurveyAnswer, SurveyScale,
 };
 pub use merge::{CustomerRecord, MergeOutcome, merge};
 pub use org::{Associate, NewAssociate, NewStore, Store};

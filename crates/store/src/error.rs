@@ -29,6 +29,13 @@ pub enum Conflict {
         /// Its status (`running`, `paused`, …).
         status: &'static str,
     },
+    /// A launch, pause or resume the campaign's status does not allow.
+    CampaignStatus {
+        /// What was asked (`launch`, `pause`, `resume`).
+        action: &'static str,
+        /// Its status.
+        status: &'static str,
+    },
 }
 
 /// Everything the store can fail with.

@@ -35,7 +35,7 @@ mod webhooks;
 pub use access::{check_visible, check_writable};
 pub use audit::{AuditContext, AuditEntry, NewAuditEntry, audit_entries_for_customer, diff as audit_diff};
 pub use customers::interactions::load_timeline_all;
-pub use customers::interactions::{TimelineCursor, TimelinePage, insert_interaction, timeline};
+pub use customers::interactions::{TimelineCursor, TimelinePage, insert_interaction, insert_interactions, timeline};
 pub use customers::lifecycle::{Absorption, write_absorption, write_erasure};
 pub use customers::{
     CustomerExport, CustomerFilter, CustomerPage, DuplicateCandidates, check_customer_references, count_customers,

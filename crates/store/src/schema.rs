@@ -457,6 +457,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         launched_at -> Nullable<Timestamptz>,
+        reached_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -469,6 +470,25 @@ diesel::table! {
         channel -> Text,
         at -> Timestamptz,
         cost -> Numeric,
+    }
+}
+
+diesel::table! {
+    follow_ups (id) {
+        id -> Uuid,
+        customer_id -> Uuid,
+        associate_id -> Nullable<Uuid>,
+        store_id -> Nullable<Uuid>,
+        due_on -> Date,
+        reason -> Text,
+        campaign_id -> Nullable<Uuid>,
+        occurrence -> Nullable<Text>,
+        status -> Text,
+        outcome -> Nullable<Text>,
+        channel -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        done_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -551,4 +571,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     segment_snapshots,
     campaigns,
     campaign_contacts,
+    follow_ups,
 );

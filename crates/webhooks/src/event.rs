@@ -12,7 +12,7 @@
 //! (`events!`): [`Event::name`], [`EventType::ALL`] and [`EventType::NAMES`]
 //! all come from that one list.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
 use serde::Serialize;
 use uuid::Uuid;
@@ -89,6 +89,9 @@ events! {
     TierChanged(TierChanged) => "tier.changed",
     /// A duplicate was merged into another record.
     CustomerMerged(CustomerMerged) => "customer.merged",
+    /// A campaign's message is due: the receiver sends it on its channel
+    /// (the engine never talks to a carrier).
+    CampaignMessage(CampaignMessage) => "campaign.message",
 }
 
 impl EventType {
@@ -121,6 +124,7 @@ impl Event {
             Event::PointsExpiring(d) => Some(d.customer_id),
             Event::TierChanged(d) => Some(d.customer_id),
             Event::CustomerMerged(d) => Some(d.survivor_id),
+            Event::CampaignMessage(d) => Some(d.customer_id),
         }
     }
 }
@@ -219,6 +223,42 @@ pub struct CustomerMerged {
     pub absorbed_id: Uuid,
     /// Now leads to the survivor.
     pub absorbed_member_no: String,
+}
+
+/// The data of `campaign.message`: everything the sender needs, so it
+/// need not call back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CampaignMessage {
+    pub campaign_id: Uuid,
+    /// The campaign's name.
+    pub campaign: String,
+    /// What the campaign fired for: `once`, `birthday:2027-01-03`, …
+    pub occurrence: String,
+    pub customer_id: Uuid,
+    pub member_no: String,
+    /// `sms`, `email`, `wechat` or `phone`.
+    pub channel: String,
+    /// The template id the sender fills in.
+    pub template: String,
+    /// The customer's address on the channel: the first phone number (sms,
+    /// phone), the e-mail, the WeChat openid; None when the profile has none.
+    pub contact: Option<String>,
+    /// What the template may use.
+    pub variables: MessageVariables,
+    /// When it was meant to go (after the quiet hours of the client's store).
+    pub send_at: DateTime<Utc>,
+}
+
+/// The variables of a campaign message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageVariables {
+    pub name: Option<String>,
+    /// `S1` … `S6`.
+    pub tier: String,
+    /// Points available.
+    pub points: i64,
+    /// The offer's code, once campaigns carry offers.
+    pub offer_code: Option<String>,
 }
 
 #[cfg(test)]
@@ -328,7 +368,8 @@ mod tests {
                 "points.changed",
                 "points.expiring",
                 "tier.changed",
-                "customer.merged"
+                "customer.merged",
+                "campaign.message"
             ]
         );
         let expiring = PointsExpiring { customer_id: id(1), points: 1, expires_on: day() };

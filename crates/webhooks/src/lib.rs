@@ -50,8 +50,8 @@ pub mod url;
 pub use address::{Internal, internal_range, is_public};
 pub use allow::{AllowList, Refusal, check_address, check_resolved, check_url_literal};
 pub use event::{
-    CustomerCreated, CustomerMerged, Event, EventType, OrderIngested, OrderReturned, PointsChanged, PointsExpiring,
-    RefundDeductionData, TierChangeData, TierChanged,
+    CampaignMessage, CustomerCreated, CustomerMerged, Event, EventType, MessageVariables, OrderIngested, OrderReturned,
+    PointsChanged, PointsExpiring, RefundDeductionData, TierChangeData, TierChanged,
 };
 pub use excerpt::{ANSWER_EXCERPT_CHARS, ERROR_TEXT_CHARS, answer_excerpt, log_error, sanitise};
 pub use retry::{CLAIM_LEASE_SECONDS, RetryPolicy};

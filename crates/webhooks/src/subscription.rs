@@ -108,7 +108,7 @@ mod tests {
         assert_eq!(
             errors[0].1.message,
             "not one of customer.created, order.ingested, order.returned, points.changed, points.expiring, \
-             tier.changed, customer.merged, or *"
+             tier.changed, customer.merged, campaign.message, or *"
         );
     }
 

@@ -1,7 +1,8 @@
-//! Campaigns (issue #11, in progress): define one, read them, change a
-//! draft, and see what a launch would do (the dry run). crm_manager and
-//! admin for all stores; a store manager for campaigns limited to their
-//! stores; analysts read; pos has no access.
+//! Campaigns: define one, read them, change a draft, see what a launch
+//! would do (the dry run), launch, pause and resume it, and list its
+//! audience and its messages. crm_manager and admin for all stores; a
+//! store manager for campaigns limited to their stores; analysts read; pos
+//! has no access.
 
 pub(crate) mod shapes;
 
@@ -13,13 +14,15 @@ use uuid::Uuid;
 
 use self::shapes::{
     AudiencePage, AudienceQuery, CampaignList, CampaignQuery, CampaignSettingsView, CampaignView, DryRunRequest,
-    DryRunView, cursor, parse_audience_cursor, parse_cursor,
+    DryRunView, MessagePage, MessagesQuery, OUTCOMES, cursor, parse_audience_cursor, parse_cursor,
+    parse_messages_cursor,
 };
 use super::shared::parse_limit;
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
 use crate::query::Query;
 use crate::state::AppState;
+use clientele_app::campaigns::StatusChange;
 
 fn campaign_id(raw: &str) -> Result<Uuid, ApiError> {
     raw.parse::<Uuid>().map_err(|_| ApiError::NotFound("campaign"))
@@ -203,4 +206,109 @@ pub async fn audience(
         .await
         .map_err(campaign_error)?;
     Ok(HttpResponse::Ok().json(AudiencePage::new(entries, limit)))
+}
+
+async fn change_status(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    change: StatusChange,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageCampaigns)?;
+    let id = campaign_id(&path)?;
+    let (scope, audit) = (caller.scope().clone(), caller.audit());
+    let c = state
+        .run(move |conn| clientele_app::campaigns::change_status(conn, id, change, &scope, &audit))
+        .await
+        .map_err(campaign_error)?;
+    if change != StatusChange::Pause {
+        // A round now rather than at the next jobs round; if another
+        // instance holds the campaign job's lock, that round or the next
+        // one reaches this campaign.
+        let state = state.clone();
+        actix_web::rt::spawn(async move {
+            let now = crate::clock::now();
+            match state.run(move |conn| clientele_app::campaigns::run_campaigns(conn, now)).await {
+                Ok(report) => tracing::info!(%report, "campaign job after a launch"),
+                Err(e) => tracing::error!(error = ?e, "campaign job after a launch failed; the jobs round retries"),
+            }
+        });
+    }
+    Ok(HttpResponse::Ok().json(CampaignView::new(&c)))
+}
+
+/// Launches a draft (audited): the campaign job reaches its audience at
+/// once (a one-off campaign without a time), at its time, or (a trigger)
+/// on every jobs round. 409 `campaign_status` unless it is a draft.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path)),
+    responses((status = 200, body = CampaignView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem)))]
+#[post("/v1/campaigns/{id}/launch")]
+pub async fn launch(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    change_status(state, caller, path, StatusChange::Launch).await
+}
+
+/// Pauses a running campaign (audited): no more rounds, and its messages
+/// not yet sent wait. 409 `campaign_status` unless it is running.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path)),
+    responses((status = 200, body = CampaignView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem)))]
+#[post("/v1/campaigns/{id}/pause")]
+pub async fn pause(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    change_status(state, caller, path, StatusChange::Pause).await
+}
+
+/// Resumes a paused campaign (audited). 409 `campaign_status` unless it
+/// is paused; a campaign stopped by its budget stays stopped.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path)),
+    responses((status = 200, body = CampaignView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem)))]
+#[post("/v1/campaigns/{id}/resume")]
+pub async fn resume(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    change_status(state, caller, path, StatusChange::Resume).await
+}
+
+/// The campaign's contacts, newest first: each message scheduled or sent,
+/// each task, each hold-out (at the time the customer would have been
+/// contacted), and each customer left out for want of consent, by the
+/// cap or by the budget.
+#[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path), MessagesQuery),
+    responses((status = 200, body = MessagePage), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+#[get("/v1/campaigns/{id}/messages")]
+pub async fn messages(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: Query<MessagesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadCampaigns)?;
+    let id = campaign_id(&path)?;
+    let outcome = match query.outcome.as_deref() {
+        None => None,
+        Some(o) if OUTCOMES.contains(&o) => Some(o.to_owned()),
+        Some(_) => return Err(ApiError::field("outcome", "invalid_value", format!("one of: {}", OUTCOMES.join(", ")))),
+    };
+    let before = query.cursor.as_deref().map(parse_messages_cursor).transpose()?;
+    let limit = parse_limit(query.limit.as_deref())? as usize;
+    let scope = caller.scope().clone();
+    let records = state
+        .run(move |conn| {
+            clientele_app::campaigns::messages(conn, id, &scope, outcome.as_deref(), before, limit as i64 + 1)
+        })
+        .await
+        .map_err(campaign_error)?;
+    Ok(HttpResponse::Ok().json(MessagePage::new(records, limit)))
 }

@@ -167,7 +167,8 @@ pub struct AudienceQuery {
 pub struct ContactView {
     /// The occurrence it belongs to (`once`, `birthday:2027-01-03`, …).
     pub occurrence: String,
-    /// `sent`, `task`, `held_out`, `no_consent`, `capped`, `over_budget`.
+    /// `scheduled` (to go at `at`), `sent`, `task`, `held_out`,
+    /// `no_consent`, `capped`, `over_budget`.
     pub outcome: String,
     pub channel: String,
     /// When it was made, or (held out) would have been.
@@ -230,4 +231,74 @@ impl AudiencePage {
 pub fn parse_audience_cursor(raw: &str) -> Result<Uuid, ApiError> {
     let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad_cursor())?).map_err(|_| bad_cursor())?;
     text.strip_prefix("a:").and_then(|id| id.parse().ok()).ok_or_else(bad_cursor)
+}
+
+/// Which of a campaign's contacts to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct MessagesQuery {
+    /// Only this outcome: `scheduled`, `sent`, `task`, `held_out`,
+    /// `no_consent`, `capped`, `over_budget`.
+    pub outcome: Option<String>,
+    /// 1–200, default 50.
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+/// The outcomes a contact may have.
+pub const OUTCOMES: [&str; 7] = ["scheduled", "sent", "task", "held_out", "no_consent", "capped", "over_budget"];
+
+/// One of a campaign's contacts, or decisions not to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageView {
+    pub customer_id: Uuid,
+    pub member_no: String,
+    #[serde(flatten)]
+    pub contact: ContactView,
+}
+
+/// A page of a campaign's contacts, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessagePage {
+    pub items: Vec<MessageView>,
+    pub next_cursor: Option<String>,
+}
+
+impl MessagePage {
+    pub fn new(records: Vec<clientele_store::campaigns::MessageRecord>, limit: usize) -> Self {
+        let more = records.len() > limit;
+        let records: Vec<_> = records.into_iter().take(limit).collect();
+        let next_cursor = if more {
+            records
+                .last()
+                .map(|m| URL_SAFE_NO_PAD.encode(format!("m:{}|{}|{}", m.at.to_rfc3339(), m.customer, m.occurrence)))
+        } else {
+            None
+        };
+        let items = records
+            .into_iter()
+            .map(|m| MessageView {
+                customer_id: m.customer,
+                member_no: m.member_no,
+                contact: ContactView {
+                    occurrence: m.occurrence,
+                    outcome: m.outcome,
+                    channel: m.channel,
+                    at: m.at,
+                    cost: m.cost,
+                },
+            })
+            .collect();
+        MessagePage { items, next_cursor }
+    }
+}
+
+/// Reads a messages cursor.
+pub fn parse_messages_cursor(raw: &str) -> Result<(DateTime<Utc>, Uuid, String), ApiError> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad_cursor())?).map_err(|_| bad_cursor())?;
+    let mut parts = text.strip_prefix("m:").ok_or_else(bad_cursor)?.splitn(3, '|');
+    let at = parts.next().and_then(|a| DateTime::parse_from_rfc3339(a).ok()).ok_or_else(bad_cursor)?;
+    let customer = parts.next().and_then(|c| c.parse().ok()).ok_or_else(bad_cursor)?;
+    let occurrence = parts.next().ok_or_else(bad_cursor)?.to_owned();
+    Ok((at.with_timezone(&Utc), customer, occurrence))
 }

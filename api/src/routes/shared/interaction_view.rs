@@ -37,6 +37,12 @@ pub struct InteractionView {
     pub survey_scale: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<u8>,
+    /// For a campaign's entry: the campaign.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign_id: Option<Uuid>,
+    /// For a campaign's entry: `message`, `held_out` or `task`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub campaign_step: Option<String>,
 }
 
 impl InteractionView {
@@ -58,6 +64,8 @@ impl InteractionView {
             resolution_minutes: i.resolution_time().map(|d| d.num_minutes()),
             survey_scale: None,
             score: None,
+            campaign_id: None,
+            campaign_step: None,
         };
         match &i.detail {
             InteractionDetail::Visit | InteractionDetail::Note => {}
@@ -77,6 +85,11 @@ impl InteractionView {
             InteractionDetail::Survey { answer } => {
                 v.survey_scale = Some(answer.scale().as_str().to_owned());
                 v.score = Some(answer.score());
+            }
+            InteractionDetail::Campaign { campaign, step, channel } => {
+                v.campaign_id = Some(*campaign);
+                v.campaign_step = Some(step.as_str().to_owned());
+                v.channel = Some(channel.as_str().to_owned());
             }
         }
         v

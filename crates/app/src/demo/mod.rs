@@ -26,9 +26,12 @@ use clientele_profiles::{Associate, Consents, Customer, NewCustomer, Profile, Re
 use clientele_store::{AuditContext, PgConnection};
 use indicatif::{ProgressBar, ProgressStyle};
 
+mod campaigns;
 mod catalogue;
 mod customers;
 mod orders;
+
+pub use campaigns::campaigns;
 
 /// What to generate.
 #[derive(Debug, Clone)]

@@ -120,6 +120,12 @@ impl Audience {
         &self.rule
     }
 
+    /// This audience narrowed by `rule` (both must hold): a trigger's
+    /// prefilter applied to the campaign's audience.
+    pub fn and(&self, rule: Rule) -> Audience {
+        Audience { rule: Rule::All(vec![self.rule.clone(), rule]) }
+    }
+
     /// True when the customer with these facts is in the audience on `today`.
     pub fn matches(&self, facts: &AudienceFacts, today: NaiveDate) -> bool {
         self.rule.matches(facts, today)

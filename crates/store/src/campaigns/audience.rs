@@ -104,14 +104,41 @@ fn run(text: String, vals: Vec<Val>) -> crate::batch::Query {
     vals.into_iter().fold(diesel::sql_query(text).into_boxed(), bind)
 }
 
-/// The customers of `scope` in the audience on `today`, by id.
+/// The customers the rule selects on `today`, within the scope, by id.
 pub fn select_audience(
     conn: &mut PgConnection,
     audience: &Audience,
     today: NaiveDate,
     scope: &StoreScope,
 ) -> Result<Vec<Uuid>, StoreError> {
-    let (text, vals) = query(audience, today, scope, "c.customer_id");
+    select_among(conn, audience, today, scope, None)
+}
+
+/// [`select_audience`] among these customers only (the tier-upgrade
+/// trigger's: those whose tier went up).
+pub fn select_audience_among(
+    conn: &mut PgConnection,
+    audience: &Audience,
+    today: NaiveDate,
+    scope: &StoreScope,
+    among: &[Uuid],
+) -> Result<Vec<Uuid>, StoreError> {
+    select_among(conn, audience, today, scope, Some(among))
+}
+
+fn select_among(
+    conn: &mut PgConnection,
+    audience: &Audience,
+    today: NaiveDate,
+    scope: &StoreScope,
+    among: Option<&[Uuid]>,
+) -> Result<Vec<Uuid>, StoreError> {
+    let mut sql = Sql::default();
+    let among = among.map(|ids| sql.texts(ids.iter().map(Uuid::to_string)));
+    let (mut text, vals) = query_with(sql, audience, today, scope, "c.customer_id");
+    if let Some(ids) = among {
+        text.push_str(&format!(" AND c.customer_id = ANY({ids}::uuid[])"));
+    }
     // Each join is on a unique key: one row per customer.
     Ok(run(format!("{text} ORDER BY c.customer_id"), vals)
         .load::<Id>(conn)?

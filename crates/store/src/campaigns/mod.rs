@@ -5,12 +5,20 @@
 //! property test holds equal.
 
 mod audience;
+pub mod delivery;
 mod facts;
 pub mod records;
 
-pub use audience::{AudienceMember, audience_page, audience_reach, count_audience, select_audience};
+pub use audience::{
+    AudienceMember, audience_page, audience_reach, count_audience, select_audience, select_audience_among,
+};
+pub use delivery::{
+    DueMessage, NewContact, NewFollowUp, TargetInfo, TierUpgrade, cap_history, due_messages, main_time_zone,
+    mark_delivered, record_contacts, record_follow_ups, target_info, tier_upgrades_since,
+};
 pub use facts::audience_facts;
 pub use records::{
-    CampaignStatus, ContactRecord, StoredCampaign, contacts_of, get_campaign, insert_campaign, list_campaigns,
-    update_campaign_spec,
+    CampaignStatus, ContactRecord, MessageRecord, StoredCampaign, campaign_messages, contacts_of,
+    finish_reached_campaigns, get_campaign, insert_campaign, list_campaigns, mark_reached, running_campaigns,
+    set_campaign_status, update_campaign_spec,
 };

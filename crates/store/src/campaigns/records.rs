@@ -62,6 +62,8 @@ pub struct StoredCampaign {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub launched_at: Option<DateTime<Utc>>,
+    /// When a one-off campaign's round reached its whole audience.
+    pub reached_at: Option<DateTime<Utc>>,
 }
 
 impl StoredCampaign {
@@ -97,6 +99,7 @@ struct Row {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     launched_at: Option<DateTime<Utc>>,
+    reached_at: Option<DateTime<Utc>>,
 }
 
 impl Row {
@@ -113,6 +116,7 @@ impl Row {
             created_at: self.created_at,
             updated_at: self.updated_at,
             launched_at: self.launched_at,
+            reached_at: self.reached_at,
         })
     }
 }
@@ -220,4 +224,101 @@ pub fn contacts_of(
             cost,
         })
         .collect())
+}
+
+/// Sets a campaign's status (and its launch time, on a launch).
+pub fn set_campaign_status(
+    conn: &mut PgConnection,
+    id: Uuid,
+    status: CampaignStatus,
+    at: DateTime<Utc>,
+    launched: bool,
+) -> Result<(), StoreError> {
+    diesel::update(campaigns::table.find(id))
+        .set((campaigns::status.eq(status.as_str()), campaigns::updated_at.eq(at)))
+        .execute(conn)?;
+    if launched {
+        diesel::update(campaigns::table.find(id)).set(campaigns::launched_at.eq(at)).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The ids of the running campaigns.
+pub fn running_campaigns(conn: &mut PgConnection) -> Result<Vec<Uuid>, StoreError> {
+    Ok(campaigns::table
+        .filter(campaigns::status.eq(CampaignStatus::Running.as_str()))
+        .select(campaigns::id)
+        .order(campaigns::id)
+        .load(conn)?)
+}
+
+type MessageRow = (Uuid, String, String, String, String, DateTime<Utc>, Decimal);
+
+/// One of a campaign's contacts, with the customer's member number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRecord {
+    pub customer: Uuid,
+    pub member_no: String,
+    pub occurrence: String,
+    pub outcome: String,
+    pub channel: String,
+    pub at: DateTime<Utc>,
+    pub cost: Decimal,
+}
+
+/// A page of a campaign's contacts, newest first (after `before`), of one
+/// outcome or all.
+pub fn campaign_messages(
+    conn: &mut PgConnection,
+    campaign: Uuid,
+    outcome: Option<&str>,
+    before: Option<(DateTime<Utc>, Uuid, String)>,
+    limit: i64,
+) -> Result<Vec<MessageRecord>, StoreError> {
+    use crate::schema::{campaign_contacts as cc, customers};
+    let mut query = cc::table
+        .inner_join(customers::table.on(customers::customer_id.eq(cc::customer_id)))
+        .filter(cc::campaign_id.eq(campaign))
+        .order((cc::at.desc(), cc::customer_id.desc(), cc::occurrence.desc()))
+        .select((cc::customer_id, customers::member_no, cc::occurrence, cc::outcome, cc::channel, cc::at, cc::cost))
+        .limit(limit)
+        .into_boxed();
+    if let Some(outcome) = outcome {
+        query = query.filter(cc::outcome.eq(outcome.to_owned()));
+    }
+    if let Some((at, customer, occurrence)) = before {
+        let same_customer = cc::customer_id.eq(customer).and(cc::occurrence.lt(occurrence));
+        query = query.filter(cc::at.lt(at).or(cc::at.eq(at).and(cc::customer_id.lt(customer).or(same_customer))));
+    }
+    let rows: Vec<MessageRow> = query.load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(customer, member_no, occurrence, outcome, channel, at, cost)| MessageRecord {
+            customer,
+            member_no,
+            occurrence,
+            outcome,
+            channel,
+            at,
+            cost,
+        })
+        .collect())
+}
+
+/// Records that a one-off campaign's round reached its whole audience.
+pub fn mark_reached(conn: &mut PgConnection, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+    diesel::update(campaigns::table.find(id)).set(campaigns::reached_at.eq(at)).execute(conn)?;
+    Ok(())
+}
+
+/// Marks finished the running one-off campaigns that reached their audience
+/// and have no message left to send; returns how many.
+pub fn finish_reached_campaigns(conn: &mut PgConnection, at: DateTime<Utc>) -> Result<usize, StoreError> {
+    Ok(diesel::sql_query(
+        "UPDATE campaigns k SET status = 'finished', updated_at = $1 \
+         WHERE k.status = 'running' AND k.reached_at IS NOT NULL AND NOT EXISTS \
+           (SELECT 1 FROM campaign_contacts x WHERE x.campaign_id = k.id AND x.outcome = 'scheduled')",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(at)
+    .execute(conn)?)
 }

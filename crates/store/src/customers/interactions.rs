@@ -90,6 +90,22 @@ pub fn insert_interaction(
     Ok(())
 }
 
+/// Writes many timeline entries at once (a campaign round's).
+pub fn insert_interactions(
+    conn: &mut PgConnection,
+    entries: &[(CustomerId, Interaction)],
+    created_at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let rows: Vec<InteractionRow> = entries
+        .iter()
+        .map(|(customer, i)| InteractionRow::from_domain(*customer, i, created_at))
+        .collect::<Result<_, _>>()?;
+    for chunk in rows.chunks(1_000) {
+        diesel::insert_into(interactions::table).values(chunk).execute(conn)?;
+    }
+    Ok(())
+}
+
 /// A page of a customer's timeline, newest first.
 pub fn timeline(
     conn: &mut PgConnection,

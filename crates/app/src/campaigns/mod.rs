@@ -1,10 +1,18 @@
-//! Campaigns (issue #11, in progress): defining a campaign (audited), changing
-//! a draft, and the dry run — what a launch now would do, nothing written.
-//! Launching, the trigger job and delivery come next.
+//! Campaigns: defining a campaign (audited), changing a draft, the dry run
+//! (what a launch now would do, nothing written), launching, pausing and
+//! resuming ([`change_status`]), the campaign job that reaches audiences
+//! and delivers messages ([`run_campaigns`]), and what a campaign did
+//! (its audience with the control-group flag, its messages).
 //!
 //! A store-scoped caller (a store manager) creates campaigns limited to its
 //! stores: the limit is stored with the campaign and applied by the store's
 //! audience query, whatever the rule says.
+
+mod round;
+mod status;
+
+pub use round::{CAMPAIGNS_LOCK, CampaignJobReport, deliver_due, plan_campaigns, run_campaigns};
+pub use status::{StatusChange, change_status};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clientele_campaigns::{CampaignSettings, CampaignSpec, DryRun, dry_run, held_out};
@@ -152,4 +160,19 @@ pub fn audience(
             AudienceEntry { held_out: held_out(id, member.customer, stored.spec.holdout), member, contacts: mine }
         })
         .collect())
+}
+
+/// A page of the campaign's contacts, newest first (see
+/// [`clientele_store::campaigns::campaign_messages`]), for a caller who may
+/// see the campaign.
+pub fn messages(
+    conn: &mut PgConnection,
+    id: Uuid,
+    scope: &StoreScope,
+    outcome: Option<&str>,
+    before: Option<(DateTime<Utc>, Uuid, String)>,
+    limit: i64,
+) -> Result<Vec<clientele_store::campaigns::MessageRecord>, StoreError> {
+    campaign(conn, id, scope)?;
+    clientele_store::campaigns::campaign_messages(conn, id, outcome, before, limit)
 }
