@@ -324,3 +324,77 @@ async fn the_demo_runs_its_three_campaigns() {
     );
     assert!(app.count("campaign_contacts WHERE outcome IN ('scheduled', 'sent')") > report.scheduled as i64 / 2);
 }
+
+#[tokio::test]
+async fn a_tier_upgrade_fires_once_from_the_tier_changed_event() {
+    let app = TestApp::spawn().await;
+    let customer = crate::helpers::new_customer(&app, crate::helpers::person("Wang Fang", "13812345678")).await;
+    let crm = key(&app, Role::CrmManager, &[]);
+    let id = create(
+        &app,
+        &crm,
+        &json!({
+            "name": "Welcome to S2", "audience": {"tier": ["S2", "S3", "S4", "S5", "S6"]},
+            "schedule": {"trigger": {"tier_upgrade": {}}},
+            "channel": "phone", "action": {"associate_task": {"note": "Welcome call", "due_in_days": 3}},
+        }),
+    )
+    .await;
+    app.call("POST", &format!("/v1/campaigns/{id}/launch"), Some(&crm), None).await.expect(200);
+    run_job(&app);
+    assert_eq!(app.count(&format!("campaign_contacts WHERE campaign_id = '{id}'")), 0, "no upgrade yet");
+    let today = Utc::now().date_naive();
+    let order = json!({
+        "source": "pos", "external_id": "UP-1", "customer": {"id": customer},
+        "ordered_at": Utc::now().to_rfc3339(), "currency": "CNY",
+        "lines": [{"line_id": "1", "sku": "BAG-1", "quantity": 1, "unit_price": "12345.50"}],
+        "amount_paid": "12345.50", "payment_method": "card"
+    });
+    app.admin("POST", "/v1/orders", Some(&order)).await.expect(201);
+    assert_eq!(app.count("outbox WHERE event_type = 'tier.changed'"), 1);
+    for _ in 0..3 {
+        run_job(&app);
+    }
+    let occurrence = format!("tier:S2:{today}");
+    assert_eq!(
+        app.count(&format!("campaign_contacts WHERE campaign_id = '{id}' AND outcome = 'task' AND occurrence = '{occurrence}' AND customer_id = '{customer}'")),
+        1
+    );
+    assert_eq!(
+        app.count(&format!(
+            "follow_ups WHERE campaign_id = '{id}' AND reason = 'Welcome call' AND due_on = '{}'",
+            today + Days::new(3)
+        )),
+        1
+    );
+    let timeline = app.admin("GET", &format!("/v1/customers/{customer}/timeline"), None).await.expect(200).body;
+    let entry = timeline["items"].as_array().expect("items").iter().find(|i| i["type"] == "campaign").cloned();
+    let entry = entry.expect("a campaign entry on the timeline");
+    assert_eq!((entry["campaign_id"].as_str(), entry["campaign_step"].as_str()), (Some(id.as_str()), Some("task")));
+}
+
+#[tokio::test]
+async fn a_store_managers_launch_reaches_only_their_stores_customers() {
+    let app = TestApp::spawn().await;
+    crate::campaigns::demo(&app);
+    let mut conn = app.db.connect();
+    let stores = clientele_store::list_stores(&mut conn).expect("stores");
+    let (mine, other) = (stores[0].id.as_uuid().to_string(), stores[1].id.as_uuid().to_string());
+    let manager = key(&app, Role::StoreManager, &[&mine]);
+    let mut body = broad("My clients", "sms");
+    body["holdout_percent"] = json!(0);
+    let id = create(&app, &manager, &body).await;
+    let other_manager = key(&app, Role::StoreManager, &[&other]);
+    app.call("POST", &format!("/v1/campaigns/{id}/launch"), Some(&other_manager), None).await.expect(404);
+    app.call("GET", &format!("/v1/campaigns/{id}/messages"), Some(&other_manager), None).await.expect(404);
+    app.call("POST", &format!("/v1/campaigns/{id}/launch"), Some(&manager), None).await.expect(200);
+    run_job(&app);
+    let reached = app.count(&format!("campaign_contacts WHERE campaign_id = '{id}'"));
+    assert!(reached > 0);
+    assert_eq!(
+        app.count(&format!("campaign_contacts x JOIN customers c USING (customer_id) WHERE x.campaign_id = '{id}' AND c.home_store_id IS DISTINCT FROM '{mine}'")),
+        0
+    );
+    let page = app.call("GET", &format!("/v1/campaigns/{id}/messages?limit=200"), Some(&manager), None).await;
+    assert_eq!(page.expect(200).body["items"].as_array().map(Vec::len), Some(reached.min(200) as usize));
+}

@@ -196,11 +196,7 @@ impl Job<'_> {
 
     /// Who the campaign reaches now, with the occurrence and when it is
     /// due, by customer; None when a one-off campaign's time has not come.
-    fn reached(
-        &self,
-        conn: &mut PgConnection,
-        campaign: &StoredCampaign,
-    ) -> Result<Option<Vec<Reached>>, StoreError> {
+    fn reached(&self, conn: &mut PgConnection, campaign: &StoredCampaign) -> Result<Option<Vec<Reached>>, StoreError> {
         let today = self.now.date_naive();
         let spec = &campaign.spec;
         let scope = campaign.scope();

@@ -227,7 +227,7 @@ pub fn audience_reach(
          EXISTS (SELECT 1 FROM customer_consents k WHERE k.customer_id = c.customer_id AND k.channel = {ch} \
                  AND k.granted) AS consented, \
          (SELECT count(*) FROM campaign_contacts x WHERE x.customer_id = c.customer_id AND x.channel = {ch} \
-          AND x.outcome = 'sent' AND x.at > {since}) AS recent"
+          AND x.outcome IN ('scheduled', 'sent') AND x.at > {since}) AS recent"
     );
     let (text, vals) = query_with(sql, audience, today, scope, &select);
     Ok(run(text, vals)
