@@ -11,7 +11,12 @@
 //! birthday-within-14-days audience of customers who did not buy lately),
 //! and times `POST /v1/campaigns/{id}/dry-run` `--runs` times each (after
 //! one untimed run), printing the audience, the contacts and the fastest,
-//! median and slowest answer.
+//! median and slowest answer. Then it launches the win-back and the broad
+//! campaign, one after the other, with quiet hours of one second (so every
+//! message goes at once), and times each launch until the campaign job has
+//! reached its audience (`reached_at`) and until its messages went
+//! (`finished`): the round, the contacts written, the `campaign.message`
+//! events and timeline entries.
 //!
 //! Usage: `bench_campaigns [--members 1000000] [--runs 5] [--bin
 //! target/release/clientele] [--database NAME] [--keep] [--tiny]`.
@@ -142,7 +147,43 @@ async fn main() -> anyhow::Result<()> {
             times[times.len() - 1]
         );
     }
+    launches(&mut http, &token).await?;
     drop(server);
     drop(db);
+    Ok(())
+}
+
+/// Launches the first two campaigns and times each until reached and
+/// finished (see the module's documentation).
+async fn launches(http: &mut Http, token: &str) -> anyhow::Result<()> {
+    let quiet =
+        json!({"cap": {"max_messages": 2, "window_days": 7}, "quiet_hours": {"start": "12:00:00", "end": "12:00:01"}});
+    call(http, "PUT", "/v1/campaigns/settings", token, &quiet).await?;
+    println!("\n| launch | audience | reached | finished |\n|---|---|---|---|");
+    for (label, definition) in campaigns().into_iter().take(2) {
+        let created = call(http, "POST", "/v1/campaigns", token, &definition).await?;
+        let id = created["id"].as_str().context("campaign id")?.to_owned();
+        let t = Instant::now();
+        call(http, "POST", &format!("/v1/campaigns/{id}/launch"), token, &json!({})).await?;
+        let mut reached = None;
+        let finished = loop {
+            let c = call(http, "GET", &format!("/v1/campaigns/{id}"), token, &Value::Null).await?;
+            if reached.is_none() && !c["reached_at"].is_null() {
+                reached = Some(t.elapsed().as_secs_f64());
+            }
+            if c["status"] != "running" {
+                break t.elapsed().as_secs_f64();
+            }
+            if t.elapsed().as_secs() > 3_600 {
+                bail!("{label}: not finished after an hour");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+        let first = call(http, "GET", &format!("/v1/campaigns/{id}/messages?limit=1"), token, &Value::Null).await?;
+        anyhow::ensure!(first["items"].as_array().is_some_and(|i| !i.is_empty()), "{label}: no contact recorded");
+        let audience = call(http, "POST", &format!("/v1/campaigns/{id}/dry-run"), token, &json!({})).await?;
+        let reached = reached.unwrap_or(finished);
+        println!("| {label} | {} | {reached:.1} s | {finished:.1} s |", audience["audience"]);
+    }
     Ok(())
 }

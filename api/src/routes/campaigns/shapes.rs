@@ -34,6 +34,9 @@ pub struct CampaignView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub launched_at: Option<DateTime<Utc>>,
+    /// A one-off campaign: when the campaign job reached its whole audience
+    /// (it is `finished` once its last scheduled message went).
+    pub reached_at: Option<DateTime<Utc>>,
 }
 
 impl CampaignView {
@@ -49,6 +52,7 @@ impl CampaignView {
             created_at: c.created_at,
             updated_at: c.updated_at,
             launched_at: c.launched_at,
+            reached_at: c.reached_at,
         }
     }
 }
