@@ -181,6 +181,12 @@ pub struct ContactView {
     pub cost: rust_decimal::Decimal,
 }
 
+impl From<clientele_store::campaigns::ContactRecord> for ContactView {
+    fn from(c: clientele_store::campaigns::ContactRecord) -> ContactView {
+        ContactView { occurrence: c.occurrence, outcome: c.outcome, channel: c.channel, at: c.at, cost: c.cost }
+    }
+}
+
 /// One customer of the audience.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AudienceEntryView {
@@ -212,17 +218,7 @@ impl AudiencePage {
                 member_no: e.member.member_no,
                 name: e.member.name,
                 held_out: e.held_out,
-                contacts: e
-                    .contacts
-                    .into_iter()
-                    .map(|c| ContactView {
-                        occurrence: c.occurrence,
-                        outcome: c.outcome,
-                        channel: c.channel,
-                        at: c.at,
-                        cost: c.cost,
-                    })
-                    .collect(),
+                contacts: e.contacts.into_iter().map(ContactView::from).collect(),
             })
             .collect();
         let next_cursor =
@@ -273,25 +269,16 @@ impl MessagePage {
         let more = records.len() > limit;
         let records: Vec<_> = records.into_iter().take(limit).collect();
         let next_cursor = if more {
-            records
-                .last()
-                .map(|m| URL_SAFE_NO_PAD.encode(format!("m:{}|{}|{}", m.at.to_rfc3339(), m.customer, m.occurrence)))
+            records.last().map(|m| {
+                let c = &m.contact;
+                URL_SAFE_NO_PAD.encode(format!("m:{}|{}|{}", c.at.to_rfc3339(), c.customer, c.occurrence))
+            })
         } else {
             None
         };
         let items = records
             .into_iter()
-            .map(|m| MessageView {
-                customer_id: m.customer,
-                member_no: m.member_no,
-                contact: ContactView {
-                    occurrence: m.occurrence,
-                    outcome: m.outcome,
-                    channel: m.channel,
-                    at: m.at,
-                    cost: m.cost,
-                },
-            })
+            .map(|m| MessageView { customer_id: m.contact.customer, member_no: m.member_no, contact: m.contact.into() })
             .collect();
         MessagePage { items, next_cursor }
     }

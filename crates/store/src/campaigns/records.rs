@@ -207,23 +207,36 @@ pub fn contacts_of(
     customers: &[Uuid],
 ) -> Result<Vec<ContactRecord>, StoreError> {
     use crate::schema::campaign_contacts as cc;
-    let rows: Vec<(Uuid, String, String, String, DateTime<Utc>, Decimal)> = cc::table
+    let rows: Vec<ContactRow> = cc::table
         .filter(cc::campaign_id.eq(campaign))
         .filter(cc::customer_id.eq_any(customers))
         .order((cc::customer_id, cc::at))
-        .select((cc::customer_id, cc::occurrence, cc::outcome, cc::channel, cc::at, cc::cost))
+        .select(ContactRow::as_select())
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(customer, occurrence, outcome, channel, at, cost)| ContactRecord {
-            customer,
-            occurrence,
-            outcome,
-            channel,
-            at,
-            cost,
-        })
-        .collect())
+    Ok(rows.into_iter().map(contact).collect())
+}
+
+/// A [`ContactRecord`] as selected.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = crate::schema::campaign_contacts)]
+struct ContactRow {
+    customer_id: Uuid,
+    occurrence: String,
+    outcome: String,
+    channel: String,
+    at: DateTime<Utc>,
+    cost: Decimal,
+}
+
+fn contact(r: ContactRow) -> ContactRecord {
+    ContactRecord {
+        customer: r.customer_id,
+        occurrence: r.occurrence,
+        outcome: r.outcome,
+        channel: r.channel,
+        at: r.at,
+        cost: r.cost,
+    }
 }
 
 /// Sets a campaign's status (and its launch time, on a launch).
@@ -252,18 +265,11 @@ pub fn running_campaigns(conn: &mut PgConnection) -> Result<Vec<Uuid>, StoreErro
         .load(conn)?)
 }
 
-type MessageRow = (Uuid, String, String, String, String, DateTime<Utc>, Decimal);
-
 /// One of a campaign's contacts, with the customer's member number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageRecord {
-    pub customer: Uuid,
     pub member_no: String,
-    pub occurrence: String,
-    pub outcome: String,
-    pub channel: String,
-    pub at: DateTime<Utc>,
-    pub cost: Decimal,
+    pub contact: ContactRecord,
 }
 
 /// A page of a campaign's contacts, newest first (after `before`), of one
@@ -280,7 +286,7 @@ pub fn campaign_messages(
         .inner_join(customers::table.on(customers::customer_id.eq(cc::customer_id)))
         .filter(cc::campaign_id.eq(campaign))
         .order((cc::at.desc(), cc::customer_id.desc(), cc::occurrence.desc()))
-        .select((cc::customer_id, customers::member_no, cc::occurrence, cc::outcome, cc::channel, cc::at, cc::cost))
+        .select((customers::member_no, ContactRow::as_select()))
         .limit(limit)
         .into_boxed();
     if let Some(outcome) = outcome {
@@ -290,19 +296,8 @@ pub fn campaign_messages(
         let same_customer = cc::customer_id.eq(customer).and(cc::occurrence.lt(occurrence));
         query = query.filter(cc::at.lt(at).or(cc::at.eq(at).and(cc::customer_id.lt(customer).or(same_customer))));
     }
-    let rows: Vec<MessageRow> = query.load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(customer, member_no, occurrence, outcome, channel, at, cost)| MessageRecord {
-            customer,
-            member_no,
-            occurrence,
-            outcome,
-            channel,
-            at,
-            cost,
-        })
-        .collect())
+    let rows: Vec<(String, ContactRow)> = query.load(conn)?;
+    Ok(rows.into_iter().map(|(member_no, row)| MessageRecord { member_no, contact: contact(row) }).collect())
 }
 
 /// Records that a one-off campaign's round reached its whole audience.
