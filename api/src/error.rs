@@ -122,6 +122,7 @@ impl ApiError {
                 Conflict::OrderDiffers { .. } => Code::OrderConflict,
                 Conflict::CampaignNotDraft { .. } => Code::CampaignNotDraft,
                 Conflict::CampaignStatus { .. } => Code::CampaignStatus,
+                Conflict::FollowUpClosed { .. } => Code::FollowUpClosed,
             },
             ApiError::MergeWithSelf => Code::MergeWithSelf,
             ApiError::Rule { code, .. } => *code,
@@ -181,6 +182,10 @@ impl ApiError {
                     _ => "only a paused campaign can be resumed",
                 };
                 format!("the campaign is {status}: {allowed}")
+            }
+            ApiError::Conflict(Conflict::FollowUpClosed { status }) => {
+                extra.insert("status".into(), json!(status));
+                format!("the follow-up is {status}: it changes no more; make a new one")
             }
             ApiError::Conflict(Conflict::StoreCode(c)) => format!("a store with code {c} exists"),
             ApiError::Conflict(Conflict::AssociateCode(c)) => {

@@ -367,6 +367,12 @@ async fn a_tier_upgrade_fires_once_from_the_tier_changed_event() {
         )),
         1
     );
+    let listed = app.admin("GET", &format!("/v1/customers/{customer}/follow-ups?status=open"), None).await;
+    let listed = listed.expect(200).body;
+    assert_eq!(
+        (listed["items"][0]["campaign_id"].as_str(), listed["items"][0]["reason"].as_str()),
+        (Some(id.as_str()), Some("Welcome call"))
+    );
     let timeline = app.admin("GET", &format!("/v1/customers/{customer}/timeline"), None).await.expect(200).body;
     let entry = timeline["items"].as_array().expect("items").iter().find(|i| i["type"] == "campaign").cloned();
     let entry = entry.expect("a campaign entry on the timeline");

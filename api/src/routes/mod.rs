@@ -7,6 +7,7 @@
 
 mod campaigns;
 pub(crate) mod customers;
+mod follow_ups;
 mod health;
 mod keys;
 mod loyalty;
@@ -78,6 +79,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(campaigns::pause)
         .service(campaigns::resume)
         .service(campaigns::messages)
+        .service(follow_ups::create)
+        .service(follow_ups::list)
+        .service(follow_ups::change)
+        .service(follow_ups::hand_over)
         .service(segments::get_config)
         .service(segments::put_config)
         .service(segments::preview)

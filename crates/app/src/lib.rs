@@ -44,6 +44,7 @@ pub mod clock;
 pub mod customers;
 pub mod demo;
 pub mod dispatcher;
+pub mod follow_ups;
 pub mod import;
 pub mod jobs;
 pub mod keys;

@@ -79,6 +79,9 @@ keyword_enum! {
         ManageCampaigns => "manage_campaigns",
         /// Read campaigns, their audiences and messages.
         ReadCampaigns => "read_campaigns",
+        /// Hand an associate's clients (and their open follow-ups) over to
+        /// another associate.
+        HandOverClients => "hand_over_clients",
     }
 }
 
@@ -116,6 +119,7 @@ impl Role {
             P::ReadAnalytics => &[Admin, CrmManager, StoreManager, Associate, Analyst],
             P::ManageCampaigns => &[Admin, CrmManager, StoreManager],
             P::ReadCampaigns => &[Admin, CrmManager, StoreManager, Analyst],
+            P::HandOverClients => &[Admin, CrmManager, StoreManager],
         };
         roles.contains(&self)
     }
@@ -243,7 +247,7 @@ mod tests {
     fn the_matrix() {
         use Permission as P;
         // Rows in Role::ALL order: admin, crm, store mgr, associate, pos, analyst.
-        let expected: [(Permission, [bool; 6]); 26] = [
+        let expected: [(Permission, [bool; 6]); 27] = [
             (P::ManageApiKeys, [true, false, false, false, false, false]),
             (P::WriteOrganisation, [true, true, false, false, false, false]),
             (P::ReadOrganisation, [true, true, true, true, false, true]),
@@ -270,6 +274,7 @@ mod tests {
             (P::ReadAnalytics, [true, true, true, true, false, true]),
             (P::ManageCampaigns, [true, true, true, false, false, false]),
             (P::ReadCampaigns, [true, true, true, false, false, true]),
+            (P::HandOverClients, [true, true, true, false, false, false]),
         ];
         assert_eq!(expected.map(|(p, _)| p), Permission::ALL);
         for (p, row) in expected {

@@ -20,6 +20,10 @@ uuid_id!(
     ImportantDateId
 );
 uuid_id!(
+    /// Identifies a follow-up for a client's associate.
+    FollowUpId
+);
+uuid_id!(
     /// Identifies an API key.
     ApiKeyId
 );

@@ -284,6 +284,18 @@ pub enum InteractionDetail {
         /// The score.
         answer: SurveyAnswer,
     },
+    /// A follow-up made, done or cancelled (written with the follow-up,
+    /// never through the timeline's API).
+    FollowUp {
+        /// The follow-up.
+        follow_up: uuid::Uuid,
+        /// Its status after this step.
+        status: crate::follow_up::FollowUpStatus,
+        /// When it is due.
+        due_on: chrono::NaiveDate,
+        /// How the client was reached, when it was done.
+        channel: Option<Channel>,
+    },
     /// A campaign's contact, or its decision not to (written by the
     /// campaign job, never through the API).
     Campaign {
@@ -308,6 +320,7 @@ impl InteractionDetail {
             InteractionDetail::Complaint { .. } => InteractionKind::Complaint,
             InteractionDetail::ServiceRequest { .. } => InteractionKind::ServiceRequest,
             InteractionDetail::Survey { .. } => InteractionKind::Survey,
+            InteractionDetail::FollowUp { .. } => InteractionKind::FollowUp,
             InteractionDetail::Campaign { .. } => InteractionKind::Campaign,
         }
     }
@@ -340,6 +353,8 @@ keyword_enum! {
         ServiceRequest => "service_request",
         /// A survey answer.
         Survey => "survey",
+        /// A follow-up made, done or cancelled.
+        FollowUp => "follow_up",
         /// A campaign's message, hold-out or task.
         Campaign => "campaign",
     }
@@ -464,6 +479,12 @@ mod tests {
             InteractionDetail::Complaint { case: Case::open() },
             InteractionDetail::ServiceRequest { case: Case::open() },
             InteractionDetail::Survey { answer: SurveyAnswer::nps(9).unwrap() },
+            InteractionDetail::FollowUp {
+                follow_up: Uuid::nil(),
+                status: crate::follow_up::FollowUpStatus::Open,
+                due_on: at(0).date_naive(),
+                channel: None,
+            },
             InteractionDetail::Campaign { campaign: Uuid::nil(), step: CampaignStep::HeldOut, channel: Channel::Sms },
         ];
         for (detail, kind) in details.iter().zip(InteractionKind::ALL) {

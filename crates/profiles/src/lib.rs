@@ -45,6 +45,7 @@ pub mod contact;
 pub mod customer;
 pub mod duplicates;
 pub mod external;
+pub mod follow_up;
 pub mod ids;
 pub mod interaction;
 pub mod merge;
@@ -64,7 +65,8 @@ pub use duplicates::{
     match_keys,
 };
 pub use external::{ExternalId, ExternalSystem, ExternalValue};
-pub use ids::{ApiKeyId, AssociateId, ImportantDateId, InteractionId};
+pub use follow_up::{FollowUp, FollowUpChange, FollowUpError, FollowUpStatus};
+pub use ids::{ApiKeyId, AssociateId, FollowUpId, ImportantDateId, InteractionId};
 pub use interaction::{
     AppointmentStatus, CampaignStep, Case, CaseStatus, Direction, Interaction, InteractionDetail, InteractionKind,
     SurveyAnswer, SurveyScale,

@@ -29,6 +29,11 @@ pub enum Conflict {
         /// Its status (`running`, `paused`, …).
         status: &'static str,
     },
+    /// A done or cancelled follow-up changes no more.
+    FollowUpClosed {
+        /// `done` or `cancelled`.
+        status: &'static str,
+    },
     /// A launch, pause or resume the campaign's status does not allow.
     CampaignStatus {
         /// What was asked (`launch`, `pause`, `resume`).

@@ -37,6 +37,15 @@ pub struct InteractionView {
     pub survey_scale: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub score: Option<u8>,
+    /// For a follow-up's entry: the follow-up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up_id: Option<Uuid>,
+    /// For a follow-up's entry: `open` (made), `done` or `cancelled`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follow_up_status: Option<String>,
+    /// For a follow-up's entry: when it is due.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_on: Option<chrono::NaiveDate>,
     /// For a campaign's entry: the campaign.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<Uuid>,
@@ -64,6 +73,9 @@ impl InteractionView {
             resolution_minutes: i.resolution_time().map(|d| d.num_minutes()),
             survey_scale: None,
             score: None,
+            follow_up_id: None,
+            follow_up_status: None,
+            due_on: None,
             campaign_id: None,
             campaign_step: None,
         };
@@ -85,6 +97,12 @@ impl InteractionView {
             InteractionDetail::Survey { answer } => {
                 v.survey_scale = Some(answer.scale().as_str().to_owned());
                 v.score = Some(answer.score());
+            }
+            InteractionDetail::FollowUp { follow_up, status, due_on, channel } => {
+                v.follow_up_id = Some(*follow_up);
+                v.follow_up_status = Some(status.as_str().to_owned());
+                v.due_on = Some(*due_on);
+                v.channel = channel.map(|c| c.as_str().to_owned());
             }
             InteractionDetail::Campaign { campaign, step, channel } => {
                 v.campaign_id = Some(*campaign);

@@ -17,6 +17,7 @@ use crate::schema::{
     phone_index,
 };
 
+pub(crate) mod follow_ups;
 pub(crate) mod interactions;
 pub(crate) mod lifecycle;
 pub(crate) mod rows;
