@@ -166,3 +166,59 @@ async fn a_client_book_is_handed_over_with_its_open_follow_ups() {
     app.call("POST", &path, Some(&associate), Some(&json!({ "to": mei }))).await.expect(403);
     app.call("POST", "/v1/associates/nope/handover", Some(&crm), Some(&json!({ "to": mei }))).await.expect(404);
 }
+
+#[tokio::test]
+async fn the_thank_you_rule_makes_one_follow_up_per_large_purchase() {
+    let app = TestApp::spawn().await;
+    let store = app.store("SH-IFC", "CN", "Asia/Shanghai", "CNY").await;
+    let lin = new_associate(&app, &store, "LIN").await;
+    let customer =
+        id_of(&app.customer(json!({ "name": "Wang Fang", "phones": ["13812345678"], "associate_id": lin })).await);
+    let settings = app.admin("GET", "/v1/clienteling/settings", None).await.expect(200).body;
+    assert_eq!((settings["version"].as_i64(), settings["config"].clone()), (Some(0), json!({ "thank_you": null })));
+    let bad = json!({ "thank_you": { "min_amount": "0", "after_days": 3 } });
+    app.admin("PUT", "/v1/clienteling/settings", Some(&bad)).await.expect(422);
+    app.call("GET", "/v1/clienteling/settings", Some(&key(&app, Role::Analyst, &[])), None).await.expect(403);
+    let rule = json!({ "thank_you": { "min_amount": "5000", "after_days": 3 } });
+    assert_eq!(app.admin("PUT", "/v1/clienteling/settings", Some(&rule)).await.expect(200).body["version"], 1);
+
+    let now = chrono::Utc::now();
+    let order = |id: &str, days_ago: i64, amount: &str| {
+        json!({
+            "source": "pos", "external_id": id, "customer": { "id": customer },
+            "ordered_at": (now - chrono::TimeDelta::days(days_ago)).to_rfc3339(), "currency": "CNY",
+            "lines": [{ "line_id": "1", "sku": "BAG-1", "quantity": 1, "unit_price": amount }],
+            "amount_paid": amount, "payment_method": "card"
+        })
+    };
+    for (id, days_ago, amount) in
+        [("BIG", 4, "12345.50"), ("SMALL", 4, "100"), ("TODAY", 0, "9000"), ("RETURNED", 5, "8000")]
+    {
+        let sold = app.admin("POST", "/v1/orders", Some(&order(id, days_ago, amount))).await.expect(201).body;
+        if id == "RETURNED" {
+            let ret = json!({ "source": "pos", "external_id": "RET-1", "lines": [{ "line_id": "1", "quantity": 1 }] });
+            app.admin("POST", &format!("/v1/orders/{}/returns", id_of(&sold)), Some(&ret)).await.expect(201);
+        }
+    }
+    let mut conn = app.db.connect();
+    assert_eq!(clientele_app::follow_ups::thank_you_follow_ups(&mut conn, now).expect("job"), Some(1));
+    assert_eq!(
+        clientele_app::follow_ups::thank_you_follow_ups(&mut conn, now).expect("job"),
+        Some(0),
+        "once per order"
+    );
+    let listed = app.admin("GET", &format!("/v1/customers/{customer}/follow-ups"), None).await.expect(200).body;
+    let items = listed["items"].as_array().cloned().expect("items");
+    assert_eq!(items.len(), 1);
+    let due = (now - chrono::TimeDelta::days(4)).date_naive() + chrono::Days::new(3);
+    assert_eq!(
+        (items[0]["associate_id"].as_str(), items[0]["due_on"].as_str()),
+        (Some(lin.as_str()), Some(due.to_string().as_str()))
+    );
+    assert!(
+        items[0]["reason"].as_str().is_some_and(|r| r.starts_with("Thank-you call: 12345.50 CNY") && r.contains("BIG")),
+        "{}",
+        items[0]
+    );
+    assert_eq!(app.count(&format!("interactions WHERE customer_id = '{customer}' AND kind = 'follow_up'")), 1);
+}

@@ -83,6 +83,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(follow_ups::list)
         .service(follow_ups::change)
         .service(follow_ups::hand_over)
+        .service(follow_ups::get_settings)
+        .service(follow_ups::put_settings)
         .service(segments::get_config)
         .service(segments::put_config)
         .service(segments::preview)

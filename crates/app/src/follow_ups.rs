@@ -2,13 +2,15 @@
 //! (done with an outcome and a channel, cancelled, moved to another day or
 //! associate) and listed. Each step is one transaction of the scope checks,
 //! the write, a timeline entry and the audit entry. Campaign steps make
-//! follow-ups too (`campaigns::round`).
+//! follow-ups too (`campaigns::round`), and so does the thank-you rule
+//! ([`thank_you_follow_ups`]); a client book is handed over with its open
+//! follow-ups ([`hand_over`]).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use clientele_kernel::{Actor, CustomerId, FieldErrors, LongText, StoreId};
 use clientele_profiles::{
-    AssociateId, FollowUp, FollowUpChange, FollowUpError, FollowUpId, FollowUpStatus, Interaction, InteractionDetail,
-    InteractionId, StoreScope,
+    AssociateId, ClientelingSettings, FollowUp, FollowUpChange, FollowUpError, FollowUpId, FollowUpStatus, Interaction,
+    InteractionDetail, InteractionId, StoreScope,
 };
 use clientele_store::{AuditContext, Conflict, NewAuditEntry, PgConnection, StoreError, StoredFollowUp, Tx};
 use serde_json::json;
@@ -225,4 +227,28 @@ fn check_associate_field(tx: &mut Tx<'_>, scope: &StoreScope, field: &str, a: As
     let mut errors = FieldErrors::new();
     clientele_store::check_org_references(tx.conn()?, &mut errors, scope, None, Some((field, a)))?;
     if errors.is_empty() { Ok(()) } else { Err(StoreError::Invalid(errors)) }
+}
+
+/// Advisory lock key of the thank-you job.
+pub const THANK_YOU_LOCK: i64 = 0x636c_6965_6e74_0013;
+
+/// The thank-you job at `now`: under the programme's thank-you rule (none:
+/// nothing to do), a follow-up for the client's associate for each purchase
+/// whose call is due today or was due in the grace days before (once per
+/// order, however often it runs), each on the timeline. Returns how many
+/// were made; None when another instance holds the lock.
+pub fn thank_you_follow_ups(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<Option<usize>, StoreError> {
+    clientele_store::with_job_lock(conn, THANK_YOU_LOCK, |conn| {
+        let (settings, _) = clientele_store::settings::settings::<ClientelingSettings>(conn)?;
+        let Some(rule) = settings.thank_you else { return Ok(0) };
+        clientele_store::transaction(conn, |tx| {
+            let days = rule.purchase_days(now.date_naive());
+            let made = clientele_store::write_thank_yous(tx.conn()?, &rule, days, now)?;
+            let ctx = AuditContext::system(now);
+            let timeline: Vec<(CustomerId, Interaction)> =
+                made.iter().map(|m| (m.customer, entry(&m.follow_up, m.store, &ctx))).collect();
+            clientele_store::insert_interactions(tx.conn()?, &timeline, now)?;
+            Ok(made.len())
+        })
+    })
 }

@@ -11,7 +11,8 @@
 //! `clientele expire-points --as-of DATE` runs the same by hand.
 //!
 //! Then the campaign job (`crate::campaigns::run_campaigns`): a round over
-//! the running campaigns and the delivery of messages whose time has come.
+//! the running campaigns and the delivery of messages whose time has come;
+//! and the thank-you follow-ups (`crate::follow_ups::thank_you_follow_ups`).
 //!
 //! After them, the segment refresh (RFM segments and customer value, see
 //! `crate::segments`) runs once per date: if yesterday —
@@ -166,6 +167,11 @@ pub async fn run_until_stopped(db: Db, interval: Duration) {
             Ok(report) if report.ran => tracing::info!(%report, "campaign job"),
             Ok(_) => tracing::debug!("campaign job skipped: another instance holds the lock"),
             Err(e) => tracing::error!(error = %e, "campaign job failed; retrying next round"),
+        }
+        match on_connection(&db, move |_, conn| crate::follow_ups::thank_you_follow_ups(conn, now)).await {
+            Ok(Some(made)) => tracing::info!(made, "thank-you follow-ups"),
+            Ok(None) => tracing::debug!("thank-you follow-ups skipped: another instance holds the lock"),
+            Err(e) => tracing::error!(error = %e, "thank-you follow-ups failed; retrying next round"),
         }
         let yesterday = now.date_naive().pred_opt().unwrap_or(now.date_naive());
         let refresh = move |db: &Db, conn: &mut PgConnection| {

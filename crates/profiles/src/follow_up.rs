@@ -171,3 +171,115 @@ mod tests {
         assert!(moved.is_due(later) && !moved.is_due(later.pred_opt().unwrap()));
     }
 }
+
+/// The programme's clienteling settings (the `clienteling` row of the
+/// programme settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientelingSettings {
+    /// The thank-you call: a follow-up for the client's associate some days
+    /// after a purchase above an amount (None: no such follow-ups).
+    pub thank_you: Option<ThankYouRule>,
+}
+
+/// A follow-up `after_days` after each purchase of at least `min_amount`
+/// (base currency, what was paid).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "ThankYouParts", into = "ThankYouParts")]
+pub struct ThankYouRule {
+    min_amount: rust_decimal::Decimal,
+    after_days: u32,
+}
+
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThankYouParts {
+    #[serde(with = "rust_decimal::serde::str")]
+    min_amount: rust_decimal::Decimal,
+    after_days: u32,
+}
+
+impl TryFrom<ThankYouParts> for ThankYouRule {
+    type Error = String;
+
+    fn try_from(p: ThankYouParts) -> Result<ThankYouRule, String> {
+        ThankYouRule::new(p.min_amount, p.after_days).map_err(|e| e.to_string())
+    }
+}
+
+impl From<ThankYouRule> for ThankYouParts {
+    fn from(r: ThankYouRule) -> ThankYouParts {
+        ThankYouParts { min_amount: r.min_amount, after_days: r.after_days }
+    }
+}
+
+/// Days a thank-you call stays to be made after its day: a job run missed
+/// (the service stopped) still makes it.
+pub const THANK_YOU_GRACE_DAYS: u32 = 7;
+
+impl ThankYouRule {
+    /// Most days after the purchase.
+    pub const MAX_DAYS: u32 = 60;
+
+    /// Checks the rule: an amount above zero, 0 to 60 days.
+    pub fn new(min_amount: rust_decimal::Decimal, after_days: u32) -> Result<ThankYouRule, InvalidValue> {
+        if min_amount <= rust_decimal::Decimal::ZERO || min_amount.scale() > 2 {
+            return Err(InvalidValue::new("out_of_range", "min_amount: must be above 0, with at most 2 decimals"));
+        }
+        if after_days > Self::MAX_DAYS {
+            return Err(InvalidValue::new("out_of_range", format!("after_days: must be 0 to {}", Self::MAX_DAYS)));
+        }
+        Ok(ThankYouRule { min_amount, after_days })
+    }
+
+    pub const fn min_amount(&self) -> rust_decimal::Decimal {
+        self.min_amount
+    }
+
+    pub const fn after_days(&self) -> u32 {
+        self.after_days
+    }
+
+    /// The purchase days whose thank-you calls are to be made on `today`:
+    /// from `after_days + grace` days back to `after_days` days back.
+    pub fn purchase_days(&self, today: NaiveDate) -> (NaiveDate, NaiveDate) {
+        let back = |n: u32| today.checked_sub_days(chrono::Days::new(u64::from(n))).unwrap_or(NaiveDate::MIN);
+        (back(self.after_days + THANK_YOU_GRACE_DAYS), back(self.after_days))
+    }
+
+    /// True when a purchase of `paid` (base currency) earns a thank-you call.
+    pub fn applies_to(&self, paid: rust_decimal::Decimal) -> bool {
+        paid >= self.min_amount
+    }
+}
+
+#[cfg(test)]
+mod thank_you_tests {
+    use super::*;
+
+    #[test]
+    fn the_rule_is_checked_and_read_as_json() {
+        let rule: ClientelingSettings =
+            serde_json::from_value(serde_json::json!({"thank_you": {"min_amount": "5000", "after_days": 3}})).unwrap();
+        let r = rule.thank_you.unwrap();
+        assert!(r.applies_to(rust_decimal::Decimal::from(5000)) && !r.applies_to(rust_decimal::Decimal::from(4999)));
+        let today = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
+        assert_eq!(
+            r.purchase_days(today),
+            (NaiveDate::from_ymd_opt(2026, 2, 28).unwrap(), NaiveDate::from_ymd_opt(2026, 3, 7).unwrap())
+        );
+        assert_eq!(
+            serde_json::to_value(rule).unwrap(),
+            serde_json::json!({"thank_you": {"min_amount": "5000", "after_days": 3}})
+        );
+        for bad in [
+            serde_json::json!({"thank_you": {"min_amount": "0", "after_days": 3}}),
+            serde_json::json!({"thank_you": {"min_amount": "100", "after_days": 61}}),
+            serde_json::json!({"thank_you": {"min_amount": "100"}}),
+            serde_json::json!({"other": 1}),
+        ] {
+            assert!(serde_json::from_value::<ClientelingSettings>(bad.clone()).is_err(), "{bad}");
+        }
+        assert_eq!(ClientelingSettings::default().thank_you, None);
+    }
+}

@@ -65,7 +65,7 @@ pub use duplicates::{
     match_keys,
 };
 pub use external::{ExternalId, ExternalSystem, ExternalValue};
-pub use follow_up::{FollowUp, FollowUpChange, FollowUpError, FollowUpStatus};
+pub use follow_up::{ClientelingSettings, FollowUp, FollowUpChange, FollowUpError, FollowUpStatus, ThankYouRule};
 pub use ids::{ApiKeyId, AssociateId, FollowUpId, ImportantDateId, InteractionId};
 pub use interaction::{
     AppointmentStatus, CampaignStep, Case, CaseStatus, Direction, Interaction, InteractionDetail, InteractionKind,

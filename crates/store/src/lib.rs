@@ -36,6 +36,7 @@ pub use access::{check_visible, check_writable};
 pub use audit::{AuditContext, AuditEntry, NewAuditEntry, audit_entries_for_customer, diff as audit_diff};
 pub use customers::follow_ups::{
     StoredFollowUp, client_book, follow_ups_of, get_follow_up, hand_over, insert_follow_up, update_follow_up,
+    write_thank_yous,
 };
 pub use customers::interactions::load_timeline_all;
 pub use customers::interactions::{TimelineCursor, TimelinePage, insert_interaction, insert_interactions, timeline};

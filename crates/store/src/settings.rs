@@ -1,5 +1,5 @@
 //! Settings of the programme, one row per area in `programme_settings`
-//! (`rfm`, `campaigns`): read (the area's defaults until first saved),
+//! (`rfm`, `campaigns`, `clienteling`): read (the area's defaults until first saved),
 //! locked for a save, and written as the next version.
 
 use clientele_campaigns::CampaignSettings;
@@ -27,6 +27,10 @@ impl ProgrammeSettings for RfmSettings {
 
 impl ProgrammeSettings for CampaignSettings {
     const AREA: &'static str = "campaigns";
+}
+
+impl ProgrammeSettings for clientele_profiles::ClientelingSettings {
+    const AREA: &'static str = "clienteling";
 }
 
 /// An area's settings and their version (0: never saved, the defaults).

@@ -6,13 +6,13 @@
 
 pub(crate) mod shapes;
 
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, put, web};
 use clientele_kernel::CustomerId;
-use clientele_profiles::{AssociateId, FollowUpId, Permission};
+use clientele_profiles::{AssociateId, ClientelingSettings, FollowUpId, Permission};
 
 use self::shapes::{
-    ChangeFollowUpRequest, CreateFollowUpRequest, FollowUpList, FollowUpQuery, FollowUpView, HandOverRequest,
-    HandOverView,
+    ChangeFollowUpRequest, ClientelingSettingsView, CreateFollowUpRequest, FollowUpList, FollowUpQuery, FollowUpView,
+    HandOverRequest, HandOverView,
 };
 use super::shared::{customer_error, customer_id};
 use crate::error::{ApiError, Problem};
@@ -130,4 +130,32 @@ pub async fn hand_over(
             other => other,
         })?;
     Ok(HttpResponse::Ok().json(HandOverView { customers: moved.customers, follow_ups: moved.follow_ups }))
+}
+
+/// The programme's clienteling settings: the thank-you rule — a follow-up
+/// for the client's associate `after_days` after each purchase of at least
+/// `min_amount` paid, base currency (admin, crm_manager).
+#[utoipa::path(tag = "follow-ups", responses((status = 200, body = ClientelingSettingsView), (status = 403, body = Problem)))]
+#[get("/v1/clienteling/settings")]
+pub async fn get_settings(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageProgram)?;
+    let (settings, version) = state.run(clientele_store::settings::settings::<ClientelingSettings>).await?;
+    Ok(HttpResponse::Ok().json(ClientelingSettingsView::new(&settings, version)))
+}
+
+/// Replaces the clienteling settings (admin, crm_manager; audited); the
+/// next run of the thank-you job applies them.
+#[utoipa::path(tag = "follow-ups", request_body(content = Object, description = "As GET returns them under `config`"),
+    responses((status = 200, body = ClientelingSettingsView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[put("/v1/clienteling/settings")]
+pub async fn put_settings(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<ClientelingSettings>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageProgram)?;
+    let settings = body.value;
+    let audit = caller.audit();
+    let version = state.run(move |conn| clientele_app::settings::save(conn, &settings, &audit)).await?;
+    Ok(HttpResponse::Ok().json(ClientelingSettingsView::new(&settings, version)))
 }

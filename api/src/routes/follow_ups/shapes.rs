@@ -154,3 +154,20 @@ pub struct HandOverView {
     /// Their open follow-ups that moved with them.
     pub follow_ups: usize,
 }
+
+/// The programme's clienteling settings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClientelingSettingsView {
+    /// 0 until first saved (the defaults).
+    pub version: i32,
+    /// `{"thank_you": {"min_amount": "5000", "after_days": 3}}`, or
+    /// `{"thank_you": null}` (the default: no thank-you follow-ups).
+    #[schema(value_type = Object)]
+    pub config: serde_json::Value,
+}
+
+impl ClientelingSettingsView {
+    pub fn new(settings: &clientele_profiles::ClientelingSettings, version: i32) -> Self {
+        ClientelingSettingsView { version, config: serde_json::to_value(settings).unwrap_or(serde_json::Value::Null) }
+    }
+}

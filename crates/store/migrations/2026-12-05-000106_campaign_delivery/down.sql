@@ -1,3 +1,8 @@
+DROP INDEX orders_business_date_idx;
+DROP INDEX follow_ups_rule_occurrence_idx;
+DELETE FROM programme_settings WHERE name = 'clienteling';
+ALTER TABLE programme_settings DROP CONSTRAINT programme_settings_name_check;
+ALTER TABLE programme_settings ADD CONSTRAINT programme_settings_name_check CHECK (name IN ('rfm', 'campaigns'));
 ALTER TABLE campaigns DROP COLUMN reached_at;
 DROP TABLE follow_ups;
 DROP INDEX outbox_tier_changed_idx;

@@ -42,3 +42,16 @@ CREATE TABLE follow_ups (
 );
 CREATE INDEX follow_ups_associate_idx ON follow_ups (associate_id, due_on) WHERE status = 'open';
 CREATE INDEX follow_ups_customer_idx ON follow_ups (customer_id);
+-- Follow-ups made by a rule rather than a campaign (the thank-you call after
+-- a purchase): once per customer and occurrence.
+CREATE UNIQUE INDEX follow_ups_rule_occurrence_idx ON follow_ups (customer_id, occurrence)
+    WHERE campaign_id IS NULL AND occurrence IS NOT NULL;
+
+-- The clienteling settings (the thank-you rule) are a programme area too.
+ALTER TABLE programme_settings DROP CONSTRAINT programme_settings_name_check;
+ALTER TABLE programme_settings ADD CONSTRAINT programme_settings_name_check
+    CHECK (name IN ('rfm', 'campaigns', 'clienteling'));
+
+-- The thank-you rule (and the store KPIs to come) read a range of business
+-- days across all customers.
+CREATE INDEX orders_business_date_idx ON orders (business_date);

@@ -24,7 +24,7 @@ pub struct StoredFollowUp {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = follow_ups)]
 struct Row {
     id: Uuid,
@@ -198,4 +198,40 @@ pub fn hand_over(
     .set(follow_ups::associate_id.eq(to.as_uuid()))
     .execute(conn)?;
     Ok((moved, follow_ups))
+}
+
+/// Writes the thank-you follow-ups due for purchases of `from..=to`
+/// (business dates) of at least `min_amount` paid (base currency), once per
+/// order: for the client's associate, due `after_days` after the purchase.
+/// Orders with a return are left out, as are anonymous sales and customers
+/// merged away or erased. Returns the follow-ups written, with the
+/// customer, for their timeline entries.
+pub fn write_thank_yous(
+    conn: &mut PgConnection,
+    rule: &clientele_profiles::ThankYouRule,
+    (from, to): (NaiveDate, NaiveDate),
+    at: DateTime<Utc>,
+) -> Result<Vec<StoredFollowUp>, StoreError> {
+    use diesel::sql_types::{Date, Integer, Numeric, Timestamptz};
+    let rows: Vec<Row> = diesel::sql_query(
+        "INSERT INTO follow_ups (id, customer_id, associate_id, store_id, due_on, reason, occurrence, created_by, created_at) \
+         SELECT gen_random_uuid(), o.customer_id, c.associate_id, c.home_store_id, o.business_date + $4, \
+                'Thank-you call: ' || o.amount_paid::text || ' ' || o.currency || ' on ' || o.business_date::text \
+                  || ' (order ' || o.external_id || ')', \
+                'thank_you:' || o.order_id::text, 'thank_you_rule', $5 \
+         FROM orders o JOIN customers c ON c.customer_id = o.customer_id \
+         WHERE o.business_date BETWEEN $1 AND $2 AND o.amount_paid_base >= $3 \
+           AND c.merged_into IS NULL AND c.erased_at IS NULL \
+           AND NOT EXISTS (SELECT 1 FROM order_returns r WHERE r.customer_id = o.customer_id AND r.order_id = o.order_id) \
+         ON CONFLICT DO NOTHING \
+         RETURNING id, customer_id, associate_id, store_id, due_on, reason, campaign_id, status, outcome, channel, \
+                   created_by, created_at, done_at",
+    )
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .bind::<Numeric, _>(rule.min_amount())
+    .bind::<Integer, _>(i32::try_from(rule.after_days()).unwrap_or(i32::MAX))
+    .bind::<Timestamptz, _>(at)
+    .load(conn)?;
+    rows.into_iter().map(Row::into_stored).collect()
 }
