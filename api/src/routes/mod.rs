@@ -6,6 +6,7 @@
 //! than one area uses is in `shared/`; areas do not import each other.
 
 mod campaigns;
+mod clienteling;
 pub(crate) mod customers;
 mod follow_ups;
 mod health;
@@ -85,6 +86,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(follow_ups::hand_over)
         .service(follow_ups::get_settings)
         .service(follow_ups::put_settings)
+        .service(clienteling::lapsed)
         .service(segments::get_config)
         .service(segments::put_config)
         .service(segments::preview)

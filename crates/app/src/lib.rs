@@ -40,6 +40,7 @@
 
 pub mod bulk;
 pub mod campaigns;
+pub mod clienteling;
 pub mod clock;
 pub mod customers;
 pub mod demo;

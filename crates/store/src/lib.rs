@@ -16,6 +16,7 @@ mod audit;
 mod batch;
 pub mod bulk;
 pub mod campaigns;
+pub mod clienteling;
 mod copy;
 mod customers;
 mod db;
