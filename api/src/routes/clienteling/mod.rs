@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::shared::{bad_cursor, parse_limit};
+use super::shared::{bad_cursor, date_param, parse_limit};
 use crate::error::{ApiError, Problem};
 use crate::extract::Caller;
 use crate::query::Query;
@@ -36,18 +36,10 @@ pub struct LapsedQuery {
 }
 
 fn date(e: &mut FieldErrors, field: &str, value: Option<&str>, required: bool) -> Option<NaiveDate> {
-    match value {
-        None if required => {
-            e.push(field, InvalidValue::new("required", "must be a date, YYYY-MM-DD"));
-            None
-        }
-        None => None,
-        Some(v) => e.check(
-            field,
-            NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .map_err(|_| InvalidValue::new("invalid_format", "must be a date, YYYY-MM-DD")),
-        ),
+    if required && value.is_none() {
+        e.push(field, InvalidValue::new("required", "must be a date, YYYY-MM-DD"));
     }
+    date_param(e, field, value)
 }
 
 impl LapsedQuery {

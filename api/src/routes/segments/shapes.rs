@@ -19,19 +19,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::routes::shared::{customer_cursor, parse_customer_cursor, parse_limit};
+use crate::routes::shared::{customer_cursor, date_param, parse_customer_cursor, parse_limit};
 
 // ---- parsing the query ----------------------------------------------------------------
-
-fn date_param(e: &mut FieldErrors, field: &str, value: Option<&str>) -> Option<NaiveDate> {
-    value.and_then(|v| {
-        e.check(
-            field,
-            NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .map_err(|_| InvalidValue::new("invalid_format", "must be a date, YYYY-MM-DD")),
-        )
-    })
-}
 
 fn unknown_segment() -> InvalidValue {
     InvalidValue::new("unknown_segment", format!("must be one of: {}", Segment::ALL.map(Segment::code).join(", ")))

@@ -107,3 +107,18 @@ pub fn parse_customer_cursor(s: &str) -> Result<CustomerId, ApiError> {
     let text = String::from_utf8(raw).map_err(|_| bad())?;
     text.strip_prefix("c:").and_then(|id| id.parse::<Uuid>().ok()).map(CustomerId::from_uuid).ok_or_else(bad)
 }
+
+/// A date query parameter (`YYYY-MM-DD`), its error named by `field`.
+pub(crate) fn date_param(
+    e: &mut clientele_kernel::FieldErrors,
+    field: &str,
+    value: Option<&str>,
+) -> Option<chrono::NaiveDate> {
+    value.and_then(|v| {
+        e.check(
+            field,
+            chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|_| clientele_kernel::InvalidValue::new("invalid_format", "must be a date, YYYY-MM-DD")),
+        )
+    })
+}
