@@ -301,3 +301,34 @@ async fn bad_rows_are_reported_with_their_line_and_the_others_imported() {
     let again = import(&app, &csv, 1000);
     assert_eq!((again.imported, again.already_present, again.refused_orders), (0, 2, 5));
 }
+
+#[tokio::test]
+async fn an_import_credits_each_order_to_the_associate_its_file_names() {
+    let app = TestApp::spawn().await;
+    let (stores, members) = setup(&app).await;
+    let m = &members[0];
+    let lin = crate::helpers::new_associate(&app, &stores[0].1, "LIN").await;
+    crate::helpers::new_associate(&app, &stores[1].1, "GIU").await;
+    let header = "source,external_id,ordered_at,store_code,associate_code,customer_member_no,currency,amount_paid,payment_method,line_id,sku,quantity,unit_price";
+    let csv = format!(
+        "{header}\n\
+         pos,A-1,2025-03-01T10:00:00+08:00,SH-IFC,lin,{m},CNY,1000,card,1,LG-001,1,600\n\
+         pos,A-1,2025-03-01T10:00:00+08:00,SH-IFC,lin,{m},CNY,1000,card,2,LG-002,1,400\n\
+         pos,A-2,2025-03-01T11:00:00+08:00,SH-IFC,GIU,{m},CNY,10,card,1,LG-003,1,10\n\
+         pos,A-3,2025-03-01T12:00:00+08:00,SH-IFC,NOBODY,,CNY,10,card,1,LG-004,1,10\n\
+         pos,A-4,2025-03-01T13:00:00+08:00,SH-IFC,LIN,,CNY,10,card,1,LG-005,1,10\n\
+         pos,A-4,2025-03-01T13:00:00+08:00,SH-IFC,,,CNY,10,card,2,LG-006,1,0\n\
+         pos,A-5,2025-03-01T14:00:00+08:00,SH-IFC,,,CNY,10,card,1,LG-007,1,10\n"
+    );
+    let summary = import(&app, &csv, 1000);
+    let errors: Vec<(u64, String)> = summary.errors.iter().map(|e| (e.line, e.field.clone())).collect();
+    assert_eq!(
+        errors,
+        vec![(4, "associate_code".to_owned()), (5, "associate_code".to_owned()), (7, "associate_code".to_owned())],
+        "{:?}",
+        summary.errors
+    );
+    assert_eq!(summary.imported, 2);
+    assert_eq!(app.count(&format!("orders WHERE external_id = 'A-1' AND associate_id = '{lin}'")), 1);
+    assert_eq!(app.count("orders WHERE external_id = 'A-5' AND associate_id IS NULL"), 1);
+}

@@ -30,6 +30,7 @@ mod return_policy;
 mod scope;
 mod search;
 mod segments;
+mod sold_by;
 mod tags_consents;
 mod timeline;
 mod webhooks;

@@ -87,9 +87,15 @@ pub fn ingest_orders_bulk(
                 continue;
             }
             match checks.check(order, &resolver, scope, ctx.at) {
-                Ok((priced, customer, date)) => {
-                    candidates.push(BulkOrder { index, priced, customer, date, order_id: Uuid::now_v7(), earned: None })
-                }
+                Ok((priced, customer, date, associate)) => candidates.push(BulkOrder {
+                    index,
+                    priced,
+                    customer,
+                    date,
+                    order_id: Uuid::now_v7(),
+                    earned: None,
+                    associate,
+                }),
                 Err(e) => outcomes[index] = Some(BulkOrderOutcome::Refused(e)),
             }
         }
@@ -135,13 +141,20 @@ fn already_present(tx: &mut Tx<'_>, batch: &[Order]) -> Result<Vec<Option<BulkOr
 struct Checks {
     data: PricingData,
     limits: clientele_orders::OrderLimits,
+    /// Every associate, by id and by code.
+    sellers: clientele_store::Sellers,
 }
+
+/// What a checked order of the batch is: priced, its customer, its business
+/// date and the associate credited.
+type Checked = (PricedOrder, Option<CustomerId>, NaiveDate, Option<Uuid>);
 
 impl Checks {
     fn load(conn: &mut PgConnection) -> Result<Checks, StoreError> {
         let data = bulk::pricing_data(conn)?;
         let limits = order_limits(&data.config);
-        Ok(Checks { data, limits })
+        let sellers = clientele_store::sellers(conn)?;
+        Ok(Checks { data, limits, sellers })
     }
 
     /// The order priced, its customer and business date — or why not.
@@ -151,7 +164,7 @@ impl Checks {
         resolver: &Resolver,
         scope: &StoreScope,
         at: DateTime<Utc>,
-    ) -> Result<(PricedOrder, Option<CustomerId>, NaiveDate), StoreError> {
+    ) -> Result<Checked, StoreError> {
         if !scope.covers(order.store()) {
             return Err(StoreError::invalid(
                 "store_id",
@@ -165,6 +178,13 @@ impl Checks {
             Some(store) => Some(*self.data.zones.get(&store.as_uuid()).ok_or_else(|| {
                 StoreError::invalid("store_id", "unknown_reference", format!("no store with id {store}"))
             })?),
+        };
+        let associate = match order.sold_by() {
+            None => None,
+            Some(sold_by) => {
+                let store = order.store().map(|s| s.as_uuid());
+                Some(sold_by.check(self.sellers.find(sold_by), store).map_err(StoreError::Invalid)?)
+            }
         };
         let date = business_date(order.ordered_at(), zone);
         let base = self.data.config.base_currency();
@@ -182,7 +202,7 @@ impl Checks {
         };
         let priced = price_in_base(order, base, rate.as_ref()).map_err(StoreError::Invalid)?;
         self.limits.check(&priced, at).map_err(StoreError::Invalid)?;
-        Ok((priced, customer, date))
+        Ok((priced, customer, date, associate))
     }
 
     /// The programme was read before the keys were claimed: a change of

@@ -34,6 +34,7 @@ pub const COLUMNS: &[&str] = &[
     "external_id",
     "ordered_at",
     "store_code",
+    "associate_code",
     "channel",
     "customer_id",
     "customer_member_no",
@@ -62,6 +63,7 @@ pub struct CsvRow {
     pub external_id: String,
     pub ordered_at: String,
     pub store_code: String,
+    pub associate_code: String,
     pub channel: String,
     pub customer_id: String,
     pub customer_member_no: String,
@@ -197,6 +199,7 @@ struct Head {
     payment_method: PaymentMethod,
     coupons: Vec<ShortText>,
     points_redeemed: u64,
+    sold_by: Option<clientele_orders::SoldBy>,
 }
 
 /// `ordered_at`: required in an import, RFC 3339, stored to the precision
@@ -280,6 +283,10 @@ fn head_of(head: &CsvRow, stores: &HashMap<String, StoreId>, e: &mut FieldErrors
             v.parse::<u64>().map_err(|_| InvalidValue::new("invalid_format", "a whole number ≥ 0")),
         ),
     };
+    let sold_by = opt(&head.associate_code).and_then(|c| {
+        e.check("associate_code", clientele_profiles::Code::parse(c))
+            .map(|code| clientele_orders::SoldBy::Code(code.as_str().to_owned()))
+    });
     Some(Head {
         source: source?,
         external_id: external_id?,
@@ -292,6 +299,7 @@ fn head_of(head: &CsvRow, stores: &HashMap<String, StoreId>, e: &mut FieldErrors
         payment_method: payment_method?,
         coupons,
         points_redeemed: points_redeemed?,
+        sold_by,
     })
 }
 
@@ -303,6 +311,7 @@ fn differing_rows(group: &Group, head: &CsvRow, first_line: u64) -> Vec<RowError
         let differs = [
             ("ordered_at", &row.ordered_at, &head.ordered_at),
             ("store_code", &row.store_code, &head.store_code),
+            ("associate_code", &row.associate_code, &head.associate_code),
             ("customer_id", &row.customer_id, &head.customer_id),
             ("customer_member_no", &row.customer_member_no, &head.customer_member_no),
             ("customer_phone", &row.customer_phone, &head.customer_phone),
@@ -388,6 +397,7 @@ fn to_order(group: &Group, stores: &HashMap<String, StoreId>) -> Result<Order, V
         payment_method: head.payment_method,
         coupons: head.coupons,
         points_redeemed: head.points_redeemed,
+        sold_by: head.sold_by,
     };
     let line_numbers: Vec<u64> = group.iter().map(|(l, _)| *l).collect();
     Order::new(new).map_err(|fe| field_errors_to_rows(&fe, &line_numbers))

@@ -69,6 +69,10 @@ pub fn ingest_order(
             let existing = stored_under_key(tx, &order)?.ok_or(StoreError::NotFound)?;
             return replay(tx, &order, existing, scope);
         };
+        let associate = order
+            .sold_by()
+            .map(|sold_by| clientele_store::resolve_associate(tx.conn()?, sold_by, order.store()))
+            .transpose()?;
         let date = business_date(order.ordered_at(), claim.time_zone);
         let config = claim.program;
         let priced = price(tx, order, &config, date)?;
@@ -82,6 +86,7 @@ pub fn ingest_order(
             order_id,
             business_date: date,
             earning: None,
+            associate,
             at: ctx.at,
         };
         let earned = match customer {
@@ -158,7 +163,13 @@ fn announce_order(
 fn replay(tx: &mut Tx<'_>, sent: &Order, existing: StoredOrder, scope: &StoreScope) -> Result<Ingested, StoreError> {
     match clientele_store::locate(tx.conn()?, existing.header.order_id, scope) {
         Ok(_) => {
-            let differences = sent.content().differences(&clientele_store::stored_content(&existing));
+            let mut differences = sent.content().differences(&clientele_store::stored_content(&existing));
+            if let Some(sold_by) = sent.sold_by() {
+                let named = clientele_store::resolve_associate(tx.conn()?, sold_by, sent.store()).ok();
+                if named != existing.header.associate_id {
+                    differences.push(sold_by.field());
+                }
+            }
             if differences.is_empty() {
                 Ok(Ingested { order: existing, replayed: true })
             } else {

@@ -20,6 +20,7 @@
 mod allocate;
 mod business_date;
 mod order;
+mod sold_by;
 
 pub use allocate::allocate;
 pub use business_date::business_date;
@@ -28,3 +29,4 @@ pub use order::{
     Order, OrderContent, OrderLimits, OrderLine, OrderSource, PaymentMethod, PricedLine, PricedOrder, ReturnLine,
     ReturnRequest, SalesChannel, Sku, price_in_base, validate_return,
 };
+pub use sold_by::{Seller, SoldBy};

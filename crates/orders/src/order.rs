@@ -148,6 +148,8 @@ pub struct NewOrder {
     pub coupons: Vec<ShortText>,
     /// Points used as payment on this order.
     pub points_redeemed: u64,
+    /// The associate who sold it, if the sender says.
+    pub sold_by: Option<crate::SoldBy>,
 }
 
 /// A line of a checked order, with its share of the amount paid.
@@ -188,6 +190,7 @@ pub struct Order {
     payment_method: PaymentMethod,
     coupons: Vec<ShortText>,
     points_redeemed: u64,
+    sold_by: Option<crate::SoldBy>,
     /// Where each line was in the order as sent (lines are kept sorted by
     /// id), so a later check can name `lines[i]` as the sender knows it.
     sent_positions: SentPositions,
@@ -357,6 +360,7 @@ impl Order {
             payment_method: new.payment_method,
             coupons: new.coupons,
             points_redeemed: new.points_redeemed,
+            sold_by: new.sold_by,
             sent_positions,
         })
     }
@@ -380,6 +384,11 @@ impl Order {
     /// The store it was placed at, if any.
     pub fn store(&self) -> Option<StoreId> {
         self.store
+    }
+
+    /// The associate who sold it, as the sender named them.
+    pub fn sold_by(&self) -> Option<&crate::SoldBy> {
+        self.sold_by.as_ref()
     }
     /// How it was placed.
     pub fn channel(&self) -> SalesChannel {

@@ -48,6 +48,7 @@ fn order(lines: Vec<NewOrderLine>, paid: Decimal, currency: &str) -> NewOrder {
         payment_method: PaymentMethod::Card,
         coupons: vec![],
         points_redeemed: 0,
+        sold_by: None,
     }
 }
 

@@ -76,7 +76,8 @@ pub use orders::{
     to_order_line,
 };
 pub use org::{
-    check_org_references, get_store, insert_associate, insert_store, list_associates, list_stores, store_exists,
+    Sellers, check_org_references, get_store, insert_associate, insert_store, list_associates, list_stores,
+    resolve_associate, sellers, store_exists,
 };
 pub use segments::{
     AssociateRef, CategoryShare, CellCustomer, CellPage, CellRequest, CustomerValueReport, MissingSnapshot, NewRun,

@@ -1,5 +1,7 @@
 //! Stores and associates: the organisation, small reference tables.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use clientele_kernel::{Currency, FieldErrors, InvalidValue, ShortText, StoreId, TimeZone};
 use clientele_profiles::{
@@ -178,4 +180,54 @@ pub fn check_org_references(
         }
     }
     Ok(())
+}
+
+/// The associate an order names (by id or code), checked as
+/// [`clientele_orders::SoldBy::check`] says: its id, or a 422 on the field
+/// it was named in.
+pub fn resolve_associate(
+    conn: &mut PgConnection,
+    sold_by: &clientele_orders::SoldBy,
+    store: Option<StoreId>,
+) -> Result<Uuid, StoreError> {
+    use clientele_orders::SoldBy;
+    let query = associates::table.select((associates::id, associates::store_id, associates::active)).into_boxed();
+    let query = match sold_by {
+        SoldBy::Id(id) => query.filter(associates::id.eq(*id)),
+        SoldBy::Code(code) => query.filter(associates::code.eq(code.clone())),
+    };
+    let found: Option<(Uuid, Uuid, bool)> = query.first(conn).optional()?;
+    let seller = found.map(|(id, store, active)| clientele_orders::Seller { id, store, active });
+    sold_by.check(seller, store.map(|s| s.as_uuid())).map_err(StoreError::Invalid)
+}
+
+/// Every associate as orders are checked against, by id and by code.
+#[derive(Debug, Clone, Default)]
+pub struct Sellers {
+    pub by_id: HashMap<Uuid, clientele_orders::Seller>,
+    pub by_code: HashMap<String, clientele_orders::Seller>,
+}
+
+impl Sellers {
+    /// The associate an order names, if there is one.
+    pub fn find(&self, sold_by: &clientele_orders::SoldBy) -> Option<clientele_orders::Seller> {
+        match sold_by {
+            clientele_orders::SoldBy::Id(id) => self.by_id.get(id).copied(),
+            clientele_orders::SoldBy::Code(code) => self.by_code.get(code).copied(),
+        }
+    }
+}
+
+/// Every associate, for checking a batch of orders.
+pub fn sellers(conn: &mut PgConnection) -> Result<Sellers, StoreError> {
+    let rows: Vec<(Uuid, String, Uuid, bool)> = associates::table
+        .select((associates::id, associates::code, associates::store_id, associates::active))
+        .load(conn)?;
+    let mut sellers = Sellers::default();
+    for (id, code, store, active) in rows {
+        let seller = clientele_orders::Seller { id, store, active };
+        sellers.by_id.insert(id, seller);
+        sellers.by_code.insert(code, seller);
+    }
+    Ok(sellers)
 }

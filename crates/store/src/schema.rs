@@ -250,6 +250,7 @@ diesel::table! {
         earning -> Nullable<Jsonb>,
         created_at -> Timestamptz,
         business_date -> Date,
+        associate_id -> Nullable<Uuid>,
     }
 }
 

@@ -9,8 +9,9 @@ use clientele_kernel::{
 };
 use clientele_orders::{
     CustomerRef, ExternalOrderId, FxRate, NewOrder, NewOrderLine, Order, OrderSource, PaymentMethod, ReturnLine,
-    ReturnRequest, SalesChannel, Sku,
+    ReturnRequest, SalesChannel, Sku, SoldBy,
 };
+use clientele_profiles::Code;
 use clientele_store::{StoredFxRate, StoredLine, StoredOrder, StoredReturn};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -77,6 +78,40 @@ pub struct CreateOrderRequest {
     /// Points used as payment on this order.
     #[serde(default)]
     pub points_redeemed: u64,
+    /// The associate who sold it (they must work at the order's store).
+    pub associate_id: Option<Uuid>,
+    /// Or the associate's code, instead of the id.
+    pub associate_code: Option<String>,
+}
+
+/// The customer an order names: by id, member number or phone, or nobody.
+fn customer_ref(e: &mut FieldErrors, dto: Option<CustomerRefDto>) -> Option<CustomerRef> {
+    match dto {
+        None => Some(CustomerRef::Anonymous),
+        Some(c) => match (c.id, c.member_no, c.phone) {
+            (None, None, None) => Some(CustomerRef::Anonymous),
+            (Some(id), None, None) => Some(CustomerRef::Id(CustomerId::from_uuid(id))),
+            (None, Some(m), None) => e.check("customer.member_no", MemberNo::parse(&m)).map(CustomerRef::MemberNo),
+            (None, None, Some(p)) => e.check("customer.phone", Phone::parse(&p)).map(CustomerRef::Phone),
+            _ => {
+                e.push("customer", InvalidValue::new("invalid_format", "give one of id, member_no or phone"));
+                None
+            }
+        },
+    }
+}
+
+/// The associate an order names: by id or by code, not both.
+fn sold_by(e: &mut FieldErrors, id: Option<Uuid>, code: Option<&str>) -> Option<SoldBy> {
+    match (id, code) {
+        (None, None) => None,
+        (Some(id), None) => Some(SoldBy::Id(id)),
+        (None, Some(code)) => e.check("associate_code", Code::parse(code)).map(|c| SoldBy::Code(c.as_str().to_owned())),
+        (Some(_), Some(_)) => {
+            e.push("associate_code", InvalidValue::new("not_allowed", "give associate_id or associate_code, not both"));
+            None
+        }
+    }
 }
 
 impl CreateOrderRequest {
@@ -89,19 +124,8 @@ impl CreateOrderRequest {
             Some(c) => e.check("channel", SalesChannel::parse(c)),
             None => Some(SalesChannel::Store),
         };
-        let customer = match self.customer {
-            None => Some(CustomerRef::Anonymous),
-            Some(c) => match (c.id, c.member_no, c.phone) {
-                (None, None, None) => Some(CustomerRef::Anonymous),
-                (Some(id), None, None) => Some(CustomerRef::Id(CustomerId::from_uuid(id))),
-                (None, Some(m), None) => e.check("customer.member_no", MemberNo::parse(&m)).map(CustomerRef::MemberNo),
-                (None, None, Some(p)) => e.check("customer.phone", Phone::parse(&p)).map(CustomerRef::Phone),
-                _ => {
-                    e.push("customer", InvalidValue::new("invalid_format", "give one of id, member_no or phone"));
-                    None
-                }
-            },
-        };
+        let sold_by = sold_by(&mut e, self.associate_id, self.associate_code.as_deref());
+        let customer = customer_ref(&mut e, self.customer);
         let currency = e.check("currency", Currency::parse(&self.currency));
         let payment_method = e.check("payment_method", PaymentMethod::parse(&self.payment_method));
         let coupons: Vec<ShortText> = self
@@ -157,6 +181,7 @@ impl CreateOrderRequest {
             payment_method,
             coupons,
             points_redeemed: self.points_redeemed,
+            sold_by,
         };
         Order::new(new).map_err(ApiError::from)
     }
@@ -234,6 +259,8 @@ pub struct OrderView {
     pub source: String,
     pub external_id: String,
     pub store_id: Option<Uuid>,
+    /// The associate who sold it.
+    pub associate_id: Option<Uuid>,
     pub channel: String,
     pub ordered_at: DateTime<Utc>,
     pub currency: String,
@@ -266,6 +293,7 @@ impl OrderView {
             source: h.source.clone(),
             external_id: h.external_id.clone(),
             store_id: h.store_id,
+            associate_id: h.associate_id,
             channel: h.channel.clone(),
             ordered_at: h.ordered_at,
             currency: h.currency.clone(),

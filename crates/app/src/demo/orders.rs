@@ -239,6 +239,7 @@ impl OrderContext<'_> {
             payment_method,
             coupons: Vec::new(),
             points_redeemed: 0,
+            sold_by: None,
         }))
     }
 }

@@ -69,6 +69,8 @@ pub struct BulkOrder {
     pub order_id: Uuid,
     /// What a member's order earned, once earned.
     pub earned: Option<Earned>,
+    /// The associate who sold it, resolved and checked.
+    pub associate: Option<Uuid>,
 }
 
 /// What one order earned, as its row and its lines record it.

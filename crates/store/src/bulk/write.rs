@@ -238,6 +238,10 @@ fn order_csv(order_buf: &mut String, c: &BulkOrder, customer: Uuid, at: DateTime
     field(order_buf, earning_json.as_deref());
     order_buf.push(',');
     put!(order_buf, ts(at), c.date);
+    order_buf.push(',');
+    if let Some(a) = c.associate {
+        put!(order_buf, a);
+    }
     order_buf.push('\n');
     Ok(())
 }
@@ -321,6 +325,7 @@ fn copy_orders(conn: &mut PgConnection, csv: &OrdersCsv) -> Result<(), StoreErro
                 orders::earning,
                 orders::created_at,
                 orders::business_date,
+                orders::associate_id,
             ),
             |w: &mut dyn std::io::Write| w.write_all(order_buf.as_bytes()).map_err(copy_err),
         )

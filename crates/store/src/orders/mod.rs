@@ -199,6 +199,8 @@ pub struct NewOrder<'a> {
     pub order_id: Uuid,
     pub business_date: NaiveDate,
     pub earning: Option<&'a OrderEarning>,
+    /// The associate who sold it, resolved and checked.
+    pub associate: Option<Uuid>,
     pub at: DateTime<Utc>,
 }
 
@@ -206,6 +208,7 @@ pub struct NewOrder<'a> {
 /// writes of the unit of work: sent with its next read or at its end).
 pub fn insert_order(tx: &mut Tx<'_>, new: &NewOrder<'_>) -> Result<StoredOrder, StoreError> {
     let batch = tx.writes();
+    batch.insert("order_index", &["order_id", "customer_id"], vec![vec![new.order_id.into(), new.customer.into()]], "");
     let header = insert_header(batch, new)?;
     let lines = insert_lines(batch, new);
     insert_products(batch, &lines, new.at);
@@ -213,9 +216,8 @@ pub fn insert_order(tx: &mut Tx<'_>, new: &NewOrder<'_>) -> Result<StoredOrder, 
 }
 
 fn insert_header(batch: &mut Batch, new: &NewOrder<'_>) -> Result<OrderHeader, StoreError> {
-    let NewOrder { priced, customer, order_id, business_date, earning, at } = *new;
+    let NewOrder { priced, customer, order_id, business_date, earning, associate, at } = *new;
     let o = &priced.order;
-    batch.insert("order_index", &["order_id", "customer_id"], vec![vec![order_id.into(), customer.into()]], "");
     let header = OrderHeader {
         customer_id: customer,
         order_id,
@@ -237,6 +239,7 @@ fn insert_header(batch: &mut Batch, new: &NewOrder<'_>) -> Result<OrderHeader, S
         growth_earned: earning.map(|e| e.growth().get()).unwrap_or(0),
         created_at: at,
         business_date,
+        associate_id: associate,
     };
     batch.insert(
         "orders",
@@ -262,6 +265,7 @@ fn insert_header(batch: &mut Batch, new: &NewOrder<'_>) -> Result<OrderHeader, S
             "earning",
             "created_at",
             "business_date",
+            "associate_id",
         ],
         vec![vec![
             customer.into(),
@@ -285,6 +289,7 @@ fn insert_header(batch: &mut Batch, new: &NewOrder<'_>) -> Result<OrderHeader, S
             earning.map(serde_json::to_value).transpose()?.into(),
             at.into(),
             business_date.into(),
+            associate.into(),
         ]],
         "",
     );

@@ -166,6 +166,8 @@ pub struct OrderHeader {
     /// The day of the order at its store (the store's time zone; UTC
     /// without a store): the date it is priced, earns and is counted on.
     pub business_date: NaiveDate,
+    /// The associate who sold it.
+    pub associate_id: Option<Uuid>,
 }
 
 /// The row of [`OrderHeader`].
@@ -192,6 +194,7 @@ struct HeaderRow {
     growth_earned: i64,
     created_at: DateTime<Utc>,
     business_date: NaiveDate,
+    associate_id: Option<Uuid>,
 }
 
 impl From<HeaderRow> for OrderHeader {
@@ -217,6 +220,7 @@ impl From<HeaderRow> for OrderHeader {
             growth_earned: row.growth_earned,
             created_at: row.created_at,
             business_date: row.business_date,
+            associate_id: row.associate_id,
         }
     }
 }

@@ -1,0 +1,2 @@
+DROP INDEX orders_associate_day_idx;
+ALTER TABLE orders DROP COLUMN associate_id;
