@@ -313,6 +313,14 @@ async fn the_demo_runs_its_three_campaigns() {
     let options =
         clientele_app::demo::DemoOptions { customers: 300, seed: 11, orders_per_customer: 5, progress: false };
     clientele_app::demo::load(&mut conn, &options, now).expect("demo");
+    // The demo's in-store sales at a client's home store are credited to
+    // the client's associate, who works there.
+    let credited = app.count("orders o WHERE o.associate_id IS NOT NULL");
+    assert!(credited > 0);
+    assert_eq!(
+        app.count("orders o JOIN associates a ON a.id = o.associate_id WHERE a.store_id IS DISTINCT FROM o.store_id"),
+        0
+    );
     let ctx = clientele_store::AuditContext::system(now);
     let report = clientele_app::demo::campaigns(&mut conn, &ctx, now).expect("campaigns");
     assert_eq!(report.campaigns, 3);

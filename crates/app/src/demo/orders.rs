@@ -225,6 +225,13 @@ impl OrderContext<'_> {
         };
         // A few walk-ins pay without giving their membership.
         let who = if rng.chance(3) { CustomerRef::Anonymous } else { CustomerRef::Id(buyer.customer.id) };
+        // At the home store, in person or by phone, the client's own
+        // associate sells (no draw: the stream of the demo is unchanged).
+        let in_person = matches!(channel, SalesChannel::Store | SalesChannel::Remote);
+        let sold_by = (in_person && store.id == buyer.home.id && who != CustomerRef::Anonymous)
+            .then_some(buyer.customer.relationship.associate)
+            .flatten()
+            .map(|a| clientele_orders::SoldBy::Id(a.as_uuid()));
         Ok(Some(NewOrder {
             source: if channel == SalesChannel::Eshop { self.eshop.clone() } else { self.pos.clone() },
             external_id: ExternalOrderId::parse(&format!("D{}-{}-{k}", self.seed, buyer.index))
@@ -239,7 +246,7 @@ impl OrderContext<'_> {
             payment_method,
             coupons: Vec::new(),
             points_redeemed: 0,
-            sold_by: None,
+            sold_by,
         }))
     }
 }
