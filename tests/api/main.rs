@@ -14,6 +14,7 @@ mod health;
 mod helpers;
 mod import;
 mod jobs;
+mod kpis;
 mod lapsed;
 mod limits;
 mod loyalty;

@@ -1,8 +1,9 @@
-//! The store manager's lists (issue #12): the lapsed list so far — the
-//! clients who bought at the store in a comparison period and not in the
-//! period (see `clientele_store::clienteling`).
+//! The store manager's lists and figures (issue #12): the lapsed list —
+//! the clients who bought at the store in a comparison period and not in
+//! the period — and the store's KPIs beside the same dates a year before
+//! (see `clientele_store::clienteling` and docs/kpis.md).
 
-use clientele_clienteling::Period;
+use clientele_clienteling::{Period, StoreFigures};
 use clientele_kernel::StoreId;
 use clientele_profiles::StoreScope;
 use clientele_store::clienteling::LapsedClient;
@@ -20,6 +21,28 @@ pub fn lapsed(
     after: Option<(Decimal, Uuid)>,
     limit: i64,
 ) -> Result<Vec<LapsedClient>, StoreError> {
+    check_store(conn, store, scope)?;
+    clientele_store::clienteling::lapsed_clients(conn, store, period, compare, after, limit)
+}
+
+/// A store's figures over a period and over the same dates a year before,
+/// each period's churn measured against the year before it (see
+/// docs/kpis.md), for a caller who may see the store.
+pub fn store_kpis(
+    conn: &mut PgConnection,
+    store: StoreId,
+    period: &Period,
+    scope: &StoreScope,
+) -> Result<(StoreFigures, StoreFigures), StoreError> {
+    check_store(conn, store, scope)?;
+    let before = period.year_before();
+    let now = clientele_store::clienteling::store_counts(conn, store, period, &before)?;
+    let then = clientele_store::clienteling::store_counts(conn, store, &before, &before.year_before())?;
+    Ok((StoreFigures::from_counts(&now), StoreFigures::from_counts(&then)))
+}
+
+/// NotFound unless the store exists and the caller may see it.
+fn check_store(conn: &mut PgConnection, store: StoreId, scope: &StoreScope) -> Result<(), StoreError> {
     let visible = match scope {
         StoreScope::All => true,
         StoreScope::Stores(mine) => mine.contains(&store),
@@ -27,5 +50,5 @@ pub fn lapsed(
     if !visible || !clientele_store::store_exists(conn, store)? {
         return Err(StoreError::NotFound);
     }
-    clientele_store::clienteling::lapsed_clients(conn, store, period, compare, after, limit)
+    Ok(())
 }

@@ -1,5 +1,6 @@
 //! Clienteling, the pure part (issue #12): the periods a store and its
-//! associates are measured over.
+//! associates are measured over, and the figures worked out from what the
+//! store counts.
 //!
 //! # Invariant
 //!
@@ -7,6 +8,8 @@
 //! store's day is its local day, as orders carry it).
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod figures;
 pub mod period;
 
+pub use figures::{StoreCounts, StoreFigures};
 pub use period::Period;

@@ -1,5 +1,6 @@
-//! The store manager's lists: the lapsed list (issue #12). A store-scoped
-//! key sees its stores only (another store: 404).
+//! The store manager's lists and figures (issue #12): the lapsed list and
+//! the store's KPIs. A store-scoped key sees its stores only (another
+//! store: 404).
 
 use actix_web::{HttpResponse, get, web};
 use base64::Engine;
@@ -166,4 +167,105 @@ pub async fn lapsed(
         items,
         next_cursor,
     }))
+}
+
+/// The period of the KPIs.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct KpiQuery {
+    /// First day (the store's local day), YYYY-MM-DD.
+    pub from: Option<String>,
+    /// Last day, included.
+    pub to: Option<String>,
+}
+
+/// A store's figures over a period (docs/kpis.md defines each).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FiguresView {
+    #[schema(value_type = String)]
+    pub sales: rust_decimal::Decimal,
+    #[schema(value_type = String)]
+    pub gross_sales: rust_decimal::Decimal,
+    #[schema(value_type = String)]
+    pub refunds: rust_decimal::Decimal,
+    #[schema(value_type = Option<String>)]
+    pub members_share: Option<rust_decimal::Decimal>,
+    pub orders: u64,
+    #[schema(value_type = Option<String>)]
+    pub average_ticket: Option<rust_decimal::Decimal>,
+    #[schema(value_type = Option<String>)]
+    pub units_per_ticket: Option<rust_decimal::Decimal>,
+    #[schema(value_type = Option<String>)]
+    pub return_rate: Option<rust_decimal::Decimal>,
+    pub customers: u64,
+    #[schema(value_type = Option<String>)]
+    pub returning_customer_rate: Option<rust_decimal::Decimal>,
+    pub new_customers: u64,
+    #[schema(value_type = Option<String>)]
+    pub new_customer_repeat_rate: Option<rust_decimal::Decimal>,
+    #[schema(value_type = Option<String>)]
+    pub churn: Option<rust_decimal::Decimal>,
+}
+
+impl From<clientele_clienteling::StoreFigures> for FiguresView {
+    fn from(f: clientele_clienteling::StoreFigures) -> FiguresView {
+        FiguresView {
+            sales: f.sales,
+            gross_sales: f.gross_sales,
+            refunds: f.refunds,
+            members_share: f.members_share,
+            orders: f.orders,
+            average_ticket: f.average_ticket,
+            units_per_ticket: f.units_per_ticket,
+            return_rate: f.return_rate,
+            customers: f.customers,
+            returning_customer_rate: f.returning_customer_rate,
+            new_customers: f.new_customers,
+            new_customer_repeat_rate: f.new_customer_repeat_rate,
+            churn: f.churn,
+        }
+    }
+}
+
+/// A store's KPIs over a period, with the same dates a year before beside.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StoreKpis {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub period: FiguresView,
+    /// The same dates a year before (29 February: 28 February).
+    pub year_before: FiguresView,
+}
+
+/// A store's KPIs over a period — sales (net of the period's refunds),
+/// members' share, orders, average ticket, units per ticket, return rate,
+/// customers, the returning-customer rate, new customers and how many of
+/// them bought again, churn — with the same dates a year before beside
+/// them. docs/kpis.md defines each figure.
+#[utoipa::path(tag = "clienteling", params(("id" = Uuid, Path), KpiQuery),
+    responses((status = 200, body = StoreKpis), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+#[get("/v1/analytics/stores/{id}/kpis")]
+pub async fn store_kpis(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: Query<KpiQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadAnalytics)?;
+    let store = path.parse().map(StoreId::from_uuid).map_err(|_| ApiError::NotFound("store"))?;
+    let mut e = FieldErrors::new();
+    let from = date(&mut e, "from", query.from.as_deref(), true);
+    let to = date(&mut e, "to", query.to.as_deref(), true);
+    let (Some(from), Some(to)) = (from, to) else { return Err(ApiError::Validation(e)) };
+    let period = Period::new(from, to, ("from", "to")).map_err(ApiError::Validation)?;
+    let scope = caller.scope().clone();
+    let (now, then) = state
+        .run(move |conn| clientele_app::clienteling::store_kpis(conn, store, &period, &scope))
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => ApiError::NotFound("store"),
+            other => other,
+        })?;
+    Ok(HttpResponse::Ok().json(StoreKpis { from, to, period: now.into(), year_before: then.into() }))
 }

@@ -49,7 +49,7 @@ pub struct LapsedClient {
 /// Orders that count, with what they were worth (see the module's
 /// documentation): `kept` for one customer at `$1` (a store) between two
 /// bound dates.
-const KEPT: &str = "SELECT o.customer_id, o.business_date, \
+pub(super) const KEPT: &str = "SELECT o.customer_id, o.business_date, \
        o.amount_paid_base - coalesce((SELECT sum(r.amount_base) FROM order_returns r \
             WHERE r.customer_id = o.customer_id AND r.order_id = o.order_id), 0) AS net \
      FROM orders o WHERE o.store_id = $1 AND o.customer_id <> '00000000-0000-0000-0000-000000000000' \

@@ -1,5 +1,8 @@
-//! Clienteling in PostgreSQL (issue #12): the store manager's lapsed list.
+//! Clienteling in PostgreSQL (issue #12): the store manager's lapsed list
+//! and the store's figures.
 
+mod kpis;
 mod lapsed;
 
+pub use kpis::store_counts;
 pub use lapsed::{LapsedClient, lapsed_clients};
