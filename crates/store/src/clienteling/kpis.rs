@@ -48,9 +48,11 @@ pub fn store_counts(
     let sql = format!(
         "WITH here AS ( \
            SELECT o.customer_id, o.order_id, o.amount_paid_base, \
-                  o.customer_id <> '00000000-0000-0000-0000-000000000000' AS known \
+                  o.customer_id <> '00000000-0000-0000-0000-000000000000' AS known, \
+                  (SELECT sum(l.quantity) FROM order_lines l \
+                   WHERE l.customer_id = o.customer_id AND l.order_id = o.order_id) AS units \
            FROM orders o WHERE o.store_id = $1 AND o.business_date BETWEEN $2 AND $3), \
-         kept AS ({KEPT} AND o.business_date BETWEEN least($2, $4) AND greatest($3, $5)), \
+         kept AS ({KEPT} AND (o.business_date BETWEEN $2 AND $3 OR o.business_date BETWEEN $4 AND $5)), \
          live AS (SELECT DISTINCT k.customer_id, k.business_date BETWEEN $2 AND $3 AS in_period, \
                          k.business_date BETWEEN $4 AND $5 AS in_before \
                   FROM kept k JOIN customers c ON c.customer_id = k.customer_id \
@@ -72,8 +74,7 @@ pub fn store_counts(
                      WHERE o.store_id = $1 \
                        AND (r.returned_at AT TIME ZONE s.time_zone)::date BETWEEN $2 AND $3), 0) AS refunds, \
            (SELECT count(*) FROM here) AS orders, \
-           coalesce((SELECT sum(l.quantity) FROM order_lines l JOIN here h \
-                       ON h.customer_id = l.customer_id AND h.order_id = l.order_id), 0)::int8 AS units, \
+           coalesce((SELECT sum(units) FROM here), 0)::int8 AS units, \
            (SELECT count(*) FROM people) AS customers, \
            (SELECT count(*) FROM firsts WHERE first_day < $2) AS returning, \
            (SELECT count(*) FROM firsts WHERE first_day >= $2) AS new_customers, \
