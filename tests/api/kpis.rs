@@ -13,6 +13,8 @@ use crate::helpers::{assert_field, id_of, key, person};
 struct Sale {
     who: Option<usize>,
     store: usize,
+    /// The associate credited (of store 0).
+    by: Option<usize>,
     day: &'static str,
     /// Units, at 100 each.
     units: u32,
@@ -21,24 +23,28 @@ struct Sale {
 }
 
 const fn sale(who: Option<usize>, store: usize, day: &'static str, units: u32) -> Sale {
-    Sale { who, store, day, units, returned: None }
+    Sale { who, store, by: None, day, units, returned: None }
+}
+
+const fn by(associate: usize, s: Sale) -> Sale {
+    Sale { by: Some(associate), ..s }
 }
 
 const SALES: &[Sale] = &[
-    sale(Some(0), 0, "2024-03-05", 1),
-    sale(Some(0), 0, "2025-03-05", 2),
-    sale(Some(0), 0, "2026-03-05", 3),
-    sale(Some(1), 0, "2025-03-10", 1),
+    by(0, sale(Some(0), 0, "2024-03-05", 1)),
+    by(0, sale(Some(0), 0, "2025-03-05", 2)),
+    by(1, sale(Some(0), 0, "2026-03-05", 3)),
+    by(0, sale(Some(1), 0, "2025-03-10", 1)),
     sale(Some(2), 1, "2023-01-10", 1),
-    sale(Some(2), 0, "2026-03-11", 4),
-    sale(Some(3), 0, "2026-03-02", 1),
+    by(0, sale(Some(2), 0, "2026-03-11", 4)),
+    by(0, sale(Some(3), 0, "2026-03-02", 1)),
     sale(Some(3), 1, "2026-03-20", 2),
     sale(Some(4), 0, "2026-03-25", 1),
     sale(None, 0, "2026-03-15", 5),
     sale(None, 0, "2025-03-15", 2),
-    Sale { who: Some(5), store: 0, day: "2026-03-07", units: 2, returned: Some((2, "2026-03-09")) },
-    Sale { who: Some(6), store: 0, day: "2026-02-20", units: 3, returned: Some((1, "2026-03-03")) },
-    Sale { who: Some(7), store: 0, day: "2025-03-03", units: 2, returned: Some((1, "2025-03-04")) },
+    Sale { who: Some(5), store: 0, by: Some(1), day: "2026-03-07", units: 2, returned: Some((2, "2026-03-09")) },
+    Sale { who: Some(6), store: 0, by: Some(0), day: "2026-02-20", units: 3, returned: Some((1, "2026-03-03")) },
+    Sale { who: Some(7), store: 0, by: None, day: "2025-03-03", units: 2, returned: Some((1, "2025-03-04")) },
     sale(Some(7), 0, "2024-03-30", 1),
     sale(Some(1), 0, "2024-03-12", 2),
 ];
@@ -46,19 +52,28 @@ const SALES: &[Sale] = &[
 /// The figures of `store` over `period`, churn against `before`, from
 /// `SALES`, as f64 (money in units of 1).
 fn expected(store: usize, period: (&str, &str), before: (&str, &str)) -> BTreeMap<&'static str, Option<f64>> {
+    expected_of(|s| s.store == store, period, before)
+}
+
+/// [`expected`] over the sales `of` keeps (a store's, an associate's).
+fn expected_of(
+    of: impl Fn(&Sale) -> bool,
+    period: (&str, &str),
+    before: (&str, &str),
+) -> BTreeMap<&'static str, Option<f64>> {
     let within = |d: &str, p: (&str, &str)| p.0 <= d && d <= p.1;
-    let here: Vec<&Sale> = SALES.iter().filter(|s| s.store == store && within(s.day, period)).collect();
+    let here: Vec<&Sale> = SALES.iter().filter(|s| of(s) && within(s.day, period)).collect();
     let kept = |s: &&Sale| s.returned.is_none_or(|(n, _)| n < s.units);
     let gross: f64 = here.iter().map(|s| f64::from(s.units) * 100.0).sum();
     let members: f64 = here.iter().filter(|s| s.who.is_some()).map(|s| f64::from(s.units) * 100.0).sum();
     let refunds: f64 = SALES
         .iter()
-        .filter(|s| s.store == store)
+        .filter(|s| of(s))
         .filter_map(|s| s.returned.filter(|(_, d)| within(d, period)).map(|(n, _)| f64::from(n) * 100.0))
         .sum();
     let units: u32 = here.iter().map(|s| s.units).sum();
     let people = |p: (&str, &str)| -> BTreeSet<usize> {
-        SALES.iter().filter(|s| s.store == store && within(s.day, p)).filter(kept).filter_map(|s| s.who).collect()
+        SALES.iter().filter(|s| of(s) && within(s.day, p)).filter(kept).filter_map(|s| s.who).collect()
     };
     let (now, then) = (people(period), people(before));
     let first = |w: usize| SALES.iter().filter(|s| s.who == Some(w)).map(|s| s.day).min().unwrap_or("");
@@ -113,6 +128,10 @@ async fn a_stores_kpis_are_what_its_sales_say_beside_the_year_before() {
         app.store("SH-IFC", "CN", "Asia/Shanghai", "CNY").await,
         app.store("BJ-SKP", "CN", "Asia/Shanghai", "CNY").await,
     ];
+    let associates = [
+        crate::helpers::new_associate(&app, &stores[0], "LIN").await,
+        crate::helpers::new_associate(&app, &stores[0], "MEI").await,
+    ];
     let mut customers = Vec::new();
     for i in 0..8 {
         customers.push(id_of(&app.customer(person(&format!("Client {i}"), &format!("1390000000{i}"))).await));
@@ -123,7 +142,8 @@ async fn a_stores_kpis_are_what_its_sales_say_beside_the_year_before() {
             "customer": s.who.map(|w| json!({ "id": customers[w] })),
             "ordered_at": format!("{}T04:00:00Z", s.day), "currency": "CNY",
             "lines": [{ "line_id": "1", "sku": "BAG-1", "quantity": s.units, "unit_price": "100" }],
-            "amount_paid": format!("{}", s.units * 100), "payment_method": "card"
+            "amount_paid": format!("{}", s.units * 100), "payment_method": "card",
+            "associate_id": s.by.map(|a| associates[a].clone()),
         });
         let sold = app.admin("POST", "/v1/orders", Some(&body)).await.expect(201).body;
         if let Some((units, day)) = s.returned {
@@ -155,6 +175,21 @@ async fn a_stores_kpis_are_what_its_sales_say_beside_the_year_before() {
     let churn = value(&kpis["period"]["churn"]).expect("churn");
     let before = expected(0, b, bb)["customers"].expect("customers then");
     assert!((churn - listed / before).abs() <= 0.00005, "{churn} against {listed}/{before}");
+
+    // An associate's: the same figures over the sales credited to them.
+    for (a, id) in associates.iter().enumerate() {
+        let path = format!("/v1/analytics/associates/{id}/kpis?from=2026-03-01&to=2026-03-31");
+        let theirs = app.call("GET", &path, Some(&manager), None).await.expect(200).body;
+        assert_figures(&theirs["period"], &expected_of(|s| s.by == Some(a), p, b), &format!("associate {a}"));
+        assert_figures(
+            &theirs["year_before"],
+            &expected_of(|s| s.by == Some(a), b, bb),
+            &format!("associate {a}, 2025"),
+        );
+    }
+    let elsewhere = crate::helpers::new_associate(&app, &stores[1], "FAR").await;
+    let far = format!("/v1/analytics/associates/{elsewhere}/kpis?from=2026-03-01&to=2026-03-31");
+    app.call("GET", &far, Some(&manager), None).await.expect(404);
 
     // An empty period; bad periods; another store; the POS.
     let empty =

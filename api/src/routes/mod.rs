@@ -88,6 +88,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(follow_ups::put_settings)
         .service(clienteling::lapsed)
         .service(clienteling::store_kpis)
+        .service(clienteling::associate_kpis)
         .service(segments::get_config)
         .service(segments::put_config)
         .service(segments::preview)

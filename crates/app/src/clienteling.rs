@@ -5,7 +5,7 @@
 
 use clientele_clienteling::{Period, StoreFigures};
 use clientele_kernel::StoreId;
-use clientele_profiles::StoreScope;
+use clientele_profiles::{AssociateId, StoreScope};
 use clientele_store::clienteling::LapsedClient;
 use clientele_store::{PgConnection, StoreError};
 use rust_decimal::Decimal;
@@ -51,4 +51,23 @@ fn check_store(conn: &mut PgConnection, store: StoreId, scope: &StoreScope) -> R
         return Err(StoreError::NotFound);
     }
     Ok(())
+}
+
+/// [`store_kpis`] for the sales credited to an associate, for a caller who
+/// may see the associate's store (another store's associate: NotFound).
+pub fn associate_kpis(
+    conn: &mut PgConnection,
+    associate: AssociateId,
+    period: &Period,
+    scope: &StoreScope,
+) -> Result<(StoreFigures, StoreFigures), StoreError> {
+    let mut errors = clientele_kernel::FieldErrors::new();
+    clientele_store::check_org_references(conn, &mut errors, scope, None, Some(("id", associate)))?;
+    if !errors.is_empty() {
+        return Err(StoreError::NotFound);
+    }
+    let before = period.year_before();
+    let now = clientele_store::clienteling::associate_counts(conn, associate, period, &before)?;
+    let then = clientele_store::clienteling::associate_counts(conn, associate, &before, &before.year_before())?;
+    Ok((StoreFigures::from_counts(&now), StoreFigures::from_counts(&then)))
 }

@@ -6,9 +6,9 @@ use actix_web::{HttpResponse, get, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
-use clientele_clienteling::Period;
+use clientele_clienteling::{Period, StoreFigures};
 use clientele_kernel::{FieldErrors, InvalidValue, StoreId};
-use clientele_profiles::Permission;
+use clientele_profiles::{AssociateId, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -227,7 +227,24 @@ impl From<clientele_clienteling::StoreFigures> for FiguresView {
     }
 }
 
-/// A store's KPIs over a period, with the same dates a year before beside.
+impl KpiQuery {
+    fn period(&self) -> Result<Period, ApiError> {
+        let mut e = FieldErrors::new();
+        let from = date(&mut e, "from", self.from.as_deref(), true);
+        let to = date(&mut e, "to", self.to.as_deref(), true);
+        let (Some(from), Some(to)) = (from, to) else { return Err(ApiError::Validation(e)) };
+        Period::new(from, to, ("from", "to")).map_err(ApiError::Validation)
+    }
+}
+
+impl StoreKpis {
+    fn new(period: &Period, now: StoreFigures, then: StoreFigures) -> StoreKpis {
+        StoreKpis { from: period.from(), to: period.to(), period: now.into(), year_before: then.into() }
+    }
+}
+
+/// KPIs over a period (of a store, or of an associate's sales), with the
+/// same dates a year before beside.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StoreKpis {
     pub from: NaiveDate,
@@ -254,11 +271,7 @@ pub async fn store_kpis(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
     let store = path.parse().map(StoreId::from_uuid).map_err(|_| ApiError::NotFound("store"))?;
-    let mut e = FieldErrors::new();
-    let from = date(&mut e, "from", query.from.as_deref(), true);
-    let to = date(&mut e, "to", query.to.as_deref(), true);
-    let (Some(from), Some(to)) = (from, to) else { return Err(ApiError::Validation(e)) };
-    let period = Period::new(from, to, ("from", "to")).map_err(ApiError::Validation)?;
+    let period = query.period()?;
     let scope = caller.scope().clone();
     let (now, then) = state
         .run(move |conn| clientele_app::clienteling::store_kpis(conn, store, &period, &scope))
@@ -267,5 +280,33 @@ pub async fn store_kpis(
             ApiError::NotFound(_) => ApiError::NotFound("store"),
             other => other,
         })?;
-    Ok(HttpResponse::Ok().json(StoreKpis { from, to, period: now.into(), year_before: then.into() }))
+    Ok(HttpResponse::Ok().json(StoreKpis::new(&period, now, then)))
+}
+
+/// The KPIs of the sales credited to an associate over a period, with the
+/// same dates a year before beside them: the store's figures (docs/kpis.md)
+/// counted over the associate's orders, their customers being the clients
+/// they sold to. A store-scoped key sees its stores' associates only.
+#[utoipa::path(tag = "clienteling", params(("id" = Uuid, Path), KpiQuery),
+    responses((status = 200, body = StoreKpis), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+#[get("/v1/analytics/associates/{id}/kpis")]
+pub async fn associate_kpis(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+    query: Query<KpiQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadAnalytics)?;
+    let associate = path.parse().map(AssociateId::from_uuid).map_err(|_| ApiError::NotFound("associate"))?;
+    let period = query.period()?;
+    let scope = caller.scope().clone();
+    let (now, then) = state
+        .run(move |conn| clientele_app::clienteling::associate_kpis(conn, associate, &period, &scope))
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => ApiError::NotFound("associate"),
+            other => other,
+        })?;
+    Ok(HttpResponse::Ok().json(StoreKpis::new(&period, now, then)))
 }

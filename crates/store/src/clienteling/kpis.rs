@@ -4,11 +4,12 @@
 
 use clientele_clienteling::{Period, StoreCounts};
 use clientele_kernel::StoreId;
+use clientele_profiles::AssociateId;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Numeric, Uuid as SqlUuid};
 use rust_decimal::Decimal;
 
-use super::lapsed::KEPT;
+use super::lapsed::{Column, kept};
 use crate::error::StoreError;
 
 #[derive(QueryableByName)]
@@ -45,14 +46,36 @@ pub fn store_counts(
     period: &Period,
     compare: &Period,
 ) -> Result<StoreCounts, StoreError> {
+    counts(conn, Column::Store, store.as_uuid(), period, compare)
+}
+
+/// [`store_counts`] for the orders credited to an associate (whose customers
+/// are the clients they sold to).
+pub fn associate_counts(
+    conn: &mut PgConnection,
+    associate: AssociateId,
+    period: &Period,
+    compare: &Period,
+) -> Result<StoreCounts, StoreError> {
+    counts(conn, Column::Associate, associate.as_uuid(), period, compare)
+}
+
+fn counts(
+    conn: &mut PgConnection,
+    column: Column,
+    id: uuid::Uuid,
+    period: &Period,
+    compare: &Period,
+) -> Result<StoreCounts, StoreError> {
+    let (col, kept) = (column.name(), kept(column));
     let sql = format!(
         "WITH here AS ( \
            SELECT o.customer_id, o.order_id, o.amount_paid_base, \
                   o.customer_id <> '00000000-0000-0000-0000-000000000000' AS known, \
                   (SELECT sum(l.quantity) FROM order_lines l \
                    WHERE l.customer_id = o.customer_id AND l.order_id = o.order_id) AS units \
-           FROM orders o WHERE o.store_id = $1 AND o.business_date BETWEEN $2 AND $3), \
-         kept AS ({KEPT} AND (o.business_date BETWEEN $2 AND $3 OR o.business_date BETWEEN $4 AND $5)), \
+           FROM orders o WHERE o.{col} = $1 AND o.business_date BETWEEN $2 AND $3), \
+         kept AS ({kept} AND (o.business_date BETWEEN $2 AND $3 OR o.business_date BETWEEN $4 AND $5)), \
          live AS (SELECT DISTINCT k.customer_id, k.business_date BETWEEN $2 AND $3 AS in_period, \
                          k.business_date BETWEEN $4 AND $5 AS in_before \
                   FROM kept k JOIN customers c ON c.customer_id = k.customer_id \
@@ -71,7 +94,7 @@ pub fn store_counts(
            coalesce((SELECT sum(r.amount_base) FROM order_returns r JOIN orders o \
                        ON o.customer_id = r.customer_id AND o.order_id = r.order_id \
                      JOIN stores s ON s.id = o.store_id \
-                     WHERE o.store_id = $1 \
+                     WHERE o.{col} = $1 \
                        AND (r.returned_at AT TIME ZONE s.time_zone)::date BETWEEN $2 AND $3), 0) AS refunds, \
            (SELECT count(*) FROM here) AS orders, \
            coalesce((SELECT sum(units) FROM here), 0)::int8 AS units, \
@@ -84,7 +107,7 @@ pub fn store_counts(
              AS lapsed"
     );
     let row: Row = diesel::sql_query(sql)
-        .bind::<SqlUuid, _>(store.as_uuid())
+        .bind::<SqlUuid, _>(id)
         .bind::<Date, _>(period.from())
         .bind::<Date, _>(period.to())
         .bind::<Date, _>(compare.from())

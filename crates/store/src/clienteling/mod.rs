@@ -4,5 +4,5 @@
 mod kpis;
 mod lapsed;
 
-pub use kpis::store_counts;
+pub use kpis::{associate_counts, store_counts};
 pub use lapsed::{LapsedClient, lapsed_clients};
