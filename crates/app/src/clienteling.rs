@@ -25,19 +25,39 @@ pub fn lapsed(
     clientele_store::clienteling::lapsed_clients(conn, store, period, compare, after, limit)
 }
 
-/// A store's figures over a period and over the same dates a year before,
-/// each period's churn measured against the year before it (see
-/// docs/kpis.md), for a caller who may see the store.
-pub fn store_kpis(
+/// Whose figures: a store's, or the sales credited to an associate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FiguresOf {
+    Store(StoreId),
+    Associate(AssociateId),
+}
+
+/// The figures over a period and over the same dates a year before, each
+/// period's churn measured against the year before it (see docs/kpis.md),
+/// for a caller who may see the store (an associate's: their store).
+pub fn kpis(
     conn: &mut PgConnection,
-    store: StoreId,
+    of: FiguresOf,
     period: &Period,
     scope: &StoreScope,
 ) -> Result<(StoreFigures, StoreFigures), StoreError> {
-    check_store(conn, store, scope)?;
+    match of {
+        FiguresOf::Store(store) => check_store(conn, store, scope)?,
+        FiguresOf::Associate(associate) => {
+            let mut errors = clientele_kernel::FieldErrors::new();
+            clientele_store::check_org_references(conn, &mut errors, scope, None, Some(("id", associate)))?;
+            if !errors.is_empty() {
+                return Err(StoreError::NotFound);
+            }
+        }
+    }
+    let mut counts = |p: &Period, compare: &Period| match of {
+        FiguresOf::Store(store) => clientele_store::clienteling::store_counts(conn, store, p, compare),
+        FiguresOf::Associate(a) => clientele_store::clienteling::associate_counts(conn, a, p, compare),
+    };
     let before = period.year_before();
-    let now = clientele_store::clienteling::store_counts(conn, store, period, &before)?;
-    let then = clientele_store::clienteling::store_counts(conn, store, &before, &before.year_before())?;
+    let now = counts(period, &before)?;
+    let then = counts(&before, &before.year_before())?;
     Ok((StoreFigures::from_counts(&now), StoreFigures::from_counts(&then)))
 }
 
@@ -51,23 +71,4 @@ fn check_store(conn: &mut PgConnection, store: StoreId, scope: &StoreScope) -> R
         return Err(StoreError::NotFound);
     }
     Ok(())
-}
-
-/// [`store_kpis`] for the sales credited to an associate, for a caller who
-/// may see the associate's store (another store's associate: NotFound).
-pub fn associate_kpis(
-    conn: &mut PgConnection,
-    associate: AssociateId,
-    period: &Period,
-    scope: &StoreScope,
-) -> Result<(StoreFigures, StoreFigures), StoreError> {
-    let mut errors = clientele_kernel::FieldErrors::new();
-    clientele_store::check_org_references(conn, &mut errors, scope, None, Some(("id", associate)))?;
-    if !errors.is_empty() {
-        return Err(StoreError::NotFound);
-    }
-    let before = period.year_before();
-    let now = clientele_store::clienteling::associate_counts(conn, associate, period, &before)?;
-    let then = clientele_store::clienteling::associate_counts(conn, associate, &before, &before.year_before())?;
-    Ok((StoreFigures::from_counts(&now), StoreFigures::from_counts(&then)))
 }

@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, get, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
+use clientele_app::clienteling::FiguresOf;
 use clientele_clienteling::{Period, StoreFigures};
 use clientele_kernel::{FieldErrors, InvalidValue, StoreId};
 use clientele_profiles::{AssociateId, Permission};
@@ -269,15 +270,26 @@ pub async fn store_kpis(
     path: web::Path<String>,
     query: Query<KpiQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadAnalytics)?;
     let store = path.parse().map(StoreId::from_uuid).map_err(|_| ApiError::NotFound("store"))?;
+    figures(state, caller, &query, FiguresOf::Store(store), "store").await
+}
+
+/// The figures of a store or an associate, as the two KPI routes answer.
+async fn figures(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: &KpiQuery,
+    of: FiguresOf,
+    what: &'static str,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadAnalytics)?;
     let period = query.period()?;
     let scope = caller.scope().clone();
     let (now, then) = state
-        .run(move |conn| clientele_app::clienteling::store_kpis(conn, store, &period, &scope))
+        .run(move |conn| clientele_app::clienteling::kpis(conn, of, &period, &scope))
         .await
         .map_err(|e| match e {
-            ApiError::NotFound(_) => ApiError::NotFound("store"),
+            ApiError::NotFound(_) => ApiError::NotFound(what),
             other => other,
         })?;
     Ok(HttpResponse::Ok().json(StoreKpis::new(&period, now, then)))
@@ -297,16 +309,6 @@ pub async fn associate_kpis(
     path: web::Path<String>,
     query: Query<KpiQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadAnalytics)?;
     let associate = path.parse().map(AssociateId::from_uuid).map_err(|_| ApiError::NotFound("associate"))?;
-    let period = query.period()?;
-    let scope = caller.scope().clone();
-    let (now, then) = state
-        .run(move |conn| clientele_app::clienteling::associate_kpis(conn, associate, &period, &scope))
-        .await
-        .map_err(|e| match e {
-            ApiError::NotFound(_) => ApiError::NotFound("associate"),
-            other => other,
-        })?;
-    Ok(HttpResponse::Ok().json(StoreKpis::new(&period, now, then)))
+    figures(state, caller, &query, FiguresOf::Associate(associate), "associate").await
 }
