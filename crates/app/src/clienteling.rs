@@ -63,11 +63,7 @@ pub fn kpis(
 
 /// NotFound unless the store exists and the caller may see it.
 fn check_store(conn: &mut PgConnection, store: StoreId, scope: &StoreScope) -> Result<(), StoreError> {
-    let visible = match scope {
-        StoreScope::All => true,
-        StoreScope::Stores(mine) => mine.contains(&store),
-    };
-    if !visible || !clientele_store::store_exists(conn, store)? {
+    if !scope.covers(Some(store)) || !clientele_store::store_exists(conn, store)? {
         return Err(StoreError::NotFound);
     }
     Ok(())

@@ -32,10 +32,7 @@ pub fn create_campaign(
     ctx: &AuditContext,
 ) -> Result<StoredCampaign, StoreError> {
     let id = Uuid::now_v7();
-    let stores: Option<Vec<StoreId>> = match scope {
-        StoreScope::All => None,
-        StoreScope::Stores(s) => Some(s.iter().copied().collect()),
-    };
+    let stores: Option<Vec<StoreId>> = scope.store_ids().map(|s| s.iter().copied().collect());
     clientele_store::transaction(conn, |tx| {
         clientele_store::campaigns::insert_campaign(tx.conn()?, id, spec, stores.as_deref(), ctx)?;
         tx.audit(

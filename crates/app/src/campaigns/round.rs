@@ -32,7 +32,7 @@ use clientele_campaigns::audience::AudienceFacts;
 use clientele_campaigns::trigger::{GRACE_DAYS, Trigger};
 use clientele_campaigns::{Action, CampaignSettings, Outcome, Round, Schedule, Target, plan};
 use clientele_kernel::{Actor, CustomerId, LongText, StoreId, TimeZone};
-use clientele_profiles::{AssociateId, CampaignStep, Interaction, InteractionDetail, InteractionId};
+use clientele_profiles::{AssociateId, CampaignStep, Channel, Interaction, InteractionDetail, InteractionId};
 use clientele_store::campaigns::{CampaignStatus, DueMessage, NewContact, NewFollowUp, StoredCampaign, TargetInfo};
 use clientele_store::{AuditContext, NewAuditEntry, PgConnection, StoreError, Tx};
 use clientele_webhooks::{CampaignMessage, Event, MessageVariables};
@@ -211,7 +211,8 @@ impl Job<'_> {
             }
             Schedule::Trigger(Trigger::TierUpgrade) => {
                 let since = self.now - chrono::TimeDelta::days(i64::from(GRACE_DAYS));
-                let upgrades = clientele_store::campaigns::tier_upgrades_since(conn, since)?;
+                let changes = clientele_store::campaigns::tier_changes_since(conn, since)?;
+                let upgrades: Vec<_> = changes.into_iter().filter(|c| c.to > c.from).collect();
                 let among: Vec<Uuid> = upgrades.iter().map(|u| u.customer).collect();
                 let ids =
                     clientele_store::campaigns::select_audience_among(conn, &spec.audience, today, &scope, &among)?;
@@ -300,7 +301,8 @@ impl Job<'_> {
                     Outcome::Task => CampaignStep::Task,
                     _ => continue,
                 };
-                timeline.push(entry(campaign, t.customer, step, d.at));
+                let made = entry(campaign.id, &spec.name, spec.channel, step, d.at);
+                timeline.push((CustomerId::from_uuid(t.customer), made));
                 if let Action::AssociateTask { note, due_in_days } = &spec.action {
                     follow_ups.push(NewFollowUp {
                         id: Uuid::now_v7(),
@@ -332,24 +334,18 @@ fn occurrence(trigger: &Trigger, id: Uuid, facts: &AudienceFacts, today: NaiveDa
     Some((id, o.key, Due::On(o.due_on)))
 }
 
-/// A timeline entry of a campaign's step, at the customer's home store.
-fn entry(
-    campaign: &StoredCampaign,
-    customer: Uuid,
-    step: CampaignStep,
-    at: DateTime<Utc>,
-) -> (CustomerId, Interaction) {
-    let note = LongText::parse(&campaign.spec.name).ok();
-    let interaction = Interaction {
+/// A timeline entry of a campaign's step (no store or associate: the
+/// caller adds them when it knows them).
+fn entry(campaign: Uuid, name: &str, channel: Channel, step: CampaignStep, at: DateTime<Utc>) -> Interaction {
+    Interaction {
         id: InteractionId::from_uuid(Uuid::now_v7()),
         at,
         store: None,
         associate: None,
-        note,
-        detail: InteractionDetail::Campaign { campaign: campaign.id, step, channel: campaign.spec.channel },
+        note: LongText::parse(name).ok(),
+        detail: InteractionDetail::Campaign { campaign, step, channel },
         recorded_by: Actor::system(),
-    };
-    (CustomerId::from_uuid(customer), interaction)
+    }
 }
 
 /// The budget stop: the campaign says so, and the audit log records it.
@@ -383,19 +379,21 @@ pub fn deliver_due(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<(u64, 
             let due = clientele_store::campaigns::due_messages(tx.conn()?, now, DELIVERY_BATCH)?;
             let mut timeline = Vec::new();
             for m in due.iter().filter(|m| m.reachable) {
-                let template = templates.entry(m.campaign_id).or_insert_with(|| template_of(m)).clone();
+                let template = match templates.get(&m.campaign_id) {
+                    Some(t) => t.clone(),
+                    None => {
+                        let t = template_of(tx.conn()?, m.campaign_id)?;
+                        templates.insert(m.campaign_id, t.clone());
+                        t
+                    }
+                };
                 tx.emit(&Event::CampaignMessage(message_event(m, template)), now)?;
-                let step = CampaignStep::Message;
                 let channel =
                     m.channel.parse().map_err(|e| StoreError::Corrupt(format!("campaign_contacts.channel: {e}")))?;
                 let interaction = Interaction {
-                    id: InteractionId::from_uuid(Uuid::now_v7()),
-                    at: now,
                     store: m.store_id.map(StoreId::from_uuid),
                     associate: m.associate_id.map(AssociateId::from_uuid),
-                    note: LongText::parse(&m.campaign_name).ok(),
-                    detail: InteractionDetail::Campaign { campaign: m.campaign_id, step, channel },
-                    recorded_by: Actor::system(),
+                    ..entry(m.campaign_id, &m.campaign_name, channel, CampaignStep::Message, now)
                 };
                 timeline.push((CustomerId::from_uuid(m.customer_id), interaction));
             }
@@ -413,12 +411,14 @@ pub fn deliver_due(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<(u64, 
     }
 }
 
-/// The template of the message's campaign (read once per campaign).
-fn template_of(m: &DueMessage) -> String {
-    match clientele_campaigns::CampaignSpec::from_json(&m.spec).map(|s| s.action) {
-        Ok(Action::Message { template }) => template,
-        _ => String::new(),
-    }
+/// The template of a campaign's messages (read once per campaign and
+/// delivery step).
+fn template_of(conn: &mut PgConnection, campaign: Uuid) -> Result<String, StoreError> {
+    let stored = clientele_store::campaigns::get_campaign(conn, campaign, false)?.ok_or(StoreError::NotFound)?;
+    Ok(match stored.spec.action {
+        Action::Message { template } => template,
+        Action::AssociateTask { .. } => String::new(),
+    })
 }
 
 fn message_event(m: &DueMessage, template: String) -> CampaignMessage {

@@ -125,37 +125,40 @@ pub fn cap_history(
     Ok(history)
 }
 
-/// A tier upgrade from the `tier.changed` events.
+/// A change of effective tier, from the `tier.changed` events.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TierUpgrade {
+pub struct TierChange {
     pub customer: Uuid,
+    pub from: Tier,
     pub to: Tier,
     pub on: NaiveDate,
 }
 
 #[derive(QueryableByName)]
-struct UpgradeRow {
+struct ChangeRow {
     #[diesel(sql_type = SqlUuid)]
     customer_id: Uuid,
+    #[diesel(sql_type = Text)]
+    from_tier: String,
     #[diesel(sql_type = Text)]
     to_tier: String,
     #[diesel(sql_type = diesel::sql_types::Date)]
     on_date: NaiveDate,
 }
 
-/// The upgrades written since `since` (a move to a higher tier), oldest first.
-pub fn tier_upgrades_since(conn: &mut PgConnection, since: DateTime<Utc>) -> Result<Vec<TierUpgrade>, StoreError> {
-    let rows: Vec<UpgradeRow> = diesel::sql_query(
-        "SELECT customer_id, payload->'change'->>'to' AS to_tier, (payload->'change'->>'on')::date AS on_date \
-         FROM outbox WHERE event_type = 'tier.changed' AND created_at >= $1 AND customer_id IS NOT NULL \
-           AND payload->'change'->>'to' > payload->'change'->>'from' ORDER BY id",
+/// The tier changes written since `since`, oldest first.
+pub fn tier_changes_since(conn: &mut PgConnection, since: DateTime<Utc>) -> Result<Vec<TierChange>, StoreError> {
+    let rows: Vec<ChangeRow> = diesel::sql_query(
+        "SELECT customer_id, payload->'change'->>'from' AS from_tier, payload->'change'->>'to' AS to_tier, \
+                (payload->'change'->>'on')::date AS on_date \
+         FROM outbox WHERE event_type = 'tier.changed' AND created_at >= $1 AND customer_id IS NOT NULL ORDER BY id",
     )
     .bind::<Timestamptz, _>(since)
     .load(conn)?;
+    let tier = |s: &str| s.parse::<Tier>().map_err(|e| StoreError::Corrupt(format!("tier.changed: {e}")));
     rows.into_iter()
         .map(|r| {
-            let to = r.to_tier.parse().map_err(|e| StoreError::Corrupt(format!("tier.changed to: {e}")))?;
-            Ok(TierUpgrade { customer: r.customer_id, to, on: r.on_date })
+            Ok(TierChange { customer: r.customer_id, from: tier(&r.from_tier)?, to: tier(&r.to_tier)?, on: r.on_date })
         })
         .collect()
 }
@@ -260,8 +263,6 @@ pub struct DueMessage {
     pub campaign_id: Uuid,
     #[diesel(sql_type = Text)]
     pub campaign_name: String,
-    #[diesel(sql_type = diesel::sql_types::Jsonb)]
-    pub spec: serde_json::Value,
     #[diesel(sql_type = SqlUuid)]
     pub customer_id: Uuid,
     #[diesel(sql_type = Text)]
@@ -300,7 +301,7 @@ pub struct DueMessage {
 /// paused, locked (another instance's delivery skips them).
 pub fn due_messages(conn: &mut PgConnection, now: DateTime<Utc>, limit: i64) -> Result<Vec<DueMessage>, StoreError> {
     Ok(diesel::sql_query(
-        "SELECT x.campaign_id, k.name AS campaign_name, k.spec, x.customer_id, x.occurrence, x.channel, x.at, x.cost, \
+        "SELECT x.campaign_id, k.name AS campaign_name, x.customer_id, x.occurrence, x.channel, x.at, x.cost, \
                 c.member_no, c.name, c.phones[1] AS phone, c.email, \
                 (SELECT e->>'id' FROM jsonb_array_elements(c.external_ids) e \
                  WHERE e->>'system' LIKE 'wechat%' ORDER BY e->>'system' DESC LIMIT 1) AS wechat, \

@@ -13,8 +13,8 @@ pub use audience::{
     AudienceMember, audience_page, audience_reach, count_audience, select_audience, select_audience_among,
 };
 pub use delivery::{
-    DueMessage, NewContact, NewFollowUp, TargetInfo, TierUpgrade, cap_history, due_messages, main_time_zone,
-    mark_delivered, record_contacts, record_follow_ups, target_info, tier_upgrades_since,
+    DueMessage, NewContact, NewFollowUp, TargetInfo, TierChange, cap_history, due_messages, main_time_zone,
+    mark_delivered, record_contacts, record_follow_ups, target_info, tier_changes_since,
 };
 pub use facts::audience_facts;
 pub use records::{
