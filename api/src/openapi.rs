@@ -32,7 +32,7 @@ validation errors list each offending field in `errors`. Lists use cursor pagina
         (name = "orders", description = "Orders and returns from POS, e-shop and ERP; exchange rates"),
         (name = "loyalty", description = "Points, growth value, tiers and the ledger"),
         (name = "access", description = "API keys (admin only)"),
-        (name = "clienteling", description = "The store manager's lists: the lapsed list"),
+        (name = "clienteling", description = "The store manager's lists and figures (the lapsed list, KPIs) and the associate's worklist"),
         (name = "follow-ups", description = "Follow-ups for a client's associate: made, done, cancelled"),
         (name = "campaigns", description = "Audiences, control groups, caps, triggers, the dry run, launches and messages (see docs/campaigns.md)"),
         (name = "webhooks", description = "Signed event delivery: subscriptions and the delivery log (see docs/webhooks.md)"),

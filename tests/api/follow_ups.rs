@@ -175,7 +175,10 @@ async fn the_thank_you_rule_makes_one_follow_up_per_large_purchase() {
     let customer =
         id_of(&app.customer(json!({ "name": "Wang Fang", "phones": ["13812345678"], "associate_id": lin })).await);
     let settings = app.admin("GET", "/v1/clienteling/settings", None).await.expect(200).body;
-    assert_eq!((settings["version"].as_i64(), settings["config"].clone()), (Some(0), json!({ "thank_you": null })));
+    assert_eq!(
+        (settings["version"].as_i64(), settings["config"].clone()),
+        (Some(0), json!({ "thank_you": null, "recent_contact_days": 14 }))
+    );
     let bad = json!({ "thank_you": { "min_amount": "0", "after_days": 3 } });
     app.admin("PUT", "/v1/clienteling/settings", Some(&bad)).await.expect(422);
     app.call("GET", "/v1/clienteling/settings", Some(&key(&app, Role::Analyst, &[])), None).await.expect(403);

@@ -35,3 +35,4 @@ mod sold_by;
 mod tags_consents;
 mod timeline;
 mod webhooks;
+mod worklist;

@@ -89,6 +89,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(clienteling::lapsed)
         .service(clienteling::store_kpis)
         .service(clienteling::associate_kpis)
+        .service(clienteling::worklist::worklist)
         .service(segments::get_config)
         .service(segments::put_config)
         .service(segments::preview)

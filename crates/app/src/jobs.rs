@@ -20,7 +20,10 @@
 //! the segments lock writes it. A snapshot of today taken at 00:05 would
 //! miss the day's sales for good.
 //! `clientele refresh-segments [--as-of DATE]` refreshes by hand (and
-//! replaces a snapshot of the same date).
+//! replaces a snapshot of the same date). A new snapshot is followed by the
+//! build of every associate's worklist for their store's day
+//! (`crate::worklist::build_all`); a worklist not built yet is built by its
+//! first read.
 
 use std::time::Duration;
 
@@ -180,7 +183,14 @@ pub async fn run_until_stopped(db: Db, interval: Duration) {
             refresh_segments_if_due(conn, &mut readers, yesterday, now)
         };
         match on_connection(&db, refresh).await {
-            Ok(Some(report)) => tracing::info!(%report, "segments refreshed"),
+            Ok(Some(report)) => {
+                tracing::info!(%report, "segments refreshed");
+                // The new snapshot is what the worklists read.
+                match on_connection(&db, move |_, conn| crate::worklist::build_all(conn, now)).await {
+                    Ok(built) => tracing::info!(clients = built.clients, entries = built.entries, "worklists built"),
+                    Err(e) => tracing::error!(error = %e, "worklist build failed; each is built at its first read"),
+                }
+            }
             Ok(None) => tracing::debug!("segments up to date, or being refreshed by another instance"),
             Err(e) => tracing::error!(error = %e, "segment refresh failed; retrying next round"),
         }

@@ -57,6 +57,7 @@ pub mod settings;
 pub mod timeline;
 pub mod webhook_guard;
 pub mod webhooks;
+pub mod worklist;
 
 /// The threads this machine gives a computation (the segment refresh's
 /// pure part): all its cores. Read here, passed down as a parameter.

@@ -1,6 +1,6 @@
 //! Clienteling, the pure part (issue #12): the periods a store and its
-//! associates are measured over, and the figures worked out from what the
-//! store counts.
+//! associates are measured over, the figures worked out from what the
+//! store counts, and the associate's worklist ([`worklist`]).
 //!
 //! # Invariant
 //!
@@ -10,6 +10,7 @@
 
 pub mod figures;
 pub mod period;
+pub mod worklist;
 
 pub use figures::{StoreCounts, StoreFigures};
 pub use period::Period;

@@ -82,6 +82,8 @@ keyword_enum! {
         /// Hand an associate's clients (and their open follow-ups) over to
         /// another associate.
         HandOverClients => "hand_over_clients",
+        /// Read an associate's worklist (their clients to reach, and why).
+        ReadWorklists => "read_worklists",
     }
 }
 
@@ -120,6 +122,7 @@ impl Role {
             P::ManageCampaigns => &[Admin, CrmManager, StoreManager],
             P::ReadCampaigns => &[Admin, CrmManager, StoreManager, Analyst],
             P::HandOverClients => &[Admin, CrmManager, StoreManager],
+            P::ReadWorklists => &[Admin, CrmManager, StoreManager, Associate],
         };
         roles.contains(&self)
     }
@@ -247,7 +250,7 @@ mod tests {
     fn the_matrix() {
         use Permission as P;
         // Rows in Role::ALL order: admin, crm, store mgr, associate, pos, analyst.
-        let expected: [(Permission, [bool; 6]); 27] = [
+        let expected: [(Permission, [bool; 6]); 28] = [
             (P::ManageApiKeys, [true, false, false, false, false, false]),
             (P::WriteOrganisation, [true, true, false, false, false, false]),
             (P::ReadOrganisation, [true, true, true, true, false, true]),
@@ -275,6 +278,7 @@ mod tests {
             (P::ManageCampaigns, [true, true, true, false, false, false]),
             (P::ReadCampaigns, [true, true, true, false, false, true]),
             (P::HandOverClients, [true, true, true, false, false, false]),
+            (P::ReadWorklists, [true, true, true, true, false, false]),
         ];
         assert_eq!(expected.map(|(p, _)| p), Permission::ALL);
         for (p, row) in expected {

@@ -174,12 +174,41 @@ mod tests {
 
 /// The programme's clienteling settings (the `clienteling` row of the
 /// programme settings).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientelingSettings {
     /// The thank-you call: a follow-up for the client's associate some days
     /// after a purchase above an amount (None: no such follow-ups).
     pub thank_you: Option<ThankYouRule>,
+    /// A client contacted in this many days before the worklist's day (and
+    /// on it) is not put forward again, but for their follow-ups. 0: only
+    /// a contact on the day itself counts.
+    #[serde(default = "default_recent_contact_days", deserialize_with = "recent_contact_days")]
+    pub recent_contact_days: u32,
+}
+
+/// The default of [`ClientelingSettings::recent_contact_days`]: two weeks.
+pub const DEFAULT_RECENT_CONTACT_DAYS: u32 = 14;
+
+/// The longest [`ClientelingSettings::recent_contact_days`]: a year.
+pub const MAX_RECENT_CONTACT_DAYS: u32 = 366;
+
+fn default_recent_contact_days() -> u32 {
+    DEFAULT_RECENT_CONTACT_DAYS
+}
+
+fn recent_contact_days<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let days = <u32 as serde::Deserialize>::deserialize(d)?;
+    if days > MAX_RECENT_CONTACT_DAYS {
+        return Err(serde::de::Error::custom(format!("must be at most {MAX_RECENT_CONTACT_DAYS} days")));
+    }
+    Ok(days)
+}
+
+impl Default for ClientelingSettings {
+    fn default() -> ClientelingSettings {
+        ClientelingSettings { thank_you: None, recent_contact_days: DEFAULT_RECENT_CONTACT_DAYS }
+    }
 }
 
 /// A follow-up `after_days` after each purchase of at least `min_amount`
@@ -270,7 +299,7 @@ mod thank_you_tests {
         );
         assert_eq!(
             serde_json::to_value(rule).unwrap(),
-            serde_json::json!({"thank_you": {"min_amount": "5000", "after_days": 3}})
+            serde_json::json!({"thank_you": {"min_amount": "5000", "after_days": 3}, "recent_contact_days": 14})
         );
         for bad in [
             serde_json::json!({"thank_you": {"min_amount": "0", "after_days": 3}}),

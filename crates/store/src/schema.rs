@@ -525,6 +525,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    worklist_builds (associate_id, as_of) {
+        associate_id -> Uuid,
+        as_of -> Date,
+        built_at -> Timestamptz,
+        clients -> Int4,
+        entries -> Int4,
+    }
+}
+
+diesel::table! {
+    worklist_entries (associate_id, as_of, customer_id) {
+        associate_id -> Uuid,
+        as_of -> Date,
+        customer_id -> Uuid,
+        clv -> Nullable<Numeric>,
+        reasons -> Jsonb,
+    }
+}
+
 diesel::joinable!(associates -> stores (store_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(webhook_deliveries -> outbox (outbox_id));
@@ -573,4 +593,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     campaigns,
     campaign_contacts,
     follow_ups,
+    worklist_builds,
+    worklist_entries,
 );

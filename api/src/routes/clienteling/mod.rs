@@ -1,6 +1,8 @@
 //! The store manager's lists and figures (issue #12): the lapsed list and
-//! the store's KPIs. A store-scoped key sees its stores only (another
-//! store: 404).
+//! the store's KPIs; and the associate's worklist ([`worklist`]). A
+//! store-scoped key sees its stores only (another store: 404).
+
+pub mod worklist;
 
 use actix_web::{HttpResponse, get, web};
 use base64::Engine;

@@ -160,8 +160,11 @@ pub struct HandOverView {
 pub struct ClientelingSettingsView {
     /// 0 until first saved (the defaults).
     pub version: i32,
-    /// `{"thank_you": {"min_amount": "5000", "after_days": 3}}`, or
-    /// `{"thank_you": null}` (the default: no thank-you follow-ups).
+    /// `{"thank_you": {"min_amount": "5000", "after_days": 3},
+    /// "recent_contact_days": 14}`. `thank_you` null (the default): no
+    /// thank-you follow-ups. `recent_contact_days` (0–366, default 14): a
+    /// client contacted in these last days is not put forward on the
+    /// worklist again, but for their follow-ups.
     #[schema(value_type = Object)]
     pub config: serde_json::Value,
 }

@@ -70,7 +70,7 @@ impl PreferencesDto {
             hobbies: labels(errors, &format!("{prefix}.hobbies"), &self.hobbies),
         }
     }
-    fn from_domain(p: &Preferences) -> Self {
+    pub(crate) fn from_domain(p: &Preferences) -> Self {
         let list = |s: &BTreeSet<Label>| s.iter().map(|l| l.as_str().to_owned()).collect();
         PreferencesDto {
             styles: list(&p.styles),
@@ -98,7 +98,7 @@ impl SizesDto {
             ring: nested(errors, prefix, "ring", self.ring.as_deref(), Label::parse),
         }
     }
-    fn from_domain(s: &Sizes) -> Self {
+    pub(crate) fn from_domain(s: &Sizes) -> Self {
         SizesDto {
             clothing: s.clothing.as_ref().map(|l| l.as_str().to_owned()),
             shoe: s.shoe.as_ref().map(|l| l.as_str().to_owned()),

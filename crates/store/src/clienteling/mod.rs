@@ -1,8 +1,15 @@
 //! Clienteling in PostgreSQL (issue #12): the store manager's lapsed list
-//! and the store's figures.
+//! and the store's figures, and the associate's worklist.
 
+mod clients;
 mod kpis;
 mod lapsed;
+mod worklist;
 
+pub use clients::{ClientCard, KeptLine, client_cards, kept_lines};
 pub use kpis::{associate_counts, store_counts};
 pub use lapsed::{LapsedClient, lapsed_clients};
+pub use worklist::{
+    associate_time_zone, associates_with_clients, client_facts, is_built, last_contacts, lock_worklist, save_build,
+    worklist_candidates,
+};

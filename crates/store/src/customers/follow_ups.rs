@@ -151,8 +151,9 @@ pub fn client_book(
 
 /// Hands the clients of `from` over to `to`: all of them, or those listed,
 /// within the caller's stores (live customers only), with their open
-/// follow-ups that were `from`'s. Returns the customers moved, by id, and
-/// how many follow-ups went with them.
+/// follow-ups that were `from`'s, and forgets the worklists built for `to`.
+/// Returns the customers moved, by id, and how many follow-ups went with
+/// them.
 pub fn hand_over(
     conn: &mut PgConnection,
     from: AssociateId,
@@ -197,6 +198,14 @@ pub fn hand_over(
     )
     .set(follow_ups::associate_id.eq(to.as_uuid()))
     .execute(conn)?;
+    if !moved.is_empty() {
+        // The receiver's worklists are built again at their next read, with
+        // the clients they were given.
+        diesel::delete(
+            crate::schema::worklist_builds::table.filter(crate::schema::worklist_builds::associate_id.eq(to.as_uuid())),
+        )
+        .execute(conn)?;
+    }
     Ok((moved, follow_ups))
 }
 

@@ -1,0 +1,203 @@
+//! The associate's worklist over HTTP (issue #12): the clients to reach on
+//! a day, most valuable first, each with the reasons in words and what to
+//! know of them; a client reached lately only for their follow-ups; a
+//! follow-up done leaves the list; another store's key sees nothing.
+
+use clientele_profiles::Role;
+use clientele_tests::TestApp;
+use diesel::RunQueryDsl;
+use serde_json::{Value, json};
+
+use crate::helpers::{assert_field, id_of, key, new_associate};
+
+const DAY: &str = "2026-12-04";
+
+async fn client(app: &TestApp, store: &str, associate: &str, name: &str, extra: Value) -> String {
+    let mut body = json!({ "name": name, "home_store_id": store, "associate_id": associate });
+    for (k, v) in extra.as_object().expect("an object") {
+        body[k] = v.clone();
+    }
+    id_of(&app.customer(body).await)
+}
+
+/// Two segment runs (1 November and 1 December) and each client's rows:
+/// (customer, segment before, segment now, M score now, CLV now).
+fn snapshots(app: &TestApp, rows: &[(&str, &str, &str, i16, &str)]) {
+    let mut conn = app.db.connect();
+    diesel::sql_query(
+        "INSERT INTO segment_runs (as_of, config, customers, created_at, duration_ms) VALUES \
+         ('2026-11-01', '{}', 0, now(), 1), ('2026-12-01', '{}', 0, now(), 1)",
+    )
+    .execute(&mut conn)
+    .expect("runs");
+    for day in ["20261101", "20261201"] {
+        let iso = format!("{}-{}-{}", &day[..4], &day[4..6], &day[6..]);
+        diesel::sql_query(format!(
+            "CREATE TABLE segment_snapshots_d{day} PARTITION OF segment_snapshots FOR VALUES IN (DATE '{iso}')"
+        ))
+        .execute(&mut conn)
+        .expect("partition");
+    }
+    for (customer, before, now, m, clv) in rows {
+        for (as_of, segment, clv) in [("2026-11-01", before, "1000"), ("2026-12-01", now, clv)] {
+            diesel::sql_query(format!(
+                "INSERT INTO segment_snapshots (customer_id, as_of, recency_days, frequency, monetary, r, f, m, \
+                   segment, first_purchase, last_purchase, repeat_purchases, average_repeat_spend, clv) \
+                 VALUES ('{customer}', '{as_of}', 30, 3, 9000, 3, 3, {m}, '{segment}', '2025-01-01', '2026-10-01', \
+                   2, 3000, {clv})"
+            ))
+            .execute(&mut conn)
+            .expect("snapshot");
+        }
+    }
+}
+
+fn texts(item: &Value) -> Vec<String> {
+    item["reasons"].as_array().expect("reasons").iter().map(|r| r["text"].as_str().unwrap_or("").to_owned()).collect()
+}
+
+fn names(list: &Value) -> Vec<String> {
+    list["items"].as_array().expect("items").iter().map(|i| i["name"].as_str().unwrap_or("").to_owned()).collect()
+}
+
+#[tokio::test]
+async fn the_worklist_puts_forward_the_clients_to_reach_most_valuable_first_with_reasons_in_words() {
+    let app = TestApp::spawn().await;
+    let store = app.store("SH-IFC", "CN", "Asia/Shanghai", "CNY").await;
+    let other = app.store("BJ-SKP", "CN", "Asia/Shanghai", "CNY").await;
+    let lin = new_associate(&app, &store, "LIN").await;
+    let mei = new_associate(&app, &store, "MEI").await;
+    let far = new_associate(&app, &other, "FAR").await;
+    let birthday = json!({
+        "birthday": "1990-12-09",
+        "preferences": { "categories": ["bags"], "colours": ["black"] },
+        "sizes": { "clothing": "IT 40" },
+        "consents": [{ "channel": "wechat", "granted": true, "source": "store" }],
+    });
+    let wang = client(&app, &store, &lin, "Wang Fang", birthday).await;
+    let li = client(&app, &store, &lin, "Li Na", json!({})).await;
+    let zhao = client(&app, &store, &lin, "Zhao Min", json!({})).await;
+    let chen = client(&app, &store, &lin, "Chen Jie", json!({ "birthday": "1985-12-06" })).await;
+    let _quiet = client(&app, &store, &lin, "Sun Yue", json!({ "birthday": "1988-03-01" })).await;
+    let _theirs = client(&app, &store, &mei, "Xu Lan", json!({ "birthday": "1991-12-05" })).await;
+    snapshots(
+        &app,
+        &[
+            (&wang, "champions", "champions", 5, "5000"),
+            (&li, "loyal_customers", "at_risk", 5, "20000"),
+            (&chen, "champions", "champions", 5, "9000"),
+        ],
+    );
+    let sale = json!({
+        "source": "pos", "external_id": "R-1", "store_id": store, "customer": { "id": wang },
+        "ordered_at": "2026-10-01T04:00:00Z", "currency": "CNY", "payment_method": "card", "amount_paid": "3000",
+        "lines": [
+            { "line_id": "1", "sku": "BAG-1", "name": "Tote", "category": "bags", "quantity": 1, "unit_price": "2500" },
+            { "line_id": "2", "sku": "SCARF-1", "name": "Silk scarf", "category": "scarves", "quantity": 1, "unit_price": "500" }
+        ]
+    });
+    app.admin("POST", "/v1/orders", Some(&sale)).await.expect(201);
+    let call = json!({ "type": "call", "at": "2026-12-01T10:00:00Z", "direction": "outbound" });
+    app.admin("POST", &format!("/v1/customers/{chen}/interactions"), Some(&call)).await.expect(201);
+    let associate = key(&app, Role::Associate, &[&store]);
+    let due = json!({ "due_on": "2026-12-03", "reason": "Call about the alteration" });
+    let follow_up =
+        app.call("POST", &format!("/v1/customers/{zhao}/follow-ups"), Some(&associate), Some(&due)).await.expect(201);
+    let chen_due = json!({ "due_on": DAY, "reason": "Her order has arrived" });
+    app.call("POST", &format!("/v1/customers/{chen}/follow-ups"), Some(&associate), Some(&chen_due)).await.expect(201);
+
+    let path = format!("/v1/associates/{lin}/worklist?date={DAY}");
+    let list = app.call("GET", &path, Some(&associate), None).await.expect(200).body;
+    assert_eq!((list["associate_id"].as_str(), list["date"].as_str()), (Some(lin.as_str()), Some(DAY)));
+    // By lifetime value; Chen was called three days ago, so only her
+    // follow-up puts her forward; Zhao, unscored, last; Sun and Mei's
+    // client not at all.
+    assert_eq!(names(&list), ["Li Na", "Chen Jie", "Wang Fang", "Zhao Min"]);
+    let items = list["items"].as_array().expect("items");
+    assert_eq!(texts(&items[0]), ["Top client moved from Loyal Customers into At Risk since the last snapshot"]);
+    assert_eq!(items[0]["reasons"][0]["type"], "lapsing");
+    assert_eq!(texts(&items[1]), ["Follow-up due today: Her order has arrived"]);
+    assert_eq!(
+        (items[1]["last_contact"].as_str(), items[1]["days_since_contact"].as_i64()),
+        (Some("2026-12-01"), Some(3))
+    );
+    let wang_item = &items[2];
+    assert_eq!(texts(wang_item), ["Birthday in 5 days, on 9 Dec"]);
+    assert_eq!(wang_item["clv"], "5000.00");
+    assert_eq!(wang_item["preferences"]["categories"], json!(["bags"]));
+    assert_eq!(wang_item["sizes"]["clothing"], "IT 40");
+    assert_eq!(wang_item["consented_channels"], json!(["wechat"]));
+    assert_eq!(wang_item["favourite_categories"], json!(["bags", "scarves"]));
+    let bought: Vec<&str> =
+        wang_item["last_purchases"].as_array().expect("lines").iter().filter_map(|l| l["sku"].as_str()).collect();
+    assert_eq!(bought.len(), 2);
+    assert!(wang_item["last_contact"].is_null());
+    assert_eq!(texts(&items[3]), ["Follow-up overdue since 3 Dec: Call about the alteration"]);
+    assert_eq!(items[3]["reasons"][0]["detail"]["follow_up"].as_str(), Some(id_of(&follow_up.body).as_str()));
+
+    // Done, the follow-up leaves the list, and Zhao counts as reached.
+    let done = json!({ "status": "done", "outcome": "Picked up on Friday", "channel": "phone" });
+    let change = format!("/v1/customers/{zhao}/follow-ups/{}", id_of(&follow_up.body));
+    app.call("PATCH", &change, Some(&associate), Some(&done)).await.expect(200);
+    let list = app.call("GET", &format!("{path}&limit=2"), Some(&associate), None).await.expect(200).body;
+    assert_eq!(names(&list), ["Li Na", "Chen Jie"]);
+    let all = app.call("GET", &path, Some(&associate), None).await.expect(200).body;
+    assert!(!names(&all).contains(&"Zhao Min".to_owned()));
+
+    // The day is built once: one build for Lin on that day.
+    assert_eq!(app.count(&format!("worklist_builds WHERE associate_id = '{lin}' AND as_of = '{DAY}'")), 1);
+
+    // Handed over, Wang is on Mei's list from its next read, and off Lin's.
+    let manager = key(&app, Role::StoreManager, &[&store]);
+    let meis = format!("/v1/associates/{mei}/worklist?date={DAY}");
+    assert_eq!(names(&app.call("GET", &meis, Some(&manager), None).await.expect(200).body), ["Xu Lan"]);
+    let handover = json!({ "to": mei, "customers": [wang] });
+    app.call("POST", &format!("/v1/associates/{lin}/handover"), Some(&manager), Some(&handover)).await.expect(200);
+    let theirs_now = app.call("GET", &meis, Some(&manager), None).await.expect(200).body;
+    assert_eq!(names(&theirs_now), ["Wang Fang", "Xu Lan"]);
+    assert!(
+        !names(&app.call("GET", &path, Some(&manager), None).await.expect(200).body).contains(&"Wang Fang".to_owned())
+    );
+
+    // Scope, roles and bad input.
+    let theirs = key(&app, Role::StoreManager, &[&other]);
+    app.call("GET", &path, Some(&theirs), None).await.expect(404);
+    app.call("GET", &format!("/v1/associates/{far}/worklist"), Some(&associate), None).await.expect(404);
+    app.call("GET", &format!("/v1/associates/{far}/worklist"), Some(&theirs), None).await.expect(200);
+    app.call("GET", &path, Some(&key(&app, Role::Analyst, &[])), None).await.expect(403);
+    app.call("GET", &path, Some(&key(&app, Role::Pos, &[])), None).await.expect(403);
+    app.call("GET", &format!("/v1/associates/{}/worklist", uuid::Uuid::nil()), Some(&associate), None)
+        .await
+        .expect(404);
+    app.call("GET", "/v1/associates/not-an-id/worklist", Some(&associate), None).await.expect(404);
+    let bad = app.call("GET", &format!("/v1/associates/{lin}/worklist?date=2026-02-30"), Some(&associate), None).await;
+    assert_field(&bad.expect(422), "date", "invalid_format");
+    let bad = app.call("GET", &format!("{path}&limit=0"), Some(&associate), None).await;
+    assert_field(&bad.expect(422), "limit", "out_of_range");
+    // Today in the store, when no day is asked.
+    let today = app.call("GET", &format!("/v1/associates/{lin}/worklist"), Some(&associate), None).await.expect(200);
+    assert!(today.body["date"].is_string());
+}
+
+#[tokio::test]
+async fn the_recent_contact_window_is_a_programme_setting() {
+    let app = TestApp::spawn().await;
+    let store = app.store("SH-IFC", "CN", "Asia/Shanghai", "CNY").await;
+    let lin = new_associate(&app, &store, "LIN").await;
+    let chen = client(&app, &store, &lin, "Chen Jie", json!({ "birthday": "1985-12-06" })).await;
+    let call = json!({ "type": "call", "at": "2026-11-25T10:00:00Z", "direction": "outbound" });
+    app.admin("POST", &format!("/v1/customers/{chen}/interactions"), Some(&call)).await.expect(201);
+    let path = format!("/v1/associates/{lin}/worklist?date={DAY}");
+    // Called 9 days before: within the default 14 days.
+    assert!(names(&app.admin("GET", &path, None).await.expect(200).body).is_empty());
+    let crm = key(&app, Role::CrmManager, &[]);
+    let week = json!({ "thank_you": null, "recent_contact_days": 7 });
+    let saved = app.call("PUT", "/v1/clienteling/settings", Some(&crm), Some(&week)).await.expect(200).body;
+    assert_eq!(saved["config"]["recent_contact_days"], 7);
+    let list = app.admin("GET", &path, None).await.expect(200).body;
+    assert_eq!(names(&list), ["Chen Jie"]);
+    assert_eq!(list["items"][0]["days_since_contact"], 9);
+    let absurd = json!({ "thank_you": null, "recent_contact_days": 5000 });
+    let bad = app.call("PUT", "/v1/clienteling/settings", Some(&crm), Some(&absurd)).await.expect(422);
+    assert_field(&bad, "recent_contact_days", "invalid_type");
+}
