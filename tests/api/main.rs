@@ -32,6 +32,7 @@ mod scope;
 mod search;
 mod segments;
 mod sold_by;
+mod suggestions;
 mod tags_consents;
 mod timeline;
 mod webhooks;

@@ -90,6 +90,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(clienteling::store_kpis)
         .service(clienteling::associate_kpis)
         .service(clienteling::worklist::worklist)
+        .service(clienteling::suggestions::suggestions)
         .service(segments::get_config)
         .service(segments::put_config)
         .service(segments::preview)

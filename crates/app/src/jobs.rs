@@ -21,7 +21,9 @@
 //! miss the day's sales for good.
 //! `clientele refresh-segments [--as-of DATE]` refreshes by hand (and
 //! replaces a snapshot of the same date). A new snapshot is followed by the
-//! build of every associate's worklist for their store's day
+//! count of co-purchase affinity over the last year (next-best-product,
+//! `crate::suggestions::refresh_affinity`) and by the build of every
+//! associate's worklist for their store's day
 //! (`crate::worklist::build_all`); a worklist not built yet is built by its
 //! first read.
 
@@ -185,6 +187,14 @@ pub async fn run_until_stopped(db: Db, interval: Duration) {
         match on_connection(&db, refresh).await {
             Ok(Some(report)) => {
                 tracing::info!(%report, "segments refreshed");
+                let today = now.date_naive();
+                let affinity = move |_: &Db, conn: &mut PgConnection| {
+                    crate::suggestions::refresh_affinity(conn, today, now, crate::machine_threads().get())
+                };
+                match on_connection(&db, affinity).await {
+                    Ok(r) => tracing::info!(lines = r.lines, rules = r.rules, ms = r.duration_ms, "affinity counted"),
+                    Err(e) => tracing::error!(error = %e, "affinity count failed; the last rules stay"),
+                }
                 // The new snapshot is what the worklists read.
                 match on_connection(&db, move |_, conn| crate::worklist::build_all(conn, now)).await {
                     Ok(built) => tracing::info!(clients = built.clients, entries = built.entries, "worklists built"),

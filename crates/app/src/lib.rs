@@ -54,6 +54,7 @@ pub mod orders;
 pub mod org;
 pub mod segments;
 pub mod settings;
+pub mod suggestions;
 pub mod timeline;
 pub mod webhook_guard;
 pub mod webhooks;

@@ -12,6 +12,8 @@ use clientele_store::clienteling::{ClientCard, KeptLine};
 use clientele_store::{PgConnection, StoreError};
 use uuid::Uuid;
 
+use crate::suggestions::{Basis, Suggested, suggestions_for};
+
 /// Favourite categories shown per client.
 pub const FAVOURITES: usize = 3;
 /// Last purchases shown per client.
@@ -27,6 +29,8 @@ pub struct WorklistItem {
     pub favourite_categories: Vec<String>,
     /// The last lines bought and kept, newest first.
     pub last_purchases: Vec<KeptLine>,
+    /// The next-best product (or category), from what the client kept.
+    pub next_best: Option<Suggested>,
 }
 
 /// What a build found: clients looked at, and clients put forward.
@@ -131,6 +135,8 @@ pub fn worklist(
     let ranked = rank(candidates, as_of, days, limit);
     let ids: Vec<Uuid> = ranked.iter().map(|e| e.customer.as_uuid()).collect();
     let mut cards = clientele_store::clienteling::client_cards(conn, &ids)?;
+    let kept = cards.iter().map(|(id, card)| (*id, card.kept.clone())).collect();
+    let mut next_best = suggestions_for(conn, &kept, Basis::Customer, 1)?;
     Ok(ranked
         .into_iter()
         .filter_map(|entry| {
@@ -141,6 +147,7 @@ pub fn worklist(
                 days_since_contact: entry.last_contact.map(|d| (as_of - d).num_days()),
                 favourite_categories: favourites,
                 last_purchases: card.kept.iter().take(LAST_PURCHASES).cloned().collect(),
+                next_best: next_best.remove(&entry.customer.as_uuid()).and_then(|s| s.into_iter().next()),
                 entry,
                 card,
             })

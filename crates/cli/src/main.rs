@@ -50,6 +50,10 @@ enum Command {
     /// today), then delivers the messages whose send time has passed.
     /// The service does this on every jobs round.
     RunCampaigns,
+    /// Counts co-purchase affinity over the last year (next-best-product)
+    /// and builds every associate's worklist for their store's day, by hand.
+    /// The service does this after each daily segment refresh.
+    RunClienteling,
     /// Applies pending migrations and exits.
     Migrate,
     /// Creates an API key and prints its token (shown once).
@@ -136,6 +140,11 @@ fn main() -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
+        Command::RunClienteling => {
+            let db = open_db(&config)?;
+            let mut conn = db.conn()?;
+            run_clienteling(&mut conn, clock::now())
+        }
         Command::Migrate => {
             let db = Db::connect(&config.db())?;
             let applied = db.migrate()?;
@@ -160,11 +169,26 @@ fn main() -> anyhow::Result<()> {
                 println!(
                     "demo campaigns: a birthday programme, a win-back with a 20 % control group and a beauty replenishment trigger; {report}"
                 );
+                run_clienteling(&mut conn, now)?;
             }
             Ok(())
         }
         Command::Import { what: ImportCommand::Orders { file, batch } } => import_orders(&config, &file, batch),
     }
+}
+
+/// Counts co-purchase affinity and builds every associate's worklist,
+/// saying what was found.
+fn run_clienteling(conn: &mut clientele_store::PgConnection, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<()> {
+    let threads = clientele_app::machine_threads().get();
+    let counted = clientele_app::suggestions::refresh_affinity(conn, now.date_naive(), now, threads)?;
+    println!(
+        "affinity: {} lines, {} orders, {} customers, {} rules in {} ms",
+        counted.lines, counted.orders, counted.customers, counted.rules, counted.duration_ms
+    );
+    let built = clientele_app::worklist::build_all(conn, now)?;
+    println!("worklists: {} clients looked at, {} put forward", built.clients, built.entries);
+    Ok(())
 }
 
 /// The HTTP service, the scheduled jobs and the webhook sender, side by

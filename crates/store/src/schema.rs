@@ -545,6 +545,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    affinity_rules (level, basis, antecedent, consequent) {
+        level -> Text,
+        basis -> Text,
+        antecedent -> Text,
+        consequent -> Text,
+        shared -> Int4,
+        antecedent_count -> Int4,
+        consequent_count -> Int4,
+        baskets -> Int4,
+    }
+}
+
+diesel::table! {
+    affinity_runs (as_of) {
+        as_of -> Date,
+        window_from -> Date,
+        window_to -> Date,
+        min_shared -> Int4,
+        rules -> Int4,
+        duration_ms -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(associates -> stores (store_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(webhook_deliveries -> outbox (outbox_id));
@@ -595,4 +620,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     follow_ups,
     worklist_builds,
     worklist_entries,
+    affinity_rules,
+    affinity_runs,
 );

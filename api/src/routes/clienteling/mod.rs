@@ -2,6 +2,7 @@
 //! the store's KPIs; and the associate's worklist ([`worklist`]). A
 //! store-scoped key sees its stores only (another store: 404).
 
+pub mod suggestions;
 pub mod worklist;
 
 use actix_web::{HttpResponse, get, web};

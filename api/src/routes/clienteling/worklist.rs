@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::suggestions::SuggestionView;
 use crate::error::{ApiError, Problem};
 use crate::extract::Caller;
 use crate::query::Query;
@@ -77,6 +78,8 @@ pub struct WorklistItemView {
     /// The last contact (visit, call, message, appointment, follow-up done).
     pub last_contact: Option<NaiveDate>,
     pub days_since_contact: Option<i64>,
+    /// The next-best product or category, from what the client kept.
+    pub next_best: Option<SuggestionView>,
 }
 
 /// An associate's worklist for a day.
@@ -124,6 +127,7 @@ fn view(item: WorklistItem, date: NaiveDate) -> WorklistItemView {
         consented_channels: item.card.consented.iter().map(|c| c.as_str().to_owned()).collect(),
         last_contact: item.entry.last_contact,
         days_since_contact: item.days_since_contact,
+        next_best: item.next_best.map(SuggestionView::new),
     }
 }
 

@@ -1,11 +1,16 @@
 //! Clienteling in PostgreSQL (issue #12): the store manager's lapsed list
 //! and the store's figures, and the associate's worklist.
 
+mod affinity;
 mod clients;
 mod kpis;
 mod lapsed;
 mod worklist;
 
+pub use affinity::{
+    AffinityRun, Product, PurchaseRow, StoredRule, affinity_ran_on, catalogue, kept_purchases, product_names,
+    replace_rules, rules_from,
+};
 pub use clients::{ClientCard, KeptLine, client_cards, kept_lines};
 pub use kpis::{associate_counts, store_counts};
 pub use lapsed::{LapsedClient, lapsed_clients};

@@ -1,0 +1,2 @@
+DROP TABLE affinity_runs;
+DROP TABLE affinity_rules;

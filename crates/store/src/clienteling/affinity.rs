@@ -1,0 +1,150 @@
+//! Next-best-product in PostgreSQL: the purchases the daily job counts, and
+//! the co-purchase rules it keeps (`affinity_rules`, replaced whole at each
+//! run) for the suggestions to read.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Date, Int4, Text, Uuid as SqlUuid};
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::schema::{affinity_rules, affinity_runs, products};
+
+/// A product as the catalogue (fed by the orders) knows it.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Product {
+    pub sku: String,
+    pub name: Option<String>,
+    pub category: Option<String>,
+}
+
+/// Every product, by SKU.
+pub fn catalogue(conn: &mut PgConnection) -> Result<Vec<Product>, StoreError> {
+    Ok(products::table.select((products::sku, products::name, products::category)).order(products::sku).load(conn)?)
+}
+
+/// One line bought and kept, its product given by its index in the SKU list
+/// asked with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName)]
+pub struct PurchaseRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub order_id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub customer_id: Uuid,
+    #[diesel(sql_type = Date)]
+    pub business_date: NaiveDate,
+    #[diesel(sql_type = Int4)]
+    pub product: i32,
+}
+
+/// The lines of live customers' orders dated `from..=to` (business days)
+/// with some of their quantity kept, of the products in `skus` (each line
+/// naming its product by its index there). Anonymous sales are left out.
+pub fn kept_purchases(
+    conn: &mut PgConnection,
+    skus: &[String],
+    (from, to): (NaiveDate, NaiveDate),
+) -> Result<Vec<PurchaseRow>, StoreError> {
+    Ok(diesel::sql_query(
+        "WITH p AS (SELECT sku, (n - 1)::int4 AS product FROM unnest($1::text[]) WITH ORDINALITY AS u (sku, n)) \
+         SELECT o.order_id, o.customer_id, o.business_date, p.product \
+         FROM orders o \
+         JOIN order_lines l ON l.customer_id = o.customer_id AND l.order_id = o.order_id \
+         JOIN p ON p.sku = l.sku \
+         WHERE o.business_date BETWEEN $2 AND $3 AND l.quantity > l.returned_quantity \
+           AND o.customer_id <> '00000000-0000-0000-0000-000000000000' \
+           AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.customer_id = o.customer_id \
+                           AND (c.merged_into IS NOT NULL OR c.erased_at IS NOT NULL))",
+    )
+    .bind::<Array<Text>, _>(skus)
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .load(conn)?)
+}
+
+/// A co-purchase rule as kept.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Insertable)]
+#[diesel(table_name = affinity_rules)]
+pub struct StoredRule {
+    /// `product` or `category`.
+    pub level: String,
+    /// `order` or `customer`.
+    pub basis: String,
+    pub antecedent: String,
+    pub consequent: String,
+    pub shared: i32,
+    pub antecedent_count: i32,
+    pub consequent_count: i32,
+    pub baskets: i32,
+}
+
+/// What one run counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AffinityRun {
+    pub as_of: NaiveDate,
+    pub window: (NaiveDate, NaiveDate),
+    pub min_shared: i32,
+    pub duration_ms: i64,
+    pub at: DateTime<Utc>,
+}
+
+/// Replaces every rule with `rules` and records the run, in one
+/// transaction (readers see the old rules or the new, never a mix).
+pub fn replace_rules(conn: &mut PgConnection, rules: &[StoredRule], run: AffinityRun) -> Result<(), StoreError> {
+    conn.transaction(|conn| {
+        diesel::delete(affinity_rules::table).execute(conn)?;
+        for chunk in rules.chunks(5_000) {
+            diesel::insert_into(affinity_rules::table).values(chunk).execute(conn)?;
+        }
+        let count = i32::try_from(rules.len()).unwrap_or(i32::MAX);
+        diesel::insert_into(affinity_runs::table)
+            .values((
+                affinity_runs::as_of.eq(run.as_of),
+                affinity_runs::window_from.eq(run.window.0),
+                affinity_runs::window_to.eq(run.window.1),
+                affinity_runs::min_shared.eq(run.min_shared),
+                affinity_runs::rules.eq(count),
+                affinity_runs::duration_ms.eq(run.duration_ms),
+                affinity_runs::created_at.eq(run.at),
+            ))
+            .on_conflict(affinity_runs::as_of)
+            .do_update()
+            .set((
+                affinity_runs::window_from.eq(run.window.0),
+                affinity_runs::window_to.eq(run.window.1),
+                affinity_runs::min_shared.eq(run.min_shared),
+                affinity_runs::rules.eq(count),
+                affinity_runs::duration_ms.eq(run.duration_ms),
+                affinity_runs::created_at.eq(run.at),
+            ))
+            .execute(conn)?;
+        Ok::<_, diesel::result::Error>(())
+    })?;
+    Ok(())
+}
+
+/// True when a run was recorded for `as_of`.
+pub fn affinity_ran_on(conn: &mut PgConnection, as_of: NaiveDate) -> Result<bool, StoreError> {
+    Ok(diesel::select(diesel::dsl::exists(affinity_runs::table.filter(affinity_runs::as_of.eq(as_of))))
+        .get_result(conn)?)
+}
+
+/// The rules of a level and basis from these antecedents.
+pub fn rules_from(
+    conn: &mut PgConnection,
+    (level, basis): (&str, &str),
+    antecedents: &[String],
+) -> Result<Vec<StoredRule>, StoreError> {
+    Ok(affinity_rules::table
+        .filter(affinity_rules::level.eq(level))
+        .filter(affinity_rules::basis.eq(basis))
+        .filter(affinity_rules::antecedent.eq_any(antecedents))
+        .load(conn)?)
+}
+
+/// The names of these products (those the catalogue has a name for).
+pub fn product_names(conn: &mut PgConnection, skus: &[String]) -> Result<Vec<(String, String)>, StoreError> {
+    let rows: Vec<(String, Option<String>)> =
+        products::table.filter(products::sku.eq_any(skus)).select((products::sku, products::name)).load(conn)?;
+    Ok(rows.into_iter().filter_map(|(sku, name)| name.map(|n| (sku, n))).collect())
+}
