@@ -2,7 +2,7 @@
 # Starts Clientele with demo data on a fresh machine: starts the local
 # PostgreSQL if it is stopped, creates the role and database, builds,
 # migrates, loads demo stores / associates / customers with orders (once),
-# takes two segment snapshots, creates an
+# takes two segment snapshots, builds the associates' worklists, creates an
 # admin key, prints it with the URL of the API viewer, and serves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,9 @@ bin="${CARGO_TARGET_DIR:-target}/debug/clientele"
 # moves between segments show as well (GET /v1/segments/transitions).
 "$bin" refresh-segments --as-of "$(date -u -d '92 days ago' +%F)" >&2
 "$bin" refresh-segments --as-of "$(date -u -d 'yesterday' +%F)" >&2
+# With both snapshots, today's worklists again (top clients who moved into
+# At Risk show), and the next-best-product affinity.
+"$bin" run-clienteling >&2
 token="$("$bin" create-key --role admin --name "demo admin" 2>/dev/null)"
 
 cat <<MSG

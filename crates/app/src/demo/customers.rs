@@ -22,9 +22,17 @@ use super::catalogue::{
 };
 use super::{HISTORY_DAYS, label, text};
 
+/// A client book's usual size: a large demo has about one associate per
+/// this many customers at each store (a small one, the named associates).
+const CLIENTS_PER_ASSOCIATE: u64 = 2_000;
+
+/// The stores and their associates: the named ones, and as many more at
+/// each store as its share of `customers` needs for client books of about
+/// [`CLIENTS_PER_ASSOCIATE`] (named after the named ones, numbered).
 pub(super) fn organisation(
     conn: &mut PgConnection,
     ctx: &AuditContext,
+    customers: u32,
 ) -> anyhow::Result<(Vec<Store>, Vec<Associate>)> {
     let mut stores = Vec::new();
     for (code, name, city, country, tz, currency) in STORES {
@@ -42,7 +50,7 @@ pub(super) fn organisation(
         )?);
     }
     let chinese: Vec<&Store> = stores.iter().filter(|s| s.country.as_str() == "CN").collect();
-    let mut associates = Vec::new();
+    let mut named: Vec<(&Store, String)> = Vec::new();
     for (i, name) in ASSOCIATES.iter().enumerate() {
         // Chinese names to Chinese stores, two per store; the others to Milan and Paris.
         let store = if i < 14 {
@@ -50,12 +58,24 @@ pub(super) fn organisation(
         } else {
             &stores[chinese.len() + (i - 14) % (stores.len() - chinese.len())]
         };
+        named.push((store, (*name).to_owned()));
+    }
+    for (store, weight) in stores.iter().zip(STORE_WEIGHTS) {
+        let wanted = (u64::from(customers) * weight).div_ceil(100 * CLIENTS_PER_ASSOCIATE) as usize;
+        let own: Vec<String> = named.iter().filter(|(s, _)| s.id == store.id).map(|(_, n)| n.clone()).collect();
+        for k in own.len()..wanted {
+            let base = own.get(k % own.len().max(1)).map_or("Associate", String::as_str);
+            named.push((store, format!("{base} {}", k + 1)));
+        }
+    }
+    let mut associates = Vec::new();
+    for (i, (store, name)) in named.into_iter().enumerate() {
         associates.push(crate::org::create_associate(
             conn,
             NewAssociate {
                 store: store.id,
                 code: Code::parse(&format!("{}-{:03}", store.code.as_str(), i + 1)).map_err(anyhow::Error::msg)?,
-                name: PersonName::parse(name).map_err(anyhow::Error::msg)?,
+                name: PersonName::parse(&name).map_err(anyhow::Error::msg)?,
             },
             ctx,
         )?);

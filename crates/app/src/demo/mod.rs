@@ -191,7 +191,7 @@ pub fn load(conn: &mut PgConnection, options: &DemoOptions, now: DateTime<Utc>) 
     }
     let ctx = AuditContext { key_name: Some("demo".to_owned()), ..AuditContext::system(now) };
     let mut rng = SplitMix64::new(options.seed);
-    let (stores, associates) = customers::organisation(conn, &ctx)?;
+    let (stores, associates) = customers::organisation(conn, &ctx, options.customers)?;
     customers::exchange_rates(conn, &ctx, now, &mut rng)?;
 
     let customers_bar = bar(options.progress, u64::from(options.customers), "customers")?;
