@@ -306,7 +306,7 @@ async fn fifty_campaigns_launched_at_once_never_break_the_cap() {
 }
 
 #[tokio::test]
-async fn the_demo_runs_its_three_campaigns() {
+async fn the_demo_runs_its_campaigns_and_gives_associates_their_worklists() {
     let app = TestApp::spawn().await;
     let mut conn = app.db.connect();
     let now = Utc::now();
@@ -323,14 +323,31 @@ async fn the_demo_runs_its_three_campaigns() {
     );
     let ctx = clientele_store::AuditContext::system(now);
     let report = clientele_app::demo::campaigns(&mut conn, &ctx, now).expect("campaigns");
-    assert_eq!(report.campaigns, 3);
-    assert_eq!(app.count("campaigns WHERE status IN ('running', 'finished')"), 3);
+    assert_eq!(report.campaigns, 4);
+    assert_eq!(app.count("campaigns WHERE status IN ('running', 'finished')"), 4);
     let winback = "(SELECT id FROM campaigns WHERE name LIKE 'Win-back%')";
     assert!(app.count(&format!("campaign_contacts WHERE campaign_id = {winback} AND outcome = 'held_out'")) > 0);
     assert!(
         app.count(&format!("campaign_contacts WHERE campaign_id = {winback} AND outcome IN ('scheduled', 'sent')")) > 0
     );
     assert!(app.count("campaign_contacts WHERE outcome IN ('scheduled', 'sent')") > report.scheduled as i64 / 2);
+
+    // Thank-you calls, next-best-product and the worklists, as the demo
+    // command makes them.
+    let calls = clientele_app::demo::thank_you_calls(&mut conn, &ctx, now).expect("thank-you calls");
+    assert_eq!(app.count("follow_ups WHERE campaign_id IS NULL"), calls as i64);
+    let counted = clientele_app::suggestions::refresh_affinity(&mut conn, now.date_naive(), now, 2).expect("affinity");
+    assert!(counted.rules > 0, "{counted:?}");
+    let built = clientele_app::worklist::build_all(&mut conn, now).expect("worklists");
+    assert!(built.entries > 0 && built.clients == 300, "{built:?}");
+    let busiest = "(SELECT associate_id FROM worklist_entries GROUP BY associate_id ORDER BY count(*) DESC, associate_id LIMIT 1)";
+    let rows = crate::helpers::rows(&app, &format!("SELECT id FROM associates WHERE id = {busiest}"));
+    let associate = rows[0]["id"].as_str().expect("an associate").to_owned();
+    let list = app.admin("GET", &format!("/v1/associates/{associate}/worklist?limit=100"), None).await.expect(200).body;
+    let items = list["items"].as_array().expect("items");
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|i| i["reasons"].as_array().is_some_and(|r| !r.is_empty())));
+    assert!(items.iter().any(|i| i["next_best"].is_object()), "some client has a next-best product");
 }
 
 #[tokio::test]

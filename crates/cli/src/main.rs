@@ -167,8 +167,10 @@ fn main() -> anyhow::Result<()> {
                 let ctx = AuditContext { key_name: Some("demo".to_owned()), ..AuditContext::system(now) };
                 let report = demo::campaigns(&mut conn, &ctx, now)?;
                 println!(
-                    "demo campaigns: a birthday programme, a win-back with a 20 % control group and a beauty replenishment trigger; {report}"
+                    "demo campaigns: a birthday programme, a win-back with a 20 % control group, a beauty replenishment trigger and a birthday call of top clients; {report}"
                 );
+                let calls = demo::thank_you_calls(&mut conn, &ctx, now)?;
+                println!("demo thank-you calls: {calls} follow-up(s) for purchases of 8,000 or more");
                 run_clienteling(&mut conn, now)?;
             }
             Ok(())

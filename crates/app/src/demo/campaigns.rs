@@ -1,22 +1,24 @@
 //! The demo's campaigns, so campaigns and their messages show from the
 //! first start: a birthday programme (a WeChat greeting a week before the
 //! birthday), a win-back of at-risk top clients with a 20 % control group,
-//! and a beauty replenishment trigger (an SMS 60 days after the last beauty
-//! purchase, when the sample runs out). Each is launched and the campaign
+//! a beauty replenishment trigger (an SMS 60 days after the last beauty
+//! purchase, when the sample runs out), and a birthday call of top clients
+//! (a task on their associate's worklist ten days before). Each is launched
+//! and the campaign
 //! job runs once; messages inside the quiet hours wait for the service's
 //! job. The segments they read are refreshed first (as of yesterday), if
 //! that snapshot does not exist yet.
 
 use chrono::{DateTime, Utc};
 use clientele_campaigns::CampaignSpec;
-use clientele_profiles::StoreScope;
+use clientele_profiles::{ClientelingSettings, StoreScope, ThankYouRule};
 use clientele_store::{AuditContext, PgConnection};
 use serde_json::json;
 
 use crate::campaigns::{CampaignJobReport, StatusChange, change_status, create_campaign, run_campaigns};
 
-/// The three definitions.
-fn definitions() -> [serde_json::Value; 3] {
+/// The four definitions.
+fn definitions() -> [serde_json::Value; 4] {
     [
         json!({
             "name": "Birthday programme",
@@ -49,7 +51,29 @@ fn definitions() -> [serde_json::Value; 3] {
             "priority": 40,
             "cost_per_message": "0.35",
         }),
+        json!({
+            "name": "Birthday call of top clients",
+            "audience": {"m": {"min": 4}},
+            "schedule": {"trigger": {"important_date": {"kinds": ["birthday"], "days_before": 10}}},
+            "channel": "phone",
+            "action": {"associate_task": {
+                "note": "Call to wish her a happy birthday and invite her to the private preview",
+                "due_in_days": 3,
+            }},
+            "holdout_percent": 0,
+            "priority": 90,
+        }),
     ]
+}
+
+/// The demo's thank-you call: a follow-up for the client's associate two
+/// days after each purchase of at least 8,000 (base currency); the
+/// follow-ups of the purchases of the last days are made at once.
+pub fn thank_you_calls(conn: &mut PgConnection, ctx: &AuditContext, now: DateTime<Utc>) -> anyhow::Result<usize> {
+    let rule = ThankYouRule::new(rust_decimal::Decimal::from(8_000), 2).map_err(anyhow::Error::msg)?;
+    let settings = ClientelingSettings { thank_you: Some(rule), ..ClientelingSettings::default() };
+    crate::settings::save(conn, &settings, ctx)?;
+    Ok(crate::follow_ups::thank_you_follow_ups(conn, now)?.unwrap_or(0))
 }
 
 /// Refreshes yesterday's segments if needed, creates and launches the

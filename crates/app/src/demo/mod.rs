@@ -31,7 +31,7 @@ mod catalogue;
 mod customers;
 mod orders;
 
-pub use campaigns::campaigns;
+pub use campaigns::{campaigns, thank_you_calls};
 
 /// What to generate.
 #[derive(Debug, Clone)]
