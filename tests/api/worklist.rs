@@ -174,6 +174,29 @@ async fn the_worklist_puts_forward_the_clients_to_reach_most_valuable_first_with
     assert_field(&bad.expect(422), "date", "invalid_format");
     let bad = app.call("GET", &format!("{path}&limit=0"), Some(&associate), None).await;
     assert_field(&bad.expect(422), "limit", "out_of_range");
+    // An associate's own key: their list and figures, not a colleague's.
+    let own = json!({ "name": "Lin (own)", "role": "associate", "store_ids": [store], "associate_id": lin });
+    let created = app.admin("POST", "/v1/api-keys", Some(&own)).await.expect(201).body;
+    assert_eq!(created["key"]["associate_id"].as_str(), Some(lin.as_str()));
+    let lins = created["token"].as_str().expect("token").to_owned();
+    app.call("GET", &path, Some(&lins), None).await.expect(200);
+    app.call("GET", &format!("/v1/associates/{mei}/worklist"), Some(&lins), None).await.expect(404);
+    let kpis = |who: &str| format!("/v1/analytics/associates/{who}/kpis?from=2026-10-01&to=2026-12-31");
+    app.call("GET", &kpis(&lin), Some(&lins), None).await.expect(200);
+    app.call("GET", &kpis(&mei), Some(&lins), None).await.expect(404);
+    let manager_own = json!({ "name": "x", "role": "store_manager", "store_ids": [store], "associate_id": lin });
+    assert_field(
+        &app.admin("POST", "/v1/api-keys", Some(&manager_own)).await.expect(422),
+        "associate_id",
+        "not_allowed",
+    );
+    let elsewhere = json!({ "name": "x", "role": "associate", "store_ids": [store], "associate_id": far });
+    assert_field(
+        &app.admin("POST", "/v1/api-keys", Some(&elsewhere)).await.expect(422),
+        "associate_id",
+        "unknown_reference",
+    );
+
     // Today in the store, when no day is asked.
     let today = app.call("GET", &format!("/v1/associates/{lin}/worklist"), Some(&associate), None).await.expect(200);
     assert!(today.body["date"].is_string());

@@ -5,9 +5,25 @@ use clientele_profiles::ApiKeyId;
 use clientele_store::{ApiKey, AuditContext, NewApiKey, NewAuditEntry, PgConnection, StoreError};
 use serde_json::json;
 
-/// Stores a new key (its token only as a digest), made by the caller.
+/// Stores a new key (its token only as a digest), made by the caller. An
+/// associate's own key must name an associate of one of its stores
+/// (`associate_id`, 422 otherwise).
 pub fn create_api_key(conn: &mut PgConnection, new: NewApiKey, ctx: &AuditContext) -> Result<ApiKey, StoreError> {
     clientele_store::transaction(conn, |tx| {
+        if let Some(associate) = new.grant.associate() {
+            let mut errors = clientele_kernel::FieldErrors::new();
+            let scope = new.grant.scope();
+            clientele_store::check_org_references(
+                tx.conn()?,
+                &mut errors,
+                scope,
+                None,
+                Some(("associate_id", associate)),
+            )?;
+            if !errors.is_empty() {
+                return Err(StoreError::Invalid(errors));
+            }
+        }
         let key = clientele_store::insert_api_key(tx.conn()?, &new, ctx.at, ctx.key_id)?;
         tx.audit(
             ctx,

@@ -3,6 +3,9 @@
 use std::collections::BTreeSet;
 
 use clientele_kernel::{InvalidValue, StoreId, keyword_enum};
+
+use crate::ids::AssociateId;
+
 keyword_enum! {
     /// The role of an API key.
     pub enum Role {
@@ -186,11 +189,13 @@ impl StoreScope {
     }
 }
 
-/// A validated role + scope pair for an API key.
+/// A validated role + scope pair for an API key, and for an associate's
+/// own key, the associate it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct KeyGrant {
     role: Role,
     scope: StoreScope,
+    associate: Option<AssociateId>,
 }
 
 impl KeyGrant {
@@ -211,8 +216,30 @@ impl KeyGrant {
             StoreScope::All if role.needs_store_scope() => {
                 Err(InvalidValue::new("required", format!("the {role} role must be limited to one or more stores")))
             }
-            StoreScope::All | StoreScope::Stores(_) => Ok(KeyGrant { role, scope }),
+            StoreScope::All | StoreScope::Stores(_) => Ok(KeyGrant { role, scope, associate: None }),
         }
+    }
+
+    /// The same grant, belonging to one associate: only an `Associate`
+    /// key may (`not_allowed`). Such a key reads that associate's own
+    /// worklist and figures, not their colleagues'. That the associate
+    /// works at one of the key's stores is the store's to check.
+    pub fn for_associate(self, associate: AssociateId) -> Result<KeyGrant, InvalidValue> {
+        if self.role != Role::Associate {
+            return Err(InvalidValue::new("not_allowed", "only an associate's key belongs to an associate"));
+        }
+        Ok(KeyGrant { associate: Some(associate), ..self })
+    }
+
+    /// The associate the key belongs to, if any.
+    pub fn associate(&self) -> Option<AssociateId> {
+        self.associate
+    }
+
+    /// True when the key may see this associate's own lists and figures:
+    /// any associate (in scope) unless the key belongs to another one.
+    pub fn may_see_associate(&self, associate: AssociateId) -> bool {
+        self.associate.is_none_or(|own| own == associate)
     }
 
     /// The role.
@@ -317,6 +344,19 @@ mod tests {
         assert!(StoreScope::All.covers(None));
         assert_eq!(StoreScope::All.store_ids(), None);
         assert_eq!(some.store_ids().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn an_associates_own_key_sees_only_them() {
+        let some = StoreScope::Stores([store(1)].into_iter().collect());
+        let (lin, mei) = (AssociateId::from_uuid(Uuid::from_u128(7)), AssociateId::from_uuid(Uuid::from_u128(8)));
+        let shared = KeyGrant::new(Role::Associate, some.clone()).unwrap();
+        assert!(shared.may_see_associate(lin) && shared.may_see_associate(mei));
+        let own = shared.for_associate(lin).unwrap();
+        assert_eq!(own.associate(), Some(lin));
+        assert!(own.may_see_associate(lin) && !own.may_see_associate(mei));
+        let manager = KeyGrant::new(Role::StoreManager, some).unwrap();
+        assert_eq!(manager.for_associate(lin).map_err(|e| e.code), Err("not_allowed"));
     }
 
     #[test]

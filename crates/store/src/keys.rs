@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use clientele_kernel::StoreId;
-use clientele_profiles::{ApiKeyId, KeyGrant, Role, StoreScope};
+use clientele_profiles::{ApiKeyId, AssociateId, KeyGrant, Role, StoreScope};
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -26,6 +26,8 @@ pub struct ApiKey {
     pub role: Role,
     /// None: every store.
     pub store_ids: Option<BTreeSet<StoreId>>,
+    /// The associate an associate's own key belongs to.
+    pub associate_id: Option<AssociateId>,
     /// The first characters of the token, to tell keys apart.
     pub prefix: String,
     pub created_at: DateTime<Utc>,
@@ -61,9 +63,17 @@ struct KeyRow {
     prefix: String,
     created_at: DateTime<Utc>,
     revoked_at: Option<DateTime<Utc>>,
+    associate_id: Option<Uuid>,
 }
 
 impl KeyRow {
+    fn grant(&self) -> Result<KeyGrant, StoreError> {
+        let grant = KeyGrant::new(self.role()?, self.scope()).map_err(corrupt("api_keys.store_ids"))?;
+        match self.associate_id {
+            Some(a) => grant.for_associate(AssociateId::from_uuid(a)).map_err(corrupt("api_keys.associate_id")),
+            None => Ok(grant),
+        }
+    }
     fn scope(&self) -> StoreScope {
         match &self.store_ids {
             None => StoreScope::All,
@@ -78,6 +88,7 @@ impl KeyRow {
             id: ApiKeyId::from_uuid(self.id),
             role: self.role()?,
             store_ids: self.scope().store_ids().cloned(),
+            associate_id: self.associate_id.map(AssociateId::from_uuid),
             name: self.name,
             prefix: self.prefix,
             created_at: self.created_at,
@@ -104,6 +115,7 @@ pub fn insert_api_key(
             api_keys::prefix.eq(&new.prefix),
             api_keys::created_at.eq(at),
             api_keys::created_by.eq(created_by.map(|k| k.as_uuid())),
+            api_keys::associate_id.eq(new.grant.associate().map(|a| a.as_uuid())),
         ))
         .returning(KeyRow::as_returning())
         .get_result(conn)?;
@@ -156,6 +168,6 @@ pub fn authenticate(conn: &mut PgConnection, token: &str) -> Result<Option<Authe
     if !bool::from(row.digest.as_slice().ct_eq(digest.as_slice())) {
         return Ok(None);
     }
-    let grant = KeyGrant::new(row.role()?, row.scope()).map_err(corrupt("api_keys.store_ids"))?;
+    let grant = row.grant()?;
     Ok(Some(AuthenticatedKey { id: ApiKeyId::from_uuid(row.id), name: row.name, grant }))
 }

@@ -159,6 +159,7 @@ diesel::table! {
         created_at -> Timestamptz,
         created_by -> Nullable<Uuid>,
         revoked_at -> Nullable<Timestamptz>,
+        associate_id -> Nullable<Uuid>,
     }
 }
 

@@ -301,7 +301,8 @@ async fn figures(
 /// The KPIs of the sales credited to an associate over a period, with the
 /// same dates a year before beside them: the store's figures (docs/kpis.md)
 /// counted over the associate's orders, their customers being the clients
-/// they sold to. A store-scoped key sees its stores' associates only.
+/// they sold to. A store-scoped key sees its stores' associates only, an
+/// associate's own key that associate only.
 #[utoipa::path(tag = "clienteling", params(("id" = Uuid, Path), KpiQuery),
     responses((status = 200, body = StoreKpis), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem)))]
@@ -313,5 +314,8 @@ pub async fn associate_kpis(
     query: Query<KpiQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let associate = path.parse().map(AssociateId::from_uuid).map_err(|_| ApiError::NotFound("associate"))?;
+    if !caller.grant.may_see_associate(associate) {
+        return Err(ApiError::NotFound("associate"));
+    }
     figures(state, caller, &query, FiguresOf::Associate(associate), "associate").await
 }

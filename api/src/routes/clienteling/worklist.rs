@@ -148,7 +148,8 @@ fn limit(raw: Option<&str>) -> Result<usize, ApiError> {
 /// close to the next tier — and what to know before reaching them. A
 /// client contacted within the programme's `recent_contact_days` is only
 /// put forward for their follow-ups. A store-scoped key sees its stores'
-/// associates only (another: 404).
+/// associates only, and an associate's own key that associate only
+/// (another: 404).
 #[utoipa::path(tag = "clienteling", params(("id" = Uuid, Path), WorklistQuery),
     responses((status = 200, body = WorklistView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem)))]
@@ -161,6 +162,9 @@ pub async fn worklist(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadWorklists)?;
     let associate = path.parse().map(AssociateId::from_uuid).map_err(|_| ApiError::NotFound("associate"))?;
+    if !caller.grant.may_see_associate(associate) {
+        return Err(ApiError::NotFound("associate"));
+    }
     let mut errors = FieldErrors::new();
     let date = date_param(&mut errors, "date", query.date.as_deref());
     if !errors.is_empty() {

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 use clientele_kernel::{Actor, FieldErrors, StoreId};
-use clientele_profiles::{KeyGrant, Role, StoreScope};
+use clientele_profiles::{AssociateId, KeyGrant, Role, StoreScope};
 use clientele_store::ApiKey;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -24,6 +24,11 @@ pub struct CreateKeyRequest {
     /// `associate`; optional for `pos` and `analyst`; not allowed for `admin`
     /// and `crm_manager`.
     pub store_ids: Option<Vec<Uuid>>,
+    /// For an `associate` key: the associate it belongs to (one who works
+    /// at one of its stores). Such a key reads only that associate's
+    /// worklist and figures; without it, an associate's key reads those of
+    /// every associate of its stores.
+    pub associate_id: Option<Uuid>,
 }
 
 impl CreateKeyRequest {
@@ -34,6 +39,12 @@ impl CreateKeyRequest {
         // it follows the same rule.
         let name = Actor::parse(&req.name).map_err(|e| ApiError::Validation(FieldErrors::single("name", e)))?;
         let grant = grant(&req.role, req.store_ids)?;
+        let grant = match req.associate_id {
+            Some(a) => grant
+                .for_associate(AssociateId::from_uuid(a))
+                .map_err(|e| ApiError::Validation(FieldErrors::single("associate_id", e)))?,
+            None => grant,
+        };
         Ok((name, grant))
     }
 }
@@ -45,6 +56,8 @@ pub struct KeyView {
     pub name: String,
     pub role: String,
     pub store_ids: Option<Vec<Uuid>>,
+    /// The associate an associate's own key belongs to.
+    pub associate_id: Option<Uuid>,
     /// The start of the token, to tell keys apart.
     pub prefix: String,
     pub created_at: DateTime<Utc>,
@@ -58,6 +71,7 @@ impl KeyView {
             name: k.name.clone(),
             role: k.role.as_str().to_owned(),
             store_ids: k.store_ids.as_ref().map(|s| s.iter().map(|i| i.as_uuid()).collect()),
+            associate_id: k.associate_id.map(|a| a.as_uuid()),
             prefix: k.prefix.clone(),
             created_at: k.created_at,
             revoked_at: k.revoked_at,
