@@ -211,7 +211,7 @@ impl Job<'_> {
             }
             Schedule::Trigger(Trigger::TierUpgrade) => {
                 let since = self.now - chrono::TimeDelta::days(i64::from(GRACE_DAYS));
-                let changes = clientele_store::campaigns::tier_changes_since(conn, since)?;
+                let changes = clientele_store::campaigns::tier_changes_since(conn, since, None)?;
                 let upgrades: Vec<_> = changes.into_iter().filter(|c| c.to > c.from).collect();
                 let among: Vec<Uuid> = upgrades.iter().map(|u| u.customer).collect();
                 let ids =

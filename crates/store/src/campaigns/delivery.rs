@@ -146,14 +146,21 @@ struct ChangeRow {
     on_date: NaiveDate,
 }
 
-/// The tier changes written since `since`, oldest first.
-pub fn tier_changes_since(conn: &mut PgConnection, since: DateTime<Utc>) -> Result<Vec<TierChange>, StoreError> {
+/// The tier changes written since `since`, oldest first: of every
+/// customer, or of those in `of`.
+pub fn tier_changes_since(
+    conn: &mut PgConnection,
+    since: DateTime<Utc>,
+    of: Option<&[Uuid]>,
+) -> Result<Vec<TierChange>, StoreError> {
     let rows: Vec<ChangeRow> = diesel::sql_query(
         "SELECT customer_id, payload->'change'->>'from' AS from_tier, payload->'change'->>'to' AS to_tier, \
                 (payload->'change'->>'on')::date AS on_date \
-         FROM outbox WHERE event_type = 'tier.changed' AND created_at >= $1 AND customer_id IS NOT NULL ORDER BY id",
+         FROM outbox WHERE event_type = 'tier.changed' AND created_at >= $1 AND customer_id IS NOT NULL \
+           AND ($2::uuid[] IS NULL OR customer_id = ANY($2)) ORDER BY id",
     )
     .bind::<Timestamptz, _>(since)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Array<SqlUuid>>, _>(of)
     .load(conn)?;
     let tier = |s: &str| s.parse::<Tier>().map_err(|e| StoreError::Corrupt(format!("tier.changed: {e}")));
     rows.into_iter()

@@ -162,7 +162,20 @@ fn satellites(
             f.consents.insert(parse("customer_consents.channel", &channel)?);
         }
     }
-    let dates: Vec<DateRow> = important_dates::table
+    for (id, date) in important_dates_of(conn, ids)? {
+        if let Some(f) = facts.get_mut(&id) {
+            f.important_dates.push(date);
+        }
+    }
+    Ok(())
+}
+
+/// The important dates of these customers, each with its customer.
+pub(crate) fn important_dates_of(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<Vec<(Uuid, ImportantDate)>, StoreError> {
+    let rows: Vec<DateRow> = important_dates::table
         .filter(important_dates::customer_id.eq_any(ids))
         .select((
             important_dates::customer_id,
@@ -174,19 +187,19 @@ fn satellites(
             important_dates::recurring,
         ))
         .load(conn)?;
-    for (id, date_id, kind, relation, label, date, recurring) in dates {
-        if let Some(f) = facts.get_mut(&id) {
-            f.important_dates.push(ImportantDate {
-                id: ImportantDateId::from_uuid(date_id),
+    rows.into_iter()
+        .map(|(customer, id, kind, relation, label, date, recurring)| {
+            let date = ImportantDate {
+                id: ImportantDateId::from_uuid(id),
                 kind: parse("important_dates.kind", &kind)?,
                 relation: parse("important_dates.relation", &relation)?,
                 label: label.map(|l| parse("important_dates.label", &l)).transpose()?,
                 date,
                 recurring,
-            });
-        }
-    }
-    Ok(())
+            };
+            Ok((customer, date))
+        })
+        .collect()
 }
 
 type LineRow = (Uuid, NaiveDate, String, Option<String>, Option<String>);

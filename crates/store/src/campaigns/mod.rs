@@ -17,6 +17,7 @@ pub use delivery::{
     mark_delivered, record_contacts, record_follow_ups, target_info, tier_changes_since,
 };
 pub use facts::audience_facts;
+pub(crate) use facts::important_dates_of;
 pub use records::{
     CampaignStatus, ContactRecord, MessageRecord, StoredCampaign, campaign_messages, contacts_of,
     finish_reached_campaigns, get_campaign, insert_campaign, list_campaigns, mark_reached, running_campaigns,

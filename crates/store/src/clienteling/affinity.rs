@@ -97,26 +97,20 @@ pub fn replace_rules(conn: &mut PgConnection, rules: &[StoredRule], run: Affinit
             diesel::insert_into(affinity_rules::table).values(chunk).execute(conn)?;
         }
         let count = i32::try_from(rules.len()).unwrap_or(i32::MAX);
+        let row = (
+            affinity_runs::as_of.eq(run.as_of),
+            affinity_runs::window_from.eq(run.window.0),
+            affinity_runs::window_to.eq(run.window.1),
+            affinity_runs::min_shared.eq(run.min_shared),
+            affinity_runs::rules.eq(count),
+            affinity_runs::duration_ms.eq(run.duration_ms),
+            affinity_runs::created_at.eq(run.at),
+        );
         diesel::insert_into(affinity_runs::table)
-            .values((
-                affinity_runs::as_of.eq(run.as_of),
-                affinity_runs::window_from.eq(run.window.0),
-                affinity_runs::window_to.eq(run.window.1),
-                affinity_runs::min_shared.eq(run.min_shared),
-                affinity_runs::rules.eq(count),
-                affinity_runs::duration_ms.eq(run.duration_ms),
-                affinity_runs::created_at.eq(run.at),
-            ))
+            .values(row)
             .on_conflict(affinity_runs::as_of)
             .do_update()
-            .set((
-                affinity_runs::window_from.eq(run.window.0),
-                affinity_runs::window_to.eq(run.window.1),
-                affinity_runs::min_shared.eq(run.min_shared),
-                affinity_runs::rules.eq(count),
-                affinity_runs::duration_ms.eq(run.duration_ms),
-                affinity_runs::created_at.eq(run.at),
-            ))
+            .set(row)
             .execute(conn)?;
         Ok::<_, diesel::result::Error>(())
     })?;

@@ -13,14 +13,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clientele_clienteling::worklist::{ClientFacts, Entry, LatestSnapshot, PreviousSnapshot, Reason, Upgrade};
 use clientele_kernel::CustomerId;
 use clientele_loyalty::{GrowthValue, Tier};
-use clientele_profiles::{AssociateId, Birthday, FollowUpId, ImportantDate, ImportantDateId};
+use clientele_profiles::{AssociateId, Birthday, FollowUpId};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Date, Int2, Int4, Int8, Jsonb, Nullable, Numeric, Text, Uuid as SqlUuid};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::error::{StoreError, corrupt};
-use crate::schema::{important_dates, points_lots, segment_runs, worklist_builds};
+use crate::schema::{points_lots, segment_runs, worklist_builds};
 
 fn parse<T: std::str::FromStr>(column: &'static str, s: &str) -> Result<T, StoreError>
 where
@@ -148,7 +148,7 @@ pub fn client_facts(
     let mut facts = rows.into_iter().map(FactRow::facts).collect::<Result<Vec<_>, _>>()?;
     let index: HashMap<Uuid, usize> = facts.iter().enumerate().map(|(i, (f, _))| (f.customer.as_uuid(), i)).collect();
     let ids: Vec<Uuid> = index.keys().copied().collect();
-    for (id, date) in dates_of(conn, &ids)? {
+    for (id, date) in crate::campaigns::important_dates_of(conn, &ids)? {
         facts[index[&id]].0.important_dates.push(date);
     }
     let lots: Vec<(Uuid, Option<NaiveDate>, i64)> = points_lots::table
@@ -168,71 +168,13 @@ pub fn client_facts(
     Ok(facts)
 }
 
-type DateRow = (Uuid, Uuid, String, String, Option<String>, NaiveDate, bool);
-
-fn dates_of(conn: &mut PgConnection, ids: &[Uuid]) -> Result<Vec<(Uuid, ImportantDate)>, StoreError> {
-    let rows: Vec<DateRow> = important_dates::table
-        .filter(important_dates::customer_id.eq_any(ids))
-        .select((
-            important_dates::customer_id,
-            important_dates::id,
-            important_dates::kind,
-            important_dates::relation,
-            important_dates::label,
-            important_dates::date,
-            important_dates::recurring,
-        ))
-        .load(conn)?;
-    rows.into_iter()
-        .map(|(customer, id, kind, relation, label, date, recurring)| {
-            let date = ImportantDate {
-                id: ImportantDateId::from_uuid(id),
-                kind: parse("important_dates.kind", &kind)?,
-                relation: parse("important_dates.relation", &relation)?,
-                label: label.map(|l| parse("important_dates.label", &l)).transpose()?,
-                date,
-                recurring,
-            };
-            Ok((customer, date))
-        })
-        .collect()
-}
-
-#[derive(QueryableByName)]
-struct UpgradeRow {
-    #[diesel(sql_type = SqlUuid)]
-    customer_id: Uuid,
-    #[diesel(sql_type = Text)]
-    from_tier: String,
-    #[diesel(sql_type = Text)]
-    to_tier: String,
-    #[diesel(sql_type = Date)]
-    on_date: NaiveDate,
-}
-
 /// The tier changes of these clients in the 31 days up to `today` (the
 /// pure rule keeps the upgrades within its horizon).
 fn upgrades_of(conn: &mut PgConnection, ids: &[Uuid], today: NaiveDate) -> Result<Vec<(Uuid, Upgrade)>, StoreError> {
-    let rows: Vec<UpgradeRow> = diesel::sql_query(
-        "SELECT customer_id, payload->'change'->>'from' AS from_tier, payload->'change'->>'to' AS to_tier, \
-                (payload->'change'->>'on')::date AS on_date \
-         FROM outbox WHERE event_type = 'tier.changed' \
-           AND created_at >= ($2::date - 31)::timestamp AT TIME ZONE 'UTC' \
-           AND customer_id = ANY($1)",
-    )
-    .bind::<Array<SqlUuid>, _>(ids)
-    .bind::<Date, _>(today)
-    .load(conn)?;
-    rows.into_iter()
-        .map(|r| {
-            let upgrade = Upgrade {
-                from: parse("tier.changed from", &r.from_tier)?,
-                to: parse("tier.changed to", &r.to_tier)?,
-                on: r.on_date,
-            };
-            Ok((r.customer_id, upgrade))
-        })
-        .collect()
+    let start = today.checked_sub_days(chrono::Days::new(31)).unwrap_or(NaiveDate::MIN);
+    let since = start.and_time(chrono::NaiveTime::MIN).and_utc();
+    let changes = crate::campaigns::tier_changes_since(conn, since, Some(ids))?;
+    Ok(changes.into_iter().map(|c| (c.customer, Upgrade { from: c.from, to: c.to, on: c.on })).collect())
 }
 
 /// Replaces the associate's build for `as_of` with these entries (clients
