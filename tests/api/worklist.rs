@@ -3,6 +3,7 @@
 //! know of them; a client reached lately only for their follow-ups; a
 //! follow-up done leaves the list; another store's key sees nothing.
 
+use chrono::{Datelike, NaiveDate, Utc};
 use clientele_profiles::Role;
 use clientele_tests::TestApp;
 use diesel::RunQueryDsl;
@@ -10,7 +11,27 @@ use serde_json::{Value, json};
 
 use crate::helpers::{assert_field, id_of, key, new_associate};
 
-const DAY: &str = "2026-12-04";
+/// The worklist's day: today (UTC) — the service takes days within a year
+/// of today.
+fn day() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// `days` after the day (before it when negative).
+fn on(days: i64) -> NaiveDate {
+    day() + chrono::Duration::days(days)
+}
+
+/// A birthday `days` after the day, born in 1992 (a leap year: any day is
+/// a birthday).
+fn born(days: i64) -> String {
+    let d = on(days);
+    format!("1992-{:02}-{:02}", d.month(), d.day())
+}
+
+fn short(d: NaiveDate) -> String {
+    d.format("%-d %b").to_string()
+}
 
 async fn client(app: &TestApp, store: &str, associate: &str, name: &str, extra: Value) -> String {
     let mut body = json!({ "name": name, "home_store_id": store, "associate_id": associate });
@@ -20,31 +41,33 @@ async fn client(app: &TestApp, store: &str, associate: &str, name: &str, extra: 
     id_of(&app.customer(body).await)
 }
 
-/// Two segment runs (1 November and 1 December) and each client's rows:
+/// Two segment runs (33 and 3 days before the day) and each client's rows:
 /// (customer, segment before, segment now, M score now, CLV now).
 fn snapshots(app: &TestApp, rows: &[(&str, &str, &str, i16, &str)]) {
     let mut conn = app.db.connect();
-    diesel::sql_query(
+    let (before, latest) = (on(-33), on(-3));
+    diesel::sql_query(format!(
         "INSERT INTO segment_runs (as_of, config, customers, created_at, duration_ms) VALUES \
-         ('2026-11-01', '{}', 0, now(), 1), ('2026-12-01', '{}', 0, now(), 1)",
-    )
+         ('{before}', '{{}}', 0, now(), 1), ('{latest}', '{{}}', 0, now(), 1)"
+    ))
     .execute(&mut conn)
     .expect("runs");
-    for day in ["20261101", "20261201"] {
-        let iso = format!("{}-{}-{}", &day[..4], &day[4..6], &day[6..]);
+    for as_of in [before, latest] {
         diesel::sql_query(format!(
-            "CREATE TABLE segment_snapshots_d{day} PARTITION OF segment_snapshots FOR VALUES IN (DATE '{iso}')"
+            "CREATE TABLE segment_snapshots_d{} PARTITION OF segment_snapshots FOR VALUES IN (DATE '{as_of}')",
+            as_of.format("%Y%m%d")
         ))
         .execute(&mut conn)
         .expect("partition");
     }
-    for (customer, before, now, m, clv) in rows {
-        for (as_of, segment, clv) in [("2026-11-01", before, "1000"), ("2026-12-01", now, clv)] {
+    for (customer, was, now, m, clv) in rows {
+        for (as_of, segment, clv) in [(before, was, "1000"), (latest, now, clv)] {
             diesel::sql_query(format!(
                 "INSERT INTO segment_snapshots (customer_id, as_of, recency_days, frequency, monetary, r, f, m, \
                    segment, first_purchase, last_purchase, repeat_purchases, average_repeat_spend, clv) \
-                 VALUES ('{customer}', '{as_of}', 30, 3, 9000, 3, 3, {m}, '{segment}', '2025-01-01', '2026-10-01', \
-                   2, 3000, {clv})"
+                 VALUES ('{customer}', '{as_of}', 30, 3, 9000, 3, 3, {m}, '{segment}', '{}', '{}', 2, 3000, {clv})",
+                on(-700),
+                on(-60)
             ))
             .execute(&mut conn)
             .expect("snapshot");
@@ -69,7 +92,7 @@ async fn the_worklist_puts_forward_the_clients_to_reach_most_valuable_first_with
     let mei = new_associate(&app, &store, "MEI").await;
     let far = new_associate(&app, &other, "FAR").await;
     let birthday = json!({
-        "birthday": "1990-12-09",
+        "birthday": born(5),
         "preferences": { "categories": ["bags"], "colours": ["black"] },
         "sizes": { "clothing": "IT 40" },
         "consents": [{ "channel": "wechat", "granted": true, "source": "store" }],
@@ -77,9 +100,9 @@ async fn the_worklist_puts_forward_the_clients_to_reach_most_valuable_first_with
     let wang = client(&app, &store, &lin, "Wang Fang", birthday).await;
     let li = client(&app, &store, &lin, "Li Na", json!({})).await;
     let zhao = client(&app, &store, &lin, "Zhao Min", json!({})).await;
-    let chen = client(&app, &store, &lin, "Chen Jie", json!({ "birthday": "1985-12-06" })).await;
-    let _quiet = client(&app, &store, &lin, "Sun Yue", json!({ "birthday": "1988-03-01" })).await;
-    let _theirs = client(&app, &store, &mei, "Xu Lan", json!({ "birthday": "1991-12-05" })).await;
+    let chen = client(&app, &store, &lin, "Chen Jie", json!({ "birthday": born(2) })).await;
+    let _quiet = client(&app, &store, &lin, "Sun Yue", json!({ "birthday": born(100) })).await;
+    let _theirs = client(&app, &store, &mei, "Xu Lan", json!({ "birthday": born(1) })).await;
     snapshots(
         &app,
         &[
@@ -90,25 +113,28 @@ async fn the_worklist_puts_forward_the_clients_to_reach_most_valuable_first_with
     );
     let sale = json!({
         "source": "pos", "external_id": "R-1", "store_id": store, "customer": { "id": wang },
-        "ordered_at": "2026-10-01T04:00:00Z", "currency": "CNY", "payment_method": "card", "amount_paid": "3000",
+        "ordered_at": format!("{}T04:00:00Z", on(-60)), "currency": "CNY", "payment_method": "card", "amount_paid": "3000",
         "lines": [
             { "line_id": "1", "sku": "BAG-1", "name": "Tote", "category": "bags", "quantity": 1, "unit_price": "2500" },
             { "line_id": "2", "sku": "SCARF-1", "name": "Silk scarf", "category": "scarves", "quantity": 1, "unit_price": "500" }
         ]
     });
     app.admin("POST", "/v1/orders", Some(&sale)).await.expect(201);
-    let call = json!({ "type": "call", "at": "2026-12-01T10:00:00Z", "direction": "outbound" });
+    let call = json!({ "type": "call", "at": format!("{}T10:00:00Z", on(-3)), "direction": "outbound" });
     app.admin("POST", &format!("/v1/customers/{chen}/interactions"), Some(&call)).await.expect(201);
     let associate = key(&app, Role::Associate, &[&store]);
-    let due = json!({ "due_on": "2026-12-03", "reason": "Call about the alteration" });
+    let due = json!({ "due_on": on(-1), "reason": "Call about the alteration" });
     let follow_up =
         app.call("POST", &format!("/v1/customers/{zhao}/follow-ups"), Some(&associate), Some(&due)).await.expect(201);
-    let chen_due = json!({ "due_on": DAY, "reason": "Her order has arrived" });
+    let chen_due = json!({ "due_on": day(), "reason": "Her order has arrived" });
     app.call("POST", &format!("/v1/customers/{chen}/follow-ups"), Some(&associate), Some(&chen_due)).await.expect(201);
 
-    let path = format!("/v1/associates/{lin}/worklist?date={DAY}");
+    let path = format!("/v1/associates/{lin}/worklist?date={}", day());
     let list = app.call("GET", &path, Some(&associate), None).await.expect(200).body;
-    assert_eq!((list["associate_id"].as_str(), list["date"].as_str()), (Some(lin.as_str()), Some(DAY)));
+    assert_eq!(
+        (list["associate_id"].as_str(), list["date"].as_str()),
+        (Some(lin.as_str()), Some(day().to_string().as_str()))
+    );
     // By lifetime value; Chen was called three days ago, so only her
     // follow-up puts her forward; Zhao, unscored, last; Sun and Mei's
     // client not at all.
@@ -119,10 +145,10 @@ async fn the_worklist_puts_forward_the_clients_to_reach_most_valuable_first_with
     assert_eq!(texts(&items[1]), ["Follow-up due today: Her order has arrived"]);
     assert_eq!(
         (items[1]["last_contact"].as_str(), items[1]["days_since_contact"].as_i64()),
-        (Some("2026-12-01"), Some(3))
+        (Some(on(-3).to_string().as_str()), Some(3))
     );
     let wang_item = &items[2];
-    assert_eq!(texts(wang_item), ["Birthday in 5 days, on 9 Dec"]);
+    assert_eq!(texts(wang_item), [format!("Birthday in 5 days, on {}", short(on(5)))]);
     assert_eq!(wang_item["clv"], "5000.00");
     assert_eq!(wang_item["preferences"]["categories"], json!(["bags"]));
     assert_eq!(wang_item["sizes"]["clothing"], "IT 40");
@@ -132,7 +158,7 @@ async fn the_worklist_puts_forward_the_clients_to_reach_most_valuable_first_with
         wang_item["last_purchases"].as_array().expect("lines").iter().filter_map(|l| l["sku"].as_str()).collect();
     assert_eq!(bought.len(), 2);
     assert!(wang_item["last_contact"].is_null());
-    assert_eq!(texts(&items[3]), ["Follow-up overdue since 3 Dec: Call about the alteration"]);
+    assert_eq!(texts(&items[3]), [format!("Follow-up overdue since {}: Call about the alteration", short(on(-1)))]);
     assert_eq!(items[3]["reasons"][0]["detail"]["follow_up"].as_str(), Some(id_of(&follow_up.body).as_str()));
 
     // Done, the follow-up leaves the list, and Zhao counts as reached.
@@ -145,11 +171,11 @@ async fn the_worklist_puts_forward_the_clients_to_reach_most_valuable_first_with
     assert!(!names(&all).contains(&"Zhao Min".to_owned()));
 
     // The day is built once: one build for Lin on that day.
-    assert_eq!(app.count(&format!("worklist_builds WHERE associate_id = '{lin}' AND as_of = '{DAY}'")), 1);
+    assert_eq!(app.count(&format!("worklist_builds WHERE associate_id = '{lin}' AND as_of = '{}'", day())), 1);
 
     // Handed over, Wang is on Mei's list from its next read, and off Lin's.
     let manager = key(&app, Role::StoreManager, &[&store]);
-    let meis = format!("/v1/associates/{mei}/worklist?date={DAY}");
+    let meis = format!("/v1/associates/{mei}/worklist?date={}", day());
     assert_eq!(names(&app.call("GET", &meis, Some(&manager), None).await.expect(200).body), ["Xu Lan"]);
     let handover = json!({ "to": mei, "customers": [wang] });
     app.call("POST", &format!("/v1/associates/{lin}/handover"), Some(&manager), Some(&handover)).await.expect(200);
@@ -172,6 +198,8 @@ async fn the_worklist_puts_forward_the_clients_to_reach_most_valuable_first_with
     app.call("GET", "/v1/associates/not-an-id/worklist", Some(&associate), None).await.expect(404);
     let bad = app.call("GET", &format!("/v1/associates/{lin}/worklist?date=2026-02-30"), Some(&associate), None).await;
     assert_field(&bad.expect(422), "date", "invalid_format");
+    let far_off = format!("/v1/associates/{lin}/worklist?date={}", on(400));
+    assert_field(&app.call("GET", &far_off, Some(&associate), None).await.expect(422), "date", "out_of_range");
     let bad = app.call("GET", &format!("{path}&limit=0"), Some(&associate), None).await;
     assert_field(&bad.expect(422), "limit", "out_of_range");
     // An associate's own key: their list and figures, not a colleague's.
@@ -181,7 +209,7 @@ async fn the_worklist_puts_forward_the_clients_to_reach_most_valuable_first_with
     let lins = created["token"].as_str().expect("token").to_owned();
     app.call("GET", &path, Some(&lins), None).await.expect(200);
     app.call("GET", &format!("/v1/associates/{mei}/worklist"), Some(&lins), None).await.expect(404);
-    let kpis = |who: &str| format!("/v1/analytics/associates/{who}/kpis?from=2026-10-01&to=2026-12-31");
+    let kpis = |who: &str| format!("/v1/analytics/associates/{who}/kpis?from={}&to={}", on(-60), day());
     app.call("GET", &kpis(&lin), Some(&lins), None).await.expect(200);
     app.call("GET", &kpis(&mei), Some(&lins), None).await.expect(404);
     let manager_own = json!({ "name": "x", "role": "store_manager", "store_ids": [store], "associate_id": lin });
@@ -207,10 +235,10 @@ async fn the_recent_contact_window_is_a_programme_setting() {
     let app = TestApp::spawn().await;
     let store = app.store("SH-IFC", "CN", "Asia/Shanghai", "CNY").await;
     let lin = new_associate(&app, &store, "LIN").await;
-    let chen = client(&app, &store, &lin, "Chen Jie", json!({ "birthday": "1985-12-06" })).await;
-    let call = json!({ "type": "call", "at": "2026-11-25T10:00:00Z", "direction": "outbound" });
+    let chen = client(&app, &store, &lin, "Chen Jie", json!({ "birthday": born(2) })).await;
+    let call = json!({ "type": "call", "at": format!("{}T10:00:00Z", on(-9)), "direction": "outbound" });
     app.admin("POST", &format!("/v1/customers/{chen}/interactions"), Some(&call)).await.expect(201);
-    let path = format!("/v1/associates/{lin}/worklist?date={DAY}");
+    let path = format!("/v1/associates/{lin}/worklist?date={}", day());
     // Called 9 days before: within the default 14 days.
     assert!(names(&app.admin("GET", &path, None).await.expect(200).body).is_empty());
     let crm = key(&app, Role::CrmManager, &[]);

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
 use clientele_app::worklist::WorklistItem;
-use clientele_kernel::FieldErrors;
+use clientele_kernel::{FieldErrors, InvalidValue};
 use clientele_profiles::{AssociateId, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -20,7 +20,8 @@ use crate::state::AppState;
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct WorklistQuery {
-    /// The day, YYYY-MM-DD (default: today in the associate's store).
+    /// The day, YYYY-MM-DD, within a year of today (default: today in the
+    /// associate's store).
     pub date: Option<String>,
     /// 1–100, default 20.
     pub limit: Option<String>,
@@ -166,13 +167,18 @@ pub async fn worklist(
         return Err(ApiError::NotFound("associate"));
     }
     let mut errors = FieldErrors::new();
+    let now = crate::clock::now();
     let date = date_param(&mut errors, "date", query.date.as_deref());
+    if let Some(d) = date
+        && (d - now.date_naive()).num_days().abs() > 366
+    {
+        errors.push("date", InvalidValue::new("out_of_range", "must be within a year of today"));
+    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
     let limit = limit(query.limit.as_deref())?;
     let scope = caller.scope().clone();
-    let now = crate::clock::now();
     let (date, items) = state
         .run(move |conn| {
             let date = match date {
