@@ -138,7 +138,8 @@ fn stored_rule((level, basis): (&str, Basis), rule: &Rule<ItemId>, name: NameOf<
     })
 }
 
-/// One suggestion for a client.
+/// One suggestion for a client (kept as JSON with the worklist's build,
+/// as [`SuggestedParts`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suggested {
     /// `product` (a SKU) or `category`.
@@ -152,6 +153,76 @@ pub struct Suggested {
     pub bought_on: NaiveDate,
     pub counts: PairCounts,
     pub reason: String,
+}
+
+/// [`Suggested`] as JSON: the counts spelt out.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SuggestedParts {
+    level: String,
+    item: String,
+    name: String,
+    because: String,
+    because_name: String,
+    bought_on: NaiveDate,
+    shared: u32,
+    antecedent_count: u32,
+    consequent_count: u32,
+    baskets: u32,
+    reason: String,
+}
+
+impl TryFrom<SuggestedParts> for Suggested {
+    type Error = String;
+
+    fn try_from(p: SuggestedParts) -> Result<Suggested, String> {
+        let level = match p.level.as_str() {
+            "product" => "product",
+            "category" => "category",
+            other => return Err(format!("unknown level {other}")),
+        };
+        let counts =
+            PairCounts::new(p.shared, p.antecedent_count, p.consequent_count, p.baskets).map_err(|e| e.to_string())?;
+        Ok(Suggested {
+            level,
+            item: p.item,
+            name: p.name,
+            because: p.because,
+            because_name: p.because_name,
+            bought_on: p.bought_on,
+            counts,
+            reason: p.reason,
+        })
+    }
+}
+
+impl serde::Serialize for Suggested {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        SuggestedParts::from(self.clone()).serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Suggested {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Suggested, D::Error> {
+        Suggested::try_from(SuggestedParts::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl From<Suggested> for SuggestedParts {
+    fn from(s: Suggested) -> SuggestedParts {
+        SuggestedParts {
+            level: s.level.to_owned(),
+            shared: s.counts.shared(),
+            antecedent_count: s.counts.antecedent_count(),
+            consequent_count: s.counts.consequent_count(),
+            baskets: s.counts.baskets(),
+            item: s.item,
+            name: s.name,
+            because: s.because,
+            because_name: s.because_name,
+            bought_on: s.bought_on,
+            reason: s.reason,
+        }
+    }
 }
 
 fn rules_of(rows: Vec<StoredRule>) -> Result<Rules<String>, StoreError> {

@@ -10,6 +10,8 @@ use clientele_kernel::TimeZone;
 use clientele_profiles::{AssociateId, ClientelingSettings, StoreScope};
 use clientele_store::clienteling::{ClientCard, KeptLine};
 use clientele_store::{PgConnection, StoreError};
+use std::collections::HashMap;
+
 use uuid::Uuid;
 
 use crate::suggestions::{Basis, Suggested, suggestions_for};
@@ -19,6 +21,17 @@ pub const FAVOURITES: usize = 3;
 /// Last purchases shown per client.
 pub const LAST_PURCHASES: usize = 3;
 
+/// What the list shows of a client's purchases, worked out by the build
+/// (live for a client put forward only by a follow-up).
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct Details {
+    pub favourite_categories: Vec<String>,
+    /// The last lines bought and kept, newest first.
+    pub last_purchases: Vec<KeptLine>,
+    /// The next-best product (or category), from what the client kept.
+    pub next_best: Option<Suggested>,
+}
+
 /// One client put forward, with what the associate needs to reach them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorklistItem {
@@ -26,11 +39,30 @@ pub struct WorklistItem {
     pub card: ClientCard,
     /// Days from the last contact to the worklist's day.
     pub days_since_contact: Option<i64>,
-    pub favourite_categories: Vec<String>,
-    /// The last lines bought and kept, newest first.
-    pub last_purchases: Vec<KeptLine>,
-    /// The next-best product (or category), from what the client kept.
-    pub next_best: Option<Suggested>,
+    pub details: Details,
+}
+
+/// The details of these clients, from what they bought and kept.
+fn details_of(conn: &mut PgConnection, ids: &[Uuid]) -> Result<HashMap<Uuid, Details>, StoreError> {
+    let mut kept: HashMap<Uuid, Vec<KeptLine>> = ids.iter().map(|id| (*id, Vec::new())).collect();
+    for line in clientele_store::clienteling::kept_lines(conn, ids)? {
+        kept.entry(line.customer_id).or_default().push(line);
+    }
+    let mut next_best = suggestions_for(conn, &kept, Basis::Customer, 1)?;
+    Ok(kept
+        .into_iter()
+        .map(|(id, lines)| {
+            let details = Details {
+                favourite_categories: favourite_categories(
+                    lines.iter().map(|l| (l.category.as_deref(), l.paid_base)),
+                    FAVOURITES,
+                ),
+                last_purchases: lines.iter().take(LAST_PURCHASES).cloned().collect(),
+                next_best: next_best.remove(&id).and_then(|s| s.into_iter().next()),
+            };
+            (id, details)
+        })
+        .collect())
 }
 
 /// What a build found: clients looked at, and clients put forward.
@@ -63,13 +95,24 @@ fn build_locked(
     let (programme, _) = clientele_store::program(conn)?;
     let facts = clientele_store::clienteling::client_facts(conn, associate, as_of)?;
     let horizons = Horizons::default();
-    let entries: Vec<_> = facts
+    let found: Vec<Entry> = facts
         .iter()
         .filter_map(|(f, clv)| {
             let found = reasons(f, as_of, &programme, &horizons);
             (!found.is_empty()).then_some(Entry { customer: f.customer, clv: *clv, reasons: found, last_contact: None })
         })
         .collect();
+    let mut entries = Vec::with_capacity(found.len());
+    for chunk in found.chunks(1_000) {
+        let ids: Vec<Uuid> = chunk.iter().map(|e| e.customer.as_uuid()).collect();
+        let mut details = details_of(conn, &ids)?;
+        for entry in chunk {
+            let shown = details.remove(&entry.customer.as_uuid()).unwrap_or_default();
+            let json =
+                serde_json::to_value(&shown).map_err(|e| StoreError::Corrupt(format!("worklist details: {e}")))?;
+            entries.push((entry.clone(), json));
+        }
+    }
     clientele_store::clienteling::save_build(conn, associate, as_of, (facts.len(), &entries), at)?;
     Ok(Built { clients: facts.len(), entries: entries.len() })
 }
@@ -132,25 +175,27 @@ pub fn worklist(
     let since = as_of.checked_sub_days(chrono::Days::new(u64::from(days))).unwrap_or(NaiveDate::MIN);
     let wanted = i64::try_from(limit).unwrap_or(i64::MAX);
     let candidates = clientele_store::clienteling::worklist_candidates(conn, associate, as_of, since, wanted)?;
-    let ranked = rank(candidates, as_of, days, limit);
+    let mut built: HashMap<Uuid, serde_json::Value> =
+        candidates.iter().filter_map(|(e, d)| Some((e.customer.as_uuid(), d.clone()?))).collect();
+    let ranked = rank(candidates.into_iter().map(|(e, _)| e).collect(), as_of, days, limit);
     let ids: Vec<Uuid> = ranked.iter().map(|e| e.customer.as_uuid()).collect();
     let mut cards = clientele_store::clienteling::client_cards(conn, &ids)?;
-    let kept = cards.iter().map(|(id, card)| (*id, card.kept.clone())).collect();
-    let mut next_best = suggestions_for(conn, &kept, Basis::Customer, 1)?;
-    Ok(ranked
-        .into_iter()
-        .filter_map(|entry| {
-            let card = cards.remove(&entry.customer.as_uuid())?;
-            let favourites =
-                favourite_categories(card.kept.iter().map(|l| (l.category.as_deref(), l.paid_base)), FAVOURITES);
-            Some(WorklistItem {
-                days_since_contact: entry.last_contact.map(|d| (as_of - d).num_days()),
-                favourite_categories: favourites,
-                last_purchases: card.kept.iter().take(LAST_PURCHASES).cloned().collect(),
-                next_best: next_best.remove(&entry.customer.as_uuid()).and_then(|s| s.into_iter().next()),
-                entry,
-                card,
-            })
-        })
-        .collect())
+    let unbuilt: Vec<Uuid> = ids.iter().filter(|id| !built.contains_key(id)).copied().collect();
+    let mut live = if unbuilt.is_empty() { HashMap::new() } else { details_of(conn, &unbuilt)? };
+    let mut items = Vec::with_capacity(ranked.len());
+    for entry in ranked {
+        let id = entry.customer.as_uuid();
+        let Some(card) = cards.remove(&id) else { continue };
+        let details = match built.remove(&id) {
+            Some(json) => serde_json::from_value(json).map_err(clientele_store::corrupt("worklist_entries.details"))?,
+            None => live.remove(&id).unwrap_or_default(),
+        };
+        items.push(WorklistItem {
+            days_since_contact: entry.last_contact.map(|d| (as_of - d).num_days()),
+            entry,
+            card,
+            details,
+        });
+    }
+    Ok(items)
 }

@@ -543,6 +543,7 @@ diesel::table! {
         customer_id -> Uuid,
         clv -> Nullable<Numeric>,
         reasons -> Jsonb,
+        details -> Nullable<Jsonb>,
     }
 }
 

@@ -70,16 +70,18 @@ pub struct WorklistItemView {
     pub reasons: Vec<ReasonView>,
     pub preferences: PreferencesDto,
     pub sizes: SizesDto,
-    /// Up to three categories, by what the client spent on them.
+    /// Up to three categories, by what the client spent on them (as of
+    /// the day's build).
     pub favourite_categories: Vec<String>,
-    /// Up to three lines, newest first.
+    /// Up to three lines, newest first (as of the day's build).
     pub last_purchases: Vec<PurchaseView>,
     /// Channels the client consented to marketing on.
     pub consented_channels: Vec<String>,
     /// The last contact (visit, call, message, appointment, follow-up done).
     pub last_contact: Option<NaiveDate>,
     pub days_since_contact: Option<i64>,
-    /// The next-best product or category, from what the client kept.
+    /// The next-best product or category, from what the client kept (as of
+    /// the day's build).
     pub next_best: Option<SuggestionView>,
 }
 
@@ -112,8 +114,9 @@ fn view(item: WorklistItem, date: NaiveDate) -> WorklistItemView {
         reasons,
         preferences: PreferencesDto::from_domain(&item.card.preferences),
         sizes: SizesDto::from_domain(&item.card.sizes),
-        favourite_categories: item.favourite_categories,
+        favourite_categories: item.details.favourite_categories,
         last_purchases: item
+            .details
             .last_purchases
             .into_iter()
             .map(|l| PurchaseView {
@@ -128,7 +131,7 @@ fn view(item: WorklistItem, date: NaiveDate) -> WorklistItemView {
         consented_channels: item.card.consented.iter().map(|c| c.as_str().to_owned()).collect(),
         last_contact: item.entry.last_contact,
         days_since_contact: item.days_since_contact,
-        next_best: item.next_best.map(SuggestionView::new),
+        next_best: item.details.next_best.map(SuggestionView::new),
     }
 }
 

@@ -1,6 +1,6 @@
 //! What an associate sees of a client on the worklist beside the reasons:
-//! who they are, what they like and wear, what they bought and kept, and
-//! where they may be reached.
+//! who they are, what they like and wear, and where they may be reached;
+//! and what clients bought and kept.
 
 use std::collections::HashMap;
 
@@ -15,7 +15,7 @@ use crate::error::{StoreError, corrupt};
 use crate::schema::{customer_consents, customers, loyalty_accounts};
 
 /// One line a client bought and kept (some of its quantity not returned).
-#[derive(Debug, Clone, PartialEq, Eq, QueryableByName)]
+#[derive(Debug, Clone, PartialEq, Eq, QueryableByName, serde::Serialize, serde::Deserialize)]
 pub struct KeptLine {
     #[diesel(sql_type = SqlUuid)]
     pub customer_id: Uuid,
@@ -46,8 +46,6 @@ pub struct ClientCard {
     pub sizes: Sizes,
     /// Channels with a marketing consent granted.
     pub consented: Vec<Channel>,
-    /// What they bought and kept, newest first.
-    pub kept: Vec<KeptLine>,
 }
 
 type CardRow = (Uuid, String, Option<String>, serde_json::Value, serde_json::Value, Option<String>);
@@ -77,7 +75,6 @@ pub fn client_cards(conn: &mut PgConnection, ids: &[Uuid]) -> Result<HashMap<Uui
             preferences: serde_json::from_value(preferences).map_err(corrupt("customers.preferences"))?,
             sizes: serde_json::from_value(sizes).map_err(corrupt("customers.sizes"))?,
             consented: Vec::new(),
-            kept: Vec::new(),
         };
         cards.insert(id, card);
     }
@@ -90,11 +87,6 @@ pub fn client_cards(conn: &mut PgConnection, ids: &[Uuid]) -> Result<HashMap<Uui
     for (id, channel) in consents {
         if let Some(card) = cards.get_mut(&id) {
             card.consented.push(channel.parse().map_err(corrupt("customer_consents.channel"))?);
-        }
-    }
-    for line in kept_lines(conn, ids)? {
-        if let Some(card) = cards.get_mut(&line.customer_id) {
-            card.kept.push(line);
         }
     }
     Ok(cards)

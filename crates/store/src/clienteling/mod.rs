@@ -15,6 +15,6 @@ pub use clients::{ClientCard, KeptLine, client_cards, kept_lines};
 pub use kpis::{associate_counts, store_counts};
 pub use lapsed::{LapsedClient, lapsed_clients};
 pub use worklist::{
-    associate_time_zone, associates_with_clients, client_facts, is_built, last_contacts, lock_worklist, save_build,
+    Candidate, associate_time_zone, associates_with_clients, client_facts, is_built, lock_worklist, save_build,
     worklist_candidates,
 };

@@ -178,13 +178,14 @@ fn upgrades_of(conn: &mut PgConnection, ids: &[Uuid], today: NaiveDate) -> Resul
 }
 
 /// Replaces the associate's build for `as_of` with these entries (clients
-/// with at least one reason; their last contact is not kept) and records the build; drops the associate's
+/// with at least one reason, each with what the list shows of them; their
+/// last contact is not kept) and records the build; drops the associate's
 /// builds older than a week before `as_of`.
 pub fn save_build(
     conn: &mut PgConnection,
     associate: AssociateId,
     as_of: NaiveDate,
-    (clients, entries): (usize, &[Entry]),
+    (clients, entries): (usize, &[(Entry, serde_json::Value)]),
     at: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let a = associate.as_uuid();
@@ -206,22 +207,24 @@ pub fn save_build(
         ))
         .execute(conn)?;
     for chunk in entries.chunks(1_000) {
-        let ids: Vec<Uuid> = chunk.iter().map(|e| e.customer.as_uuid()).collect();
-        let clvs: Vec<Option<Decimal>> = chunk.iter().map(|e| e.clv).collect();
+        let ids: Vec<Uuid> = chunk.iter().map(|(e, _)| e.customer.as_uuid()).collect();
+        let clvs: Vec<Option<Decimal>> = chunk.iter().map(|(e, _)| e.clv).collect();
+        let details: Vec<serde_json::Value> = chunk.iter().map(|(_, d)| d.clone()).collect();
         let reasons = chunk
             .iter()
-            .map(|e| serde_json::to_value(&e.reasons))
+            .map(|(e, _)| serde_json::to_value(&e.reasons))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| StoreError::Corrupt(format!("worklist reasons: {e}")))?;
         diesel::sql_query(
-            "INSERT INTO worklist_entries (associate_id, as_of, customer_id, clv, reasons) \
-             SELECT $1, $2, * FROM unnest($3::uuid[], $4::numeric[], $5::jsonb[])",
+            "INSERT INTO worklist_entries (associate_id, as_of, customer_id, clv, reasons, details) \
+             SELECT $1, $2, * FROM unnest($3::uuid[], $4::numeric[], $5::jsonb[], $6::jsonb[])",
         )
         .bind::<SqlUuid, _>(a)
         .bind::<Date, _>(as_of)
         .bind::<Array<SqlUuid>, _>(ids)
         .bind::<Array<Nullable<Numeric>>, _>(clvs)
         .bind::<Array<Jsonb>, _>(reasons)
+        .bind::<Array<Jsonb>, _>(details)
         .execute(conn)?;
     }
     Ok(())
@@ -276,6 +279,10 @@ struct EntryRow {
     clv: Option<Decimal>,
     #[diesel(sql_type = Jsonb)]
     reasons: serde_json::Value,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    details: Option<serde_json::Value>,
+    #[diesel(sql_type = Nullable<Date>)]
+    last_contact: Option<NaiveDate>,
 }
 
 /// The day from which a contact makes a client "reached lately".
@@ -289,6 +296,11 @@ fn last_contact(column: &str) -> String {
     format!("((({}) AT TIME ZONE 'UTC')::date)", CONTACT.replace("{c}", column))
 }
 
+/// A client of the read: the entry (reasons, value, last contact) and what
+/// the build worked out to show of them (None: not built, e.g. a client
+/// put forward only by a follow-up).
+pub type Candidate = (Entry, Option<serde_json::Value>);
+
 /// The read: the associate's built entries for `as_of` whose client is
 /// still theirs and was not reached on or after `since` — the `limit`
 /// most valuable — and every open follow-up of the associate due on or
@@ -300,13 +312,15 @@ pub fn worklist_candidates(
     as_of: NaiveDate,
     since: NaiveDate,
     limit: i64,
-) -> Result<Vec<Entry>, StoreError> {
+) -> Result<Vec<Candidate>, StoreError> {
     let built: Vec<EntryRow> = diesel::sql_query(format!(
-        "SELECT w.customer_id, w.clv, w.reasons FROM worklist_entries w \
-         JOIN customers c ON c.customer_id = w.customer_id AND c.associate_id = w.associate_id \
-           AND c.merged_into IS NULL AND c.erased_at IS NULL \
-         WHERE w.associate_id = $1 AND w.as_of = $2 AND coalesce({} >= $3, false) = false \
-         ORDER BY w.clv DESC NULLS LAST, w.customer_id LIMIT $4",
+        "SELECT * FROM (SELECT w.customer_id, w.clv, w.reasons, w.details, {} AS last_contact \
+           FROM worklist_entries w \
+           JOIN customers c ON c.customer_id = w.customer_id AND c.associate_id = w.associate_id \
+             AND c.merged_into IS NULL AND c.erased_at IS NULL \
+           WHERE w.associate_id = $1 AND w.as_of = $2 \
+           ORDER BY w.clv DESC NULLS LAST, w.customer_id) e \
+         WHERE coalesce(e.last_contact >= $3, false) = false LIMIT $4",
         last_contact("w.customer_id")
     ))
     .bind::<SqlUuid, _>(associate.as_uuid())
@@ -319,15 +333,16 @@ pub fn worklist_candidates(
         .map(|r| {
             let reasons: Vec<Reason> =
                 serde_json::from_value(r.reasons).map_err(corrupt("worklist_entries.reasons"))?;
-            Ok(Entry { customer: CustomerId::from_uuid(r.customer_id), clv: r.clv, reasons, last_contact: None })
+            let entry = Entry {
+                customer: CustomerId::from_uuid(r.customer_id),
+                clv: r.clv,
+                reasons,
+                last_contact: r.last_contact,
+            };
+            Ok((entry, r.details))
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
-    entries.extend(tasks(conn, associate, as_of)?);
-    let ids: Vec<Uuid> = entries.iter().map(|e| e.customer.as_uuid()).collect();
-    let contacts = last_contacts(conn, &ids, as_of)?;
-    for e in &mut entries {
-        e.last_contact = contacts.get(&e.customer.as_uuid()).copied().flatten();
-    }
+    entries.extend(tasks(conn, associate, as_of)?.into_iter().map(|e| (e, None)));
     Ok(entries)
 }
 
@@ -345,19 +360,22 @@ struct TaskRow {
     campaign_id: Option<Uuid>,
     #[diesel(sql_type = Nullable<Numeric>)]
     clv: Option<Decimal>,
+    #[diesel(sql_type = Nullable<Date>)]
+    last_contact: Option<NaiveDate>,
 }
 
 /// The associate's open follow-ups due on or before `as_of`, of live
 /// clients, as entries (value from the latest snapshot).
 fn tasks(conn: &mut PgConnection, associate: AssociateId, as_of: NaiveDate) -> Result<Vec<Entry>, StoreError> {
-    let rows: Vec<TaskRow> = diesel::sql_query(
-        "SELECT f.id, f.customer_id, f.due_on, f.reason, f.campaign_id, \
+    let rows: Vec<TaskRow> = diesel::sql_query(format!(
+        "SELECT f.id, f.customer_id, f.due_on, f.reason, f.campaign_id, {} AS last_contact, \
                 (SELECT s.clv FROM segment_snapshots s WHERE s.customer_id = f.customer_id \
                    AND s.as_of = (SELECT max(as_of) FROM segment_runs WHERE as_of <= $2)) AS clv \
          FROM follow_ups f JOIN customers c ON c.customer_id = f.customer_id \
            AND c.merged_into IS NULL AND c.erased_at IS NULL \
          WHERE f.associate_id = $1 AND f.status = 'open' AND f.due_on <= $2 ORDER BY f.due_on, f.id",
-    )
+        last_contact("f.customer_id")
+    ))
     .bind::<SqlUuid, _>(associate.as_uuid())
     .bind::<Date, _>(as_of)
     .load(conn)?;
@@ -373,34 +391,10 @@ fn tasks(conn: &mut PgConnection, associate: AssociateId, as_of: NaiveDate) -> R
                 customer: CustomerId::from_uuid(r.customer_id),
                 clv: r.clv,
                 reasons: vec![reason],
-                last_contact: None,
+                last_contact: r.last_contact,
             }
         })
         .collect())
-}
-
-#[derive(QueryableByName)]
-struct ContactRow {
-    #[diesel(sql_type = SqlUuid)]
-    customer_id: Uuid,
-    #[diesel(sql_type = Nullable<Date>)]
-    last_contact: Option<NaiveDate>,
-}
-
-/// Each client's last contact on or before `as_of` (UTC day).
-pub fn last_contacts(
-    conn: &mut PgConnection,
-    ids: &[Uuid],
-    as_of: NaiveDate,
-) -> Result<HashMap<Uuid, Option<NaiveDate>>, StoreError> {
-    let rows: Vec<ContactRow> = diesel::sql_query(format!(
-        "SELECT u.client AS customer_id, {} AS last_contact FROM unnest($1::uuid[]) AS u (client)",
-        last_contact("u.client")
-    ))
-    .bind::<Array<SqlUuid>, _>(ids)
-    .bind::<Date, _>(as_of)
-    .load(conn)?;
-    Ok(rows.into_iter().map(|r| (r.customer_id, r.last_contact)).collect())
 }
 
 /// Holds, for the rest of the transaction, the right to build this
