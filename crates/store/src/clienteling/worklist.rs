@@ -6,6 +6,8 @@
 //! A **contact** is what an associate did with the client: a visit, call,
 //! message or appointment on the timeline, or a follow-up marked done.
 //! Campaign messages and purchases are not contacts. Its day is the UTC day.
+//! The read runs prepared statements only (the query builder's, which each
+//! connection keeps): planning a statement cost more than running it.
 
 use std::collections::HashMap;
 
@@ -15,12 +17,15 @@ use clientele_kernel::CustomerId;
 use clientele_loyalty::{GrowthValue, Tier};
 use clientele_profiles::{AssociateId, Birthday, FollowUpId};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, BigInt, Date, Int2, Int4, Int8, Jsonb, Nullable, Numeric, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Date, Int2, Int4, Int8, Jsonb, Nullable, Numeric, Text, Uuid as SqlUuid};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::error::{StoreError, corrupt};
-use crate::schema::{points_lots, segment_runs, worklist_builds};
+use crate::schema::{
+    customers, follow_ups, interactions, points_lots, segment_runs, segment_snapshots, worklist_builds,
+    worklist_entries,
+};
 
 fn parse<T: std::str::FromStr>(column: &'static str, s: &str) -> Result<T, StoreError>
 where
@@ -271,29 +276,40 @@ struct ZoneRow {
     time_zone: String,
 }
 
-#[derive(QueryableByName)]
-struct EntryRow {
-    #[diesel(sql_type = SqlUuid)]
-    customer_id: Uuid,
-    #[diesel(sql_type = Nullable<Numeric>)]
-    clv: Option<Decimal>,
-    #[diesel(sql_type = Jsonb)]
-    reasons: serde_json::Value,
-    #[diesel(sql_type = Nullable<Jsonb>)]
-    details: Option<serde_json::Value>,
-    #[diesel(sql_type = Nullable<Date>)]
-    last_contact: Option<NaiveDate>,
-}
+/// The contacts that count: what an associate did with the client.
+const CONTACT_KINDS: [&str; 4] = ["visit", "call", "message", "appointment"];
 
-/// The day from which a contact makes a client "reached lately".
-const CONTACT: &str = "(SELECT max(x) FROM ( \
-       SELECT max(i.at) AS x FROM interactions i WHERE i.customer_id = {c} \
-         AND i.kind IN ('visit', 'call', 'message', 'appointment') AND i.at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC' \
-       UNION ALL SELECT max(f.done_at) FROM follow_ups f WHERE f.customer_id = {c} AND f.status = 'done' \
-         AND f.done_at < ($2::date + 1)::timestamp AT TIME ZONE 'UTC') t)";
-
-fn last_contact(column: &str) -> String {
-    format!("((({}) AT TIME ZONE 'UTC')::date)", CONTACT.replace("{c}", column))
+/// Each client's last contact (UTC day) on or before `as_of`. Two indexed
+/// reads, each a prepared statement the connection keeps.
+fn last_contacts(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+    as_of: NaiveDate,
+) -> Result<HashMap<Uuid, NaiveDate>, StoreError> {
+    use diesel::dsl::max;
+    let end = as_of.succ_opt().unwrap_or(as_of).and_time(chrono::NaiveTime::MIN).and_utc();
+    let met: Vec<(Uuid, Option<DateTime<Utc>>)> = interactions::table
+        .filter(interactions::customer_id.eq_any(ids))
+        .filter(interactions::kind.eq_any(CONTACT_KINDS))
+        .filter(interactions::at.lt(end))
+        .group_by(interactions::customer_id)
+        .select((interactions::customer_id, max(interactions::at)))
+        .load(conn)?;
+    let done: Vec<(Uuid, Option<DateTime<Utc>>)> = follow_ups::table
+        .filter(follow_ups::customer_id.eq_any(ids))
+        .filter(follow_ups::status.eq("done"))
+        .filter(follow_ups::done_at.lt(end))
+        .group_by(follow_ups::customer_id)
+        .select((follow_ups::customer_id, max(follow_ups::done_at)))
+        .load(conn)?;
+    let mut last: HashMap<Uuid, NaiveDate> = HashMap::new();
+    for (id, at) in met.into_iter().chain(done) {
+        if let Some(day) = at.map(|t| t.date_naive()) {
+            let known = last.entry(id).or_insert(day);
+            *known = (*known).max(day);
+        }
+    }
+    Ok(last)
 }
 
 /// A client of the read: the entry (reasons, value, last contact) and what
@@ -301,11 +317,15 @@ fn last_contact(column: &str) -> String {
 /// put forward only by a follow-up).
 pub type Candidate = (Entry, Option<serde_json::Value>);
 
+type EntryRow = (Uuid, Option<Decimal>, serde_json::Value, Option<serde_json::Value>);
+
 /// The read: the associate's built entries for `as_of` whose client is
 /// still theirs and was not reached on or after `since` — the `limit`
 /// most valuable — and every open follow-up of the associate due on or
 /// before `as_of`, each with the client's value and last contact. What
-/// `clientele_clienteling::worklist::rank` merges and ranks.
+/// `clientele_clienteling::worklist::rank` merges and ranks. The entries
+/// are read a page at a time, most valuable first, until `limit` are not
+/// reached lately (every statement is a prepared one: a read plans none).
 pub fn worklist_candidates(
     conn: &mut PgConnection,
     associate: AssociateId,
@@ -313,85 +333,98 @@ pub fn worklist_candidates(
     since: NaiveDate,
     limit: i64,
 ) -> Result<Vec<Candidate>, StoreError> {
-    let built: Vec<EntryRow> = diesel::sql_query(format!(
-        "SELECT * FROM (SELECT w.customer_id, w.clv, w.reasons, w.details, {} AS last_contact \
-           FROM worklist_entries w \
-           JOIN customers c ON c.customer_id = w.customer_id AND c.associate_id = w.associate_id \
-             AND c.merged_into IS NULL AND c.erased_at IS NULL \
-           WHERE w.associate_id = $1 AND w.as_of = $2 \
-           ORDER BY w.clv DESC NULLS LAST, w.customer_id) e \
-         WHERE coalesce(e.last_contact >= $3, false) = false LIMIT $4",
-        last_contact("w.customer_id")
-    ))
-    .bind::<SqlUuid, _>(associate.as_uuid())
-    .bind::<Date, _>(as_of)
-    .bind::<Date, _>(since)
-    .bind::<BigInt, _>(limit)
-    .load(conn)?;
-    let mut entries = built
-        .into_iter()
-        .map(|r| {
-            let reasons: Vec<Reason> =
-                serde_json::from_value(r.reasons).map_err(corrupt("worklist_entries.reasons"))?;
-            let entry = Entry {
-                customer: CustomerId::from_uuid(r.customer_id),
-                clv: r.clv,
-                reasons,
-                last_contact: r.last_contact,
-            };
-            Ok((entry, r.details))
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    entries.extend(tasks(conn, associate, as_of)?.into_iter().map(|e| (e, None)));
-    Ok(entries)
+    let page = limit.saturating_mul(2).max(20);
+    let mut found: Vec<Candidate> = Vec::new();
+    let mut offset = 0;
+    while (found.len() as i64) < limit {
+        let rows: Vec<EntryRow> = worklist_entries::table
+            .inner_join(customers::table.on(customers::customer_id.eq(worklist_entries::customer_id)))
+            .filter(worklist_entries::associate_id.eq(associate.as_uuid()))
+            .filter(worklist_entries::as_of.eq(as_of))
+            .filter(customers::associate_id.eq(associate.as_uuid()))
+            .filter(customers::merged_into.is_null())
+            .filter(customers::erased_at.is_null())
+            .order((worklist_entries::clv.desc().nulls_last(), worklist_entries::customer_id))
+            .select((
+                worklist_entries::customer_id,
+                worklist_entries::clv,
+                worklist_entries::reasons,
+                worklist_entries::details,
+            ))
+            .limit(page)
+            .offset(offset)
+            .load(conn)?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+        let contacts = last_contacts(conn, &ids, as_of)?;
+        let exhausted = (rows.len() as i64) < page;
+        for (id, clv, reasons, details) in rows {
+            let last_contact = contacts.get(&id).copied();
+            if last_contact.is_some_and(|d| d >= since) || found.len() as i64 >= limit {
+                continue;
+            }
+            let reasons: Vec<Reason> = serde_json::from_value(reasons).map_err(corrupt("worklist_entries.reasons"))?;
+            found.push((Entry { customer: CustomerId::from_uuid(id), clv, reasons, last_contact }, details));
+        }
+        if exhausted {
+            break;
+        }
+        offset += page;
+    }
+    found.extend(tasks(conn, associate, as_of)?.into_iter().map(|e| (e, None)));
+    Ok(found)
 }
 
-#[derive(QueryableByName)]
-struct TaskRow {
-    #[diesel(sql_type = SqlUuid)]
-    id: Uuid,
-    #[diesel(sql_type = SqlUuid)]
-    customer_id: Uuid,
-    #[diesel(sql_type = Date)]
-    due_on: NaiveDate,
-    #[diesel(sql_type = Text)]
-    reason: String,
-    #[diesel(sql_type = Nullable<SqlUuid>)]
-    campaign_id: Option<Uuid>,
-    #[diesel(sql_type = Nullable<Numeric>)]
-    clv: Option<Decimal>,
-    #[diesel(sql_type = Nullable<Date>)]
-    last_contact: Option<NaiveDate>,
-}
+type TaskRow = (Uuid, Uuid, NaiveDate, String, Option<Uuid>);
 
 /// The associate's open follow-ups due on or before `as_of`, of live
-/// clients, as entries (value from the latest snapshot).
+/// clients, as entries (value from the latest snapshot on or before the
+/// day, last contact).
 fn tasks(conn: &mut PgConnection, associate: AssociateId, as_of: NaiveDate) -> Result<Vec<Entry>, StoreError> {
-    let rows: Vec<TaskRow> = diesel::sql_query(format!(
-        "SELECT f.id, f.customer_id, f.due_on, f.reason, f.campaign_id, {} AS last_contact, \
-                (SELECT s.clv FROM segment_snapshots s WHERE s.customer_id = f.customer_id \
-                   AND s.as_of = (SELECT max(as_of) FROM segment_runs WHERE as_of <= $2)) AS clv \
-         FROM follow_ups f JOIN customers c ON c.customer_id = f.customer_id \
-           AND c.merged_into IS NULL AND c.erased_at IS NULL \
-         WHERE f.associate_id = $1 AND f.status = 'open' AND f.due_on <= $2 ORDER BY f.due_on, f.id",
-        last_contact("f.customer_id")
-    ))
-    .bind::<SqlUuid, _>(associate.as_uuid())
-    .bind::<Date, _>(as_of)
-    .load(conn)?;
+    let rows: Vec<TaskRow> = follow_ups::table
+        .inner_join(customers::table.on(customers::customer_id.eq(follow_ups::customer_id)))
+        .filter(follow_ups::associate_id.eq(associate.as_uuid()))
+        .filter(follow_ups::status.eq("open"))
+        .filter(follow_ups::due_on.le(as_of))
+        .filter(customers::merged_into.is_null())
+        .filter(customers::erased_at.is_null())
+        .order((follow_ups::due_on, follow_ups::id))
+        .select((
+            follow_ups::id,
+            follow_ups::customer_id,
+            follow_ups::due_on,
+            follow_ups::reason,
+            follow_ups::campaign_id,
+        ))
+        .load(conn)?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.1).collect();
+    let contacts = last_contacts(conn, &ids, as_of)?;
+    let (latest, _) = snapshot_dates(conn, as_of)?;
+    let clvs: HashMap<Uuid, Option<Decimal>> = match latest {
+        Some(day) => segment_snapshots::table
+            .filter(segment_snapshots::as_of.eq(day))
+            .filter(segment_snapshots::customer_id.eq_any(&ids))
+            .select((segment_snapshots::customer_id, segment_snapshots::clv))
+            .load(conn)?
+            .into_iter()
+            .collect(),
+        None => HashMap::new(),
+    };
     Ok(rows
         .into_iter()
-        .map(|r| {
-            let follow_up = FollowUpId::from_uuid(r.id);
-            let reason = match r.campaign_id {
-                Some(campaign) => Reason::CampaignTask { follow_up, campaign, due_on: r.due_on, reason: r.reason },
-                None => Reason::FollowUpDue { follow_up, due_on: r.due_on, reason: r.reason },
+        .map(|(id, customer, due_on, reason, campaign)| {
+            let follow_up = FollowUpId::from_uuid(id);
+            let reason = match campaign {
+                Some(campaign) => Reason::CampaignTask { follow_up, campaign, due_on, reason },
+                None => Reason::FollowUpDue { follow_up, due_on, reason },
             };
             Entry {
-                customer: CustomerId::from_uuid(r.customer_id),
-                clv: r.clv,
+                customer: CustomerId::from_uuid(customer),
+                clv: clvs.get(&customer).copied().flatten(),
                 reasons: vec![reason],
-                last_contact: r.last_contact,
+                last_contact: contacts.get(&customer).copied(),
             }
         })
         .collect())
