@@ -69,7 +69,7 @@ pub fn refresh_affinity(
     let to = as_of.pred_opt().unwrap_or(as_of);
     let from = to.checked_sub_days(Days::new(WINDOW_DAYS - 1)).unwrap_or(NaiveDate::MIN);
     let window = Window::new(from, to).map_err(counting)?;
-    let catalogue = clientele_store::clienteling::catalogue(conn)?;
+    let (catalogue, rows) = clientele_store::clienteling::kept_purchases(conn, (from, to))?;
     let skus: Vec<String> = catalogue.iter().map(|p| p.sku.clone()).collect();
     let mut categories: Interner<String> = Interner::new();
     let category_of_product = catalogue
@@ -77,7 +77,6 @@ pub fn refresh_affinity(
         .map(|p| p.category.as_ref().map(|c| categories.intern(c)).transpose())
         .collect::<Result<Vec<Option<ItemId>>, _>>()
         .map_err(counting)?;
-    let rows = clientele_store::clienteling::kept_purchases(conn, &skus, (from, to))?;
     let params = Params::new(MIN_SHARED)
         .map_err(counting)?
         .with_max_per_antecedent(NonZeroUsize::new(RULES_PER_ITEM).unwrap_or(NonZeroUsize::MIN))

@@ -8,8 +8,7 @@ mod lapsed;
 mod worklist;
 
 pub use affinity::{
-    AffinityRun, Product, PurchaseRow, StoredRule, affinity_ran_on, catalogue, kept_purchases, product_names,
-    replace_rules, rules_from,
+    AffinityRun, Product, PurchaseRow, StoredRule, kept_purchases, product_names, replace_rules, rules_from,
 };
 pub use clients::{ClientCard, KeptLine, client_cards, kept_lines};
 pub use kpis::{associate_counts, store_counts};
