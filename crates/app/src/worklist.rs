@@ -95,11 +95,17 @@ fn build_locked(
     let (programme, _) = clientele_store::program(conn)?;
     let facts = clientele_store::clienteling::client_facts(conn, associate, as_of)?;
     let horizons = Horizons::default();
+    // Clients with a reason, and those with an open follow-up due (their
+    // details ready for the read, though only the follow-up puts them
+    // forward).
+    let tasked: std::collections::HashSet<Uuid> =
+        clientele_store::clienteling::follow_up_clients(conn, associate, as_of)?.into_iter().collect();
     let found: Vec<Entry> = facts
         .iter()
         .filter_map(|(f, clv)| {
             let found = reasons(f, as_of, &programme, &horizons);
-            (!found.is_empty()).then_some(Entry { customer: f.customer, clv: *clv, reasons: found, last_contact: None })
+            let keep = !found.is_empty() || tasked.contains(&f.customer.as_uuid());
+            keep.then_some(Entry { customer: f.customer, clv: *clv, reasons: found, last_contact: None })
         })
         .collect();
     let mut entries = Vec::with_capacity(found.len());
@@ -114,7 +120,8 @@ fn build_locked(
         }
     }
     clientele_store::clienteling::save_build(conn, associate, as_of, (facts.len(), &entries), at)?;
-    Ok(Built { clients: facts.len(), entries: entries.len() })
+    let put_forward = entries.iter().filter(|(e, _)| !e.reasons.is_empty()).count();
+    Ok(Built { clients: facts.len(), entries: put_forward })
 }
 
 /// The daily job's part: every associate with clients, built for their

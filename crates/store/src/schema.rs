@@ -544,6 +544,7 @@ diesel::table! {
         clv -> Nullable<Numeric>,
         reasons -> Jsonb,
         details -> Nullable<Jsonb>,
+        put_forward -> Bool,
     }
 }
 

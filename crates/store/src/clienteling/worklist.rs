@@ -183,8 +183,9 @@ fn upgrades_of(conn: &mut PgConnection, ids: &[Uuid], today: NaiveDate) -> Resul
 }
 
 /// Replaces the associate's build for `as_of` with these entries (clients
-/// with at least one reason, each with what the list shows of them; their
-/// last contact is not kept) and records the build; drops the associate's
+/// with at least one reason — put forward — and clients with an open
+/// follow-up and none, each with what the list shows of them; their last
+/// contact is not kept) and records the build; drops the associate's
 /// builds older than a week before `as_of`.
 pub fn save_build(
     conn: &mut PgConnection,
@@ -208,21 +209,22 @@ pub fn save_build(
             worklist_builds::as_of.eq(as_of),
             worklist_builds::built_at.eq(at),
             worklist_builds::clients.eq(count(clients)?),
-            worklist_builds::entries.eq(count(entries.len())?),
+            worklist_builds::entries.eq(count(entries.iter().filter(|(e, _)| !e.reasons.is_empty()).count())?),
         ))
         .execute(conn)?;
     for chunk in entries.chunks(1_000) {
         let ids: Vec<Uuid> = chunk.iter().map(|(e, _)| e.customer.as_uuid()).collect();
         let clvs: Vec<Option<Decimal>> = chunk.iter().map(|(e, _)| e.clv).collect();
         let details: Vec<serde_json::Value> = chunk.iter().map(|(_, d)| d.clone()).collect();
+        let put_forward: Vec<bool> = chunk.iter().map(|(e, _)| !e.reasons.is_empty()).collect();
         let reasons = chunk
             .iter()
             .map(|(e, _)| serde_json::to_value(&e.reasons))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| StoreError::Corrupt(format!("worklist reasons: {e}")))?;
         diesel::sql_query(
-            "INSERT INTO worklist_entries (associate_id, as_of, customer_id, clv, reasons, details) \
-             SELECT $1, $2, * FROM unnest($3::uuid[], $4::numeric[], $5::jsonb[], $6::jsonb[])",
+            "INSERT INTO worklist_entries (associate_id, as_of, customer_id, clv, reasons, details, put_forward) \
+             SELECT $1, $2, * FROM unnest($3::uuid[], $4::numeric[], $5::jsonb[], $6::jsonb[], $7::bool[])",
         )
         .bind::<SqlUuid, _>(a)
         .bind::<Date, _>(as_of)
@@ -230,6 +232,7 @@ pub fn save_build(
         .bind::<Array<Nullable<Numeric>>, _>(clvs)
         .bind::<Array<Jsonb>, _>(reasons)
         .bind::<Array<Jsonb>, _>(details)
+        .bind::<Array<diesel::sql_types::Bool>, _>(put_forward)
         .execute(conn)?;
     }
     Ok(())
@@ -243,6 +246,21 @@ pub fn is_built(conn: &mut PgConnection, associate: AssociateId, as_of: NaiveDat
             .filter(worklist_builds::as_of.eq(as_of)),
     ))
     .get_result(conn)?)
+}
+
+/// The clients of the associate's open follow-ups due on or before `as_of`.
+pub fn follow_up_clients(
+    conn: &mut PgConnection,
+    associate: AssociateId,
+    as_of: NaiveDate,
+) -> Result<Vec<Uuid>, StoreError> {
+    Ok(follow_ups::table
+        .filter(follow_ups::associate_id.eq(associate.as_uuid()))
+        .filter(follow_ups::status.eq("open"))
+        .filter(follow_ups::due_on.le(as_of))
+        .select(follow_ups::customer_id)
+        .distinct()
+        .load(conn)?)
 }
 
 /// The active associates with at least one live client, with their
@@ -341,6 +359,7 @@ pub fn worklist_candidates(
             .inner_join(customers::table.on(customers::customer_id.eq(worklist_entries::customer_id)))
             .filter(worklist_entries::associate_id.eq(associate.as_uuid()))
             .filter(worklist_entries::as_of.eq(as_of))
+            .filter(worklist_entries::put_forward)
             .filter(customers::associate_id.eq(associate.as_uuid()))
             .filter(customers::merged_into.is_null())
             .filter(customers::erased_at.is_null())
@@ -370,7 +389,22 @@ pub fn worklist_candidates(
         }
         offset += page;
     }
-    found.extend(tasks(conn, associate, as_of)?.into_iter().map(|e| (e, None)));
+    let tasks = tasks(conn, associate, as_of)?;
+    let ids: Vec<Uuid> = tasks.iter().map(|e| e.customer.as_uuid()).collect();
+    let mut details: HashMap<Uuid, serde_json::Value> = worklist_entries::table
+        .filter(worklist_entries::associate_id.eq(associate.as_uuid()))
+        .filter(worklist_entries::as_of.eq(as_of))
+        .filter(worklist_entries::customer_id.eq_any(&ids))
+        .select((worklist_entries::customer_id, worklist_entries::details))
+        .load::<(Uuid, Option<serde_json::Value>)>(conn)?
+        .into_iter()
+        .filter_map(|(id, d)| Some((id, d?)))
+        .collect();
+    found.extend(tasks.into_iter().map(|e| {
+        let shown = details.get(&e.customer.as_uuid()).cloned();
+        (e, shown)
+    }));
+    details.clear();
     Ok(found)
 }
 

@@ -1,0 +1,1 @@
+ALTER TABLE worklist_entries DROP COLUMN put_forward;
