@@ -187,6 +187,10 @@ pub fn worklist(
     let ranked = rank(candidates.into_iter().map(|(e, _)| e).collect(), as_of, days, limit);
     let ids: Vec<Uuid> = ranked.iter().map(|e| e.customer.as_uuid()).collect();
     let mut cards = clientele_store::clienteling::client_cards(conn, &ids)?;
+    let asked: Vec<Uuid> = ids.iter().filter(|id| !built.contains_key(id)).copied().collect();
+    if !asked.is_empty() {
+        built.extend(clientele_store::clienteling::built_details(conn, associate, as_of, &asked)?);
+    }
     let unbuilt: Vec<Uuid> = ids.iter().filter(|id| !built.contains_key(id)).copied().collect();
     let mut live = if unbuilt.is_empty() { HashMap::new() } else { details_of(conn, &unbuilt)? };
     let mut items = Vec::with_capacity(ranked.len());

@@ -14,6 +14,6 @@ pub use clients::{ClientCard, KeptLine, client_cards, kept_lines};
 pub use kpis::{associate_counts, store_counts};
 pub use lapsed::{LapsedClient, lapsed_clients};
 pub use worklist::{
-    Candidate, associate_time_zone, associates_with_clients, client_facts, follow_up_clients, is_built, lock_worklist,
-    save_build, worklist_candidates,
+    Candidate, associate_time_zone, associates_with_clients, built_details, client_facts, follow_up_clients, is_built,
+    lock_worklist, save_build, worklist_candidates,
 };

@@ -248,6 +248,23 @@ pub fn is_built(conn: &mut PgConnection, associate: AssociateId, as_of: NaiveDat
     .get_result(conn)?)
 }
 
+/// What the associate's build for `as_of` worked out to show of these
+/// clients (those it has).
+pub fn built_details(
+    conn: &mut PgConnection,
+    associate: AssociateId,
+    as_of: NaiveDate,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, serde_json::Value>, StoreError> {
+    let rows: Vec<(Uuid, Option<serde_json::Value>)> = worklist_entries::table
+        .filter(worklist_entries::associate_id.eq(associate.as_uuid()))
+        .filter(worklist_entries::as_of.eq(as_of))
+        .filter(worklist_entries::customer_id.eq_any(ids))
+        .select((worklist_entries::customer_id, worklist_entries::details))
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(id, d)| Some((id, d?))).collect())
+}
+
 /// The clients of the associate's open follow-ups due on or before `as_of`.
 pub fn follow_up_clients(
     conn: &mut PgConnection,
@@ -331,8 +348,8 @@ fn last_contacts(
 }
 
 /// A client of the read: the entry (reasons, value, last contact) and what
-/// the build worked out to show of them (None: not built, e.g. a client
-/// put forward only by a follow-up).
+/// the build worked out to show of them (None for a follow-up: the read
+/// asks [`built_details`] for the few it keeps).
 pub type Candidate = (Entry, Option<serde_json::Value>);
 
 type EntryRow = (Uuid, Option<Decimal>, serde_json::Value, Option<serde_json::Value>);
@@ -389,22 +406,7 @@ pub fn worklist_candidates(
         }
         offset += page;
     }
-    let tasks = tasks(conn, associate, as_of)?;
-    let ids: Vec<Uuid> = tasks.iter().map(|e| e.customer.as_uuid()).collect();
-    let mut details: HashMap<Uuid, serde_json::Value> = worklist_entries::table
-        .filter(worklist_entries::associate_id.eq(associate.as_uuid()))
-        .filter(worklist_entries::as_of.eq(as_of))
-        .filter(worklist_entries::customer_id.eq_any(&ids))
-        .select((worklist_entries::customer_id, worklist_entries::details))
-        .load::<(Uuid, Option<serde_json::Value>)>(conn)?
-        .into_iter()
-        .filter_map(|(id, d)| Some((id, d?)))
-        .collect();
-    found.extend(tasks.into_iter().map(|e| {
-        let shown = details.get(&e.customer.as_uuid()).cloned();
-        (e, shown)
-    }));
-    details.clear();
+    found.extend(tasks(conn, associate, as_of)?.into_iter().map(|e| (e, None)));
     Ok(found)
 }
 
