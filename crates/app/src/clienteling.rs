@@ -1,12 +1,13 @@
 //! The store manager's lists and figures (issue #12): the lapsed list —
 //! the clients who bought at the store in a comparison period and not in
-//! the period — and the store's KPIs beside the same dates a year before
-//! (see `clientele_store::clienteling` and docs/kpis.md).
+//! the period — and the KPIs beside the same dates a year before, of a
+//! store and of an associate's sales (see `clientele_store::clienteling`
+//! and docs/kpis.md).
 
 use clientele_clienteling::{Period, StoreFigures};
 use clientele_kernel::StoreId;
 use clientele_profiles::{AssociateId, StoreScope};
-use clientele_store::clienteling::LapsedClient;
+use clientele_store::clienteling::{LapsedClient, SalesOf};
 use clientele_store::{PgConnection, StoreError};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -41,24 +42,20 @@ pub fn kpis(
     period: &Period,
     scope: &StoreScope,
 ) -> Result<(StoreFigures, StoreFigures), StoreError> {
-    match of {
-        FiguresOf::Store(store) => check_store(conn, store, scope)?,
-        FiguresOf::Associate(associate) => {
-            let mut errors = clientele_kernel::FieldErrors::new();
-            clientele_store::check_org_references(conn, &mut errors, scope, None, Some(("id", associate)))?;
-            if !errors.is_empty() {
-                return Err(StoreError::NotFound);
-            }
+    let sales = match of {
+        FiguresOf::Store(store) => {
+            check_store(conn, store, scope)?;
+            SalesOf::Stores(&[store])
         }
-    }
-    let mut counts = |p: &Period, compare: &Period| match of {
-        FiguresOf::Store(store) => clientele_store::clienteling::store_counts(conn, store, p, compare),
-        FiguresOf::Associate(a) => clientele_store::clienteling::associate_counts(conn, a, p, compare),
+        FiguresOf::Associate(associate) => {
+            let store = clientele_store::associate_store(conn, associate)?
+                .filter(|s| scope.covers(Some(*s)))
+                .ok_or(StoreError::NotFound)?;
+            SalesOf::Associate { store, associate }
+        }
     };
-    let before = period.year_before();
-    let now = counts(period, &before)?;
-    let then = counts(&before, &before.year_before())?;
-    Ok((StoreFigures::from_counts(&now), StoreFigures::from_counts(&then)))
+    let counts = clientele_store::clienteling::sales_counts(conn, sales, period)?;
+    Ok((StoreFigures::from_counts(&counts.total.period), StoreFigures::from_counts(&counts.total.year_before)))
 }
 
 /// NotFound unless the store exists and the caller may see it.

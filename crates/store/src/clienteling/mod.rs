@@ -1,5 +1,5 @@
-//! Clienteling in PostgreSQL (issue #12): the store manager's lapsed list
-//! and the store's figures, and the associate's worklist.
+//! Clienteling in PostgreSQL (issue #12): the store manager's lapsed list,
+//! the stores' and associates' figures, and the associate's worklist.
 
 mod affinity;
 mod clients;
@@ -12,7 +12,7 @@ pub use affinity::{
     replace_rules, rules_from,
 };
 pub use clients::{ClientCard, KeptLine, client_cards, kept_lines};
-pub use kpis::{associate_counts, store_counts};
+pub use kpis::{Counted, SalesCounts, SalesOf, sales_counts};
 pub use lapsed::{LapsedClient, lapsed_clients};
 pub use worklist::{
     associate_time_zone, associates_with_clients, client_facts, is_built, last_contacts, lock_worklist, save_build,

@@ -1,0 +1,3 @@
+DROP INDEX customers_home_store_joined_idx;
+DROP TABLE customer_first_orders;
+DROP TABLE sales_days;
