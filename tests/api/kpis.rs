@@ -1,7 +1,8 @@
-//! The KPIs (issue #12): a store's and an associate's, each figure worked
-//! out again in the test from the sales it sends, as docs/kpis.md defines
-//! it — the period and the same dates a year before; and the tables the
-//! KPIs read, against a recount of the orders.
+//! The KPIs (issue #12): a store's, every store's and an associate's, each
+//! figure worked out again in the test from the sales it sends, as
+//! docs/kpis.md defines it — the period and the same dates a year before;
+//! the acquisition channels worked out from the customers it creates; and
+//! the tables the KPIs read, against a recount of the orders.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -237,6 +238,7 @@ async fn a_stores_kpis_are_what_its_sales_say_beside_the_year_before() {
             &expected_of(&book, |s| s.by == Some(a), b, bb),
             &format!("associate {a}, 2025"),
         );
+        assert!(theirs.get("acquisition").is_none(), "a customer does not record who acquired them");
     }
     let elsewhere = crate::helpers::new_associate(&app, &stores[1], "FAR").await;
     let far = format!("/v1/analytics/associates/{elsewhere}/kpis?from=2026-03-01&to=2026-03-31");
@@ -258,6 +260,254 @@ async fn a_stores_kpis_are_what_its_sales_say_beside_the_year_before() {
     app.call("GET", &format!("{path}?from=2026-03-01&to=2026-03-31"), Some(&key(&app, Role::Pos, &[])), None)
         .await
         .expect(403);
+}
+
+/// Three stores: customers who buy at two of them, online first, across
+/// the store's midnight, who return everything, are merged away (5, into
+/// 9) or erased (6), anonymous sales, and two years of history.
+const ALL_SALES: &[Sale] = &[
+    sale(Some(0), 0, "2026-03-05", 1),
+    sale(Some(0), 1, "2026-03-06", 2),
+    sale(Some(0), 0, "2025-03-07", 1),
+    sale(Some(1), 0, "2025-03-10", 1),
+    sale(Some(1), 2, "2026-03-12", 1),
+    Sale { store: None, ..sale(Some(2), 0, "2025-12-01", 1) },
+    sale(Some(2), 1, "2026-03-15", 3),
+    Sale { late: true, ..sale(Some(3), 0, "2026-03-01", 2) },
+    sale(Some(3), 0, "2026-03-20", 1),
+    returned(1, "2026-03-26", sale(Some(4), 1, "2026-03-25", 1)),
+    sale(Some(4), 1, "2025-03-25", 2),
+    sale(Some(5), 0, "2026-03-08", 2),
+    sale(Some(5), 0, "2025-03-08", 1),
+    sale(Some(6), 2, "2026-03-09", 1),
+    sale(Some(6), 2, "2025-03-09", 1),
+    sale(None, 2, "2026-03-10", 4),
+    sale(Some(7), 2, "2024-03-11", 1),
+    sale(Some(7), 1, "2025-03-11", 2),
+    returned(1, "2026-03-04", sale(Some(8), 1, "2025-03-02", 3)),
+    Sale { late: true, ..sale(Some(8), 0, "2025-03-01", 1) },
+];
+
+/// How a customer was acquired: (home store, channel, cost and its
+/// currency, joined on).
+type Acquired = (usize, Option<&'static str>, Option<(&'static str, &'static str)>, &'static str);
+
+/// How each customer of [`ALL_SALES`] was acquired.
+const ACQUIRED: &[Acquired] = &[
+    (0, Some("referral"), Some(("100", "CNY")), "2026-03-02"),
+    (0, Some("referral"), Some(("20", "EUR")), "2026-03-10"),
+    (1, Some("mall_walk_in"), Some(("50", "CNY")), "2026-03-05"),
+    (0, None, None, "2026-03-20"),
+    (0, Some("online_campaign"), Some(("30", "USD")), "2026-03-12"),
+    (0, Some("event"), Some(("60", "CNY")), "2026-03-03"),
+    (2, Some("event"), Some(("70", "CNY")), "2026-03-15"),
+    (2, Some("referral"), Some(("40", "CNY")), "2025-03-20"),
+    (1, Some("online_campaign"), None, "2025-03-15"),
+    (0, Some("referral"), Some(("10", "CNY")), "2024-01-01"),
+];
+
+/// EUR into CNY: (valid from, rate). No rate for USD.
+const EUR_RATES: &[(&str, f64)] = &[("2026-03-01", 7.8), ("2026-03-15", 8.0)];
+
+/// One channel as the test works it out: (customers, with cost, cost, with CLV, CLV total).
+type Channel = (u64, u64, f64, u64, f64);
+
+/// The channels of the customers `home` keeps who joined in `period`, with
+/// the lifetime values `clv` (of the latest snapshot) by customer index.
+fn expected_channels(
+    home: impl Fn(usize) -> bool,
+    period: Period<'_>,
+    gone: &[usize],
+    clv: &BTreeMap<usize, f64>,
+) -> BTreeMap<String, Channel> {
+    let mut channels: BTreeMap<String, Channel> = BTreeMap::new();
+    for (i, (store, channel, cost, joined)) in ACQUIRED.iter().enumerate() {
+        if !home(*store) || gone.contains(&i) || !(period.0 <= *joined && *joined <= period.1) {
+            continue;
+        }
+        let c = channels.entry(channel.unwrap_or("unknown").to_owned()).or_default();
+        c.0 += 1;
+        let rate = match cost {
+            Some((_, "CNY")) => Some(1.0),
+            Some((_, "EUR")) => EUR_RATES.iter().rev().find(|(from, _)| from <= joined).map(|(_, r)| *r),
+            _ => None,
+        };
+        if let (Some((amount, _)), Some(rate)) = (cost, rate) {
+            c.1 += 1;
+            c.2 += amount.parse::<f64>().expect("an amount") * rate;
+        }
+        if let Some(v) = clv.get(&i) {
+            c.3 += 1;
+            c.4 += v;
+        }
+    }
+    channels
+}
+
+fn assert_channels(got: &Value, want: &BTreeMap<String, Channel>, label: &str) {
+    let list = got.as_array().unwrap_or_else(|| panic!("{label}: a list of channels, got {got}"));
+    let counts: Vec<u64> = list.iter().map(|c| c["customers"].as_u64().expect("customers")).collect();
+    assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{label}: most customers first: {counts:?}");
+    let got: BTreeMap<String, &Value> =
+        list.iter().map(|c| (c["channel"].as_str().expect("channel").to_owned(), c)).collect();
+    assert_eq!(got.keys().collect::<Vec<_>>(), want.keys().collect::<Vec<_>>(), "{label}: the channels");
+    for (name, (customers, with_cost, cost, with_clv, clv)) in want {
+        let c = got[name];
+        let ratio = |a: f64, b: u64| (b > 0).then(|| a / b as f64);
+        let figures = [
+            ("customers", Some(*customers as f64)),
+            ("customers_with_cost", Some(*with_cost as f64)),
+            ("cost", Some(*cost)),
+            ("cost_per_customer", ratio(*cost, *with_cost)),
+            ("customers_with_clv", Some(*with_clv as f64)),
+            ("average_clv", ratio(*clv, *with_clv)),
+        ];
+        for (figure, want) in figures {
+            match (value(&c[figure]), want) {
+                (Some(g), Some(w)) => assert!((g - w).abs() <= 0.005, "{label} {name} {figure}: {g} against {w}"),
+                (g, w) => assert_eq!(g, w, "{label} {name} {figure}"),
+            }
+        }
+    }
+}
+
+/// Two snapshots; the earlier one's values must not be read. Returns the
+/// latest lifetime values, by customer index, as the test set them.
+fn snapshots(app: &TestApp, cast: &Cast) -> BTreeMap<usize, f64> {
+    let mut conn = app.db.connect();
+    let now = Utc.with_ymd_and_hms(2026, 4, 2, 12, 0, 0).single().expect("time");
+    let config = clientele_segments::RefreshConfig::default();
+    for as_of in ["2026-02-01", "2026-04-01"] {
+        let as_of = NaiveDate::parse_from_str(as_of, "%Y-%m-%d").expect("a day");
+        let run = clientele_app::segments::RefreshRun {
+            as_of,
+            config: &config,
+            now,
+            threads: clientele_app::machine_threads(),
+        };
+        clientele_app::segments::refresh_segments(&mut conn, &mut [], &run, &mut |_| {}).expect("refresh");
+    }
+    let set = |sql: String| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(sql).execute(&mut app.db.connect()).expect("set the lifetime values");
+    };
+    set("UPDATE segment_snapshots SET clv = 1 WHERE as_of = '2026-02-01'".to_owned());
+    set("UPDATE segment_snapshots SET clv = NULL WHERE as_of = '2026-04-01'".to_owned());
+    let mut clv = BTreeMap::new();
+    for (i, id) in cast.customers.iter().enumerate() {
+        // Customer 3 keeps no value; the others 1,000 + 250 × their index.
+        let value = 1000.0 + 250.0 * i as f64;
+        let stored =
+            rows(app, &format!("SELECT 1 FROM segment_snapshots WHERE as_of = '2026-04-01' AND customer_id = '{id}'"));
+        if i != 3 && !stored.is_empty() {
+            set(format!(
+                "UPDATE segment_snapshots SET clv = {value} WHERE as_of = '2026-04-01' AND customer_id = '{id}'"
+            ));
+            clv.insert(i, value);
+        }
+    }
+    clv
+}
+
+/// Three stores with their customers acquired as [`ACQUIRED`] says, the
+/// sales of [`ALL_SALES`], 5 merged into 9 and 6 erased afterwards.
+async fn three_stores(app: &TestApp) -> Cast {
+    let stores = vec![
+        app.store("A-SH", "CN", "Asia/Shanghai", "CNY").await,
+        app.store("B-BJ", "CN", "Asia/Shanghai", "CNY").await,
+        app.store("C-CD", "CN", "Asia/Shanghai", "CNY").await,
+    ];
+    let rates: Vec<Value> = EUR_RATES
+        .iter()
+        .map(|(from, rate)| json!({ "currency": "EUR", "valid_from": from, "rate": format!("{rate}") }))
+        .collect();
+    app.admin("PUT", "/v1/fx-rates", Some(&json!({ "rates": rates }))).await.expect(200);
+    let mut customers = Vec::new();
+    for (i, (store, channel, cost, joined)) in ACQUIRED.iter().enumerate() {
+        let mut body = person(&format!("Client {i}"), &format!("1380000000{i}"));
+        body["home_store_id"] = json!(stores[*store]);
+        body["joined_on"] = json!(joined);
+        if let Some(channel) = channel {
+            body["acquisition"] = json!({ "channel": channel,
+                "cost": cost.map(|(amount, currency)| json!({ "amount": amount, "currency": currency })) });
+        }
+        customers.push(id_of(&app.customer(body).await));
+    }
+    let cast = Cast { stores, associates: Vec::new(), customers };
+    send(app, &cast, ALL_SALES).await;
+    let (survivor, absorbed) = (&cast.customers[9], &cast.customers[5]);
+    app.admin("POST", &format!("/v1/customers/{survivor}/merge"), Some(&json!({ "absorb": absorbed })))
+        .await
+        .expect(200);
+    app.admin("DELETE", &format!("/v1/customers/{}", cast.customers[6]), None).await.expect(200);
+    cast
+}
+
+#[tokio::test]
+async fn every_stores_kpis_and_their_total_are_what_the_sales_say_within_the_keys_stores() {
+    let app = TestApp::spawn().await;
+    let cast = three_stores(&app).await;
+    let clv = snapshots(&app, &cast);
+    assert!(clv.len() >= 5, "most customers have a value in the snapshot: {clv:?}");
+    let book = Book { sales: ALL_SALES, gone: &[5, 6] };
+    let gone: &[usize] = &[5];
+    let (p, b, bb) = (("2026-03-01", "2026-03-31"), ("2025-03-01", "2025-03-31"), ("2024-03-01", "2024-03-31"));
+    let query = "?from=2026-03-01&to=2026-03-31";
+
+    let manager = key(&app, Role::StoreManager, &[&cast.stores[0], &cast.stores[1]]);
+    let admin = key(&app, Role::Admin, &[]);
+    for (who, token, seen) in [("admin", &admin, vec![0, 1, 2]), ("manager of A and B", &manager, vec![0, 1])] {
+        let path = format!("/v1/analytics/stores/kpis{query}");
+        let all = app.call("GET", &path, Some(token), None).await.expect(200).body;
+        let entries = all["stores"].as_array().expect("stores");
+        let ids: Vec<&str> = entries.iter().map(|e| e["id"].as_str().expect("id")).collect();
+        let want: Vec<&str> = seen.iter().map(|i| cast.stores[*i].as_str()).collect();
+        assert_eq!(ids, want, "{who}: one entry per store of the key's scope, by code");
+        for (entry, i) in entries.iter().zip(&seen) {
+            let label = format!("{who}, store {i}");
+            assert_eq!(entry["code"], ["A-SH", "B-BJ", "C-CD"][*i], "{label}");
+            assert_figures(&entry["period"], &expected_of(&book, |s| s.store == Some(*i), p, b), &label);
+            assert_figures(&entry["year_before"], &expected_of(&book, |s| s.store == Some(*i), b, bb), &label);
+            assert_channels(&entry["acquisition"]["period"], &expected_channels(|h| h == *i, p, gone, &clv), &label);
+            let then = expected_channels(|h| h == *i, b, gone, &clv);
+            assert_channels(&entry["acquisition"]["year_before"], &then, &label);
+        }
+        let mine = |s: &Sale| s.store.is_some_and(|i| seen.contains(&i));
+        let total = &all["total"];
+        assert_figures(&total["period"], &expected_of(&book, mine, p, b), &format!("{who}, total"));
+        assert_figures(&total["year_before"], &expected_of(&book, mine, b, bb), &format!("{who}, total then"));
+        let channels = expected_channels(|h| seen.contains(&h), p, gone, &clv);
+        assert_channels(&total["acquisition"]["period"], &channels, &format!("{who}, total"));
+    }
+    let totals = app.admin("GET", &format!("/v1/analytics/stores/kpis{query}"), None).await.expect(200).body;
+    let t = &totals["total"]["period"];
+    let sum: u64 = totals["stores"]
+        .as_array()
+        .expect("stores")
+        .iter()
+        .map(|e| e["period"]["customers"].as_u64().unwrap_or(0))
+        .sum();
+    assert!(t["customers"].as_u64().expect("customers") < sum, "a customer of two stores counts once in the total");
+
+    // A store's own answer says the same as its entry.
+    let one = format!("/v1/analytics/stores/{}/kpis{query}", cast.stores[0]);
+    let own = app.call("GET", &one, Some(&manager), None).await.expect(200).body;
+    assert_figures(&own["period"], &expected_of(&book, |s| s.store == Some(0), p, b), "store A alone");
+    assert_channels(&own["acquisition"]["period"], &expected_channels(|h| h == 0, p, gone, &clv), "store A alone");
+    let other = format!("/v1/analytics/stores/{}/kpis{query}", cast.stores[2]);
+    app.call("GET", &other, Some(&manager), None).await.expect(404);
+
+    // Bad periods name the field; the POS may not read them.
+    let all = "/v1/analytics/stores/kpis";
+    for (q, field, code) in [
+        ("?from=2026-02-30&to=2026-03-31", "from", "invalid_format"),
+        ("?from=2026-03-01", "to", "required"),
+        ("?from=2026-03-31&to=2026-03-01", "to", "out_of_range"),
+        ("?from=2020-01-01&to=2026-03-01", "to", "out_of_range"),
+    ] {
+        assert_field(&app.call("GET", &format!("{all}{q}"), Some(&manager), None).await.expect(422), field, code);
+    }
+    app.call("GET", &format!("{all}{query}"), Some(&key(&app, Role::Pos, &[])), None).await.expect(403);
 }
 
 /// The KPI tables equal a recount of the orders and returns: written in

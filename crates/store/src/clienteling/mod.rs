@@ -1,12 +1,15 @@
 //! Clienteling in PostgreSQL (issue #12): the store manager's lapsed list,
-//! the stores' and associates' figures, and the associate's worklist.
+//! the stores' and associates' figures and the acquisition channels, and
+//! the associate's worklist.
 
+mod acquisition;
 mod affinity;
 mod clients;
 mod kpis;
 mod lapsed;
 mod worklist;
 
+pub use acquisition::{AcquisitionRow, acquisition_groups};
 pub use affinity::{
     AffinityRun, Product, PurchaseRow, StoredRule, affinity_ran_on, catalogue, kept_purchases, product_names,
     replace_rules, rules_from,
