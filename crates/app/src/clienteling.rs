@@ -2,13 +2,19 @@
 //! the clients who bought at the store in a comparison period and not in
 //! the period — and the KPIs beside the same dates a year before, of a
 //! store, of every store the caller may see, and of an associate's sales,
-//! with the acquisition channels of the stores' customers (see
-//! `clientele_store::clienteling` and docs/kpis.md).
+//! and the acquisition channels of the stores' customers (see
+//! `clientele_store::clienteling` and docs/kpis.md). The figures and the
+//! channels are separate reads, so that a caller can run them side by side
+//! on two connections.
 
-use clientele_clienteling::{AcquisitionGroup, ChannelFigures, Period, StoreFigures, channel_figures};
-use clientele_kernel::StoreId;
+use std::collections::HashMap;
+
+use clientele_clienteling::{
+    AcquisitionGroup, ChannelFigures, FirstOrders, Period, StoreFigures, ThreePeriods, channel_figures, counting,
+};
+use clientele_kernel::{CustomerId, StoreId};
 use clientele_profiles::{AssociateId, Store, StoreScope};
-use clientele_store::clienteling::{AcquisitionRow, Counted, LapsedClient, SalesOf};
+use clientele_store::clienteling::{AcquisitionRow, LapsedClient, SalesOf};
 use clientele_store::{PgConnection, StoreError};
 use rust_decimal::Decimal;
 use uuid::Uuid;
@@ -36,11 +42,10 @@ pub struct Figures {
 }
 
 impl Figures {
-    fn of(counted: &Counted) -> Figures {
-        Figures {
-            period: StoreFigures::from_counts(&counted.period),
-            year_before: StoreFigures::from_counts(&counted.year_before),
-        }
+    /// The figures of one store's (or several together's) facts.
+    fn of(facts: &ThreePeriods, firsts: &HashMap<CustomerId, FirstOrders>, period: &Period) -> Figures {
+        let (now, then) = counting::counts(facts, firsts, period);
+        Figures { period: StoreFigures::from_counts(&now), year_before: StoreFigures::from_counts(&then) }
     }
 }
 
@@ -62,70 +67,78 @@ impl Channels {
     }
 }
 
-/// A store's KPIs (or those of several stores together): the figures and
-/// the acquisition channels of the customers whose home store it is.
+/// Per store (by code), and over the stores together.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoreKpis {
-    pub figures: Figures,
-    pub acquisition: Channels,
+pub struct PerStore<T> {
+    pub stores: Vec<(Store, T)>,
+    pub total: T,
 }
 
-/// Every store a caller may see, each with its KPIs, and all of them
-/// together.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AllStoresKpis {
-    pub stores: Vec<(Store, StoreKpis)>,
-    pub total: StoreKpis,
-}
-
-/// A store's KPIs over a period, for a caller who may see the store.
-pub fn store_kpis(
+/// The stores a caller may see (all of them, or a store-scoped key's), by
+/// code; a single store only if the caller may see it (else NotFound).
+pub fn stores_in_scope(
     conn: &mut PgConnection,
-    store: StoreId,
+    only: Option<StoreId>,
+    scope: &StoreScope,
+) -> Result<Vec<Store>, StoreError> {
+    let stores: Vec<Store> = clientele_store::list_stores(conn)?
+        .into_iter()
+        .filter(|s| scope.covers(Some(s.id)) && only.is_none_or(|o| o == s.id))
+        .collect();
+    if only.is_some() && stores.is_empty() {
+        return Err(StoreError::NotFound);
+    }
+    Ok(stores)
+}
+
+/// The figures of the stores the caller may see (or of `only`, NotFound
+/// unless they may see it), each and together: counted in one pass over
+/// all of them, not store by store.
+pub fn store_figures(
+    conn: &mut PgConnection,
+    only: Option<StoreId>,
     period: &Period,
     scope: &StoreScope,
-) -> Result<StoreKpis, StoreError> {
-    check_store(conn, store, scope)?;
-    Ok(kpis_of(conn, &[store], period)?.total)
-}
-
-/// The KPIs of every store the caller's scope covers (a store-scoped key:
-/// its stores), by store code, and over those stores together: counted in
-/// one pass over all of them, not store by store.
-pub fn all_store_kpis(
-    conn: &mut PgConnection,
-    period: &Period,
-    scope: &StoreScope,
-) -> Result<AllStoresKpis, StoreError> {
-    let stores: Vec<Store> =
-        clientele_store::list_stores(conn)?.into_iter().filter(|s| scope.covers(Some(s.id))).collect();
+) -> Result<PerStore<Figures>, StoreError> {
+    let stores = stores_in_scope(conn, only, scope)?;
     let ids: Vec<StoreId> = stores.iter().map(|s| s.id).collect();
-    let kpis = kpis_of(conn, &ids, period)?;
-    let by_store = stores
+    let facts = clientele_store::clienteling::sales_facts(conn, SalesOf::Stores(&ids), period)?;
+    let none = ThreePeriods::default();
+    let stores: Vec<(Store, Figures)> = stores
         .into_iter()
         .map(|s| {
-            let figures = Figures::of(&kpis.counts.stores.get(&s.id).copied().unwrap_or_default());
-            let acquisition = Channels::of(kpis.acquisition.iter().filter(|r| r.store == s.id));
-            (s, StoreKpis { figures, acquisition })
+            let figures = Figures::of(facts.stores.get(&s.id).unwrap_or(&none), &facts.firsts, period);
+            (s, figures)
         })
         .collect();
-    Ok(AllStoresKpis { stores: by_store, total: kpis.total })
+    let total = match stores.as_slice() {
+        [(_, one)] => *one,
+        _ => Figures::of(&counting::combined(facts.stores.values()), &facts.firsts, period),
+    };
+    Ok(PerStore { stores, total })
 }
 
-/// The counts of some stores and their acquisition rows, and the KPIs of
-/// all of them together.
-struct StoresCounted {
-    counts: clientele_store::clienteling::SalesCounts,
-    acquisition: Vec<AcquisitionRow>,
-    total: StoreKpis,
-}
-
-fn kpis_of(conn: &mut PgConnection, stores: &[StoreId], period: &Period) -> Result<StoresCounted, StoreError> {
-    let counts = clientele_store::clienteling::sales_counts(conn, SalesOf::Stores(stores), period)?;
+/// The acquisition channels of the customers whose home store is one of
+/// the stores the caller may see (or `only`, as [`store_figures`]), each
+/// and together.
+pub fn store_channels(
+    conn: &mut PgConnection,
+    only: Option<StoreId>,
+    period: &Period,
+    scope: &StoreScope,
+) -> Result<PerStore<Channels>, StoreError> {
+    let stores = stores_in_scope(conn, only, scope)?;
+    let ids: Vec<StoreId> = stores.iter().map(|s| s.id).collect();
     let (program, _) = clientele_store::program(conn)?;
-    let acquisition = clientele_store::clienteling::acquisition_groups(conn, stores, period, program.base_currency())?;
-    let total = StoreKpis { figures: Figures::of(&counts.total), acquisition: Channels::of(acquisition.iter()) };
-    Ok(StoresCounted { counts, acquisition, total })
+    let rows = clientele_store::clienteling::acquisition_groups(conn, &ids, period, program.base_currency())?;
+    let stores = stores
+        .into_iter()
+        .map(|s| {
+            let channels = Channels::of(rows.iter().filter(|r| r.store == s.id));
+            (s, channels)
+        })
+        .collect();
+    Ok(PerStore { stores, total: Channels::of(rows.iter()) })
 }
 
 /// The figures of the sales credited to an associate over a period, for a
@@ -139,8 +152,9 @@ pub fn associate_kpis(
     let store = clientele_store::associate_store(conn, associate)?
         .filter(|s| scope.covers(Some(*s)))
         .ok_or(StoreError::NotFound)?;
-    let counts = clientele_store::clienteling::sales_counts(conn, SalesOf::Associate { store, associate }, period)?;
-    Ok(Figures::of(&counts.total))
+    let facts = clientele_store::clienteling::sales_facts(conn, SalesOf::Associate { store, associate }, period)?;
+    let none = ThreePeriods::default();
+    Ok(Figures::of(facts.stores.get(&store).unwrap_or(&none), &facts.firsts, period))
 }
 
 /// NotFound unless the store exists and the caller may see it.

@@ -3,9 +3,11 @@
 //! them together) and `GET /v1/analytics/associates/{id}/kpis`, each over
 //! a period beside the same dates a year before.
 
+use std::collections::HashMap;
+
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
-use clientele_app::clienteling::{Channels, Figures, StoreKpis};
+use clientele_app::clienteling::{Channels, Figures, PerStore};
 use clientele_clienteling::{ChannelFigures, Period, StoreFigures};
 use clientele_kernel::{FieldErrors, StoreId};
 use clientele_profiles::{AssociateId, Permission};
@@ -176,19 +178,31 @@ pub async fn store_kpis(
     caller.require(Permission::ReadAnalytics)?;
     let store = path.parse().map(StoreId::from_uuid).map_err(|_| ApiError::NotFound("store"))?;
     let period = query.period()?;
-    let scope = caller.scope().clone();
-    let kpis = state
-        .run(move |conn| clientele_app::clienteling::store_kpis(conn, store, &period, &scope))
-        .await
-        .map_err(|e| not_found_as(e, "store"))?;
-    let (period_view, year_before) = figures_views(&kpis.figures);
+    let (figures, channels) = both(&state, &caller, Some(store), period).await.map_err(|e| not_found_as(e, "store"))?;
+    let (period_view, year_before) = figures_views(&figures.total);
     Ok(HttpResponse::Ok().json(StoreKpisView {
         from: period.from(),
         to: period.to(),
         period: period_view,
         year_before,
-        acquisition: (&kpis.acquisition).into(),
+        acquisition: (&channels.total).into(),
     }))
+}
+
+/// The figures and the acquisition channels, read side by side on two
+/// connections (each read checks the caller's scope).
+async fn both(
+    state: &web::Data<AppState>,
+    caller: &Caller,
+    only: Option<StoreId>,
+    period: Period,
+) -> Result<(PerStore<Figures>, PerStore<Channels>), ApiError> {
+    let (s1, s2) = (caller.scope().clone(), caller.scope().clone());
+    futures_util::future::try_join(
+        state.run(move |conn| clientele_app::clienteling::store_figures(conn, only, &period, &s1)),
+        state.run(move |conn| clientele_app::clienteling::store_channels(conn, only, &period, &s2)),
+    )
+    .await
 }
 
 fn not_found_as(e: ApiError, what: &'static str) -> ApiError {
@@ -221,13 +235,6 @@ pub struct TotalView {
     pub acquisition: AcquisitionView,
 }
 
-impl From<&StoreKpis> for TotalView {
-    fn from(k: &StoreKpis) -> TotalView {
-        let (period, year_before) = figures_views(&k.figures);
-        TotalView { period, year_before, acquisition: (&k.acquisition).into() }
-    }
-}
-
 /// Every store's KPIs, and those of all of them together.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AllStoresKpisView {
@@ -255,28 +262,32 @@ pub async fn all_store_kpis(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ReadAnalytics)?;
     let period = query.period()?;
-    let scope = caller.scope().clone();
-    let all = state.run(move |conn| clientele_app::clienteling::all_store_kpis(conn, &period, &scope)).await?;
-    let stores = all
+    let (figures, channels) = both(&state, &caller, None, period).await?;
+    // Two reads: a store created between them has no channels yet.
+    let channels_of: HashMap<StoreId, &Channels> = channels.stores.iter().map(|(s, c)| (s.id, c)).collect();
+    let none = Channels::default();
+    let stores = figures
         .stores
         .iter()
-        .map(|(store, k)| {
-            let (period, year_before) = figures_views(&k.figures);
+        .map(|(store, f)| {
+            let c = channels_of.get(&store.id).copied().unwrap_or(&none);
+            let (period, year_before) = figures_views(f);
             StoreEntryView {
                 id: store.id.as_uuid(),
                 code: store.code.as_str().to_owned(),
                 name: store.name.as_str().to_owned(),
                 period,
                 year_before,
-                acquisition: (&k.acquisition).into(),
+                acquisition: c.into(),
             }
         })
         .collect();
+    let (total_period, total_before) = figures_views(&figures.total);
     Ok(HttpResponse::Ok().json(AllStoresKpisView {
         from: period.from(),
         to: period.to(),
         stores,
-        total: (&all.total).into(),
+        total: TotalView { period: total_period, year_before: total_before, acquisition: (&channels.total).into() },
     }))
 }
 

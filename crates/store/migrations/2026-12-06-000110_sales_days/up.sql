@@ -75,6 +75,11 @@ FROM (SELECT customer_id, business_date,
 WHERE n <= 2
 GROUP BY customer_id;
 
--- The customers who joined in a period, by home store: the acquisition
--- channels' figures.
-CREATE INDEX customers_home_store_joined_idx ON customers (home_store_id, joined_on);
+-- The customers whose first order falls in a period (the new customers of
+-- the KPIs), read from the index alone.
+CREATE INDEX customer_first_orders_day_idx ON customer_first_orders (first_day) INCLUDE (customer_id, second_day);
+
+-- The customers who joined in a period, by home store, with what the
+-- acquisition channels' figures read of them.
+CREATE INDEX customers_home_store_joined_idx ON customers (home_store_id, joined_on)
+    INCLUDE (customer_id, acquisition_channel, acquisition_cost, acquisition_currency, merged_into);

@@ -13,6 +13,7 @@ use chrono::NaiveDate;
 use clientele_clienteling::{AcquisitionGroup, GroupCost, Period};
 use clientele_kernel::{Currency, StoreId};
 use clientele_profiles::AcquisitionChannel;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Date, Integer, Nullable, Numeric, Text, Uuid as SqlUuid};
 use rust_decimal::Decimal;
@@ -67,22 +68,24 @@ pub fn acquisition_groups(
         diesel::select(diesel::dsl::sql::<Nullable<Date>>("(SELECT max(as_of) FROM segment_runs)")).get_result(conn)?;
     let joined = |from: &str, to: &str, n: u8| {
         format!(
-            "SELECT {n} AS period, * FROM customers \
+            "SELECT {n} AS period, customer_id, home_store_id, joined_on, acquisition_channel, acquisition_cost, \
+                    acquisition_currency \
+             FROM customers \
              WHERE home_store_id = ANY($1) AND joined_on BETWEEN {from} AND {to} AND merged_into IS NULL"
         )
     };
     let sql = format!(
         "SELECT c.home_store_id AS store_id, c.period, c.acquisition_channel AS channel, \
-                CASE WHEN c.acquisition_cost IS NULL THEN 'none' WHEN r.rate IS NULL THEN 'no_rate' ELSE 'known' END \
+                CASE WHEN c.acquisition_cost IS NULL THEN 'none' WHEN c.rate IS NULL THEN 'no_rate' ELSE 'known' END \
                   AS cost_state, \
-                r.rate, count(*) AS customers, sum(c.acquisition_cost) AS cost, \
+                c.rate, count(*) AS customers, sum(c.acquisition_cost) AS cost, \
                 count(s.clv) AS with_clv, sum(s.clv) AS clv \
-         FROM ({p} UNION ALL {b}) c \
-         LEFT JOIN LATERAL ( \
-           SELECT CASE WHEN c.acquisition_currency = $6 THEN 1::numeric \
-                       ELSE (SELECT x.rate FROM fx_rates x WHERE x.currency = c.acquisition_currency \
-                               AND x.base_currency = $6 AND x.valid_from <= c.joined_on \
-                             ORDER BY x.valid_from DESC LIMIT 1) END AS rate) r ON c.acquisition_cost IS NOT NULL \
+         FROM (SELECT j.*, \
+                 CASE WHEN j.acquisition_cost IS NULL THEN NULL WHEN j.acquisition_currency = $6 THEN 1::numeric \
+                      ELSE (SELECT x.rate FROM fx_rates x WHERE x.currency = j.acquisition_currency \
+                              AND x.base_currency = $6 AND x.valid_from <= j.joined_on \
+                            ORDER BY x.valid_from DESC LIMIT 1) END AS rate \
+               FROM ({p} UNION ALL {b}) j) c \
          LEFT JOIN segment_snapshots s ON s.customer_id = c.customer_id AND s.as_of = $7 \
          GROUP BY 1, 2, 3, 4, 5",
         p = joined("$2", "$3", 0),
@@ -90,15 +93,21 @@ pub fn acquisition_groups(
     );
     let before = period.year_before();
     let ids: Vec<Uuid> = stores.iter().map(|s| s.as_uuid()).collect();
-    let rows: Vec<Row> = diesel::sql_query(sql)
-        .bind::<Array<SqlUuid>, _>(&ids)
+    let query = diesel::sql_query(sql)
+        .bind::<Array<SqlUuid>, _>(ids)
         .bind::<Date, _>(period.from())
         .bind::<Date, _>(period.to())
         .bind::<Date, _>(before.from())
         .bind::<Date, _>(before.to())
-        .bind::<Text, _>(base.as_str())
-        .bind::<Nullable<Date>, _>(latest)
-        .load(conn)?;
+        .bind::<Text, _>(base.as_str().to_owned())
+        .bind::<Nullable<Date>, _>(latest);
+    // JIT compilation costs more than this query, and the planner would look
+    // each customer's snapshot up one by one: for every store, three times
+    // what reading the snapshot once costs (docs/benchmarks.md).
+    let rows: Vec<Row> = conn.transaction(|conn| {
+        conn.batch_execute("SET LOCAL jit = off; SET LOCAL enable_nestloop = off")?;
+        query.load(conn)
+    })?;
     rows.into_iter().map(Row::into_domain).collect()
 }
 

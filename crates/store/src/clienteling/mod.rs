@@ -15,7 +15,7 @@ pub use affinity::{
     replace_rules, rules_from,
 };
 pub use clients::{ClientCard, KeptLine, client_cards, kept_lines};
-pub use kpis::{Counted, SalesCounts, SalesOf, sales_counts};
+pub use kpis::{SalesFacts, SalesOf, sales_facts};
 pub use lapsed::{LapsedClient, lapsed_clients};
 pub use worklist::{
     associate_time_zone, associates_with_clients, client_facts, is_built, last_contacts, lock_worklist, save_build,
