@@ -7,14 +7,18 @@
 # (clientele_bench_read_<pid>, a million members by default: ~12 min to load),
 # per-member reads over HTTP, each beside pgbench reading the same rows. With
 # --campaigns first, `bench_campaigns`: the campaign dry run over a demo
-# database (a million members by default), three audiences timed.
+# database (a million members by default), three audiences timed. With
+# --kpis first, `bench_kpis`: the store KPIs of a quarter over a demo
+# database (a million members, ten orders each by default): all stores, the
+# busiest and a middling store, an associate.
 # Needs a role with CREATEDB: without DATABASE_URL, scripts/db.sh starts and
 # prepares the local PostgreSQL as for the tests.
 #
 #   scripts/bench.sh [--clients 16] [--seconds 20] [--members 2000] [--csv-orders 100000] [--only http|import]
 #   scripts/bench.sh --read [--members 1000000] [--clients 50] [--seconds 20] [--only customer|loyalty|orders|timeline|value|lookup] [--keep] [--database NAME]
 #   scripts/bench.sh --campaigns [--members 1000000] [--runs 5] [--database NAME] [--keep]   # the campaign dry run
-#   scripts/bench.sh [--read|--campaigns] --tiny    # CI: seconds with the test build; fails if any step fails, asserts no figure
+#   scripts/bench.sh --kpis [--members 1000000] [--orders-per-customer 10] [--runs 5] [--from D --to D] [--database NAME] [--keep]
+#   scripts/bench.sh [--read|--campaigns|--kpis] --tiny    # CI: seconds with the test build; fails if any step fails, asserts no figure
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${DATABASE_URL:-}" ]; then
@@ -29,6 +33,9 @@ if [ "${1:-}" = --read ]; then
   shift
 elif [ "${1:-}" = --campaigns ]; then
   bench=bench_campaigns
+  shift
+elif [ "${1:-}" = --kpis ]; then
+  bench=bench_kpis
   shift
 fi
 profile=release
