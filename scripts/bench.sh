@@ -10,7 +10,10 @@
 # database (a million members by default), three audiences timed. With
 # --clienteling first, `bench_clienteling`: the affinity count and the
 # worklists' build, then worklist and suggestion reads under load, over a
-# demo database (a million members with ten orders each by default).
+# demo database (a million members with ten orders each by default). With
+# --kpis first, `bench_kpis`: the store KPIs of a quarter over a demo
+# database (a million members, ten orders each by default): all stores, the
+# busiest and a middling store, an associate.
 # Needs a role with CREATEDB: without DATABASE_URL, scripts/db.sh starts and
 # prepares the local PostgreSQL as for the tests.
 #
@@ -18,7 +21,8 @@
 #   scripts/bench.sh --read [--members 1000000] [--clients 50] [--seconds 20] [--only customer|loyalty|orders|timeline|value|lookup] [--keep] [--database NAME]
 #   scripts/bench.sh --campaigns [--members 1000000] [--runs 5] [--database NAME] [--keep]   # the campaign dry run
 #   scripts/bench.sh --clienteling [--members 1000000] [--orders-per-customer 10] [--clients 16] [--seconds 20] [--database NAME] [--keep]
-#   scripts/bench.sh [--read|--campaigns|--clienteling] --tiny    # CI: seconds with the test build; fails if any step fails, asserts no figure
+#   scripts/bench.sh --kpis [--members 1000000] [--orders-per-customer 10] [--runs 5] [--from D --to D] [--database NAME] [--keep]
+#   scripts/bench.sh [--read|--campaigns|--clienteling|--kpis] --tiny    # CI: seconds with the test build; fails if any step fails, asserts no figure
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -z "${DATABASE_URL:-}" ]; then
@@ -36,6 +40,9 @@ elif [ "${1:-}" = --campaigns ]; then
   shift
 elif [ "${1:-}" = --clienteling ]; then
   bench=bench_clienteling
+  shift
+elif [ "${1:-}" = --kpis ]; then
+  bench=bench_kpis
   shift
 fi
 profile=release

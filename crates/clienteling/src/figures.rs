@@ -52,7 +52,7 @@ pub struct StoreFigures {
 }
 
 /// `a / b` rounded to `dp` decimals (half away from zero); None when `b` is 0.
-fn ratio(a: Decimal, b: Decimal, dp: u32) -> Option<Decimal> {
+pub(crate) fn ratio(a: Decimal, b: Decimal, dp: u32) -> Option<Decimal> {
     (!b.is_zero()).then(|| (a / b).round_dp_with_strategy(dp, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
 }
 

@@ -27,6 +27,7 @@ mod loyalty;
 mod orders;
 mod org;
 mod outbox;
+mod sales_days;
 pub mod schema;
 mod segments;
 pub mod settings;
@@ -76,8 +77,8 @@ pub use orders::{
     to_order_line,
 };
 pub use org::{
-    Sellers, check_org_references, get_store, insert_associate, insert_store, list_associates, list_stores,
-    resolve_associate, sellers, store_exists,
+    Sellers, associate_store, check_org_references, get_store, insert_associate, insert_store, list_associates,
+    list_stores, resolve_associate, sellers, store_exists,
 };
 pub use segments::{
     AssociateRef, CategoryShare, CellCustomer, CellPage, CellRequest, CustomerValueReport, MissingSnapshot, NewRun,

@@ -154,6 +154,13 @@ pub fn list_associates(conn: &mut PgConnection, only_stores: Option<&[StoreId]>)
     query.load(conn)?.into_iter().map(AssociateRow::into_domain).collect()
 }
 
+/// The store of an associate; None when there is no such associate.
+pub fn associate_store(conn: &mut PgConnection, associate: AssociateId) -> Result<Option<StoreId>, StoreError> {
+    let store: Option<Uuid> =
+        associates::table.find(associate.as_uuid()).select(associates::store_id).first(conn).optional()?;
+    Ok(store.map(StoreId::from_uuid))
+}
+
 /// Checks that a store and an associate a record points at exist and are
 /// within the caller's scope: a store outside it, or an associate of a
 /// store outside it, is reported exactly like one that does not exist

@@ -573,6 +573,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sales_days (store_id, business_date, customer_id, associate_id) {
+        store_id -> Uuid,
+        business_date -> Date,
+        customer_id -> Uuid,
+        associate_id -> Uuid,
+        orders -> Int4,
+        kept_orders -> Int4,
+        gross -> Numeric,
+        units -> Int8,
+        refunds -> Numeric,
+    }
+}
+
+diesel::table! {
+    customer_first_orders (customer_id) {
+        customer_id -> Uuid,
+        first_day -> Date,
+        second_day -> Nullable<Date>,
+    }
+}
+
 diesel::joinable!(associates -> stores (store_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(webhook_deliveries -> outbox (outbox_id));
@@ -625,4 +647,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     worklist_entries,
     affinity_rules,
     affinity_runs,
+    sales_days,
+    customer_first_orders,
 );

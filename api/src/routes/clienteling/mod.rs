@@ -1,7 +1,9 @@
-//! The store manager's lists and figures (issue #12): the lapsed list and
-//! the store's KPIs; and the associate's worklist ([`worklist`]). A
-//! store-scoped key sees its stores only (another store: 404).
+//! The store manager's lists and figures (issue #12): the lapsed list, the
+//! KPIs ([`kpis`]), the associate's worklist ([`worklist`]) and the
+//! next-best products ([`suggestions`]). A store-scoped key sees its
+//! stores only (another store: 404).
 
+pub mod kpis;
 pub mod suggestions;
 pub mod worklist;
 
@@ -9,10 +11,9 @@ use actix_web::{HttpResponse, get, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDate;
-use clientele_app::clienteling::FiguresOf;
-use clientele_clienteling::{Period, StoreFigures};
+use clientele_clienteling::Period;
 use clientele_kernel::{FieldErrors, InvalidValue, StoreId};
-use clientele_profiles::{AssociateId, Permission};
+use clientele_profiles::Permission;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -40,7 +41,7 @@ pub struct LapsedQuery {
     pub cursor: Option<String>,
 }
 
-fn date(e: &mut FieldErrors, field: &str, value: Option<&str>, required: bool) -> Option<NaiveDate> {
+pub(super) fn date(e: &mut FieldErrors, field: &str, value: Option<&str>, required: bool) -> Option<NaiveDate> {
     if required && value.is_none() {
         e.push(field, InvalidValue::new("required", "must be a date, YYYY-MM-DD"));
     }
@@ -171,151 +172,4 @@ pub async fn lapsed(
         items,
         next_cursor,
     }))
-}
-
-/// The period of the KPIs.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct KpiQuery {
-    /// First day (the store's local day), YYYY-MM-DD.
-    pub from: Option<String>,
-    /// Last day, included.
-    pub to: Option<String>,
-}
-
-/// A store's figures over a period (docs/kpis.md defines each).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FiguresView {
-    #[schema(value_type = String)]
-    pub sales: rust_decimal::Decimal,
-    #[schema(value_type = String)]
-    pub gross_sales: rust_decimal::Decimal,
-    #[schema(value_type = String)]
-    pub refunds: rust_decimal::Decimal,
-    #[schema(value_type = Option<String>)]
-    pub members_share: Option<rust_decimal::Decimal>,
-    pub orders: u64,
-    #[schema(value_type = Option<String>)]
-    pub average_ticket: Option<rust_decimal::Decimal>,
-    #[schema(value_type = Option<String>)]
-    pub units_per_ticket: Option<rust_decimal::Decimal>,
-    #[schema(value_type = Option<String>)]
-    pub return_rate: Option<rust_decimal::Decimal>,
-    pub customers: u64,
-    #[schema(value_type = Option<String>)]
-    pub returning_customer_rate: Option<rust_decimal::Decimal>,
-    pub new_customers: u64,
-    #[schema(value_type = Option<String>)]
-    pub new_customer_repeat_rate: Option<rust_decimal::Decimal>,
-    #[schema(value_type = Option<String>)]
-    pub churn: Option<rust_decimal::Decimal>,
-}
-
-impl From<clientele_clienteling::StoreFigures> for FiguresView {
-    fn from(f: clientele_clienteling::StoreFigures) -> FiguresView {
-        FiguresView {
-            sales: f.sales,
-            gross_sales: f.gross_sales,
-            refunds: f.refunds,
-            members_share: f.members_share,
-            orders: f.orders,
-            average_ticket: f.average_ticket,
-            units_per_ticket: f.units_per_ticket,
-            return_rate: f.return_rate,
-            customers: f.customers,
-            returning_customer_rate: f.returning_customer_rate,
-            new_customers: f.new_customers,
-            new_customer_repeat_rate: f.new_customer_repeat_rate,
-            churn: f.churn,
-        }
-    }
-}
-
-impl KpiQuery {
-    fn period(&self) -> Result<Period, ApiError> {
-        let mut e = FieldErrors::new();
-        let from = date(&mut e, "from", self.from.as_deref(), true);
-        let to = date(&mut e, "to", self.to.as_deref(), true);
-        let (Some(from), Some(to)) = (from, to) else { return Err(ApiError::Validation(e)) };
-        Period::new(from, to, ("from", "to")).map_err(ApiError::Validation)
-    }
-}
-
-impl StoreKpis {
-    fn new(period: &Period, now: StoreFigures, then: StoreFigures) -> StoreKpis {
-        StoreKpis { from: period.from(), to: period.to(), period: now.into(), year_before: then.into() }
-    }
-}
-
-/// KPIs over a period (of a store, or of an associate's sales), with the
-/// same dates a year before beside.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StoreKpis {
-    pub from: NaiveDate,
-    pub to: NaiveDate,
-    pub period: FiguresView,
-    /// The same dates a year before (29 February: 28 February).
-    pub year_before: FiguresView,
-}
-
-/// A store's KPIs over a period — sales (net of the period's refunds),
-/// members' share, orders, average ticket, units per ticket, return rate,
-/// customers, the returning-customer rate, new customers and how many of
-/// them bought again, churn — with the same dates a year before beside
-/// them. docs/kpis.md defines each figure.
-#[utoipa::path(tag = "clienteling", params(("id" = Uuid, Path), KpiQuery),
-    responses((status = 200, body = StoreKpis), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 422, body = Problem)))]
-#[get("/v1/analytics/stores/{id}/kpis")]
-pub async fn store_kpis(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-    query: Query<KpiQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let store = path.parse().map(StoreId::from_uuid).map_err(|_| ApiError::NotFound("store"))?;
-    figures(state, caller, &query, FiguresOf::Store(store), "store").await
-}
-
-/// The figures of a store or an associate, as the two KPI routes answer.
-async fn figures(
-    state: web::Data<AppState>,
-    caller: Caller,
-    query: &KpiQuery,
-    of: FiguresOf,
-    what: &'static str,
-) -> Result<HttpResponse, ApiError> {
-    caller.require(Permission::ReadAnalytics)?;
-    let period = query.period()?;
-    let scope = caller.scope().clone();
-    let (now, then) = state
-        .run(move |conn| clientele_app::clienteling::kpis(conn, of, &period, &scope))
-        .await
-        .map_err(|e| match e {
-            ApiError::NotFound(_) => ApiError::NotFound(what),
-            other => other,
-        })?;
-    Ok(HttpResponse::Ok().json(StoreKpis::new(&period, now, then)))
-}
-
-/// The KPIs of the sales credited to an associate over a period, with the
-/// same dates a year before beside them: the store's figures (docs/kpis.md)
-/// counted over the associate's orders, their customers being the clients
-/// they sold to. A store-scoped key sees its stores' associates only, an
-/// associate's own key that associate only.
-#[utoipa::path(tag = "clienteling", params(("id" = Uuid, Path), KpiQuery),
-    responses((status = 200, body = StoreKpis), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 422, body = Problem)))]
-#[get("/v1/analytics/associates/{id}/kpis")]
-pub async fn associate_kpis(
-    state: web::Data<AppState>,
-    caller: Caller,
-    path: web::Path<String>,
-    query: Query<KpiQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let associate = path.parse().map(AssociateId::from_uuid).map_err(|_| ApiError::NotFound("associate"))?;
-    if !caller.grant.may_see_associate(associate) {
-        return Err(ApiError::NotFound("associate"));
-    }
-    figures(state, caller, &query, FiguresOf::Associate(associate), "associate").await
 }

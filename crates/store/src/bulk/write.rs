@@ -183,6 +183,18 @@ pub fn write_orders(conn: &mut PgConnection, claimed: &[BulkOrder], at: DateTime
         lines_csv(&mut csv.lines, c, customer, &mut products_seen);
     }
     copy_orders(conn, &csv)?;
+    let facts: Vec<crate::sales_days::OrderFact> = claimed
+        .iter()
+        .map(|c| crate::sales_days::OrderFact {
+            store: c.priced.order.store().map(|s| s.as_uuid()),
+            day: c.date,
+            customer: c.customer.map(|id| id.as_uuid()).unwrap_or(ANONYMOUS),
+            associate: c.associate,
+            gross: c.priced.paid_base,
+            units: c.priced.lines.iter().map(|l| i64::from(l.line.quantity)).sum(),
+        })
+        .collect();
+    crate::sales_days::record_orders(conn, &facts)?;
     upsert_products(conn, products_seen, at)
 }
 

@@ -1,130 +1,171 @@
-//! A store's figures over a period, as docs/kpis.md defines them: the
-//! raw sums and counts, in one query; the ratios are worked out by
-//! `clientele_clienteling::StoreFigures`.
+//! What the KPIs are counted from (docs/kpis.md), read from `sales_days`
+//! and `customer_first_orders` (kept with every order and return:
+//! `crate::sales_days`): for the period, the year before and the year
+//! before that, per store, the sales and the live customers with a kept
+//! order; and the first orders of the customers whose first order falls in
+//! the period or the year before. The counting is
+//! `clientele_clienteling::counting`'s.
+//!
+//! One pass over `sales_days`: each period is its own range of the key
+//! (so a long period that overlaps the year before counts in both), and
+//! each store's period comes back as one row, its customers as an array.
+//! Grouping hundreds of thousands of customers per store in SQL cost
+//! several times what sending them does (docs/benchmarks.md).
 
-use clientele_clienteling::{Period, StoreCounts};
-use clientele_kernel::StoreId;
+use std::collections::{BTreeMap, HashMap};
+
+use clientele_clienteling::{FirstOrders, Period, PeriodFacts, Sales, ThreePeriods};
+use clientele_kernel::{CustomerId, StoreId};
 use clientele_profiles::AssociateId;
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Date, Numeric, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Date, Integer, Nullable, Numeric, Uuid as SqlUuid};
 use rust_decimal::Decimal;
+use uuid::Uuid;
 
-use super::lapsed::{Column, kept};
-use crate::error::StoreError;
+use crate::error::{StoreError, corrupt};
+
+/// Whose sales are counted.
+#[derive(Debug, Clone, Copy)]
+pub enum SalesOf<'a> {
+    /// These stores', each on its own.
+    Stores(&'a [StoreId]),
+    /// The sales credited to an associate (at their store: an order's
+    /// associate is always one of the order's store).
+    Associate { store: StoreId, associate: AssociateId },
+}
+
+/// Per store, the facts of the three periods; and the first orders the
+/// counts need.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SalesFacts {
+    pub stores: BTreeMap<StoreId, ThreePeriods>,
+    pub firsts: HashMap<CustomerId, FirstOrders>,
+}
 
 #[derive(QueryableByName)]
-struct Row {
-    #[diesel(sql_type = Numeric)]
-    gross_sales: Decimal,
-    #[diesel(sql_type = Numeric)]
-    member_sales: Decimal,
-    #[diesel(sql_type = Numeric)]
-    refunds: Decimal,
+struct PeriodRow {
+    #[diesel(sql_type = SqlUuid)]
+    store_id: Uuid,
+    /// 0: the period, 1: the year before, 2: the year before that.
+    #[diesel(sql_type = Integer)]
+    period: i32,
     #[diesel(sql_type = BigInt)]
     orders: i64,
+    #[diesel(sql_type = Numeric)]
+    gross: Decimal,
+    #[diesel(sql_type = Numeric)]
+    member: Decimal,
     #[diesel(sql_type = BigInt)]
     units: i64,
-    #[diesel(sql_type = BigInt)]
-    customers: i64,
-    #[diesel(sql_type = BigInt)]
-    returning: i64,
-    #[diesel(sql_type = BigInt)]
-    new_customers: i64,
-    #[diesel(sql_type = BigInt)]
-    new_repeat: i64,
-    #[diesel(sql_type = BigInt)]
-    before_customers: i64,
-    #[diesel(sql_type = BigInt)]
-    lapsed: i64,
+    #[diesel(sql_type = Numeric)]
+    refunds: Decimal,
+    #[diesel(sql_type = Nullable<Array<SqlUuid>>)]
+    buyers: Option<Vec<Uuid>>,
 }
 
-/// The counts of `store` over `period`, churn measured against `compare`
-/// (the customers of the store then who did not come back in the period).
-pub fn store_counts(
-    conn: &mut PgConnection,
-    store: StoreId,
-    period: &Period,
-    compare: &Period,
-) -> Result<StoreCounts, StoreError> {
-    counts(conn, Column::Store, store.as_uuid(), period, compare)
+#[derive(QueryableByName)]
+struct FirstRow {
+    #[diesel(sql_type = SqlUuid)]
+    customer_id: Uuid,
+    #[diesel(sql_type = Date)]
+    first_day: chrono::NaiveDate,
+    #[diesel(sql_type = Nullable<Date>)]
+    second_day: Option<chrono::NaiveDate>,
 }
 
-/// [`store_counts`] for the orders credited to an associate (whose customers
-/// are the clients they sold to).
-pub fn associate_counts(
-    conn: &mut PgConnection,
-    associate: AssociateId,
-    period: &Period,
-    compare: &Period,
-) -> Result<StoreCounts, StoreError> {
-    counts(conn, Column::Associate, associate.as_uuid(), period, compare)
-}
-
-fn counts(
-    conn: &mut PgConnection,
-    column: Column,
-    id: uuid::Uuid,
-    period: &Period,
-    compare: &Period,
-) -> Result<StoreCounts, StoreError> {
-    let (col, kept) = (column.name(), kept(column));
-    let sql = format!(
-        "WITH here AS ( \
-           SELECT o.customer_id, o.order_id, o.amount_paid_base, \
-                  o.customer_id <> '00000000-0000-0000-0000-000000000000' AS known, \
-                  (SELECT sum(l.quantity) FROM order_lines l \
-                   WHERE l.customer_id = o.customer_id AND l.order_id = o.order_id) AS units \
-           FROM orders o WHERE o.{col} = $1 AND o.business_date BETWEEN $2 AND $3), \
-         kept AS ({kept} AND (o.business_date BETWEEN $2 AND $3 OR o.business_date BETWEEN $4 AND $5)), \
-         live AS (SELECT DISTINCT k.customer_id, k.business_date BETWEEN $2 AND $3 AS in_period, \
-                         k.business_date BETWEEN $4 AND $5 AS in_before \
-                  FROM kept k JOIN customers c ON c.customer_id = k.customer_id \
-                  WHERE c.merged_into IS NULL AND c.erased_at IS NULL), \
-         people AS (SELECT DISTINCT customer_id FROM live WHERE in_period), \
-         before AS (SELECT DISTINCT customer_id FROM live WHERE in_before), \
-         firsts AS ( \
-           SELECT p.customer_id, \
-                  (SELECT min(x.business_date) FROM orders x WHERE x.customer_id = p.customer_id) AS first_day, \
-                  (SELECT count(*) FROM orders x WHERE x.customer_id = p.customer_id AND x.business_date <= $3) \
-                    AS orders_to_date \
-           FROM people p) \
-         SELECT \
-           coalesce((SELECT sum(amount_paid_base) FROM here), 0) AS gross_sales, \
-           coalesce((SELECT sum(amount_paid_base) FROM here WHERE known), 0) AS member_sales, \
-           coalesce((SELECT sum(r.amount_base) FROM order_returns r JOIN orders o \
-                       ON o.customer_id = r.customer_id AND o.order_id = r.order_id \
-                     JOIN stores s ON s.id = o.store_id \
-                     WHERE o.{col} = $1 \
-                       AND (r.returned_at AT TIME ZONE s.time_zone)::date BETWEEN $2 AND $3), 0) AS refunds, \
-           (SELECT count(*) FROM here) AS orders, \
-           coalesce((SELECT sum(units) FROM here), 0)::int8 AS units, \
-           (SELECT count(*) FROM people) AS customers, \
-           (SELECT count(*) FROM firsts WHERE first_day < $2) AS returning, \
-           (SELECT count(*) FROM firsts WHERE first_day >= $2) AS new_customers, \
-           (SELECT count(*) FROM firsts WHERE first_day >= $2 AND orders_to_date >= 2) AS new_repeat, \
-           (SELECT count(*) FROM before) AS before_customers, \
-           (SELECT count(*) FROM before b WHERE NOT EXISTS (SELECT 1 FROM people p WHERE p.customer_id = b.customer_id)) \
-             AS lapsed"
-    );
-    let row: Row = diesel::sql_query(sql)
-        .bind::<SqlUuid, _>(id)
-        .bind::<Date, _>(period.from())
-        .bind::<Date, _>(period.to())
-        .bind::<Date, _>(compare.from())
-        .bind::<Date, _>(compare.to())
-        .get_result(conn)?;
-    let count = |n: i64| u64::try_from(n).unwrap_or(0);
-    Ok(StoreCounts {
-        gross_sales: row.gross_sales,
-        member_sales: row.member_sales,
-        refunds: row.refunds,
-        orders: count(row.orders),
-        units: count(row.units),
-        customers: count(row.customers),
-        returning: count(row.returning),
-        new_customers: count(row.new_customers),
-        new_repeat: count(row.new_repeat),
-        before_customers: count(row.before_customers),
-        lapsed: count(row.lapsed),
+/// The facts of `of` for `period`, the year before and the year before
+/// that, read in one snapshot, with JIT compilation off (it cost more than
+/// these queries, docs/benchmarks.md).
+pub fn sales_facts(conn: &mut PgConnection, of: SalesOf<'_>, period: &Period) -> Result<SalesFacts, StoreError> {
+    let (stores, associate): (Vec<Uuid>, Option<Uuid>) = match of {
+        SalesOf::Stores(stores) => (stores.iter().map(|s| s.as_uuid()).collect(), None),
+        SalesOf::Associate { store, associate } => (vec![store.as_uuid()], Some(associate.as_uuid())),
+    };
+    let before = period.year_before();
+    let periods = [*period, before, before.year_before()];
+    conn.build_transaction().repeatable_read().read_only().run(|conn| {
+        conn.batch_execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")?;
+        let mut facts = SalesFacts::default();
+        for row in period_rows(conn, &stores, &periods, associate)? {
+            let store = facts.stores.entry(StoreId::from_uuid(row.store_id)).or_default();
+            let slot = usize::try_from(row.period)
+                .ok()
+                .and_then(|i| store.get_mut(i))
+                .ok_or_else(|| StoreError::Corrupt(format!("sales_days: period {} out of range", row.period)))?;
+            let count = |n: i64| u64::try_from(n).map_err(corrupt("sales_days: a negative count"));
+            *slot = PeriodFacts {
+                sales: Sales {
+                    gross: row.gross,
+                    member: row.member,
+                    refunds: row.refunds,
+                    orders: count(row.orders)?,
+                    units: count(row.units)?,
+                },
+                buyers: row.buyers.unwrap_or_default().into_iter().map(CustomerId::from_uuid).collect(),
+            };
+        }
+        facts.firsts = first_orders(conn, &periods[..2])?;
+        Ok(facts)
     })
+}
+
+/// One row per store and period: the sums over all the period's rows, and
+/// the live known customers of the rows with a kept order (repeated once
+/// per day they bought; the caller makes them a set).
+fn period_rows(
+    conn: &mut PgConnection,
+    stores: &[Uuid],
+    periods: &[Period; 3],
+    associate: Option<Uuid>,
+) -> Result<Vec<PeriodRow>, StoreError> {
+    let range = |n: usize| {
+        format!(
+            "SELECT store_id, {n} AS period, customer_id, orders, kept_orders, gross, units, refunds FROM sales_days \
+             WHERE store_id = ANY($1) AND business_date BETWEEN ${} AND ${} AND ($8::uuid IS NULL OR associate_id = $8)",
+            2 * n + 2,
+            2 * n + 3
+        )
+    };
+    let sql = format!(
+        "SELECT store_id, period, coalesce(sum(orders), 0)::int8 AS orders, coalesce(sum(gross), 0) AS gross, \
+                coalesce(sum(gross) FILTER (WHERE customer_id <> '00000000-0000-0000-0000-000000000000'), 0) AS member, \
+                coalesce(sum(units), 0)::int8 AS units, coalesce(sum(refunds), 0) AS refunds, \
+                array_agg(customer_id) FILTER (WHERE kept_orders > 0 \
+                    AND customer_id <> '00000000-0000-0000-0000-000000000000' \
+                    AND customer_id NOT IN (SELECT customer_id FROM customers \
+                                            WHERE merged_into IS NOT NULL OR erased_at IS NOT NULL)) AS buyers \
+         FROM ({} UNION ALL {} UNION ALL {}) f \
+         GROUP BY store_id, period",
+        range(0),
+        range(1),
+        range(2)
+    );
+    let mut query = diesel::sql_query(sql).into_boxed().bind::<Array<SqlUuid>, _>(stores);
+    for p in periods {
+        query = query.bind::<Date, _>(p.from()).bind::<Date, _>(p.to());
+    }
+    Ok(query.bind::<Nullable<SqlUuid>, _>(associate).load(conn)?)
+}
+
+/// The first orders of the customers whose first order falls in one of
+/// `periods`.
+fn first_orders(conn: &mut PgConnection, periods: &[Period]) -> Result<HashMap<CustomerId, FirstOrders>, StoreError> {
+    let (from, to): (Vec<chrono::NaiveDate>, Vec<chrono::NaiveDate>) =
+        periods.iter().map(|p| (p.from(), p.to())).unzip();
+    let rows: Vec<FirstRow> = diesel::sql_query(
+        "SELECT f.customer_id, f.first_day, f.second_day \
+         FROM unnest($1::date[], $2::date[]) AS p(from_day, to_day) \
+         JOIN customer_first_orders f ON f.first_day BETWEEN p.from_day AND p.to_day",
+    )
+    .bind::<Array<Date>, _>(&from)
+    .bind::<Array<Date>, _>(&to)
+    .load(conn)?;
+    rows.into_iter()
+        .map(|r| {
+            let first = FirstOrders::of([Some(r.first_day), r.second_day].into_iter().flatten())
+                .ok_or_else(|| StoreError::Corrupt("customer_first_orders: no day".into()))?;
+            Ok((CustomerId::from_uuid(r.customer_id), first))
+        })
+        .collect()
 }

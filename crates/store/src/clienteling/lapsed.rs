@@ -46,38 +46,16 @@ pub struct LapsedClient {
     pub clv: Option<Decimal>,
 }
 
-/// Which orders a figure is about: a store's, or an associate's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Column {
-    Store,
-    Associate,
-}
-
-impl Column {
-    /// The column of `orders` (one of two fixed names, never input).
-    pub(super) const fn name(self) -> &'static str {
-        match self {
-            Column::Store => "store_id",
-            Column::Associate => "associate_id",
-        }
-    }
-}
-
 /// Orders that count, with what they were worth (see the module's
-/// documentation), of the store or associate `$1`; the caller adds the
-/// days. Only an order with a return has its lines read (returns are few).
-pub(super) fn kept(column: Column) -> String {
-    format!(
-        "SELECT o.customer_id, o.business_date, \
+/// documentation), of the store `$1`; the caller adds the days. Only an
+/// order with a return has its lines read (returns are few).
+const KEPT: &str = "SELECT o.customer_id, o.business_date, \
        o.amount_paid_base - coalesce((SELECT sum(r.amount_base) FROM order_returns r \
             WHERE r.customer_id = o.customer_id AND r.order_id = o.order_id), 0) AS net \
-     FROM orders o WHERE o.{} = $1 AND o.customer_id <> '00000000-0000-0000-0000-000000000000' \
+     FROM orders o WHERE o.store_id = $1 AND o.customer_id <> '00000000-0000-0000-0000-000000000000' \
        AND (NOT EXISTS (SELECT 1 FROM order_returns r WHERE r.customer_id = o.customer_id AND r.order_id = o.order_id) \
             OR EXISTS (SELECT 1 FROM order_lines l WHERE l.customer_id = o.customer_id AND l.order_id = o.order_id \
-                       AND l.quantity > l.returned_quantity))",
-        column.name()
-    )
-}
+                       AND l.quantity > l.returned_quantity))";
 
 /// A page of the store's lapsed list, by what they spent in the comparison
 /// period (most first), then customer id; after `after` (that spend and id).
@@ -90,9 +68,8 @@ pub fn lapsed_clients(
     limit: i64,
 ) -> Result<Vec<LapsedClient>, StoreError> {
     let (after_spent, after_id) = after.map_or((None, None), |(s, id)| (Some(s), Some(id)));
-    let kept = kept(Column::Store);
     let sql = format!(
-        "WITH kept AS ({kept} AND (o.business_date BETWEEN $2 AND $3 OR o.business_date BETWEEN $4 AND $5)), \
+        "WITH kept AS ({KEPT} AND (o.business_date BETWEEN $2 AND $3 OR o.business_date BETWEEN $4 AND $5)), \
          before AS (SELECT customer_id, count(*) AS orders_before, sum(net) AS spent_before \
                     FROM kept WHERE business_date BETWEEN $4 AND $5 GROUP BY customer_id) \
          SELECT b.customer_id, c.member_no, c.name, c.associate_id, b.orders_before, b.spent_before, \

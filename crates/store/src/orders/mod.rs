@@ -212,6 +212,17 @@ pub fn insert_order(tx: &mut Tx<'_>, new: &NewOrder<'_>) -> Result<StoredOrder, 
     let header = insert_header(batch, new)?;
     let lines = insert_lines(batch, new);
     insert_products(batch, &lines, new.at);
+    crate::sales_days::record_order(
+        batch,
+        &crate::sales_days::OrderFact {
+            store: header.store_id,
+            day: new.business_date,
+            customer: new.customer,
+            associate: new.associate,
+            gross: header.amount_paid_base,
+            units: lines.iter().map(|l| i64::from(l.quantity)).sum(),
+        },
+    );
     Ok(StoredOrder { header, lines, returns: Vec::new() })
 }
 
@@ -479,10 +490,11 @@ pub struct ReturnTaken {
 }
 
 /// Records a return (and the order's earning after it), with the writes of
-/// the unit of work.
+/// the unit of work; call after [`claim_return`] counted its units.
 pub fn insert_return(tx: &mut Tx<'_>, new: &NewReturn<'_>) -> Result<(), StoreError> {
     let (customer, order_id, request, taken) = (new.customer, new.order_id, new.request, new.taken);
     let batch = tx.writes();
+    crate::sales_days::record_return(batch, (customer, order_id), new.amount_base, request.returned_at);
     if let Some(after) = new.earning_after {
         batch.statement(
             "UPDATE orders SET earning = $? WHERE customer_id = $? AND order_id = $?",
