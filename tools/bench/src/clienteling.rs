@@ -132,7 +132,8 @@ async fn main() -> anyhow::Result<()> {
          AND merged_into IS NULL AND erased_at IS NULL GROUP BY associate_id ORDER BY count(*) DESC LIMIT 1",
     )?;
     let (associate, clients) = busiest.trim().split_once(' ').context("an associate with clients")?;
-    let sample = psql(db.url(), "SELECT customer_id FROM customers WHERE merged_into IS NULL ORDER BY random() LIMIT 5000")?;
+    let sample =
+        psql(db.url(), "SELECT customer_id FROM customers WHERE merged_into IS NULL ORDER BY random() LIMIT 5000")?;
     let customers: Vec<String> = sample.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect();
     anyhow::ensure!(!customers.is_empty(), "no customer sampled");
     let token = clientele.run(db.url(), &["create-key", "--role", "admin", "--name", "bench-clienteling"])?;
