@@ -20,7 +20,7 @@
 //!   made), added at read time, since they change during the day.
 
 use chrono::{Days, NaiveDate};
-use clientele_kernel::CustomerId;
+use clientele_kernel::{CustomerId, InvalidValue};
 use clientele_loyalty::config::ProgramConfig;
 use clientele_loyalty::{GrowthValue, Tier};
 use clientele_profiles::{Birthday, FollowUpId, ImportantDate, ImportantDateKind, Relation};
@@ -146,6 +146,18 @@ impl Reason {
     pub fn is_task(&self) -> bool {
         matches!(self, Reason::FollowUpDue { .. } | Reason::CampaignTask { .. })
     }
+}
+
+/// How far from today a worklist's day may be: a year either way (each
+/// day asked is built and kept).
+pub const MAX_DAYS_FROM_TODAY: i64 = 366;
+
+/// Checks a worklist's day against today (code `out_of_range`).
+pub fn check_day(day: NaiveDate, today: NaiveDate) -> Result<NaiveDate, InvalidValue> {
+    if (day - today).num_days().abs() > MAX_DAYS_FROM_TODAY {
+        return Err(InvalidValue::new("out_of_range", "must be within a year of today"));
+    }
+    Ok(day)
 }
 
 fn plus(day: NaiveDate, n: u32) -> NaiveDate {

@@ -4,7 +4,7 @@
 
 use chrono::{Datelike, Days, NaiveDate};
 use clientele_clienteling::worklist::{
-    ClientFacts, Entry, Horizons, Lapse, LatestSnapshot, PreviousSnapshot, Reason, Upgrade, rank, reasons,
+    ClientFacts, Entry, Horizons, Lapse, LatestSnapshot, PreviousSnapshot, Reason, Upgrade, check_day, rank, reasons,
     usual_gap_days,
 };
 use clientele_kernel::CustomerId;
@@ -132,6 +132,13 @@ fn close_to_the_next_tier_says_what_to_spend() {
     let found = reasons(&upgraded, today(), &plan(), &Horizons::default());
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].words(today()), "Upgraded from S2 to S3 on 1 Dec");
+}
+
+#[test]
+fn a_worklists_day_is_within_a_year_of_today() {
+    let ok = |d: NaiveDate| check_day(d, today()).is_ok();
+    assert!(ok(today()) && ok(day(2027, 12, 5)) && ok(day(2025, 12, 3)));
+    assert!(!ok(day(2027, 12, 6)) && !ok(day(2025, 12, 2)));
 }
 
 fn arb_day() -> impl Strategy<Value = NaiveDate> {

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
 use clientele_app::worklist::WorklistItem;
-use clientele_kernel::{FieldErrors, InvalidValue};
+use clientele_kernel::FieldErrors;
 use clientele_profiles::{AssociateId, Permission};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -172,10 +172,8 @@ pub async fn worklist(
     let mut errors = FieldErrors::new();
     let now = crate::clock::now();
     let date = date_param(&mut errors, "date", query.date.as_deref());
-    if let Some(d) = date
-        && (d - now.date_naive()).num_days().abs() > 366
-    {
-        errors.push("date", InvalidValue::new("out_of_range", "must be within a year of today"));
+    if let Some(d) = date {
+        errors.check("date", clientele_clienteling::worklist::check_day(d, now.date_naive()));
     }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
