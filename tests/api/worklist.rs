@@ -252,3 +252,48 @@ async fn the_recent_contact_window_is_a_programme_setting() {
     let bad = app.call("PUT", "/v1/clienteling/settings", Some(&crm), Some(&absurd)).await.expect(422);
     assert_field(&bad, "recent_contact_days", "invalid_type");
 }
+
+#[tokio::test]
+async fn of_many_follow_ups_due_the_most_valuable_clients_are_put_forward_with_all_theirs() {
+    let app = TestApp::spawn().await;
+    let store = app.store("SH-IFC", "CN", "Asia/Shanghai", "CNY").await;
+    let lin = new_associate(&app, &store, "LIN").await;
+    let associate = key(&app, Role::Associate, &[&store]);
+    // 25 clients with two follow-ups each (more than a page of the read):
+    // 20 valued 100..2000 in the latest snapshot, 5 never valued.
+    let mut valued = Vec::new();
+    let mut rows = Vec::new();
+    for i in 1..=25 {
+        let name = format!("Client {i:02}");
+        let id = client(&app, &store, &lin, &name, json!({})).await;
+        for (n, due) in [(1, on(-2)), (2, day())] {
+            let body = json!({ "due_on": due, "reason": format!("Call {n}") });
+            app.call("POST", &format!("/v1/customers/{id}/follow-ups"), Some(&associate), Some(&body))
+                .await
+                .expect(201);
+        }
+        if i <= 20 {
+            valued.push((i * 100, name));
+            rows.push((id, (i * 100).to_string()));
+        }
+    }
+    let rows: Vec<(&str, &str, &str, i16, &str)> =
+        rows.iter().map(|(id, clv)| (id.as_str(), "need_attention", "need_attention", 2, clv.as_str())).collect();
+    snapshots(&app, &rows);
+    valued.sort_by(|a, b| b.0.cmp(&a.0));
+    let top: Vec<String> = valued.iter().map(|(_, n)| n.clone()).collect();
+
+    let path = |limit: usize| format!("/v1/associates/{lin}/worklist?date={}&limit={limit}", day());
+    let list = app.call("GET", &path(12), Some(&associate), None).await.expect(200).body;
+    assert_eq!(names(&list), top[..12]);
+    for item in list["items"].as_array().expect("items") {
+        assert_eq!(texts(item).len(), 2, "both follow-ups of {}", item["name"]);
+    }
+    // Past the valued clients: the unvalued ones come last.
+    let list = app.call("GET", &path(23), Some(&associate), None).await.expect(200).body;
+    let all = names(&list);
+    assert_eq!(all.len(), 23);
+    assert_eq!(all[..20], top[..]);
+    assert!(all[20..].iter().all(|n| n.as_str() > "Client 20"), "{all:?}");
+    assert!(list["items"].as_array().expect("items").iter().all(|i| texts(i).len() == 2));
+}

@@ -406,51 +406,75 @@ pub fn worklist_candidates(
         }
         offset += page;
     }
-    found.extend(tasks(conn, associate, as_of)?.into_iter().map(|e| (e, None)));
+    found.extend(tasks(conn, associate, as_of, limit)?.into_iter().map(|e| (e, None)));
     Ok(found)
 }
 
-type TaskRow = (Uuid, Uuid, NaiveDate, String, Option<Uuid>);
+type TaskRow = (Uuid, Uuid, NaiveDate, String, Option<Uuid>, Option<Decimal>);
 
 /// The associate's open follow-ups due on or before `as_of`, of live
 /// clients, as entries (value from the latest snapshot on or before the
-/// day, last contact).
-fn tasks(conn: &mut PgConnection, associate: AssociateId, as_of: NaiveDate) -> Result<Vec<Entry>, StoreError> {
-    let rows: Vec<TaskRow> = follow_ups::table
-        .inner_join(customers::table.on(customers::customer_id.eq(follow_ups::customer_id)))
-        .filter(follow_ups::associate_id.eq(associate.as_uuid()))
-        .filter(follow_ups::status.eq("open"))
-        .filter(follow_ups::due_on.le(as_of))
-        .filter(customers::merged_into.is_null())
-        .filter(customers::erased_at.is_null())
-        .order((follow_ups::due_on, follow_ups::id))
-        .select((
-            follow_ups::id,
-            follow_ups::customer_id,
-            follow_ups::due_on,
-            follow_ups::reason,
-            follow_ups::campaign_id,
-        ))
-        .load(conn)?;
+/// day, last contact): every follow-up of the `limit` most valuable clients
+/// who have one, read most valuable first a page at a time (a client with
+/// a follow-up is put forward whatever else; the others cannot rank).
+fn tasks(
+    conn: &mut PgConnection,
+    associate: AssociateId,
+    as_of: NaiveDate,
+    limit: i64,
+) -> Result<Vec<Entry>, StoreError> {
+    let (latest, _) = snapshot_dates(conn, as_of)?;
+    let page = limit.saturating_mul(2).max(20);
+    let mut rows: Vec<TaskRow> = Vec::new();
+    let mut offset = 0;
+    loop {
+        let got: Vec<TaskRow> = follow_ups::table
+            .inner_join(customers::table.on(customers::customer_id.eq(follow_ups::customer_id)))
+            .left_join(
+                segment_snapshots::table.on(segment_snapshots::customer_id
+                    .eq(follow_ups::customer_id)
+                    .and(segment_snapshots::as_of.nullable().eq(latest))),
+            )
+            .filter(follow_ups::associate_id.eq(associate.as_uuid()))
+            .filter(follow_ups::status.eq("open"))
+            .filter(follow_ups::due_on.le(as_of))
+            .filter(customers::merged_into.is_null())
+            .filter(customers::erased_at.is_null())
+            .order((
+                segment_snapshots::clv.desc().nulls_last(),
+                follow_ups::customer_id,
+                follow_ups::due_on,
+                follow_ups::id,
+            ))
+            .select((
+                follow_ups::id,
+                follow_ups::customer_id,
+                follow_ups::due_on,
+                follow_ups::reason,
+                follow_ups::campaign_id,
+                segment_snapshots::clv.nullable(),
+            ))
+            .limit(page)
+            .offset(offset)
+            .load(conn)?;
+        let exhausted = (got.len() as i64) < page;
+        rows.extend(got);
+        if exhausted || client_starts(&rows).count() as i64 > limit {
+            break;
+        }
+        offset += page;
+    }
+    // The rows of the first `limit` clients (those after may be partial).
+    let first_dropped = client_starts(&rows).nth(usize::try_from(limit).unwrap_or(usize::MAX));
+    rows.truncate(first_dropped.unwrap_or(rows.len()));
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = rows.iter().map(|r| r.1).collect();
     let contacts = last_contacts(conn, &ids, as_of)?;
-    let (latest, _) = snapshot_dates(conn, as_of)?;
-    let clvs: HashMap<Uuid, Option<Decimal>> = match latest {
-        Some(day) => segment_snapshots::table
-            .filter(segment_snapshots::as_of.eq(day))
-            .filter(segment_snapshots::customer_id.eq_any(&ids))
-            .select((segment_snapshots::customer_id, segment_snapshots::clv))
-            .load(conn)?
-            .into_iter()
-            .collect(),
-        None => HashMap::new(),
-    };
     Ok(rows
         .into_iter()
-        .map(|(id, customer, due_on, reason, campaign)| {
+        .map(|(id, customer, due_on, reason, campaign, clv)| {
             let follow_up = FollowUpId::from_uuid(id);
             let reason = match campaign {
                 Some(campaign) => Reason::CampaignTask { follow_up, campaign, due_on, reason },
@@ -458,12 +482,17 @@ fn tasks(conn: &mut PgConnection, associate: AssociateId, as_of: NaiveDate) -> R
             };
             Entry {
                 customer: CustomerId::from_uuid(customer),
-                clv: clvs.get(&customer).copied().flatten(),
+                clv,
                 reasons: vec![reason],
                 last_contact: contacts.get(&customer).copied(),
             }
         })
         .collect())
+}
+
+/// Where each client's rows start (a client's rows are together).
+fn client_starts(rows: &[TaskRow]) -> impl Iterator<Item = usize> + '_ {
+    (0..rows.len()).filter(|&i| i == 0 || rows[i - 1].1 != rows[i].1)
 }
 
 /// Holds, for the rest of the transaction, the right to build this
