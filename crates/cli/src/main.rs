@@ -67,6 +67,10 @@ enum Command {
         /// A name for the key, shown in the audit log.
         #[arg(long, default_value = "cli")]
         name: String,
+        /// For an associate's own key: the associate (of one of its stores)
+        /// whose worklist and KPIs alone it reads.
+        #[arg(long)]
+        associate: Option<uuid::Uuid>,
     },
     /// Loads demo stores, associates and customers (does nothing if stores exist).
     Demo {
@@ -154,7 +158,7 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::CreateKey { role, stores, name } => create_key(&config, &role, stores, &name),
+        Command::CreateKey { role, stores, name, associate } => create_key(&config, (&role, stores, associate), &name),
         Command::Demo { customers, seed, orders_per_customer } => {
             let db = open_db(&config)?;
             let mut conn = db.conn()?;
@@ -230,14 +234,23 @@ fn refresh_segments(config: &Config, as_of: Option<chrono::NaiveDate>) -> anyhow
     Ok(())
 }
 
-fn create_key(config: &Config, role: &str, stores: Vec<uuid::Uuid>, name: &str) -> anyhow::Result<()> {
+fn create_key(
+    config: &Config,
+    (role, stores, associate): (&str, Vec<uuid::Uuid>, Option<uuid::Uuid>),
+    name: &str,
+) -> anyhow::Result<()> {
     let role: Role = role.parse().map_err(|e| anyhow::anyhow!("--role: {e}"))?;
     let scope = if stores.is_empty() {
         StoreScope::All
     } else {
         StoreScope::Stores(stores.into_iter().map(StoreId::from_uuid).collect::<BTreeSet<_>>())
     };
-    let grant = KeyGrant::new(role, scope).map_err(|e| anyhow::anyhow!("--store: {e}"))?;
+    let mut grant = KeyGrant::new(role, scope).map_err(|e| anyhow::anyhow!("--store: {e}"))?;
+    if let Some(associate) = associate {
+        grant = grant
+            .for_associate(clientele_profiles::AssociateId::from_uuid(associate))
+            .map_err(|e| anyhow::anyhow!("--associate: {e}"))?;
+    }
     let name = clientele_kernel::Actor::parse(name).map_err(|e| anyhow::anyhow!("--name: {e}"))?.to_string();
     let db = open_db(config)?;
     let generated = keygen::generate();

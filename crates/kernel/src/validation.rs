@@ -39,8 +39,10 @@ pub struct FieldError {
 }
 
 /// Errors of several fields at once (a form with three bad fields reports three).
+/// Shown as `2 invalid field(s): a (required): a is required; …` — what
+/// a command line or a log needs to name the fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq, thiserror::Error)]
-#[error("{} invalid field(s)", .0.len())]
+#[error("{} invalid field(s): {}", .0.len(), .0.iter().map(|e| format!("{} ({}): {}", e.field, e.code, e.message)).collect::<Vec<_>>().join("; "))]
 pub struct FieldErrors(pub Vec<FieldError>);
 
 impl FieldErrors {
@@ -138,7 +140,7 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert_eq!(errors.0[0].field, "b");
         assert_eq!(errors.0[0].code, "required");
-        assert_eq!(errors.to_string(), "1 invalid field(s)");
+        assert_eq!(errors.to_string(), "1 invalid field(s): b (required): b is required");
         assert!(errors.clone().into_result(()).is_err());
         assert_eq!(FieldErrors::new().into_result(7), Ok(7));
     }
