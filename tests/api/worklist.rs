@@ -296,4 +296,13 @@ async fn of_many_follow_ups_due_the_most_valuable_clients_are_put_forward_with_a
     assert_eq!(all[..20], top[..]);
     assert!(all[20..].iter().all(|n| n.as_str() > "Client 20"), "{all:?}");
     assert!(list["items"].as_array().expect("items").iter().all(|i| texts(i).len() == 2));
+
+    // The most valuable merged away: the next one takes the place.
+    let survivor = client(&app, &store, &lin, "Survivor", json!({})).await;
+    let absorbed = &rows[19].0;
+    app.admin("POST", &format!("/v1/customers/{survivor}/merge"), Some(&json!({ "absorb": absorbed })))
+        .await
+        .expect(200);
+    let list = app.call("GET", &path(12), Some(&associate), None).await.expect(200).body;
+    assert_eq!(names(&list), top[1..13]);
 }

@@ -372,14 +372,13 @@ pub fn worklist_candidates(
     let mut found: Vec<Candidate> = Vec::new();
     let mut offset = 0;
     while (found.len() as i64) < limit {
+        // The page in rank order straight from the partial index; which of
+        // its clients are still live and the associate's is a second read
+        // by key (a join here makes the planner hash the whole book).
         let rows: Vec<EntryRow> = worklist_entries::table
-            .inner_join(customers::table.on(customers::customer_id.eq(worklist_entries::customer_id)))
             .filter(worklist_entries::associate_id.eq(associate.as_uuid()))
             .filter(worklist_entries::as_of.eq(as_of))
             .filter(worklist_entries::put_forward)
-            .filter(customers::associate_id.eq(associate.as_uuid()))
-            .filter(customers::merged_into.is_null())
-            .filter(customers::erased_at.is_null())
             .order((worklist_entries::clv.desc().nulls_last(), worklist_entries::customer_id))
             .select((
                 worklist_entries::customer_id,
@@ -391,11 +390,21 @@ pub fn worklist_candidates(
             .offset(offset)
             .load(conn)?;
         let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+        let theirs: std::collections::HashSet<Uuid> = customers::table
+            .filter(customers::customer_id.eq_any(&ids))
+            .filter(customers::associate_id.eq(associate.as_uuid()))
+            .filter(customers::merged_into.is_null())
+            .filter(customers::erased_at.is_null())
+            .select(customers::customer_id)
+            .load::<Uuid>(conn)?
+            .into_iter()
+            .collect();
         let contacts = last_contacts(conn, &ids, as_of)?;
         let exhausted = (rows.len() as i64) < page;
         for (id, clv, reasons, details) in rows {
             let last_contact = contacts.get(&id).copied();
-            if last_contact.is_some_and(|d| d >= since) || found.len() as i64 >= limit {
+            let skip = !theirs.contains(&id) || last_contact.is_some_and(|d| d >= since);
+            if skip || found.len() as i64 >= limit {
                 continue;
             }
             let reasons: Vec<Reason> = serde_json::from_value(reasons).map_err(corrupt("worklist_entries.reasons"))?;
@@ -424,12 +433,16 @@ fn tasks(
     limit: i64,
 ) -> Result<Vec<Entry>, StoreError> {
     let (latest, _) = snapshot_dates(conn, as_of)?;
-    let page = limit.saturating_mul(2).max(20);
+    // A client often has several follow-ups (a thank-you call per large
+    // purchase): a page of a few per client is most often the only one.
+    let page = limit.saturating_mul(8).max(100);
+    // Clients wanted: one more than the limit, so the last one kept is
+    // known to be whole (a client's rows are together).
+    let wanted = usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1);
     let mut rows: Vec<TaskRow> = Vec::new();
     let mut offset = 0;
     loop {
         let got: Vec<TaskRow> = follow_ups::table
-            .inner_join(customers::table.on(customers::customer_id.eq(follow_ups::customer_id)))
             .left_join(
                 segment_snapshots::table.on(segment_snapshots::customer_id
                     .eq(follow_ups::customer_id)
@@ -438,8 +451,6 @@ fn tasks(
             .filter(follow_ups::associate_id.eq(associate.as_uuid()))
             .filter(follow_ups::status.eq("open"))
             .filter(follow_ups::due_on.le(as_of))
-            .filter(customers::merged_into.is_null())
-            .filter(customers::erased_at.is_null())
             .order((
                 segment_snapshots::clv.desc().nulls_last(),
                 follow_ups::customer_id,
@@ -458,8 +469,9 @@ fn tasks(
             .offset(offset)
             .load(conn)?;
         let exhausted = (got.len() as i64) < page;
-        rows.extend(got);
-        if exhausted || client_starts(&rows).count() as i64 > limit {
+        let live = live_among(conn, &got, wanted.saturating_sub(client_starts(&rows).count()))?;
+        rows.extend(got.into_iter().filter(|r| live.contains(&r.1)));
+        if exhausted || client_starts(&rows).count() >= wanted {
             break;
         }
         offset += page;
@@ -488,6 +500,31 @@ fn tasks(
             }
         })
         .collect())
+}
+
+/// The first of the clients of `rows` (in their order) that are live —
+/// not merged away, not erased — at most `wanted`, asked by key a few at
+/// a time (the join would look up every row's client).
+fn live_among(
+    conn: &mut PgConnection,
+    rows: &[TaskRow],
+    wanted: usize,
+) -> Result<std::collections::HashSet<Uuid>, StoreError> {
+    let order: Vec<Uuid> = client_starts(rows).map(|i| rows[i].1).collect();
+    let mut live = std::collections::HashSet::new();
+    let mut next = 0;
+    while live.len() < wanted && next < order.len() {
+        let chunk = &order[next..order.len().min(next + (wanted - live.len()))];
+        next += chunk.len();
+        let found: Vec<Uuid> = customers::table
+            .filter(customers::customer_id.eq_any(chunk))
+            .filter(customers::merged_into.is_null())
+            .filter(customers::erased_at.is_null())
+            .select(customers::customer_id)
+            .load(conn)?;
+        live.extend(found);
+    }
+    Ok(live)
 }
 
 /// Where each client's rows start (a client's rows are together).
