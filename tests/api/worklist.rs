@@ -280,7 +280,7 @@ async fn of_many_follow_ups_due_the_most_valuable_clients_are_put_forward_with_a
     let rows: Vec<(&str, &str, &str, i16, &str)> =
         rows.iter().map(|(id, clv)| (id.as_str(), "need_attention", "need_attention", 2, clv.as_str())).collect();
     snapshots(&app, &rows);
-    valued.sort_by(|a, b| b.0.cmp(&a.0));
+    valued.sort_by_key(|v| std::cmp::Reverse(v.0));
     let top: Vec<String> = valued.iter().map(|(_, n)| n.clone()).collect();
 
     let path = |limit: usize| format!("/v1/associates/{lin}/worklist?date={}&limit={limit}", day());

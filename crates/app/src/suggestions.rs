@@ -50,6 +50,8 @@ pub struct AffinityReport {
     pub customers: usize,
     pub rules: usize,
     pub duration_ms: i64,
+    /// Of which reading the purchases out of the database.
+    pub read_ms: i64,
 }
 
 fn counting(e: AffinityError) -> StoreError {
@@ -81,7 +83,8 @@ pub fn refresh_affinity(
         .map_err(counting)?
         .with_max_per_antecedent(NonZeroUsize::new(RULES_PER_ITEM).unwrap_or(NonZeroUsize::MIN))
         .with_threads(NonZeroUsize::new(threads).unwrap_or(NonZeroUsize::MIN));
-    let mut report = AffinityReport { lines: rows.len(), ..AffinityReport::default() };
+    let read_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    let mut report = AffinityReport { lines: rows.len(), read_ms, ..AffinityReport::default() };
     let mut stored = Vec::new();
     for basis in [Basis::Order, Basis::Customer] {
         let key = |r: &clientele_store::clienteling::PurchaseRow| match basis {

@@ -189,11 +189,17 @@ fn run_clienteling(conn: &mut clientele_store::PgConnection, now: chrono::DateTi
     let threads = clientele_app::machine_threads().get();
     let counted = clientele_app::suggestions::refresh_affinity(conn, now.date_naive(), now, threads)?;
     println!(
-        "affinity: {} lines, {} orders, {} customers, {} rules in {} ms",
-        counted.lines, counted.orders, counted.customers, counted.rules, counted.duration_ms
+        "affinity: {} lines, {} orders, {} customers, {} rules in {} ms (reading the lines {} ms)",
+        counted.lines, counted.orders, counted.customers, counted.rules, counted.duration_ms, counted.read_ms
     );
+    let started = std::time::Instant::now();
     let built = clientele_app::worklist::build_all(conn, now)?;
-    println!("worklists: {} clients looked at, {} put forward", built.clients, built.entries);
+    println!(
+        "worklists: {} clients looked at, {} put forward in {:.1} s",
+        built.clients,
+        built.entries,
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 
