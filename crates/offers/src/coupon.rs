@@ -26,8 +26,9 @@ use crate::error::OfferError;
 use crate::values::{Amount, Percent, Window, check};
 
 /// What a coupon takes off. Serialised as `{"percent": "15"}` or
-/// `{"fixed_amount": "500.00"}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// `{"fixed_amount": "500.00"}`; read through [`CouponKindParts`] (a
+/// definition checks it), so a percent of 0 is never held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CouponKind {
     /// That percent off each eligible line (above 0, at most 100).

@@ -1,6 +1,6 @@
 //! [`OfferError`]: why a definition, an input or a state change was
 //! refused, each with a stable machine-readable code for the API's error
-//! table. A code that cannot be read has its own [`CodeError`]
+//! table. A code that cannot be read has its own [`CodeError`](crate::CodeError)
 //! (in [`crate::code`]). The *business* refusals at the till (a coupon that
 //! does not apply, a reward the member may not have) are not errors but
 //! outcomes with codes of their own: [`crate::CouponRefusal`],

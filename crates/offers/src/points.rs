@@ -51,8 +51,9 @@ keyword_enum! {
 }
 
 /// What a points offer gives. Serialised as `{"bonus": 500}` or
-/// `{"multiplier": "2"}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// `{"multiplier": "2"}`; read through [`PointsOfferKindParts`] (an offer
+/// checks it), so a bonus of 0 is never held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PointsOfferKind {
     /// That many points per qualifying order (above 0).
