@@ -140,6 +140,14 @@ async fn main() -> anyhow::Result<()> {
     let server = clientele.serve(db.url(), 16).await?;
     let mut http = Http::connect(server.addr()).await?;
     let tomorrow = psql(db.url(), "SELECT current_date + 1")?;
+    // A kept database may have that day built by an earlier run: forget it.
+    psql(
+        db.url(),
+        &format!(
+            "DELETE FROM worklist_entries WHERE associate_id = '{associate}' AND as_of = current_date + 1; \
+             DELETE FROM worklist_builds WHERE associate_id = '{associate}' AND as_of = current_date + 1"
+        ),
+    )?;
     let t = Instant::now();
     let path = format!("/v1/associates/{associate}/worklist?date={}", tomorrow.trim());
     let (status, _) = http.request("GET", &path, Some(&token), None).await?;

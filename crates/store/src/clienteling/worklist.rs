@@ -356,8 +356,9 @@ type EntryRow = (Uuid, Option<Decimal>, serde_json::Value, Option<serde_json::Va
 
 /// The read: the associate's built entries for `as_of` whose client is
 /// still theirs and was not reached on or after `since` — the `limit`
-/// most valuable — and every open follow-up of the associate due on or
-/// before `as_of`, each with the client's value and last contact. What
+/// most valuable — and the open follow-ups of the associate due on or
+/// before `as_of` of the `limit` most valuable clients who have one, each
+/// with the client's value and last contact. What
 /// `clientele_clienteling::worklist::rank` merges and ranks. The entries
 /// are read a page at a time, most valuable first, until `limit` are not
 /// reached lately (every statement is a prepared one: a read plans none).
@@ -368,6 +369,7 @@ pub fn worklist_candidates(
     since: NaiveDate,
     limit: i64,
 ) -> Result<Vec<Candidate>, StoreError> {
+    let mut tasks = tasks(conn, associate, as_of, limit)?;
     let page = limit.saturating_mul(2).max(20);
     let mut found: Vec<Candidate> = Vec::new();
     let mut offset = 0;
@@ -389,7 +391,7 @@ pub fn worklist_candidates(
             .limit(page)
             .offset(offset)
             .load(conn)?;
-        let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+        let mut ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
         let theirs: std::collections::HashSet<Uuid> = customers::table
             .filter(customers::customer_id.eq_any(&ids))
             .filter(customers::associate_id.eq(associate.as_uuid()))
@@ -399,7 +401,16 @@ pub fn worklist_candidates(
             .load::<Uuid>(conn)?
             .into_iter()
             .collect();
+        // The tasks' clients' last contacts come with the first page's.
+        if offset == 0 {
+            ids.extend(tasks.iter().map(|t| t.customer.as_uuid()));
+        }
         let contacts = last_contacts(conn, &ids, as_of)?;
+        if offset == 0 {
+            for task in &mut tasks {
+                task.last_contact = contacts.get(&task.customer.as_uuid()).copied();
+            }
+        }
         let exhausted = (rows.len() as i64) < page;
         for (id, clv, reasons, details) in rows {
             let last_contact = contacts.get(&id).copied();
@@ -415,7 +426,7 @@ pub fn worklist_candidates(
         }
         offset += page;
     }
-    found.extend(tasks(conn, associate, as_of, limit)?.into_iter().map(|e| (e, None)));
+    found.extend(tasks.into_iter().map(|e| (e, None)));
     Ok(found)
 }
 
@@ -482,8 +493,6 @@ fn tasks(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.1).collect();
-    let contacts = last_contacts(conn, &ids, as_of)?;
     Ok(rows
         .into_iter()
         .map(|(id, customer, due_on, reason, campaign, clv)| {
@@ -492,12 +501,7 @@ fn tasks(
                 Some(campaign) => Reason::CampaignTask { follow_up, campaign, due_on, reason },
                 None => Reason::FollowUpDue { follow_up, due_on, reason },
             };
-            Entry {
-                customer: CustomerId::from_uuid(customer),
-                clv,
-                reasons: vec![reason],
-                last_contact: contacts.get(&customer).copied(),
-            }
+            Entry { customer: CustomerId::from_uuid(customer), clv, reasons: vec![reason], last_contact: None }
         })
         .collect())
 }
