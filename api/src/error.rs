@@ -123,6 +123,7 @@ impl ApiError {
                 Conflict::CampaignNotDraft { .. } => Code::CampaignNotDraft,
                 Conflict::CampaignStatus { .. } => Code::CampaignStatus,
                 Conflict::FollowUpClosed { .. } => Code::FollowUpClosed,
+                Conflict::CouponCode(_) => Code::CouponCodeTaken,
             },
             ApiError::MergeWithSelf => Code::MergeWithSelf,
             ApiError::Rule { code, .. } => *code,
@@ -188,6 +189,7 @@ impl ApiError {
                 format!("the follow-up is {status}: it changes no more; make a new one")
             }
             ApiError::Conflict(Conflict::StoreCode(c)) => format!("a store with code {c} exists"),
+            ApiError::Conflict(Conflict::CouponCode(c)) => format!("the coupon code {c} is already issued"),
             ApiError::Conflict(Conflict::AssociateCode(c)) => {
                 format!("an associate with code {c} exists")
             }

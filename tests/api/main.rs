@@ -20,6 +20,7 @@ mod limits;
 mod loyalty;
 mod masking;
 mod merge;
+mod offers;
 mod orders;
 mod org;
 mod outbox;

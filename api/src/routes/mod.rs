@@ -12,6 +12,7 @@ mod follow_ups;
 mod health;
 mod keys;
 mod loyalty;
+mod offers;
 pub(crate) mod orders;
 mod org;
 mod privacy;
@@ -86,6 +87,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(follow_ups::hand_over)
         .service(follow_ups::get_settings)
         .service(follow_ups::put_settings)
+        .configure(configure_offers)
         .service(clienteling::kpis::all_store_kpis)
         .service(clienteling::lapsed)
         .service(clienteling::kpis::store_kpis)
@@ -100,4 +102,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(segments::customers)
         .service(segments::customer_value)
         .service(segments::top_customers);
+}
+
+/// The offers' endpoints (fixed paths first).
+fn configure_offers(cfg: &mut ServiceConfig) {
+    cfg.service(offers::validate)
+        .service(offers::get_settings)
+        .service(offers::put_settings)
+        .service(offers::create)
+        .service(offers::get_one)
+        .service(offers::issue)
+        .service(offers::list_codes);
 }

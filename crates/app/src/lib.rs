@@ -50,6 +50,7 @@ pub mod import;
 pub mod jobs;
 pub mod keys;
 pub mod loyalty;
+pub mod offers;
 pub mod orders;
 pub mod org;
 pub mod segments;

@@ -112,6 +112,7 @@ pub mod error;
 pub mod gift;
 pub mod points;
 pub mod reward;
+pub mod settings;
 pub mod state;
 pub mod values;
 
@@ -137,5 +138,6 @@ pub use reward::{
     Cancellation, FulfilmentEvent, FulfilmentState, RedemptionFacts, Reward, RewardKind, RewardParts, RewardRefusal,
     cancel_fulfilment, check_redemption, fulfil,
 };
+pub use settings::OffersSettings;
 pub use state::{CouponEvent, CouponState, TransitionFacts, transition};
 pub use values::{Amount, Percent, PointsMultiplier, Sku, Window, WindowParts, WindowPhase};

@@ -112,6 +112,8 @@ pub struct Percent(Decimal);
 impl Percent {
     /// 100 %.
     pub const HUNDRED: Percent = Percent(Decimal::ONE_HUNDRED);
+    /// 20 %.
+    pub const TWENTY: Percent = Percent(Decimal::from_parts(20, 0, 0, false, 0));
 
     /// Checks `0 ..= 100` and at most two decimal places (code
     /// `out_of_range`).

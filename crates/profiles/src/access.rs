@@ -74,6 +74,10 @@ keyword_enum! {
         ManageProgram => "manage_program",
         /// Subscribe to events and read the delivery log.
         ManageWebhooks => "manage_webhooks",
+        /// Define coupons and issue their codes.
+        ManageOffers => "manage_offers",
+        /// Check coupon codes against a basket at the till.
+        ValidateCoupons => "validate_coupons",
         /// Read RFM segments, transitions, customer value and the top
         /// customers (of the key's stores when it is store-scoped).
         ReadAnalytics => "read_analytics",
@@ -122,6 +126,8 @@ impl Role {
             P::ManageProgram => &[Admin, CrmManager],
             P::ManageWebhooks => &[Admin, CrmManager],
             P::ReadAnalytics => &[Admin, CrmManager, StoreManager, Associate, Analyst],
+            P::ManageOffers => &[Admin, CrmManager],
+            P::ValidateCoupons => &[Admin, CrmManager, StoreManager, Associate, Pos],
             P::ManageCampaigns => &[Admin, CrmManager, StoreManager],
             P::ReadCampaigns => &[Admin, CrmManager, StoreManager, Analyst],
             P::HandOverClients => &[Admin, CrmManager, StoreManager],
@@ -277,7 +283,7 @@ mod tests {
     fn the_matrix() {
         use Permission as P;
         // Rows in Role::ALL order: admin, crm, store mgr, associate, pos, analyst.
-        let expected: [(Permission, [bool; 6]); 28] = [
+        let expected: [(Permission, [bool; 6]); 30] = [
             (P::ManageApiKeys, [true, false, false, false, false, false]),
             (P::WriteOrganisation, [true, true, false, false, false, false]),
             (P::ReadOrganisation, [true, true, true, true, false, true]),
@@ -301,6 +307,8 @@ mod tests {
             (P::AdjustLoyalty, [true, true, false, false, false, false]),
             (P::ManageProgram, [true, true, false, false, false, false]),
             (P::ManageWebhooks, [true, true, false, false, false, false]),
+            (P::ManageOffers, [true, true, false, false, false, false]),
+            (P::ValidateCoupons, [true, true, true, true, true, false]),
             (P::ReadAnalytics, [true, true, true, true, false, true]),
             (P::ManageCampaigns, [true, true, true, false, false, false]),
             (P::ReadCampaigns, [true, true, true, false, false, true]),

@@ -41,6 +41,8 @@ pub enum Conflict {
         /// Its status.
         status: &'static str,
     },
+    /// A coupon code (canonical) already issued.
+    CouponCode(String),
 }
 
 /// Everything the store can fail with.

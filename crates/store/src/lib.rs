@@ -24,6 +24,7 @@ mod error;
 mod idempotency;
 mod keys;
 mod loyalty;
+pub mod offers;
 mod orders;
 mod org;
 mod outbox;

@@ -595,6 +595,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    coupons (id) {
+        id -> Uuid,
+        name -> Text,
+        campaign_id -> Nullable<Uuid>,
+        definition -> Jsonb,
+        created_at -> Timestamptz,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    coupon_codes (code) {
+        code -> Text,
+        coupon_id -> Uuid,
+        shown_as -> Text,
+        customer_id -> Nullable<Uuid>,
+        state -> Text,
+        uses -> Int4,
+        issued_at -> Timestamptz,
+        changed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    coupon_uses (code, customer_id, order_id) {
+        code -> Text,
+        customer_id -> Uuid,
+        order_id -> Uuid,
+        discount -> Numeric,
+        used_at -> Timestamptz,
+        released_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(coupon_codes -> coupons (coupon_id));
 diesel::joinable!(associates -> stores (store_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(webhook_deliveries -> outbox (outbox_id));
@@ -649,4 +685,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     affinity_runs,
     sales_days,
     customer_first_orders,
+    coupons,
+    coupon_codes,
+    coupon_uses,
 );

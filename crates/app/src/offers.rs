@@ -1,0 +1,251 @@
+//! Coupons (issue #13): defined by a CRM manager, their codes issued to
+//! customers (one personal code each) or shared, and checked at the till
+//! against a basket — every rule is `clientele_offers`'; this module reads
+//! the facts it needs and keeps what it decides.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use clientele_kernel::{CustomerId, FieldErrors, InvalidValue};
+use clientele_offers::{
+    Application, Basket, CodeFacts, CodeFormat, CouponCode, CouponDefinition, CouponOutcome, CouponRefusal,
+    CouponRequest, OffersSettings, PresentedCoupon, apply_coupons, generate_batch, normalize,
+};
+use clientele_profiles::StoreScope;
+use clientele_store::offers::{NewCode, NewCoupon, StoredCode, StoredCoupon};
+use clientele_store::{AuditContext, NewAuditEntry, PgConnection, StoreError};
+use serde_json::json;
+use uuid::Uuid;
+
+/// How many codes one request may issue.
+pub const MAX_CODES_PER_REQUEST: usize = 10_000;
+
+fn field(name: &str, code: &'static str, message: impl Into<String>) -> StoreError {
+    StoreError::Invalid(FieldErrors::single(name, InvalidValue::new(code, message)))
+}
+
+/// Keeps a coupon (audited). A campaign named must exist (422 on
+/// `campaign_id`).
+pub fn create_coupon(
+    conn: &mut PgConnection,
+    (name, campaign): (String, Option<Uuid>),
+    definition: CouponDefinition,
+    ctx: &AuditContext,
+) -> Result<StoredCoupon, StoreError> {
+    clientele_store::transaction(conn, |tx| {
+        if let Some(campaign) = campaign
+            && !clientele_store::offers::campaign_exists(tx.conn()?, campaign)?
+        {
+            return Err(field("campaign_id", "unknown_reference", format!("no campaign with id {campaign}")));
+        }
+        let new = NewCoupon { id: Uuid::now_v7(), name, campaign, definition, at: ctx.at, by: ctx.actor_name() };
+        let stored = clientele_store::offers::insert_coupon(tx.conn()?, &new)?;
+        tx.audit(
+            ctx,
+            NewAuditEntry {
+                action: "create",
+                entity: "coupon",
+                entity_id: stored.id.to_string(),
+                customer: None,
+                changes: json!({ "name": stored.name, "campaign_id": campaign, "definition": stored.definition }),
+            },
+        );
+        Ok(stored)
+    })
+}
+
+/// A coupon, or NotFound.
+pub fn coupon(conn: &mut PgConnection, id: Uuid) -> Result<StoredCoupon, StoreError> {
+    clientele_store::offers::coupon(conn, id)?.ok_or(StoreError::NotFound)
+}
+
+/// Which codes to issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Issue {
+    /// One personal code for each of these customers (a customer who has
+    /// one of this coupon keeps it: issuing again is harmless).
+    Personal(Vec<CustomerId>),
+    /// One shared code: the text given (a brand's own, e.g. `WELCOME10`),
+    /// or a random one.
+    Shared(Option<String>),
+}
+
+/// Issues codes of a coupon (audited). Personal codes: each customer must
+/// be live and in the caller's scope (422 on `customers[i]`). A shared
+/// code already taken by another is 409.
+pub fn issue_codes(
+    conn: &mut PgConnection,
+    coupon: Uuid,
+    issue: &Issue,
+    scope: &StoreScope,
+    ctx: &AuditContext,
+) -> Result<Vec<StoredCode>, StoreError> {
+    clientele_store::transaction(conn, |tx| {
+        clientele_store::offers::coupon(tx.conn()?, coupon)?.ok_or(StoreError::NotFound)?;
+        let issued = match issue {
+            Issue::Personal(customers) => personal_codes(tx.conn()?, coupon, customers, scope, ctx.at)?,
+            Issue::Shared(text) => vec![shared_code(tx.conn()?, coupon, text.as_deref(), ctx.at)?],
+        };
+        tx.audit(
+            ctx,
+            NewAuditEntry {
+                action: "issue_codes",
+                entity: "coupon",
+                entity_id: coupon.to_string(),
+                customer: None,
+                changes: json!({ "codes": issued.len() }),
+            },
+        );
+        Ok(issued)
+    })
+}
+
+fn personal_codes(
+    conn: &mut PgConnection,
+    coupon: Uuid,
+    customers: &[CustomerId],
+    scope: &StoreScope,
+    at: DateTime<Utc>,
+) -> Result<Vec<StoredCode>, StoreError> {
+    let mut errors = FieldErrors::new();
+    for (i, customer) in customers.iter().enumerate() {
+        if clientele_store::check_writable(conn, *customer, scope).is_err() {
+            errors.push(format!("customers[{i}]"), InvalidValue::new("unknown_reference", "no such customer"));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(StoreError::Invalid(errors));
+    }
+    let ids: Vec<Uuid> = customers.iter().map(|c| c.as_uuid()).collect();
+    let mut codes = clientele_store::offers::codes_of_customers(conn, coupon, &ids)?;
+    let format = CodeFormat::default();
+    // A random code taken meanwhile (60 bits: next to never) is drawn again.
+    for _ in 0..3 {
+        let have: HashSet<Uuid> = codes.iter().filter_map(|c| c.customer.map(|id| id.as_uuid())).collect();
+        let missing: Vec<CustomerId> = customers.iter().filter(|c| !have.contains(&c.as_uuid())).copied().collect();
+        if missing.is_empty() {
+            break;
+        }
+        let drawn = generate_batch(&mut rand::rng(), &format, missing.len(), &Default::default())
+            .map_err(|e| StoreError::Corrupt(format!("coupon codes: {e}")))?;
+        let new: Vec<NewCode> = missing
+            .iter()
+            .zip(drawn)
+            .map(|(customer, code)| NewCode { shown_as: code.grouped(4), code, customer: Some(*customer) })
+            .collect();
+        codes.extend(clientele_store::offers::insert_codes(conn, coupon, &new, at)?);
+    }
+    let order: std::collections::HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+    codes.sort_by_key(|c| c.customer.and_then(|id| order.get(&id.as_uuid()).copied()));
+    codes.dedup_by(|a, b| a.customer == b.customer);
+    Ok(codes)
+}
+
+fn shared_code(
+    conn: &mut PgConnection,
+    coupon: Uuid,
+    text: Option<&str>,
+    at: DateTime<Utc>,
+) -> Result<StoredCode, StoreError> {
+    let (code, shown_as) = match text {
+        Some(text) => {
+            let code = normalize(text).map_err(|e| field("code", e.code(), e.to_string()))?;
+            (code, text.trim().to_owned())
+        }
+        None => {
+            let code = clientele_offers::generate(&mut rand::rng(), &CodeFormat::default());
+            let shown = code.grouped(4);
+            (code, shown)
+        }
+    };
+    let new = [NewCode { code: code.clone(), shown_as, customer: None }];
+    clientele_store::offers::insert_codes(conn, coupon, &new, at)?
+        .pop()
+        .ok_or_else(|| StoreError::Conflict(clientele_store::Conflict::CouponCode(code.to_string())))
+}
+
+/// One code as the till typed it, and what became of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedCode {
+    /// As typed.
+    pub typed: String,
+    /// Its canonical form (None: not a code at all).
+    pub code: Option<CouponCode>,
+    /// Its coupon (None: unknown).
+    pub coupon: Option<Uuid>,
+    /// Applied (with the discount per line) or refused with the reason.
+    pub outcome: CouponOutcome,
+}
+
+/// What `validate` answers: each code, and the basket after those that
+/// apply.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Validation {
+    pub codes: Vec<CheckedCode>,
+    pub application: Application,
+}
+
+/// Checks codes against a basket for a customer (None: an anonymous
+/// buyer) at `at`, without using them: the till's question before it
+/// takes the order. The customer must be visible to the caller (else
+/// NotFound).
+pub fn validate(
+    conn: &mut PgConnection,
+    (typed, customer): (&[String], Option<CustomerId>),
+    basket: &Basket,
+    scope: &StoreScope,
+    at: DateTime<Utc>,
+) -> Result<Validation, StoreError> {
+    let tier = match customer {
+        Some(id) => {
+            clientele_store::check_writable(conn, id, scope)?;
+            clientele_store::offers::member_tier(conn, id)?
+        }
+        None => None,
+    };
+    let (settings, _) = clientele_store::settings::settings::<OffersSettings>(conn)?;
+    let canonical: Vec<Option<CouponCode>> = typed.iter().map(|t| normalize(t).ok()).collect();
+    let known_codes: Vec<CouponCode> = canonical.iter().flatten().cloned().collect();
+    let found = clientele_store::offers::presented(conn, &known_codes)?;
+    let uses = match customer {
+        Some(id) => clientele_store::offers::uses_by(conn, id, &known_codes)?,
+        None => Default::default(),
+    };
+    let presented: Vec<PresentedCoupon> = canonical
+        .iter()
+        .flatten()
+        .filter_map(|code| {
+            let (stored, coupon) = found.get(code)?;
+            let facts = CodeFacts {
+                state: stored.state,
+                owner: stored.customer,
+                presenter: customer,
+                uses_by_presenter: uses.get(code).copied().unwrap_or(0),
+                uses_total: stored.uses,
+                held_by_this_order: false,
+            };
+            Some(PresentedCoupon { code: code.clone(), definition: coupon.definition.clone(), facts })
+        })
+        .collect();
+    let application =
+        apply_coupons(&CouponRequest { basket, tier, at, ceiling: settings.ceiling(None), coupons: &presented });
+    let mut results = application.coupons.iter();
+    let codes = typed
+        .iter()
+        .zip(canonical)
+        .map(|(typed, code)| {
+            let known = code.as_ref().and_then(|c| found.get(c));
+            let outcome = match known {
+                Some(_) => results.next().map(|r| r.outcome.clone()),
+                None => None,
+            };
+            CheckedCode {
+                typed: typed.clone(),
+                coupon: known.map(|(_, coupon)| coupon.id),
+                code,
+                outcome: outcome.unwrap_or(CouponOutcome::Refused { reason: CouponRefusal::Unknown }),
+            }
+        })
+        .collect();
+    Ok(Validation { codes, application })
+}

@@ -1,0 +1,62 @@
+//! The programme's offer settings (the `offers` row of the programme
+//! settings): the discount ceiling no combination of offers may pass on a
+//! line, and whether a full return gives a used coupon back.
+
+use serde::{Deserialize, Serialize};
+
+use crate::apply::DiscountCeiling;
+use crate::values::Percent;
+
+/// The programme's offer settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OffersSettings {
+    /// The most any line may be discounted by coupons together, as a
+    /// percent of its gross (a campaign may set a lower one). Default 20:
+    /// a brand that discounts more than that cheapens itself.
+    #[serde(default = "default_ceiling")]
+    pub discount_ceiling: Percent,
+    /// A full return gives back a coupon it used, if still valid.
+    #[serde(default = "yes")]
+    pub release_on_return: bool,
+}
+
+/// The default ceiling: 20 % off a line.
+pub fn default_ceiling() -> Percent {
+    Percent::TWENTY
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for OffersSettings {
+    fn default() -> OffersSettings {
+        OffersSettings { discount_ceiling: default_ceiling(), release_on_return: true }
+    }
+}
+
+impl OffersSettings {
+    /// The ceiling of an offer of a campaign with its own ceiling (or none).
+    pub fn ceiling(&self, campaign: Option<Percent>) -> DiscountCeiling {
+        DiscountCeiling { programme: self.discount_ceiling, campaign }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_json() {
+        let s: OffersSettings = serde_json::from_str("{}").expect("defaults");
+        assert_eq!(s, OffersSettings::default());
+        assert_eq!(s.discount_ceiling, Percent::parse("20").expect("20"));
+        let s: OffersSettings =
+            serde_json::from_str(r#"{"discount_ceiling": "15", "release_on_return": false}"#).expect("set");
+        assert_eq!(s.ceiling(Some(Percent::parse("10").expect("10"))).effective(), Percent::parse("10").expect("10"));
+        assert!(!s.release_on_return);
+        assert!(serde_json::from_str::<OffersSettings>(r#"{"discount_ceiling": "120"}"#).is_err());
+        assert!(serde_json::from_str::<OffersSettings>(r#"{"ceiling": "10"}"#).is_err());
+    }
+}
