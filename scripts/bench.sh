@@ -17,7 +17,7 @@
 # Needs a role with CREATEDB: without DATABASE_URL, scripts/db.sh starts and
 # prepares the local PostgreSQL as for the tests.
 #
-#   scripts/bench.sh [--clients 16] [--seconds 20] [--members 2000] [--csv-orders 100000] [--only http|import]
+#   scripts/bench.sh [--clients 16] [--seconds 20] [--members 2000] [--csv-orders 100000] [--only http|validate|import] [--database NAME]
 #   scripts/bench.sh --read [--members 1000000] [--clients 50] [--seconds 20] [--only customer|loyalty|orders|timeline|value|lookup] [--keep] [--database NAME]
 #   scripts/bench.sh --campaigns [--members 1000000] [--runs 5] [--database NAME] [--keep]   # the campaign dry run
 #   scripts/bench.sh --clienteling [--members 1000000] [--orders-per-customer 10] [--clients 16] [--seconds 20] [--database NAME] [--keep]

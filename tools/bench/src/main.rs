@@ -8,11 +8,14 @@
 //!     orders/s, p50, p99. In the same run, `pgbench` with a three-statement
 //!     transaction comparable to an order insert (claim the order key,
 //!     insert the order, update the member's balance), and our ratio to it.
+//! (c) Coupon validation at the till over HTTP, on the same database: a
+//!     coupon, a personal code for each of 1,000 members, C clients asking
+//!     `POST /v1/coupons/validate` (validate.rs).
 //! (b) Bulk import: a generated CSV through `clientele import orders`,
 //!     beside `psql \copy` of the same file into a plain staging table.
 //!
 //! Usage: `bench_ingest [--clients 16] [--seconds 20] [--members 2000]
-//! [--csv-orders 100000] [--bin target/release/clientele] [--only http|import]
+//! [--csv-orders 100000] [--bin target/release/clientele] [--only http|validate|import]
 //! [--database NAME] [--tiny]`. `--database` runs the HTTP part on a database
 //! loaded earlier (e.g. kept by `bench_read --keep`: a million members take
 //! ~12 minutes to load), which it adds orders to and does not drop; the
@@ -34,6 +37,8 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clientele_bench::{BenchDatabase, Clientele, LoopInput, Request, admin_url, closed_loop, pgbench, psql, temp_file};
+
+mod validate;
 
 #[derive(Debug, Clone)]
 struct Args {
@@ -143,17 +148,36 @@ async fn http_bench(args: &Args) -> anyhow::Result<()> {
         }
     };
     let url = db.url().to_owned();
+    println!("setup: database {}", db.name());
+    if args.only.as_deref() != Some("validate") {
+        orders_bench(args, &clientele, &url).await?;
+    }
+    if args.only.as_deref() != Some("http") {
+        let run = validate::Run {
+            url: &url,
+            clients: args.clients,
+            seconds: args.seconds,
+            warm_up_seconds: args.warm_up_seconds,
+        };
+        validate::validate_bench(&clientele, run).await?;
+    }
+    drop(db);
+    Ok(())
+}
+
+/// (a): orders over HTTP, then pgbench beside them.
+async fn orders_bench(args: &Args, clientele: &Clientele, url: &str) -> anyhow::Result<()> {
     // A till's key, sending orders of the demo's stores in China.
-    let token = clientele.run(&url, &["create-key", "--role", "pos", "--name", "bench"])?;
-    let members = Arc::new(member_numbers(&url)?);
-    println!("setup: {} members in {}", members.len(), db.name());
+    let token = clientele.run(url, &["create-key", "--role", "pos", "--name", "bench"])?;
+    let members = Arc::new(member_numbers(url)?);
+    println!("setup: {} members", members.len());
     let stores: Arc<Vec<String>> = Arc::new(
-        psql(&url, "SELECT id FROM stores WHERE currency = 'CNY' ORDER BY code")?.lines().map(str::to_owned).collect(),
+        psql(url, "SELECT id FROM stores WHERE currency = 'CNY' ORDER BY code")?.lines().map(str::to_owned).collect(),
     );
     if stores.is_empty() {
         bail!("the demo data has no store in CNY");
     }
-    let server = clientele.serve(&url, args.clients).await?;
+    let server = clientele.serve(url, args.clients).await?;
     let next = Arc::new(move |c: usize, n: u64| {
         let member = &members[((n as usize) * 31 + c * 997) % members.len()];
         Request {
@@ -182,25 +206,24 @@ async fn http_bench(args: &Args) -> anyhow::Result<()> {
 
     // pgbench in the same database, against the same tables.
     psql(
-        &url,
+        url,
         "DROP TABLE IF EXISTS bench_members; \
          CREATE TABLE bench_members AS SELECT row_number() OVER (ORDER BY customer_id) AS n, customer_id FROM customers; \
          CREATE UNIQUE INDEX ON bench_members (n); \
          INSERT INTO loyalty_accounts (customer_id, tier_state, updated_at) \
            SELECT customer_id, '{}'::jsonb, now() FROM customers ON CONFLICT DO NOTHING; ANALYZE;",
     )?;
-    let count = psql(&url, "SELECT count(*) FROM bench_members")?;
-    let pg = pgbench(&url, args.clients, args.seconds, &["-D".to_owned(), format!("members={count}")], PGBENCH_SCRIPT)?;
+    let count = psql(url, "SELECT count(*) FROM bench_members")?;
+    let pg = pgbench(url, args.clients, args.seconds, &["-D".to_owned(), format!("members={count}")], PGBENCH_SCRIPT)?;
     // The accounts made up above for pgbench's UPDATE have a tier state the
     // service cannot read (its /loyalty answered 500 for them when the read
     // benchmark ran on such a database afterwards): remove them.
-    psql(&url, "DELETE FROM loyalty_accounts WHERE tier_state = '{}'::jsonb")?;
+    psql(url, "DELETE FROM loyalty_accounts WHERE tier_state = '{}'::jsonb")?;
     println!(
         "(a) pgbench, 3-statement order transaction, {} clients, 2 threads, {} s: {:.0} tps ({})",
         args.clients, args.seconds, pg.tps, pg.latency
     );
     println!("(a) ratio ours / pgbench = {:.2} (target >= 0.5); p99 target <= 25 ms", ours / pg.tps);
-    drop(db);
     Ok(())
 }
 
@@ -328,7 +351,7 @@ async fn main() -> anyhow::Result<()> {
     if args.only.as_deref() != Some("import") {
         http_bench(&args).await?;
     }
-    if args.only.as_deref() != Some("http") {
+    if matches!(args.only.as_deref(), None | Some("import")) {
         import_bench(&args)?;
     }
     Ok(())
