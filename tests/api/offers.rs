@@ -216,3 +216,71 @@ async fn bad_coupons_and_baskets_are_refused_naming_the_field() {
     let refused = app.call("POST", "/v1/coupons/validate", Some(&pos), Some(&none)).await.expect(422);
     assert_field(&refused, "codes", "invalid_length");
 }
+
+#[tokio::test]
+async fn a_brands_codes_are_imported_from_csv_once_each_with_every_refusal_by_line() {
+    let app = TestApp::spawn().await;
+    let (a, _) = two_stores(&app).await;
+    let chen = app.customer(json!({ "name": "Chen Jie", "home_store_id": a })).await;
+    let li = app.customer(json!({ "name": "Li Na", "home_store_id": a })).await;
+    let (chen_no, li_id) = (chen["member_no"].as_str().expect("member_no").to_owned(), id_of(&li));
+    let crm = key(&app, Role::CrmManager, &[]);
+    let card = id_of(
+        &app.call("POST", "/v1/coupons", Some(&crm), Some(&coupon("Card", json!({ "percent": "10" }))))
+            .await
+            .expect(201)
+            .body,
+    );
+    let other = id_of(
+        &app.call("POST", "/v1/coupons", Some(&crm), Some(&coupon("Other", json!({ "percent": "5" }))))
+            .await
+            .expect(201)
+            .body,
+    );
+    let body = json!({ "shared": { "code": "TAKEN-1" } });
+    app.call("POST", &format!("/v1/coupons/{other}/codes"), Some(&crm), Some(&body)).await.expect(201);
+
+    let csv = format!(
+        "code,member_no,customer_id\n\
+         card-0001,{chen_no},\n\
+         CARD 0002,,{li_id}\n\
+         SPRING26,,\n\
+         taken-1,,\n\
+         no!,,\n\
+         CARD-0003,M-NOBODY,\n\
+         CARD-0004,{chen_no},{li_id}\n\
+         CARD-0005,{chen_no},\n"
+    );
+    let ctx = clientele_store::AuditContext::system(chrono::Utc::now());
+    let card_id: uuid::Uuid = card.parse().expect("uuid");
+    let run = |csv: String| {
+        let mut conn = app.db.connect();
+        clientele_app::coupon_import::import_coupon_codes(&mut conn, card_id, (csv.as_bytes(), None), false, &ctx)
+            .expect("import")
+    };
+    let first = run(csv.clone());
+    assert_eq!((first.rows, first.issued, first.already_present), (8, 3, 0), "{first:?}");
+    let refused: Vec<(u64, &str)> = first.errors.iter().map(|e| (e.line, e.field.as_str())).collect();
+    assert_eq!(refused, [(5, "code"), (6, "code"), (7, "member_no"), (8, "member_no"), (9, "member_no")]);
+    // Again: nothing new, the same refusals.
+    let second = run(csv);
+    assert_eq!((second.issued, second.already_present, second.errors.len()), (0, 3, 5), "{second:?}");
+
+    let codes = app.call("GET", &format!("/v1/coupons/{card}/codes"), Some(&crm), None).await.expect(200).body;
+    let shown: Vec<(&str, Option<&str>)> = codes["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|c| (c["code"].as_str().unwrap_or(""), c["customer_id"].as_str()))
+        .collect();
+    assert_eq!(shown.len(), 3);
+    assert!(shown.contains(&("card-0001", Some(id_of(&chen).as_str()))), "{shown:?}");
+    assert!(shown.contains(&("CARD 0002", Some(li_id.as_str()))), "{shown:?}");
+    assert!(shown.contains(&("SPRING26", None)), "{shown:?}");
+    // The imported personal code works at the till for its owner.
+    let pos = key(&app, Role::Pos, &[&a]);
+    let v = app
+        .call("POST", "/v1/coupons/validate", Some(&pos), Some(&basket(&["CARD-0001"], Some(&id_of(&chen)), JUNE)))
+        .await;
+    assert_eq!(outcome(&v.expect(200).body, 0).0, "applied");
+}

@@ -42,6 +42,7 @@ pub mod bulk;
 pub mod campaigns;
 pub mod clienteling;
 pub mod clock;
+pub mod coupon_import;
 pub mod customers;
 pub mod demo;
 pub mod dispatcher;

@@ -101,6 +101,16 @@ enum ImportCommand {
         #[arg(long, default_value_t = 1000)]
         batch: usize,
     },
+    /// A brand's own coupon codes from a CSV file (`code`, and `member_no`
+    /// or `customer_id` for a personal code) as codes of one coupon;
+    /// idempotent when re-run.
+    Coupons {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// The coupon the codes are of (`POST /v1/coupons` made it).
+        #[arg(long)]
+        coupon: uuid::Uuid,
+    },
 }
 
 fn open_db(config: &Config) -> anyhow::Result<Db> {
@@ -180,6 +190,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import { what: ImportCommand::Orders { file, batch } } => import_orders(&config, &file, batch),
+        Command::Import { what: ImportCommand::Coupons { file, coupon } } => import_coupons(&config, &file, coupon),
     }
 }
 
@@ -268,6 +279,30 @@ fn create_key(
     )?;
     eprintln!("created {} key {} ({})", key.role.as_str(), key.id, key.name);
     println!("{}", generated.token);
+    Ok(())
+}
+
+fn import_coupons(config: &Config, file: &std::path::Path, coupon: uuid::Uuid) -> anyhow::Result<()> {
+    let db = open_db(config)?;
+    let mut conn = db.conn()?;
+    let input = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let size = input.metadata().ok().map(|m| m.len());
+    let ctx = AuditContext { key_name: Some("import".to_owned()), ..AuditContext::system(clock::now()) };
+    let progress = import::ImportOptions::progress_wanted();
+    let done = clientele_app::coupon_import::import_coupon_codes(
+        &mut conn,
+        coupon,
+        (std::io::BufReader::new(input), size),
+        progress,
+        &ctx,
+    )?;
+    for error in &done.errors {
+        eprintln!("{error}");
+    }
+    println!("{done}");
+    if !done.errors.is_empty() {
+        anyhow::bail!("{} row(s) refused", done.errors.len());
+    }
     Ok(())
 }
 
