@@ -284,3 +284,44 @@ async fn a_brands_codes_are_imported_from_csv_once_each_with_every_refusal_by_li
         .await;
     assert_eq!(outcome(&v.expect(200).body, 0).0, "applied");
 }
+
+#[tokio::test]
+async fn the_till_shows_a_members_usable_coupons_soonest_to_end_first() {
+    let app = TestApp::spawn().await;
+    let (a, b) = two_stores(&app).await;
+    let chen = id_of(&app.customer(json!({ "name": "Chen Jie", "home_store_id": a })).await);
+    let rossi = id_of(&app.customer(json!({ "name": "Rossi", "home_store_id": b })).await);
+    let crm = key(&app, Role::CrmManager, &[]);
+    let define = |name: &str, valid_to: &str, tiers: Value| {
+        let mut c = coupon(name, json!({ "percent": "10" }));
+        c["valid_from"] = json!("2020-01-01T00:00:00Z");
+        c["valid_to"] = json!(valid_to);
+        c["eligibility"] = json!({ "tiers": tiers });
+        c
+    };
+    for (name, valid_to, tiers) in [
+        ("Later", "2100-01-01T00:00:00Z", json!([])),
+        ("Sooner", "2099-01-01T00:00:00Z", json!([])),
+        ("Ended", "2021-01-01T00:00:00Z", json!([])),
+        ("Top tier only", "2100-01-01T00:00:00Z", json!(["S6"])),
+    ] {
+        let id = id_of(
+            &app.call("POST", "/v1/coupons", Some(&crm), Some(&define(name, valid_to, tiers))).await.expect(201).body,
+        );
+        let body = json!({ "customers": [chen] });
+        app.call("POST", &format!("/v1/coupons/{id}/codes"), Some(&crm), Some(&body)).await.expect(201);
+    }
+    let pos = key(&app, Role::Pos, &[&a]);
+    let offers = app.call("GET", &format!("/v1/customers/{chen}/offers"), Some(&pos), None).await.expect(200).body;
+    let shown: Vec<&str> =
+        offers["coupons"].as_array().expect("coupons").iter().filter_map(|c| c["name"].as_str()).collect();
+    assert_eq!(shown, ["Sooner", "Later"], "{offers}");
+    assert_eq!(offers["coupons"][0]["uses_left"], 1);
+    assert_eq!(offers["coupons"][0]["valid_to"], "2099-01-01T00:00:00Z");
+    // Another store's customer, and an analyst (not at the till).
+    app.call("GET", &format!("/v1/customers/{rossi}/offers"), Some(&pos), None).await.expect_problem(404, "not_found");
+    let analyst = key(&app, Role::Analyst, &[]);
+    app.call("GET", &format!("/v1/customers/{chen}/offers"), Some(&analyst), None)
+        .await
+        .expect_problem(403, "forbidden");
+}

@@ -112,5 +112,6 @@ fn configure_offers(cfg: &mut ServiceConfig) {
         .service(offers::create)
         .service(offers::get_one)
         .service(offers::issue)
-        .service(offers::list_codes);
+        .service(offers::list_codes)
+        .service(offers::customer_offers);
 }

@@ -249,3 +249,45 @@ pub fn validate(
         .collect();
     Ok(Validation { codes, application })
 }
+
+/// A coupon the member may use now: their code, its coupon, and how many
+/// uses they have left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UsableCoupon {
+    pub code: StoredCode,
+    pub coupon: StoredCoupon,
+    pub uses_left: u32,
+}
+
+/// What the till shows of a member's coupons at `at`: their personal codes
+/// still issued, within validity, for their tier, with uses left — the
+/// soonest to end first. The customer must be visible to the caller.
+pub fn usable_coupons(
+    conn: &mut PgConnection,
+    customer: CustomerId,
+    scope: &StoreScope,
+    at: DateTime<Utc>,
+) -> Result<Vec<UsableCoupon>, StoreError> {
+    use clientele_offers::{CouponState, WindowPhase};
+    clientele_store::check_visible(conn, customer, scope)?;
+    let tier = clientele_store::offers::member_tier(conn, customer)?;
+    let held = clientele_store::offers::customer_codes(conn, customer)?;
+    let codes: Vec<CouponCode> = held.iter().map(|(c, _)| c.code.clone()).collect();
+    let uses = clientele_store::offers::uses_by(conn, customer, &codes)?;
+    let mut usable: Vec<UsableCoupon> = held
+        .into_iter()
+        .filter_map(|(code, coupon)| {
+            let d = &coupon.definition;
+            let open = code.state == CouponState::Issued && d.window().phase(at) == WindowPhase::Open;
+            let used = uses.get(&code.code).copied().unwrap_or(0);
+            let uses_left = d.uses_per_customer().saturating_sub(used);
+            (open && uses_left > 0 && d.eligibility().admits_tier(tier)).then_some(UsableCoupon {
+                code,
+                coupon,
+                uses_left,
+            })
+        })
+        .collect();
+    usable.sort_by_key(|u| u.coupon.definition.window().valid_to());
+    Ok(usable)
+}

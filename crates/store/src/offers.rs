@@ -263,3 +263,17 @@ pub fn member_tier(
         .optional()?;
     tier.map(|t| t.parse().map_err(corrupt("loyalty_accounts.tier"))).transpose()
 }
+
+/// A customer's personal codes with their coupons, newest first.
+pub fn customer_codes(
+    conn: &mut PgConnection,
+    customer: CustomerId,
+) -> Result<Vec<(StoredCode, StoredCoupon)>, StoreError> {
+    let rows: Vec<(CodeRow, CouponRow)> = coupon_codes::table
+        .inner_join(coupons::table)
+        .filter(coupon_codes::customer_id.eq(customer.as_uuid()))
+        .order((coupon_codes::issued_at.desc(), coupon_codes::code))
+        .select((CODE_COLUMNS, COUPON_COLUMNS))
+        .load(conn)?;
+    rows.into_iter().map(|(code, coupon)| Ok((code_from(code)?, coupon_from(coupon)?))).collect()
+}

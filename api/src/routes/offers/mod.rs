@@ -10,8 +10,8 @@ use clientele_profiles::Permission;
 use uuid::Uuid;
 
 use self::shapes::{
-    CodeList, CodeQuery, CodeView, CouponView, CreateCouponRequest, IssueCodesRequest, OffersSettingsView,
-    ValidateRequest, ValidationView,
+    CodeList, CodeQuery, CodeView, CouponView, CreateCouponRequest, CustomerOffersView, IssueCodesRequest,
+    OffersSettingsView, ValidateRequest, ValidationView,
 };
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
@@ -177,4 +177,27 @@ pub async fn put_settings(
     let audit = caller.audit();
     let version = state.run(move |conn| clientele_app::settings::save(conn, &settings, &audit)).await?;
     Ok(HttpResponse::Ok().json(OffersSettingsView::new(&settings, version)))
+}
+
+/// What the till shows of a member's offers now: their personal coupon
+/// codes still usable (issued, within validity, for their tier, uses left),
+/// the soonest to end first. Roles of the till and the store's staff; a
+/// store-scoped key sees only its stores' customers.
+#[utoipa::path(tag = "offers", params(("id" = Uuid, Path)),
+    responses((status = 200, body = CustomerOffersView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+#[get("/v1/customers/{id}/offers")]
+pub async fn customer_offers(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ValidateCoupons)?;
+    let customer = path.parse().map(CustomerId::from_uuid).map_err(|_| ApiError::NotFound("customer"))?;
+    let scope = caller.scope().clone();
+    let at = clientele_app::clock::now();
+    let usable = state
+        .run(move |conn| clientele_app::offers::usable_coupons(conn, customer, &scope, at))
+        .await
+        .map_err(not_found_as("customer"))?;
+    Ok(HttpResponse::Ok().json(CustomerOffersView::new(&usable)))
 }

@@ -364,3 +364,45 @@ impl OffersSettingsView {
         OffersSettingsView { version, config: serde_json::to_value(settings).unwrap_or(serde_json::Value::Null) }
     }
 }
+
+/// A coupon the member may use now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UsableCouponView {
+    /// As issued (type it in any case, with any separators).
+    pub code: String,
+    pub canonical: String,
+    pub coupon_id: Uuid,
+    pub name: String,
+    /// The coupon's definition (kind, min_spend, eligibility, validity, …).
+    #[schema(value_type = Object)]
+    pub definition: serde_json::Value,
+    pub valid_to: DateTime<Utc>,
+    /// Uses the member has left of it.
+    pub uses_left: u32,
+}
+
+/// What the till shows of a member's offers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CustomerOffersView {
+    /// Their personal codes usable now, the soonest to end first.
+    pub coupons: Vec<UsableCouponView>,
+}
+
+impl CustomerOffersView {
+    pub fn new(usable: &[clientele_app::offers::UsableCoupon]) -> CustomerOffersView {
+        CustomerOffersView {
+            coupons: usable
+                .iter()
+                .map(|u| UsableCouponView {
+                    code: u.code.shown_as.clone(),
+                    canonical: u.code.code.to_string(),
+                    coupon_id: u.coupon.id,
+                    name: u.coupon.name.clone(),
+                    definition: serde_json::to_value(&u.coupon.definition).unwrap_or_default(),
+                    valid_to: u.coupon.definition.window().valid_to(),
+                    uses_left: u.uses_left,
+                })
+                .collect(),
+        }
+    }
+}
