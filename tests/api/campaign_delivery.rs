@@ -348,6 +348,24 @@ async fn the_demo_runs_its_campaigns_and_gives_associates_their_worklists() {
     assert!(!items.is_empty());
     assert!(items.iter().all(|i| i["reasons"].as_array().is_some_and(|r| !r.is_empty())));
     assert!(items.iter().any(|i| i["next_best"].is_object()), "some client has a next-best product");
+
+    // The coupons, as the demo command makes them: the top members see
+    // theirs at the till, and anyone may use the shared beauty code.
+    let made = clientele_app::demo::coupons(&mut conn, &ctx, now).expect("coupons");
+    assert_eq!((made.coupons, made.codes), (2, 201), "{made:?}");
+    let rows = crate::helpers::rows(&app, "SELECT customer_id FROM coupon_codes WHERE customer_id IS NOT NULL LIMIT 1");
+    let member = rows[0]["customer_id"].as_str().expect("a member with a code").to_owned();
+    let offers = app.admin("GET", &format!("/v1/customers/{member}/offers"), None).await.expect(200).body;
+    assert_eq!(offers["coupons"][0]["name"], "Top clients: 10 % off leather goods", "{offers}");
+    let basket = json!({
+        "codes": ["beauty-200"], "customer_id": null,
+        "lines": [{ "line_id": "1", "sku": "BT-1", "category": "beauty", "quantity": 3, "unit_price": "420" }]
+    });
+    let checked = app.admin("POST", "/v1/coupons/validate", Some(&basket)).await.expect(200).body;
+    assert_eq!(
+        (checked["codes"][0]["status"].as_str(), checked["total_discount"].as_str()),
+        (Some("applied"), Some("200.00"))
+    );
 }
 
 #[tokio::test]

@@ -70,9 +70,10 @@ pub enum Issue {
     Shared(Option<String>),
 }
 
-/// Issues codes of a coupon (audited). Personal codes: each customer must
-/// be live and in the caller's scope (422 on `customers[i]`). A shared
-/// code already taken by another is 409.
+/// Issues codes of a coupon (audited), random ones drawn from the
+/// operating system's generator. Personal codes: each customer must be
+/// live and in the caller's scope (422 on `customers[i]`). A shared code
+/// already taken by another is 409.
 pub fn issue_codes(
     conn: &mut PgConnection,
     coupon: Uuid,
@@ -80,11 +81,23 @@ pub fn issue_codes(
     scope: &StoreScope,
     ctx: &AuditContext,
 ) -> Result<Vec<StoredCode>, StoreError> {
+    issue_codes_drawn(conn, (coupon, issue), scope, ctx, &mut rand::rng())
+}
+
+/// [`issue_codes`] with the generator random codes are drawn from (the
+/// demo's is seeded, so its codes are the same at every load).
+pub fn issue_codes_drawn(
+    conn: &mut PgConnection,
+    (coupon, issue): (Uuid, &Issue),
+    scope: &StoreScope,
+    ctx: &AuditContext,
+    rng: &mut impl rand::RngCore,
+) -> Result<Vec<StoredCode>, StoreError> {
     clientele_store::transaction(conn, |tx| {
         clientele_store::offers::coupon(tx.conn()?, coupon)?.ok_or(StoreError::NotFound)?;
         let issued = match issue {
-            Issue::Personal(customers) => personal_codes(tx.conn()?, coupon, customers, scope, ctx.at)?,
-            Issue::Shared(text) => vec![shared_code(tx.conn()?, coupon, text.as_deref(), ctx.at)?],
+            Issue::Personal(customers) => personal_codes(tx.conn()?, (coupon, customers), scope, ctx.at, rng)?,
+            Issue::Shared(text) => vec![shared_code(tx.conn()?, coupon, text.as_deref(), ctx.at, rng)?],
         };
         tx.audit(
             ctx,
@@ -102,10 +115,10 @@ pub fn issue_codes(
 
 fn personal_codes(
     conn: &mut PgConnection,
-    coupon: Uuid,
-    customers: &[CustomerId],
+    (coupon, customers): (Uuid, &[CustomerId]),
     scope: &StoreScope,
     at: DateTime<Utc>,
+    rng: &mut impl rand::RngCore,
 ) -> Result<Vec<StoredCode>, StoreError> {
     let mut errors = FieldErrors::new();
     for (i, customer) in customers.iter().enumerate() {
@@ -126,7 +139,7 @@ fn personal_codes(
         if missing.is_empty() {
             break;
         }
-        let drawn = generate_batch(&mut rand::rng(), &format, missing.len(), &Default::default())
+        let drawn = generate_batch(rng, &format, missing.len(), &Default::default())
             .map_err(|e| StoreError::Corrupt(format!("coupon codes: {e}")))?;
         let new: Vec<NewCode> = missing
             .iter()
@@ -146,6 +159,7 @@ fn shared_code(
     coupon: Uuid,
     text: Option<&str>,
     at: DateTime<Utc>,
+    rng: &mut impl rand::RngCore,
 ) -> Result<StoredCode, StoreError> {
     let (code, shown_as) = match text {
         Some(text) => {
@@ -153,7 +167,7 @@ fn shared_code(
             (code, text.trim().to_owned())
         }
         None => {
-            let code = clientele_offers::generate(&mut rand::rng(), &CodeFormat::default());
+            let code = clientele_offers::generate(rng, &CodeFormat::default());
             let shown = code.grouped(4);
             (code, shown)
         }

@@ -185,6 +185,11 @@ fn main() -> anyhow::Result<()> {
                 );
                 let calls = demo::thank_you_calls(&mut conn, &ctx, now)?;
                 println!("demo thank-you calls: {calls} follow-up(s) for purchases of 8,000 or more");
+                let made = demo::coupons(&mut conn, &ctx, now)?;
+                println!(
+                    "demo coupons: 10 % off leather goods for the top members (personal codes), 200 off beauty with the shared code BEAUTY200; {} coupons, {} codes",
+                    made.coupons, made.codes
+                );
                 run_clienteling(&mut conn, now)?;
             }
             Ok(())

@@ -277,3 +277,18 @@ pub fn customer_codes(
         .load(conn)?;
     rows.into_iter().map(|(code, coupon)| Ok((code_from(code)?, coupon_from(coupon)?))).collect()
 }
+
+/// The `n` live members with the most growth value (ties by id): whom a
+/// brand gives its personal coupons first.
+pub fn top_members(conn: &mut PgConnection, n: i64) -> Result<Vec<CustomerId>, StoreError> {
+    use crate::schema::{customers, loyalty_accounts};
+    let ids: Vec<Uuid> = loyalty_accounts::table
+        .inner_join(customers::table.on(customers::customer_id.eq(loyalty_accounts::customer_id)))
+        .filter(customers::merged_into.is_null())
+        .filter(customers::erased_at.is_null())
+        .order((loyalty_accounts::growth_value.desc(), loyalty_accounts::customer_id))
+        .select(loyalty_accounts::customer_id)
+        .limit(n)
+        .load(conn)?;
+    Ok(ids.into_iter().map(CustomerId::from_uuid).collect())
+}

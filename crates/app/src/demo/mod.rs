@@ -28,10 +28,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 mod campaigns;
 mod catalogue;
+mod coupons;
 mod customers;
 mod orders;
 
 pub use campaigns::{campaigns, thank_you_calls};
+pub use coupons::{DemoCoupons, coupons};
 
 /// What to generate.
 #[derive(Debug, Clone)]
