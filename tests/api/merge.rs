@@ -204,3 +204,49 @@ async fn opposite_merges_at_once_leave_exactly_one_survivor() {
     let live = crate::helpers::rows(&app, "SELECT customer_id FROM customers WHERE merged_into IS NULL");
     assert_eq!(live.len(), 1);
 }
+
+#[tokio::test]
+async fn the_absorbed_records_follow_ups_and_coupon_codes_go_to_the_survivor() {
+    let app = TestApp::spawn().await;
+    let (s, x) = twins(&app).await;
+    let (survivor, absorbed) = (id_of(&s), id_of(&x));
+    let due = json!({ "due_on": "2030-01-10", "reason": "Her ring is resized" });
+    app.admin("POST", &format!("/v1/customers/{absorbed}/follow-ups"), Some(&due)).await.expect(201);
+    let crm = key(&app, Role::CrmManager, &[]);
+    let coupon = |name: &str| {
+        json!({ "name": name, "kind": { "percent": "10" },
+                "valid_from": "2020-01-01T00:00:00Z", "valid_to": "2100-01-01T00:00:00Z" })
+    };
+    let mut ids = Vec::new();
+    for name in ["Both hold one", "Only the absorbed"] {
+        let made = app.call("POST", "/v1/coupons", Some(&crm), Some(&coupon(name))).await.expect(201).body;
+        ids.push(id_of(&made));
+    }
+    let issue = |coupon: &str, customers: Vec<&str>| {
+        let body = json!({ "customers": customers });
+        let (app, crm, path) = (&app, &crm, format!("/v1/coupons/{coupon}/codes"));
+        async move { app.call("POST", &path, Some(crm), Some(&body)).await.expect(201).body }
+    };
+    let theirs = issue(&ids[0], vec![&survivor, &absorbed]).await;
+    let kept = theirs["items"][0]["code"].as_str().expect("the survivor's code").to_owned();
+    issue(&ids[1], vec![&absorbed]).await;
+
+    merge(&app, &survivor, &absorbed).await.expect(200);
+
+    let list = app.admin("GET", &format!("/v1/customers/{survivor}/follow-ups"), None).await.expect(200).body;
+    let reasons: Vec<&str> =
+        list["items"].as_array().expect("items").iter().filter_map(|f| f["reason"].as_str()).collect();
+    assert_eq!(reasons, ["Her ring is resized"], "{list}");
+    let offers = app.admin("GET", &format!("/v1/customers/{survivor}/offers"), None).await.expect(200).body;
+    let mut held: Vec<(&str, &str)> = offers["coupons"]
+        .as_array()
+        .expect("coupons")
+        .iter()
+        .filter_map(|c| Some((c["name"].as_str()?, c["code"].as_str()?)))
+        .collect();
+    held.sort();
+    assert_eq!(held.len(), 2, "{offers}");
+    // Of a coupon both held a code of, the survivor keeps their own.
+    assert_eq!(held[0], ("Both hold one", kept.as_str()));
+    assert_eq!(held[1].0, "Only the absorbed");
+}

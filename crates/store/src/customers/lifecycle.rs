@@ -73,6 +73,7 @@ pub fn write_absorption(conn: &mut PgConnection, m: &Absorption<'_>) -> Result<(
     diesel::delete(customer_consents::table.filter(customer_consents::customer_id.eq(xid))).execute(conn)?;
     diesel::delete(important_dates::table.filter(important_dates::customer_id.eq(xid))).execute(conn)?;
     interactions::move_all(conn, absorbed, survivor)?;
+    move_commitments(conn, m)?;
     write_customer(conn, m.merged)?;
     diesel::update(member_numbers::table.filter(member_numbers::customer_id.eq(xid)))
         .set(member_numbers::customer_id.eq(survivor.as_uuid()))
@@ -91,6 +92,33 @@ pub fn write_absorption(conn: &mut PgConnection, m: &Absorption<'_>) -> Result<(
     row.merged_into = Some(survivor.as_uuid());
     row.merged_at = Some(m.at);
     diesel::update(customers::table.find(xid)).set(&row).execute(conn)?;
+    Ok(())
+}
+
+/// The absorbed record's follow-ups (open ones are commitments; done ones
+/// are contacts the worklist counts) and personal coupon codes go to the
+/// survivor — but for a rule's or campaign's occurrence the survivor has
+/// too, and a coupon the survivor holds a code of: those stay behind (one
+/// call, one code is enough).
+fn move_commitments(conn: &mut PgConnection, m: &Absorption<'_>) -> Result<(), StoreError> {
+    use diesel::sql_types::{Timestamptz, Uuid as SqlUuid};
+    let (survivor, xid) = (m.survivor.as_uuid(), m.absorbed.customer.id.as_uuid());
+    diesel::sql_query(
+        "UPDATE follow_ups f SET customer_id = $1 WHERE f.customer_id = $2 AND NOT EXISTS ( \
+           SELECT 1 FROM follow_ups s WHERE s.customer_id = $1 AND s.occurrence = f.occurrence \
+             AND s.campaign_id IS NOT DISTINCT FROM f.campaign_id)",
+    )
+    .bind::<SqlUuid, _>(survivor)
+    .bind::<SqlUuid, _>(xid)
+    .execute(conn)?;
+    diesel::sql_query(
+        "UPDATE coupon_codes c SET customer_id = $1, changed_at = $3 WHERE c.customer_id = $2 AND NOT EXISTS ( \
+           SELECT 1 FROM coupon_codes s WHERE s.customer_id = $1 AND s.coupon_id = c.coupon_id)",
+    )
+    .bind::<SqlUuid, _>(survivor)
+    .bind::<SqlUuid, _>(xid)
+    .bind::<Timestamptz, _>(m.at)
+    .execute(conn)?;
     Ok(())
 }
 
