@@ -68,6 +68,7 @@ error_codes! {
     CampaignStatus = 409, "campaign_status", "The campaign's status does not allow this";
     FollowUpClosed = 409, "follow_up_closed", "The follow-up is done or cancelled";
     CouponCodeTaken = 409, "coupon_code_taken", "The coupon code is already issued";
+    CouponState = 409, "coupon_state", "The coupon code's state does not allow it";
     ReturnExceedsQuantity = 409, "return_exceeds_quantity", "More returned than bought";
     OrderAlreadyEarned = 409, "order_already_earned", "Order has already earned";
     InsufficientPoints = 409, "insufficient_points", "Not enough points";

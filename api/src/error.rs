@@ -124,6 +124,7 @@ impl ApiError {
                 Conflict::CampaignStatus { .. } => Code::CampaignStatus,
                 Conflict::FollowUpClosed { .. } => Code::FollowUpClosed,
                 Conflict::CouponCode(_) => Code::CouponCodeTaken,
+                Conflict::CouponState { .. } => Code::CouponState,
             },
             ApiError::MergeWithSelf => Code::MergeWithSelf,
             ApiError::Rule { code, .. } => *code,
@@ -190,6 +191,10 @@ impl ApiError {
             }
             ApiError::Conflict(Conflict::StoreCode(c)) => format!("a store with code {c} exists"),
             ApiError::Conflict(Conflict::CouponCode(c)) => format!("the coupon code {c} is already issued"),
+            ApiError::Conflict(Conflict::CouponState { state }) => {
+                extra.insert("state".into(), json!(state));
+                format!("the code is {state}: it cannot be voided")
+            }
             ApiError::Conflict(Conflict::AssociateCode(c)) => {
                 format!("an associate with code {c} exists")
             }

@@ -325,3 +325,32 @@ async fn the_till_shows_a_members_usable_coupons_soonest_to_end_first() {
         .await
         .expect_problem(403, "forbidden");
 }
+
+#[tokio::test]
+async fn a_voided_code_applies_no_more_and_is_voided_once() {
+    let app = TestApp::spawn().await;
+    let (a, _) = two_stores(&app).await;
+    let chen = id_of(&app.customer(json!({ "name": "Chen Jie", "home_store_id": a })).await);
+    let crm = key(&app, Role::CrmManager, &[]);
+    let mut made = Vec::new();
+    for name in ["Ten", "Other"] {
+        let body = app.call("POST", "/v1/coupons", Some(&crm), Some(&coupon(name, json!({ "percent": "10" })))).await;
+        made.push(id_of(&body.expect(201).body));
+    }
+    let body = json!({ "customers": [chen] });
+    let issued = app.call("POST", &format!("/v1/coupons/{}/codes", made[0]), Some(&crm), Some(&body)).await;
+    let code = issued.expect(201).body["items"][0]["code"].as_str().expect("code").to_owned();
+    let void = |coupon: &str, code: &str| format!("/v1/coupons/{coupon}/codes/{}/void", code.to_lowercase());
+
+    let associate = key(&app, Role::Associate, &[&a]);
+    app.call("POST", &void(&made[0], &code), Some(&associate), None).await.expect_problem(403, "forbidden");
+    app.call("POST", &void(&made[1], &code), Some(&crm), None).await.expect_problem(404, "not_found");
+    let voided = app.call("POST", &void(&made[0], &code), Some(&crm), None).await.expect(200).body;
+    assert_eq!(voided["state"], "void");
+    let again = app.call("POST", &void(&made[0], &code), Some(&crm), None).await.expect_problem(409, "coupon_state");
+    assert_eq!(again.body["state"], "void");
+
+    let pos = key(&app, Role::Pos, &[&a]);
+    let v = app.call("POST", "/v1/coupons/validate", Some(&pos), Some(&basket(&[&code], Some(&chen), JUNE))).await;
+    assert_eq!(outcome(&v.expect(200).body, 0).1, "coupon_void");
+}

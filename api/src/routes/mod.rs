@@ -113,5 +113,6 @@ fn configure_offers(cfg: &mut ServiceConfig) {
         .service(offers::get_one)
         .service(offers::issue)
         .service(offers::list_codes)
-        .service(offers::customer_offers);
+        .service(offers::customer_offers)
+        .service(offers::void_code);
 }

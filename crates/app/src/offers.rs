@@ -305,3 +305,39 @@ pub fn usable_coupons(
     usable.sort_by_key(|u| u.coupon.definition.window().valid_to());
     Ok(usable)
 }
+
+/// Cancels a code of a coupon (audited): it applies no more. A code
+/// redeemed, expired or void already is a conflict naming its state; a
+/// code that is not this coupon's is NotFound.
+pub fn void_code(
+    conn: &mut PgConnection,
+    coupon: Uuid,
+    typed: &str,
+    ctx: &AuditContext,
+) -> Result<StoredCode, StoreError> {
+    use clientele_offers::{CouponEvent, CouponState, TransitionFacts, transition};
+    let code = normalize(typed).map_err(|_| StoreError::NotFound)?;
+    clientele_store::transaction(conn, |tx| {
+        let found = clientele_store::offers::presented(tx.conn()?, std::slice::from_ref(&code))?;
+        let Some((stored, held_by)) = found.get(&code).filter(|(c, _)| c.coupon == coupon) else {
+            return Err(StoreError::NotFound);
+        };
+        let facts = TransitionFacts { at: ctx.at, window: held_by.definition.window(), release_on_return: false };
+        let refused = || StoreError::Conflict(clientele_store::Conflict::CouponState { state: stored.state.as_str() });
+        let to = transition(stored.state, CouponEvent::Void, &facts).map_err(|_| refused())?;
+        if !clientele_store::offers::change_code_state(tx.conn()?, &code, (stored.state, to), ctx.at)? {
+            return Err(refused());
+        }
+        tx.audit(
+            ctx,
+            NewAuditEntry {
+                action: "void",
+                entity: "coupon_code",
+                entity_id: code.to_string(),
+                customer: stored.customer,
+                changes: json!({ "coupon_id": coupon, "state": [stored.state.as_str(), CouponState::Void.as_str()] }),
+            },
+        );
+        Ok(StoredCode { state: to, ..stored.clone() })
+    })
+}

@@ -43,6 +43,11 @@ pub enum Conflict {
     },
     /// A coupon code (canonical) already issued.
     CouponCode(String),
+    /// A change of a coupon code its state does not allow.
+    CouponState {
+        /// Its state (`redeemed`, `expired`, `void`, …).
+        state: &'static str,
+    },
 }
 
 /// Everything the store can fail with.

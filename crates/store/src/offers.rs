@@ -292,3 +292,19 @@ pub fn top_members(conn: &mut PgConnection, n: i64) -> Result<Vec<CustomerId>, S
         .load(conn)?;
     Ok(ids.into_iter().map(CustomerId::from_uuid).collect())
 }
+
+/// Moves a code from `from` to `to`; false when it was no longer `from`
+/// (another request changed it first).
+pub fn change_code_state(
+    conn: &mut PgConnection,
+    code: &CouponCode,
+    (from, to): (CouponState, CouponState),
+    at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        coupon_codes::table.filter(coupon_codes::code.eq(code.as_str())).filter(coupon_codes::state.eq(from.as_str())),
+    )
+    .set((coupon_codes::state.eq(to.as_str()), coupon_codes::changed_at.eq(at)))
+    .execute(conn)?;
+    Ok(changed == 1)
+}

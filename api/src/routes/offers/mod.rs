@@ -201,3 +201,26 @@ pub async fn customer_offers(
         .map_err(not_found_as("customer"))?;
     Ok(HttpResponse::Ok().json(CustomerOffersView::new(&usable)))
 }
+
+/// Cancels a code (admin, crm_manager; audited): it applies no more at the
+/// till (`coupon_void`). A code redeemed, expired or void already is 409
+/// `coupon_state`; a code not of this coupon is 404.
+#[utoipa::path(tag = "offers", params(("id" = Uuid, Path), ("code" = String, Path)),
+    responses((status = 200, body = CodeView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem)))]
+#[post("/v1/coupons/{id}/codes/{code}/void")]
+pub async fn void_code(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ManageOffers)?;
+    let (raw_id, code) = path.into_inner();
+    let id = coupon_id(&raw_id)?;
+    let audit = caller.audit();
+    let voided = state
+        .run(move |conn| clientele_app::offers::void_code(conn, id, &code, &audit))
+        .await
+        .map_err(not_found_as("coupon code"))?;
+    Ok(HttpResponse::Ok().json(CodeView::new(&voided)))
+}
