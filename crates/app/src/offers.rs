@@ -34,7 +34,7 @@ pub fn create_coupon(
 ) -> Result<StoredCoupon, StoreError> {
     clientele_store::transaction(conn, |tx| {
         if let Some(campaign) = campaign
-            && !clientele_store::offers::campaign_exists(tx.conn()?, campaign)?
+            && clientele_store::campaigns::get_campaign(tx.conn()?, campaign, false)?.is_none()
         {
             return Err(field("campaign_id", "unknown_reference", format!("no campaign with id {campaign}")));
         }
@@ -150,7 +150,6 @@ fn personal_codes(
     }
     let order: std::collections::HashMap<Uuid, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
     codes.sort_by_key(|c| c.customer.and_then(|id| order.get(&id.as_uuid()).copied()));
-    codes.dedup_by(|a, b| a.customer == b.customer);
     Ok(codes)
 }
 
@@ -282,7 +281,6 @@ pub fn usable_coupons(
     scope: &StoreScope,
     at: DateTime<Utc>,
 ) -> Result<Vec<UsableCoupon>, StoreError> {
-    use clientele_offers::{CouponState, WindowPhase};
     clientele_store::check_visible(conn, customer, scope)?;
     let tier = clientele_store::offers::member_tier(conn, customer)?;
     let held = clientele_store::offers::customer_codes(conn, customer)?;
@@ -291,15 +289,9 @@ pub fn usable_coupons(
     let mut usable: Vec<UsableCoupon> = held
         .into_iter()
         .filter_map(|(code, coupon)| {
-            let d = &coupon.definition;
-            let open = code.state == CouponState::Issued && d.window().phase(at) == WindowPhase::Open;
             let used = uses.get(&code.code).copied().unwrap_or(0);
-            let uses_left = d.uses_per_customer().saturating_sub(used);
-            (open && uses_left > 0 && d.eligibility().admits_tier(tier)).then_some(UsableCoupon {
-                code,
-                coupon,
-                uses_left,
-            })
+            let uses_left = coupon.definition.uses_left((code.state, used), tier, at)?;
+            Some(UsableCoupon { code, coupon, uses_left })
         })
         .collect();
     usable.sort_by_key(|u| u.coupon.definition.window().valid_to());

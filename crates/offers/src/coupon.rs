@@ -179,6 +179,24 @@ impl CouponDefinition {
     pub fn max_uses(&self) -> Option<u32> {
         self.max_uses
     }
+
+    /// How many more times a member may use their code of this coupon at
+    /// `at` — what the till shows them — or None when they may not now:
+    /// the code is not issued (held, used up, expired, void), the coupon is
+    /// outside its validity, their tier is not eligible, or their uses are
+    /// spent.
+    pub fn uses_left(
+        &self,
+        (state, used): (crate::state::CouponState, u32),
+        tier: Option<clientele_loyalty::Tier>,
+        at: DateTime<Utc>,
+    ) -> Option<u32> {
+        let open = state == crate::state::CouponState::Issued
+            && self.window.phase(at) == crate::values::WindowPhase::Open
+            && self.eligibility.admits_tier(tier);
+        let left = self.uses_per_customer.saturating_sub(used);
+        (open && left > 0).then_some(left)
+    }
 }
 
 impl TryFrom<CouponDefinitionParts> for CouponDefinition {
@@ -213,6 +231,28 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn a_member_may_use_an_issued_code_in_its_window_for_their_tier_while_uses_last() {
+        use crate::state::CouponState as S;
+        use clientele_loyalty::Tier;
+        let definition: CouponDefinition = serde_json::from_value(json!({
+            "kind": { "percent": "10" }, "eligibility": { "tiers": ["S3"] },
+            "valid_from": "2026-06-01T00:00:00Z", "valid_to": "2026-07-01T00:00:00Z", "uses_per_customer": 2
+        }))
+        .expect("a definition");
+        let june: DateTime<Utc> = "2026-06-15T00:00:00Z".parse().expect("june");
+        let july: DateTime<Utc> = "2026-07-01T00:00:00Z".parse().expect("july");
+        assert_eq!(definition.uses_left((S::Issued, 0), Some(Tier::S3), june), Some(2));
+        assert_eq!(definition.uses_left((S::Issued, 1), Some(Tier::S3), june), Some(1));
+        assert_eq!(definition.uses_left((S::Issued, 2), Some(Tier::S3), june), None);
+        assert_eq!(definition.uses_left((S::Issued, 0), Some(Tier::S3), july), None);
+        assert_eq!(definition.uses_left((S::Issued, 0), Some(Tier::S2), june), None);
+        assert_eq!(definition.uses_left((S::Issued, 0), None, june), None);
+        for state in [S::Reserved, S::Redeemed, S::Expired, S::Void] {
+            assert_eq!(definition.uses_left((state, 0), Some(Tier::S3), june), None, "{state}");
+        }
+    }
 
     #[test]
     fn a_definition_reads_from_json_and_back() {

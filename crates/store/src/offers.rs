@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::error::{StoreError, corrupt};
-use crate::schema::{campaigns, coupon_codes, coupon_uses, coupons};
+use crate::schema::{coupon_codes, coupon_uses, coupons};
 
 /// The programme's offer settings are the `offers` row.
 impl crate::settings::ProgrammeSettings for clientele_offers::OffersSettings {
@@ -57,11 +57,6 @@ const COUPON_COLUMNS: (
     coupons::created_at,
     coupons::created_by,
 ) = (coupons::id, coupons::name, coupons::campaign_id, coupons::definition, coupons::created_at, coupons::created_by);
-
-/// True when the campaign exists.
-pub fn campaign_exists(conn: &mut PgConnection, campaign: Uuid) -> Result<bool, StoreError> {
-    Ok(diesel::select(diesel::dsl::exists(campaigns::table.find(campaign))).get_result(conn)?)
-}
 
 /// Keeps a coupon.
 pub fn insert_coupon(conn: &mut PgConnection, new: &NewCoupon) -> Result<StoredCoupon, StoreError> {

@@ -392,15 +392,7 @@ pub fn worklist_candidates(
             .offset(offset)
             .load(conn)?;
         let mut ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
-        let theirs: std::collections::HashSet<Uuid> = customers::table
-            .filter(customers::customer_id.eq_any(&ids))
-            .filter(customers::associate_id.eq(associate.as_uuid()))
-            .filter(customers::merged_into.is_null())
-            .filter(customers::erased_at.is_null())
-            .select(customers::customer_id)
-            .load::<Uuid>(conn)?
-            .into_iter()
-            .collect();
+        let theirs = live_clients(conn, &ids, Some(associate))?;
         // The tasks' clients' last contacts come with the first page's.
         if offset == 0 {
             ids.extend(tasks.iter().map(|t| t.customer.as_uuid()));
@@ -520,15 +512,27 @@ fn live_among(
     while live.len() < wanted && next < order.len() {
         let chunk = &order[next..order.len().min(next + (wanted - live.len()))];
         next += chunk.len();
-        let found: Vec<Uuid> = customers::table
-            .filter(customers::customer_id.eq_any(chunk))
-            .filter(customers::merged_into.is_null())
-            .filter(customers::erased_at.is_null())
-            .select(customers::customer_id)
-            .load(conn)?;
-        live.extend(found);
+        live.extend(live_clients(conn, chunk, None)?);
     }
     Ok(live)
+}
+
+/// Which of these customers are live (not merged away, not erased) — and,
+/// with `of`, still that associate's clients. One prepared statement
+/// whatever is asked.
+fn live_clients(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+    of: Option<AssociateId>,
+) -> Result<std::collections::HashSet<Uuid>, StoreError> {
+    let rows: Vec<(Uuid, Option<Uuid>)> = customers::table
+        .filter(customers::customer_id.eq_any(ids))
+        .filter(customers::merged_into.is_null())
+        .filter(customers::erased_at.is_null())
+        .select((customers::customer_id, customers::associate_id))
+        .load(conn)?;
+    let wanted = of.map(|a| a.as_uuid());
+    Ok(rows.into_iter().filter(|(_, theirs)| wanted.is_none_or(|a| *theirs == Some(a))).map(|(id, _)| id).collect())
 }
 
 /// Where each client's rows start (a client's rows are together).
