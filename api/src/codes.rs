@@ -69,6 +69,7 @@ error_codes! {
     FollowUpClosed = 409, "follow_up_closed", "The follow-up is done or cancelled";
     CouponCodeTaken = 409, "coupon_code_taken", "The coupon code is already issued";
     CouponState = 409, "coupon_state", "The coupon code's state does not allow it";
+    CouponRefused = 409, "coupon_refused", "A coupon code of the order does not apply";
     ReturnExceedsQuantity = 409, "return_exceeds_quantity", "More returned than bought";
     OrderAlreadyEarned = 409, "order_already_earned", "Order has already earned";
     InsufficientPoints = 409, "insufficient_points", "Not enough points";

@@ -125,6 +125,7 @@ impl ApiError {
                 Conflict::FollowUpClosed { .. } => Code::FollowUpClosed,
                 Conflict::CouponCode(_) => Code::CouponCodeTaken,
                 Conflict::CouponState { .. } => Code::CouponState,
+                Conflict::CouponRefused { .. } => Code::CouponRefused,
             },
             ApiError::MergeWithSelf => Code::MergeWithSelf,
             ApiError::Rule { code, .. } => *code,
@@ -154,53 +155,7 @@ impl ApiError {
                 extra.insert("merged_into".into(), json!(into));
                 self.to_string()
             }
-            ApiError::Conflict(Conflict::AmbiguousPhone(ids)) => {
-                extra.insert("customer_ids".into(), json!(ids));
-                "several customers share this phone number; merge the duplicates or look up by member number".into()
-            }
-            ApiError::Conflict(Conflict::OrderDiffers { order_id, fields }) => {
-                extra.insert("order_id".into(), json!(order_id));
-                extra.insert("differences".into(), json!(fields));
-                format!(
-                    "an order with this source and external id is stored and differs in: {}; a resend must repeat the order as it was (use a new external id for a new order)",
-                    fields.join(", ")
-                )
-            }
-            ApiError::Conflict(Conflict::MemberNo(m)) => {
-                format!("member number {m} is already taken")
-            }
-            ApiError::Conflict(Conflict::ExternalId { system, value }) => {
-                format!("external id {system}:{value} already belongs to another customer")
-            }
-            ApiError::Conflict(Conflict::CampaignNotDraft { status }) => {
-                extra.insert("status".into(), json!(status));
-                format!("the campaign is {status}: only a draft can be changed; create a new campaign instead")
-            }
-            ApiError::Conflict(Conflict::CampaignStatus { action, status }) => {
-                extra.insert("status".into(), json!(status));
-                let allowed = match *action {
-                    "launch" => "only a draft can be launched",
-                    "pause" => "only a running campaign can be paused",
-                    _ => "only a paused campaign can be resumed",
-                };
-                format!("the campaign is {status}: {allowed}")
-            }
-            ApiError::Conflict(Conflict::FollowUpClosed { status }) => {
-                extra.insert("status".into(), json!(status));
-                format!("the follow-up is {status}: it changes no more; make a new one")
-            }
-            ApiError::Conflict(Conflict::StoreCode(c)) => format!("a store with code {c} exists"),
-            ApiError::Conflict(Conflict::CouponCode(c)) => format!("the coupon code {c} is already issued"),
-            ApiError::Conflict(Conflict::CouponState { state }) => {
-                extra.insert("state".into(), json!(state));
-                format!("the code is {state}: it cannot be voided")
-            }
-            ApiError::Conflict(Conflict::AssociateCode(c)) => {
-                format!("an associate with code {c} exists")
-            }
-            ApiError::Conflict(Conflict::IdempotencyKeyReused) => {
-                "this Idempotency-Key was used before with a different request body".into()
-            }
+            ApiError::Conflict(c) => conflict_detail(c, &mut extra),
             ApiError::Internal(_) => "an unexpected error occurred; it was logged with this request id".into(),
             other => other.to_string(),
         };
@@ -303,5 +258,66 @@ impl From<StoreError> for ApiError {
             StoreError::Loyalty(e) => ApiError::Rule { code: loyalty_code(&e), message: e.to_string() },
             other => ApiError::Internal(other.into()),
         }
+    }
+}
+
+/// What a conflict says in its problem's `detail`, with its extra members.
+fn conflict_detail(conflict: &Conflict, extra: &mut Map<String, Value>) -> String {
+    match conflict {
+        Conflict::AmbiguousPhone(ids) => {
+            extra.insert("customer_ids".into(), json!(ids));
+            "several customers share this phone number; merge the duplicates or look up by member number".into()
+        }
+        Conflict::OrderDiffers { order_id, fields } => {
+            extra.insert("order_id".into(), json!(order_id));
+            extra.insert("differences".into(), json!(fields));
+            format!(
+                "an order with this source and external id is stored and differs in: {}; a resend must repeat the order as it was (use a new external id for a new order)",
+                fields.join(", ")
+            )
+        }
+        Conflict::MemberNo(m) => {
+            format!("member number {m} is already taken")
+        }
+        Conflict::ExternalId { system, value } => {
+            format!("external id {system}:{value} already belongs to another customer")
+        }
+        Conflict::CampaignNotDraft { status } => {
+            extra.insert("status".into(), json!(status));
+            format!("the campaign is {status}: only a draft can be changed; create a new campaign instead")
+        }
+        Conflict::CampaignStatus { action, status } => {
+            extra.insert("status".into(), json!(status));
+            let allowed = match *action {
+                "launch" => "only a draft can be launched",
+                "pause" => "only a running campaign can be paused",
+                _ => "only a paused campaign can be resumed",
+            };
+            format!("the campaign is {status}: {allowed}")
+        }
+        Conflict::FollowUpClosed { status } => {
+            extra.insert("status".into(), json!(status));
+            format!("the follow-up is {status}: it changes no more; make a new one")
+        }
+        Conflict::StoreCode(c) => format!("a store with code {c} exists"),
+        Conflict::CouponCode(c) => format!("the coupon code {c} is already issued"),
+        Conflict::CouponState { state } => {
+            extra.insert("state".into(), json!(state));
+            format!("the code is {state}: it cannot be voided")
+        }
+        Conflict::CouponRefused { codes } => {
+            let refused: Vec<Value> =
+                codes.iter().map(|(code, reason)| json!({ "code": code, "reason": reason })).collect();
+            extra.insert("coupons".into(), Value::Array(refused));
+            let list: Vec<String> = codes.iter().map(|(code, reason)| format!("{code} ({reason})")).collect();
+            format!(
+                "the order was not stored: {} does not apply; validate again and send the order without it",
+                list.join(", ")
+            )
+        }
+        Conflict::AssociateCode(c) => {
+            format!("an associate with code {c} exists")
+        }
+        Conflict::IdempotencyKeyReused => "this Idempotency-Key was used before with a different request body".into(),
     }
 }

@@ -363,8 +363,14 @@ async fn the_demo_runs_its_campaigns_and_gives_associates_their_worklists() {
     // The coupons, as the demo command makes them: the top members see
     // theirs at the till, and anyone may use the shared beauty code.
     let made = clientele_app::demo::coupons(&mut conn, &ctx, now).expect("coupons");
-    assert_eq!((made.coupons, made.codes), (2, 201), "{made:?}");
-    let rows = crate::helpers::rows(&app, "SELECT customer_id FROM coupon_codes WHERE customer_id IS NOT NULL LIMIT 1");
+    assert_eq!((made.coupons, made.codes, made.orders), (2, 201, 32), "{made:?}");
+    // 20 members used theirs on a bag, 12 buyers the shared code.
+    assert_eq!(app.count("coupon_codes WHERE state = 'redeemed' AND customer_id IS NOT NULL"), 20);
+    assert_eq!(app.count("coupon_codes WHERE code = 'BEAUTY200' AND uses = 12"), 1);
+    assert_eq!(app.count("order_lines WHERE coupon_discount = 1200 AND paid = 10800"), 20);
+    assert_eq!(app.count("order_lines WHERE coupon_discount = 200 AND paid = 1100"), 12);
+    let unused = "SELECT customer_id FROM coupon_codes WHERE customer_id IS NOT NULL AND state = 'issued' LIMIT 1";
+    let rows = crate::helpers::rows(&app, unused);
     let member = rows[0]["customer_id"].as_str().expect("a member with a code").to_owned();
     let offers = app.admin("GET", &format!("/v1/customers/{member}/offers"), None).await.expect(200).body;
     assert_eq!(offers["coupons"][0]["name"], "Top clients: 10 % off leather goods", "{offers}");

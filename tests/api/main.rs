@@ -21,6 +21,7 @@ mod loyalty;
 mod masking;
 mod merge;
 mod offers;
+mod order_coupons;
 mod orders;
 mod org;
 mod outbox;

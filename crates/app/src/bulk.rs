@@ -165,6 +165,13 @@ impl Checks {
         scope: &StoreScope,
         at: DateTime<Utc>,
     ) -> Result<Checked, StoreError> {
+        if !order.coupon_codes().is_empty() {
+            return Err(StoreError::invalid(
+                "coupon_codes",
+                "not_allowed",
+                "an order with coupon codes is sent on its own (POST /v1/orders): its codes are used with it",
+            ));
+        }
         if !scope.covers(order.store()) {
             return Err(StoreError::invalid(
                 "store_id",

@@ -396,6 +396,7 @@ fn to_order(group: &Group, stores: &HashMap<String, StoreId>) -> Result<Order, V
         amount_paid: head.amount_paid,
         payment_method: head.payment_method,
         coupons: head.coupons,
+        coupon_codes: Vec::new(),
         points_redeemed: head.points_redeemed,
         sold_by: head.sold_by,
     };

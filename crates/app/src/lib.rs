@@ -52,6 +52,7 @@ pub mod jobs;
 pub mod keys;
 pub mod loyalty;
 pub mod offers;
+pub(crate) mod order_coupons;
 pub mod orders;
 pub mod org;
 pub mod segments;

@@ -3,7 +3,7 @@
 //! against a basket — every rule is `clientele_offers`'; this module reads
 //! the facts it needs and keeps what it decides.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use clientele_kernel::{CustomerId, FieldErrors, InvalidValue};
@@ -209,15 +209,36 @@ pub fn validate(
     scope: &StoreScope,
     at: DateTime<Utc>,
 ) -> Result<Validation, StoreError> {
+    if let Some(id) = customer {
+        clientele_store::check_writable(conn, id, scope)?;
+    }
+    Ok(check_codes(conn, (typed, customer), basket, at)?.validation)
+}
+
+/// What [`check_codes`] found: the answer, and the facts it was drawn from.
+pub(crate) struct Checked {
+    pub validation: Validation,
+    /// Each known code, with its coupon.
+    pub found: HashMap<CouponCode, (StoredCode, StoredCoupon)>,
+    /// The buyer's uses of each code so far.
+    pub uses: HashMap<CouponCode, u32>,
+}
+
+/// The rules of `clientele_offers::apply_coupons` applied to codes as typed
+/// for a buyer, at `at`, reading what the store knows of them (their
+/// state, owner and uses, the buyer's tier, the programme's ceiling).
+pub(crate) fn check_codes(
+    conn: &mut PgConnection,
+    (typed, customer): (&[impl AsRef<str>], Option<CustomerId>),
+    basket: &Basket,
+    at: DateTime<Utc>,
+) -> Result<Checked, StoreError> {
     let tier = match customer {
-        Some(id) => {
-            clientele_store::check_writable(conn, id, scope)?;
-            clientele_store::offers::member_tier(conn, id)?
-        }
+        Some(id) => clientele_store::offers::member_tier(conn, id)?,
         None => None,
     };
     let (settings, _) = clientele_store::settings::settings::<OffersSettings>(conn)?;
-    let canonical: Vec<Option<CouponCode>> = typed.iter().map(|t| normalize(t).ok()).collect();
+    let canonical: Vec<Option<CouponCode>> = typed.iter().map(|t| normalize(t.as_ref()).ok()).collect();
     let known_codes: Vec<CouponCode> = canonical.iter().flatten().cloned().collect();
     let found = clientele_store::offers::presented(conn, &known_codes)?;
     let uses = match customer {
@@ -253,14 +274,14 @@ pub fn validate(
                 None => None,
             };
             CheckedCode {
-                typed: typed.clone(),
+                typed: typed.as_ref().to_owned(),
                 coupon: known.map(|(_, coupon)| coupon.id),
                 code,
                 outcome: outcome.unwrap_or(CouponOutcome::Refused { reason: CouponRefusal::Unknown }),
             }
         })
         .collect();
-    Ok(Validation { codes, application })
+    Ok(Checked { validation: Validation { codes, application }, found, uses })
 }
 
 /// A coupon the member may use now: their code, its coupon, and how many

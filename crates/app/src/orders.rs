@@ -22,6 +22,8 @@ use rust_decimal::Decimal;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::order_coupons;
+
 /// The outcome of sending an order.
 #[derive(Debug, Clone)]
 pub struct Ingested {
@@ -75,6 +77,8 @@ pub fn ingest_order(
             .transpose()?;
         let date = business_date(order.ordered_at(), claim.time_zone);
         let config = claim.program;
+        // Its coupon codes, locked and checked before the account is.
+        let (order, coupons) = order_coupons::apply_order_coupons(tx.conn()?, order, customer, config.base_currency())?;
         let priced = price(tx, order, &config, date)?;
         order_limits(&config).check(&priced, ctx.at).map_err(StoreError::Invalid)?;
 
@@ -94,7 +98,11 @@ pub fn ingest_order(
             None => None,
         };
         let new = NewOrder { earning: earned.as_ref().map(|(e, _)| e), ..new };
-        let stored = clientele_store::insert_order(tx, &new)?;
+        let mut stored = clientele_store::insert_order(tx, &new)?;
+        if !coupons.is_empty() {
+            let ids = (customer_uuid, order_id);
+            stored.coupon_uses = order_coupons::record_order_coupons(tx.conn()?, coupons, ids, ctx.at)?;
+        }
         if let Some((_, mut posting)) = earned {
             let actor = ctx.key_name.as_deref();
             clientele_store::write_wallet_change(tx, &mut posting.account, &posting.change, &config, actor, ctx.at)?;
@@ -164,6 +172,9 @@ fn replay(tx: &mut Tx<'_>, sent: &Order, existing: StoredOrder, scope: &StoreSco
     match clientele_store::locate(tx.conn()?, existing.header.order_id, scope) {
         Ok(_) => {
             let mut differences = sent.content().differences(&clientele_store::stored_content(&existing));
+            if !order_coupons::same_codes(sent, &existing) {
+                differences.push("coupon_codes");
+            }
             if let Some(sold_by) = sent.sold_by() {
                 let named = clientele_store::resolve_associate(tx.conn()?, sold_by, sent.store()).ok();
                 if named != existing.header.associate_id {
@@ -250,6 +261,10 @@ pub fn record_return(
 
         let return_id = Uuid::now_v7();
         clientele_store::claim_return(tx.conn()?, &request, customer, order_id, return_id)?;
+        // Codes before the account: the lock order of `ingest_order`.
+        if !stored.coupon_uses.is_empty() && returns_the_rest(&stored, &request) {
+            order_coupons::give_back_on_full_return(tx.conn()?, order_id, ctx.at)?;
+        }
         let (taken, earning_after) = match (earning, customer != ANONYMOUS) {
             (Some(earning), true) => {
                 let (taken, after) = take_back(tx, &stored, earning, &request, return_id, ctx)?;
@@ -288,6 +303,14 @@ fn check_return(stored: &StoredOrder, request: &ReturnRequest) -> Result<(), Sto
         })
         .collect::<Result<_, StoreError>>()?;
     validate_return(stored.header.ordered_at, &lines, &already, request).map_err(StoreError::Invalid)
+}
+
+/// True when, after this return, nothing of the order is left unreturned.
+fn returns_the_rest(stored: &StoredOrder, request: &ReturnRequest) -> bool {
+    stored.lines.iter().all(|l| {
+        let now: u32 = request.lines.iter().filter(|r| r.line_id.as_str() == l.line_id).map(|r| r.quantity).sum();
+        i64::from(l.returned_quantity) + i64::from(now) >= i64::from(l.quantity)
+    })
 }
 
 /// What the returned units were paid, in the base currency: each line's

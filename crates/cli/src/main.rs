@@ -187,8 +187,8 @@ fn main() -> anyhow::Result<()> {
                 println!("demo thank-you calls: {calls} follow-up(s) for purchases of 8,000 or more");
                 let made = demo::coupons(&mut conn, &ctx, now)?;
                 println!(
-                    "demo coupons: 10 % off leather goods for the top members (personal codes), 200 off beauty with the shared code BEAUTY200; {} coupons, {} codes",
-                    made.coupons, made.codes
+                    "demo coupons: 10 % off leather goods for the top members (personal codes), 200 off beauty with the shared code BEAUTY200; {} coupons, {} codes, {} orders that used one",
+                    made.coupons, made.codes, made.orders
                 );
                 run_clienteling(&mut conn, now)?;
             }

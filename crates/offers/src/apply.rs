@@ -19,7 +19,8 @@
 //! 6. the buyer's tier is not eligible (an anonymous buyer has no tier) →
 //!    `coupon_tier`;
 //! 7. no eligible line with something to pay → `coupon_not_applicable`;
-//! 8. the eligible lines' gross below `min_spend` → `coupon_min_spend`;
+//! 8. what the eligible lines cost before offers (gross − the till's own
+//!    discount) below `min_spend` → `coupon_min_spend`;
 //! 9. another coupon is already applied and this one, or that one, is not
 //!    stackable → `coupon_not_stackable`. So a coupon that is not stackable
 //!    is alone in its order, and the first one presented wins.
@@ -28,8 +29,9 @@
 //!
 //! # How much each takes off
 //!
-//! Every applied coupon sees the amounts left by the earlier ones (a line's
-//! *remaining* = gross − discounts so far) and works in whole cents:
+//! Every applied coupon sees the amounts left by the till's own discount
+//! and the earlier coupons (a line's *remaining* = gross − the till's
+//! discount − coupon discounts so far) and works in whole cents:
 //!
 //! - **percent**: the coupon's total is p % of the eligible lines'
 //!   remaining amounts together, rounded to the nearest cent with an exact
@@ -50,7 +52,9 @@
 //! a percent of its gross ([`DiscountCeiling`]; the lower of the two
 //! applies). A line's ceiling is that percent of its gross rounded down to
 //! the cent, so no combination of coupons ever takes more than
-//! ceiling × gross off a line (a property test states it). What the
+//! ceiling × gross off a line, the till's own discount counted (a property
+//! test states it): a line the till marked down to its ceiling or beyond
+//! gets nothing from a coupon. What the
 //! ceiling, `max_discount` or the basket cut from a coupon is reported in
 //! its [`AppliedCoupon`] (`capped` and the amounts cut), never silently.
 //!
@@ -230,11 +234,12 @@ pub struct LineResult {
     pub line_id: LineId,
     /// Quantity × unit price.
     pub gross: Amount,
-    /// The most discount it may get (its ceiling).
+    /// The most discount it may get, the till's own counted (its ceiling).
     pub ceiling: Amount,
-    /// What the coupons take off it together.
+    /// What the coupons take off it together (the till's own discount not
+    /// included).
     pub discount: Amount,
-    /// Gross − discount.
+    /// Gross − the till's discount − the coupons' discount.
     pub net: Amount,
 }
 
@@ -264,7 +269,8 @@ impl Application {
     }
 }
 
-/// The lines' figures in cents while coupons are applied.
+/// The lines' figures in cents while coupons are applied: `discount` is
+/// the till's own discount and the coupons' so far.
 struct Lines<'a> {
     lines: &'a [BasketLine],
     gross: Vec<i128>,
@@ -277,14 +283,22 @@ impl<'a> Lines<'a> {
         let lines = basket.lines();
         let gross: Vec<i128> = lines.iter().map(BasketLine::gross_cents).collect();
         let cap = gross.iter().map(|g| ceiling.effective().of_cents_floor(*g)).collect();
-        Lines { lines, discount: vec![0; gross.len()], gross, cap }
+        let discount = lines.iter().map(|l| l.discount.cents()).collect();
+        Lines { lines, discount, gross, cap }
     }
 
     /// The lines a coupon is for: eligible products with something to pay.
     fn eligible(&self, definition: &CouponDefinition) -> Vec<usize> {
         (0..self.lines.len())
-            .filter(|&i| self.gross[i] > 0 && definition.eligibility().admits_line(&self.lines[i]))
+            .filter(|&i| {
+                self.lines[i].before_offers_cents() > 0 && definition.eligibility().admits_line(&self.lines[i])
+            })
             .collect()
+    }
+
+    /// What the coupons took off line `i`.
+    fn by_coupons(&self, i: usize) -> i128 {
+        self.discount[i] - self.lines[i].discount.cents()
     }
 
     fn remaining(&self, i: usize) -> i128 {
@@ -321,11 +335,12 @@ pub fn apply_coupons(request: &CouponRequest<'_>) -> Application {
             line_id: line.line_id.clone(),
             gross: Amount::from_cents(lines.gross[i]),
             ceiling: Amount::from_cents(lines.cap[i]),
-            discount: Amount::from_cents(lines.discount[i]),
+            discount: Amount::from_cents(lines.by_coupons(i)),
             net: Amount::from_cents(lines.remaining(i)),
         })
         .collect();
-    Application { coupons, lines: results, total_discount: Amount::from_cents(lines.discount.iter().sum()) }
+    let total = (0..lines.lines.len()).map(|i| lines.by_coupons(i)).sum();
+    Application { coupons, lines: results, total_discount: Amount::from_cents(total) }
 }
 
 /// The coupons applied so far.
@@ -372,8 +387,8 @@ fn refusal(
     if eligible.is_empty() {
         return Some(R::NotApplicable);
     }
-    let eligible_gross: i128 = eligible.iter().map(|&i| lines.gross[i]).sum();
-    if definition.min_spend().is_some_and(|min| eligible_gross < min.cents()) {
+    let eligible_spend: i128 = eligible.iter().map(|&i| lines.lines[i].before_offers_cents()).sum();
+    if definition.min_spend().is_some_and(|min| eligible_spend < min.cents()) {
         return Some(R::MinSpend);
     }
     if !earlier.codes.is_empty() && (earlier.alone || !definition.stackable()) {

@@ -1,9 +1,12 @@
 //! The basket at the till and which of its lines an offer is for.
 //!
 //! A [`Basket`] is the order's lines before any offer: each with its SKU,
-//! category and collection, quantity and unit price. A line's gross is
-//! quantity × unit price; a line of quantity 0 is allowed (a POS sends them)
-//! and earns and is discounted nothing.
+//! category and collection, quantity, unit price and what the till already
+//! took off it (a markdown, a staff discount). A line's gross is quantity ×
+//! unit price; offers apply to what is left of it after the till's own
+//! discount, and the discount ceiling counts that discount too (a line
+//! marked down to the ceiling gets no coupon on top). A line of quantity 0
+//! is allowed (a POS sends them) and earns and is discounted nothing.
 //!
 //! An offer's [`Eligibility`] says which lines it is for and which members
 //! may have it: a line qualifies if it matches any of the lists that are not
@@ -40,6 +43,10 @@ pub struct BasketLine {
     pub quantity: u32,
     /// Price of one unit before offers.
     pub unit_price: Amount,
+    /// What the till already took off the whole line before offers (0 when
+    /// it took nothing); at most the line's gross.
+    #[serde(default)]
+    pub discount: Amount,
 }
 
 impl BasketLine {
@@ -52,6 +59,11 @@ impl BasketLine {
     /// Quantity × unit price.
     pub fn gross(&self) -> Amount {
         Amount::from_cents(self.gross_cents())
+    }
+
+    /// What is left to pay before offers: gross − the till's discount.
+    pub fn before_offers_cents(&self) -> i128 {
+        self.gross_cents() - self.discount.cents()
     }
 }
 
@@ -67,7 +79,8 @@ impl Basket {
     pub const MAX_LINES: usize = 1_000;
 
     /// Checks the lines; every refusal names its field (`lines`,
-    /// `lines[2].line_id`, `lines[2].quantity`). Lines keep their order.
+    /// `lines[2].line_id`, `lines[2].quantity`, `lines[2].discount`). Lines
+    /// keep their order.
     pub fn new(lines: Vec<BasketLine>) -> Result<Basket, OfferError> {
         let mut errors = FieldErrors::new();
         if lines.len() > Self::MAX_LINES {
@@ -85,6 +98,11 @@ impl Basket {
                 errors.push(
                     format!("lines[{i}].quantity"),
                     InvalidValue::new("out_of_range", "quantity × unit price must be at most 10^12"),
+                );
+            } else if line.discount.cents() > line.gross_cents() {
+                errors.push(
+                    format!("lines[{i}].discount"),
+                    InvalidValue::new("out_of_range", "the discount exceeds quantity × unit price"),
                 );
             }
         }
@@ -179,6 +197,7 @@ mod tests {
             collection: None,
             quantity,
             unit_price: Amount::parse(price).unwrap(),
+            discount: Amount::ZERO,
         }
     }
 
@@ -194,6 +213,9 @@ mod tests {
         let err = Basket::new(vec![line("1", "A", None, 2, "1000000000000")]).unwrap_err();
         let fields: Vec<&str> = err.fields().unwrap().iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["lines", "lines[0].quantity"]);
+        let marked_down = BasketLine { discount: Amount::parse("2.01").unwrap(), ..line("1", "A", None, 2, "1") };
+        let err = Basket::new(vec![marked_down]).unwrap_err();
+        assert_eq!(err.fields().unwrap().iter().next().unwrap().field, "lines[0].discount");
         let json = serde_json::to_value(&basket).unwrap();
         assert_eq!(serde_json::from_value::<Basket>(json).unwrap(), basket);
     }

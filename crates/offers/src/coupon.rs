@@ -3,7 +3,8 @@
 //!
 //! - `percent`: that percent off the eligible lines (0 < p ≤ 100);
 //!   `fixed_amount`: that amount off the eligible lines together (> 0).
-//! - `min_spend`: the eligible lines' gross (before any offer) must reach it.
+//! - `min_spend`: what the eligible lines cost before any offer (gross −
+//!   the till's own discount) must reach it.
 //! - `eligibility`: which lines and which member tiers (see
 //!   [`Eligibility`]).
 //! - `valid_from` / `valid_to`: the validity window `[from, to)`.

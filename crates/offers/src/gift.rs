@@ -4,8 +4,8 @@
 //! the offer's window, the buyer's tier is eligible, some eligible line has
 //! something to pay, and the eligible lines' **spend** reaches the
 //! minimum. The spend is what the eligible lines cost after the coupons of
-//! the order (gross − coupon discounts) when an [`Application`] is given,
-//! else their gross: a "spend 5,000, get the travel kit" offer counts what
+//! the order (gross − the till's discount − coupon discounts) when an
+//! [`Application`] is given, else gross − the till's discount: a "spend 5,000, get the travel kit" offer counts what
 //! the client pays, not the list price.
 
 use chrono::{DateTime, Utc};
@@ -142,7 +142,7 @@ impl GiftOffer {
             .lines()
             .iter()
             .filter(|l| self.eligibility.admits_line(l))
-            .map(|l| l.gross_cents() - coupons.map_or(0, |a| a.discount_of(&l.line_id).cents()))
+            .map(|l| l.before_offers_cents() - coupons.map_or(0, |a| a.discount_of(&l.line_id).cents()))
             .filter(|spend| *spend > 0)
             .collect();
         if spends.is_empty() {
@@ -238,6 +238,7 @@ mod tests {
             collection: None,
             quantity: 1,
             unit_price: Amount::parse(price).unwrap(),
+            discount: Amount::ZERO,
         };
         Basket::new(vec![line("1", "beauty", "3000"), line("2", "beauty", "2500"), line("3", "bags", "9000")]).unwrap()
     }

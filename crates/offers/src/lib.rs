@@ -42,6 +42,7 @@
 //!     collection: None,
 //!     quantity: 1,
 //!     unit_price: Amount::parse(price).unwrap(),
+//!     discount: Amount::ZERO,
 //! };
 //! let basket = Basket::new(vec![line("1", "bags", "12000"), line("2", "scarves", "2000")]).unwrap();
 //! // 15 % off bags, from 5,000 spent on bags.
@@ -139,5 +140,5 @@ pub use reward::{
     cancel_fulfilment, check_redemption, fulfil,
 };
 pub use settings::OffersSettings;
-pub use state::{CouponEvent, CouponState, TransitionFacts, transition};
+pub use state::{CouponEvent, CouponState, TransitionFacts, after_give_back, after_use, transition};
 pub use values::{Amount, Percent, PointsMultiplier, Sku, Window, WindowParts, WindowPhase};

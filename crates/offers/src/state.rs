@@ -128,6 +128,41 @@ pub fn transition(state: CouponState, event: CouponEvent, facts: &TransitionFact
     }
 }
 
+/// A code's state after an order uses it, with `uses_left` uses left to
+/// the buyer afterwards: it is reserved and confirmed in the order's
+/// transaction, so a personal code ends redeemed at its last use and
+/// issued while uses are left; a shared code stays issued (its uses are
+/// counted by the store, see the module's documentation). Refused, as
+/// [`transition`] refuses, outside the validity window or from a state
+/// that cannot be reserved.
+pub fn after_use(
+    state: CouponState,
+    shared: bool,
+    uses_left: u32,
+    facts: &TransitionFacts,
+) -> Result<CouponState, OfferError> {
+    let held = transition(state, CouponEvent::Reserve, facts)?;
+    if shared {
+        transition(held, CouponEvent::Release, facts)
+    } else {
+        transition(held, CouponEvent::Confirm { uses_left }, facts)
+    }
+}
+
+/// A code's state after a full return gives back an order's use of it,
+/// when the programme gives coupons back and the coupon is still valid: a
+/// redeemed code is issued again, an issued one (uses left, or shared)
+/// stays issued. Else why not ([`OfferError::ReleaseNotAllowed`],
+/// [`OfferError::ValidityOver`], or an expired or void code's
+/// [`OfferError::TransitionNotAllowed`]).
+pub fn after_give_back(state: CouponState, facts: &TransitionFacts) -> Result<CouponState, OfferError> {
+    match state {
+        CouponState::Redeemed => transition(state, CouponEvent::ReleaseByReturn, facts),
+        CouponState::Issued => transition(CouponState::Redeemed, CouponEvent::ReleaseByReturn, facts).map(|_| state),
+        other => Err(OfferError::TransitionNotAllowed { from: other.as_str(), event: "release_by_return" }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;
@@ -159,6 +194,21 @@ mod tests {
         );
         // Confirmed after the window: the hold was taken in time.
         assert_eq!(transition(held, CouponEvent::Confirm { uses_left: 0 }, &facts(25, true)).unwrap(), used);
+    }
+
+    #[test]
+    fn a_use_and_its_give_back() {
+        let f = facts(12, true);
+        assert_eq!(after_use(CouponState::Issued, false, 0, &f), Ok(CouponState::Redeemed));
+        assert_eq!(after_use(CouponState::Issued, false, 1, &f), Ok(CouponState::Issued));
+        assert_eq!(after_use(CouponState::Issued, true, 0, &f), Ok(CouponState::Issued));
+        assert_eq!(after_use(CouponState::Issued, false, 0, &facts(20, true)), Err(OfferError::ValidityOver));
+        assert_eq!(after_use(CouponState::Redeemed, false, 0, &f).unwrap_err().code(), "transition_not_allowed");
+        assert_eq!(after_give_back(CouponState::Redeemed, &f), Ok(CouponState::Issued));
+        assert_eq!(after_give_back(CouponState::Issued, &f), Ok(CouponState::Issued));
+        assert_eq!(after_give_back(CouponState::Redeemed, &facts(12, false)), Err(OfferError::ReleaseNotAllowed));
+        assert_eq!(after_give_back(CouponState::Issued, &facts(21, true)), Err(OfferError::ValidityOver));
+        assert_eq!(after_give_back(CouponState::Void, &f).unwrap_err().code(), "transition_not_allowed");
     }
 
     #[test]

@@ -12,10 +12,10 @@ use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
 use clientele_kernel::{LineId, random::SplitMix64};
 use clientele_loyalty::Points;
 use clientele_offers::{
-    Application, Basket, CodeFormat, CouponDefinitionParts, CouponEvent, CouponRequest, CouponState, DiscountCeiling,
-    EntitlementPeriod, OfferError, PaidLine, Percent, PointsOffer, PointsOfferKind, PointsOfferKindParts,
-    PointsOfferParts, PresentedCoupon, Sku, TransitionFacts, Window, apply_coupons, current_period, generate,
-    generate_batch, normalize, offer_points, take_back, transition,
+    Amount, Application, Basket, BasketLine, CodeFormat, CouponDefinitionParts, CouponEvent, CouponRequest,
+    CouponState, DiscountCeiling, EntitlementPeriod, OfferError, PaidLine, Percent, PointsOffer, PointsOfferKind,
+    PointsOfferKindParts, PointsOfferParts, PresentedCoupon, Sku, TransitionFacts, Window, apply_coupons,
+    current_period, generate, generate_batch, normalize, offer_points, take_back, transition,
 };
 use proptest::prelude::*;
 use rand::SeedableRng;
@@ -27,13 +27,19 @@ use support::*;
 
 const CATEGORIES: [&str; 3] = ["bags", "shoes", "beauty"];
 
-/// A random basket: 1 to 8 lines of 0 to 5 units at 0 to 20,000.00.
+/// A random basket: 1 to 8 lines of 0 to 5 units at 0 to 20,000.00, half
+/// of them marked down by the till (0 to 100 % of the line).
 fn baskets() -> impl Strategy<Value = Basket> {
-    prop::collection::vec((0..3_usize, 0..=5_u32, 0..=2_000_000_i64), 1..=8).prop_map(|lines| {
+    let markdown = prop_oneof![Just(0_i64), 0..=10_000_i64];
+    prop::collection::vec((0..3_usize, 0..=5_u32, 0..=2_000_000_i64, markdown), 1..=8).prop_map(|lines| {
         let lines = lines
             .into_iter()
             .enumerate()
-            .map(|(i, (c, q, cents))| line(&format!("L{i}"), CATEGORIES[c], q, &Decimal::new(cents, 2).to_string()))
+            .map(|(i, (c, q, cents, bp))| {
+                let line = line(&format!("L{i}"), CATEGORIES[c], q, &Decimal::new(cents, 2).to_string());
+                let markdown = i64::try_from(line.gross_cents() * i128::from(bp) / 10_000).unwrap();
+                BasketLine { discount: Amount::new(Decimal::new(markdown, 2)).unwrap(), ..line }
+            })
             .collect();
         basket(lines)
     })
@@ -97,11 +103,22 @@ fn check_application(basket: &Basket, ceiling: DiscountCeiling, result: &Applica
     prop_assert_eq!(result.lines.len(), basket.lines().len());
     let mut sum = 0_i128;
     for (l, b) in result.lines.iter().zip(basket.lines()) {
-        let (gross, discount) = (b.gross_cents(), l.discount.cents());
+        let (gross, till, discount) = (b.gross_cents(), b.discount.cents(), l.discount.cents());
         prop_assert!(discount >= 0, "never negative");
-        prop_assert!(discount <= gross, "never more than the line: {} > {}", discount, gross);
-        prop_assert!(discount * 10_000 <= bp * gross, "ceiling: {} off {} at {} bp", discount, gross, bp);
-        prop_assert_eq!(l.net.cents(), gross - discount);
+        prop_assert!(till + discount <= gross, "never more than the line: {} + {} > {}", till, discount, gross);
+        if till * 10_000 >= bp * gross {
+            prop_assert_eq!(discount, 0, "marked down to the ceiling: nothing more");
+        } else {
+            prop_assert!(
+                (till + discount) * 10_000 <= bp * gross,
+                "ceiling: {}+{} off {} at {} bp",
+                till,
+                discount,
+                gross,
+                bp
+            );
+        }
+        prop_assert_eq!(l.net.cents(), gross - till - discount);
         prop_assert_eq!(from_coupons.get(&l.line_id).copied().unwrap_or(0), discount);
         sum += discount;
     }

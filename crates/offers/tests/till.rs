@@ -105,6 +105,35 @@ fn a_ceiling_of_20_percent_caps_15_plus_10_to_20() {
 }
 
 #[test]
+fn the_tills_own_markdown_counts_against_the_ceiling_and_the_minimum_spend() {
+    // A 1,000 bag the till marked down by 150 (15 %), a 600 scarf at full
+    // price; 20 % ceiling; 10 % off everything from 1,500 spent.
+    let bag = clientele_offers::BasketLine { discount: amount("150"), ..line("1", "bags", 1, "1000") };
+    let basket = basket(vec![bag, line("2", "scarves", 1, "600")]);
+    let coupon = [presented(
+        "TEN-OFF",
+        clientele_offers::CouponDefinitionParts { min_spend: Some(d("1450")), ..percent("10") },
+        fresh(),
+    )];
+    let result = apply(&basket, ceiling("20", None), None, &coupon);
+    // 10 % of 850 + 600 = 145, split 85 / 60; the bag has 50 of room left.
+    let applied = applied(&result, 0);
+    assert_eq!(
+        (applied.nominal, applied.discount, applied.cut_by_ceiling),
+        (amount("145"), amount("110"), amount("35"))
+    );
+    assert_eq!((result.lines[0].discount, result.lines[0].net), (amount("50"), amount("800")));
+    assert_eq!((result.lines[1].discount, result.lines[1].net), (amount("60"), amount("540")));
+    // The minimum spend is on what is paid before offers: 1,450, not 1,600.
+    let dearer = [presented(
+        "TEN-OFF",
+        clientele_offers::CouponDefinitionParts { min_spend: Some(d("1451")), ..percent("10") },
+        fresh(),
+    )];
+    assert_eq!(refusal(&apply(&basket, ceiling("20", None), None, &dearer), 0), Some(CouponRefusal::MinSpend));
+}
+
+#[test]
 fn a_fixed_amount_passes_on_what_a_capped_line_cannot_take() {
     // 30 % ceiling; 20 % already off A. 400 off both: A has room for 100
     // only, B takes the rest.

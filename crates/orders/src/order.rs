@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::allocate::allocate;
 
+mod coupons;
+
 slug_newtype!(
     /// The system an order comes from: `pos`, `eshop`, `erp`, `import`, or a
     /// brand's own name for it. With [`ExternalOrderId`] it identifies an
@@ -145,7 +147,13 @@ pub struct NewOrder {
     /// after discounts, coupons and points used.
     pub amount_paid: Decimal,
     pub payment_method: PaymentMethod,
+    /// The POS's own references of the promotions it applied (free text,
+    /// kept as sent).
     pub coupons: Vec<ShortText>,
+    /// Codes of Clientele coupons the customer presented, as typed (at most
+    /// [`MAX_COUPON_CODES`]): checked and used with the order, their
+    /// discount added to its lines ([`Order::with_coupon_discounts`]).
+    pub coupon_codes: Vec<ShortText>,
     /// Points used as payment on this order.
     pub points_redeemed: u64,
     /// The associate who sold it, if the sender says.
@@ -162,7 +170,11 @@ pub struct OrderLine {
     pub collection: Option<Label>,
     pub quantity: u32,
     pub unit_price: Decimal,
+    /// Everything taken off the line: the sender's discount and
+    /// `coupon_discount`.
     pub discount: Decimal,
+    /// The part of `discount` Clientele's coupons took off (0 without).
+    pub coupon_discount: Decimal,
     /// This line's share of the amount paid, in the order's currency.
     pub paid: Decimal,
 }
@@ -189,6 +201,7 @@ pub struct Order {
     amount_paid: Decimal,
     payment_method: PaymentMethod,
     coupons: Vec<ShortText>,
+    coupon_codes: Vec<ShortText>,
     points_redeemed: u64,
     sold_by: Option<crate::SoldBy>,
     /// Where each line was in the order as sent (lines are kept sorted by
@@ -222,6 +235,9 @@ pub const MAX_UNIT_AMOUNT: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, 
 /// Every amount paid, in its currency and in the base currency, is below
 /// this (16 digits, 2 of them decimals).
 pub const MAX_ORDER_AMOUNT: Decimal = Decimal::from_parts(276_447_232, 23_283, 0, false, 0); // 1e14
+
+/// Most coupon codes one order may carry.
+pub const MAX_COUPON_CODES: usize = 10;
 
 /// Most points an order may say were used as payment.
 pub const MAX_POINTS_REDEEMED: u64 = i64::MAX as u64;
@@ -294,6 +310,12 @@ fn check_amounts(new: &NewOrder, e: &mut FieldErrors) {
             ),
         );
     }
+    if new.coupon_codes.len() > MAX_COUPON_CODES {
+        e.push(
+            "coupon_codes",
+            InvalidValue::new("too_long", format!("an order carries at most {MAX_COUPON_CODES} coupon codes")),
+        );
+    }
     if new.points_redeemed > MAX_POINTS_REDEEMED {
         e.push(
             "points_redeemed",
@@ -305,13 +327,10 @@ fn check_amounts(new: &NewOrder, e: &mut FieldErrors) {
 /// The lines with their share of `amount_paid` (largest remainder, to the
 /// cent), sorted by id.
 fn paid_lines(lines: Vec<NewOrderLine>, amount_paid: Decimal) -> Vec<OrderLine> {
-    let weights: Vec<(LineId, Decimal)> =
-        lines.iter().map(|l| (l.line_id.clone(), l.net().unwrap_or_default())).collect();
-    let shares: BTreeMap<LineId, Decimal> = allocate(amount_paid, &weights, 2).into_iter().collect();
     let mut lines: Vec<OrderLine> = lines
         .into_iter()
         .map(|l| OrderLine {
-            paid: shares.get(&l.line_id).copied().unwrap_or_default(),
+            paid: Decimal::ZERO,
             line_id: l.line_id,
             sku: l.sku,
             name: l.name,
@@ -320,10 +339,22 @@ fn paid_lines(lines: Vec<NewOrderLine>, amount_paid: Decimal) -> Vec<OrderLine> 
             quantity: l.quantity,
             unit_price: l.unit_price,
             discount: l.discount,
+            coupon_discount: Decimal::ZERO,
         })
         .collect();
+    share_paid(&mut lines, amount_paid);
     lines.sort_by(|a, b| a.line_id.cmp(&b.line_id));
     lines
+}
+
+/// Shares `amount_paid` over the lines in proportion to their net totals
+/// (largest remainder, to the cent).
+fn share_paid(lines: &mut [OrderLine], amount_paid: Decimal) {
+    let weights: Vec<(LineId, Decimal)> = lines.iter().map(|l| (l.line_id.clone(), l.net_total())).collect();
+    let shares: BTreeMap<LineId, Decimal> = allocate(amount_paid, &weights, 2).into_iter().collect();
+    for line in lines {
+        line.paid = shares.get(&line.line_id).copied().unwrap_or_default();
+    }
 }
 
 impl Order {
@@ -359,6 +390,7 @@ impl Order {
             lines,
             payment_method: new.payment_method,
             coupons: new.coupons,
+            coupon_codes: new.coupon_codes,
             points_redeemed: new.points_redeemed,
             sold_by: new.sold_by,
             sent_positions,
@@ -418,9 +450,13 @@ impl Order {
     pub fn payment_method(&self) -> PaymentMethod {
         self.payment_method
     }
-    /// Coupons used.
+    /// The POS's own promotion references.
     pub fn coupons(&self) -> &[ShortText] {
         &self.coupons
+    }
+    /// Codes of Clientele coupons presented, as typed.
+    pub fn coupon_codes(&self) -> &[ShortText] {
+        &self.coupon_codes
     }
     /// Points used as payment.
     pub fn points_redeemed(&self) -> u64 {
@@ -431,7 +467,9 @@ impl Order {
 /// What an order says about the sale, to tell a resend of the same order
 /// from another order sent under the same (`source`, `external_id`): the
 /// store, the currency, the amount paid and each line's SKU, quantity,
-/// unit price and discount. When it was placed is left out (a till that
+/// unit price and discount as sent (before Clientele's coupons; the codes
+/// are compared by the caller, which knows their canonical form). When it
+/// was placed is left out (a till that
 /// leaves `ordered_at` to the server sends a new "now" each time), and so
 /// are names, categories, payment details and how the customer was named.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -476,7 +514,11 @@ impl Order {
                 .lines
                 .iter()
                 .map(|l| {
-                    (l.line_id.as_str().to_owned(), (l.sku.as_str().to_owned(), l.quantity, l.unit_price, l.discount))
+                    let sent_discount = l.discount - l.coupon_discount;
+                    (
+                        l.line_id.as_str().to_owned(),
+                        (l.sku.as_str().to_owned(), l.quantity, l.unit_price, sent_discount),
+                    )
                 })
                 .collect(),
         }

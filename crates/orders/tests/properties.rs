@@ -47,6 +47,7 @@ fn order(lines: Vec<NewOrderLine>, paid: Decimal, currency: &str) -> NewOrder {
         amount_paid: paid,
         payment_method: PaymentMethod::Card,
         coupons: vec![],
+        coupon_codes: vec![],
         points_redeemed: 0,
         sold_by: None,
     }
@@ -101,6 +102,42 @@ proptest! {
         prop_assert_eq!(sum, paid);
         prop_assert_eq!(o.amount_paid(), paid);
         prop_assert!(o.lines().iter().all(|l| l.paid <= l.net_total()));
+    }
+
+    /// Coupons on the lines: each line's discount grows by exactly its
+    /// part, the amount paid is shared again and still adds up, no line is
+    /// paid more than it now comes to, and the order as sent (what a resend
+    /// is compared with) is unchanged. Paid more than the lines come to
+    /// after the coupons: refused on `amount_paid`.
+    #[test]
+    fn coupons_on_the_lines_keep_the_order_whole(
+        (lines, paid) in arb_order(), shares in prop::collection::vec(0u32..=100, 8)
+    ) {
+        let before = Order::new(order(lines, paid, "CNY")).unwrap();
+        let parts: BTreeMap<LineId, Decimal> = before
+            .lines()
+            .iter()
+            .zip(&shares)
+            .map(|(l, pct)| (l.line_id.clone(), (l.net_total() * Decimal::from(*pct) / Decimal::from(100)).round_dp(2)))
+            .collect();
+        let left: Decimal = before.lines().iter().map(|l| l.net_total() - parts[&l.line_id]).sum();
+        match before.clone().with_coupon_discounts(&parts) {
+            Ok(after) => {
+                prop_assert!(paid <= left);
+                prop_assert_eq!(after.lines().iter().map(|l| l.paid).sum::<Decimal>(), paid);
+                prop_assert_eq!(after.coupon_discount(), parts.values().copied().sum::<Decimal>());
+                for (a, b) in after.lines().iter().zip(before.lines()) {
+                    prop_assert_eq!(a.discount, b.discount + parts[&a.line_id]);
+                    prop_assert_eq!(a.coupon_discount, parts[&a.line_id]);
+                    prop_assert!(a.paid <= a.net_total() && !a.paid.is_sign_negative());
+                }
+                prop_assert_eq!(after.content(), before.content());
+            }
+            Err(e) => {
+                prop_assert!(paid > left, "refused though {} ≤ {}: {}", paid, left, e);
+                prop_assert_eq!(e.iter().next().unwrap().field.as_str(), "amount_paid");
+            }
+        }
     }
 
     #[test]

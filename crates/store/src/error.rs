@@ -48,6 +48,11 @@ pub enum Conflict {
         /// Its state (`redeemed`, `expired`, `void`, …).
         state: &'static str,
     },
+    /// An order's coupon codes that do not apply: the order is not stored.
+    CouponRefused {
+        /// Each refused code as typed, with its reason (`coupon_used`, …).
+        codes: Vec<(String, &'static str)>,
+    },
 }
 
 /// Everything the store can fail with.

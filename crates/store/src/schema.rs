@@ -272,6 +272,7 @@ diesel::table! {
         points -> Int8,
         growth -> Int8,
         returned_quantity -> Int4,
+        coupon_discount -> Numeric,
     }
 }
 
@@ -631,6 +632,7 @@ diesel::table! {
 }
 
 diesel::joinable!(coupon_codes -> coupons (coupon_id));
+diesel::joinable!(coupon_uses -> coupon_codes (code));
 diesel::joinable!(associates -> stores (store_id));
 diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
 diesel::joinable!(webhook_deliveries -> outbox (outbox_id));

@@ -242,6 +242,12 @@ pub struct BasketLineShape {
     /// Price of one unit before offers.
     #[schema(value_type = String)]
     pub unit_price: Decimal,
+    /// What the till already took off the whole line (a markdown), as on
+    /// the order's line; default 0. Coupons apply to what is left and the
+    /// discount ceiling counts it.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub discount: Decimal,
 }
 
 /// Codes to check against a basket, for a customer (none: an anonymous
@@ -272,8 +278,10 @@ impl ValidateRequest {
             let category = l.category.as_deref().and_then(|c| errors.check(&at("category"), Label::parse(c)));
             let collection = l.collection.as_deref().and_then(|c| errors.check(&at("collection"), Label::parse(c)));
             let unit_price = errors.check(&at("unit_price"), Amount::new(l.unit_price));
-            if let (Some(line_id), Some(sku), Some(unit_price)) = (line_id, sku, unit_price) {
-                lines.push(BasketLine { line_id, sku, category, collection, quantity: l.quantity, unit_price });
+            let discount = errors.check(&at("discount"), Amount::new(l.discount));
+            if let (Some(line_id), Some(sku), Some(unit_price), Some(discount)) = (line_id, sku, unit_price, discount) {
+                let quantity = l.quantity;
+                lines.push(BasketLine { line_id, sku, category, collection, quantity, unit_price, discount });
             }
         }
         if !errors.is_empty() {

@@ -73,8 +73,18 @@ pub struct CreateOrderRequest {
     pub amount_paid: Decimal,
     /// `card`, `cash`, `alipay`, `wechat_pay`, `union_pay`, `gift_card`, `bank_transfer`, `points`, `other`.
     pub payment_method: String,
+    /// The POS's own references of the promotions it applied (free text, kept as sent).
     #[serde(default)]
     pub coupons: Vec<String>,
+    /// Codes of Clientele coupons the customer presented, as typed (at most 10; any case and
+    /// separators). Each is checked as `POST /v1/coupons/validate` checks it and used with the
+    /// order, in its transaction: send the lines with the till's own discount only; what the
+    /// coupons take off is added to the lines' `discount` (and shown in `coupon_discount`), and
+    /// `amount_paid` must not exceed what the lines come to after it. A code that does not apply
+    /// refuses the whole order with 409 `coupon_refused`; a resend of a stored order uses nothing
+    /// again. Only for orders in the programme's currency.
+    #[serde(default)]
+    pub coupon_codes: Vec<String>,
     /// Points used as payment on this order.
     #[serde(default)]
     pub points_redeemed: u64,
@@ -134,6 +144,12 @@ impl CreateOrderRequest {
             .enumerate()
             .filter_map(|(i, c)| e.check(&format!("coupons[{i}]"), ShortText::parse(c)))
             .collect();
+        let coupon_codes: Vec<ShortText> = self
+            .coupon_codes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| e.check(&format!("coupon_codes[{i}]"), ShortText::parse(c)))
+            .collect();
         let lines: Vec<NewOrderLine> = self
             .lines
             .iter()
@@ -180,6 +196,7 @@ impl CreateOrderRequest {
             amount_paid: self.amount_paid,
             payment_method,
             coupons,
+            coupon_codes,
             points_redeemed: self.points_redeemed,
             sold_by,
         };
@@ -198,8 +215,12 @@ pub struct OrderLineView {
     pub quantity: i32,
     #[schema(value_type = String)]
     pub unit_price: Decimal,
+    /// Everything taken off the line: the sender's discount and `coupon_discount`.
     #[schema(value_type = String)]
     pub discount: Decimal,
+    /// The part of `discount` that Clientele's coupon codes took off.
+    #[schema(value_type = String)]
+    pub coupon_discount: Decimal,
     /// This line's share of the amount paid, in the order's currency.
     #[schema(value_type = String)]
     pub paid: Decimal,
@@ -274,6 +295,8 @@ pub struct OrderView {
     pub amount_paid_base: Decimal,
     pub payment_method: String,
     pub coupons: Vec<String>,
+    /// The Clientele coupon codes the order used.
+    pub coupon_codes: Vec<OrderCouponView>,
     pub points_redeemed: i64,
     /// The member's tier when the order was placed.
     pub tier_at_order: Option<String>,
@@ -303,6 +326,7 @@ impl OrderView {
             amount_paid_base: h.amount_paid_base.normalize(),
             payment_method: h.payment_method.clone(),
             coupons: h.coupons.clone(),
+            coupon_codes: o.coupon_uses.iter().map(OrderCouponView::new).collect(),
             points_redeemed: h.points_redeemed,
             tier_at_order: h.tier_at_order.clone(),
             points_earned: h.points_earned,
@@ -310,6 +334,30 @@ impl OrderView {
             lines: o.lines.iter().map(line_view).collect(),
             returns: o.returns.iter().map(|r| return_view(r, &h.base_currency)).collect(),
             created_at: h.created_at,
+        }
+    }
+}
+
+/// A coupon code an order used.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderCouponView {
+    /// As it was issued to the customer.
+    pub code: String,
+    pub coupon_id: Uuid,
+    /// What it took off the order, in the base currency.
+    #[schema(value_type = String)]
+    pub discount: Decimal,
+    /// When a full return gave the use back (the code can be used again); null while used.
+    pub released_at: Option<DateTime<Utc>>,
+}
+
+impl OrderCouponView {
+    fn new(u: &clientele_store::offers::OrderCouponUse) -> Self {
+        OrderCouponView {
+            code: u.shown_as.clone(),
+            coupon_id: u.coupon_id,
+            discount: u.discount.normalize(),
+            released_at: u.released_at,
         }
     }
 }
@@ -324,6 +372,7 @@ fn line_view(l: &StoredLine) -> OrderLineView {
         quantity: l.quantity,
         unit_price: l.unit_price.normalize(),
         discount: l.discount.normalize(),
+        coupon_discount: l.coupon_discount.normalize(),
         paid: l.paid.normalize(),
         paid_base: l.paid_base.normalize(),
         points: l.points,

@@ -3,13 +3,23 @@
 //! most growth value (a personal code each), and 200 off beauty from 1,000
 //! with the shared code `BEAUTY200` (10,000 uses in all). Both run from the
 //! day before the load for 90 days. Codes are drawn from a seeded
-//! generator: the same at every load.
+//! generator: the same at every load. On the day of the load, 20 of those
+//! members use their code on a bag bought online and 12 walk-in online
+//! buyers use `BEAUTY200`: orders sent one by one, as a till sends them,
+//! the discount worked out by `validate` first.
 
 use chrono::{DateTime, Duration, Utc};
-use clientele_offers::{CouponDefinition, CouponDefinitionParts, CouponKindParts, Eligibility};
+use clientele_kernel::{CustomerId, InvalidValue, Label, LineId, ShortText};
+use clientele_offers::{
+    Amount, Basket, BasketLine, CouponDefinition, CouponDefinitionParts, CouponKindParts, Eligibility, Sku,
+};
+use clientele_orders::{
+    CustomerRef, ExternalOrderId, NewOrder, NewOrderLine, Order, OrderSource, PaymentMethod, SalesChannel,
+};
 use clientele_profiles::StoreScope;
 use clientele_store::{AuditContext, PgConnection};
 use rand::SeedableRng;
+use rust_decimal::Decimal;
 
 use crate::offers::{Issue, create_coupon, issue_codes_drawn};
 
@@ -18,6 +28,8 @@ use crate::offers::{Issue, create_coupon, issue_codes_drawn};
 pub struct DemoCoupons {
     pub coupons: usize,
     pub codes: usize,
+    /// Orders that used a code.
+    pub orders: usize,
 }
 
 fn definition(
@@ -47,14 +59,77 @@ pub fn coupons(conn: &mut PgConnection, ctx: &AuditContext, now: DateTime<Utc>) 
     let leather = definition(CouponKindParts::Percent(10.into()), (3_000, "leather goods"), None, now)?;
     let top = create_coupon(conn, ("Top clients: 10 % off leather goods".to_owned(), None), leather, ctx)?;
     let members = clientele_store::offers::top_members(conn, 200)?;
-    let mut codes = 0;
-    if !members.is_empty() {
-        let issue = Issue::Personal(members);
-        codes += issue_codes_drawn(conn, (top.id, &issue), &StoreScope::All, ctx, &mut rng)?.len();
-    }
+    let personal = if members.is_empty() {
+        Vec::new()
+    } else {
+        issue_codes_drawn(conn, (top.id, &Issue::Personal(members)), &StoreScope::All, ctx, &mut rng)?
+    };
     let beauty = definition(CouponKindParts::FixedAmount(200.into()), (1_000, "beauty"), Some(10_000), now)?;
     let shared = create_coupon(conn, ("Beauty: 200 off from 1,000".to_owned(), None), beauty, ctx)?;
     let issue = Issue::Shared(Some("BEAUTY200".to_owned()));
-    codes += issue_codes_drawn(conn, (shared.id, &issue), &StoreScope::All, ctx, &mut rng)?.len();
-    Ok(DemoCoupons { coupons: 2, codes })
+    let shared = issue_codes_drawn(conn, (shared.id, &issue), &StoreScope::All, ctx, &mut rng)?;
+    let mut orders = 0;
+    for (i, code) in personal.iter().take(20).enumerate() {
+        let line = ("LG-DEMO-MINI", "Mini Bag", "leather goods", 1, 12_000);
+        orders += coupon_order(conn, (format!("DEMO-CPN-{i}"), code.customer), line, &code.shown_as, ctx)?;
+    }
+    for i in 0..12 {
+        let line = ("BT-DEMO-CREAM", "Face Cream", "beauty", 2, 650);
+        orders += coupon_order(conn, (format!("DEMO-BTY-{i}"), None), line, "BEAUTY200", ctx)?;
+    }
+    Ok(DemoCoupons { coupons: 2, codes: personal.len() + shared.len(), orders })
+}
+
+/// One online order of one line that uses `code`: the till's discount is
+/// what `validate` says, and the order is sent as a till sends it. Returns
+/// 1 when stored.
+fn coupon_order(
+    conn: &mut PgConnection,
+    (external_id, customer): (String, Option<CustomerId>),
+    (sku, name, category, quantity, unit_price): (&str, &str, &str, u32, i64),
+    code: &str,
+    ctx: &AuditContext,
+) -> anyhow::Result<usize> {
+    let (config, _) = clientele_store::program(conn)?;
+    let parse = |e: InvalidValue| anyhow::anyhow!("demo coupon order: {}", e.message);
+    let unit_price = Decimal::from(unit_price);
+    let basket = Basket::new(vec![BasketLine {
+        line_id: LineId::parse("1").map_err(parse)?,
+        sku: Sku::parse(sku).map_err(parse)?,
+        category: Some(Label::parse(category).map_err(parse)?),
+        collection: None,
+        quantity,
+        unit_price: Amount::new(unit_price).map_err(parse)?,
+        discount: Amount::ZERO,
+    }])
+    .map_err(|e| anyhow::anyhow!("demo basket: {e}"))?;
+    let checked = crate::offers::validate(conn, (&[code.to_owned()], customer), &basket, &StoreScope::All, ctx.at)?;
+    let order = Order::new(NewOrder {
+        source: OrderSource::parse("eshop").map_err(parse)?,
+        external_id: ExternalOrderId::parse(&external_id).map_err(parse)?,
+        store: None,
+        channel: SalesChannel::Eshop,
+        customer: customer.map_or(CustomerRef::Anonymous, CustomerRef::Id),
+        ordered_at: ctx.at,
+        currency: config.base_currency().clone(),
+        lines: vec![NewOrderLine {
+            line_id: LineId::parse("1").map_err(parse)?,
+            sku: clientele_orders::Sku::parse(sku).map_err(parse)?,
+            name: Some(ShortText::parse(name).map_err(parse)?),
+            category: Some(Label::parse(category).map_err(parse)?),
+            collection: None,
+            quantity,
+            unit_price,
+            discount: Decimal::ZERO,
+        }],
+        amount_paid: basket.gross().get() - checked.application.total_discount.get(),
+        payment_method: PaymentMethod::Card,
+        coupons: Vec::new(),
+        coupon_codes: vec![ShortText::parse(code).map_err(parse)?],
+        points_redeemed: 0,
+        sold_by: None,
+    })
+    .map_err(|e| anyhow::anyhow!("demo coupon order: {e}"))?;
+    crate::orders::ingest_order(conn, order, &StoreScope::All, ctx)?;
+    Ok(1)
 }

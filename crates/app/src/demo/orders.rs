@@ -245,6 +245,7 @@ impl OrderContext<'_> {
             amount_paid,
             payment_method,
             coupons: Vec::new(),
+            coupon_codes: Vec::new(),
             points_redeemed: 0,
             sold_by,
         }))

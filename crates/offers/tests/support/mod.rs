@@ -31,6 +31,7 @@ pub fn line(id: &str, category: &str, quantity: u32, price: &str) -> BasketLine 
         collection: None,
         quantity,
         unit_price: amount(price),
+        discount: Amount::ZERO,
     }
 }
 

@@ -41,7 +41,7 @@ pub fn stored_content(stored: &StoredOrder) -> clientele_orders::OrderContent {
             .iter()
             .map(|l| {
                 let quantity = u32::try_from(l.quantity).unwrap_or(0);
-                (l.line_id.clone(), (l.sku.clone(), quantity, l.unit_price, l.discount))
+                (l.line_id.clone(), (l.sku.clone(), quantity, l.unit_price, l.discount - l.coupon_discount))
             })
             .collect(),
     }
@@ -223,7 +223,7 @@ pub fn insert_order(tx: &mut Tx<'_>, new: &NewOrder<'_>) -> Result<StoredOrder, 
             units: lines.iter().map(|l| i64::from(l.quantity)).sum(),
         },
     );
-    Ok(StoredOrder { header, lines, returns: Vec::new() })
+    Ok(StoredOrder { header, lines, returns: Vec::new(), coupon_uses: Vec::new() })
 }
 
 fn insert_header(batch: &mut Batch, new: &NewOrder<'_>) -> Result<OrderHeader, StoreError> {
@@ -324,6 +324,7 @@ fn insert_lines(batch: &mut Batch, new: &NewOrder<'_>) -> Vec<StoredLine> {
                 quantity: i32::try_from(line.quantity).unwrap_or(i32::MAX),
                 unit_price: line.unit_price,
                 discount: line.discount,
+                coupon_discount: line.coupon_discount,
                 paid: line.paid,
                 paid_base: l.paid_base,
                 points: earned.as_ref().map(|e| e.points.get()).unwrap_or(0),
@@ -345,6 +346,7 @@ fn insert_lines(batch: &mut Batch, new: &NewOrder<'_>) -> Vec<StoredLine> {
             "quantity",
             "unit_price",
             "discount",
+            "coupon_discount",
             "paid",
             "paid_base",
             "points",
@@ -364,6 +366,7 @@ fn insert_lines(batch: &mut Batch, new: &NewOrder<'_>) -> Vec<StoredLine> {
                     l.quantity.into(),
                     l.unit_price.into(),
                     l.discount.into(),
+                    l.coupon_discount.into(),
                     l.paid.into(),
                     l.paid_base.into(),
                     l.points.into(),
@@ -553,6 +556,7 @@ pub fn to_order_line(l: &StoredLine) -> Result<clientele_orders::OrderLine, Stor
         quantity: l.quantity.unsigned_abs(),
         unit_price: l.unit_price,
         discount: l.discount,
+        coupon_discount: l.coupon_discount,
         paid: l.paid,
     })
 }

@@ -28,7 +28,10 @@ pub struct StoredLine {
     pub collection: Option<String>,
     pub quantity: i32,
     pub unit_price: Decimal,
+    /// Everything taken off the line, `coupon_discount` included.
     pub discount: Decimal,
+    /// What Clientele's coupons took off the line.
+    pub coupon_discount: Decimal,
     pub paid: Decimal,
     pub paid_base: Decimal,
     pub points: i64,
@@ -48,6 +51,7 @@ struct LineRow {
     quantity: i32,
     unit_price: Decimal,
     discount: Decimal,
+    coupon_discount: Decimal,
     paid: Decimal,
     paid_base: Decimal,
     points: i64,
@@ -66,6 +70,7 @@ impl From<LineRow> for StoredLine {
             quantity: row.quantity,
             unit_price: row.unit_price,
             discount: row.discount,
+            coupon_discount: row.coupon_discount,
             paid: row.paid,
             paid_base: row.paid_base,
             points: row.points,
@@ -231,6 +236,8 @@ pub struct StoredOrder {
     pub header: OrderHeader,
     pub lines: Vec<StoredLine>,
     pub returns: Vec<StoredReturn>,
+    /// The coupon codes it used.
+    pub coupon_uses: Vec<crate::offers::OrderCouponUse>,
 }
 
 impl StoredOrder {
@@ -321,8 +328,8 @@ pub fn customer_orders(
     Ok((orders, next))
 }
 
-/// A page of one customer's orders, in the order of `order_ids`, in three
-/// statements whatever the page's size (not three per order).
+/// A page of one customer's orders, in the order of `order_ids`, in four
+/// statements whatever the page's size (not four per order).
 fn load_orders(conn: &mut PgConnection, customer: Uuid, order_ids: &[Uuid]) -> Result<Vec<StoredOrder>, StoreError> {
     if order_ids.is_empty() {
         return Ok(Vec::new());
@@ -355,6 +362,7 @@ fn load_orders(conn: &mut PgConnection, customer: Uuid, order_ids: &[Uuid]) -> R
     {
         returns.entry(order_id).or_default().push(r.into());
     }
+    let mut coupon_uses = crate::offers::order_uses(conn, order_ids)?;
     order_ids
         .iter()
         .map(|id| {
@@ -363,6 +371,7 @@ fn load_orders(conn: &mut PgConnection, customer: Uuid, order_ids: &[Uuid]) -> R
                 header,
                 lines: lines.remove(id).unwrap_or_default(),
                 returns: returns.remove(id).unwrap_or_default(),
+                coupon_uses: coupon_uses.remove(id).unwrap_or_default(),
             })
         })
         .collect()

@@ -14,6 +14,9 @@ use uuid::Uuid;
 use crate::error::{StoreError, corrupt};
 use crate::schema::{coupon_codes, coupon_uses, coupons};
 
+mod uses;
+pub use uses::{CodeUse, OrderCouponUse, give_back_use, lock_codes, order_uses, record_use, uses_to_give_back};
+
 /// The programme's offer settings are the `offers` row.
 impl crate::settings::ProgrammeSettings for clientele_offers::OffersSettings {
     const AREA: &'static str = "offers";

@@ -1,0 +1,2 @@
+DROP INDEX coupon_uses_order_idx;
+ALTER TABLE order_lines DROP COLUMN coupon_discount;
