@@ -132,6 +132,8 @@ pub fn loyalty_code(e: &LoyaltyError) -> Code {
         L::AmountTooLarge => Code::AmountTooLarge,
         L::PointsInDebt { .. } => Code::PointsInDebt,
         L::BaseCurrencyLocked { .. } => Code::BaseCurrencyLocked,
+        // Only a stored earning that does not add up: corrupt data.
+        L::OfferPointsMismatch => Code::InternalError,
     }
 }
 

@@ -364,6 +364,8 @@ async fn the_demo_runs_its_campaigns_and_gives_associates_their_worklists() {
     // theirs at the till, and anyone may use the shared beauty code.
     let made = clientele_app::demo::coupons(&mut conn, &ctx, now).expect("coupons");
     assert_eq!((made.coupons, made.codes, made.orders), (2, 201, 32), "{made:?}");
+    // The double points week: members' orders in it earned its points.
+    assert!(app.count("ledger WHERE kind = 'earn_activity' AND source->>'id' LIKE 'points offer %'") > 0);
     // 20 members used theirs on a bag, 12 buyers the shared code.
     assert_eq!(app.count("coupon_codes WHERE state = 'redeemed' AND customer_id IS NOT NULL"), 20);
     assert_eq!(app.count("coupon_codes WHERE code = 'BEAUTY200' AND uses = 12"), 1);

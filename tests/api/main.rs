@@ -26,6 +26,7 @@ mod orders;
 mod org;
 mod outbox;
 mod plans;
+mod points_offers;
 mod privacy;
 mod problems;
 mod resilience;

@@ -106,7 +106,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// The offers' endpoints (fixed paths first).
 fn configure_offers(cfg: &mut ServiceConfig) {
-    cfg.service(offers::validate)
+    cfg.service(offers::points::create_points_offer)
+        .service(offers::points::list_points_offers)
+        .service(offers::points::get_points_offer)
+        .service(offers::validate)
         .service(offers::get_settings)
         .service(offers::put_settings)
         .service(offers::create)

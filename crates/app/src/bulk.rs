@@ -265,6 +265,11 @@ fn earn_all(
     }
     let members: Vec<Uuid> = by_member.keys().copied().collect();
     let mut accounts = bulk::lock_accounts(tx.conn()?, &members, ctx.at)?;
+    let times = claimed.iter().map(|c| c.priced.order.ordered_at());
+    let offers = match (times.clone().min(), times.max()) {
+        (Some(first), Some(last)) => clientele_store::offers::points_offers_between(tx.conn()?, (first, last))?,
+        _ => Vec::new(),
+    };
     // Under a re-qualification window the tier depends on the ledger's dated
     // sums: write each change as the API does.
     let windowed = config.upgrade_window(ctx.at.date_naive()).is_some();
@@ -278,6 +283,7 @@ fn earn_all(
             let moment = Moment::new(c.priced.order.ordered_at(), c.date).map_err(corrupt("moment"))?;
             let tier = account.tier.effective_on(c.date);
             let earning = calculate_order_earning(config, tier, &to_earn).map_err(StoreError::loyalty_rule)?;
+            let earning = crate::points_offers::add_offer_points(earning, &c.priced, &offers, tier)?;
             let lot = LotId::parse(&c.order_id.to_string()).map_err(corrupt("lot id"))?;
             let change = post_order_earning(config, &account.wallet, &earning, &lot, moment)
                 .map_err(StoreError::loyalty_rule)?;

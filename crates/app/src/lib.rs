@@ -55,6 +55,7 @@ pub mod offers;
 pub(crate) mod order_coupons;
 pub mod orders;
 pub mod org;
+pub mod points_offers;
 pub mod segments;
 pub mod settings;
 pub mod suggestions;

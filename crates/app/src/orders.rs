@@ -220,6 +220,9 @@ fn earn(
     let moment = Moment::new(priced.order.ordered_at(), date).map_err(corrupt("moment"))?;
     let tier = account.tier.effective_on(date);
     let earning = calculate_order_earning(config, tier, &to_earn).map_err(StoreError::loyalty_rule)?;
+    let at = priced.order.ordered_at();
+    let offers = clientele_store::offers::points_offers_between(tx.conn()?, (at, at))?;
+    let earning = crate::points_offers::add_offer_points(earning, priced, &offers, tier)?;
     let lot = LotId::parse(&order_id.to_string()).map_err(corrupt("lot id"))?;
     let change =
         post_order_earning(config, &account.wallet, &earning, &lot, moment).map_err(StoreError::loyalty_rule)?;

@@ -18,6 +18,14 @@
 //! exactly the order's total, the result does not depend on the order the
 //! lines are given in, and a return of some lines takes back exactly what
 //! those lines earned. All of it is exact integer arithmetic.
+//!
+//! Points offers (a bonus, a multiplier week: `clientele_offers`) add
+//! points on top, never growth value (an offer must not buy a tier): each
+//! offer's points are added to the lines it was allocated to
+//! ([`OrderEarning::with_offer_points`]), recorded as their own
+//! `earn_activity` entry with the offer as source, and taken back by a
+//! return on their own share — so returning units takes back exactly what
+//! the offer gave for them.
 
 use clientele_kernel::{LineId, Moment};
 use rust_decimal::Decimal;
@@ -25,7 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::ProgramConfig;
 use crate::error::LoyaltyError;
-use crate::ids::{LotId, OrderId};
+use crate::ids::{ActivityId, LotId, OrderId};
 use crate::ledger::{EntryKind, Source};
 use crate::lots::{Draft, Wallet, WalletChange};
 use crate::text::Reason;
@@ -119,6 +127,22 @@ pub struct EarnedLine {
     pub growth: GrowthValue,
     /// Units returned so far (0 ..= quantity).
     pub returned: u32,
+    /// Of `points`, what points offers added.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub offer_points: Points,
+}
+
+fn is_zero(points: &Points) -> bool {
+    points.is_zero()
+}
+
+/// The points one offer gave an order, all lines together.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OfferGrant {
+    /// The offer (the ledger entry's source).
+    pub activity: ActivityId,
+    /// Points it gave.
+    pub points: Points,
 }
 
 /// `⌊value × part / whole⌋` in exact integer arithmetic (`part <= whole`).
@@ -143,14 +167,18 @@ impl EarnedLine {
                 requested: more.get(),
             }
         })?;
-        let points = share(self.points.get(), after, bought) - share(self.points.get(), self.returned, bought);
+        let (base, offer) = (self.points.get() - self.offer_points.get(), self.offer_points.get());
+        let points = share(base, after, bought) - share(base, self.returned, bought) + share(offer, after, bought)
+            - share(offer, self.returned, bought);
         let growth = share(self.growth.get(), after, bought) - share(self.growth.get(), self.returned, bought);
         Ok((Points::new(points)?, GrowthValue::new(growth)?))
     }
 
     /// Points already taken back by earlier returns.
     pub fn points_taken_back(&self) -> Points {
-        Points::new(share(self.points.get(), self.returned, self.quantity.get())).unwrap_or(Points::ZERO)
+        let (base, offer) = (self.points.get() - self.offer_points.get(), self.offer_points.get());
+        let (returned, bought) = (self.returned, self.quantity.get());
+        Points::new(share(base, returned, bought) + share(offer, returned, bought)).unwrap_or(Points::ZERO)
     }
 
     /// Growth value already taken back by earlier returns.
@@ -169,6 +197,7 @@ pub struct OrderEarning {
     points: Points,
     growth: GrowthValue,
     lines: Vec<EarnedLine>,
+    offers: Vec<OfferGrant>,
 }
 
 /// The parts of an [`OrderEarning`], for storing and loading it.
@@ -180,6 +209,9 @@ pub struct OrderEarningParts {
     pub tier: Tier,
     /// Its lines.
     pub lines: Vec<EarnedLine>,
+    /// The points offers it got.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offers: Vec<OfferGrant>,
 }
 
 impl OrderEarning {
@@ -199,15 +231,56 @@ impl OrderEarning {
                     requested: 0,
                 });
             }
+            if line.offer_points > line.points {
+                return Err(LoyaltyError::OfferPointsMismatch);
+            }
             points = points.checked_add(line.points)?;
             growth = growth.checked_add(line.growth)?;
         }
-        Ok(OrderEarning { order: parts.order, tier: parts.tier, points, growth, lines })
+        let by_lines: i128 = lines.iter().map(|l| i128::from(l.offer_points.get())).sum();
+        let by_offers: i128 = parts.offers.iter().map(|o| i128::from(o.points.get())).sum();
+        if by_lines != by_offers {
+            return Err(LoyaltyError::OfferPointsMismatch);
+        }
+        Ok(OrderEarning { order: parts.order, tier: parts.tier, points, growth, lines, offers: parts.offers })
     }
 
     /// The parts, for storing.
     pub fn to_parts(&self) -> OrderEarningParts {
-        OrderEarningParts { order: self.order.clone(), tier: self.tier, lines: self.lines.clone() }
+        OrderEarningParts {
+            order: self.order.clone(),
+            tier: self.tier,
+            lines: self.lines.clone(),
+            offers: self.offers.clone(),
+        }
+    }
+
+    /// The earning with a points offer's points added: `extra` per line
+    /// (lines not named get none). Growth value is unchanged. Refused for a
+    /// line the order does not have, or beyond [`Points::MAX`].
+    pub fn with_offer_points(
+        mut self,
+        activity: ActivityId,
+        extra: &[(LineId, Points)],
+    ) -> Result<OrderEarning, LoyaltyError> {
+        let mut total = Points::ZERO;
+        for (id, points) in extra {
+            let line =
+                self.lines.iter_mut().find(|l| l.line == *id).ok_or_else(|| LoyaltyError::UnknownLine(id.clone()))?;
+            line.points = line.points.checked_add(*points)?;
+            line.offer_points = line.offer_points.checked_add(*points)?;
+            total = total.checked_add(*points)?;
+        }
+        if !total.is_zero() {
+            self.points = self.points.checked_add(total)?;
+            self.offers.push(OfferGrant { activity, points: total });
+        }
+        Ok(self)
+    }
+
+    /// The points offers it got.
+    pub fn offers(&self) -> &[OfferGrant] {
+        &self.offers
     }
 
     /// The order.
@@ -329,9 +402,11 @@ pub fn calculate_order_earning(
             points: Points::new(points)?,
             growth: GrowthValue::new(growth)?,
             returned: 0,
+            offer_points: Points::ZERO,
         });
     }
-    Ok(OrderEarning { order: order.order.clone(), tier, points: points_total, growth: growth_total, lines })
+    let order = order.order.clone();
+    Ok(OrderEarning { order, tier, points: points_total, growth: growth_total, lines, offers: Vec::new() })
 }
 
 /// Writes what an order earned: a new lot `lot` with the order's points
@@ -348,15 +423,26 @@ pub fn post_order_earning(
 ) -> Result<WalletChange, LoyaltyError> {
     let mut draft = Draft::new(wallet, moment);
     let source = Source::Order(earning.order.clone());
+    let offered: i64 = earning.offers.iter().map(|o| o.points.get()).sum();
+    let base = Points::new(earning.points.get() - offered)?;
     let reason = Reason::generated(format!(
         "order {} earned {} points and {} growth value at {}",
-        earning.order, earning.points, earning.growth, earning.tier
+        earning.order, base, earning.growth, earning.tier
     ));
     draft.add_growth(earning.growth)?;
     let growth = GrowthDelta::credit(earning.growth);
     if !earning.points.is_zero() {
         draft.create_lot(lot, &source, earning.points, config.expiry().expires_on(moment.date()))?;
-        draft.entry(EntryKind::EarnOrder, PointsDelta::credit(earning.points), growth, Some(lot), &source, &reason);
+        draft.entry(EntryKind::EarnOrder, PointsDelta::credit(base), growth, Some(lot), &source, &reason);
+        for offer in &earning.offers {
+            let source = Source::Activity(offer.activity.clone());
+            let reason = Reason::generated(format!(
+                "points offer {} gave order {} {} points",
+                offer.activity, earning.order, offer.points
+            ));
+            let points = PointsDelta::credit(offer.points);
+            draft.entry(EntryKind::EarnActivity, points, GrowthDelta::ZERO, Some(lot), &source, &reason);
+        }
         draft.settle_owed_from(std::slice::from_ref(lot), &source)?;
     } else if !earning.growth.is_zero() {
         draft.entry(EntryKind::EarnOrder, PointsDelta::ZERO, growth, None, &source, &reason);
@@ -441,6 +527,7 @@ mod tests {
             points: Points::new(100).unwrap(),
             growth: GrowthValue::new(100).unwrap(),
             returned: 0,
+            offer_points: Points::ZERO,
         };
         let mut taken = 0;
         let mut line = earned.clone();

@@ -25,6 +25,9 @@ pub enum LoyaltyError {
     /// A return names a line the order does not have.
     #[error("order has no line {0}")]
     UnknownLine(LineId),
+    /// A stored earning whose offers' points do not add up to its lines'.
+    #[error("the points offers' points do not add up to the lines' offer points")]
+    OfferPointsMismatch,
     /// A return would bring back more of a line than was bought.
     #[error("line {line}: {bought} bought, {already_returned} already returned, {requested} more requested")]
     ReturnExceedsQuantity {
@@ -138,6 +141,7 @@ impl LoyaltyError {
             LoyaltyError::NoLines => "no_lines",
             LoyaltyError::DuplicateLine(_) => "duplicate_line",
             LoyaltyError::UnknownLine(_) => "unknown_line",
+            LoyaltyError::OfferPointsMismatch => "offer_points_mismatch",
             LoyaltyError::ReturnExceedsQuantity { .. } => "return_exceeds_quantity",
             LoyaltyError::OrderAlreadyEarned(_) => "order_already_earned",
             LoyaltyError::UnknownOrder(_) => "unknown_order",

@@ -621,6 +621,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    points_offers (id) {
+        id -> Uuid,
+        name -> Text,
+        campaign_id -> Nullable<Uuid>,
+        definition -> Jsonb,
+        valid_from -> Timestamptz,
+        valid_to -> Timestamptz,
+        created_at -> Timestamptz,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
     coupon_uses (code, customer_id, order_id) {
         code -> Text,
         customer_id -> Uuid,
@@ -690,4 +703,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     coupons,
     coupon_codes,
     coupon_uses,
+    points_offers,
 );

@@ -1,6 +1,7 @@
 //! Coupons (issue #13): defined and issued by the CRM team (admin,
 //! crm_manager), checked at the till by the POS and the store's staff.
 
+pub(crate) mod points;
 pub(crate) mod shapes;
 
 use actix_web::{HttpResponse, get, post, put, web};

@@ -70,7 +70,7 @@ pub struct CreateCouponRequest {
     pub max_uses: Option<u32>,
 }
 
-fn offer_fields(e: OfferError) -> ApiError {
+pub(crate) fn offer_fields(e: OfferError) -> ApiError {
     match e {
         OfferError::InvalidFields(fields) => ApiError::from(fields),
         other => ApiError::field("definition", other.code(), other.to_string()),
@@ -90,7 +90,7 @@ fn labels<T, E: Into<clientele_kernel::InvalidValue>>(
 }
 
 impl EligibilityShape {
-    fn into_eligibility(self, errors: &mut FieldErrors) -> Eligibility {
+    pub(crate) fn into_eligibility(self, errors: &mut FieldErrors) -> Eligibility {
         Eligibility {
             categories: labels(errors, "eligibility.categories", &self.categories, Label::parse),
             collections: labels(errors, "eligibility.collections", &self.collections, Label::parse),

@@ -53,6 +53,27 @@ fn definition(
     .map_err(|e| anyhow::anyhow!("demo coupon: {e}"))
 }
 
+/// The demo's points offer, made before the history is loaded so that its
+/// orders earn it: double points on everything for members in the week of
+/// the last 11.11 (Singles' Day) before `now`, 8 to 15 November.
+pub fn points_week(conn: &mut PgConnection, ctx: &AuditContext, now: DateTime<Utc>) -> anyhow::Result<()> {
+    use chrono::{Datelike, TimeZone};
+    let eleven = |year: i32| Utc.with_ymd_and_hms(year, 11, 11, 0, 0, 0).single();
+    let year =
+        if eleven(now.year()).is_some_and(|d| d < now - Duration::days(1)) { now.year() } else { now.year() - 1 };
+    let start = eleven(year).ok_or_else(|| anyhow::anyhow!("no 11 November in {year}"))? - Duration::days(3);
+    let week = clientele_offers::PointsOffer::new(clientele_offers::PointsOfferParts {
+        kind: clientele_offers::PointsOfferKindParts::Multiplier(2.into()),
+        min_spend: None,
+        eligibility: Eligibility::default(),
+        valid_from: start,
+        valid_to: start + Duration::days(7),
+    })
+    .map_err(|e| anyhow::anyhow!("demo points offer: {e}"))?;
+    crate::points_offers::create_points_offer(conn, ("Double 11: double points week".to_owned(), None), week, ctx)?;
+    Ok(())
+}
+
 /// Creates the two coupons and issues their codes.
 pub fn coupons(conn: &mut PgConnection, ctx: &AuditContext, now: DateTime<Utc>) -> anyhow::Result<DemoCoupons> {
     let mut rng = rand::rngs::StdRng::seed_from_u64(20_261_205);

@@ -3,7 +3,8 @@
 //! seed, same people and purchases) with profiles, consents, tags, a
 //! timeline, orders with seasonality across ready-to-wear, leather goods,
 //! jewelry, beauty and accessories, some returns and redemptions, and one
-//! deliberate duplicate.
+//! deliberate duplicate. A double points week around the last 11.11 is
+//! defined first, so the orders of that week earn it.
 //!
 //! Customers and orders are written in bulk (`create_customers_bulk`,
 //! `ingest_orders_bulk`: a few statements per thousand rows) so the same
@@ -195,6 +196,7 @@ pub fn load(conn: &mut PgConnection, options: &DemoOptions, now: DateTime<Utc>) 
     let mut rng = SplitMix64::new(options.seed);
     let (stores, associates) = customers::organisation(conn, &ctx, options.customers)?;
     customers::exchange_rates(conn, &ctx, now, &mut rng)?;
+    coupons::points_week(conn, &ctx, now)?;
 
     let customers_bar = bar(options.progress, u64::from(options.customers), "customers")?;
     let orders_bar =

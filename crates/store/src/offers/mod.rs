@@ -14,7 +14,9 @@ use uuid::Uuid;
 use crate::error::{StoreError, corrupt};
 use crate::schema::{coupon_codes, coupon_uses, coupons};
 
+mod points;
 mod uses;
+pub use points::{StoredPointsOffer, insert_points_offer, points_offer, points_offers, points_offers_between};
 pub use uses::{CodeUse, OrderCouponUse, give_back_use, lock_codes, order_uses, record_use, uses_to_give_back};
 
 /// The programme's offer settings are the `offers` row.
