@@ -94,7 +94,7 @@ pub fn ingest_order(
             at: ctx.at,
         };
         let earned = match customer {
-            Some(customer) => Some(earn(tx, &config, &new, customer)?),
+            Some(customer) => Some(earn(tx, (&config, &claim.points_offers), &new, customer)?),
             None => None,
         };
         let new = NewOrder { earning: earned.as_ref().map(|(e, _)| e), ..new };
@@ -207,10 +207,11 @@ struct PendingEarning {
 }
 
 /// Locks the member's account and works out what the order earns per line
-/// and what to write for it.
+/// (with the points offers open when it was placed) and what to write for
+/// it.
 fn earn(
     tx: &mut Tx<'_>,
-    config: &ProgramConfig,
+    (config, offers): (&ProgramConfig, &[clientele_store::offers::StoredPointsOffer]),
     order: &NewOrder<'_>,
     customer: CustomerId,
 ) -> Result<(OrderEarning, PendingEarning), StoreError> {
@@ -220,9 +221,7 @@ fn earn(
     let moment = Moment::new(priced.order.ordered_at(), date).map_err(corrupt("moment"))?;
     let tier = account.tier.effective_on(date);
     let earning = calculate_order_earning(config, tier, &to_earn).map_err(StoreError::loyalty_rule)?;
-    let at = priced.order.ordered_at();
-    let offers = clientele_store::offers::points_offers_between(tx.conn()?, (at, at))?;
-    let earning = crate::points_offers::add_offer_points(earning, priced, &offers, tier)?;
+    let earning = crate::points_offers::add_offer_points(earning, priced, offers, tier)?;
     let lot = LotId::parse(&order_id.to_string()).map_err(corrupt("lot id"))?;
     let change =
         post_order_earning(config, &account.wallet, &earning, &lot, moment).map_err(StoreError::loyalty_rule)?;

@@ -16,6 +16,7 @@ use crate::schema::{coupon_codes, coupon_uses, coupons};
 
 mod points;
 mod uses;
+pub(crate) use points::points_offers_from_json;
 pub use points::{StoredPointsOffer, insert_points_offer, points_offer, points_offers, points_offers_between};
 pub use uses::{CodeUse, OrderCouponUse, give_back_use, lock_codes, order_uses, record_use, uses_to_give_back};
 

@@ -55,6 +55,14 @@ fn from_row(row: Row) -> Result<StoredPointsOffer, StoreError> {
     Ok(StoredPointsOffer { id, name, campaign, definition, created_at, created_by })
 }
 
+/// Points offers read as a JSON array of rows
+/// (`[id, name, campaign_id, definition, created_at, created_by]`): how
+/// claiming an order's key brings those open at the order's time.
+pub(crate) fn points_offers_from_json(rows: serde_json::Value) -> Result<Vec<StoredPointsOffer>, StoreError> {
+    let rows: Vec<Row> = serde_json::from_value(rows).map_err(corrupt("points offers"))?;
+    rows.into_iter().map(from_row).collect()
+}
+
 /// Keeps a points offer.
 pub fn insert_points_offer(conn: &mut PgConnection, offer: &StoredPointsOffer) -> Result<(), StoreError> {
     let definition = serde_json::to_value(&offer.definition).map_err(corrupt("points_offers.definition"))?;

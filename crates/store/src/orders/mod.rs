@@ -139,6 +139,8 @@ struct ClaimRow {
     config: Option<Value>,
     #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
     time_zone: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    points_offers: Value,
 }
 
 /// A claimed order key, with the programme and the time zone of the
@@ -147,6 +149,8 @@ struct ClaimRow {
 pub struct Claim {
     pub program: ProgramConfig,
     pub time_zone: Option<TimeZone>,
+    /// The points offers open when the order was placed.
+    pub points_offers: Vec<crate::offers::StoredPointsOffer>,
 }
 
 impl ClaimRow {
@@ -160,12 +164,14 @@ impl ClaimRow {
             None => None,
             Some(store) => known_zone(store, self.time_zone)?,
         };
-        Ok(Claim { program, time_zone })
+        let points_offers = crate::offers::points_offers_from_json(self.points_offers)?;
+        Ok(Claim { program, time_zone, points_offers })
     }
 }
 
 /// Claims (source, external id) for a new order; None when it is taken.
-/// The programme and the store's time zone come back in the same round trip.
+/// The programme, the store's time zone and the points offers open at the
+/// order's time come back in the same round trip.
 pub fn claim_key(
     conn: &mut PgConnection,
     order: &Order,
@@ -177,13 +183,17 @@ pub fn claim_key(
         "INSERT INTO order_keys (source, external_id, customer_id, order_id) VALUES ($1, $2, $3, $4) \
          ON CONFLICT DO NOTHING \
          RETURNING (SELECT config FROM loyalty_program WHERE id = 1) AS config, \
-                   (SELECT time_zone FROM stores WHERE id = $5) AS time_zone",
+                   (SELECT time_zone FROM stores WHERE id = $5) AS time_zone, \
+                   (SELECT coalesce(jsonb_agg(jsonb_build_array(id, name, campaign_id, definition, created_at, \
+                        created_by) ORDER BY created_at, id), '[]') \
+                      FROM points_offers WHERE valid_from <= $6 AND valid_to > $6) AS points_offers",
     )
     .bind::<Text, _>(order.source().as_str())
     .bind::<Text, _>(order.external_id().as_str())
     .bind::<SqlUuid, _>(customer)
     .bind::<SqlUuid, _>(order_id)
     .bind::<Nullable<SqlUuid>, _>(order.store().map(|s| s.as_uuid()))
+    .bind::<diesel::sql_types::Timestamptz, _>(order.ordered_at())
     .get_result::<ClaimRow>(conn)
     .optional()?
     .map(|row| row.into_claim(order.store()))
