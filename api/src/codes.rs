@@ -70,6 +70,12 @@ error_codes! {
     CouponCodeTaken = 409, "coupon_code_taken", "The coupon code is already issued";
     CouponState = 409, "coupon_state", "The coupon code's state does not allow it";
     CouponRefused = 409, "coupon_refused", "A coupon code of the order does not apply";
+    RewardNotAvailable = 409, "reward_not_available", "The reward is not offered now";
+    RewardOutOfStock = 409, "reward_out_of_stock", "The reward is out of stock";
+    RewardTier = 409, "reward_tier", "The reward is not for the member's tier";
+    RewardLimitReached = 409, "reward_limit_reached", "The member has taken this reward as often as allowed";
+    RewardInsufficientPoints = 409, "reward_insufficient_points", "Not enough points available for the reward";
+    RewardState = 409, "reward_state", "The reward redemption's state does not allow it";
     ReturnExceedsQuantity = 409, "return_exceeds_quantity", "More returned than bought";
     OrderAlreadyEarned = 409, "order_already_earned", "Order has already earned";
     InsufficientPoints = 409, "insufficient_points", "Not enough points";

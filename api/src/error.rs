@@ -126,6 +126,14 @@ impl ApiError {
                 Conflict::CouponCode(_) => Code::CouponCodeTaken,
                 Conflict::CouponState { .. } => Code::CouponState,
                 Conflict::CouponRefused { .. } => Code::CouponRefused,
+                Conflict::RewardRefused { reason } => match *reason {
+                    "reward_not_available" => Code::RewardNotAvailable,
+                    "reward_out_of_stock" => Code::RewardOutOfStock,
+                    "reward_tier" => Code::RewardTier,
+                    "reward_limit_reached" => Code::RewardLimitReached,
+                    _ => Code::RewardInsufficientPoints,
+                },
+                Conflict::RewardState { .. } => Code::RewardState,
             },
             ApiError::MergeWithSelf => Code::MergeWithSelf,
             ApiError::Rule { code, .. } => *code,
@@ -314,6 +322,17 @@ fn conflict_detail(conflict: &Conflict, extra: &mut Map<String, Value>) -> Strin
                 "the order was not stored: {} does not apply; validate again and send the order without it",
                 list.join(", ")
             )
+        }
+        Conflict::RewardRefused { reason } => match *reason {
+            "reward_not_available" => "the reward is not offered now (outside its validity)".into(),
+            "reward_out_of_stock" => "no unit of the reward is left".into(),
+            "reward_tier" => "the reward is not for the member's tier".into(),
+            "reward_limit_reached" => "the member has taken this reward as often as a member may".into(),
+            _ => "the member's available points do not cover the reward".into(),
+        },
+        Conflict::RewardState { state } => {
+            extra.insert("state".into(), json!(state));
+            format!("the reward is {state}: only a reward to collect can be collected")
         }
         Conflict::AssociateCode(c) => {
             format!("an associate with code {c} exists")

@@ -380,6 +380,14 @@ async fn the_demo_runs_its_campaigns_and_gives_associates_their_worklists() {
         "codes": ["beauty-200"], "customer_id": null,
         "lines": [{ "line_id": "1", "sku": "BT-1", "category": "beauty", "quantity": 3, "unit_price": "420" }]
     });
+    // The rewards catalogue: top members took rewards and some collected them.
+    let catalogue = clientele_app::demo::rewards(&mut conn, &ctx, now).expect("rewards");
+    assert_eq!(catalogue.rewards, 3);
+    assert!(catalogue.redeemed >= 3, "{catalogue:?}");
+    assert_eq!(catalogue.collected, 3);
+    assert_eq!(app.count("reward_redemptions WHERE state IN ('to_collect', 'collected')"), catalogue.redeemed as i64);
+    let confirmed = "redemptions r JOIN reward_redemptions w USING (redemption_id) WHERE r.state = 'confirmed'";
+    assert_eq!(app.count(confirmed), catalogue.redeemed as i64, "their points spent");
     let checked = app.admin("POST", "/v1/coupons/validate", Some(&basket)).await.expect(200).body;
     assert_eq!(
         (checked["codes"][0]["status"].as_str(), checked["total_discount"].as_str()),

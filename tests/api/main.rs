@@ -31,6 +31,7 @@ mod privacy;
 mod problems;
 mod resilience;
 mod return_policy;
+mod rewards;
 mod scope;
 mod search;
 mod segments;

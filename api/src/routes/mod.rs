@@ -106,7 +106,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// The offers' endpoints (fixed paths first).
 fn configure_offers(cfg: &mut ServiceConfig) {
-    cfg.service(offers::points::create_points_offer)
+    cfg.service(offers::rewards::create_reward)
+        .service(offers::rewards::list_rewards)
+        .service(offers::rewards::get_reward)
+        .service(offers::rewards::redeem_reward)
+        .service(offers::rewards::collect)
+        .service(offers::points::create_points_offer)
         .service(offers::points::list_points_offers)
         .service(offers::points::get_points_offer)
         .service(offers::validate)

@@ -56,6 +56,7 @@ pub(crate) mod order_coupons;
 pub mod orders;
 pub mod org;
 pub mod points_offers;
+pub mod rewards;
 pub mod segments;
 pub mod settings;
 pub mod suggestions;

@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 /// The programme and the member's account, locked for the rest of the
 /// transaction, for a change the caller's scope allows.
-fn lock_member(
+pub(crate) fn lock_member(
     tx: &mut Tx<'_>,
     customer: CustomerId,
     scope: &StoreScope,
@@ -64,30 +64,42 @@ pub fn reserve(
         {
             return Ok((clientele_store::load_redemption(tx.conn()?, customer, &id, false)?, true));
         }
-        let id = RedemptionId::parse(&Uuid::now_v7().to_string()).map_err(corrupt("redemption id"))?;
-        let request = RedemptionRequest { redemption: id.clone(), points: new.points, reason: new.reason.clone() };
-        let posting = reserve_points(&account.wallet, &request, Moment::utc(ctx.at), new.hold_until)?;
-        let actor = ctx.key_name.as_deref();
-        clientele_store::write_wallet_change(tx, &mut account, &posting.change, &config, actor, ctx.at)?;
-        let made = StoredRedemption {
-            customer: new.customer,
-            reservation: posting.reservation,
-            source: new.source,
-            external_id: new.external_id,
-        };
-        clientele_store::insert_redemption(tx, &made, actor)?;
-        tx.audit(
-            ctx,
-            NewAuditEntry {
-                action: "reserve",
-                entity: "redemption",
-                entity_id: id.as_str().to_owned(),
-                customer: Some(made.customer),
-                changes: json!({ "points": made.reservation.points() }),
-            },
-        );
+        let made = hold_points(tx, (&config, &mut account), new, ctx)?;
         Ok((made, false))
     })
+}
+
+/// Holds a member's points for a redemption, under their account lock (the
+/// caller's): the ledger entry, the redemption kept, the audit entry.
+pub(crate) fn hold_points(
+    tx: &mut Tx<'_>,
+    (config, account): (&ProgramConfig, &mut LockedAccount),
+    new: NewRedemption,
+    ctx: &AuditContext,
+) -> Result<StoredRedemption, StoreError> {
+    let id = RedemptionId::parse(&Uuid::now_v7().to_string()).map_err(corrupt("redemption id"))?;
+    let request = RedemptionRequest { redemption: id.clone(), points: new.points, reason: new.reason.clone() };
+    let posting = reserve_points(&account.wallet, &request, Moment::utc(ctx.at), new.hold_until)?;
+    let actor = ctx.key_name.as_deref();
+    clientele_store::write_wallet_change(tx, account, &posting.change, config, actor, ctx.at)?;
+    let made = StoredRedemption {
+        customer: new.customer,
+        reservation: posting.reservation,
+        source: new.source,
+        external_id: new.external_id,
+    };
+    clientele_store::insert_redemption(tx, &made, actor)?;
+    tx.audit(
+        ctx,
+        NewAuditEntry {
+            action: "reserve",
+            entity: "redemption",
+            entity_id: id.as_str().to_owned(),
+            customer: Some(made.customer),
+            changes: json!({ "points": made.reservation.points() }),
+        },
+    );
+    Ok(made)
 }
 
 /// Confirms or cancels a redemption.
@@ -111,6 +123,7 @@ pub fn settle(
         let actor = ctx.key_name.as_deref();
         clientele_store::write_wallet_change(tx, &mut account, &posting.change, &config, actor, ctx.at)?;
         clientele_store::save_reservation(tx.conn()?, customer, &posting.reservation)?;
+        crate::rewards::follow_redemption(tx.conn()?, id, step == RedemptionStep::Confirm, ctx.at)?;
         tx.audit(
             ctx,
             NewAuditEntry {
@@ -145,6 +158,7 @@ pub fn expire_lapsed_reservations(
             let posting = expire_reservation(&account.wallet, &stored.reservation, Moment::utc(now))?;
             clientele_store::write_wallet_change(tx, &mut account, &posting.change, &config, Some("system"), now)?;
             clientele_store::save_reservation(tx.conn()?, customer, &posting.reservation)?;
+            crate::rewards::follow_redemption(tx.conn()?, &id, false, now)?;
             released += 1;
             Ok(())
         })?;

@@ -190,6 +190,11 @@ fn main() -> anyhow::Result<()> {
                     "demo coupons: 10 % off leather goods for the top members (personal codes), 200 off beauty with the shared code BEAUTY200; {} coupons, {} codes, {} orders that used one",
                     made.coupons, made.codes, made.orders
                 );
+                let catalogue = demo::rewards(&mut conn, &ctx, now)?;
+                println!(
+                    "demo rewards: a silk scarf, a jewelry cleaning and a private viewing; {} rewards, {} taken by top members, {} collected",
+                    catalogue.rewards, catalogue.redeemed, catalogue.collected
+                );
                 run_clienteling(&mut conn, now)?;
             }
             Ok(())

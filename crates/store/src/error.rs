@@ -48,6 +48,14 @@ pub enum Conflict {
         /// Its state (`redeemed`, `expired`, `void`, …).
         state: &'static str,
     },
+    /// A reward the member may not take: its stable code
+    /// (`reward_out_of_stock`, …).
+    RewardRefused { reason: &'static str },
+    /// A change of a reward redemption its state does not allow.
+    RewardState {
+        /// `held`, `collected`, `cancelled`.
+        state: String,
+    },
     /// An order's coupon codes that do not apply: the order is not stored.
     CouponRefused {
         /// Each refused code as typed, with its reason (`coupon_used`, …).

@@ -621,6 +621,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    rewards (id) {
+        id -> Uuid,
+        definition -> Jsonb,
+        stock_left -> Nullable<Int4>,
+        created_at -> Timestamptz,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    reward_redemptions (redemption_id) {
+        redemption_id -> Text,
+        reward_id -> Uuid,
+        customer_id -> Uuid,
+        store_id -> Nullable<Uuid>,
+        state -> Text,
+        points -> Int8,
+        unit_cost -> Numeric,
+        created_at -> Timestamptz,
+        changed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     points_offers (id) {
         id -> Uuid,
         name -> Text,
@@ -704,4 +728,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     coupon_codes,
     coupon_uses,
     points_offers,
+    rewards,
+    reward_redemptions,
 );

@@ -2,6 +2,7 @@
 //! crm_manager), checked at the till by the POS and the store's staff.
 
 pub(crate) mod points;
+pub(crate) mod rewards;
 pub(crate) mod shapes;
 
 use actix_web::{HttpResponse, get, post, put, web};
@@ -182,7 +183,9 @@ pub async fn put_settings(
 
 /// What the till shows of a member's offers now: their personal coupon
 /// codes still usable (issued, within validity, for their tier, uses left),
-/// the soonest to end first. Roles of the till and the store's staff; a
+/// the soonest to end first, and the rewards they may take now (in their
+/// window and stock, for their tier, under their limit, affordable with
+/// the points available), cheapest first. Roles of the till and the store's staff; a
 /// store-scoped key sees only its stores' customers.
 #[utoipa::path(tag = "offers", params(("id" = Uuid, Path)),
     responses((status = 200, body = CustomerOffersView), (status = 403, body = Problem), (status = 404, body = Problem)))]
@@ -196,11 +199,14 @@ pub async fn customer_offers(
     let customer = path.parse().map(CustomerId::from_uuid).map_err(|_| ApiError::NotFound("customer"))?;
     let scope = caller.scope().clone();
     let at = clientele_app::clock::now();
-    let usable = state
-        .run(move |conn| clientele_app::offers::usable_coupons(conn, customer, &scope, at))
+    let (usable, rewards) = state
+        .run(move |conn| {
+            let usable = clientele_app::offers::usable_coupons(conn, customer, &scope, at)?;
+            Ok((usable, clientele_app::rewards::affordable_rewards(conn, customer, &scope, at)?))
+        })
         .await
         .map_err(not_found_as("customer"))?;
-    Ok(HttpResponse::Ok().json(CustomerOffersView::new(&usable)))
+    Ok(HttpResponse::Ok().json(CustomerOffersView::new(&usable, &rewards)))
 }
 
 /// Cancels a code (admin, crm_manager; audited): it applies no more at the

@@ -394,11 +394,17 @@ pub struct UsableCouponView {
 pub struct CustomerOffersView {
     /// Their personal codes usable now, the soonest to end first.
     pub coupons: Vec<UsableCouponView>,
+    /// The rewards they may take now, cheapest first.
+    pub rewards: Vec<super::rewards::RewardView>,
 }
 
 impl CustomerOffersView {
-    pub fn new(usable: &[clientele_app::offers::UsableCoupon]) -> CustomerOffersView {
+    pub fn new(
+        usable: &[clientele_app::offers::UsableCoupon],
+        rewards: &[clientele_store::offers::StoredReward],
+    ) -> CustomerOffersView {
         CustomerOffersView {
+            rewards: rewards.iter().map(super::rewards::RewardView::new).collect(),
             coupons: usable
                 .iter()
                 .map(|u| UsableCouponView {

@@ -32,9 +32,11 @@ mod catalogue;
 mod coupons;
 mod customers;
 mod orders;
+mod rewards;
 
 pub use campaigns::{campaigns, thank_you_calls};
 pub use coupons::{DemoCoupons, coupons};
+pub use rewards::{DemoRewards, rewards};
 
 /// What to generate.
 #[derive(Debug, Clone)]

@@ -15,9 +15,14 @@ use crate::error::{StoreError, corrupt};
 use crate::schema::{coupon_codes, coupon_uses, coupons};
 
 mod points;
+mod rewards;
 mod uses;
 pub(crate) use points::points_offers_from_json;
 pub use points::{StoredPointsOffer, insert_points_offer, points_offer, points_offers, points_offers_between};
+pub use rewards::{
+    RewardRedemption, StoredReward, give_back_stock, insert_reward, insert_reward_redemption, member_reward_counts,
+    redeemed_by_member, reward, reward_redemption, rewards, set_reward_redemption_state, take_stock,
+};
 pub use uses::{CodeUse, OrderCouponUse, give_back_use, lock_codes, order_uses, record_use, uses_to_give_back};
 
 /// The programme's offer settings are the `offers` row.
