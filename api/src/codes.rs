@@ -76,6 +76,7 @@ error_codes! {
     RewardLimitReached = 409, "reward_limit_reached", "The member has taken this reward as often as allowed";
     RewardInsufficientPoints = 409, "reward_insufficient_points", "Not enough points available for the reward";
     RewardState = 409, "reward_state", "The reward redemption's state does not allow it";
+    EntitlementUsedUp = 409, "entitlement_used_up", "No use of the benefit is left this period";
     ReturnExceedsQuantity = 409, "return_exceeds_quantity", "More returned than bought";
     OrderAlreadyEarned = 409, "order_already_earned", "Order has already earned";
     InsufficientPoints = 409, "insufficient_points", "Not enough points";

@@ -134,6 +134,7 @@ impl ApiError {
                     _ => Code::RewardInsufficientPoints,
                 },
                 Conflict::RewardState { .. } => Code::RewardState,
+                Conflict::EntitlementUsedUp { .. } => Code::EntitlementUsedUp,
             },
             ApiError::MergeWithSelf => Code::MergeWithSelf,
             ApiError::Rule { code, .. } => *code,
@@ -330,6 +331,12 @@ fn conflict_detail(conflict: &Conflict, extra: &mut Map<String, Value>) -> Strin
             "reward_limit_reached" => "the member has taken this reward as often as a member may".into(),
             _ => "the member's available points do not cover the reward".into(),
         },
+        Conflict::EntitlementUsedUp { benefit } => {
+            extra.insert("benefit".into(), json!(benefit));
+            format!(
+                "the member has no use of {benefit} left this period (GET /v1/customers/{{id}}/offers shows what is left)"
+            )
+        }
         Conflict::RewardState { state } => {
             extra.insert("state".into(), json!(state));
             format!("the reward is {state}: only a reward to collect can be collected")

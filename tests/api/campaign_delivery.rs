@@ -388,6 +388,10 @@ async fn the_demo_runs_its_campaigns_and_gives_associates_their_worklists() {
     assert_eq!(app.count("reward_redemptions WHERE state IN ('to_collect', 'collected')"), catalogue.redeemed as i64);
     let confirmed = "redemptions r JOIN reward_redemptions w USING (redemption_id) WHERE r.state = 'confirmed'";
     assert_eq!(app.count(confirmed), catalogue.redeemed as i64, "their points spent");
+    // Tier benefits: cleanings drawn for the top members whose tier has them.
+    let cleanings = clientele_app::demo::entitlements(&mut conn, &ctx).expect("entitlements");
+    assert_eq!(app.count("entitlement_uses WHERE benefit = 'jewelry_cleaning'"), cleanings as i64);
+    assert!(cleanings > 0);
     let checked = app.admin("POST", "/v1/coupons/validate", Some(&basket)).await.expect(200).body;
     assert_eq!(
         (checked["codes"][0]["status"].as_str(), checked["total_discount"].as_str()),

@@ -9,6 +9,7 @@ mod campaign_delivery;
 mod campaigns;
 mod contract;
 mod customers;
+mod entitlements;
 mod follow_ups;
 mod health;
 mod helpers;

@@ -106,7 +106,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 /// The offers' endpoints (fixed paths first).
 fn configure_offers(cfg: &mut ServiceConfig) {
-    cfg.service(offers::rewards::create_reward)
+    cfg.service(offers::entitlements::draw)
+        .service(offers::rewards::create_reward)
         .service(offers::rewards::list_rewards)
         .service(offers::rewards::get_reward)
         .service(offers::rewards::redeem_reward)

@@ -46,6 +46,7 @@ pub mod coupon_import;
 pub mod customers;
 pub mod demo;
 pub mod dispatcher;
+pub mod entitlements;
 pub mod follow_ups;
 pub mod import;
 pub mod jobs;

@@ -195,6 +195,10 @@ fn main() -> anyhow::Result<()> {
                     "demo rewards: a silk scarf, a jewelry cleaning and a private viewing; {} rewards, {} taken by top members, {} collected",
                     catalogue.rewards, catalogue.redeemed, catalogue.collected
                 );
+                let cleanings = demo::entitlements(&mut conn, &ctx)?;
+                println!(
+                    "demo tier benefits: a birthday gift once per member year from S2, jewelry cleanings each year from S4; {cleanings} cleaning(s) given"
+                );
                 run_clienteling(&mut conn, now)?;
             }
             Ok(())

@@ -20,6 +20,8 @@ use clientele_kernel::{keyword_enum, slug_newtype};
 use clientele_loyalty::Tier;
 use serde::{Deserialize, Serialize};
 
+use crate::values::Amount;
+
 slug_newtype!(
     /// The key of a benefit (`birthday_gift`, `jewelry_cleaning`): 1..=64
     /// characters, no spaces.
@@ -58,6 +60,9 @@ pub struct Entitlement {
     /// Uses per period, by tier.
     #[serde(default)]
     pub per_tier: BTreeMap<Tier, u32>,
+    /// What one use costs the brand (the cost of serving a member).
+    #[serde(default)]
+    pub unit_cost: Amount,
 }
 
 /// Where a member stands with a benefit today.
@@ -153,6 +158,7 @@ mod tests {
             benefit: BenefitKey::parse("jewelry_cleaning").unwrap(),
             period,
             per_tier: BTreeMap::from([(Tier::S3, 1), (Tier::S5, 2)]),
+            unit_cost: Amount::ZERO,
         }
     }
 

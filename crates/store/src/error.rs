@@ -51,6 +51,8 @@ pub enum Conflict {
     /// A reward the member may not take: its stable code
     /// (`reward_out_of_stock`, …).
     RewardRefused { reason: &'static str },
+    /// A tier benefit with no use left this period.
+    EntitlementUsedUp { benefit: String },
     /// A change of a reward redemption its state does not allow.
     RewardState {
         /// `held`, `collected`, `cancelled`.

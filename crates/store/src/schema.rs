@@ -645,6 +645,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    entitlement_uses (id) {
+        id -> Uuid,
+        customer_id -> Uuid,
+        benefit -> Text,
+        used_on -> Date,
+        used_at -> Timestamptz,
+        store_id -> Nullable<Uuid>,
+        source -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
     points_offers (id) {
         id -> Uuid,
         name -> Text,
@@ -728,6 +742,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     coupon_codes,
     coupon_uses,
     points_offers,
+    entitlement_uses,
     rewards,
     reward_redemptions,
 );

@@ -1,6 +1,7 @@
 //! Coupons (issue #13): defined and issued by the CRM team (admin,
 //! crm_manager), checked at the till by the POS and the store's staff.
 
+pub(crate) mod entitlements;
 pub(crate) mod points;
 pub(crate) mod rewards;
 pub(crate) mod shapes;
@@ -176,8 +177,8 @@ pub async fn put_settings(
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ManageProgram)?;
     let settings = body.value;
-    let audit = caller.audit();
-    let version = state.run(move |conn| clientele_app::settings::save(conn, &settings, &audit)).await?;
+    let (audit, saved) = (caller.audit(), settings.clone());
+    let version = state.run(move |conn| clientele_app::settings::save(conn, &saved, &audit)).await?;
     Ok(HttpResponse::Ok().json(OffersSettingsView::new(&settings, version)))
 }
 
@@ -185,7 +186,8 @@ pub async fn put_settings(
 /// codes still usable (issued, within validity, for their tier, uses left),
 /// the soonest to end first, and the rewards they may take now (in their
 /// window and stock, for their tier, under their limit, affordable with
-/// the points available), cheapest first. Roles of the till and the store's staff; a
+/// the points available), cheapest first, and each tier benefit the
+/// programme counts with the uses left this period. Roles of the till and the store's staff; a
 /// store-scoped key sees only its stores' customers.
 #[utoipa::path(tag = "offers", params(("id" = Uuid, Path)),
     responses((status = 200, body = CustomerOffersView), (status = 403, body = Problem), (status = 404, body = Problem)))]
@@ -199,14 +201,15 @@ pub async fn customer_offers(
     let customer = path.parse().map(CustomerId::from_uuid).map_err(|_| ApiError::NotFound("customer"))?;
     let scope = caller.scope().clone();
     let at = clientele_app::clock::now();
-    let (usable, rewards) = state
+    let (usable, rewards, entitlements) = state
         .run(move |conn| {
             let usable = clientele_app::offers::usable_coupons(conn, customer, &scope, at)?;
-            Ok((usable, clientele_app::rewards::affordable_rewards(conn, customer, &scope, at)?))
+            let rewards = clientele_app::rewards::affordable_rewards(conn, customer, &scope, at)?;
+            Ok((usable, rewards, clientele_app::entitlements::member_entitlements(conn, customer, &scope, at)?))
         })
         .await
         .map_err(not_found_as("customer"))?;
-    Ok(HttpResponse::Ok().json(CustomerOffersView::new(&usable, &rewards)))
+    Ok(HttpResponse::Ok().json(CustomerOffersView::new(&usable, &rewards, &entitlements)))
 }
 
 /// Cancels a code (admin, crm_manager; audited): it applies no more at the

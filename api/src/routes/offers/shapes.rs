@@ -396,14 +396,18 @@ pub struct CustomerOffersView {
     pub coupons: Vec<UsableCouponView>,
     /// The rewards they may take now, cheapest first.
     pub rewards: Vec<super::rewards::RewardView>,
+    /// Each tier benefit the programme counts: allowed, used and left this period.
+    pub entitlements: Vec<super::entitlements::EntitlementView>,
 }
 
 impl CustomerOffersView {
     pub fn new(
         usable: &[clientele_app::offers::UsableCoupon],
         rewards: &[clientele_store::offers::StoredReward],
+        entitlements: &[clientele_offers::EntitlementStatus],
     ) -> CustomerOffersView {
         CustomerOffersView {
+            entitlements: entitlements.iter().map(super::entitlements::EntitlementView::new).collect(),
             rewards: rewards.iter().map(super::rewards::RewardView::new).collect(),
             coupons: usable
                 .iter()

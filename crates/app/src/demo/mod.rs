@@ -36,7 +36,7 @@ mod rewards;
 
 pub use campaigns::{campaigns, thank_you_calls};
 pub use coupons::{DemoCoupons, coupons};
-pub use rewards::{DemoRewards, rewards};
+pub use rewards::{DemoRewards, entitlements, rewards};
 
 /// What to generate.
 #[derive(Debug, Clone)]

@@ -3,6 +3,9 @@
 //! and seats at a private viewing (20, for S5 and S6). Ten of the members
 //! with the most growth value take one each through the till's path —
 //! points held, then confirmed — and the first three collect theirs.
+//! The tier benefits are counted: a birthday gift once per member year
+//! from S2, jewelry cleanings each calendar year (one for S4, two for S5,
+//! four for S6); five top members have had a cleaning.
 
 use chrono::{DateTime, Duration, Utc};
 use clientele_loyalty::Tier;
@@ -37,6 +40,48 @@ fn reward(
         valid_to: now + Duration::days(365),
     })
     .map_err(|e| anyhow::anyhow!("demo reward: {e}"))
+}
+
+/// Counts the tier benefits (the programme's offer settings) and draws a
+/// jewelry cleaning for five top members. Returns how many were drawn.
+pub fn entitlements(conn: &mut PgConnection, ctx: &AuditContext) -> anyhow::Result<usize> {
+    use std::collections::BTreeMap;
+
+    use Tier::{S2, S3, S4, S5, S6};
+    use clientele_offers::{Amount, BenefitKey, Entitlement, EntitlementPeriod, OffersSettings};
+    let key = |k: &str| BenefitKey::parse(k).map_err(|e| anyhow::anyhow!("{}", e.message));
+    let money = |v: i64| Amount::new(v.into()).map_err(|e| anyhow::anyhow!("{}", e.message));
+    let (mut settings, _) = clientele_store::settings::settings::<OffersSettings>(conn)?;
+    settings.entitlements = vec![
+        Entitlement {
+            benefit: key("birthday_gift")?,
+            period: EntitlementPeriod::MemberYear,
+            per_tier: [S2, S3, S4, S5, S6].into_iter().map(|t| (t, 1)).collect(),
+            unit_cost: money(300)?,
+        },
+        Entitlement {
+            benefit: key("jewelry_cleaning")?,
+            period: EntitlementPeriod::CalendarYear,
+            per_tier: BTreeMap::from([(S4, 1), (S5, 2), (S6, 4)]),
+            unit_cost: money(120)?,
+        },
+    ];
+    crate::settings::save(conn, &settings, ctx)?;
+    let mut drawn = 0;
+    for (i, member) in clientele_store::offers::top_members(conn, 5)?.into_iter().enumerate() {
+        let draw = crate::entitlements::Draw {
+            customer: member,
+            benefit: "jewelry_cleaning".to_owned(),
+            store: clientele_store::get_customer(conn, member, &StoreScope::All)?.relationship.home_store,
+            source: Some("demo".to_owned()),
+            external_id: Some(format!("CLEANING-{i}")),
+        };
+        // A member whose tier has no cleaning is simply skipped.
+        if crate::entitlements::draw_entitlement(conn, draw, &StoreScope::All, ctx).is_ok() {
+            drawn += 1;
+        }
+    }
+    Ok(drawn)
 }
 
 /// Creates the catalogue and lets ten top members take a reward.

@@ -14,7 +14,9 @@ use uuid::Uuid;
 use crate::error::{StoreError, corrupt};
 use crate::schema::{coupon_codes, coupon_uses, coupons};
 
+mod entitlements;
 mod points;
+pub use entitlements::{EntitlementUse, entitlement_use_by_key, entitlement_uses, insert_entitlement_use};
 mod rewards;
 mod uses;
 pub(crate) use points::points_offers_from_json;
