@@ -371,6 +371,8 @@ async fn the_demo_runs_its_campaigns_and_gives_associates_their_worklists() {
     assert_eq!(app.count("coupon_codes WHERE code = 'BEAUTY200' AND uses = 12"), 1);
     assert_eq!(app.count("order_lines WHERE coupon_discount = 1200 AND paid = 10800"), 20);
     assert_eq!(app.count("order_lines WHERE coupon_discount = 200 AND paid = 1100"), 12);
+    // Their 1,100 of beauty got the gift with purchase; the bags did not.
+    assert_eq!(app.count("order_gifts WHERE sku = 'BT-SERUM-5ML' AND quantity = 2"), 12);
     let unused = "SELECT customer_id FROM coupon_codes WHERE customer_id IS NOT NULL AND state = 'issued' LIMIT 1";
     let rows = crate::helpers::rows(&app, unused);
     let member = rows[0]["customer_id"].as_str().expect("a member with a code").to_owned();

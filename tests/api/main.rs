@@ -11,6 +11,7 @@ mod contract;
 mod customers;
 mod entitlements;
 mod follow_ups;
+mod gifts;
 mod health;
 mod helpers;
 mod import;

@@ -107,6 +107,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// The offers' endpoints (fixed paths first).
 fn configure_offers(cfg: &mut ServiceConfig) {
     cfg.service(offers::entitlements::draw)
+        .service(offers::gifts::create_gift_offer)
+        .service(offers::gifts::list_gift_offers)
+        .service(offers::gifts::get_gift_offer)
         .service(offers::rewards::create_reward)
         .service(offers::rewards::list_rewards)
         .service(offers::rewards::get_reward)

@@ -48,6 +48,7 @@ pub mod demo;
 pub mod dispatcher;
 pub mod entitlements;
 pub mod follow_ups;
+pub mod gifts;
 pub mod import;
 pub mod jobs;
 pub mod keys;

@@ -96,7 +96,7 @@ pub(crate) fn apply_order_coupons(
 
 /// The order's lines as the coupon rules see them: the sender's discount
 /// is the till's own, every amount in whole cents.
-fn basket_of(order: &Order) -> Result<Basket, StoreError> {
+pub(crate) fn basket_of(order: &Order) -> Result<Basket, StoreError> {
     let mut errors = FieldErrors::new();
     let mut lines = Vec::with_capacity(order.lines().len());
     for line in order.lines() {

@@ -79,6 +79,7 @@ pub fn ingest_order(
         let config = claim.program;
         // Its coupon codes, locked and checked before the account is.
         let (order, coupons) = order_coupons::apply_order_coupons(tx.conn()?, order, customer, config.base_currency())?;
+        let gifts = gifts_given(tx, &order, customer, (&claim.gift_offers, config.base_currency()))?;
         let priced = price(tx, order, &config, date)?;
         order_limits(&config).check(&priced, ctx.at).map_err(StoreError::Invalid)?;
 
@@ -103,6 +104,10 @@ pub fn ingest_order(
             let ids = (customer_uuid, order_id);
             stored.coupon_uses = order_coupons::record_order_coupons(tx.conn()?, coupons, ids, ctx.at)?;
         }
+        if !gifts.is_empty() {
+            clientele_store::offers::insert_order_gifts(tx.conn()?, (order_id, customer_uuid), &gifts, ctx.at)?;
+            stored.gifts = gifts;
+        }
         if let Some((_, mut posting)) = earned {
             let actor = ctx.key_name.as_deref();
             clientele_store::write_wallet_change(tx, &mut posting.account, &posting.change, &config, actor, ctx.at)?;
@@ -110,6 +115,24 @@ pub fn ingest_order(
         announce_order(tx, &stored, customer, ctx)?;
         Ok(Ingested { order: stored, replayed: false })
     })
+}
+
+/// The gifts with purchase the order qualifies for (the buyer's tier read
+/// only when a gift offer is open).
+fn gifts_given(
+    tx: &mut Tx<'_>,
+    order: &Order,
+    customer: Option<CustomerId>,
+    (offers, base): (&[clientele_store::offers::StoredGiftOffer], &clientele_kernel::Currency),
+) -> Result<Vec<clientele_store::offers::OrderGift>, StoreError> {
+    if offers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let tier = match customer {
+        Some(id) => clientele_store::offers::member_tier(tx.conn()?, id)?,
+        None => None,
+    };
+    Ok(crate::gifts::gifts_for_order(order, tier, offers, base))
 }
 
 fn stored_under_key(tx: &mut Tx<'_>, order: &Order) -> Result<Option<StoredOrder>, StoreError> {

@@ -187,7 +187,7 @@ fn main() -> anyhow::Result<()> {
                 println!("demo thank-you calls: {calls} follow-up(s) for purchases of 8,000 or more");
                 let made = demo::coupons(&mut conn, &ctx, now)?;
                 println!(
-                    "demo coupons: 10 % off leather goods for the top members (personal codes), 200 off beauty with the shared code BEAUTY200; {} coupons, {} codes, {} orders that used one",
+                    "demo coupons: 10 % off leather goods for the top members (personal codes), 200 off beauty with the shared code BEAUTY200, two serum samples with 1,000 of beauty; {} coupons, {} codes, {} orders that used one",
                     made.coupons, made.codes, made.orders
                 );
                 let catalogue = demo::rewards(&mut conn, &ctx, now)?;

@@ -659,6 +659,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    gift_offers (id) {
+        id -> Uuid,
+        name -> Text,
+        campaign_id -> Nullable<Uuid>,
+        definition -> Jsonb,
+        valid_from -> Timestamptz,
+        valid_to -> Timestamptz,
+        created_at -> Timestamptz,
+        created_by -> Text,
+    }
+}
+
+diesel::table! {
+    order_gifts (order_id, gift_offer_id) {
+        order_id -> Uuid,
+        gift_offer_id -> Uuid,
+        customer_id -> Uuid,
+        sku -> Text,
+        name -> Text,
+        quantity -> Int4,
+        unit_cost -> Numeric,
+        given_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     points_offers (id) {
         id -> Uuid,
         name -> Text,
@@ -742,6 +768,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     coupon_codes,
     coupon_uses,
     points_offers,
+    gift_offers,
+    order_gifts,
     entitlement_uses,
     rewards,
     reward_redemptions,

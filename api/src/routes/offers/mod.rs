@@ -2,6 +2,7 @@
 //! crm_manager), checked at the till by the POS and the store's staff.
 
 pub(crate) mod entitlements;
+pub(crate) mod gifts;
 pub(crate) mod points;
 pub(crate) mod rewards;
 pub(crate) mod shapes;

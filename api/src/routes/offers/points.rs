@@ -116,11 +116,11 @@ pub struct PointsOfferList {
     pub items: Vec<PointsOfferView>,
 }
 
-/// Which points offers to list.
+/// Which points or gift offers to list.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
-pub struct PointsOfferQuery {
+pub struct OfferListQuery {
     /// Only those not ended at this instant (default: all).
     pub active_at: Option<DateTime<Utc>>,
     /// 1–1,000, default 100.
@@ -149,13 +149,13 @@ pub async fn create_points_offer(
 }
 
 /// Points offers, soonest to end first (admin, crm_manager).
-#[utoipa::path(tag = "offers", params(PointsOfferQuery),
+#[utoipa::path(tag = "offers", params(OfferListQuery),
     responses((status = 200, body = PointsOfferList), (status = 403, body = Problem), (status = 422, body = Problem)))]
 #[get("/v1/points-offers")]
 pub async fn list_points_offers(
     state: web::Data<AppState>,
     caller: Caller,
-    query: Query<PointsOfferQuery>,
+    query: Query<OfferListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ManageOffers)?;
     let limit = query.limit.unwrap_or(100);

@@ -297,6 +297,8 @@ pub struct OrderView {
     pub coupons: Vec<String>,
     /// The Clientele coupon codes the order used.
     pub coupon_codes: Vec<OrderCouponView>,
+    /// The gifts with purchase it was given: for the associate to hand over.
+    pub gifts: Vec<OrderGiftView>,
     pub points_redeemed: i64,
     /// The member's tier when the order was placed.
     pub tier_at_order: Option<String>,
@@ -327,6 +329,7 @@ impl OrderView {
             payment_method: h.payment_method.clone(),
             coupons: h.coupons.clone(),
             coupon_codes: o.coupon_uses.iter().map(OrderCouponView::new).collect(),
+            gifts: o.gifts.iter().map(OrderGiftView::new).collect(),
             points_redeemed: h.points_redeemed,
             tier_at_order: h.tier_at_order.clone(),
             points_earned: h.points_earned,
@@ -359,6 +362,21 @@ impl OrderCouponView {
             discount: u.discount.normalize(),
             released_at: u.released_at,
         }
+    }
+}
+
+/// A gift with purchase an order was given.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderGiftView {
+    pub gift_offer_id: Uuid,
+    pub sku: String,
+    pub name: String,
+    pub quantity: u32,
+}
+
+impl OrderGiftView {
+    fn new(g: &clientele_store::offers::OrderGift) -> Self {
+        OrderGiftView { gift_offer_id: g.gift_offer_id, sku: g.sku.clone(), name: g.name.clone(), quantity: g.quantity }
     }
 }
 

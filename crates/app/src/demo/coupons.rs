@@ -6,7 +6,8 @@
 //! generator: the same at every load. On the day of the load, 20 of those
 //! members use their code on a bag bought online and 12 walk-in online
 //! buyers use `BEAUTY200`: orders sent one by one, as a till sends them,
-//! the discount worked out by `validate` first.
+//! the discount worked out by `validate` first. Beauty orders of 1,000 or
+//! more (after discounts) get two serum samples, a gift with purchase.
 
 use chrono::{DateTime, Duration, Utc};
 use clientele_kernel::{CustomerId, InvalidValue, Label, LineId, ShortText};
@@ -89,6 +90,7 @@ pub fn coupons(conn: &mut PgConnection, ctx: &AuditContext, now: DateTime<Utc>) 
     let shared = create_coupon(conn, ("Beauty: 200 off from 1,000".to_owned(), None), beauty, ctx)?;
     let issue = Issue::Shared(Some("BEAUTY200".to_owned()));
     let shared = issue_codes_drawn(conn, (shared.id, &issue), &StoreScope::All, ctx, &mut rng)?;
+    beauty_sample(conn, ctx, now)?;
     let mut orders = 0;
     for (i, code) in personal.iter().take(20).enumerate() {
         let line = ("LG-DEMO-MINI", "Mini Bag", "leather goods", 1, 12_000);
@@ -99,6 +101,26 @@ pub fn coupons(conn: &mut PgConnection, ctx: &AuditContext, now: DateTime<Utc>) 
         orders += coupon_order(conn, (format!("DEMO-BTY-{i}"), None), line, "BEAUTY200", ctx)?;
     }
     Ok(DemoCoupons { coupons: 2, codes: personal.len() + shared.len(), orders })
+}
+
+/// The demo's gift with purchase: two 5 ml serum samples with 1,000 or
+/// more of beauty (after discounts), for the same 90 days.
+fn beauty_sample(conn: &mut PgConnection, ctx: &AuditContext, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let category = Label::parse("beauty").map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let sample = clientele_offers::GiftOffer::new(clientele_offers::GiftOfferParts {
+        sku: "BT-SERUM-5ML".to_owned(),
+        name: "Serum 5 ml".to_owned(),
+        unit_cost: 35.into(),
+        quantity: 2,
+        min_spend: Some(1_000.into()),
+        eligibility: Eligibility { categories: vec![category], ..Eligibility::default() },
+        valid_from: now - Duration::days(1),
+        valid_to: now + Duration::days(90),
+    })
+    .map_err(|e| anyhow::anyhow!("demo gift: {e}"))?;
+    let name = "Beauty: two serum samples from 1,000".to_owned();
+    crate::gifts::create_gift_offer(conn, (name, None), sample, ctx)?;
+    Ok(())
 }
 
 /// One online order of one line that uses `code`: the till's discount is

@@ -15,6 +15,11 @@ use crate::error::{StoreError, corrupt};
 use crate::schema::{coupon_codes, coupon_uses, coupons};
 
 mod entitlements;
+mod gifts;
+pub(crate) use gifts::gift_offers_from_json;
+pub use gifts::{
+    OrderGift, StoredGiftOffer, gift_offer, gift_offers, insert_gift_offer, insert_order_gifts, order_gifts,
+};
 mod points;
 pub use entitlements::{EntitlementUse, entitlement_use_by_key, entitlement_uses, insert_entitlement_use};
 mod rewards;

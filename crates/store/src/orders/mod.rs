@@ -141,6 +141,8 @@ struct ClaimRow {
     time_zone: Option<String>,
     #[diesel(sql_type = diesel::sql_types::Jsonb)]
     points_offers: Value,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    gift_offers: Value,
 }
 
 /// A claimed order key, with the programme and the time zone of the
@@ -151,6 +153,8 @@ pub struct Claim {
     pub time_zone: Option<TimeZone>,
     /// The points offers open when the order was placed.
     pub points_offers: Vec<crate::offers::StoredPointsOffer>,
+    /// The gift offers open when the order was placed.
+    pub gift_offers: Vec<crate::offers::StoredGiftOffer>,
 }
 
 impl ClaimRow {
@@ -165,13 +169,14 @@ impl ClaimRow {
             Some(store) => known_zone(store, self.time_zone)?,
         };
         let points_offers = crate::offers::points_offers_from_json(self.points_offers)?;
-        Ok(Claim { program, time_zone, points_offers })
+        let gift_offers = crate::offers::gift_offers_from_json(self.gift_offers)?;
+        Ok(Claim { program, time_zone, points_offers, gift_offers })
     }
 }
 
 /// Claims (source, external id) for a new order; None when it is taken.
-/// The programme, the store's time zone and the points offers open at the
-/// order's time come back in the same round trip.
+/// The programme, the store's time zone and the points and gift offers
+/// open at the order's time come back in the same round trip.
 pub fn claim_key(
     conn: &mut PgConnection,
     order: &Order,
@@ -186,7 +191,10 @@ pub fn claim_key(
                    (SELECT time_zone FROM stores WHERE id = $5) AS time_zone, \
                    (SELECT coalesce(jsonb_agg(jsonb_build_array(id, name, campaign_id, definition, created_at, \
                         created_by) ORDER BY created_at, id), '[]') \
-                      FROM points_offers WHERE valid_from <= $6 AND valid_to > $6) AS points_offers",
+                      FROM points_offers WHERE valid_from <= $6 AND valid_to > $6) AS points_offers, \
+                   (SELECT coalesce(jsonb_agg(jsonb_build_array(id, name, campaign_id, definition, created_at, \
+                        created_by) ORDER BY created_at, id), '[]') \
+                      FROM gift_offers WHERE valid_from <= $6 AND valid_to > $6) AS gift_offers",
     )
     .bind::<Text, _>(order.source().as_str())
     .bind::<Text, _>(order.external_id().as_str())
@@ -233,7 +241,7 @@ pub fn insert_order(tx: &mut Tx<'_>, new: &NewOrder<'_>) -> Result<StoredOrder, 
             units: lines.iter().map(|l| i64::from(l.quantity)).sum(),
         },
     );
-    Ok(StoredOrder { header, lines, returns: Vec::new(), coupon_uses: Vec::new() })
+    Ok(StoredOrder { header, lines, returns: Vec::new(), coupon_uses: Vec::new(), gifts: Vec::new() })
 }
 
 fn insert_header(batch: &mut Batch, new: &NewOrder<'_>) -> Result<OrderHeader, StoreError> {

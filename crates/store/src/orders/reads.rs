@@ -238,6 +238,8 @@ pub struct StoredOrder {
     pub returns: Vec<StoredReturn>,
     /// The coupon codes it used.
     pub coupon_uses: Vec<crate::offers::OrderCouponUse>,
+    /// The gifts with purchase it was given.
+    pub gifts: Vec<crate::offers::OrderGift>,
 }
 
 impl StoredOrder {
@@ -328,8 +330,8 @@ pub fn customer_orders(
     Ok((orders, next))
 }
 
-/// A page of one customer's orders, in the order of `order_ids`, in four
-/// statements whatever the page's size (not four per order).
+/// A page of one customer's orders, in the order of `order_ids`, in five
+/// statements whatever the page's size (not five per order).
 fn load_orders(conn: &mut PgConnection, customer: Uuid, order_ids: &[Uuid]) -> Result<Vec<StoredOrder>, StoreError> {
     if order_ids.is_empty() {
         return Ok(Vec::new());
@@ -363,6 +365,7 @@ fn load_orders(conn: &mut PgConnection, customer: Uuid, order_ids: &[Uuid]) -> R
         returns.entry(order_id).or_default().push(r.into());
     }
     let mut coupon_uses = crate::offers::order_uses(conn, order_ids)?;
+    let mut gifts = crate::offers::order_gifts(conn, order_ids)?;
     order_ids
         .iter()
         .map(|id| {
@@ -372,6 +375,7 @@ fn load_orders(conn: &mut PgConnection, customer: Uuid, order_ids: &[Uuid]) -> R
                 lines: lines.remove(id).unwrap_or_default(),
                 returns: returns.remove(id).unwrap_or_default(),
                 coupon_uses: coupon_uses.remove(id).unwrap_or_default(),
+                gifts: gifts.remove(id).unwrap_or_default(),
             })
         })
         .collect()

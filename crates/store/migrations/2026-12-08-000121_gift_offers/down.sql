@@ -1,0 +1,2 @@
+DROP TABLE order_gifts;
+DROP TABLE gift_offers;
