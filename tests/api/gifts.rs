@@ -66,3 +66,48 @@ async fn a_beauty_sample_goes_with_the_orders_that_spend_enough_on_beauty_after_
     let listed = app.call("GET", "/v1/gift-offers", Some(&crm), None).await.expect(200).body;
     assert_eq!(listed["items"][0]["id"], made["id"]);
 }
+
+#[tokio::test]
+async fn the_dry_run_costs_the_campaigns_coupon_gift_and_points_offer_at_the_redemption_rate_given() {
+    let app = TestApp::spawn().await;
+    crate::campaigns::demo(&app);
+    let crm = key(&app, Role::CrmManager, &[]);
+    let campaign = json!({
+        "name": "Autumn thank you", "audience": {"tier": ["S1", "S2", "S3", "S4", "S5", "S6"]},
+        "schedule": {"once": {}}, "channel": "wechat", "action": {"message": {"template": "thanks"}},
+    });
+    let id = id_of(&app.call("POST", "/v1/campaigns", Some(&crm), Some(&campaign)).await.expect(201).body);
+    let window = ("2026-01-01T00:00:00Z", "2100-01-01T00:00:00Z");
+    let coupon = json!({ "name": "500 off", "campaign_id": id, "kind": { "fixed_amount": "500" }, "valid_from": window.0, "valid_to": window.1 });
+    app.call("POST", "/v1/coupons", Some(&crm), Some(&coupon)).await.expect(201);
+    let gift = json!({ "name": "Two samples", "campaign_id": id, "sku": "BT-SERUM-5ML", "gift_name": "Serum 5 ml",
+        "unit_cost": "35", "quantity": 2, "valid_from": window.0, "valid_to": window.1 });
+    app.call("POST", "/v1/gift-offers", Some(&crm), Some(&gift)).await.expect(201);
+    let bonus = json!({ "name": "1,000 points", "campaign_id": id, "kind": { "bonus": 1000 }, "valid_from": window.0, "valid_to": window.1 });
+    app.call("POST", "/v1/points-offers", Some(&crm), Some(&bonus)).await.expect(201);
+
+    let path = format!("/v1/campaigns/{id}/dry-run");
+    let run = app.call("POST", &path, Some(&crm), Some(&json!({ "redemption_rate": 0.5 }))).await.expect(200).body;
+    let cost = &run["offer_cost"];
+    let redemptions = run["to_contact"].as_u64().expect("to_contact") / 2;
+    assert!(redemptions > 0, "{run}");
+    let offers = cost["offers"].as_array().expect("offers");
+    let kinds: Vec<&str> = offers.iter().filter_map(|o| o["kind"].as_str()).collect();
+    assert_eq!(kinds, ["coupon", "points_offer", "gift_offer"]);
+    assert!(offers.iter().all(|o| o["expected_redemptions"].as_u64() == Some(redemptions)));
+    let dec = |v: &Value| v.as_str().and_then(|s| s.parse::<rust_decimal::Decimal>().ok()).expect("a decimal");
+    // The coupon: 500, or less when the average spend or the 20 % ceiling is lower.
+    let coupon_unit = dec(&offers[0]["unit_cost"]);
+    let spend = dec(&cost["average_spend"]);
+    assert!(coupon_unit > rust_decimal::Decimal::ZERO && coupon_unit <= rust_decimal::Decimal::from(500), "{cost}");
+    assert!(coupon_unit <= spend * rust_decimal::Decimal::new(2, 1), "{cost}");
+    // The programme sets no value per point: the points offer costs nothing here.
+    assert!(cost["cost_per_point"].is_null());
+    assert_eq!(offers[1]["unit_cost"], "0");
+    assert_eq!(offers[2]["unit_cost"], "70");
+    let total: rust_decimal::Decimal = offers.iter().map(|o| dec(&o["expected_cost"])).sum();
+    assert_eq!(dec(&cost["total"]), total);
+    assert_eq!(dec(&offers[2]["expected_cost"]), rust_decimal::Decimal::from(70 * redemptions));
+    let bad = app.call("POST", &path, Some(&crm), Some(&json!({ "redemption_rate": 1.5 }))).await;
+    assert_field(&bad, "redemption_rate", "out_of_range");
+}

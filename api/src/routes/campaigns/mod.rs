@@ -127,7 +127,9 @@ pub async fn update(
 /// the control group, who is left after consent for the channel, after the
 /// frequency cap and within the budget, the messages per channel, the
 /// expected cost, and the smallest uplift the control group could detect
-/// (95 % confidence, 80 % power) for the base rate given.
+/// (95 % confidence, 80 % power) for the base rate given, and the expected
+/// cost of the campaign's offers (coupons, points offers, gifts with
+/// purchase) at the redemption rate given.
 #[utoipa::path(tag = "campaigns", params(("id" = Uuid, Path)), request_body = DryRunRequest,
     responses((status = 200, body = DryRunView), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem)))]
@@ -144,14 +146,22 @@ pub async fn dry_run(
     if !(base_rate > 0.0 && base_rate < 1.0) {
         return Err(ApiError::field("base_rate", "out_of_range", "must be between 0 and 1, exclusive"));
     }
+    let redemption_rate = body.value.redemption_rate.unwrap_or(0.1);
+    if !(0.0..=1.0).contains(&redemption_rate) {
+        return Err(ApiError::field("redemption_rate", "out_of_range", "must be between 0 and 1"));
+    }
     let scope = caller.scope().clone();
     let now = crate::clock::now();
     let today = now.date_naive();
-    let d = state
-        .run(move |conn| clientele_app::campaigns::dry_run_campaign(conn, id, &scope, today, now, base_rate))
+    let (d, offers) = state
+        .run(move |conn| {
+            let d = clientele_app::campaigns::dry_run_campaign(conn, id, &scope, today, now, base_rate)?;
+            let rate = (d.to_contact, redemption_rate);
+            Ok((d, clientele_app::campaigns::offer_cost::campaign_offer_costs(conn, id, rate, today)?))
+        })
         .await
         .map_err(campaign_error)?;
-    Ok(HttpResponse::Ok().json(DryRunView::new(&d)))
+    Ok(HttpResponse::Ok().json(DryRunView::new(&d, &offers)))
 }
 
 /// The programme's campaign settings: the frequency cap across all

@@ -94,6 +94,9 @@ pub struct DryRunRequest {
     /// The response rate expected without the campaign (0–1, default
     /// 0.05), for the minimum detectable uplift.
     pub base_rate: Option<f64>,
+    /// The share of contacts expected to redeem each of the campaign's
+    /// offers (0–1, default 0.1), for their expected cost.
+    pub redemption_rate: Option<f64>,
 }
 
 /// What launching the campaign now would do; nothing was written.
@@ -122,10 +125,67 @@ pub struct DryRunView {
     /// detects at 95 % confidence and 80 % power; null without a control
     /// group or contacts.
     pub minimum_detectable_uplift: Option<f64>,
+    /// What the campaign's offers (coupons, points offers, gifts with purchase) are expected to cost.
+    pub offer_cost: OfferCostView,
+}
+
+/// The expected cost of a campaign's offers, with its assumptions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferCostView {
+    pub offers: Vec<OfferCostLine>,
+    /// The sum of the offers' expected costs, base currency.
+    #[schema(value_type = String)]
+    pub total: rust_decimal::Decimal,
+    pub redemption_rate: f64,
+    /// The average spend per order coupons are costed on: the population mean of the latest customer-value fit (null: no fit yet, 0 used).
+    #[schema(value_type = Option<String>)]
+    pub average_spend: Option<rust_decimal::Decimal>,
+    /// What a point costs: the programme's value per point (null: not set, points offers costed at 0).
+    #[schema(value_type = Option<String>)]
+    pub cost_per_point: Option<rust_decimal::Decimal>,
+}
+
+/// One offer of the campaign, costed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferCostLine {
+    /// `coupon`, `points_offer`, `gift_offer`.
+    pub kind: String,
+    pub id: uuid::Uuid,
+    pub name: String,
+    /// What one redemption costs.
+    #[schema(value_type = String)]
+    pub unit_cost: rust_decimal::Decimal,
+    /// `to_contact` × `redemption_rate`, rounded down.
+    pub expected_redemptions: u32,
+    #[schema(value_type = String)]
+    pub expected_cost: rust_decimal::Decimal,
+}
+
+impl OfferCostView {
+    pub fn new(c: &clientele_app::campaigns::offer_cost::OfferCosts) -> Self {
+        OfferCostView {
+            offers: c
+                .offers
+                .iter()
+                .map(|o| OfferCostLine {
+                    kind: o.kind.to_owned(),
+                    id: o.id,
+                    name: o.name.clone(),
+                    unit_cost: o.unit_cost.normalize(),
+                    expected_redemptions: o.expected_redemptions,
+                    expected_cost: o.expected_cost.normalize(),
+                })
+                .collect(),
+            total: c.total.normalize(),
+            redemption_rate: c.redemption_rate,
+            average_spend: c.average_spend,
+            cost_per_point: c.cost_per_point,
+        }
+    }
 }
 
 impl DryRunView {
-    pub fn new(d: &DryRun) -> Self {
+    pub fn new(d: &DryRun, offers: &clientele_app::campaigns::offer_cost::OfferCosts) -> Self {
         DryRunView {
             audience: d.audience,
             held_out: d.held_out,
@@ -137,6 +197,7 @@ impl DryRunView {
             expected_cost: d.expected_cost,
             base_rate: d.base_rate,
             minimum_detectable_uplift: d.minimum_detectable_uplift,
+            offer_cost: OfferCostView::new(offers),
         }
     }
 }

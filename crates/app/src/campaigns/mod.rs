@@ -8,6 +8,7 @@
 //! stores: the limit is stored with the campaign and applied by the store's
 //! audience query, whatever the rule says.
 
+pub mod offer_cost;
 mod round;
 mod status;
 

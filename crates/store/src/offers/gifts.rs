@@ -95,6 +95,16 @@ pub fn gift_offers(
     rows.into_iter().map(from_row).collect()
 }
 
+/// The gift offers of a campaign.
+pub fn gift_offers_of_campaign(conn: &mut PgConnection, campaign: Uuid) -> Result<Vec<StoredGiftOffer>, StoreError> {
+    let rows: Vec<Row> = gift_offers::table
+        .filter(gift_offers::campaign_id.eq(campaign))
+        .order((gift_offers::created_at, gift_offers::id))
+        .select(COLUMNS)
+        .load(conn)?;
+    rows.into_iter().map(from_row).collect()
+}
+
 /// A gift an order was given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderGift {

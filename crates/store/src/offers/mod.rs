@@ -18,14 +18,18 @@ mod entitlements;
 mod gifts;
 pub(crate) use gifts::gift_offers_from_json;
 pub use gifts::{
-    OrderGift, StoredGiftOffer, gift_offer, gift_offers, insert_gift_offer, insert_order_gifts, order_gifts,
+    OrderGift, StoredGiftOffer, gift_offer, gift_offers, gift_offers_of_campaign, insert_gift_offer,
+    insert_order_gifts, order_gifts,
 };
 mod points;
 pub use entitlements::{EntitlementUse, entitlement_use_by_key, entitlement_uses, insert_entitlement_use};
 mod rewards;
 mod uses;
 pub(crate) use points::points_offers_from_json;
-pub use points::{StoredPointsOffer, insert_points_offer, points_offer, points_offers, points_offers_between};
+pub use points::{
+    StoredPointsOffer, insert_points_offer, points_offer, points_offers, points_offers_between,
+    points_offers_of_campaign,
+};
 pub use rewards::{
     RewardRedemption, StoredReward, give_back_stock, insert_reward, insert_reward_redemption, member_reward_counts,
     redeemed_by_member, reward, reward_redemption, rewards, set_reward_redemption_state, take_stock,
@@ -91,6 +95,16 @@ pub fn insert_coupon(conn: &mut PgConnection, new: &NewCoupon) -> Result<StoredC
         .returning(COUPON_COLUMNS)
         .get_result(conn)?;
     coupon_from(row)
+}
+
+/// The coupons of a campaign.
+pub fn coupons_of_campaign(conn: &mut PgConnection, campaign: Uuid) -> Result<Vec<StoredCoupon>, StoreError> {
+    let rows: Vec<CouponRow> = coupons::table
+        .filter(coupons::campaign_id.eq(campaign))
+        .order((coupons::created_at, coupons::id))
+        .select(COUPON_COLUMNS)
+        .load(conn)?;
+    rows.into_iter().map(coupon_from).collect()
 }
 
 /// A coupon by id.

@@ -104,6 +104,19 @@ pub fn points_offers(
     rows.into_iter().map(from_row).collect()
 }
 
+/// The points offers of a campaign.
+pub fn points_offers_of_campaign(
+    conn: &mut PgConnection,
+    campaign: Uuid,
+) -> Result<Vec<StoredPointsOffer>, StoreError> {
+    let rows: Vec<Row> = points_offers::table
+        .filter(points_offers::campaign_id.eq(campaign))
+        .order((points_offers::created_at, points_offers::id))
+        .select(COLUMNS)
+        .load(conn)?;
+    rows.into_iter().map(from_row).collect()
+}
+
 /// The points offers whose window overlaps [`from`, `to`]: what the orders
 /// placed in it may get (one read for an order, or for a batch of them).
 pub fn points_offers_between(
