@@ -33,6 +33,20 @@ async fn a_beauty_sample_goes_with_the_orders_that_spend_enough_on_beauty_after_
     });
     let made = app.call("POST", "/v1/gift-offers", Some(&crm), Some(&sample)).await.expect(201).body;
     let pos = key(&app, Role::Pos, &[&a]);
+    // The till sees the sample before the order: BEAUTY200 leaves 1,000 of beauty.
+    let shared = json!({ "name": "200 off beauty", "kind": { "fixed_amount": "200" },
+        "eligibility": { "categories": ["beauty"] }, "valid_from": "2026-01-01T00:00:00Z", "valid_to": "2100-01-01T00:00:00Z" });
+    let coupon = id_of(&app.call("POST", "/v1/coupons", Some(&crm), Some(&shared)).await.expect(201).body);
+    let code = json!({ "shared": { "code": "BEAUTY200" } });
+    app.call("POST", &format!("/v1/coupons/{coupon}/codes"), Some(&crm), Some(&code)).await.expect(201);
+    let basket = |price: &str| {
+        json!({ "codes": ["BEAUTY200"], "lines": [
+        { "line_id": "1", "sku": "BT-CREAM", "category": "beauty", "quantity": 1, "unit_price": price }] })
+    };
+    let checked = app.call("POST", "/v1/coupons/validate", Some(&pos), Some(&basket("1200"))).await.expect(200).body;
+    assert_eq!(checked["gifts"][0]["sku"], "BT-SERUM-5ML", "{checked}");
+    let checked = app.call("POST", "/v1/coupons/validate", Some(&pos), Some(&basket("1199"))).await.expect(200).body;
+    assert_eq!(checked["gifts"], json!([]), "999 after the coupon: {checked}");
 
     let given =
         app.call("POST", "/v1/orders", Some(&pos), Some(&order("R-1", &a, Some(&chen), "1200", "0", "3200"))).await;

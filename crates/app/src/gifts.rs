@@ -84,7 +84,12 @@ pub(crate) fn gifts_for_order(
         return Vec::new();
     };
     let definitions: Vec<GiftOffer> = offers.iter().map(|o| o.definition.clone()).collect();
-    clientele_offers::gifts_for(&basket, None, tier, order.ordered_at(), &definitions)
+    given(clientele_offers::gifts_for(&basket, None, tier, order.ordered_at(), &definitions), offers)
+}
+
+/// The gifts the decisions give, one per offer that qualifies.
+pub(crate) fn given(decisions: Vec<clientele_offers::GiftDecision>, offers: &[StoredGiftOffer]) -> Vec<OrderGift> {
+    decisions
         .into_iter()
         .zip(offers)
         .filter(|(decision, _)| decision.refusal.is_none() && decision.quantity > 0)

@@ -196,6 +196,9 @@ pub struct CheckedCode {
 pub struct Validation {
     pub codes: Vec<CheckedCode>,
     pub application: Application,
+    /// The gifts with purchase the basket qualifies for, after the coupons
+    /// that apply (what the order would be given).
+    pub gifts: Vec<clientele_store::offers::OrderGift>,
 }
 
 /// Checks codes against a basket for a customer (None: an anonymous
@@ -212,7 +215,16 @@ pub fn validate(
     if let Some(id) = customer {
         clientele_store::check_writable(conn, id, scope)?;
     }
-    Ok(check_codes(conn, (typed, customer), basket, at)?.validation)
+    let checked = check_codes(conn, (typed, customer), basket, at)?;
+    let mut validation = checked.validation;
+    let offers = clientele_store::offers::gift_offers_open_at(conn, at)?;
+    if !offers.is_empty() {
+        let definitions: Vec<clientele_offers::GiftOffer> = offers.iter().map(|o| o.definition.clone()).collect();
+        let decisions =
+            clientele_offers::gifts_for(basket, Some(&validation.application), checked.tier, at, &definitions);
+        validation.gifts = crate::gifts::given(decisions, &offers);
+    }
+    Ok(validation)
 }
 
 /// What [`check_codes`] found: the answer, and the facts it was drawn from.
@@ -222,6 +234,8 @@ pub(crate) struct Checked {
     pub found: HashMap<CouponCode, (StoredCode, StoredCoupon)>,
     /// The buyer's uses of each code so far.
     pub uses: HashMap<CouponCode, u32>,
+    /// The buyer's tier (None: anonymous, or not a member yet).
+    pub tier: Option<clientele_loyalty::Tier>,
 }
 
 /// The rules of `clientele_offers::apply_coupons` applied to codes as typed
@@ -281,7 +295,7 @@ pub(crate) fn check_codes(
             }
         })
         .collect();
-    Ok(Checked { validation: Validation { codes, application }, found, uses })
+    Ok(Checked { validation: Validation { codes, application, gifts: Vec::new() }, found, uses, tier })
 }
 
 /// A coupon the member may use now: their code, its coupon, and how many

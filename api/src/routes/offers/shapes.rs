@@ -322,6 +322,17 @@ pub struct ValidationView {
     pub lines: serde_json::Value,
     #[schema(value_type = String)]
     pub total_discount: Decimal,
+    /// The gifts with purchase the basket qualifies for, after the coupons that apply: what the order would be given.
+    pub gifts: Vec<GiftView>,
+}
+
+/// A gift with purchase a basket qualifies for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GiftView {
+    pub gift_offer_id: Uuid,
+    pub sku: String,
+    pub name: String,
+    pub quantity: u32,
 }
 
 impl ValidationView {
@@ -350,6 +361,16 @@ impl ValidationView {
             codes,
             lines: serde_json::to_value(&v.application.lines).unwrap_or_default(),
             total_discount: v.application.total_discount.into(),
+            gifts: v
+                .gifts
+                .iter()
+                .map(|g| GiftView {
+                    gift_offer_id: g.gift_offer_id,
+                    sku: g.sku.clone(),
+                    name: g.name.clone(),
+                    quantity: g.quantity,
+                })
+                .collect(),
         }
     }
 }

@@ -95,6 +95,17 @@ pub fn gift_offers(
     rows.into_iter().map(from_row).collect()
 }
 
+/// The gift offers open at `at`, oldest first.
+pub fn gift_offers_open_at(conn: &mut PgConnection, at: DateTime<Utc>) -> Result<Vec<StoredGiftOffer>, StoreError> {
+    let rows: Vec<Row> = gift_offers::table
+        .filter(gift_offers::valid_from.le(at))
+        .filter(gift_offers::valid_to.gt(at))
+        .order((gift_offers::created_at, gift_offers::id))
+        .select(COLUMNS)
+        .load(conn)?;
+    rows.into_iter().map(from_row).collect()
+}
+
 /// The gift offers of a campaign.
 pub fn gift_offers_of_campaign(conn: &mut PgConnection, campaign: Uuid) -> Result<Vec<StoredGiftOffer>, StoreError> {
     let rows: Vec<Row> = gift_offers::table

@@ -18,8 +18,8 @@ mod entitlements;
 mod gifts;
 pub(crate) use gifts::gift_offers_from_json;
 pub use gifts::{
-    OrderGift, StoredGiftOffer, gift_offer, gift_offers, gift_offers_of_campaign, insert_gift_offer,
-    insert_order_gifts, order_gifts,
+    OrderGift, StoredGiftOffer, gift_offer, gift_offers, gift_offers_of_campaign, gift_offers_open_at,
+    insert_gift_offer, insert_order_gifts, order_gifts,
 };
 mod points;
 pub use entitlements::{EntitlementUse, entitlement_use_by_key, entitlement_uses, insert_entitlement_use};
