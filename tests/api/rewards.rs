@@ -88,6 +88,24 @@ async fn of_twenty_members_asking_at_once_for_five_cleanings_five_get_one_and_st
         ]
     );
 
+    // A confirmed reward not yet collected is cancelled: points and unit back.
+    let third = taken[2];
+    let (third_id, third_customer) =
+        (third["redemption_id"].as_str().expect("id"), third["customer_id"].as_str().expect("c"));
+    let cancel_third = format!("/v1/reward-redemptions/{third_id}/cancel");
+    app.call("POST", &cancel_third, Some(&pos), None).await.expect_problem(409, "reward_state");
+    app.call("POST", &format!("/v1/redemptions/{third_id}/confirm"), Some(&pos), None).await.expect(200);
+    assert_eq!(points_of(&app, third_customer).await, 1_000);
+    let cancelled = app.call("POST", &cancel_third, Some(&pos), None).await.expect(200).body;
+    assert_eq!(cancelled["state"], "cancelled");
+    assert_eq!(points_of(&app, third_customer).await, 3_000);
+    app.call("POST", &cancel_third, Some(&pos), None).await.expect_problem(409, "reward_state");
+    app.call("POST", &format!("/v1/reward-redemptions/{redemption}/cancel"), Some(&pos), None)
+        .await
+        .expect_problem(409, "reward_state");
+    let listed = app.call("GET", &format!("/v1/rewards/{id}"), Some(&pos), None).await.expect(200).body;
+    assert_eq!(listed["stock_left"], 2);
+
     // One per member: the one who collected is refused, though one is left.
     let again = json!({ "customer_id": customer, "store_id": a });
     let refused = app.call("POST", &format!("/v1/rewards/{id}/redemptions"), Some(&pos), Some(&again)).await;

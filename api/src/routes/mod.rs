@@ -115,6 +115,7 @@ fn configure_offers(cfg: &mut ServiceConfig) {
         .service(offers::rewards::get_reward)
         .service(offers::rewards::redeem_reward)
         .service(offers::rewards::collect)
+        .service(offers::rewards::cancel)
         .service(offers::points::create_points_offer)
         .service(offers::points::list_points_offers)
         .service(offers::points::get_points_offer)

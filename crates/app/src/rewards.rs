@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 use clientele_kernel::{CustomerId, FieldErrors, InvalidValue, StoreId};
 use clientele_loyalty::{PointsBalance, Reason};
 use clientele_offers::{
-    FulfilmentEvent, FulfilmentState, RedemptionFacts, Reward, RewardRefusal, check_redemption, fulfil,
+    FulfilmentEvent, FulfilmentState, RedemptionFacts, Reward, RewardRefusal, cancel_fulfilment, check_redemption,
+    fulfil,
 };
 use clientele_profiles::StoreScope;
 use clientele_store::offers::{RewardRedemption, StoredReward};
@@ -247,5 +248,60 @@ pub fn collect(
             },
         );
         Ok(RewardRedemption { state: to.as_str().to_owned(), changed_at: ctx.at, ..taken })
+    })
+}
+
+/// Cancels a confirmed reward not yet collected (audited): `to_collect` →
+/// `cancelled`, the points it cost credited back to the member (a new lot
+/// expiring by the programme's policy, an `adjust_manual` entry naming the
+/// caller; no growth value) and its unit put back in stock. A reward whose
+/// points are still held is cancelled with `POST
+/// /v1/redemptions/{id}/cancel`; one collected or cancelled is 409
+/// `reward_state`.
+pub fn cancel_reward(
+    conn: &mut PgConnection,
+    redemption_id: &str,
+    scope: &StoreScope,
+    ctx: &AuditContext,
+) -> Result<RewardRedemption, StoreError> {
+    use clientele_kernel::{Actor, Moment};
+    use clientele_loyalty::{GrowthDelta, LotId, ManualAdjustment, ManualPoints, Points, adjust_manually};
+    clientele_store::transaction(conn, |tx| {
+        let taken =
+            clientele_store::offers::reward_redemption(tx.conn()?, redemption_id, true)?.ok_or(StoreError::NotFound)?;
+        let state_of = |s: &str| StoreError::Conflict(Conflict::RewardState { state: s.to_owned() });
+        let from: FulfilmentState = taken.state.parse().map_err(|_| state_of(&taken.state))?;
+        let stored = clientele_store::offers::reward(tx.conn()?, taken.reward_id)?.ok_or(StoreError::NotFound)?;
+        let cancellation = cancel_fulfilment(from, &stored.reward).map_err(|_| state_of(&taken.state))?;
+        let (config, mut account) = crate::loyalty::lock_member(tx, taken.customer, scope, ctx.at)?;
+        let text = |e: clientele_kernel::InvalidValue| StoreError::Corrupt(e.message);
+        let adjustment = ManualAdjustment {
+            points: ManualPoints::Credit {
+                points: Points::new(taken.points).map_err(text)?,
+                lot: LotId::parse(&Uuid::now_v7().to_string()).map_err(text)?,
+            },
+            growth: GrowthDelta::ZERO,
+            actor: Actor::parse(&ctx.actor_name()).map_err(text)?,
+            reason: Reason::parse(&format!("reward cancelled: {}", stored.reward.name())).map_err(text)?,
+        };
+        let change = adjust_manually(&config, &account.wallet, &adjustment, Moment::utc(ctx.at))?;
+        let actor = ctx.key_name.as_deref();
+        clientele_store::write_wallet_change(tx, &mut account, &change, &config, actor, ctx.at)?;
+        if cancellation.stock > 0 {
+            clientele_store::offers::give_back_stock(tx.conn()?, taken.reward_id)?;
+        }
+        let to = cancellation.state.as_str();
+        clientele_store::offers::set_reward_redemption_state(tx.conn()?, redemption_id, to, ctx.at)?;
+        tx.audit(
+            ctx,
+            NewAuditEntry {
+                action: "cancel",
+                entity: "reward_redemption",
+                entity_id: redemption_id.to_owned(),
+                customer: Some(taken.customer),
+                changes: json!({ "reward_id": taken.reward_id, "points_back": taken.points, "state": [taken.state, to] }),
+            },
+        );
+        Ok(RewardRedemption { state: to.to_owned(), changed_at: ctx.at, ..taken })
     })
 }

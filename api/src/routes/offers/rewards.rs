@@ -278,16 +278,43 @@ pub async fn collect(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require(Permission::ValidateCoupons)?;
-    let id = path.into_inner();
+    step(state, caller, path.into_inner(), clientele_app::rewards::collect).await
+}
+
+/// Cancels a confirmed reward not yet collected (pos, admin, crm_manager;
+/// audited): `to_collect` → `cancelled`, its points credited back to the
+/// member and its unit put back in stock. A reward whose points are still
+/// held is cancelled with `POST /v1/redemptions/{id}/cancel`; 409
+/// `reward_state` while held, or once collected or cancelled.
+#[utoipa::path(tag = "offers", params(("id" = String, Path)),
+    responses((status = 200, body = RewardRedemptionView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem)))]
+#[post("/v1/reward-redemptions/{id}/cancel")]
+pub async fn cancel(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::Redeem)?;
+    step(state, caller, path.into_inner(), clientele_app::rewards::cancel_reward).await
+}
+
+type Step = fn(
+    &mut clientele_store::PgConnection,
+    &str,
+    &clientele_profiles::StoreScope,
+    &clientele_store::AuditContext,
+) -> Result<RewardRedemption, clientele_store::StoreError>;
+
+/// A reward redemption moved on by `f`, answered as it is after.
+async fn step(state: web::Data<AppState>, caller: Caller, id: String, f: Step) -> Result<HttpResponse, ApiError> {
     if id.len() > 64 {
         return Err(ApiError::NotFound("reward redemption"));
     }
     let (scope, audit) = (caller.scope().clone(), caller.audit());
-    let collected = state.run(move |conn| clientele_app::rewards::collect(conn, &id, &scope, &audit)).await.map_err(
-        |e| match e {
-            ApiError::NotFound(_) => ApiError::NotFound("reward redemption"),
-            other => other,
-        },
-    )?;
-    Ok(HttpResponse::Ok().json(RewardRedemptionView::new(&collected, None)))
+    let moved = state.run(move |conn| f(conn, &id, &scope, &audit)).await.map_err(|e| match e {
+        ApiError::NotFound(_) => ApiError::NotFound("reward redemption"),
+        other => other,
+    })?;
+    Ok(HttpResponse::Ok().json(RewardRedemptionView::new(&moved, None)))
 }
