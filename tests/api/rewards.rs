@@ -173,3 +173,29 @@ async fn every_refusal_has_its_code_a_retry_is_made_once_and_bad_input_names_the
     assert_field(&app.call("POST", "/v1/rewards", Some(&crm), Some(&zero)).await, "points_cost", "out_of_range");
     app.call("POST", "/v1/rewards", Some(&pos), Some(&reward("x", None, None))).await.expect_problem(403, "forbidden");
 }
+
+#[tokio::test]
+async fn a_reward_whose_hold_lapses_gives_its_unit_back_when_the_job_releases_it() {
+    let app = TestApp::spawn().await;
+    let (a, _) = two_stores(&app).await;
+    let crm = key(&app, Role::CrmManager, &[]);
+    let made = app.call("POST", "/v1/rewards", Some(&crm), Some(&reward("Candle", Some(1), None))).await;
+    let id = id_of(&made.expect(201).body);
+    let chen = member(&app, &a, "Chen Jie", 3_000).await;
+    let pos = key(&app, Role::Pos, &[&a]);
+    let body = json!({ "customer_id": chen, "hold_minutes": 1 });
+    let held = app.call("POST", &format!("/v1/rewards/{id}/redemptions"), Some(&pos), Some(&body)).await.expect(201);
+    assert_eq!(held.body["state"], "held");
+    let li = member(&app, &a, "Li Na", 3_000).await;
+    let other = json!({ "customer_id": li });
+    let path = format!("/v1/rewards/{id}/redemptions");
+    app.call("POST", &path, Some(&pos), Some(&other)).await.expect_problem(409, "reward_out_of_stock");
+
+    // The job, two minutes later: the hold lapses, the points and the unit come back.
+    let later = chrono::Utc::now() + chrono::Duration::minutes(2);
+    let released = clientele_app::loyalty::expire_lapsed_reservations(&mut app.db.connect(), later, 100).expect("job");
+    assert_eq!(released, 1);
+    assert_eq!(rows(&app, "SELECT state FROM reward_redemptions")[0]["state"], "cancelled");
+    assert_eq!(points_of(&app, &chen).await, 3_000);
+    app.call("POST", &path, Some(&pos), Some(&other)).await.expect(201);
+}

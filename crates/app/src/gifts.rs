@@ -6,7 +6,7 @@
 //! and for the cost of the offer.
 
 use chrono::{DateTime, Utc};
-use clientele_kernel::{Currency, FieldErrors, InvalidValue};
+use clientele_kernel::Currency;
 use clientele_loyalty::Tier;
 use clientele_offers::GiftOffer;
 use clientele_orders::Order;
@@ -23,12 +23,7 @@ pub fn create_gift_offer(
     ctx: &AuditContext,
 ) -> Result<StoredGiftOffer, StoreError> {
     clientele_store::transaction(conn, |tx| {
-        if let Some(campaign) = campaign
-            && clientele_store::campaigns::get_campaign(tx.conn()?, campaign, false)?.is_none()
-        {
-            let unknown = InvalidValue::new("unknown_reference", format!("no campaign with id {campaign}"));
-            return Err(StoreError::Invalid(FieldErrors::single("campaign_id", unknown)));
-        }
+        crate::offers::check_campaign(tx.conn()?, campaign)?;
         let offer = StoredGiftOffer {
             id: Uuid::now_v7(),
             name,

@@ -24,6 +24,16 @@ fn field(name: &str, code: &'static str, message: impl Into<String>) -> StoreErr
     StoreError::Invalid(FieldErrors::single(name, InvalidValue::new(code, message)))
 }
 
+/// An offer's campaign must exist: 422 on `campaign_id` otherwise.
+pub(crate) fn check_campaign(conn: &mut PgConnection, campaign: Option<Uuid>) -> Result<(), StoreError> {
+    match campaign {
+        Some(id) if clientele_store::campaigns::get_campaign(conn, id, false)?.is_none() => {
+            Err(field("campaign_id", "unknown_reference", format!("no campaign with id {id}")))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Keeps a coupon (audited). A campaign named must exist (422 on
 /// `campaign_id`).
 pub fn create_coupon(
@@ -33,11 +43,7 @@ pub fn create_coupon(
     ctx: &AuditContext,
 ) -> Result<StoredCoupon, StoreError> {
     clientele_store::transaction(conn, |tx| {
-        if let Some(campaign) = campaign
-            && clientele_store::campaigns::get_campaign(tx.conn()?, campaign, false)?.is_none()
-        {
-            return Err(field("campaign_id", "unknown_reference", format!("no campaign with id {campaign}")));
-        }
+        check_campaign(tx.conn()?, campaign)?;
         let new = NewCoupon { id: Uuid::now_v7(), name, campaign, definition, at: ctx.at, by: ctx.actor_name() };
         let stored = clientele_store::offers::insert_coupon(tx.conn()?, &new)?;
         tx.audit(

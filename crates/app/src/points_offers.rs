@@ -7,7 +7,7 @@
 //! campaign as source, and a return takes back exactly what they gave.
 
 use chrono::{DateTime, Utc};
-use clientele_kernel::{FieldErrors, InvalidValue, LineId};
+use clientele_kernel::LineId;
 use clientele_loyalty::{ActivityId, OrderEarning, Points, Tier};
 use clientele_offers::{Amount, PaidLine, PointsOffer, Sku, offer_points};
 use clientele_orders::PricedOrder;
@@ -25,12 +25,7 @@ pub fn create_points_offer(
     ctx: &AuditContext,
 ) -> Result<StoredPointsOffer, StoreError> {
     clientele_store::transaction(conn, |tx| {
-        if let Some(campaign) = campaign
-            && clientele_store::campaigns::get_campaign(tx.conn()?, campaign, false)?.is_none()
-        {
-            let unknown = InvalidValue::new("unknown_reference", format!("no campaign with id {campaign}"));
-            return Err(StoreError::Invalid(FieldErrors::single("campaign_id", unknown)));
-        }
+        crate::offers::check_campaign(tx.conn()?, campaign)?;
         let offer = StoredPointsOffer {
             id: Uuid::now_v7(),
             name,
