@@ -101,11 +101,11 @@ pub fn draw_entitlement(
 }
 
 /// Where the member stands with each benefit the programme counts, today
-/// (UTC): allowed for their tier, used and left this period. The customer
-/// must be visible to the caller.
+/// (UTC): allowed for their tier (`position`, the member's loyalty
+/// position), used and left this period.
 pub fn member_entitlements(
     conn: &mut PgConnection,
-    customer: CustomerId,
+    position: &clientele_store::LoyaltySummary,
     scope: &StoreScope,
     at: DateTime<Utc>,
 ) -> Result<Vec<EntitlementStatus>, StoreError> {
@@ -114,15 +114,14 @@ pub fn member_entitlements(
         return Ok(Vec::new());
     }
     let today: NaiveDate = at.date_naive();
-    let summary = clientele_store::loyalty_summary(conn, customer, scope, today)?;
-    let joined = clientele_store::get_customer(conn, customer, scope)?.relationship.joined_on;
-    let mut uses = clientele_store::offers::entitlement_uses(conn, customer)?;
+    let joined = clientele_store::get_customer(conn, position.customer, scope)?.relationship.joined_on;
+    let mut uses = clientele_store::offers::entitlement_uses(conn, position.customer)?;
     Ok(settings
         .entitlements
         .iter()
         .map(|e| {
             let dates = uses.remove(e.benefit.as_str()).unwrap_or_default();
-            entitlement_status(e, summary.tier, joined, &dates, today)
+            entitlement_status(e, position.tier, joined, &dates, today)
         })
         .collect())
 }

@@ -339,6 +339,30 @@ pub fn usable_coupons(
     Ok(usable)
 }
 
+/// Everything the till shows of a member's offers now: their usable
+/// coupons, the rewards they may take and their tier benefits left.
+#[derive(Debug, Clone)]
+pub struct TillOffers {
+    pub coupons: Vec<UsableCoupon>,
+    pub rewards: Vec<clientele_store::offers::StoredReward>,
+    pub entitlements: Vec<clientele_offers::EntitlementStatus>,
+}
+
+/// See [`TillOffers`]; the member's loyalty position is read once for the
+/// rewards and the benefits. The customer must be visible to the caller.
+pub fn till_offers(
+    conn: &mut PgConnection,
+    customer: CustomerId,
+    scope: &StoreScope,
+    at: DateTime<Utc>,
+) -> Result<TillOffers, StoreError> {
+    let coupons = usable_coupons(conn, customer, scope, at)?;
+    let position = clientele_store::loyalty_summary(conn, customer, scope, at.date_naive())?;
+    let rewards = crate::rewards::affordable_rewards(conn, &position, at)?;
+    let entitlements = crate::entitlements::member_entitlements(conn, &position, scope, at)?;
+    Ok(TillOffers { coupons, rewards, entitlements })
+}
+
 /// Cancels a code of a coupon (audited): it applies no more. A code
 /// redeemed, expired or void already is a conflict naming its state; a
 /// code that is not this coupon's is NotFound.

@@ -60,22 +60,20 @@ pub fn list_rewards(conn: &mut PgConnection, limit: i64) -> Result<Vec<StoredRew
 
 /// The rewards the member may take now (what the till shows): within
 /// their window, in stock, for the member's tier, under the member's
-/// limit, and affordable with the points available — cheapest first. The
-/// customer must be visible to the caller.
+/// limit, and affordable with the points available (`position`, the
+/// member's loyalty position) — cheapest first.
 pub fn affordable_rewards(
     conn: &mut PgConnection,
-    customer: CustomerId,
-    scope: &StoreScope,
+    position: &clientele_store::LoyaltySummary,
     at: DateTime<Utc>,
 ) -> Result<Vec<StoredReward>, StoreError> {
-    let summary = clientele_store::loyalty_summary(conn, customer, scope, at.date_naive())?;
-    let taken = clientele_store::offers::member_reward_counts(conn, customer)?;
+    let taken = clientele_store::offers::member_reward_counts(conn, position.customer)?;
     let mut rewards: Vec<StoredReward> = clientele_store::offers::rewards(conn, 1_000)?
         .into_iter()
         .filter(|r| {
             let facts = RedemptionFacts {
-                tier: summary.tier,
-                available_points: PointsBalance::new(summary.available),
+                tier: position.tier,
+                available_points: PointsBalance::new(position.available),
                 redeemed_by_member: taken.get(&r.id).copied().unwrap_or(0),
                 stock_left: r.stock_left,
                 at,

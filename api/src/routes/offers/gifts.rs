@@ -3,7 +3,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use clientele_kernel::{FieldErrors, InvalidValue, LongText};
+use clientele_kernel::FieldErrors;
 use clientele_offers::{GiftOffer, GiftOfferParts};
 use clientele_profiles::Permission;
 use clientele_store::offers::StoredGiftOffer;
@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::points::OfferListQuery;
-use super::shapes::{EligibilityShape, offer_fields};
+use super::shapes::{EligibilityShape, offer_fields, offer_name};
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
 use crate::query::Query;
@@ -92,10 +92,7 @@ pub async fn create_gift_offer(
     caller.require(Permission::ManageOffers)?;
     let b = body.value;
     let mut errors = FieldErrors::new();
-    let name = errors.check("name", LongText::parse(&b.name)).filter(|n| !n.as_str().trim().is_empty());
-    if name.is_none() && errors.is_empty() {
-        errors.push("name", InvalidValue::new("required", "must not be empty"));
-    }
+    let name = offer_name(&mut errors, &b.name);
     let eligibility = b.eligibility.into_eligibility(&mut errors);
     let (Some(name), true) = (name, errors.is_empty()) else {
         return Err(ApiError::from(errors));
@@ -118,7 +115,7 @@ pub async fn create_gift_offer(
         }
         other => other,
     })?;
-    let (audit, name, campaign) = (caller.audit(), name.as_str().trim().to_owned(), b.campaign_id);
+    let (audit, campaign) = (caller.audit(), b.campaign_id);
     let made = state
         .run(move |conn| clientele_app::gifts::create_gift_offer(conn, (name, campaign), definition, &audit))
         .await?;

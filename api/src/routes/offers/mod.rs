@@ -202,15 +202,11 @@ pub async fn customer_offers(
     let customer = path.parse().map(CustomerId::from_uuid).map_err(|_| ApiError::NotFound("customer"))?;
     let scope = caller.scope().clone();
     let at = clientele_app::clock::now();
-    let (usable, rewards, entitlements) = state
-        .run(move |conn| {
-            let usable = clientele_app::offers::usable_coupons(conn, customer, &scope, at)?;
-            let rewards = clientele_app::rewards::affordable_rewards(conn, customer, &scope, at)?;
-            Ok((usable, rewards, clientele_app::entitlements::member_entitlements(conn, customer, &scope, at)?))
-        })
+    let offers = state
+        .run(move |conn| clientele_app::offers::till_offers(conn, customer, &scope, at))
         .await
         .map_err(not_found_as("customer"))?;
-    Ok(HttpResponse::Ok().json(CustomerOffersView::new(&usable, &rewards, &entitlements)))
+    Ok(HttpResponse::Ok().json(CustomerOffersView::new(&offers)))
 }
 
 /// Cancels a code (admin, crm_manager; audited): it applies no more at the

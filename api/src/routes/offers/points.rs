@@ -4,7 +4,7 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use clientele_kernel::{FieldErrors, InvalidValue, LongText};
+use clientele_kernel::{FieldErrors, InvalidValue};
 use clientele_offers::{PointsOffer, PointsOfferKindParts, PointsOfferParts};
 use clientele_profiles::Permission;
 use clientele_store::offers::StoredPointsOffer;
@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::shapes::{EligibilityShape, offer_fields};
+use super::shapes::{EligibilityShape, offer_fields, offer_name};
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, JsonBody};
 use crate::query::Query;
@@ -53,10 +53,7 @@ pub struct CreatePointsOfferRequest {
 impl CreatePointsOfferRequest {
     fn into_parts(self) -> Result<(String, Option<Uuid>, PointsOffer), ApiError> {
         let mut errors = FieldErrors::new();
-        let name = errors.check("name", LongText::parse(&self.name));
-        if name.as_ref().is_some_and(|n| n.as_str().trim().is_empty()) {
-            errors.push("name", InvalidValue::new("required", "must not be empty"));
-        }
+        let name = offer_name(&mut errors, &self.name);
         let kind = match (self.kind.bonus, self.kind.multiplier) {
             (Some(points), None) => Some(PointsOfferKindParts::Bonus(points)),
             (None, Some(m)) => Some(PointsOfferKindParts::Multiplier(m)),
@@ -77,7 +74,7 @@ impl CreatePointsOfferRequest {
             valid_to: self.valid_to,
         };
         let offer = PointsOffer::new(parts).map_err(offer_fields)?;
-        Ok((name.as_str().trim().to_owned(), self.campaign_id, offer))
+        Ok((name, self.campaign_id, offer))
     }
 }
 

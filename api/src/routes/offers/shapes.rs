@@ -70,6 +70,18 @@ pub struct CreateCouponRequest {
     pub max_uses: Option<u32>,
 }
 
+/// An offer's name as the CRM team gives it: 1–4,000 characters, not
+/// blank, trimmed; refused on `name` otherwise.
+pub(crate) fn offer_name(errors: &mut FieldErrors, raw: &str) -> Option<String> {
+    let name = errors.check("name", LongText::parse(raw))?;
+    let name = name.as_str().trim();
+    if name.is_empty() {
+        errors.push("name", clientele_kernel::InvalidValue::new("required", "must not be empty"));
+        return None;
+    }
+    Some(name.to_owned())
+}
+
 pub(crate) fn offer_fields(e: OfferError) -> ApiError {
     match e {
         OfferError::InvalidFields(fields) => ApiError::from(fields),
@@ -105,10 +117,7 @@ impl CreateCouponRequest {
     /// named.
     pub fn into_parts(self) -> Result<(String, Option<Uuid>, CouponDefinition), ApiError> {
         let mut errors = FieldErrors::new();
-        let name = errors.check("name", LongText::parse(&self.name));
-        if name.as_ref().is_some_and(|n| n.as_str().trim().is_empty()) {
-            errors.push("name", clientele_kernel::InvalidValue::new("required", "must not be empty"));
-        }
+        let name = offer_name(&mut errors, &self.name);
         let kind = match (self.kind.percent, self.kind.fixed_amount) {
             (Some(p), None) => Some(CouponKindParts::Percent(p)),
             (None, Some(a)) => Some(CouponKindParts::FixedAmount(a)),
@@ -134,7 +143,7 @@ impl CreateCouponRequest {
             max_uses: self.max_uses,
         })
         .map_err(offer_fields)?;
-        Ok((name.as_str().trim().to_owned(), self.campaign_id, definition))
+        Ok((name, self.campaign_id, definition))
     }
 }
 
@@ -422,15 +431,12 @@ pub struct CustomerOffersView {
 }
 
 impl CustomerOffersView {
-    pub fn new(
-        usable: &[clientele_app::offers::UsableCoupon],
-        rewards: &[clientele_store::offers::StoredReward],
-        entitlements: &[clientele_offers::EntitlementStatus],
-    ) -> CustomerOffersView {
+    pub fn new(offers: &clientele_app::offers::TillOffers) -> CustomerOffersView {
         CustomerOffersView {
-            entitlements: entitlements.iter().map(super::entitlements::EntitlementView::new).collect(),
-            rewards: rewards.iter().map(super::rewards::RewardView::new).collect(),
-            coupons: usable
+            entitlements: offers.entitlements.iter().map(super::entitlements::EntitlementView::new).collect(),
+            rewards: offers.rewards.iter().map(super::rewards::RewardView::new).collect(),
+            coupons: offers
+                .coupons
                 .iter()
                 .map(|u| UsableCouponView {
                     code: u.code.shown_as.clone(),
