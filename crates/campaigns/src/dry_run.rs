@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::campaign::CampaignSpec;
 use crate::caps::CapRule;
 use crate::holdout::held_out;
-use crate::power::minimum_detectable_uplift;
+use clientele_experiments::minimum_detectable_uplift;
 
 /// One customer of the audience, as the dry run needs them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -66,8 +66,9 @@
 //!   [`SentMessage`]s.
 //! - [`quiet_hours`]: [`QuietHours`] (default 21:00–09:00 local time) and
 //!   [`next_send_time`], daylight saving time included.
-//! - [`power`]: the dry run's [`minimum_detectable_uplift`] (95 %
-//!   confidence, 80 % power).
+//! - the dry run's [`minimum_detectable_uplift`] (95 % confidence, 80 %
+//!   power) is `clientele_experiments`', the statistics the campaign's
+//!   results are measured with.
 //! - [`settings`]: [`CampaignSettings`], the programme's cap and quiet hours.
 //! - [`error`]: [`CampaignError`], with stable codes.
 //! - [`testing`]: random rules for property tests.
@@ -80,7 +81,6 @@ pub mod delivery;
 pub mod dry_run;
 pub mod error;
 pub mod holdout;
-pub mod power;
 pub mod quiet_hours;
 pub mod settings;
 pub mod testing;
@@ -88,10 +88,10 @@ pub mod trigger;
 
 pub use campaign::{Action, CampaignSpec, Schedule};
 pub use caps::{Candidate, CapDecision, CapRule, SentMessage, allocate};
+pub use clientele_experiments::minimum_detectable_uplift;
 pub use delivery::{Decision, Outcome, Plan, Round, Target, plan};
 pub use dry_run::{DryRun, Reach, dry_run};
 pub use error::CampaignError;
 pub use holdout::{HoldoutPercent, held_out, holdout_draw};
-pub use power::minimum_detectable_uplift;
 pub use quiet_hours::{QuietHours, next_send_time};
 pub use settings::CampaignSettings;

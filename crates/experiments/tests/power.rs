@@ -3,8 +3,8 @@
 //! and it shrinks like 1/√n.
 #![allow(clippy::unwrap_used)]
 
-use clientele_campaigns::minimum_detectable_uplift;
-use clientele_campaigns::power::{Z_80, Z_975};
+use clientele_experiments::minimum_detectable_uplift;
+use clientele_experiments::power::{Z_80, Z_975};
 use proptest::prelude::*;
 
 // ---------------------------------------------------------------- helpers
