@@ -40,7 +40,7 @@ fn plan_at(app: &TestApp, now: chrono::DateTime<Utc>) {
 
 /// A round now, the delivery of everything scheduled up to a day on
 /// (whatever the quiet hours), and a round that finishes what went.
-fn run_job(app: &TestApp) {
+pub(crate) fn run_job(app: &TestApp) {
     plan_at(app, Utc::now());
     let mut conn = app.db.connect();
     clientele_app::campaigns::deliver_due(&mut conn, Utc::now() + TimeDelta::days(1)).expect("deliver");

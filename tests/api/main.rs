@@ -32,6 +32,7 @@ mod points_offers;
 mod privacy;
 mod problems;
 mod resilience;
+mod results;
 mod return_policy;
 mod rewards;
 mod scope;

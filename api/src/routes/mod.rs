@@ -81,6 +81,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(campaigns::pause)
         .service(campaigns::resume)
         .service(campaigns::messages)
+        .service(campaigns::results::results)
         .service(follow_ups::create)
         .service(follow_ups::list)
         .service(follow_ups::change)

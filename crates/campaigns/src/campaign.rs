@@ -15,7 +15,8 @@
 //!   "priority": 50,
 //!   "cost_per_message": "0.35",
 //!   "budget": "20000",
-//!   "per_customer_limit": 1
+//!   "per_customer_limit": 1,
+//!   "promoted": {"categories": ["bags"], "collections": [], "skus": []}
 //! }
 //! ```
 //!
@@ -70,9 +71,76 @@ pub struct CampaignSpec {
     pub budget: Option<Decimal>,
     /// The most contacts one customer gets from this campaign (1–100).
     pub per_customer_limit: u32,
+    /// What the campaign promotes: its results count who bought it.
+    pub promoted: Promoted,
 }
 
-const FIELDS: [&str; 10] = [
+/// The products a campaign promotes: a line bought counts when its
+/// category or collection (compared without case) or its SKU (exactly) is
+/// listed. All empty: the campaign promotes nothing in particular.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Promoted {
+    pub categories: Vec<String>,
+    pub collections: Vec<String>,
+    pub skus: Vec<String>,
+}
+
+impl Promoted {
+    /// Whether anything is promoted.
+    pub fn is_empty(&self) -> bool {
+        self.categories.is_empty() && self.collections.is_empty() && self.skus.is_empty()
+    }
+
+    fn from_json(v: Option<&Value>, e: &mut FieldErrors) -> Option<Promoted> {
+        let o = match v {
+            None | Some(Value::Null) => return Some(Promoted::default()),
+            Some(Value::Object(o)) => o,
+            Some(_) => {
+                e.push(
+                    "promoted",
+                    invalid("invalid_type", "must be {\"categories\": […], \"collections\": […], \"skus\": […]}"),
+                );
+                return None;
+            }
+        };
+        let mut ok = true;
+        for key in o.keys().filter(|k| !["categories", "collections", "skus"].contains(&k.as_str())) {
+            e.push(format!("promoted.{key}"), invalid("unknown_field", "one of: categories, collections, skus"));
+            ok = false;
+        }
+        let mut list = |key: &str| -> Vec<String> {
+            let Some(v) = o.get(key) else { return Vec::new() };
+            let Some(items) = v.as_array().filter(|a| a.len() <= 100) else {
+                e.push(format!("promoted.{key}"), invalid("invalid_type", "must be a list of at most 100 names"));
+                ok = false;
+                return Vec::new();
+            };
+            let mut names = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                match text(Some(item), 100) {
+                    Ok(name) => names.push(name),
+                    Err(err) => {
+                        e.push(format!("promoted.{key}[{i}]"), err);
+                        ok = false;
+                    }
+                }
+            }
+            names
+        };
+        let promoted =
+            Promoted { categories: list("categories"), collections: list("collections"), skus: list("skus") };
+        ok.then_some(promoted)
+    }
+
+    fn to_json(&self) -> Value {
+        if self.is_empty() {
+            return Value::Null;
+        }
+        json!({ "categories": self.categories, "collections": self.collections, "skus": self.skus })
+    }
+}
+
+const FIELDS: [&str; 11] = [
     "name",
     "audience",
     "schedule",
@@ -83,6 +151,7 @@ const FIELDS: [&str; 10] = [
     "cost_per_message",
     "budget",
     "per_customer_limit",
+    "promoted",
 ];
 
 fn invalid(code: &'static str, message: impl Into<String>) -> InvalidValue {
@@ -215,9 +284,13 @@ impl CampaignSpec {
             v => e.check("budget", money(v)).map(Some),
         };
         let limit = e.check("per_customer_limit", whole(o.get("per_customer_limit").or(Some(&json!(1))), 1..=100));
+        let promoted = Promoted::from_json(o.get("promoted"), &mut e);
         if !e.is_empty() {
             return Err(e);
         }
+        let Some(promoted) = promoted else {
+            return Err(FieldErrors::single("promoted", invalid("invalid_type", "not a promotion")));
+        };
         match (name, audience, schedule, channel, action, holdout, priority, cost, budget, limit) {
             (
                 Some(name),
@@ -241,6 +314,7 @@ impl CampaignSpec {
                 cost_per_message: cost,
                 budget,
                 per_customer_limit: u32::try_from(l).unwrap_or(1),
+                promoted,
             }),
             _ => Err(FieldErrors::single("body", invalid("invalid_campaign", "not a campaign"))),
         }
@@ -269,6 +343,7 @@ impl CampaignSpec {
             "cost_per_message": self.cost_per_message.to_string(),
             "budget": self.budget.map(|b| b.to_string()),
             "per_customer_limit": self.per_customer_limit,
+            "promoted": self.promoted.to_json(),
         })
     }
 }

@@ -227,7 +227,7 @@ mod tests {
         let quiet =
             QuietHours::new(NaiveTime::from_hms_opt(22, 0, 0).unwrap(), NaiveTime::from_hms_opt(8, 0, 0).unwrap())
                 .unwrap();
-        CampaignSettings { cap: CapRule::new(1, 7).unwrap(), quiet_hours: quiet }
+        CampaignSettings { cap: CapRule::new(1, 7).unwrap(), quiet_hours: quiet, margin_rate: None }
     }
 
     fn outcomes(p: &Plan) -> Vec<Option<&'static str>> {

@@ -86,7 +86,7 @@ pub mod settings;
 pub mod testing;
 pub mod trigger;
 
-pub use campaign::{Action, CampaignSpec, Schedule};
+pub use campaign::{Action, CampaignSpec, Promoted, Schedule};
 pub use caps::{Candidate, CapDecision, CapRule, SentMessage, allocate};
 pub use clientele_experiments::minimum_detectable_uplift;
 pub use delivery::{Decision, Outcome, Plan, Round, Target, plan};
@@ -94,4 +94,4 @@ pub use dry_run::{DryRun, Reach, dry_run};
 pub use error::CampaignError;
 pub use holdout::{HoldoutPercent, held_out, holdout_draw};
 pub use quiet_hours::{QuietHours, next_send_time};
-pub use settings::CampaignSettings;
+pub use settings::{CampaignSettings, MarginRate};

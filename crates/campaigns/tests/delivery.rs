@@ -71,6 +71,7 @@ proptest! {
         let settings = CampaignSettings {
             cap: CapRule::new(1 + rng.below(3) as u32, 1 + rng.below(10) as u32).unwrap(),
             quiet_hours: QuietHours::default(),
+            margin_rate: None,
         };
         let customers: Vec<(Uuid, TimeZone, bool, bool)> = (0..12_u128)
             .map(|i| (Uuid::from_u128(1000 + i), zones[rng.below(2) as usize], rng.chance(80), rng.chance(80)))

@@ -40,9 +40,9 @@ pub struct Bootstrap {
 }
 
 impl Bootstrap {
-    /// The results' bootstrap: 2,000 resamples.
+    /// The results' bootstrap: 1,000 resamples.
     pub const fn with_seed(seed: u64) -> Bootstrap {
-        Bootstrap { resamples: 2_000, seed }
+        Bootstrap { resamples: 1_000, seed }
     }
 }
 

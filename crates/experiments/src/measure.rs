@@ -31,8 +31,9 @@ impl Group {
 pub struct Assumptions {
     pub confidence: Confidence,
     pub bootstrap: Bootstrap,
-    /// The programme's gross margin rate, in [0, 1].
-    pub margin_rate: f64,
+    /// The programme's gross margin rate, in [0, 1] (None: not known; no
+    /// margin and no ROI).
+    pub margin_rate: Option<f64>,
     /// What the campaign cost (messages and offers), base currency.
     pub cost: f64,
 }
@@ -52,9 +53,10 @@ pub struct Measurement {
     /// Difference × treated customers, with the bootstrap interval (Welch's
     /// when there is no bootstrap).
     pub incremental_revenue: Option<Estimate>,
-    /// Incremental revenue × the margin rate.
+    /// Incremental revenue × the margin rate (None without one).
     pub incremental_margin: Option<Estimate>,
-    /// (Incremental margin − cost) / cost; None at no cost.
+    /// (Incremental margin − cost) / cost; None at no cost or without a
+    /// margin rate.
     pub roi: Option<Estimate>,
 }
 
@@ -75,7 +77,8 @@ pub fn measure(treated: &Group, control: &Group, a: &Assumptions) -> Measurement
         .filter(|_| t_n > 0 && c_n > 0);
     let difference = revenue_bootstrap.or(revenue.map(|r| r.difference));
     let incremental = difference.map(|d| incremental_revenue(d, t_n));
-    let margin = incremental.map(|r| r.scaled(a.margin_rate));
+    let rate = a.margin_rate.filter(|m| (0.0..=1.0).contains(m));
+    let margin = incremental.zip(rate).map(|(r, m)| r.scaled(m));
     Measurement {
         response,
         promoted_response,
@@ -83,6 +86,6 @@ pub fn measure(treated: &Group, control: &Group, a: &Assumptions) -> Measurement
         revenue_bootstrap,
         incremental_revenue: incremental,
         incremental_margin: margin,
-        roi: incremental.and_then(|r| roi(r, a.margin_rate, a.cost)),
+        roi: incremental.zip(rate).and_then(|(r, m)| roi(r, m, a.cost)),
     }
 }

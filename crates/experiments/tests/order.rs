@@ -44,7 +44,7 @@ proptest! {
         let a = Assumptions {
             confidence: Confidence::NINETY_FIVE,
             bootstrap: Bootstrap { resamples: 200, seed: 11 },
-            margin_rate: 0.6,
+            margin_rate: Some(0.6),
             cost,
         };
         let given = measure(&group(&treated), &group(&control), &a);

@@ -4,6 +4,7 @@
 //! store manager for campaigns limited to their stores; analysts read; pos
 //! has no access.
 
+pub(crate) mod results;
 pub(crate) mod shapes;
 
 use actix_web::{HttpResponse, get, patch, post, put, web};

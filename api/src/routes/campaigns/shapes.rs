@@ -21,7 +21,7 @@ pub struct CampaignView {
     pub status: String,
     /// The definition: `audience`, `schedule`, `channel`, `action`,
     /// `holdout_percent`, `priority`, `cost_per_message`, `budget`,
-    /// `per_customer_limit` (see docs/campaigns.md).
+    /// `per_customer_limit`, `promoted` (see docs/campaigns.md).
     #[schema(value_type = Object)]
     pub definition: serde_json::Value,
     /// The stores whose customers it may reach (null: every store): a store
@@ -207,7 +207,9 @@ impl DryRunView {
 pub struct CampaignSettingsView {
     /// 0 until first saved (the defaults).
     pub version: i32,
-    /// `{"cap": {"max_messages": 2, "window_days": 7}, "quiet_hours": {"start": "21:00:00", "end": "09:00:00"}}`
+    /// `{"cap": {"max_messages": 2, "window_days": 7}, "quiet_hours": {"start": "21:00:00", "end": "09:00:00"}}`,
+    /// and `"margin_rate": "0.65"` once set (the gross margin a campaign's
+    /// results value its incremental revenue at).
     #[schema(value_type = Object)]
     pub config: serde_json::Value,
 }

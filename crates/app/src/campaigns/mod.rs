@@ -9,6 +9,7 @@
 //! audience query, whatever the rule says.
 
 pub mod offer_cost;
+pub mod results;
 mod round;
 mod status;
 

@@ -8,6 +8,7 @@ mod audience;
 pub mod delivery;
 mod facts;
 pub mod records;
+pub mod results;
 
 pub use audience::{
     AudienceMember, audience_page, audience_reach, count_audience, select_audience, select_audience_among,

@@ -1,0 +1,249 @@
+//! What a campaign's results are computed from (issue #14): each group's
+//! customers and, for those who bought in their window, what they spent
+//! net of returns and whether they bought the promoted products; and what
+//! the campaign cost. Read from the contacts, the orders and the offers'
+//! redemptions, so anyone can recompute it; the figures are the
+//! experiments crate's.
+//!
+//! A customer's group is the campaign's decision: held out (the control
+//! group) or not (the treated group: messaged or tasked, and also those
+//! the campaign could not reach — no consent, capped, over budget — since
+//! the control group holds the same kinds of customers). The window opens
+//! at the customer's first contact (for the control group, when it would
+//! have been made) and lasts `window_days`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Numeric, Text, Timestamptz, Uuid as SqlUuid};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::error::StoreError;
+
+/// What the results are cut by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// The customer's home store today.
+    Store,
+    /// The customer's tier today (S1 without an account).
+    Tier,
+    /// The customer's segment in the snapshot of that date (the last one
+    /// before the campaign's first contact); none without a snapshot.
+    Segment(Option<NaiveDate>),
+}
+
+/// The products a campaign promotes (categories and collections in lower
+/// case). All empty: none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PromotedProducts {
+    pub categories: Vec<String>,
+    pub collections: Vec<String>,
+    pub skus: Vec<String>,
+}
+
+/// Which of a campaign's customers to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultsQuery {
+    pub campaign: Uuid,
+    pub window_days: i32,
+    pub promoted: PromotedProducts,
+    pub cut: Option<Cut>,
+    /// Only customers first contacted in [from, to) (a month of an
+    /// always-on trigger); None: all.
+    pub first_contact: Option<(DateTime<Utc>, DateTime<Utc>)>,
+}
+
+/// One group (of one cut's value): its customers, how many the campaign
+/// reached (sent or tasked), and its first and last contact.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupCount {
+    pub control: bool,
+    pub key: Option<String>,
+    pub customers: i64,
+    pub reached: i64,
+    pub first_contact: DateTime<Utc>,
+    pub last_contact: DateTime<Utc>,
+}
+
+/// A customer who ordered in their window.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Buyer {
+    pub control: bool,
+    pub key: Option<String>,
+    /// The orders' amounts paid, base currency, less what was returned of
+    /// them before the window closed.
+    pub revenue: Decimal,
+    pub bought_promoted: bool,
+}
+
+/// The groups' counts and the buyers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ResultsData {
+    pub groups: Vec<GroupCount>,
+    pub buyers: Vec<Buyer>,
+}
+
+#[derive(QueryableByName)]
+struct Row {
+    #[diesel(sql_type = Bool)]
+    is_group: bool,
+    #[diesel(sql_type = Bool)]
+    control: bool,
+    #[diesel(sql_type = Nullable<Text>)]
+    key: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    customers: i64,
+    #[diesel(sql_type = BigInt)]
+    reached: i64,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    first_contact: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    last_contact: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Numeric>)]
+    revenue: Option<Decimal>,
+    #[diesel(sql_type = Bool)]
+    promoted: bool,
+}
+
+/// The cut's value of a customer `a` (its join and its expression).
+fn cut_sql(cut: Option<Cut>) -> (&'static str, &'static str) {
+    match cut {
+        None => ("", "NULL::text"),
+        Some(Cut::Store) => ("LEFT JOIN customers cu ON cu.customer_id = a.customer_id", "cu.home_store_id::text"),
+        Some(Cut::Tier) => {
+            ("LEFT JOIN loyalty_accounts la ON la.customer_id = a.customer_id", "coalesce(la.tier, 'S1')")
+        }
+        Some(Cut::Segment(_)) => {
+            ("LEFT JOIN segment_snapshots sn ON sn.customer_id = a.customer_id AND sn.as_of = $8", "sn.segment")
+        }
+    }
+}
+
+/// Reads the groups and buyers of a campaign (see the [module
+/// documentation](self)).
+pub fn results_data(conn: &mut PgConnection, q: &ResultsQuery) -> Result<ResultsData, StoreError> {
+    let (join, key) = cut_sql(q.cut);
+    let sql = format!(
+        "WITH assigned AS MATERIALIZED ( \
+           SELECT customer_id, min(at) AS at, bool_and(outcome = 'held_out') AS control, \
+                  bool_or(outcome IN ('sent', 'task')) AS reached \
+           FROM campaign_contacts WHERE campaign_id = $1 GROUP BY customer_id \
+           HAVING $2::timestamptz IS NULL OR (min(at) >= $2 AND min(at) < $3)), \
+         keyed AS MATERIALIZED (SELECT a.customer_id, a.at, a.control, a.reached, {key} AS key FROM assigned a {join}), \
+         span AS (SELECT min(at) AS first, max(at) AS last FROM assigned), \
+         bought AS ( \
+           SELECT k.customer_id, \
+             sum(o.amount_paid_base) - coalesce(sum((SELECT sum(r.amount_base) FROM order_returns r \
+                 WHERE r.customer_id = o.customer_id AND r.order_id = o.order_id \
+                   AND r.returned_at < k.at + make_interval(days => $4))), 0) AS revenue, \
+             bool_or($5 AND EXISTS (SELECT 1 FROM order_lines l \
+                 WHERE l.customer_id = o.customer_id AND l.order_id = o.order_id \
+                   AND (lower(l.category) = ANY($6) OR lower(l.collection) = ANY($7) OR l.sku = ANY($9)))) AS promoted \
+           FROM keyed k JOIN orders o ON o.customer_id = k.customer_id \
+             AND o.ordered_at >= k.at AND o.ordered_at < k.at + make_interval(days => $4) \
+           WHERE o.business_date >= (SELECT first FROM span)::date - 1 \
+             AND o.business_date <= (SELECT last FROM span)::date + $4 + 1 \
+           GROUP BY k.customer_id) \
+         SELECT true AS is_group, control, key, count(*) AS customers, count(*) FILTER (WHERE reached) AS reached, \
+                min(at) AS first_contact, max(at) AS last_contact, NULL::numeric AS revenue, false AS promoted \
+         FROM keyed GROUP BY control, key \
+         UNION ALL \
+         SELECT false, k.control, k.key, 1, 0, NULL, NULL, b.revenue, b.promoted \
+         FROM bought b JOIN keyed k ON k.customer_id = b.customer_id"
+    );
+    let segment_day = match q.cut {
+        Some(Cut::Segment(day)) => day,
+        _ => None,
+    };
+    let (from, to) = q.first_contact.map_or((None, None), |(f, t)| (Some(f), Some(t)));
+    let p = &q.promoted;
+    let any_promoted = !(p.categories.is_empty() && p.collections.is_empty() && p.skus.is_empty());
+    let rows: Vec<Row> = diesel::sql_query(sql)
+        .bind::<SqlUuid, _>(q.campaign)
+        .bind::<Nullable<Timestamptz>, _>(from)
+        .bind::<Nullable<Timestamptz>, _>(to)
+        .bind::<Integer, _>(q.window_days)
+        .bind::<Bool, _>(any_promoted)
+        .bind::<Array<Text>, _>(&p.categories)
+        .bind::<Array<Text>, _>(&p.collections)
+        .bind::<Nullable<Date>, _>(segment_day)
+        .bind::<Array<Text>, _>(&p.skus)
+        .load(conn)?;
+    let mut data = ResultsData::default();
+    for r in rows {
+        if r.is_group {
+            let (Some(first_contact), Some(last_contact)) = (r.first_contact, r.last_contact) else {
+                return Err(StoreError::Corrupt("a campaign group without contacts".into()));
+            };
+            data.groups.push(GroupCount {
+                control: r.control,
+                key: r.key,
+                customers: r.customers,
+                reached: r.reached,
+                first_contact,
+                last_contact,
+            });
+        } else {
+            data.buyers.push(Buyer {
+                control: r.control,
+                key: r.key,
+                revenue: r.revenue.unwrap_or_default(),
+                bought_promoted: r.promoted,
+            });
+        }
+    }
+    Ok(data)
+}
+
+/// What a campaign cost so far, base currency: its messages (sent), the
+/// discounts its coupons gave (uses not given back), its gifts with
+/// purchase at unit cost, and the points its points offers gave (a count:
+/// the caller prices them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CampaignCost {
+    pub messages: Decimal,
+    pub coupons: Decimal,
+    pub gifts: Decimal,
+    pub offer_points: i64,
+}
+
+#[derive(QueryableByName)]
+struct CostRow {
+    #[diesel(sql_type = Numeric)]
+    messages: Decimal,
+    #[diesel(sql_type = Numeric)]
+    coupons: Decimal,
+    #[diesel(sql_type = Numeric)]
+    gifts: Decimal,
+    #[diesel(sql_type = BigInt)]
+    offer_points: i64,
+}
+
+/// [`CampaignCost`] of campaign `id` (contacts first made in `first_contact`
+/// when given: the messages only; offers are the campaign's in all).
+pub fn campaign_cost(
+    conn: &mut PgConnection,
+    id: Uuid,
+    first_contact: Option<(DateTime<Utc>, DateTime<Utc>)>,
+) -> Result<CampaignCost, StoreError> {
+    let (from, to) = first_contact.map_or((None, None), |(f, t)| (Some(f), Some(t)));
+    let row: CostRow = diesel::sql_query(
+        "SELECT \
+           (SELECT coalesce(sum(cost), 0) FROM campaign_contacts WHERE campaign_id = $1 AND outcome = 'sent' \
+              AND ($2::timestamptz IS NULL OR (at >= $2 AND at < $3))) AS messages, \
+           (SELECT coalesce(sum(u.discount), 0) FROM coupons k JOIN coupon_codes c ON c.coupon_id = k.id \
+              JOIN coupon_uses u ON u.code = c.code WHERE k.campaign_id = $1 AND u.released_at IS NULL) AS coupons, \
+           (SELECT coalesce(sum(g.unit_cost * g.quantity), 0) FROM gift_offers f \
+              JOIN order_gifts g ON g.gift_offer_id = f.id WHERE f.campaign_id = $1) AS gifts, \
+           CASE WHEN EXISTS (SELECT 1 FROM points_offers WHERE campaign_id = $1) THEN \
+             (SELECT coalesce(sum(e.points), 0)::int8 FROM ledger e \
+               WHERE e.kind = 'earn_activity' AND e.source_kind = 'activity' AND e.source ->> 'id' = 'campaign ' || $1::text \
+                 AND e.customer_id IN (SELECT customer_id FROM campaign_contacts WHERE campaign_id = $1)) \
+           ELSE 0 END AS offer_points",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Nullable<Timestamptz>, _>(from)
+    .bind::<Nullable<Timestamptz>, _>(to)
+    .get_result(conn)?;
+    Ok(CampaignCost { messages: row.messages, coupons: row.coupons, gifts: row.gifts, offer_points: row.offer_points })
+}
