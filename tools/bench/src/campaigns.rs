@@ -16,7 +16,13 @@
 //! message goes at once), and times each launch until the campaign job has
 //! reached its audience (`reached_at`) and until its messages went
 //! (`finished`): the round, the contacts written, the `campaign.message`
-//! events and timeline entries.
+//! events and timeline entries. Last, the results (issue #14: "the
+//! results endpoint for a campaign over 1,000,000 customers answers in
+//! ≤ 2 s"): a campaign to every customer (every tier), 20 % held out, is
+//! launched and finished, its contacts moved 60 days back (so the demo's
+//! orders fall in their 30-day windows), and `GET
+//! /v1/campaigns/{id}/results` is timed `--runs` times, plain and cut by
+//! tier.
 //!
 //! Usage: `bench_campaigns [--members 1000000] [--runs 5] [--bin
 //! target/release/clientele] [--database NAME] [--keep] [--tiny]`.
@@ -27,7 +33,7 @@
 use std::time::Instant;
 
 use anyhow::{Context, bail};
-use clientele_bench::{BenchDatabase, Clientele, Http, admin_url};
+use clientele_bench::{BenchDatabase, Clientele, Http, admin_url, psql};
 use serde_json::{Value, json};
 
 #[derive(Debug)]
@@ -151,6 +157,7 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     launches(&mut http, &token).await?;
+    results(&mut http, &token, db.url(), a.runs).await?;
     drop(server);
     drop(db);
     Ok(())
@@ -187,6 +194,58 @@ async fn launches(http: &mut Http, token: &str) -> anyhow::Result<()> {
         let audience = call(http, "POST", &format!("/v1/campaigns/{id}/dry-run"), token, &json!({})).await?;
         let reached = reached.unwrap_or(finished);
         println!("| {label} | {} | {reached:.1} s | {finished:.1} s |", audience["audience"]);
+    }
+    Ok(())
+}
+
+/// Launches a campaign to every customer, moves its contacts 60 days back
+/// and times its results (see the module's documentation).
+async fn results(http: &mut Http, token: &str, url: &str, runs: usize) -> anyhow::Result<()> {
+    let everyone = json!({
+        "name": "everyone", "audience": {"tier": ["S1", "S2", "S3", "S4", "S5", "S6"]},
+        "schedule": {"once": {"at": null}}, "channel": "wechat", "action": {"message": {"template": "bench"}},
+        "holdout_percent": 20, "cost_per_message": "0.30", "promoted": {"categories": ["bags"]},
+    });
+    let created = call(http, "POST", "/v1/campaigns", token, &everyone).await?;
+    let id = created["id"].as_str().context("campaign id")?.to_owned();
+    let t = Instant::now();
+    call(http, "POST", &format!("/v1/campaigns/{id}/launch"), token, &json!({})).await?;
+    loop {
+        let c = call(http, "GET", &format!("/v1/campaigns/{id}"), token, &Value::Null).await?;
+        if c["status"] != "running" {
+            break;
+        }
+        if t.elapsed().as_secs() > 7_200 {
+            bail!("everyone: not finished after two hours");
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    println!("\nresults: the campaign to everyone launched and finished in {:.1} s", t.elapsed().as_secs_f64());
+    psql(url, &format!("UPDATE campaign_contacts SET at = at - interval '60 days' WHERE campaign_id = '{id}'"))?;
+    psql(url, "ANALYZE campaign_contacts")?;
+    println!("\n| results | treated | control | treated buyers | control buyers | fastest | median | slowest |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for query in ["window_days=30", "window_days=30&by=tier", "window_days=30&metric=promoted"] {
+        let path = format!("/v1/campaigns/{id}/results?{query}");
+        let first = call(http, "GET", &path, token, &Value::Null).await?;
+        anyhow::ensure!(first["control_group"] == true, "{query}: no control group: {first}");
+        let mut times = Vec::with_capacity(runs);
+        for _ in 0..runs {
+            let t = Instant::now();
+            call(http, "GET", &path, token, &Value::Null).await?;
+            times.push(t.elapsed().as_secs_f64());
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "| {query} | {} | {} | {} | {} | {:.2} s | {:.2} s | {:.2} s |",
+            first["treated"]["customers"],
+            first["control"]["customers"],
+            first["treated"]["buyers"],
+            first["control"]["buyers"],
+            times[0],
+            times[times.len() / 2],
+            times[times.len() - 1]
+        );
     }
     Ok(())
 }
