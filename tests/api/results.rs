@@ -275,3 +275,58 @@ async fn without_a_control_group_the_response_is_shown_and_no_uplift_claimed() {
     let a = app.call("GET", &format!("/v1/campaigns/{id}/results?metric=promoted"), Some(&crm), None).await.expect(422);
     assert_field(&a, "metric", "nothing_promoted");
 }
+
+#[tokio::test]
+async fn a_campaigns_control_group_gets_none_of_its_offers_and_its_cost_counts_what_was_given() {
+    let app = TestApp::spawn().await;
+    crate::campaigns::demo(&app);
+    let crm = key(&app, Role::CrmManager, &[]);
+    let body = json!({
+        "name": "Serum samples", "audience": {"consent": "sms"}, "schedule": {"once": {"at": null}},
+        "channel": "sms", "action": {"message": {"template": "serum"}}, "holdout_percent": 50,
+        "promoted": {"skus": ["BT-SERUM-50ML"]},
+    });
+    let id = app.call("POST", "/v1/campaigns", Some(&crm), Some(&body)).await.expect(201).body["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let window = ("2026-01-01T00:00:00Z", "2100-01-01T00:00:00Z");
+    let gift = json!({ "name": "Two samples", "campaign_id": id, "sku": "BT-SERUM-5ML", "gift_name": "Serum 5 ml",
+        "unit_cost": "35", "quantity": 2, "valid_from": window.0, "valid_to": window.1 });
+    app.call("POST", "/v1/gift-offers", Some(&crm), Some(&gift)).await.expect(201);
+    let bonus = json!({ "name": "500 points", "campaign_id": id, "kind": { "bonus": 500 }, "valid_from": window.0, "valid_to": window.1 });
+    app.call("POST", "/v1/points-offers", Some(&crm), Some(&bonus)).await.expect(201);
+    app.call("POST", &format!("/v1/campaigns/{id}/launch"), Some(&crm), None).await.expect(200);
+    crate::campaign_delivery::run_job(&app);
+    let one = |outcome: &str| {
+        rows(&app, &format!("SELECT customer_id::text AS c FROM campaign_contacts WHERE campaign_id = '{id}' AND outcome = '{outcome}' ORDER BY customer_id LIMIT 1"))[0]["c"]
+            .as_str()
+            .expect("customer")
+            .to_owned()
+    };
+    let (held, sent) = (one("held_out"), one("sent"));
+    let store = rows(&app, "SELECT id::text AS id FROM stores ORDER BY id LIMIT 1")[0]["id"]
+        .as_str()
+        .expect("store")
+        .to_owned();
+    let pos = key(&app, Role::Pos, &[]);
+    let now = Utc::now();
+    let mut given = HashMap::new();
+    for (n, customer) in [&held, &sent].into_iter().enumerate() {
+        let body = order(&format!("S-{n}"), &store, customer, now, "beauty", "1200");
+        let made = app.call("POST", "/v1/orders", Some(&pos), Some(&body)).await.expect(201).body;
+        given.insert(customer.clone(), made);
+    }
+    assert_eq!(given[&held]["gifts"], json!([]), "the control group gets no sample");
+    assert_eq!(given[&sent]["gifts"].as_array().map(Vec::len), Some(1));
+    let offer_points = |c: &str| {
+        app.count(&format!(
+            "ledger WHERE customer_id = '{c}' AND kind = 'earn_activity' AND source->>'id' = 'campaign {id}'"
+        ))
+    };
+    assert_eq!((offer_points(&held), offer_points(&sent)), (0, 1));
+
+    let r = app.call("GET", &format!("/v1/campaigns/{id}/results"), Some(&crm), None).await.expect(200).body;
+    assert_eq!(r["cost"]["gifts"], "70.00", "{r}");
+    assert_eq!(r["cost"]["offer_points"], 500);
+}

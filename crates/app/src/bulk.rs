@@ -270,12 +270,21 @@ fn earn_all(
         (Some(first), Some(last)) => clientele_store::offers::points_offers_between(tx.conn()?, (first, last))?,
         _ => Vec::new(),
     };
+    // A campaign's control group gets none of its offers (as through the API).
+    let campaigns: Vec<Uuid> = offers.iter().filter_map(|o| o.campaign).collect();
+    let held = clientele_store::offers::held_out_pairs(tx.conn()?, &campaigns, &members)?;
     // Under a re-qualification window the tier depends on the ledger's dated
     // sums: write each change as the API does.
     let windowed = config.upgrade_window(ctx.at.date_naive()).is_some();
     let mut pending = PendingWrites::default();
     for (member, mut indexes) in by_member {
         let account = accounts.get_mut(&member).ok_or_else(|| StoreError::Corrupt("account not locked".into()))?;
+        let mine: Vec<_> = if held.is_empty() {
+            Vec::new()
+        } else {
+            offers.iter().filter(|o| o.campaign.is_none_or(|c| !held.contains(&(c, member)))).cloned().collect()
+        };
+        let offers = if held.is_empty() { &offers[..] } else { &mine[..] };
         indexes.sort_by_key(|&i| (claimed[i].priced.order.ordered_at(), claimed[i].index));
         for i in indexes {
             let c = &mut claimed[i];
@@ -283,7 +292,7 @@ fn earn_all(
             let moment = Moment::new(c.priced.order.ordered_at(), c.date).map_err(corrupt("moment"))?;
             let tier = account.tier.effective_on(c.date);
             let earning = calculate_order_earning(config, tier, &to_earn).map_err(StoreError::loyalty_rule)?;
-            let earning = crate::points_offers::add_offer_points(earning, &c.priced, &offers, tier)?;
+            let earning = crate::points_offers::add_offer_points(earning, &c.priced, offers, tier)?;
             let lot = LotId::parse(&c.order_id.to_string()).map_err(corrupt("lot id"))?;
             let change = post_order_earning(config, &account.wallet, &earning, &lot, moment)
                 .map_err(StoreError::loyalty_rule)?;

@@ -27,7 +27,7 @@ mod rewards;
 mod uses;
 pub(crate) use points::points_offers_from_json;
 pub use points::{
-    StoredPointsOffer, insert_points_offer, points_offer, points_offers, points_offers_between,
+    StoredPointsOffer, held_out_pairs, insert_points_offer, points_offer, points_offers, points_offers_between,
     points_offers_of_campaign,
 };
 pub use rewards::{

@@ -119,6 +119,27 @@ pub fn points_offers_of_campaign(
 
 /// The points offers whose window overlaps [`from`, `to`]: what the orders
 /// placed in it may get (one read for an order, or for a batch of them).
+/// The (campaign, customer) pairs among `customers` held out of these
+/// campaigns: the customers who get none of the campaign's offers.
+pub fn held_out_pairs(
+    conn: &mut PgConnection,
+    campaigns: &[Uuid],
+    customers: &[Uuid],
+) -> Result<std::collections::HashSet<(Uuid, Uuid)>, StoreError> {
+    use crate::schema::campaign_contacts as cc;
+    if campaigns.is_empty() || customers.is_empty() {
+        return Ok(std::collections::HashSet::new());
+    }
+    let rows: Vec<(Uuid, Uuid)> = cc::table
+        .filter(cc::campaign_id.eq_any(campaigns))
+        .filter(cc::customer_id.eq_any(customers))
+        .filter(cc::outcome.eq("held_out"))
+        .select((cc::campaign_id, cc::customer_id))
+        .distinct()
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
 pub fn points_offers_between(
     conn: &mut PgConnection,
     (from, to): (DateTime<Utc>, DateTime<Utc>),

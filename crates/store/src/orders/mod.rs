@@ -176,7 +176,10 @@ impl ClaimRow {
 
 /// Claims (source, external id) for a new order; None when it is taken.
 /// The programme, the store's time zone and the points and gift offers
-/// open at the order's time come back in the same round trip.
+/// open at the order's time come back in the same round trip — without
+/// the offers of a campaign that held this customer out (its control group
+/// gets none of its offers, or the campaign's results would not measure
+/// them).
 pub fn claim_key(
     conn: &mut PgConnection,
     order: &Order,
@@ -191,10 +194,14 @@ pub fn claim_key(
                    (SELECT time_zone FROM stores WHERE id = $5) AS time_zone, \
                    (SELECT coalesce(jsonb_agg(jsonb_build_array(id, name, campaign_id, definition, created_at, \
                         created_by) ORDER BY created_at, id), '[]') \
-                      FROM points_offers WHERE valid_from <= $6 AND valid_to > $6) AS points_offers, \
+                      FROM points_offers o WHERE valid_from <= $6 AND valid_to > $6 AND NOT EXISTS \
+                        (SELECT 1 FROM campaign_contacts x WHERE x.campaign_id = o.campaign_id \
+                           AND x.customer_id = $3 AND x.outcome = 'held_out')) AS points_offers, \
                    (SELECT coalesce(jsonb_agg(jsonb_build_array(id, name, campaign_id, definition, created_at, \
                         created_by) ORDER BY created_at, id), '[]') \
-                      FROM gift_offers WHERE valid_from <= $6 AND valid_to > $6) AS gift_offers",
+                      FROM gift_offers o WHERE valid_from <= $6 AND valid_to > $6 AND NOT EXISTS \
+                        (SELECT 1 FROM campaign_contacts x WHERE x.campaign_id = o.campaign_id \
+                           AND x.customer_id = $3 AND x.outcome = 'held_out')) AS gift_offers",
     )
     .bind::<Text, _>(order.source().as_str())
     .bind::<Text, _>(order.external_id().as_str())
