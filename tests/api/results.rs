@@ -330,3 +330,74 @@ async fn a_campaigns_control_group_gets_none_of_its_offers_and_its_cost_counts_w
     assert_eq!(r["cost"]["gifts"], "70.00", "{r}");
     assert_eq!(r["cost"]["offer_points"], 500);
 }
+
+#[tokio::test]
+async fn the_scorecard_shows_each_campaign_as_its_results_do_and_a_trigger_per_month() {
+    let app = TestApp::spawn().await;
+    crate::campaigns::demo(&app);
+    let crm = key(&app, Role::CrmManager, &[]);
+    let once = json!({
+        "name": "Once", "audience": {"consent": "sms"}, "schedule": {"once": {"at": null}},
+        "channel": "sms", "action": {"message": {"template": "once"}}, "holdout_percent": 30, "cost_per_message": "0.20",
+    });
+    let trigger = json!({
+        "name": "Lapsing", "audience": {"consent": "email"}, "schedule": {"trigger": {"no_purchase_for": {"days": 30}}},
+        "channel": "email", "action": {"message": {"template": "lapsing"}}, "holdout_percent": 30,
+    });
+    let mut ids = Vec::new();
+    for body in [&once, &trigger] {
+        let id = app.call("POST", "/v1/campaigns", Some(&crm), Some(body)).await.expect(201).body["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        app.call("POST", &format!("/v1/campaigns/{id}/launch"), Some(&crm), None).await.expect(200);
+        ids.push(id);
+    }
+    crate::campaign_delivery::run_job(&app);
+    // Half the trigger's contacts a month earlier: two months of it.
+    execute(
+        &app,
+        &format!(
+            "UPDATE campaign_contacts SET at = at - interval '1 month' WHERE campaign_id = '{0}' AND customer_id IN (SELECT customer_id FROM campaign_contacts WHERE campaign_id = '{0}' ORDER BY customer_id LIMIT (SELECT count(*) / 2 FROM campaign_contacts WHERE campaign_id = '{0}'))",
+            ids[1]
+        ),
+    );
+    let total =
+        app.count(&format!("(SELECT DISTINCT customer_id FROM campaign_contacts WHERE campaign_id = '{}') t", ids[1]));
+    // Messages wait out the quiet hours: they may go tomorrow.
+    let to = Utc::now().date_naive() + TimeDelta::days(2);
+    let from = to - TimeDelta::days(64);
+    let card = app
+        .call("GET", &format!("/v1/analytics/campaigns?from={from}&to={to}&sort=audience"), Some(&crm), None)
+        .await
+        .expect(200)
+        .body;
+    let rows = card["campaigns"].as_array().expect("rows");
+    let of = |id: &str| rows.iter().filter(|r| r["campaign_id"] == id).collect::<Vec<_>>();
+    let (once_rows, trigger_rows) = (of(&ids[0]), of(&ids[1]));
+    assert_eq!(once_rows.len(), 1, "{card}");
+    assert!(trigger_rows.len() >= 2, "{card}");
+    assert!(trigger_rows.iter().all(|r| r["schedule"] == "trigger" && r["month"].is_string()));
+    assert_eq!(trigger_rows.iter().map(|r| r["audience"].as_i64().expect("n")).sum::<i64>(), total);
+    let audiences: Vec<i64> = rows.iter().map(|r| r["audience"].as_i64().expect("n")).collect();
+    assert!(audiences.windows(2).all(|w| w[0] >= w[1]), "sorted by audience: {audiences:?}");
+    // The one-off row is the campaign's results.
+    let r = app.call("GET", &format!("/v1/campaigns/{}/results", ids[0]), Some(&crm), None).await.expect(200).body;
+    let row = once_rows[0];
+    assert_eq!(
+        row["audience"].as_u64(),
+        Some(r["treated"]["customers"].as_u64().expect("n") + r["control"]["customers"].as_u64().expect("n"))
+    );
+    assert_eq!((&row["held_out"], &row["cost"]), (&r["control"]["customers"], &r["cost"]["total"]));
+    assert_eq!(row["incremental_revenue"], r["uplift"]["incremental_revenue"]);
+    assert_eq!(row["response_uplift"], r["uplift"]["response"]["difference"]);
+
+    for (q, field) in [
+        ("from=2026-01-02&to=2026-01-01", "to"),
+        ("to=2026-01-01", "from"),
+        ("from=2026-01-01&to=2026-02-01&sort=name", "sort"),
+    ] {
+        let a = app.call("GET", &format!("/v1/analytics/campaigns?{q}"), Some(&crm), None).await.expect(422);
+        assert_eq!(a.body["errors"][0]["field"], field, "{q}");
+    }
+}

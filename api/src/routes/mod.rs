@@ -82,6 +82,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(campaigns::resume)
         .service(campaigns::messages)
         .service(campaigns::results::results)
+        .service(campaigns::results::scorecard)
         .service(follow_ups::create)
         .service(follow_ups::list)
         .service(follow_ups::change)

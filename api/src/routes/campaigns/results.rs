@@ -314,13 +314,17 @@ fn view(c: &clientele_store::campaigns::StoredCampaign, r: &CampaignResults) -> 
     }
 }
 
-fn request(q: &ResultsQuery) -> Result<ResultsRequest, ApiError> {
-    let window_days = match q.window_days.as_deref() {
-        None => 30,
+fn window_days(raw: Option<&str>) -> Result<u32, ApiError> {
+    match raw {
+        None => Ok(30),
         Some(s) => s.trim().parse::<u32>().ok().filter(|d| (1..=365).contains(d)).ok_or_else(|| {
             ApiError::field("window_days", "out_of_range", "must be a whole number of days from 1 to 365")
-        })?,
-    };
+        }),
+    }
+}
+
+fn request(q: &ResultsQuery) -> Result<ResultsRequest, ApiError> {
+    let window_days = window_days(q.window_days.as_deref())?;
     let metric = match q.metric.as_deref() {
         None | Some("purchase") => Metric::Purchase,
         Some("promoted") => Metric::Promoted,
@@ -333,7 +337,7 @@ fn request(q: &ResultsQuery) -> Result<ResultsRequest, ApiError> {
         Some("segment") => Some(CutBy::Segment),
         Some(_) => return Err(ApiError::field("by", "invalid_value", "one of: store, tier, segment")),
     };
-    Ok(ResultsRequest { window_days, metric, by })
+    Ok(ResultsRequest { window_days, metric, by, first_contact: None })
 }
 
 /// A campaign's results: for the treated and the control group, customers,
@@ -375,4 +379,142 @@ pub async fn results(
         })
         .await?;
     Ok(HttpResponse::Ok().json(view(&c, &r)))
+}
+
+/// The period of the scorecard, and its order.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ScorecardQuery {
+    /// First day (UTC) a contact counts, YYYY-MM-DD.
+    pub from: Option<String>,
+    /// Last day, included; at most 731 days after `from`.
+    pub to: Option<String>,
+    /// Days after each contact that count, 1–365; default 30.
+    pub window_days: Option<String>,
+    /// `launched_at` (default, newest first), `roi`, `incremental_revenue`,
+    /// `cost` or `audience` (largest first; unknown figures last).
+    pub sort: Option<String>,
+}
+
+/// One campaign, or one month of an always-on trigger.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScorecardRowView {
+    pub campaign_id: Uuid,
+    pub name: String,
+    pub status: String,
+    /// `once` or `trigger`.
+    pub schedule: String,
+    /// A trigger's month, `YYYY-MM` (null for a one-off campaign).
+    pub month: Option<String>,
+    pub launched_at: Option<DateTime<Utc>>,
+    /// Treated and held out.
+    pub audience: u64,
+    pub held_out: u64,
+    /// Messaged or tasked.
+    pub reached: u64,
+    pub provisional: bool,
+    pub control_group: bool,
+    /// Treated − control response rate (any purchase), with its interval.
+    pub response_uplift: Option<RateView>,
+    pub incremental_revenue: Option<MoneyView>,
+    #[schema(value_type = String)]
+    pub cost: Decimal,
+    pub roi: Option<RateView>,
+}
+
+/// The programme's campaigns in a period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScorecardView {
+    pub from: chrono::NaiveDate,
+    pub to: chrono::NaiveDate,
+    pub window_days: u32,
+    pub sort: String,
+    pub campaigns: Vec<ScorecardRowView>,
+}
+
+fn scorecard_row(row: &clientele_app::campaigns::scorecard::ScorecardRow) -> ScorecardRowView {
+    let (c, r) = (&row.campaign, &row.results);
+    let m = &r.figures.measurement;
+    let trigger = matches!(c.spec.schedule, clientele_campaigns::Schedule::Trigger(_));
+    ScorecardRowView {
+        campaign_id: c.id,
+        name: c.spec.name.clone(),
+        status: c.status.as_str().to_owned(),
+        schedule: if trigger { "trigger" } else { "once" }.to_owned(),
+        month: row.month.map(|d| d.format("%Y-%m").to_string()),
+        launched_at: c.launched_at,
+        audience: r.figures.treated.customers + r.figures.control.customers,
+        held_out: r.figures.control.customers,
+        reached: r.figures.treated.reached,
+        provisional: r.provisional,
+        control_group: r.has_control,
+        response_uplift: m.response.filter(|_| r.has_control).map(|x| x.difference.into()),
+        incremental_revenue: m.incremental_revenue.filter(|_| r.has_control).map(MoneyView::from),
+        cost: r.cost.total,
+        roi: m.roi.filter(|_| r.has_control).map(RateView::from),
+    }
+}
+
+fn sort_rows(rows: &mut [ScorecardRowView], sort: &str) {
+    let key = |r: &ScorecardRowView| -> Option<f64> {
+        match sort {
+            "roi" => r.roi.as_ref().map(|x| x.value),
+            "incremental_revenue" => r.incremental_revenue.as_ref().and_then(|x| x.value.to_string().parse().ok()),
+            "cost" => r.cost.to_string().parse().ok(),
+            "audience" => Some(r.audience as f64),
+            _ => r.launched_at.map(|t| t.timestamp_millis() as f64),
+        }
+    };
+    // Largest first, unknown last; ties by campaign then month.
+    rows.sort_by(|a, b| {
+        let order = match (key(a), key(b)) {
+            (Some(x), Some(y)) => y.total_cmp(&x),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        };
+        order.then_with(|| a.campaign_id.cmp(&b.campaign_id)).then_with(|| a.month.cmp(&b.month))
+    });
+}
+
+/// The programme scorecard: every campaign that contacted (or held out)
+/// customers in the period — audience, held out, reached, cost, the
+/// response uplift and incremental revenue with their 95 % intervals, ROI
+/// — an always-on trigger as one row per month. Each row's figures are
+/// those of `GET /v1/campaigns/{id}/results` (docs/experiments.md).
+#[utoipa::path(tag = "campaigns", params(ScorecardQuery),
+    responses((status = 200, body = ScorecardView), (status = 403, body = Problem), (status = 422, body = Problem)))]
+#[get("/v1/analytics/campaigns")]
+pub async fn scorecard(
+    state: web::Data<AppState>,
+    caller: Caller,
+    query: Query<ScorecardQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require(Permission::ReadCampaigns)?;
+    let q = query.0;
+    let mut e = clientele_kernel::FieldErrors::new();
+    let from = super::super::clienteling::date(&mut e, "from", q.from.as_deref(), true);
+    let to = super::super::clienteling::date(&mut e, "to", q.to.as_deref(), true);
+    let (Some(from), Some(to)) = (from, to) else { return Err(ApiError::Validation(e)) };
+    if to < from || (to - from).num_days() > 731 {
+        return Err(ApiError::field("to", "out_of_range", "must be on or after `from`, at most 731 days after"));
+    }
+    let window = window_days(q.window_days.as_deref())?;
+    let sort = q.sort.unwrap_or_else(|| "launched_at".to_owned());
+    if !["launched_at", "roi", "incremental_revenue", "cost", "audience"].contains(&sort.as_str()) {
+        return Err(ApiError::field(
+            "sort",
+            "invalid_value",
+            "one of: launched_at, roi, incremental_revenue, cost, audience",
+        ));
+    }
+    let scope = caller.scope().clone();
+    let now = crate::clock::now();
+    let rows = state
+        .run(move |conn| clientele_app::campaigns::scorecard::scorecard(conn, &scope, (from, to), window, now))
+        .await?;
+    let mut campaigns: Vec<ScorecardRowView> = rows.iter().map(scorecard_row).collect();
+    sort_rows(&mut campaigns, &sort);
+    Ok(HttpResponse::Ok().json(ScorecardView { from, to, window_days: window, sort, campaigns }))
 }

@@ -11,6 +11,7 @@
 pub mod offer_cost;
 pub mod results;
 mod round;
+pub mod scorecard;
 mod status;
 
 pub use round::{CAMPAIGNS_LOCK, CampaignJobReport, deliver_due, plan_campaigns, run_campaigns};

@@ -60,6 +60,10 @@ pub struct ResultsRequest {
     pub window_days: u32,
     pub metric: Metric,
     pub by: Option<CutBy>,
+    /// Only the customers first contacted in [from, to) — a month of an
+    /// always-on trigger — and the cost of that time; None: the whole
+    /// campaign.
+    pub first_contact: Option<(DateTime<Utc>, DateTime<Utc>)>,
 }
 
 /// One group's own figures.
@@ -216,10 +220,10 @@ pub fn campaign_results(
         window_days: i32::try_from(request.window_days).unwrap_or(365),
         promoted: promoted(c),
         cut,
-        first_contact: None,
+        first_contact: request.first_contact,
     };
     let data = clientele_store::campaigns::results::results_data(conn, &query)?;
-    let cost = clientele_store::campaigns::results::campaign_cost(conn, c.id, None)?;
+    let cost = clientele_store::campaigns::results::campaign_cost(conn, c.id, request.first_contact)?;
     let (settings, _) = clientele_store::settings::settings::<CampaignSettings>(conn)?;
     let (config, _) = clientele_store::program(conn)?;
     let cost = cost_figures(cost, config.redemption_value_per_point().map(|v| v.get()));

@@ -195,10 +195,10 @@ pub fn results_data(conn: &mut PgConnection, q: &ResultsQuery) -> Result<Results
     Ok(data)
 }
 
-/// What a campaign cost so far, base currency: its messages (sent), the
-/// discounts its coupons gave (uses not given back), its gifts with
-/// purchase at unit cost, and the points its points offers gave (a count:
-/// the caller prices them).
+/// What a campaign cost so far, base currency: its messages (sent), and
+/// what its offers gave the campaign's customers — the discounts of its
+/// coupons (uses not given back), its gifts with purchase at unit cost, and
+/// the points of its points offers (a count: the caller prices them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CampaignCost {
     pub messages: Decimal,
@@ -219,25 +219,31 @@ struct CostRow {
     offer_points: i64,
 }
 
-/// [`CampaignCost`] of campaign `id` (contacts first made in `first_contact`
-/// when given: the messages only; offers are the campaign's in all).
+/// [`CampaignCost`] of campaign `id`; with `during`, only what it cost
+/// then: messages sent, coupon uses, gifts given and points earned in
+/// [from, to).
 pub fn campaign_cost(
     conn: &mut PgConnection,
     id: Uuid,
-    first_contact: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    during: Option<(DateTime<Utc>, DateTime<Utc>)>,
 ) -> Result<CampaignCost, StoreError> {
-    let (from, to) = first_contact.map_or((None, None), |(f, t)| (Some(f), Some(t)));
+    let (from, to) = during.map_or((None, None), |(f, t)| (Some(f), Some(t)));
     let row: CostRow = diesel::sql_query(
         "SELECT \
            (SELECT coalesce(sum(cost), 0) FROM campaign_contacts WHERE campaign_id = $1 AND outcome = 'sent' \
               AND ($2::timestamptz IS NULL OR (at >= $2 AND at < $3))) AS messages, \
            (SELECT coalesce(sum(u.discount), 0) FROM coupons k JOIN coupon_codes c ON c.coupon_id = k.id \
-              JOIN coupon_uses u ON u.code = c.code WHERE k.campaign_id = $1 AND u.released_at IS NULL) AS coupons, \
+              JOIN coupon_uses u ON u.code = c.code WHERE k.campaign_id = $1 AND u.released_at IS NULL \
+              AND ($2::timestamptz IS NULL OR (u.used_at >= $2 AND u.used_at < $3)) \
+              AND u.customer_id IN (SELECT customer_id FROM campaign_contacts WHERE campaign_id = $1)) AS coupons, \
            (SELECT coalesce(sum(g.unit_cost * g.quantity), 0) FROM gift_offers f \
-              JOIN order_gifts g ON g.gift_offer_id = f.id WHERE f.campaign_id = $1) AS gifts, \
+              JOIN order_gifts g ON g.gift_offer_id = f.id WHERE f.campaign_id = $1 \
+              AND ($2::timestamptz IS NULL OR (g.given_at >= $2 AND g.given_at < $3)) \
+              AND g.customer_id IN (SELECT customer_id FROM campaign_contacts WHERE campaign_id = $1)) AS gifts, \
            CASE WHEN EXISTS (SELECT 1 FROM points_offers WHERE campaign_id = $1) THEN \
              (SELECT coalesce(sum(e.points), 0)::int8 FROM ledger e \
                WHERE e.kind = 'earn_activity' AND e.source_kind = 'activity' AND e.source ->> 'id' = 'campaign ' || $1::text \
+                 AND ($2::timestamptz IS NULL OR (e.at >= $2 AND e.at < $3)) \
                  AND e.customer_id IN (SELECT customer_id FROM campaign_contacts WHERE campaign_id = $1)) \
            ELSE 0 END AS offer_points",
     )
@@ -246,4 +252,26 @@ pub fn campaign_cost(
     .bind::<Nullable<Timestamptz>, _>(to)
     .get_result(conn)?;
     Ok(CampaignCost { messages: row.messages, coupons: row.coupons, gifts: row.gifts, offer_points: row.offer_points })
+}
+
+/// The campaigns that made (or held out) a contact in [from, to), oldest
+/// launch first.
+pub fn campaigns_contacting(
+    conn: &mut PgConnection,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+) -> Result<Vec<Uuid>, StoreError> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = SqlUuid)]
+        id: Uuid,
+    }
+    let rows: Vec<Id> = diesel::sql_query(
+        "SELECT k.id FROM campaigns k WHERE k.launched_at IS NOT NULL AND k.launched_at < $2 \
+           AND EXISTS (SELECT 1 FROM campaign_contacts x WHERE x.campaign_id = k.id AND x.at >= $1 AND x.at < $2) \
+         ORDER BY k.launched_at, k.id",
+    )
+    .bind::<Timestamptz, _>(from)
+    .bind::<Timestamptz, _>(to)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
