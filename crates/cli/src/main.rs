@@ -179,6 +179,16 @@ fn main() -> anyhow::Result<()> {
             println!("{summary}");
             if !summary.skipped {
                 let ctx = AuditContext { key_name: Some("demo".to_owned()), ..AuditContext::system(now) };
+                let sampled = demo::experiment(&mut conn, &ctx, now, seed)?;
+                println!(
+                    "demo experiment: serum samples for beauty buyers {} days ago, {} treated, {} held out, {} serum orders since; see GET /v1/campaigns/{}/results?window_days={}&metric=promoted",
+                    demo::DAYS_AGO,
+                    sampled.treated,
+                    sampled.held_out,
+                    sampled.orders,
+                    sampled.campaign,
+                    demo::WINDOW_DAYS
+                );
                 let report = demo::campaigns(&mut conn, &ctx, now)?;
                 println!(
                     "demo campaigns: a birthday programme, a win-back with a 20 % control group, a beauty replenishment trigger and a birthday call of top clients; {report}"

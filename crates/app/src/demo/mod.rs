@@ -31,11 +31,13 @@ mod campaigns;
 mod catalogue;
 mod coupons;
 mod customers;
+mod experiment;
 mod orders;
 mod rewards;
 
 pub use campaigns::{campaigns, thank_you_calls};
 pub use coupons::{DemoCoupons, coupons};
+pub use experiment::{DAYS_AGO, DemoExperiment, SERUM, WINDOW_DAYS, experiment};
 pub use rewards::{DemoRewards, entitlements, rewards};
 
 /// What to generate.

@@ -275,3 +275,39 @@ pub fn campaigns_contacting(
     .load(conn)?;
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
+
+/// One customer of a campaign: held out or not, reached (messaged or
+/// tasked) or not, and their first contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Assignment {
+    pub customer: Uuid,
+    pub held_out: bool,
+    pub reached: bool,
+    pub first_contact: DateTime<Utc>,
+}
+
+/// Every customer of campaign `id`, by customer id.
+pub fn assignments(conn: &mut PgConnection, id: Uuid) -> Result<Vec<Assignment>, StoreError> {
+    #[derive(QueryableByName)]
+    struct A {
+        #[diesel(sql_type = SqlUuid)]
+        customer_id: Uuid,
+        #[diesel(sql_type = Bool)]
+        held_out: bool,
+        #[diesel(sql_type = Bool)]
+        reached: bool,
+        #[diesel(sql_type = Timestamptz)]
+        at: DateTime<Utc>,
+    }
+    let rows: Vec<A> = diesel::sql_query(
+        "SELECT customer_id, bool_and(outcome = 'held_out') AS held_out, \
+                bool_or(outcome IN ('sent', 'task')) AS reached, min(at) AS at \
+         FROM campaign_contacts WHERE campaign_id = $1 GROUP BY customer_id ORDER BY customer_id",
+    )
+    .bind::<SqlUuid, _>(id)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|a| Assignment { customer: a.customer_id, held_out: a.held_out, reached: a.reached, first_contact: a.at })
+        .collect())
+}
