@@ -128,6 +128,24 @@ async fn a_store_managers_campaign_reaches_only_their_stores_and_the_dry_run_add
     let a =
         app.call("POST", &format!("/v1/campaigns/{id}/dry-run"), Some(&manager), Some(&json!({"base_rate": 2}))).await;
     assert_field(&a.expect(422), "base_rate", "out_of_range");
+    // The audience a target uplift needs, split as this launch would.
+    let target = json!({"base_rate": 0.08, "target_uplift": 0.5});
+    let d = app.call("POST", &format!("/v1/campaigns/{everyone_id}/dry-run"), Some(&crm), Some(&target)).await;
+    let d = d.expect(200).body;
+    let (held, contacts) = (d["held_out"].as_u64().expect("held"), d["to_contact"].as_u64().expect("to contact"));
+    match &d["audience_needed"] {
+        Value::Null => assert!(held == 0 || contacts == 0, "{d}"),
+        needed => {
+            let (t, c) = (needed["treated"].as_u64().expect("t"), needed["control"].as_u64().expect("c"));
+            let share = held as f64 / (held + contacts) as f64;
+            assert_eq!(clientele_experiments::required_audience(0.08, 0.5, share), Some((t, c)));
+            assert_eq!(needed["enough"], contacts >= t && held >= c);
+        }
+    }
+    let a = app
+        .call("POST", &format!("/v1/campaigns/{id}/dry-run"), Some(&manager), Some(&json!({"target_uplift": 0.95})))
+        .await;
+    assert_field(&a.expect(422), "target_uplift", "out_of_range");
 }
 
 /// The programme's campaign settings: read (the defaults), refused naming

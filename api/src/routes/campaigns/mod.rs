@@ -151,6 +151,10 @@ pub async fn dry_run(
     if !(0.0..=1.0).contains(&redemption_rate) {
         return Err(ApiError::field("redemption_rate", "out_of_range", "must be between 0 and 1"));
     }
+    let target = body.value.target_uplift;
+    if target.is_some_and(|t| !(t > 0.0 && t < 1.0 - base_rate)) {
+        return Err(ApiError::field("target_uplift", "out_of_range", "must be above 0 and below 1 − base_rate"));
+    }
     let scope = caller.scope().clone();
     let now = crate::clock::now();
     let today = now.date_naive();
@@ -162,7 +166,26 @@ pub async fn dry_run(
         })
         .await
         .map_err(campaign_error)?;
-    Ok(HttpResponse::Ok().json(DryRunView::new(&d, &offers)))
+    let mut view = DryRunView::new(&d, &offers);
+    view.audience_needed = target.and_then(|uplift| audience_needed(&d, uplift));
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// The audience that shows `uplift` with the split of held out to
+/// contacted this launch would make (None without either).
+fn audience_needed(d: &clientele_campaigns::DryRun, uplift: f64) -> Option<shapes::AudienceNeededView> {
+    let measured = d.held_out + d.to_contact;
+    if d.held_out == 0 || d.to_contact == 0 {
+        return None;
+    }
+    let share = d.held_out as f64 / measured as f64;
+    let (treated, control) = clientele_experiments::required_audience(d.base_rate, uplift, share)?;
+    Some(shapes::AudienceNeededView {
+        target_uplift: uplift,
+        treated,
+        control,
+        enough: d.to_contact >= treated && d.held_out >= control,
+    })
 }
 
 /// The programme's campaign settings: the frequency cap across all

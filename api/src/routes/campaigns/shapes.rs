@@ -97,6 +97,23 @@ pub struct DryRunRequest {
     /// The share of contacts expected to redeem each of the campaign's
     /// offers (0–1, default 0.1), for their expected cost.
     pub redemption_rate: Option<f64>,
+    /// An uplift in response rate the campaign should be able to show
+    /// (absolute, e.g. 0.01 for one point): the answer says how many
+    /// customers it would take (`audience_needed`).
+    pub target_uplift: Option<f64>,
+}
+
+/// The customers a campaign needs to detect a target uplift at 95 %
+/// confidence and 80 % power, split as this campaign would split them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AudienceNeededView {
+    pub target_uplift: f64,
+    /// Contacts needed.
+    pub treated: u64,
+    /// Held out needed.
+    pub control: u64,
+    /// Whether this launch would have as many of each.
+    pub enough: bool,
 }
 
 /// What launching the campaign now would do; nothing was written.
@@ -127,6 +144,9 @@ pub struct DryRunView {
     pub minimum_detectable_uplift: Option<f64>,
     /// What the campaign's offers (coupons, points offers, gifts with purchase) are expected to cost.
     pub offer_cost: OfferCostView,
+    /// With `target_uplift`: the customers needed to show it (null without
+    /// a target, a control group or contacts).
+    pub audience_needed: Option<AudienceNeededView>,
 }
 
 /// The expected cost of a campaign's offers, with its assumptions.
@@ -198,6 +218,7 @@ impl DryRunView {
             base_rate: d.base_rate,
             minimum_detectable_uplift: d.minimum_detectable_uplift,
             offer_cost: OfferCostView::new(offers),
+            audience_needed: None,
         }
     }
 }
