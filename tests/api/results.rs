@@ -92,6 +92,35 @@ fn recompute_promoting(app: &TestApp, campaign: &str, window: TimeDelta, promote
     seen
 }
 
+/// Checks each group's counts, revenue and response rate (who
+/// `responded`), and the uplift's Newcombe interval, against the raw
+/// figures; the two rates.
+fn check_response(r: &Value, seen: &HashMap<String, Seen>, responded: impl Fn(&Seen) -> bool) -> (f64, f64) {
+    let mut rates = Vec::new();
+    for (group, control) in [("treated", false), ("control", true)] {
+        let mine: Vec<&Seen> = seen.values().filter(|s| s.control == control).collect();
+        let n = mine.len() as f64;
+        let responders = mine.iter().filter(|s| responded(s)).count() as f64;
+        let g = &r[group];
+        assert_eq!(g["customers"].as_f64(), Some(n), "{group}");
+        assert_eq!(g["responders"].as_f64(), Some(responders), "{group}");
+        assert_eq!(g["buyers"].as_f64(), Some(mine.iter().filter(|s| s.ordered).count() as f64), "{group}");
+        close(&format!("{group} revenue"), num(&g["revenue"]), mine.iter().map(|s| s.revenue).sum());
+        let (p, low, high) = wilson(responders, n);
+        close(&format!("{group} rate"), num(&g["response_rate"]["value"]), p);
+        close(&format!("{group} low"), num(&g["response_rate"]["low"]), low);
+        close(&format!("{group} high"), num(&g["response_rate"]["high"]), high);
+        rates.push((p, low, high));
+    }
+    // Newcombe's interval from the two Wilson intervals.
+    let ((p1, l1, u1), (p0, l0, u0)) = (rates[0], rates[1]);
+    let d = &r["uplift"]["response"]["difference"];
+    close("difference", num(&d["value"]), p1 - p0);
+    close("difference low", num(&d["low"]), p1 - p0 - ((p1 - l1).powi(2) + (u0 - p0).powi(2)).sqrt());
+    close("difference high", num(&d["high"]), p1 - p0 + ((u1 - p1).powi(2) + (p0 - l0).powi(2)).sqrt());
+    (p1, p0)
+}
+
 fn order(external: &str, store: &str, customer: &str, at: DateTime<Utc>, category: &str, price: &str) -> Value {
     json!({
         "source": "pos", "external_id": external, "store_id": store, "customer": { "id": customer },
@@ -180,27 +209,7 @@ async fn every_figure_of_the_results_is_recomputed_from_the_raw_orders() {
     let seen = recompute(&app, &id, TimeDelta::days(30));
     assert_eq!(r["provisional"], false, "{r}");
     assert_eq!(r["control_group"], true);
-    let mut rates = Vec::new();
-    for (group, control) in [("treated", false), ("control", true)] {
-        let mine: Vec<&Seen> = seen.values().filter(|s| s.control == control).collect();
-        let (n, buyers) = (mine.len() as f64, mine.iter().filter(|s| s.ordered).count() as f64);
-        let revenue: f64 = mine.iter().map(|s| s.revenue).sum();
-        let g = &r[group];
-        assert_eq!(g["customers"].as_u64(), Some(mine.len() as u64), "{group}");
-        assert_eq!((g["responders"].as_f64(), g["buyers"].as_f64()), (Some(buyers), Some(buyers)), "{group}");
-        close(&format!("{group} revenue"), num(&g["revenue"]), revenue);
-        let (p, low, high) = wilson(buyers, n);
-        close(&format!("{group} rate"), num(&g["response_rate"]["value"]), p);
-        close(&format!("{group} low"), num(&g["response_rate"]["low"]), low);
-        close(&format!("{group} high"), num(&g["response_rate"]["high"]), high);
-        rates.push((p, low, high));
-    }
-    // Newcombe's interval from the two Wilson intervals.
-    let ((p1, l1, u1), (p0, l0, u0)) = (rates[0], rates[1]);
-    let d = &r["uplift"]["response"]["difference"];
-    close("difference", num(&d["value"]), p1 - p0);
-    close("difference low", num(&d["low"]), p1 - p0 - ((p1 - l1).powi(2) + (u0 - p0).powi(2)).sqrt());
-    close("difference high", num(&d["high"]), p1 - p0 + ((u1 - p1).powi(2) + (p0 - l0).powi(2)).sqrt());
+    check_response(&r, &seen, |s| s.ordered);
     // The cost: the messages sent at 0.10; ROI from it and the margin.
     let sent = app.count(&format!("campaign_contacts WHERE campaign_id = '{id}' AND outcome = 'sent'"));
     close("messages", num(&r["cost"]["messages"]), sent as f64 * 0.10);
@@ -428,27 +437,7 @@ async fn the_seeds_sample_experiment_shows_the_repurchase_per_group_and_the_upli
         .body;
     assert_eq!((r["provisional"].as_bool(), r["control_group"].as_bool()), (Some(false), Some(true)), "{r}");
     let seen = recompute_promoting(&app, &id, TimeDelta::days(60), "sku = 'BT-SERUM-50ML'");
-    let mut rates = Vec::new();
-    for (group, control) in [("treated", false), ("control", true)] {
-        let mine: Vec<&Seen> = seen.values().filter(|s| s.control == control).collect();
-        let n = mine.len() as f64;
-        let repurchased = mine.iter().filter(|s| s.promoted).count() as f64;
-        let g = &r[group];
-        assert_eq!(g["customers"].as_f64(), Some(n), "{group}");
-        assert_eq!(g["responders"].as_f64(), Some(repurchased), "{group}: who bought the serum");
-        assert_eq!(g["buyers"].as_f64(), Some(mine.iter().filter(|s| s.ordered).count() as f64), "{group}");
-        close(&format!("{group} revenue"), num(&g["revenue"]), mine.iter().map(|s| s.revenue).sum());
-        let (p, low, high) = wilson(repurchased, n);
-        close(&format!("{group} rate"), num(&g["response_rate"]["value"]), p);
-        close(&format!("{group} low"), num(&g["response_rate"]["low"]), low);
-        close(&format!("{group} high"), num(&g["response_rate"]["high"]), high);
-        rates.push((p, low, high));
-    }
-    let ((p1, l1, u1), (p0, l0, u0)) = (rates[0], rates[1]);
-    let d = &r["uplift"]["response"]["difference"];
-    close("uplift", num(&d["value"]), p1 - p0);
-    close("uplift low", num(&d["low"]), p1 - p0 - ((p1 - l1).powi(2) + (u0 - p0).powi(2)).sqrt());
-    close("uplift high", num(&d["high"]), p1 - p0 + ((u1 - p1).powi(2) + (p0 - l0).powi(2)).sqrt());
+    let (p1, p0) = check_response(&r, &seen, |s| s.promoted);
     // The z-test, written out again.
     let (n1, n0) = (r["treated"]["customers"].as_f64().expect("n"), r["control"]["customers"].as_f64().expect("n"));
     let pooled = (p1 * n1 + p0 * n0) / (n1 + n0);
