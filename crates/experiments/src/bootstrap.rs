@@ -18,11 +18,14 @@
 //!
 //! # Determinism
 //!
-//! The draws come from ChaCha12 (`rand`'s `StdRng`, the version pinned by
-//! the workspace) seeded with `seed`, in a fixed order (each resample:
-//! treated then control), over each group's values in sorted order. The
-//! same groups and seed give the same interval bit for bit, whatever order
-//! the customers were given in.
+//! The resamples are made in blocks of [`BLOCK`]; block `b` draws from
+//! ChaCha12 (`rand`'s `StdRng`, the version pinned by the workspace)
+//! seeded with `seed ⊕ (b + 1)·0x9E3779B97F4A7C15`, in a fixed order (each
+//! resample: treated then control), over each group's values in sorted
+//! order. The same groups and seed give the same interval bit for bit,
+//! whatever order the customers were given in and on any number of threads
+//! (the caller's parameter: blocks are shared out, their results put back
+//! in block order).
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -32,18 +35,63 @@ use serde::Serialize;
 use crate::estimate::{Confidence, Estimate};
 use crate::means::RevenueSample;
 
-/// How many resamples, from which seed.
+/// Resamples per block of draws (see the module's documentation).
+pub const BLOCK: u32 = 50;
+
+/// How many resamples, from which seed, on how many threads (the figures
+/// do not depend on the threads).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Bootstrap {
     pub resamples: u32,
     pub seed: u64,
+    pub threads: usize,
 }
 
 impl Bootstrap {
-    /// The results' bootstrap: 1,000 resamples.
+    /// The results' bootstrap: 1,000 resamples, on one thread.
     pub const fn with_seed(seed: u64) -> Bootstrap {
-        Bootstrap { resamples: 1_000, seed }
+        Bootstrap { resamples: 1_000, seed, threads: 1 }
     }
+
+    /// The same on `threads` threads (at least one).
+    pub const fn on_threads(self, threads: usize) -> Bootstrap {
+        Bootstrap { threads: if threads == 0 { 1 } else { threads }, ..self }
+    }
+}
+
+/// The differences of the resamples of block `b` (`count` of them).
+fn block(treated: &RevenueSample, control: &RevenueSample, seed: u64, b: u32, count: u32) -> Vec<f64> {
+    let mut rng = StdRng::seed_from_u64(seed ^ u64::from(b + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    (0..count)
+        .map(|_| {
+            let t = resample_mean(treated, &mut rng);
+            t - resample_mean(control, &mut rng)
+        })
+        .collect()
+}
+
+/// Every resample's difference, block by block, on `plan.threads` threads.
+fn differences(treated: &RevenueSample, control: &RevenueSample, plan: Bootstrap) -> Vec<f64> {
+    let blocks: Vec<(u32, u32)> =
+        (0..plan.resamples.div_ceil(BLOCK)).map(|b| (b, BLOCK.min(plan.resamples - b * BLOCK))).collect();
+    let threads = plan.threads.clamp(1, blocks.len().max(1));
+    let mut done: Vec<Vec<f64>> = vec![Vec::new(); blocks.len()];
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let mine: Vec<(u32, u32)> = blocks.iter().copied().skip(t).step_by(threads).collect();
+                scope.spawn(move || {
+                    mine.into_iter().map(|(b, n)| (b, block(treated, control, plan.seed, b, n))).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for h in handles {
+            for (b, d) in h.join().unwrap_or_default() {
+                done[b as usize] = d;
+            }
+        }
+    });
+    done.concat()
 }
 
 /// The mean of one resample of `sample`.
@@ -89,13 +137,7 @@ pub fn bootstrap_difference(
     if plan.resamples == 0 {
         return None;
     }
-    let mut rng = StdRng::seed_from_u64(plan.seed);
-    let mut differences: Vec<f64> = (0..plan.resamples)
-        .map(|_| {
-            let t = resample_mean(treated, &mut rng);
-            t - resample_mean(control, &mut rng)
-        })
-        .collect();
+    let mut differences = differences(treated, control, plan);
     differences.sort_by(f64::total_cmp);
     let tail = confidence.tail();
     Some(Estimate { value, low: quantile(&differences, tail), high: quantile(&differences, 1.0 - tail) })
@@ -125,6 +167,19 @@ mod tests {
         assert_ne!(a, other);
         assert!((a.low - other.low).abs() < 0.2 * (a.high - a.low), "{a:?} {other:?}");
         assert!(a.low < a.value && a.value < a.high);
+    }
+
+    #[test]
+    fn the_threads_change_nothing() {
+        let t = RevenueSample::new(3_000, (1..=300).map(|i| f64::from(i) * 7.0).collect()).unwrap();
+        let c = RevenueSample::new(900, (1..=70).map(|i| f64::from(i) * 5.0).collect()).unwrap();
+        let plan = Bootstrap { resamples: 333, seed: 3, threads: 1 };
+        let one = bootstrap_difference(&t, &c, Confidence::NINETY_FIVE, plan).unwrap();
+        for threads in [2, 3, 8, 100] {
+            let many = bootstrap_difference(&t, &c, Confidence::NINETY_FIVE, plan.on_threads(threads)).unwrap();
+            assert_eq!(one, many, "{threads} threads");
+        }
+        assert_eq!(differences(&t, &c, plan).len(), 333);
     }
 
     #[test]

@@ -82,7 +82,7 @@ fn welch_interval(_: u64, c: &Campaign) -> (f64, f64) {
 }
 
 fn bootstrap_interval(seed: u64, c: &Campaign) -> (f64, f64) {
-    let plan = Bootstrap { resamples: 1_000, seed };
+    let plan = Bootstrap { resamples: 1_000, seed, threads: 1 };
     let d = bootstrap_difference(&c.treated.1, &c.control.1, Confidence::NINETY_FIVE, plan).unwrap();
     (d.low, d.high)
 }

@@ -43,7 +43,7 @@ proptest! {
     ) {
         let a = Assumptions {
             confidence: Confidence::NINETY_FIVE,
-            bootstrap: Bootstrap { resamples: 200, seed: 11 },
+            bootstrap: Bootstrap { resamples: 200, seed: 11, threads: 2 },
             margin_rate: Some(0.6),
             cost,
         };

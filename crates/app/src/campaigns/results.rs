@@ -230,7 +230,7 @@ pub fn campaign_results(
     let margin_rate = settings.margin_rate.map(|m| m.get());
     let assumptions = Assumptions {
         confidence: Confidence::NINETY_FIVE,
-        bootstrap: Bootstrap::with_seed(seed(c)),
+        bootstrap: Bootstrap::with_seed(seed(c)).on_threads(crate::machine_threads().get()),
         margin_rate: margin_rate.map(to_f64),
         cost: to_f64(cost.total),
     };
