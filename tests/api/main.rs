@@ -12,6 +12,7 @@ mod customers;
 mod entitlements;
 mod follow_ups;
 mod gifts;
+mod go_live;
 mod health;
 mod helpers;
 mod import;

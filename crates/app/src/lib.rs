@@ -49,6 +49,7 @@ pub mod dispatcher;
 pub mod entitlements;
 pub mod follow_ups;
 pub mod gifts;
+pub mod go_live;
 pub mod import;
 pub mod jobs;
 pub mod keys;

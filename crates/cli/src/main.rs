@@ -111,6 +111,47 @@ enum ImportCommand {
         #[arg(long)]
         coupon: uuid::Uuid,
     },
+    /// The brand's stores from a CSV file (`code`, `name`, `city`,
+    /// `country`, `time_zone`, `currency`); idempotent and resumable.
+    Stores {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// The time zone of stores whose row has none (IANA, e.g.
+        /// Asia/Shanghai). Without it such a row is refused: the time zone
+        /// decides every business date.
+        #[arg(long)]
+        default_time_zone: Option<String>,
+        /// The country of stores whose row has none (ISO 3166, e.g. CN).
+        #[arg(long)]
+        default_country: Option<String>,
+        #[command(flatten)]
+        go_live: GoLiveArgs,
+    },
+}
+
+/// What every go-live import takes (docs/import.md).
+#[derive(Debug, clap::Args)]
+struct GoLiveArgs {
+    /// Write each refused row here as it is refused: the row, its line, a
+    /// reason code, the column and a message.
+    #[arg(long)]
+    rejects: Option<std::path::PathBuf>,
+    /// Stop once more than this many rows were refused.
+    #[arg(long)]
+    max_rejects: Option<u64>,
+    /// Validate the whole file and write the reject file; write nothing else.
+    #[arg(long)]
+    check: bool,
+}
+
+impl GoLiveArgs {
+    fn options(self) -> clientele_app::go_live::GoLiveOptions {
+        clientele_app::go_live::GoLiveOptions {
+            rejects: self.rejects,
+            max_rejects: self.max_rejects,
+            check: self.check,
+        }
+    }
 }
 
 fn open_db(config: &Config) -> anyhow::Result<Db> {
@@ -215,6 +256,13 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Import { what: ImportCommand::Orders { file, batch } } => import_orders(&config, &file, batch),
         Command::Import { what: ImportCommand::Coupons { file, coupon } } => import_coupons(&config, &file, coupon),
+        Command::Import { what: ImportCommand::Stores { file, default_time_zone, default_country, go_live } } => {
+            let defaults = clientele_app::go_live::stores::StoreDefaults {
+                country: default_country,
+                time_zone: default_time_zone,
+            };
+            import_stores(&config, &file, &defaults, &go_live.options())
+        }
     }
 }
 
@@ -328,6 +376,41 @@ fn import_coupons(config: &Config, file: &std::path::Path, coupon: uuid::Uuid) -
         anyhow::bail!("{} row(s) refused", done.errors.len());
     }
     Ok(())
+}
+
+fn import_stores(
+    config: &Config,
+    file: &std::path::Path,
+    defaults: &clientele_app::go_live::stores::StoreDefaults,
+    options: &clientele_app::go_live::GoLiveOptions,
+) -> anyhow::Result<()> {
+    let db = open_db(config)?;
+    let mut conn = db.conn()?;
+    let input = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let ctx = AuditContext { key_name: Some("import".to_owned()), ..AuditContext::system(clock::now()) };
+    let summary = clientele_app::go_live::stores::import_stores(
+        &mut conn,
+        std::io::BufReader::new(input),
+        defaults,
+        options,
+        &ctx,
+    )?;
+    if !summary.ignored_columns.is_empty() {
+        eprintln!("warning: columns ignored (not store columns): {}", summary.ignored_columns.join(", "));
+    }
+    println!("{summary}");
+    if summary.refused > 0 {
+        anyhow::bail!("{} row(s) refused{}", summary.refused, reject_hint(options));
+    }
+    Ok(())
+}
+
+/// Where the refused rows are, for the closing message.
+fn reject_hint(options: &clientele_app::go_live::GoLiveOptions) -> String {
+    match &options.rejects {
+        Some(path) => format!(": see {}", path.display()),
+        None => ": give --rejects FILE to keep them".to_owned(),
+    }
 }
 
 fn import_orders(config: &Config, file: &std::path::Path, batch: usize) -> anyhow::Result<()> {
