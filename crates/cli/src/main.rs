@@ -127,6 +127,14 @@ enum ImportCommand {
         #[command(flatten)]
         go_live: GoLiveArgs,
     },
+    /// The sales associates from a CSV file (`code`, `name`, `store_code`);
+    /// idempotent and resumable.
+    Associates {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        go_live: GoLiveArgs,
+    },
 }
 
 /// What every go-live import takes (docs/import.md).
@@ -263,6 +271,9 @@ fn main() -> anyhow::Result<()> {
             };
             import_stores(&config, &file, &defaults, &go_live.options())
         }
+        Command::Import { what: ImportCommand::Associates { file, go_live } } => {
+            import_associates(&config, &file, &go_live.options())
+        }
     }
 }
 
@@ -395,12 +406,40 @@ fn import_stores(
         options,
         &ctx,
     )?;
-    if !summary.ignored_columns.is_empty() {
-        eprintln!("warning: columns ignored (not store columns): {}", summary.ignored_columns.join(", "));
+    finish_go_live(&summary.counts, &summary.to_string(), options)
+}
+
+fn import_associates(
+    config: &Config,
+    file: &std::path::Path,
+    options: &clientele_app::go_live::GoLiveOptions,
+) -> anyhow::Result<()> {
+    let db = open_db(config)?;
+    let mut conn = db.conn()?;
+    let input = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let ctx = AuditContext { key_name: Some("import".to_owned()), ..AuditContext::system(clock::now()) };
+    let counts = clientele_app::go_live::associates::import_associates(
+        &mut conn,
+        std::io::BufReader::new(input),
+        options,
+        &ctx,
+    )?;
+    finish_go_live(&counts, &counts.line("associates"), options)
+}
+
+/// The ignored columns' warning, the summary, and a failure when a row was
+/// refused.
+fn finish_go_live(
+    counts: &clientele_app::go_live::Counts,
+    summary: &str,
+    options: &clientele_app::go_live::GoLiveOptions,
+) -> anyhow::Result<()> {
+    if !counts.ignored_columns.is_empty() {
+        eprintln!("warning: columns ignored: {}", counts.ignored_columns.join(", "));
     }
     println!("{summary}");
-    if summary.refused > 0 {
-        anyhow::bail!("{} row(s) refused{}", summary.refused, reject_hint(options));
+    if counts.refused > 0 {
+        anyhow::bail!("{} row(s) refused{}", counts.refused, reject_hint(options));
     }
     Ok(())
 }

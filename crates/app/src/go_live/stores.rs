@@ -11,14 +11,13 @@
 //! any point — creates only what is missing.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Instant;
 
 use clientele_kernel::{Currency, ShortText, TimeZone};
 use clientele_profiles::{Code, CountryCode, NewStore, Store};
 use clientele_store::{AuditContext, PgConnection};
 use csv::StringRecord;
 
-use super::{GoLiveOptions, Header, Refusal, Rejects};
+use super::{Counts, GoLiveOptions, Header, Outcome, Refusal, each_row, optional};
 
 /// The columns read.
 pub const COLUMNS: &[&str] = &["code", "name", "city", "country", "time_zone", "currency"];
@@ -33,31 +32,19 @@ pub struct StoreDefaults {
 /// What an import of stores did.
 #[derive(Debug, Default)]
 pub struct StoresSummary {
-    pub rows: u64,
-    pub created: u64,
-    pub already_present: u64,
-    pub refused: u64,
-    pub refusals: String,
-    pub ignored_columns: Vec<String>,
+    pub counts: Counts,
     /// Stores (created or present) by time zone.
     pub time_zones: BTreeMap<String, u64>,
-    pub check: bool,
-    pub seconds: f64,
 }
 
 impl std::fmt::Display for StoresSummary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let verb = if self.check { "would be created" } else { "created" };
-        write!(
-            f,
-            "{} rows: {} stores {verb}, {} already present, {} in {:.1} s",
-            self.rows, self.created, self.already_present, self.refusals, self.seconds
-        )?;
+        f.write_str(&self.counts.line("stores"))?;
         let zones: Vec<String> = self.time_zones.iter().map(|(z, n)| format!("{n} in {z}")).collect();
         if !zones.is_empty() {
             write!(
                 f,
-                "\nbusiness dates: each order's date is its store's local date in the store's time zone ({}); \
+                "\\nbusiness dates: each order's date is its store's local date in the store's time zone ({}); \\
                  an order without a store takes the programme's",
                 zones.join(", ")
             )?;
@@ -66,73 +53,52 @@ impl std::fmt::Display for StoresSummary {
     }
 }
 
-fn text<T>(value: &str, column: &'static str, parse: impl Fn(&str) -> Result<T, String>) -> Result<Option<T>, Refusal> {
-    if value.is_empty() {
-        return Ok(None);
-    }
-    parse(value).map(Some).map_err(|m| Refusal::new(invalid(column), Some(column), m))
-}
-
-const fn invalid(column: &'static str) -> &'static str {
-    match column.as_bytes() {
-        b"code" => "code_invalid",
-        b"name" => "name_invalid",
-        b"city" => "city_invalid",
-        b"country" => "country_invalid",
-        b"time_zone" => "time_zone_invalid",
-        _ => "currency_invalid",
-    }
-}
-
 /// One row read as a store to create.
 fn read(header: &Header, row: &StringRecord, defaults: &StoreDefaults, base: &Currency) -> Result<NewStore, Refusal> {
     let get = |c| header.get(row, c);
-    let code = text(get("code"), "code", |s| Code::parse(s).map_err(|e| e.to_string()))?
+    let code = optional(get("code"), ("code", "code_invalid"), Code::parse)?
         .ok_or_else(|| Refusal::new("code_missing", Some("code"), "every store needs its code"))?;
-    let name = text(get("name"), "name", |s| ShortText::parse(s).map_err(|e| e.message))?;
-    let name = match name {
+    let name = match optional(get("name"), ("name", "name_invalid"), |s| ShortText::parse(s).map_err(|e| e.message))? {
         Some(n) => n,
         None => ShortText::parse(code.as_str()).map_err(|e| Refusal::new("name_invalid", Some("name"), e.message))?,
     };
-    let city = text(get("city"), "city", |s| ShortText::parse(s).map_err(|e| e.message))?;
+    let city = optional(get("city"), ("city", "city_invalid"), |s| ShortText::parse(s).map_err(|e| e.message))?;
     let country = match get("country") {
         "" => defaults.country.as_deref().unwrap_or(""),
         s => s,
     };
-    let country = text(country, "country", |s| CountryCode::parse(s).map_err(|e| e.to_string()))?.ok_or_else(|| {
+    let country = optional(country, ("country", "country_invalid"), CountryCode::parse)?.ok_or_else(|| {
         Refusal::new("country_missing", Some("country"), "no country: give the column or --default-country")
     })?;
     let zone = match get("time_zone") {
         "" => defaults.time_zone.as_deref().unwrap_or(""),
         s => s,
     };
-    let time_zone = text(zone, "time_zone", |s| TimeZone::parse(s).map_err(|e| e.message))?.ok_or_else(|| {
-        Refusal::new(
-            "time_zone_missing",
-            Some("time_zone"),
-            "no time zone: it decides every business date; give the column or --default-time-zone",
-        )
-    })?;
-    let currency = text(get("currency"), "currency", |s| Currency::parse(s).map_err(|e| e.message))?
-        .unwrap_or_else(|| base.clone());
+    let time_zone = optional(zone, ("time_zone", "time_zone_invalid"), |s| TimeZone::parse(s).map_err(|e| e.message))?
+        .ok_or_else(|| {
+            Refusal::new(
+                "time_zone_missing",
+                Some("time_zone"),
+                "no time zone: it decides every business date; give the column or --default-time-zone",
+            )
+        })?;
+    let currency =
+        optional(get("currency"), ("currency", "currency_invalid"), |s| Currency::parse(s).map_err(|e| e.message))?
+            .unwrap_or_else(|| base.clone());
     Ok(NewStore { code, name, city, country, time_zone, currency })
 }
 
 /// The first column in which a store differs from one kept under its code.
 fn differs(kept: &NewStore, new: &NewStore) -> Option<&'static str> {
-    if kept.name != new.name {
-        Some("name")
-    } else if kept.city != new.city {
-        Some("city")
-    } else if kept.country != new.country {
-        Some("country")
-    } else if kept.time_zone != new.time_zone {
-        Some("time_zone")
-    } else if kept.currency != new.currency {
-        Some("currency")
-    } else {
-        None
-    }
+    [
+        ("name", kept.name != new.name),
+        ("city", kept.city != new.city),
+        ("country", kept.country != new.country),
+        ("time_zone", kept.time_zone != new.time_zone),
+        ("currency", kept.currency != new.currency),
+    ]
+    .into_iter()
+    .find_map(|(column, differ)| differ.then_some(column))
 }
 
 fn as_new(s: &Store) -> NewStore {
@@ -155,49 +121,34 @@ pub fn import_stores(
     options: &GoLiveOptions,
     ctx: &AuditContext,
 ) -> anyhow::Result<StoresSummary> {
-    let started = Instant::now();
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
-    let header = Header::new(reader.headers()?, COLUMNS);
-    let mut rejects = Rejects::create(options.rejects.as_deref(), &header, options.max_rejects)?;
     let (config, _) = clientele_store::program(conn)?;
     let base = config.base_currency().clone();
     let mut known: HashMap<String, NewStore> =
         clientele_store::list_stores(conn)?.iter().map(|s| (s.code.as_str().to_owned(), as_new(s))).collect();
-    let mut summary =
-        StoresSummary { ignored_columns: header.ignored.clone(), check: options.check, ..StoresSummary::default() };
-    for (i, record) in reader.records().enumerate() {
-        let line = i as u64 + 2;
-        let row = record?;
-        summary.rows += 1;
-        let store = match read(&header, &row, defaults, &base) {
+    let mut time_zones = BTreeMap::new();
+    let counts = each_row(input, COLUMNS, options, |header, row| {
+        let store = match read(header, row, defaults, &base) {
             Ok(s) => s,
-            Err(refusal) => {
-                rejects.refuse(line, &row, &refusal)?;
-                continue;
-            }
+            Err(refusal) => return Ok(Err(refusal)),
         };
-        let zone = store.time_zone.to_string();
-        match known.get(store.code.as_str()) {
+        let outcome = match known.get(store.code.as_str()) {
             Some(kept) => match differs(kept, &store) {
-                None => summary.already_present += 1,
+                None => Outcome::Present,
                 Some(column) => {
                     let message = format!("store {} exists with another {column}: nothing is overwritten", store.code);
-                    rejects.refuse(line, &row, &Refusal::new("store_differs", Some(column), message))?;
-                    continue;
+                    return Ok(Err(Refusal::new("store_differs", Some(column), message)));
                 }
             },
             None => {
                 if !options.check {
                     crate::org::create_store(conn, store.clone(), ctx)?;
                 }
-                summary.created += 1;
-                known.insert(store.code.as_str().to_owned(), store);
+                Outcome::Created
             }
-        }
-        *summary.time_zones.entry(zone).or_default() += 1;
-    }
-    summary.refused = rejects.total();
-    summary.refusals = rejects.summary();
-    summary.seconds = started.elapsed().as_secs_f64();
-    Ok(summary)
+        };
+        *time_zones.entry(store.time_zone.to_string()).or_default() += 1;
+        known.insert(store.code.as_str().to_owned(), store);
+        Ok(Ok(outcome))
+    })?;
+    Ok(StoresSummary { counts, time_zones })
 }
