@@ -113,3 +113,67 @@ LIN,Lin Yue,PA-RDP,
         clientele_app::go_live::associates::import_associates(&mut app.db.connect(), file.as_bytes(), &strict, &ctx);
     assert!(stopped.expect_err("stopped").to_string().contains("--max-rejects"));
 }
+
+#[tokio::test]
+async fn members_keep_their_numbers_dates_and_consents_and_a_rerun_adds_only_what_is_missing() {
+    let app = TestApp::spawn().await;
+    let defaults = StoreDefaults { country: None, time_zone: Some("Asia/Shanghai".to_owned()) };
+    run(&app, &defaults, false);
+    let ctx = AuditContext::system(chrono::Utc::now());
+    let associates = "code,name,store_code\nLIN,Lin Yue,SH-NEW\n";
+    clientele_app::go_live::associates::import_associates(
+        &mut app.db.connect(),
+        associates.as_bytes(),
+        &GoLiveOptions::default(),
+        &ctx,
+    )
+    .expect("associates");
+    let own = clientele_kernel::MemberNo::from_sequence(5_000);
+    let file = format!("\
+member_no,name,phones,email,gender,birthday,home_store_code,associate_code,joined_on,acquisition_channel,consent_sms,consent_wechat,consent_at,consent_source,tags,loyalty_card
+VIP-0001,Wang Fang,13812345678;+8613998765432,wang@example.com,female,1988-03-14,SH-NEW,lin,2019-05-02,referral,yes,no,2019-05-02T10:00:00+08:00,paper form,vip;silk,X1
+{own},Chen Jie,13700000001,,male,,PA-RDP,,2021-11-11,,,,,,,X2
+VIP-0003,,,,,,SH-NEW,,,,,,,,,
+VIP-0004,Zhou Min,notaphone,,,,,,2020-01-01,,,,,,,
+VIP-0005,Li Na,,,,,NOPE,,2020-01-01,,,,,,,
+VIP-0006,Sun Li,,,,,,,2020-01-01,,maybe,,,,,
+VIP-0001,Wang Fang,,,,,,,2019-05-02,,,,,,,
+");
+    let import = |o: &GoLiveOptions| {
+        clientele_app::go_live::customers::import_customers(&mut app.db.connect(), file.as_bytes(), o, &ctx)
+            .expect("import")
+    };
+    let checked = import(&GoLiveOptions { check: true, ..GoLiveOptions::default() });
+    assert_eq!((checked.created, checked.already_present, checked.refused), (2, 1, 4), "{checked:?}");
+    assert_eq!(app.count("customers"), 0);
+    for reason in ["joined_on_missing 1", "phone_invalid 1", "store_unknown 1", "consent_invalid 1"] {
+        assert!(checked.refusals.contains(reason), "{reason}: {}", checked.refusals);
+    }
+    assert_eq!(checked.ignored_columns, ["loyalty_card"]);
+
+    let done = import(&GoLiveOptions::default());
+    assert_eq!((done.created, done.already_present, done.refused), (2, 1, 4), "{done:?}");
+    let wang = &rows(
+        &app,
+        "SELECT c.customer_id::text AS id, c.joined_on::text AS joined, m.member_no FROM customers c JOIN member_numbers m USING (customer_id) WHERE m.member_no = 'VIP-0001'",
+    )[0];
+    assert_eq!(wang["joined"], "2019-05-02", "the day they joined, not the import's");
+    let id = wang["id"].as_str().expect("id");
+    assert_eq!(app.count(&format!("customer_consents WHERE customer_id = '{id}' AND channel = 'sms' AND granted AND source = 'paper form' AND at = '2019-05-02T02:00:00Z'")), 1);
+    assert_eq!(
+        app.count(&format!("customer_consents WHERE customer_id = '{id}' AND channel = 'wechat' AND NOT granted")),
+        1
+    );
+    assert_eq!(app.count(&format!("customer_tags WHERE customer_id = '{id}'")), 2);
+    assert_eq!(app.count(&format!("phone_index WHERE customer_id = '{id}'")), 2);
+    assert_eq!(app.count("audit_log WHERE entity = 'customers' AND action = 'import'"), 1);
+    assert_eq!(app.count("outbox WHERE event_type = 'customer.created'"), 0, "no webhook per historical member");
+
+    // Again (as after a kill): nothing twice.
+    let again = import(&GoLiveOptions::default());
+    assert_eq!((again.created, again.already_present, again.refused), (0, 3, 4), "{again:?}");
+    assert_eq!(app.count("customers"), 2);
+    // M0000050006 is in Clientele's own format: the next new member gets a later number.
+    let next: i64 = rows(&app, "SELECT last_value FROM member_no_seq")[0]["last_value"].as_i64().expect("seq");
+    assert!(next >= 5_000, "the sequence moved past the imported number: {next}");
+}

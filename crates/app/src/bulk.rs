@@ -350,18 +350,36 @@ pub fn create_customers_bulk(
     batch: Vec<NewCustomer>,
     ctx: &AuditContext,
 ) -> Result<Vec<Customer>, StoreError> {
+    create_customers_numbered(conn, batch.into_iter().map(|c| (c, None)).collect(), ctx)
+}
+
+/// [`create_customers_bulk`] keeping the member numbers given (a legacy
+/// system's), the others from the sequence; the sequence is moved past any
+/// number given in its own format.
+pub fn create_customers_numbered(
+    conn: &mut PgConnection,
+    batch: Vec<(NewCustomer, Option<MemberNo>)>,
+    ctx: &AuditContext,
+) -> Result<Vec<Customer>, StoreError> {
     if batch.is_empty() {
         return Ok(Vec::new());
     }
     clientele_store::transaction(conn, |tx| {
-        let numbers = bulk::next_member_numbers(tx.conn()?, batch.len())?;
-        let created: Vec<Customer> = batch
-            .into_iter()
-            .zip(numbers)
-            .map(|(new, no)| {
-                new.into_customer(CustomerId::from_uuid(Uuid::now_v7()), MemberNo::from_sequence(no), ctx.at)
-            })
-            .collect();
+        let wanted = batch.iter().filter(|(_, no)| no.is_none()).count();
+        let mut numbers = bulk::next_member_numbers(tx.conn()?, wanted)?.into_iter();
+        let mut created = Vec::with_capacity(batch.len());
+        for (new, given) in batch {
+            let no = match given {
+                Some(no) => no,
+                None => {
+                    MemberNo::from_sequence(numbers.next().ok_or_else(|| StoreError::Corrupt("member numbers".into()))?)
+                }
+            };
+            created.push(new.into_customer(CustomerId::from_uuid(Uuid::now_v7()), no, ctx.at));
+        }
+        if let Some(highest) = created.iter().filter_map(|c| c.member_no.sequence_number()).max() {
+            bulk::advance_member_sequence(tx.conn()?, highest)?;
+        }
         bulk::write_customers(tx.conn()?, &created)?;
         tx.audit(
             ctx,

@@ -127,6 +127,14 @@ enum ImportCommand {
         #[command(flatten)]
         go_live: GoLiveArgs,
     },
+    /// The members from a CSV file, keeping their member numbers (see
+    /// docs/import.md for the columns); idempotent and resumable.
+    Customers {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        go_live: GoLiveArgs,
+    },
     /// The sales associates from a CSV file (`code`, `name`, `store_code`);
     /// idempotent and resumable.
     Associates {
@@ -273,6 +281,9 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Import { what: ImportCommand::Associates { file, go_live } } => {
             import_associates(&config, &file, &go_live.options())
+        }
+        Command::Import { what: ImportCommand::Customers { file, go_live } } => {
+            import_customers(&config, &file, &go_live.options())
         }
     }
 }
@@ -425,6 +436,20 @@ fn import_associates(
         &ctx,
     )?;
     finish_go_live(&counts, &counts.line("associates"), options)
+}
+
+fn import_customers(
+    config: &Config,
+    file: &std::path::Path,
+    options: &clientele_app::go_live::GoLiveOptions,
+) -> anyhow::Result<()> {
+    let db = open_db(config)?;
+    let mut conn = db.conn()?;
+    let input = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let ctx = AuditContext { key_name: Some("import".to_owned()), ..AuditContext::system(clock::now()) };
+    let counts =
+        clientele_app::go_live::customers::import_customers(&mut conn, std::io::BufReader::new(input), options, &ctx)?;
+    finish_go_live(&counts, &counts.line("members"), options)
 }
 
 /// The ignored columns' warning, the summary, and a failure when a row was

@@ -63,6 +63,20 @@ impl MemberNo {
         MemberNo(format!("M{digits}{check}"))
     }
 
+    /// The `n` of [`MemberNo::from_sequence`] when this number is in its
+    /// format (`M`, at least 10 digits, the last the Luhn check digit of
+    /// the others); None otherwise. An import of legacy numbers moves the
+    /// sequence past the largest, so that no new number meets one.
+    pub fn sequence_number(&self) -> Option<u64> {
+        let digits = self.0.strip_prefix('M')?;
+        if digits.len() < 10 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let (body, check) = digits.split_at(digits.len() - 1);
+        let n: u64 = body.parse().ok()?;
+        (MemberNo::from_sequence(n).0 == self.0 && check.parse::<u32>().ok()? == luhn_check_digit(body)).then_some(n)
+    }
+
     /// The member number an erased customer keeps: `ERASED-` and the last 20
     /// hex digits of the customer id, uppercased. Those are the random part
     /// of a UUID (v4 or v7: about 74 random bits), so two erased customers
@@ -101,6 +115,16 @@ mod tests {
         assert_eq!(MemberNo::parse(&"A".repeat(33)).unwrap_err().code, "invalid_format");
         assert!(MemberNo::parse(&"A".repeat(32)).is_ok());
         assert_eq!(MemberNo::parse(" ").unwrap_err().code, "required");
+    }
+
+    #[test]
+    fn the_sequence_number_is_read_back_only_from_its_own_format() {
+        for n in [1_u64, 42, 999_999_999, 1_000_000_000, 123_456_789_012] {
+            assert_eq!(MemberNo::from_sequence(n).sequence_number(), Some(n), "{n}");
+        }
+        for other in ["M0000000017", "M000000001", "A0000000018", "M00000000018X", "VIP-0001"] {
+            assert_eq!(MemberNo::parse(other).unwrap().sequence_number(), None, "{other}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! but the reject file.
 
 pub mod associates;
+pub mod customers;
 mod rejects;
 pub mod stores;
 

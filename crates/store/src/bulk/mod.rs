@@ -35,7 +35,9 @@ mod new_customers;
 mod resolve;
 mod write;
 
-pub use new_customers::{next_member_numbers, write_customers};
+pub use new_customers::{
+    advance_member_sequence, all_member_numbers, next_member_numbers, taken_member_numbers, write_customers,
+};
 pub use resolve::Resolver;
 pub use write::{flush, write_orders};
 

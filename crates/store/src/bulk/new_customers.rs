@@ -86,3 +86,31 @@ pub fn write_customers(conn: &mut PgConnection, created: &[Customer]) -> Result<
     }
     Ok(())
 }
+
+/// Which of these member numbers are taken (by any customer, absorbed
+/// numbers included).
+pub fn taken_member_numbers(
+    conn: &mut PgConnection,
+    numbers: &[String],
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    Ok(member_numbers::table
+        .filter(member_numbers::member_no.eq_any(numbers))
+        .select(member_numbers::member_no)
+        .load::<String>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Moves the member-number sequence past `n` (never back), so that a
+/// number the sequence makes never meets one imported in its format.
+pub fn advance_member_sequence(conn: &mut PgConnection, n: u64) -> Result<(), StoreError> {
+    diesel::sql_query("SELECT setval('member_no_seq', greatest((SELECT last_value FROM member_no_seq), $1))")
+        .bind::<BigInt, _>(i64::try_from(n).unwrap_or(i64::MAX))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Every member number taken (absorbed numbers included).
+pub fn all_member_numbers(conn: &mut PgConnection) -> Result<std::collections::HashSet<String>, StoreError> {
+    Ok(member_numbers::table.select(member_numbers::member_no).load::<String>(conn)?.into_iter().collect())
+}
