@@ -184,7 +184,7 @@ fn csv_of(orders: &[HistoryOrder]) -> String {
 
 fn import(app: &TestApp, csv: &str, batch: usize) -> ImportSummary {
     let mut conn = app.db.connect();
-    let options = ImportOptions { batch, progress: false };
+    let options = ImportOptions { batch, progress: false, go_live: Default::default() };
     import_orders(&mut conn, csv.as_bytes(), Some(csv.len() as u64), &options, chrono::Utc::now()).expect("import runs")
 }
 
@@ -331,4 +331,47 @@ async fn an_import_credits_each_order_to_the_associate_its_file_names() {
     assert_eq!(summary.imported, 2);
     assert_eq!(app.count(&format!("orders WHERE external_id = 'A-1' AND associate_id = '{lin}'")), 1);
     assert_eq!(app.count("orders WHERE external_id = 'A-5' AND associate_id IS NULL"), 1);
+}
+
+/// The go-live rules (issue #15): each refused order's rows go to the reject
+/// file as they are refused, with a stable reason; `--check` validates the
+/// whole file against the database and writes nothing else; unknown
+/// columns are ignored; a blank payment method is `unknown`.
+#[tokio::test]
+async fn refused_rows_go_to_the_reject_file_and_a_check_writes_nothing_else() {
+    let app = TestApp::spawn().await;
+    let (_, members) = setup(&app).await;
+    let m = &members[0];
+    let csv = format!(
+        "{HEADER},department\n\
+         pos,OK-1,2025-03-01T10:00:00+08:00,SH-IFC,store,{m},,CNY,1000,,1,LG-001,,,,1,1000,0,bags\n\
+         pos,BAD-QTY,2025-03-01T10:00:00+08:00,SH-IFC,store,{m},,CNY,1000,card,1,LG-001,,,,1,1000,0,bags\n\
+         pos,BAD-QTY,2025-03-01T10:00:00+08:00,SH-IFC,store,{m},,CNY,1000,card,2,LG-002,,,,zero,1000,0,bags\n\
+         pos,NO-MEMBER,2025-03-01T10:00:00+08:00,SH-IFC,store,M999999999X,,CNY,10,card,1,LG-004,,,,1,10,0,\n"
+    );
+    let dir = std::env::temp_dir().join(format!("clientele-import-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("rejects.csv");
+    let run = |check: bool| {
+        let go_live = clientele_app::go_live::GoLiveOptions { rejects: Some(path.clone()), max_rejects: None, check };
+        let options = ImportOptions { batch: 1000, progress: false, go_live };
+        import_orders(&mut app.db.connect(), csv.as_bytes(), None, &options, chrono::Utc::now()).expect("import runs")
+    };
+    let checked = run(true);
+    assert_eq!((checked.imported, checked.refused_orders), (1, 2), "{:?}", checked.errors);
+    assert!(checked.checked && checked.to_string().contains("1 would be imported"), "{checked}");
+    assert_eq!(checked.ignored_columns, ["department"]);
+    assert_eq!((app.count("orders"), app.count("ledger")), (0, 0), "a check writes nothing");
+    let rejects = std::fs::read_to_string(&path).expect("rejects");
+    let lines: Vec<&str> = rejects.lines().collect();
+    assert!(lines[0].ends_with(",department,line,reason,column,message"), "{rejects}");
+    assert!(lines[1].starts_with("pos,BAD-QTY,") && lines[1].contains(",3,order_refused,,"), "{rejects}");
+    assert!(lines[2].contains(",4,invalid_format,quantity,"), "{rejects}");
+    assert!(lines[3].starts_with("pos,NO-MEMBER,") && lines[3].contains(",5,unknown_reference,customer_member_no,"), "{rejects}");
+    assert_eq!(lines.len(), 4);
+
+    let done = run(false);
+    assert_eq!((done.imported, done.refused_orders), (1, 2));
+    assert_eq!(app.count("orders WHERE payment_method = 'unknown'"), 1);
+    assert_eq!(std::fs::read_to_string(&path).expect("rejects").lines().count(), 4, "the same refusals");
 }

@@ -55,7 +55,7 @@ struct Row {
 }
 
 fn refuse(line: u64, field: &str, message: impl Into<String>) -> RowError {
-    RowError { line, field: field.to_owned(), message: message.into() }
+    RowError { line, field: field.to_owned(), code: "refused".to_owned(), message: message.into() }
 }
 
 /// Reads one record into a row, or says why not.

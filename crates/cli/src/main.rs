@@ -100,6 +100,8 @@ enum ImportCommand {
         /// Orders per transaction.
         #[arg(long, default_value_t = 1000)]
         batch: usize,
+        #[command(flatten)]
+        go_live: GoLiveArgs,
     },
     /// A brand's own coupon codes from a CSV file (`code`, and `member_no`
     /// or `customer_id` for a personal code) as codes of one coupon;
@@ -270,7 +272,9 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Import { what: ImportCommand::Orders { file, batch } } => import_orders(&config, &file, batch),
+        Command::Import { what: ImportCommand::Orders { file, batch, go_live } } => {
+            import_orders(&config, &file, batch, go_live.options())
+        }
         Command::Import { what: ImportCommand::Coupons { file, coupon } } => import_coupons(&config, &file, coupon),
         Command::Import { what: ImportCommand::Stores { file, default_time_zone, default_country, go_live } } => {
             let defaults = clientele_app::go_live::stores::StoreDefaults {
@@ -477,22 +481,37 @@ fn reject_hint(options: &clientele_app::go_live::GoLiveOptions) -> String {
     }
 }
 
-fn import_orders(config: &Config, file: &std::path::Path, batch: usize) -> anyhow::Result<()> {
+fn import_orders(
+    config: &Config,
+    file: &std::path::Path,
+    batch: usize,
+    go_live: clientele_app::go_live::GoLiveOptions,
+) -> anyhow::Result<()> {
     let db = open_db(config)?;
     let mut conn = db.conn()?;
     let input = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let size = input.metadata().ok().map(|m| m.len());
-    let options = import::ImportOptions { batch, progress: import::ImportOptions::progress_wanted() };
+    let progress = import::ImportOptions::progress_wanted();
+    let options = import::ImportOptions { batch, progress, go_live };
     let summary = import::import_orders(&mut conn, std::io::BufReader::new(input), size, &options, clock::now())?;
-    for error in &summary.errors {
+    if !summary.ignored_columns.is_empty() {
+        eprintln!("warning: columns ignored: {}", summary.ignored_columns.join(", "));
+    }
+    const SHOWN: usize = 20;
+    for error in summary.errors.iter().take(SHOWN) {
         eprintln!("{error}");
+    }
+    if summary.errors.len() > SHOWN {
+        eprintln!("… and {} more{}", summary.errors.len() - SHOWN, reject_hint(&options.go_live));
     }
     println!("{summary}");
     if !summary.errors.is_empty() {
         anyhow::bail!(
-            "{} rows refused ({} orders); the other orders were imported",
+            "{} rows refused ({} orders); the other orders were {}{}",
             summary.errors.len(),
-            summary.refused_orders
+            summary.refused_orders,
+            if summary.checked { "checked" } else { "imported" },
+            reject_hint(&options.go_live)
         );
     }
     Ok(())

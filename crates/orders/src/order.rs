@@ -66,6 +66,9 @@ keyword_enum! {
         Points => "points",
         /// Anything else.
         Other => "other",
+        /// Not recorded by the system the order came from (an import's
+        /// default).
+        Unknown => "unknown",
     }
 }
 
@@ -783,7 +786,7 @@ mod tests {
         assert_eq!(err.message, "must be one of: store eshop wechat remote other ");
         assert_eq!(
             PaymentMethod::parse("").unwrap_err().message,
-            "must be one of: card cash alipay wechat_pay union_pay gift_card bank_transfer points other "
+            "must be one of: card cash alipay wechat_pay union_pay gift_card bank_transfer points other unknown "
         );
         for method in PaymentMethod::ALL {
             assert_eq!(serde_json::to_value(method).unwrap(), serde_json::json!(method.as_str()));

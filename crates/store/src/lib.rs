@@ -88,7 +88,7 @@ pub use segments::{
     customer_value, previous_fit, read_population, record_run, segment_customers, segment_run, segment_summary,
     segment_transitions, snapshot_dates, snapshot_segments, top_customers, write_snapshot,
 };
-pub use tx::{Tx, transaction};
+pub use tx::{Tx, rolled_back, transaction};
 pub use webhooks::{
     AttemptOutcome, Delivery, DeliveryStatus, DueDelivery, NewSubscription, Subscription, WebhookSecret, claim_due,
     deliveries, fan_out, insert_subscription, list_subscriptions, lock_subscription, record_attempt,

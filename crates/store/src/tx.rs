@@ -44,6 +44,36 @@ pub fn transaction<T>(
     })
 }
 
+/// Runs `work` in a transaction that is always rolled back: what it would
+/// have written is checked by the database (constraints, triggers) and
+/// then forgotten (an import's `--check`). `work`'s own error comes back
+/// as it was.
+pub fn rolled_back<T, E>(conn: &mut PgConnection, work: impl FnOnce(&mut PgConnection) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    enum End<T, E> {
+        Done(T),
+        Failed(E),
+        Database(diesel::result::Error),
+    }
+    impl<T, E> From<diesel::result::Error> for End<T, E> {
+        fn from(e: diesel::result::Error) -> Self {
+            End::Database(e)
+        }
+    }
+    let ended = conn.transaction::<(), End<T, E>, _>(|conn| match work(conn) {
+        Ok(out) => Err(End::Done(out)),
+        Err(e) => Err(End::Failed(e)),
+    });
+    match ended {
+        Err(End::Done(out)) => Ok(out),
+        Err(End::Failed(e)) => Err(e),
+        Err(End::Database(e)) => Err(E::from(StoreError::from(e))),
+        Ok(()) => Err(E::from(StoreError::Corrupt("a rolled-back transaction committed".into()))),
+    }
+}
+
 impl<'c> Tx<'c> {
     /// The connection, for a read (or a write whose effect is read back):
     /// the writes collected so far are sent first.

@@ -62,7 +62,7 @@ impl Refusal {
 #[derive(Debug)]
 pub struct Rejects {
     file: Option<csv::Writer<File>>,
-    by_reason: BTreeMap<&'static str, u64>,
+    by_reason: BTreeMap<String, u64>,
     total: u64,
     max: Option<u64>,
 }
@@ -91,14 +91,24 @@ impl Rejects {
     /// Records a refused row; an error once more rows than `--max-rejects`
     /// were refused.
     pub fn refuse(&mut self, line: u64, row: &StringRecord, refusal: &Refusal) -> anyhow::Result<()> {
-        *self.by_reason.entry(refusal.reason).or_default() += 1;
+        self.refuse_with(line, row, (refusal.reason, refusal.column.unwrap_or(""), &refusal.message))
+    }
+
+    /// [`Rejects::refuse`] with the reason, column and message as text.
+    pub fn refuse_with(
+        &mut self,
+        line: u64,
+        row: &StringRecord,
+        (reason, column, message): (&str, &str, &str),
+    ) -> anyhow::Result<()> {
+        *self.by_reason.entry(reason.to_owned()).or_default() += 1;
         self.total += 1;
         if let Some(w) = &mut self.file {
             let mut record = row.clone();
             record.push_field(&line.to_string());
-            record.push_field(refusal.reason);
-            record.push_field(refusal.column.unwrap_or(""));
-            record.push_field(&refusal.message);
+            record.push_field(reason);
+            record.push_field(column);
+            record.push_field(message);
             w.write_record(&record)?;
             w.flush()?;
         }
@@ -116,7 +126,7 @@ impl Rejects {
     }
 
     /// Refused rows by reason, in reason order.
-    pub fn by_reason(&self) -> &BTreeMap<&'static str, u64> {
+    pub fn by_reason(&self) -> &BTreeMap<String, u64> {
         &self.by_reason
     }
 
