@@ -19,7 +19,7 @@
 #
 #   scripts/bench.sh [--clients 16] [--seconds 20] [--members 2000] [--csv-orders 100000] [--only http|validate|import] [--database NAME]
 #   scripts/bench.sh --read [--members 1000000] [--clients 50] [--seconds 20] [--only customer|loyalty|orders|timeline|value|lookup] [--keep] [--database NAME]
-#   scripts/bench.sh --campaigns [--members 1000000] [--runs 5] [--database NAME] [--keep]   # the campaign dry run
+#   scripts/bench.sh --campaigns [--members 1000000] [--runs 5] [--database NAME] [--keep] [--results-only]   # dry runs, launches, results
 #   scripts/bench.sh --clienteling [--members 1000000] [--orders-per-customer 10] [--clients 16] [--seconds 20] [--database NAME] [--keep]
 #   scripts/bench.sh --kpis [--members 1000000] [--orders-per-customer 10] [--runs 5] [--from D --to D] [--database NAME] [--keep]
 #   scripts/bench.sh [--read|--campaigns|--clienteling|--kpis] --tiny    # CI: seconds with the test build; fails if any step fails, asserts no figure

@@ -367,7 +367,10 @@ async fn refused_rows_go_to_the_reject_file_and_a_check_writes_nothing_else() {
     assert!(lines[0].ends_with(",department,line,reason,column,message"), "{rejects}");
     assert!(lines[1].starts_with("pos,BAD-QTY,") && lines[1].contains(",3,order_refused,,"), "{rejects}");
     assert!(lines[2].contains(",4,invalid_format,quantity,"), "{rejects}");
-    assert!(lines[3].starts_with("pos,NO-MEMBER,") && lines[3].contains(",5,unknown_reference,customer_member_no,"), "{rejects}");
+    assert!(
+        lines[3].starts_with("pos,NO-MEMBER,") && lines[3].contains(",5,unknown_reference,customer_member_no,"),
+        "{rejects}"
+    );
     assert_eq!(lines.len(), 4);
 
     let done = run(false);

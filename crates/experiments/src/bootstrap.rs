@@ -21,14 +21,16 @@
 //! The resamples are made in blocks of [`BLOCK`]; block `b` draws from
 //! ChaCha12 (`rand`'s `StdRng`, the version pinned by the workspace)
 //! seeded with `seed ⊕ (b + 1)·0x9E3779B97F4A7C15`, in a fixed order (each
-//! resample: treated then control), over each group's values in sorted
-//! order. The same groups and seed give the same interval bit for bit,
+//! resample: treated then control; for each, the binomial count of
+//! spenders, then a seed for the SplitMix64 stream that picks them), over
+//! each group's values in sorted order. The same groups and seed give the same interval bit for bit,
 //! whatever order the customers were given in and on any number of threads
 //! (the caller's parameter: blocks are shared out, their results put back
 //! in block order).
 
+use clientele_kernel::random::SplitMix64;
 use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{RngCore, SeedableRng};
 use rand_distr::{Binomial, Distribution};
 use serde::Serialize;
 
@@ -94,7 +96,10 @@ fn differences(treated: &RevenueSample, control: &RevenueSample, plan: Bootstrap
     done.concat()
 }
 
-/// The mean of one resample of `sample`.
+/// The mean of one resample of `sample`: how many spenders come out is
+/// drawn from `rng` (binomial), which spenders from a SplitMix64 stream
+/// seeded by `rng` (a fast generator for the many index draws, a
+/// multiply-shift into the range: off uniform by at most len / 2⁶⁴).
 fn resample_mean(sample: &RevenueSample, rng: &mut StdRng) -> f64 {
     let (n, values) = (sample.customers(), sample.nonzero());
     if values.is_empty() {
@@ -106,9 +111,11 @@ fn resample_mean(sample: &RevenueSample, rng: &mut StdRng) -> f64 {
         let share = values.len() as f64 / n as f64;
         Binomial::new(n, share).map(|b| b.sample(rng)).unwrap_or(0)
     };
+    let mut draws = SplitMix64::new(rng.next_u64());
+    let len = values.len() as u128;
     let mut sum = 0.0;
     for _ in 0..spenders {
-        sum += values[rng.random_range(0..values.len())];
+        sum += values[((u128::from(draws.next_u64()) * len) >> 64) as usize];
     }
     sum / n as f64
 }

@@ -221,6 +221,7 @@ pub fn campaign_results(
         promoted: promoted(c),
         cut,
         first_contact: request.first_contact,
+        single_occurrence: matches!(c.spec.schedule, Schedule::Once { .. }),
     };
     let data = clientele_store::campaigns::results::results_data(conn, &query)?;
     let cost = clientele_store::campaigns::results::campaign_cost(conn, c.id, request.first_contact)?;

@@ -51,6 +51,9 @@ pub struct ResultsQuery {
     /// Only customers first contacted in [from, to) (a month of an
     /// always-on trigger); None: all.
     pub first_contact: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// Each customer has one contact row (a one-off campaign's single
+    /// occurrence): the groups are counted without grouping by customer.
+    pub single_occurrence: bool,
 }
 
 /// One group (of one cut's value): its customers, how many the campaign
@@ -123,33 +126,50 @@ fn cut_sql(cut: Option<Cut>) -> (&'static str, &'static str) {
 /// documentation](self)).
 pub fn results_data(conn: &mut PgConnection, q: &ResultsQuery) -> Result<ResultsData, StoreError> {
     let (join, key) = cut_sql(q.cut);
+    // Two passes that never join a million rows to a million: the groups
+    // are counted over the campaign's contacts alone (in the order of its
+    // key); the buyers start from the orders of the days the windows can
+    // cover (an index range) and look each customer's contacts up by key.
+    let assigned = if q.single_occurrence {
+        "SELECT customer_id, at, outcome = 'held_out' AS control, outcome IN ('sent', 'task') AS reached \
+         FROM campaign_contacts WHERE campaign_id = $1 \
+           AND ($2::timestamptz IS NULL OR (at >= $2 AND at < $3))"
+    } else {
+        "SELECT customer_id, min(at) AS at, bool_and(outcome = 'held_out') AS control, \
+                bool_or(outcome IN ('sent', 'task')) AS reached \
+         FROM campaign_contacts WHERE campaign_id = $1 GROUP BY customer_id \
+         HAVING $2::timestamptz IS NULL OR (min(at) >= $2 AND min(at) < $3)"
+    };
     let sql = format!(
-        "WITH assigned AS MATERIALIZED ( \
-           SELECT customer_id, min(at) AS at, bool_and(outcome = 'held_out') AS control, \
-                  bool_or(outcome IN ('sent', 'task')) AS reached \
-           FROM campaign_contacts WHERE campaign_id = $1 GROUP BY customer_id \
-           HAVING $2::timestamptz IS NULL OR (min(at) >= $2 AND min(at) < $3)), \
-         keyed AS MATERIALIZED (SELECT a.customer_id, a.at, a.control, a.reached, {key} AS key FROM assigned a {join}), \
-         span AS (SELECT min(at) AS first, max(at) AS last FROM assigned), \
+        "WITH span AS (SELECT min(at) AS first, max(at) AS last FROM campaign_contacts WHERE campaign_id = $1), \
+         assigned AS ({assigned}), \
+         groups AS ( \
+           SELECT a.control, {key} AS key, count(*) AS customers, count(*) FILTER (WHERE a.reached) AS reached, \
+                  min(a.at) AS first_contact, max(a.at) AS last_contact \
+           FROM assigned a {join} GROUP BY 1, 2), \
          bought AS ( \
-           SELECT k.customer_id, \
+           SELECT o.customer_id, c.at, c.control, \
              sum(o.amount_paid_base) - coalesce(sum((SELECT sum(r.amount_base) FROM order_returns r \
                  WHERE r.customer_id = o.customer_id AND r.order_id = o.order_id \
-                   AND r.returned_at < k.at + make_interval(days => $4))), 0) AS revenue, \
+                   AND r.returned_at < c.at + make_interval(days => $4))), 0) AS revenue, \
              bool_or($5 AND EXISTS (SELECT 1 FROM order_lines l \
                  WHERE l.customer_id = o.customer_id AND l.order_id = o.order_id \
                    AND (lower(l.category) = ANY($6) OR lower(l.collection) = ANY($7) OR l.sku = ANY($9)))) AS promoted \
-           FROM keyed k JOIN orders o ON o.customer_id = k.customer_id \
-             AND o.ordered_at >= k.at AND o.ordered_at < k.at + make_interval(days => $4) \
+           FROM orders o \
+           CROSS JOIN LATERAL ( \
+             SELECT min(x.at) AS at, bool_and(x.outcome = 'held_out') AS control FROM campaign_contacts x \
+             WHERE x.campaign_id = $1 AND x.customer_id = o.customer_id \
+             HAVING count(*) > 0 AND ($2::timestamptz IS NULL OR (min(x.at) >= $2 AND min(x.at) < $3))) c \
            WHERE o.business_date >= (SELECT first FROM span)::date - 1 \
              AND o.business_date <= (SELECT last FROM span)::date + $4 + 1 \
-           GROUP BY k.customer_id) \
-         SELECT true AS is_group, control, key, count(*) AS customers, count(*) FILTER (WHERE reached) AS reached, \
-                min(at) AS first_contact, max(at) AS last_contact, NULL::numeric AS revenue, false AS promoted \
-         FROM keyed GROUP BY control, key \
+             AND o.ordered_at >= c.at AND o.ordered_at < c.at + make_interval(days => $4) \
+           GROUP BY o.customer_id, c.at, c.control) \
+         SELECT true AS is_group, control, key, customers, reached, first_contact, last_contact, \
+                NULL::numeric AS revenue, false AS promoted \
+         FROM groups \
          UNION ALL \
-         SELECT false, k.control, k.key, 1, 0, NULL, NULL, b.revenue, b.promoted \
-         FROM bought b JOIN keyed k ON k.customer_id = b.customer_id"
+         SELECT false, a.control, {key}, 1, 0, NULL, NULL, a.revenue, a.promoted \
+         FROM bought a {join}"
     );
     let segment_day = match q.cut {
         Some(Cut::Segment(day)) => day,
