@@ -69,20 +69,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(webhooks::list)
         .service(webhooks::delete)
         .service(webhooks::deliveries)
-        .service(campaigns::get_settings)
-        .service(campaigns::put_settings)
-        .service(campaigns::create)
-        .service(campaigns::list)
-        .service(campaigns::get_one)
-        .service(campaigns::update)
-        .service(campaigns::dry_run)
-        .service(campaigns::audience)
-        .service(campaigns::launch)
-        .service(campaigns::pause)
-        .service(campaigns::resume)
-        .service(campaigns::messages)
-        .service(campaigns::results::results)
-        .service(campaigns::results::scorecard)
+        .configure(configure_campaigns)
         .service(follow_ups::create)
         .service(follow_ups::list)
         .service(follow_ups::change)
@@ -107,6 +94,24 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// The offers' endpoints (fixed paths first).
+/// The campaigns' routes, settings before `{id}`.
+fn configure_campaigns(cfg: &mut ServiceConfig) {
+    cfg.service(campaigns::get_settings)
+        .service(campaigns::put_settings)
+        .service(campaigns::create)
+        .service(campaigns::list)
+        .service(campaigns::get_one)
+        .service(campaigns::update)
+        .service(campaigns::dry_run)
+        .service(campaigns::audience)
+        .service(campaigns::launch)
+        .service(campaigns::pause)
+        .service(campaigns::resume)
+        .service(campaigns::messages)
+        .service(campaigns::results::results)
+        .service(campaigns::results::scorecard);
+}
+
 fn configure_offers(cfg: &mut ServiceConfig) {
     cfg.service(offers::entitlements::draw)
         .service(offers::gifts::create_gift_offer)

@@ -228,50 +228,15 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::CreateKey { role, stores, name, associate } => create_key(&config, (&role, stores, associate), &name),
-        Command::Demo { customers, seed, orders_per_customer } => {
-            let db = open_db(&config)?;
-            let mut conn = db.conn()?;
-            let progress = import::ImportOptions::progress_wanted();
-            let options = demo::DemoOptions { customers, seed, orders_per_customer, progress };
-            let now = clock::now();
-            let summary = demo::load(&mut conn, &options, now)?;
-            println!("{summary}");
-            if !summary.skipped {
-                let ctx = AuditContext { key_name: Some("demo".to_owned()), ..AuditContext::system(now) };
-                let sampled = demo::experiment(&mut conn, &ctx, now, seed)?;
-                println!(
-                    "demo experiment: serum samples for beauty buyers {} days ago, {} treated, {} held out, {} serum orders since; see GET /v1/campaigns/{}/results?window_days={}&metric=promoted",
-                    demo::DAYS_AGO,
-                    sampled.treated,
-                    sampled.held_out,
-                    sampled.orders,
-                    sampled.campaign,
-                    demo::WINDOW_DAYS
-                );
-                let report = demo::campaigns(&mut conn, &ctx, now)?;
-                println!(
-                    "demo campaigns: a birthday programme, a win-back with a 20 % control group, a beauty replenishment trigger and a birthday call of top clients; {report}"
-                );
-                let calls = demo::thank_you_calls(&mut conn, &ctx, now)?;
-                println!("demo thank-you calls: {calls} follow-up(s) for purchases of 8,000 or more");
-                let made = demo::coupons(&mut conn, &ctx, now)?;
-                println!(
-                    "demo coupons: 10 % off leather goods for the top members (personal codes), 200 off beauty with the shared code BEAUTY200, two serum samples with 1,000 of beauty; {} coupons, {} codes, {} orders that used one",
-                    made.coupons, made.codes, made.orders
-                );
-                let catalogue = demo::rewards(&mut conn, &ctx, now)?;
-                println!(
-                    "demo rewards: a silk scarf, a jewelry cleaning and a private viewing; {} rewards, {} taken by top members, {} collected",
-                    catalogue.rewards, catalogue.redeemed, catalogue.collected
-                );
-                let cleanings = demo::entitlements(&mut conn, &ctx)?;
-                println!(
-                    "demo tier benefits: a birthday gift once per member year from S2, jewelry cleanings each year from S4; {cleanings} cleaning(s) given"
-                );
-                run_clienteling(&mut conn, now)?;
-            }
-            Ok(())
-        }
+        Command::Demo { customers, seed, orders_per_customer } => run_demo(
+            &config,
+            demo::DemoOptions {
+                customers,
+                seed,
+                orders_per_customer,
+                progress: import::ImportOptions::progress_wanted(),
+            },
+        ),
         Command::Import { what: ImportCommand::Orders { file, batch, go_live } } => {
             import_orders(&config, &file, batch, go_live.options())
         }
@@ -290,6 +255,51 @@ fn main() -> anyhow::Result<()> {
             import_customers(&config, &file, &go_live.options())
         }
     }
+}
+
+/// `clientele demo`: the demo data, then (on a first load) the seed's
+/// experiment, the campaigns, offers and worklists, each saying what it did.
+fn run_demo(config: &Config, options: demo::DemoOptions) -> anyhow::Result<()> {
+    let db = open_db(config)?;
+    let mut conn = db.conn()?;
+    let now = clock::now();
+    let summary = demo::load(&mut conn, &options, now)?;
+    println!("{summary}");
+    if summary.skipped {
+        return Ok(());
+    }
+    let ctx = AuditContext { key_name: Some("demo".to_owned()), ..AuditContext::system(now) };
+    let sampled = demo::experiment(&mut conn, &ctx, now, options.seed)?;
+    println!(
+        "demo experiment: serum samples for beauty buyers {} days ago, {} treated, {} held out, {} serum orders since; see GET /v1/campaigns/{}/results?window_days={}&metric=promoted",
+        demo::DAYS_AGO,
+        sampled.treated,
+        sampled.held_out,
+        sampled.orders,
+        sampled.campaign,
+        demo::WINDOW_DAYS
+    );
+    let report = demo::campaigns(&mut conn, &ctx, now)?;
+    println!(
+        "demo campaigns: a birthday programme, a win-back with a 20 % control group, a beauty replenishment trigger and a birthday call of top clients; {report}"
+    );
+    let calls = demo::thank_you_calls(&mut conn, &ctx, now)?;
+    println!("demo thank-you calls: {calls} follow-up(s) for purchases of 8,000 or more");
+    let made = demo::coupons(&mut conn, &ctx, now)?;
+    println!(
+        "demo coupons: 10 % off leather goods for the top members (personal codes), 200 off beauty with the shared code BEAUTY200, two serum samples with 1,000 of beauty; {} coupons, {} codes, {} orders that used one",
+        made.coupons, made.codes, made.orders
+    );
+    let catalogue = demo::rewards(&mut conn, &ctx, now)?;
+    println!(
+        "demo rewards: a silk scarf, a jewelry cleaning and a private viewing; {} rewards, {} taken by top members, {} collected",
+        catalogue.rewards, catalogue.redeemed, catalogue.collected
+    );
+    let cleanings = demo::entitlements(&mut conn, &ctx)?;
+    println!(
+        "demo tier benefits: a birthday gift once per member year from S2, jewelry cleanings each year from S4; {cleanings} cleaning(s) given"
+    );
+    run_clienteling(&mut conn, now)
 }
 
 /// Counts co-purchase affinity and builds every associate's worklist,

@@ -122,9 +122,8 @@ fn cut_sql(cut: Option<Cut>) -> (&'static str, &'static str) {
     }
 }
 
-/// Reads the groups and buyers of a campaign (see the [module
-/// documentation](self)).
-pub fn results_data(conn: &mut PgConnection, q: &ResultsQuery) -> Result<ResultsData, StoreError> {
+/// The query of [`results_data`]: the groups, then the buyers.
+fn results_sql(q: &ResultsQuery) -> String {
     let (join, key) = cut_sql(q.cut);
     // Two passes that never join a million rows to a million: the groups
     // are counted over the campaign's contacts alone (in the order of its
@@ -140,7 +139,7 @@ pub fn results_data(conn: &mut PgConnection, q: &ResultsQuery) -> Result<Results
          FROM campaign_contacts WHERE campaign_id = $1 GROUP BY customer_id \
          HAVING $2::timestamptz IS NULL OR (min(at) >= $2 AND min(at) < $3)"
     };
-    let sql = format!(
+    format!(
         "WITH span AS (SELECT min(at) AS first, max(at) AS last FROM campaign_contacts WHERE campaign_id = $1), \
          assigned AS ({assigned}), \
          groups AS ( \
@@ -170,7 +169,13 @@ pub fn results_data(conn: &mut PgConnection, q: &ResultsQuery) -> Result<Results
          UNION ALL \
          SELECT false, a.control, {key}, 1, 0, NULL, NULL, a.revenue, a.promoted \
          FROM bought a {join}"
-    );
+    )
+}
+
+/// Reads the groups and buyers of a campaign (see the [module
+/// documentation](self)).
+pub fn results_data(conn: &mut PgConnection, q: &ResultsQuery) -> Result<ResultsData, StoreError> {
+    let sql = results_sql(q);
     let segment_day = match q.cut {
         Some(Cut::Segment(day)) => day,
         _ => None,
