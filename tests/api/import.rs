@@ -184,7 +184,7 @@ fn csv_of(orders: &[HistoryOrder]) -> String {
 
 fn import(app: &TestApp, csv: &str, batch: usize) -> ImportSummary {
     let mut conn = app.db.connect();
-    let options = ImportOptions { batch, progress: false, go_live: Default::default() };
+    let options = ImportOptions { batch, progress: false, go_live: Default::default(), create_customers: false };
     import_orders(&mut conn, csv.as_bytes(), Some(csv.len() as u64), &options, chrono::Utc::now()).expect("import runs")
 }
 
@@ -354,7 +354,7 @@ async fn refused_rows_go_to_the_reject_file_and_a_check_writes_nothing_else() {
     let path = dir.join("rejects.csv");
     let run = |check: bool| {
         let go_live = clientele_app::go_live::GoLiveOptions { rejects: Some(path.clone()), max_rejects: None, check };
-        let options = ImportOptions { batch: 1000, progress: false, go_live };
+        let options = ImportOptions { batch: 1000, progress: false, go_live, create_customers: false };
         import_orders(&mut app.db.connect(), csv.as_bytes(), None, &options, chrono::Utc::now()).expect("import runs")
     };
     let checked = run(true);
@@ -377,4 +377,54 @@ async fn refused_rows_go_to_the_reject_file_and_a_check_writes_nothing_else() {
     assert_eq!((done.imported, done.refused_orders), (1, 2));
     assert_eq!(app.count("orders WHERE payment_method = 'unknown'"), 1);
     assert_eq!(std::fs::read_to_string(&path).expect("rejects").lines().count(), 4, "the same refusals");
+}
+
+/// `--create-customers` (issue #15): an order naming a member who is not
+/// there yet creates a minimal member from the number and the phone,
+/// joined on the day of their first order; without it the order is
+/// refused. A re-run creates nobody twice.
+#[tokio::test]
+async fn orders_may_create_their_members_when_asked() {
+    let app = TestApp::spawn().await;
+    let (_, members) = setup(&app).await;
+    let m = &members[0];
+    let csv = format!(
+        "{HEADER}\n\
+         pos,NEW-1,2025-03-02T10:00:00+08:00,SH-IFC,store,VIP-77,13812340077,CNY,1000,card,1,LG-001,,,,1,1000,0\n\
+         pos,NEW-2,2025-03-01T10:00:00+08:00,SH-IFC,store,VIP-77,13812340077,CNY,500,card,1,LG-002,,,,1,500,0\n\
+         pos,OLD-1,2025-03-01T10:00:00+08:00,SH-IFC,store,{m},,CNY,10,card,1,LG-003,,,,1,10,0\n\
+         pos,BAD-PHONE,2025-03-01T10:00:00+08:00,SH-IFC,store,VIP-78,not-a-phone,CNY,10,card,1,LG-004,,,,1,10,0\n"
+    );
+    let run = |create_customers: bool| {
+        let options = ImportOptions { batch: 1000, progress: false, go_live: Default::default(), create_customers };
+        import_orders(&mut app.db.connect(), csv.as_bytes(), None, &options, chrono::Utc::now()).expect("import runs")
+    };
+    let refused = run(false);
+    assert_eq!(
+        (refused.imported, refused.refused_orders, refused.created_customers),
+        (1, 3, 0),
+        "{:?}",
+        refused.errors
+    );
+    let created = run(true);
+    assert_eq!(
+        (created.imported, created.already_present, created.created_customers),
+        (2, 1, 1),
+        "{:?}",
+        created.errors
+    );
+    assert_eq!(created.refused_orders, 1, "a bad phone is the order's error: {:?}", created.errors);
+    let vip = rows(
+        &app,
+        "SELECT c.joined_on::text AS joined, p.phone, a.points_balance FROM customers c \
+         JOIN member_numbers m USING (customer_id) JOIN phone_index p USING (customer_id) \
+         JOIN loyalty_accounts a USING (customer_id) WHERE m.member_no = 'VIP-77'",
+    );
+    assert_eq!(vip.len(), 1, "{vip:?}");
+    assert_eq!(vip[0]["joined"], "2025-03-01", "joined on their first order's day");
+    assert_eq!(vip[0]["phone"], "+8613812340077");
+    assert_eq!(vip[0]["points_balance"], 1500);
+    let again = run(true);
+    assert_eq!((again.imported, again.created_customers), (0, 0));
+    assert_eq!(app.count("member_numbers WHERE member_no LIKE 'VIP-%'"), 1);
 }

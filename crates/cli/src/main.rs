@@ -100,6 +100,10 @@ enum ImportCommand {
         /// Orders per transaction.
         #[arg(long, default_value_t = 1000)]
         batch: usize,
+        /// An order may name a member who is not there yet: create a
+        /// minimal member from its member number and phone.
+        #[arg(long)]
+        create_customers: bool,
         #[command(flatten)]
         go_live: GoLiveArgs,
     },
@@ -237,8 +241,14 @@ fn main() -> anyhow::Result<()> {
                 progress: import::ImportOptions::progress_wanted(),
             },
         ),
-        Command::Import { what: ImportCommand::Orders { file, batch, go_live } } => {
-            import_orders(&config, &file, batch, go_live.options())
+        Command::Import { what: ImportCommand::Orders { file, batch, create_customers, go_live } } => {
+            let options = import::ImportOptions {
+                batch,
+                progress: import::ImportOptions::progress_wanted(),
+                go_live: go_live.options(),
+                create_customers,
+            };
+            import_orders(&config, &file, options)
         }
         Command::Import { what: ImportCommand::Coupons { file, coupon } } => import_coupons(&config, &file, coupon),
         Command::Import { what: ImportCommand::Stores { file, default_time_zone, default_country, go_live } } => {
@@ -414,23 +424,31 @@ fn import_coupons(config: &Config, file: &std::path::Path, coupon: uuid::Uuid) -
     Ok(())
 }
 
+/// What a go-live import reads with: the database (migrated), the file,
+/// and who does it (`import`, now).
+struct GoLiveRun {
+    _db: Db,
+    conn: clientele_store::Conn,
+    input: std::io::BufReader<std::fs::File>,
+    ctx: AuditContext,
+}
+
+fn go_live_run(config: &Config, file: &std::path::Path) -> anyhow::Result<GoLiveRun> {
+    let db = open_db(config)?;
+    let conn = db.conn()?;
+    let input = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let ctx = AuditContext { key_name: Some("import".to_owned()), ..AuditContext::system(clock::now()) };
+    Ok(GoLiveRun { _db: db, conn, input: std::io::BufReader::new(input), ctx })
+}
+
 fn import_stores(
     config: &Config,
     file: &std::path::Path,
     defaults: &clientele_app::go_live::stores::StoreDefaults,
     options: &clientele_app::go_live::GoLiveOptions,
 ) -> anyhow::Result<()> {
-    let db = open_db(config)?;
-    let mut conn = db.conn()?;
-    let input = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-    let ctx = AuditContext { key_name: Some("import".to_owned()), ..AuditContext::system(clock::now()) };
-    let summary = clientele_app::go_live::stores::import_stores(
-        &mut conn,
-        std::io::BufReader::new(input),
-        defaults,
-        options,
-        &ctx,
-    )?;
+    let GoLiveRun { mut conn, input, ctx, .. } = go_live_run(config, file)?;
+    let summary = clientele_app::go_live::stores::import_stores(&mut conn, input, defaults, options, &ctx)?;
     finish_go_live(&summary.counts, &summary.to_string(), options)
 }
 
@@ -439,16 +457,8 @@ fn import_associates(
     file: &std::path::Path,
     options: &clientele_app::go_live::GoLiveOptions,
 ) -> anyhow::Result<()> {
-    let db = open_db(config)?;
-    let mut conn = db.conn()?;
-    let input = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-    let ctx = AuditContext { key_name: Some("import".to_owned()), ..AuditContext::system(clock::now()) };
-    let counts = clientele_app::go_live::associates::import_associates(
-        &mut conn,
-        std::io::BufReader::new(input),
-        options,
-        &ctx,
-    )?;
+    let GoLiveRun { mut conn, input, ctx, .. } = go_live_run(config, file)?;
+    let counts = clientele_app::go_live::associates::import_associates(&mut conn, input, options, &ctx)?;
     finish_go_live(&counts, &counts.line("associates"), options)
 }
 
@@ -457,12 +467,8 @@ fn import_customers(
     file: &std::path::Path,
     options: &clientele_app::go_live::GoLiveOptions,
 ) -> anyhow::Result<()> {
-    let db = open_db(config)?;
-    let mut conn = db.conn()?;
-    let input = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-    let ctx = AuditContext { key_name: Some("import".to_owned()), ..AuditContext::system(clock::now()) };
-    let counts =
-        clientele_app::go_live::customers::import_customers(&mut conn, std::io::BufReader::new(input), options, &ctx)?;
+    let GoLiveRun { mut conn, input, ctx, .. } = go_live_run(config, file)?;
+    let counts = clientele_app::go_live::customers::import_customers(&mut conn, input, options, &ctx)?;
     finish_go_live(&counts, &counts.line("members"), options)
 }
 
@@ -491,18 +497,11 @@ fn reject_hint(options: &clientele_app::go_live::GoLiveOptions) -> String {
     }
 }
 
-fn import_orders(
-    config: &Config,
-    file: &std::path::Path,
-    batch: usize,
-    go_live: clientele_app::go_live::GoLiveOptions,
-) -> anyhow::Result<()> {
+fn import_orders(config: &Config, file: &std::path::Path, options: import::ImportOptions) -> anyhow::Result<()> {
     let db = open_db(config)?;
     let mut conn = db.conn()?;
     let input = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
     let size = input.metadata().ok().map(|m| m.len());
-    let progress = import::ImportOptions::progress_wanted();
-    let options = import::ImportOptions { batch, progress, go_live };
     let summary = import::import_orders(&mut conn, std::io::BufReader::new(input), size, &options, clock::now())?;
     if !summary.ignored_columns.is_empty() {
         eprintln!("warning: columns ignored: {}", summary.ignored_columns.join(", "));

@@ -87,6 +87,10 @@ pub struct ImportOptions {
     pub progress: bool,
     /// The reject file, `--max-rejects`, `--check` (docs/import.md).
     pub go_live: crate::go_live::GoLiveOptions,
+    /// An order may name a member who is not there yet: a minimal member is
+    /// created from its member number (and phone), joined on the day of
+    /// their first order in the batch.
+    pub create_customers: bool,
 }
 
 impl ImportOptions {
@@ -120,6 +124,8 @@ impl std::fmt::Display for RowError {
 pub struct ImportSummary {
     /// A `--check` run: nothing was written.
     pub checked: bool,
+    /// Members created for orders that named them (`--create-customers`).
+    pub created_customers: u64,
     /// Columns not read, named once.
     pub ignored_columns: Vec<String>,
     pub rows: u64,
@@ -161,7 +167,11 @@ impl std::fmt::Display for ImportSummary {
             } else {
                 String::new()
             },
-        )
+        )?;
+        if self.created_customers > 0 {
+            write!(f, "; {} members created for their orders (--create-customers)", self.created_customers)?;
+        }
+        Ok(())
     }
 }
 
@@ -174,10 +184,12 @@ struct Pending {
     order: Order,
     lines: Vec<u64>,
     raw: Vec<csv::StringRecord>,
+    /// The phone given with the member number, for a new member.
+    phone: Option<clientele_kernel::Phone>,
 }
 
 mod rows;
-use rows::{store_error_to_rows, to_order};
+use rows::{new_member_phone, store_error_to_rows, to_order};
 
 /// Writes every row of a refused order to the reject file: each with its
 /// own first problem, or `order_refused` naming the line that has one.
@@ -291,7 +303,7 @@ fn close_group(
     let lines: Vec<u64> = group.iter().map(|(l, _)| *l).collect();
     let raw = std::mem::take(raw);
     match to_order(group, stores) {
-        Ok(order) => pending.push(Pending { order, lines, raw }),
+        Ok(order) => pending.push(Pending { order, lines, raw, phone: new_member_phone(group) }),
         Err(errors) => {
             summary.refused_orders += 1;
             reject_order(rejects, &raw, &lines, &errors)?;
@@ -351,7 +363,7 @@ pub fn import_orders<R: Read>(
         }
         if pending.len() >= batch || (row.is_none() && !pending.is_empty()) {
             let batch = std::mem::take(&mut pending);
-            store_or_check(conn, batch, &ctx, (&mut summary, &mut rejects), go_live.check)?;
+            store_or_check(conn, batch, &ctx, (&mut summary, &mut rejects), (go_live.check, options.create_customers))?;
             bar.set_position(reader.position().byte());
             bar.set_message(format!("{} orders imported", summary.imported));
         }
@@ -378,13 +390,56 @@ fn store_or_check(
     batch: Vec<Pending>,
     ctx: &AuditContext,
     (summary, rejects): (&mut ImportSummary, &mut crate::go_live::Rejects),
-    check: bool,
+    (check, create): (bool, bool),
 ) -> anyhow::Result<()> {
     if check {
-        clientele_store::rolled_back(conn, |tx| store_batch(tx, batch, ctx, (summary, rejects)))
+        clientele_store::rolled_back(conn, |tx| store_batch(tx, batch, ctx, (summary, rejects), create))
     } else {
-        store_batch(conn, batch, ctx, (summary, rejects))
+        store_batch(conn, batch, ctx, (summary, rejects), create)
     }
+}
+
+/// Creates the members the batch's orders name by a member number nobody
+/// has: a minimal record of the number and the phone given with it, home
+/// store the first order's, joined on that order's day (UTC). Returns how
+/// many.
+fn create_missing_members(conn: &mut PgConnection, batch: &[Pending], ctx: &AuditContext) -> anyhow::Result<u64> {
+    use clientele_orders::CustomerRef;
+    let mut first: std::collections::BTreeMap<String, &Pending> = std::collections::BTreeMap::new();
+    for p in batch {
+        if let CustomerRef::MemberNo(m) = p.order.customer() {
+            let earlier = |q: &&Pending| q.order.ordered_at() <= p.order.ordered_at();
+            if !first.get(m.as_str()).is_some_and(earlier) {
+                first.insert(m.as_str().to_owned(), p);
+            }
+        }
+    }
+    let numbers: Vec<String> = first.keys().cloned().collect();
+    let taken = clientele_store::bulk::taken_member_numbers(conn, &numbers)?;
+    let mut new = Vec::new();
+    for (number, p) in first.into_iter().filter(|(n, _)| !taken.contains(n)) {
+        let phones = clientele_profiles::Phones::new(p.phone.iter().cloned().collect())
+            .map_err(|e| anyhow::anyhow!("phone: {}", e.message))?;
+        let customer = clientele_profiles::NewCustomer {
+            profile: clientele_profiles::Profile { phones, ..clientele_profiles::Profile::default() },
+            relationship: clientele_profiles::Relationship {
+                home_store: p.order.store(),
+                associate: None,
+                acquisition: None,
+                joined_on: p.order.ordered_at().date_naive(),
+            },
+            tags: clientele_profiles::Tags::default(),
+            consents: clientele_profiles::Consents::new(),
+            external_ids: Default::default(),
+        };
+        new.push((
+            customer,
+            Some(clientele_kernel::MemberNo::parse(&number).map_err(|e| anyhow::anyhow!("{}", e.message))?),
+        ));
+    }
+    let created = new.len() as u64;
+    crate::bulk::create_customers_numbered(conn, new, ctx)?;
+    Ok(created)
 }
 
 fn store_batch(
@@ -392,7 +447,11 @@ fn store_batch(
     batch: Vec<Pending>,
     ctx: &AuditContext,
     (summary, rejects): (&mut ImportSummary, &mut crate::go_live::Rejects),
+    create: bool,
 ) -> anyhow::Result<()> {
+    if create {
+        summary.created_customers += create_missing_members(conn, &batch, ctx)?;
+    }
     let mut orders = Vec::with_capacity(batch.len());
     let mut rows = Vec::with_capacity(batch.len());
     for p in batch {

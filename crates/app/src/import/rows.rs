@@ -81,7 +81,9 @@ fn store_of(e: &mut FieldErrors, value: &str, stores: &HashMap<String, StoreId>)
     }
 }
 
-/// The customer: anonymous, or by exactly one of id, member number, phone.
+/// The customer: anonymous, or by one of id, member number, phone. A member
+/// number may come with a phone: the member is found by the number, the
+/// phone is what `--create-customers` gives a member who is not there yet.
 fn customer_of(e: &mut FieldErrors, head: &CsvRow) -> Option<CustomerRef> {
     match (opt(&head.customer_id), opt(&head.customer_member_no), opt(&head.customer_phone)) {
         (None, None, None) => Some(CustomerRef::Anonymous),
@@ -91,12 +93,19 @@ fn customer_of(e: &mut FieldErrors, head: &CsvRow) -> Option<CustomerRef> {
                 .map(|u| CustomerRef::Id(CustomerId::from_uuid(u)))
                 .map_err(|_| InvalidValue::new("invalid_format", "not a UUID")),
         ),
-        (None, Some(m), None) => e.check("customer_member_no", MemberNo::parse(m)).map(CustomerRef::MemberNo),
+        (None, Some(m), phone) => {
+            let phone = phone.map(|p| e.check("customer_phone", Phone::parse(p)));
+            let member = e.check("customer_member_no", MemberNo::parse(m)).map(CustomerRef::MemberNo);
+            if matches!(phone, Some(None)) { None } else { member }
+        }
         (None, None, Some(p)) => e.check("customer_phone", Phone::parse(p)).map(CustomerRef::Phone),
         _ => {
             e.push(
                 "customer",
-                InvalidValue::new("invalid_format", "give one of customer_id, customer_member_no or customer_phone"),
+                InvalidValue::new(
+                    "invalid_format",
+                    "give customer_id alone, customer_member_no (with customer_phone for a new member), or customer_phone",
+                ),
             );
             None
         }
@@ -290,4 +299,12 @@ pub(super) fn store_error_to_rows(e: &StoreError, lines: &[u64]) -> Vec<RowError
             message: other.to_string(),
         }],
     }
+}
+
+/// The phone of an order's rows, when it comes with a member number (what
+/// `--create-customers` gives a new member).
+pub(super) fn new_member_phone(group: &Group) -> Option<Phone> {
+    let (_, head) = group.first()?;
+    opt(&head.customer_member_no)?;
+    Phone::parse(opt(&head.customer_phone)?).ok()
 }
