@@ -126,9 +126,10 @@ fn cut_sql(cut: Option<Cut>) -> (&'static str, &'static str) {
 fn results_sql(q: &ResultsQuery) -> String {
     let (join, key) = cut_sql(q.cut);
     // Two passes that never join a million rows to a million: the groups
-    // are counted over the campaign's contacts alone (in the order of its
-    // key); the buyers start from the orders of the days the windows can
-    // cover (an index range) and look each customer's contacts up by key.
+    // are counted over the campaign's contacts alone; the buyers start from
+    // the orders of the days the windows can cover (an index-only range,
+    // `orders_day_window_idx`), sorted by customer so that looking each
+    // one's contacts up by key walks the key in order.
     let assigned = if q.single_occurrence {
         "SELECT customer_id, at, outcome = 'held_out' AS control, outcome IN ('sent', 'task') AS reached \
          FROM campaign_contacts WHERE campaign_id = $1 \
@@ -146,6 +147,11 @@ fn results_sql(q: &ResultsQuery) -> String {
            SELECT a.control, {key} AS key, count(*) AS customers, count(*) FILTER (WHERE a.reached) AS reached, \
                   min(a.at) AS first_contact, max(a.at) AS last_contact \
            FROM assigned a {join} GROUP BY 1, 2), \
+         window_orders AS MATERIALIZED ( \
+           SELECT o.customer_id, o.order_id, o.ordered_at, o.amount_paid_base FROM orders o \
+           WHERE o.business_date >= (SELECT first FROM span)::date - 1 \
+             AND o.business_date <= (SELECT last FROM span)::date + $4 + 1 \
+           ORDER BY o.customer_id), \
          bought AS ( \
            SELECT o.customer_id, c.at, c.control, \
              sum(o.amount_paid_base) - coalesce(sum((SELECT sum(r.amount_base) FROM order_returns r \
@@ -154,14 +160,12 @@ fn results_sql(q: &ResultsQuery) -> String {
              bool_or($5 AND EXISTS (SELECT 1 FROM order_lines l \
                  WHERE l.customer_id = o.customer_id AND l.order_id = o.order_id \
                    AND (lower(l.category) = ANY($6) OR lower(l.collection) = ANY($7) OR l.sku = ANY($9)))) AS promoted \
-           FROM orders o \
+           FROM window_orders o \
            CROSS JOIN LATERAL ( \
              SELECT min(x.at) AS at, bool_and(x.outcome = 'held_out') AS control FROM campaign_contacts x \
              WHERE x.campaign_id = $1 AND x.customer_id = o.customer_id \
              HAVING count(*) > 0 AND ($2::timestamptz IS NULL OR (min(x.at) >= $2 AND min(x.at) < $3))) c \
-           WHERE o.business_date >= (SELECT first FROM span)::date - 1 \
-             AND o.business_date <= (SELECT last FROM span)::date + $4 + 1 \
-             AND o.ordered_at >= c.at AND o.ordered_at < c.at + make_interval(days => $4) \
+           WHERE o.ordered_at >= c.at AND o.ordered_at < c.at + make_interval(days => $4) \
            GROUP BY o.customer_id, c.at, c.control) \
          SELECT true AS is_group, control, key, customers, reached, first_contact, last_contact, \
                 NULL::numeric AS revenue, false AS promoted \
