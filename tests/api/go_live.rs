@@ -7,7 +7,7 @@ use clientele_app::go_live::stores::{StoreDefaults, import_stores};
 use clientele_store::AuditContext;
 use clientele_tests::TestApp;
 
-use crate::helpers::rows;
+use crate::helpers::{DiesAfter, rows};
 
 const STORES: &str = "\
 code,name,city,country,time_zone,currency,region
@@ -176,4 +176,33 @@ VIP-0001,Wang Fang,,,,,,,2019-05-02,,,,,,,
     // M0000050006 is in Clientele's own format: the next new member gets a later number.
     let next: i64 = rows(&app, "SELECT last_value FROM member_no_seq")[0]["last_value"].as_i64().expect("seq");
     assert!(next >= 5_000, "the sequence moved past the imported number: {next}");
+}
+
+/// Kill and resume: 2,500 members, the import stopped after the first
+/// batch of 1,000 was committed; run again, every member is there once.
+#[tokio::test]
+async fn a_members_import_stopped_midway_and_run_again_creates_each_member_once() {
+    let app = TestApp::spawn().await;
+    let mut file = String::from("member_no,name,phones,joined_on,consent_sms\n");
+    for i in 0..2_500 {
+        file.push_str(&format!("VIP-{i:05},Member {i},+86139{i:08},2020-01-{:02},yes\n", 1 + i % 28));
+    }
+    let ctx = AuditContext::system(chrono::Utc::now());
+    let options = GoLiveOptions::default();
+    let stop = file.len() * 3 / 5;
+    let killed = clientele_app::go_live::customers::import_customers(
+        &mut app.db.connect(),
+        DiesAfter { data: file.as_bytes(), left: stop },
+        &options,
+        &ctx,
+    );
+    assert!(killed.is_err());
+    assert_eq!(app.count("customers"), 1_000, "the first batch was committed, the one in flight was not");
+    let resumed =
+        clientele_app::go_live::customers::import_customers(&mut app.db.connect(), file.as_bytes(), &options, &ctx)
+            .expect("resume");
+    assert_eq!((resumed.created, resumed.already_present, resumed.refused), (1_500, 1_000, 0));
+    assert_eq!(app.count("customers"), 2_500);
+    assert_eq!(app.count("customer_consents WHERE channel = 'sms' AND granted"), 2_500);
+    assert_eq!(app.count("(SELECT phone FROM phone_index GROUP BY phone HAVING count(*) > 1) d"), 0);
 }

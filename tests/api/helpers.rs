@@ -107,3 +107,24 @@ pub async fn new_associate(app: &TestApp, store: &str, code: &str) -> String {
         .expect(201);
     id_of(&a.body)
 }
+
+/// A reader that fails after `left` bytes: an import reading it stops there
+/// as a killed process would — the batches committed stay, the one in
+/// flight is rolled back with its transaction.
+pub struct DiesAfter<'a> {
+    pub data: &'a [u8],
+    pub left: usize,
+}
+
+impl std::io::Read for DiesAfter<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if self.left == 0 {
+            return Err(std::io::Error::other("killed"));
+        }
+        let n = buf.len().min(self.left).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        self.left -= n;
+        Ok(n)
+    }
+}

@@ -6,7 +6,7 @@ use clientele_app::import::{ImportOptions, ImportSummary, import_orders};
 use clientele_tests::TestApp;
 use serde_json::{Value, json};
 
-use crate::helpers::{person, rows};
+use crate::helpers::{DiesAfter, person, rows};
 
 const HEADER: &str = "source,external_id,ordered_at,store_code,channel,customer_member_no,customer_phone,currency,amount_paid,payment_method,line_id,sku,product_name,category,collection,quantity,unit_price,discount";
 
@@ -427,4 +427,37 @@ async fn orders_may_create_their_members_when_asked() {
     let again = run(true);
     assert_eq!((again.imported, again.created_customers), (0, 0));
     assert_eq!(app.count("member_numbers WHERE member_no LIKE 'VIP-%'"), 1);
+}
+
+/// Kill and resume (issue #15): an import stopped at any point and run
+/// again ends with exactly what one uninterrupted run gives — every
+/// balance, lot, ledger entry, tier and line — and nothing twice.
+#[tokio::test]
+async fn an_import_stopped_anywhere_and_run_again_ends_as_one_run() {
+    let whole = TestApp::spawn().await;
+    let (_, members) = setup(&whole).await;
+    let csv = csv_of(&history(&members));
+    let clean = import(&whole, &csv, 5);
+    assert_eq!(clean.imported, 40);
+    let expected = loyalty_facts(&whole);
+    for stop in [csv.len() / 7, csv.len() / 3, csv.len() * 5 / 6] {
+        let app = TestApp::spawn().await;
+        let (_, again) = setup(&app).await;
+        assert_eq!(again, members);
+        let options = ImportOptions { batch: 5, progress: false, go_live: Default::default(), create_customers: false };
+        let killed = import_orders(
+            &mut app.db.connect(),
+            DiesAfter { data: csv.as_bytes(), left: stop },
+            None,
+            &options,
+            chrono::Utc::now(),
+        );
+        assert!(killed.is_err(), "the run stopped at byte {stop}");
+        let part = app.count("orders");
+        assert!(part < 40, "stopped at byte {stop} with {part} orders");
+        let resumed = import(&app, &csv, 5);
+        assert_eq!(resumed.imported + resumed.already_present, 40, "byte {stop}");
+        assert_eq!(resumed.already_present as i64, part, "byte {stop}: what was committed is kept");
+        assert_eq!(loyalty_facts(&app), expected, "stopped at byte {stop}, then resumed");
+    }
 }
