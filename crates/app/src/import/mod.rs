@@ -259,16 +259,13 @@ fn next_row<R: Read>(
     line: u64,
     summary: &mut ImportSummary,
 ) -> anyhow::Result<NextRow> {
+    let unreadable =
+        |message: String| RowError { line, field: "row".to_owned(), code: "unreadable".to_owned(), message };
     let more = match reader.read_record(record) {
         Ok(more) => more,
         Err(e) if e.is_io_error() => return Err(e.into()),
         Err(e) => {
-            summary.errors.push(RowError {
-                line,
-                field: "row".to_owned(),
-                code: "unreadable".to_owned(),
-                message: e.to_string(),
-            });
+            summary.errors.push(unreadable(e.to_string()));
             summary.rows += 1;
             return Ok(NextRow::Bad);
         }
@@ -280,12 +277,7 @@ fn next_row<R: Read>(
     match record.deserialize::<CsvRow>(Some(headers)) {
         Ok(r) => Ok(NextRow::Row(Box::new(r))),
         Err(e) => {
-            summary.errors.push(RowError {
-                line,
-                field: "row".to_owned(),
-                code: "unreadable".to_owned(),
-                message: e.to_string(),
-            });
+            summary.errors.push(unreadable(e.to_string()));
             Ok(NextRow::Bad)
         }
     }
