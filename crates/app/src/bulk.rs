@@ -279,12 +279,7 @@ fn earn_all(
     let mut pending = PendingWrites::default();
     for (member, mut indexes) in by_member {
         let account = accounts.get_mut(&member).ok_or_else(|| StoreError::Corrupt("account not locked".into()))?;
-        let mine: Vec<_> = if held.is_empty() {
-            Vec::new()
-        } else {
-            offers.iter().filter(|o| o.campaign.is_none_or(|c| !held.contains(&(c, member)))).cloned().collect()
-        };
-        let offers = if held.is_empty() { &offers[..] } else { &mine[..] };
+        let offers = crate::offers::open_to(&offers, |o| o.campaign, |c| held.contains(&(c, member)));
         indexes.sort_by_key(|&i| (claimed[i].priced.order.ordered_at(), claimed[i].index));
         for i in indexes {
             let c = &mut claimed[i];
@@ -292,7 +287,7 @@ fn earn_all(
             let moment = Moment::new(c.priced.order.ordered_at(), c.date).map_err(corrupt("moment"))?;
             let tier = account.tier.effective_on(c.date);
             let earning = calculate_order_earning(config, tier, &to_earn).map_err(StoreError::loyalty_rule)?;
-            let earning = crate::points_offers::add_offer_points(earning, &c.priced, offers, tier)?;
+            let earning = crate::points_offers::add_offer_points(earning, &c.priced, &offers, tier)?;
             let lot = LotId::parse(&c.order_id.to_string()).map_err(corrupt("lot id"))?;
             let change = post_order_earning(config, &account.wallet, &earning, &lot, moment)
                 .map_err(StoreError::loyalty_rule)?;

@@ -25,6 +25,18 @@ fn field(name: &str, code: &'static str, message: impl Into<String>) -> StoreErr
 }
 
 /// An offer's campaign must exist: 422 on `campaign_id` otherwise.
+/// The offers a customer may get: all but those of a campaign that held
+/// them out (`held_out_of`) — a campaign's control group gets none of its
+/// offers, or its results would not measure them (docs/experiments.md).
+/// The same rule for orders sent one by one and for bulk imports.
+pub(crate) fn open_to<T: Clone>(
+    offers: &[T],
+    campaign: impl Fn(&T) -> Option<Uuid>,
+    held_out_of: impl Fn(Uuid) -> bool,
+) -> Vec<T> {
+    offers.iter().filter(|o| campaign(o).is_none_or(|c| !held_out_of(c))).cloned().collect()
+}
+
 pub(crate) fn check_campaign(conn: &mut PgConnection, campaign: Option<Uuid>) -> Result<(), StoreError> {
     match campaign {
         Some(id) if clientele_store::campaigns::get_campaign(conn, id, false)?.is_none() => {

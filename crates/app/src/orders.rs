@@ -79,7 +79,10 @@ pub fn ingest_order(
         let config = claim.program;
         // Its coupon codes, locked and checked before the account is.
         let (order, coupons) = order_coupons::apply_order_coupons(tx.conn()?, order, customer, config.base_currency())?;
-        let gifts = gifts_given(tx, &order, customer, (&claim.gift_offers, config.base_currency()))?;
+        let held = |c| claim.held_out_of.contains(&c);
+        let gift_offers = crate::offers::open_to(&claim.gift_offers, |o| o.campaign, held);
+        let points_offers = crate::offers::open_to(&claim.points_offers, |o| o.campaign, held);
+        let gifts = gifts_given(tx, &order, customer, (&gift_offers, config.base_currency()))?;
         let priced = price(tx, order, &config, date)?;
         order_limits(&config).check(&priced, ctx.at).map_err(StoreError::Invalid)?;
 
@@ -95,7 +98,7 @@ pub fn ingest_order(
             at: ctx.at,
         };
         let earned = match customer {
-            Some(customer) => Some(earn(tx, (&config, &claim.points_offers), &new, customer)?),
+            Some(customer) => Some(earn(tx, (&config, &points_offers), &new, customer)?),
             None => None,
         };
         let new = NewOrder { earning: earned.as_ref().map(|(e, _)| e), ..new };

@@ -143,6 +143,8 @@ struct ClaimRow {
     points_offers: Value,
     #[diesel(sql_type = diesel::sql_types::Jsonb)]
     gift_offers: Value,
+    #[diesel(sql_type = diesel::sql_types::Array<diesel::sql_types::Uuid>)]
+    held_out_of: Vec<Uuid>,
 }
 
 /// A claimed order key, with the programme and the time zone of the
@@ -155,6 +157,8 @@ pub struct Claim {
     pub points_offers: Vec<crate::offers::StoredPointsOffer>,
     /// The gift offers open when the order was placed.
     pub gift_offers: Vec<crate::offers::StoredGiftOffer>,
+    /// The campaigns of those offers that held the customer out.
+    pub held_out_of: std::collections::HashSet<Uuid>,
 }
 
 impl ClaimRow {
@@ -170,16 +174,15 @@ impl ClaimRow {
         };
         let points_offers = crate::offers::points_offers_from_json(self.points_offers)?;
         let gift_offers = crate::offers::gift_offers_from_json(self.gift_offers)?;
-        Ok(Claim { program, time_zone, points_offers, gift_offers })
+        let held_out_of = self.held_out_of.into_iter().collect();
+        Ok(Claim { program, time_zone, points_offers, gift_offers, held_out_of })
     }
 }
 
 /// Claims (source, external id) for a new order; None when it is taken.
 /// The programme, the store's time zone and the points and gift offers
-/// open at the order's time come back in the same round trip — without
-/// the offers of a campaign that held this customer out (its control group
-/// gets none of its offers, or the campaign's results would not measure
-/// them).
+/// open at the order's time come back in the same round trip, with the
+/// campaigns of those offers that held this customer out.
 pub fn claim_key(
     conn: &mut PgConnection,
     order: &Order,
@@ -194,14 +197,15 @@ pub fn claim_key(
                    (SELECT time_zone FROM stores WHERE id = $5) AS time_zone, \
                    (SELECT coalesce(jsonb_agg(jsonb_build_array(id, name, campaign_id, definition, created_at, \
                         created_by) ORDER BY created_at, id), '[]') \
-                      FROM points_offers o WHERE valid_from <= $6 AND valid_to > $6 AND NOT EXISTS \
-                        (SELECT 1 FROM campaign_contacts x WHERE x.campaign_id = o.campaign_id \
-                           AND x.customer_id = $3 AND x.outcome = 'held_out')) AS points_offers, \
+                      FROM points_offers WHERE valid_from <= $6 AND valid_to > $6) AS points_offers, \
                    (SELECT coalesce(jsonb_agg(jsonb_build_array(id, name, campaign_id, definition, created_at, \
                         created_by) ORDER BY created_at, id), '[]') \
-                      FROM gift_offers o WHERE valid_from <= $6 AND valid_to > $6 AND NOT EXISTS \
-                        (SELECT 1 FROM campaign_contacts x WHERE x.campaign_id = o.campaign_id \
-                           AND x.customer_id = $3 AND x.outcome = 'held_out')) AS gift_offers",
+                      FROM gift_offers WHERE valid_from <= $6 AND valid_to > $6) AS gift_offers, \
+                   ARRAY(SELECT DISTINCT o.campaign_id FROM \
+                           (SELECT campaign_id FROM points_offers WHERE valid_from <= $6 AND valid_to > $6 \
+                            UNION SELECT campaign_id FROM gift_offers WHERE valid_from <= $6 AND valid_to > $6) o \
+                         WHERE EXISTS (SELECT 1 FROM campaign_contacts x WHERE x.campaign_id = o.campaign_id \
+                           AND x.customer_id = $3 AND x.outcome = 'held_out')) AS held_out_of",
     )
     .bind::<Text, _>(order.source().as_str())
     .bind::<Text, _>(order.external_id().as_str())
