@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use clientele_app::campaigns::results::{
     CampaignResults, CostFigures, CutBy, Figures, GroupFigures, Metric, ResultsRequest, money_estimate,
 };
-use clientele_experiments::{Estimate, Measurement, wilson};
+use clientele_app::campaigns::scorecard::ScorecardSort;
+use clientele_experiments::{Estimate, Measurement};
 use clientele_profiles::Permission;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -87,16 +88,14 @@ pub struct GroupView {
 }
 
 fn group(g: &GroupFigures) -> GroupView {
-    let rate = clientele_experiments::Proportion::new(g.responders, g.customers)
-        .map(|p| RateView::from(wilson(p, clientele_experiments::Confidence::NINETY_FIVE)));
     GroupView {
         customers: g.customers,
         reached: g.reached,
         responders: g.responders,
-        response_rate: rate,
+        response_rate: g.response_rate.map(RateView::from),
         buyers: g.buyers,
         revenue: g.revenue,
-        revenue_per_customer: (g.customers > 0).then(|| (g.revenue / Decimal::from(g.customers)).round_dp(2)),
+        revenue_per_customer: g.revenue_per_customer,
     }
 }
 
@@ -138,20 +137,13 @@ pub struct UpliftView {
 }
 
 fn uplift(m: &Measurement) -> UpliftView {
-    let revenue = match (m.revenue, m.revenue_bootstrap) {
-        (None, None) => None,
-        (welch, bootstrap) => Some(RevenueUpliftView {
-            difference: money_estimate(bootstrap.or(welch.map(|w| w.difference)).unwrap_or(Estimate {
-                value: 0.0,
-                low: 0.0,
-                high: 0.0,
-            }))
-            .0,
-            welch: welch.map(|w| w.difference.into()),
-            p_value: welch.map(|w| w.p_value),
-            bootstrap: bootstrap.map(MoneyView::from),
-        }),
-    };
+    let difference = m.revenue_bootstrap.or(m.revenue.map(|w| w.difference));
+    let revenue = difference.map(|d| RevenueUpliftView {
+        difference: money_estimate(d).0,
+        welch: m.revenue.map(|w| w.difference.into()),
+        p_value: m.revenue.map(|w| w.p_value),
+        bootstrap: m.revenue_bootstrap.map(MoneyView::from),
+    });
     UpliftView {
         response: m.response.map(|r| ResponseUpliftView { difference: r.difference.into(), p_value: r.p_value }),
         revenue_per_customer: revenue,
@@ -456,28 +448,6 @@ fn scorecard_row(row: &clientele_app::campaigns::scorecard::ScorecardRow) -> Sco
     }
 }
 
-fn sort_rows(rows: &mut [ScorecardRowView], sort: &str) {
-    let key = |r: &ScorecardRowView| -> Option<f64> {
-        match sort {
-            "roi" => r.roi.as_ref().map(|x| x.value),
-            "incremental_revenue" => r.incremental_revenue.as_ref().and_then(|x| x.value.to_string().parse().ok()),
-            "cost" => r.cost.to_string().parse().ok(),
-            "audience" => Some(r.audience as f64),
-            _ => r.launched_at.map(|t| t.timestamp_millis() as f64),
-        }
-    };
-    // Largest first, unknown last; ties by campaign then month.
-    rows.sort_by(|a, b| {
-        let order = match (key(a), key(b)) {
-            (Some(x), Some(y)) => y.total_cmp(&x),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
-        };
-        order.then_with(|| a.campaign_id.cmp(&b.campaign_id)).then_with(|| a.month.cmp(&b.month))
-    });
-}
-
 /// The programme scorecard: every campaign that contacted (or held out)
 /// customers in the period — audience, held out, reached, cost, the
 /// response uplift and incremental revenue with their 95 % intervals, ROI
@@ -501,20 +471,24 @@ pub async fn scorecard(
         return Err(ApiError::field("to", "out_of_range", "must be on or after `from`, at most 731 days after"));
     }
     let window = window_days(q.window_days.as_deref())?;
-    let sort = q.sort.unwrap_or_else(|| "launched_at".to_owned());
-    if !["launched_at", "roi", "incremental_revenue", "cost", "audience"].contains(&sort.as_str()) {
-        return Err(ApiError::field(
-            "sort",
-            "invalid_value",
-            "one of: launched_at, roi, incremental_revenue, cost, audience",
-        ));
-    }
+    let sort = match q.sort.as_deref() {
+        None => ScorecardSort::LaunchedAt,
+        Some(name) => ScorecardSort::ALL.into_iter().find(|s| s.as_str() == name).ok_or_else(|| {
+            ApiError::field("sort", "invalid_value", "one of: launched_at, roi, incremental_revenue, cost, audience")
+        })?,
+    };
     let scope = caller.scope().clone();
     let now = crate::clock::now();
-    let rows = state
+    let mut rows = state
         .run(move |conn| clientele_app::campaigns::scorecard::scorecard(conn, &scope, (from, to), window, now))
         .await?;
-    let mut campaigns: Vec<ScorecardRowView> = rows.iter().map(scorecard_row).collect();
-    sort_rows(&mut campaigns, &sort);
-    Ok(HttpResponse::Ok().json(ScorecardView { from, to, window_days: window, sort, campaigns }))
+    sort.sort(&mut rows);
+    let campaigns = rows.iter().map(scorecard_row).collect();
+    Ok(HttpResponse::Ok().json(ScorecardView {
+        from,
+        to,
+        window_days: window,
+        sort: sort.as_str().to_owned(),
+        campaigns,
+    }))
 }

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use clientele_campaigns::{CampaignSettings, Schedule};
-use clientele_experiments::{Assumptions, Bootstrap, Confidence, Estimate, Group, Measurement, RevenueSample, measure};
+use clientele_experiments::{
+    Assumptions, Bootstrap, Confidence, Estimate, Group, Measurement, Proportion, RevenueSample, measure, wilson,
+};
 use clientele_store::campaigns::StoredCampaign;
 use clientele_store::campaigns::results::{Buyer, CampaignCost, Cut, GroupCount, PromotedProducts, ResultsQuery};
 use clientele_store::{PgConnection, StoreError};
@@ -79,6 +81,10 @@ pub struct GroupFigures {
     pub buyers: u64,
     /// Revenue in the window net of returns, base currency.
     pub revenue: Decimal,
+    /// `responders ÷ customers` with Wilson's interval (None: nobody).
+    pub response_rate: Option<Estimate>,
+    /// `revenue ÷ customers`, to the cent (None: nobody).
+    pub revenue_per_customer: Option<Decimal>,
 }
 
 /// The figures of one set of customers (the whole campaign, or one cut).
@@ -157,12 +163,15 @@ fn figures(groups: &[&GroupCount], buyers: &[&Buyer], metric: Metric, a: &Assump
         } as u64;
         let customers = u64::try_from(customers).unwrap_or(0);
         let values: Vec<f64> = mine.iter().map(|b| to_f64(b.revenue)).collect();
+        let revenue: Decimal = mine.iter().map(|b| b.revenue).sum();
         let own = GroupFigures {
             customers,
             reached: u64::try_from(reached).unwrap_or(0),
             responders,
             buyers: mine.len() as u64,
-            revenue: mine.iter().map(|b| b.revenue).sum(),
+            revenue,
+            response_rate: Proportion::new(responders, customers).map(|p| wilson(p, a.confidence)),
+            revenue_per_customer: (customers > 0).then(|| (revenue / Decimal::from(customers)).round_dp(2)),
         };
         let revenue = RevenueSample::new(customers, values)
             .unwrap_or_else(|| RevenueSample::new(customers, Vec::new()).expect("an empty sample is valid"));

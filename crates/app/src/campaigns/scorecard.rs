@@ -12,6 +12,64 @@ use clientele_store::{PgConnection, StoreError};
 
 use super::results::{CampaignResults, Metric, ResultsRequest, campaign_results};
 
+/// What the scorecard is sorted by: largest first, rows without the figure
+/// (no control group, no margin rate) last, ties by campaign then month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScorecardSort {
+    /// Newest launch first (the default).
+    LaunchedAt,
+    Roi,
+    IncrementalRevenue,
+    Cost,
+    Audience,
+}
+
+impl ScorecardSort {
+    pub const ALL: [ScorecardSort; 5] = [
+        ScorecardSort::LaunchedAt,
+        ScorecardSort::Roi,
+        ScorecardSort::IncrementalRevenue,
+        ScorecardSort::Cost,
+        ScorecardSort::Audience,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ScorecardSort::LaunchedAt => "launched_at",
+            ScorecardSort::Roi => "roi",
+            ScorecardSort::IncrementalRevenue => "incremental_revenue",
+            ScorecardSort::Cost => "cost",
+            ScorecardSort::Audience => "audience",
+        }
+    }
+
+    /// The row's figure this sorts by (None: the row has none).
+    fn key(self, row: &ScorecardRow) -> Option<f64> {
+        let r = &row.results;
+        let measured = r.has_control.then_some(&r.figures.measurement);
+        match self {
+            ScorecardSort::LaunchedAt => row.campaign.launched_at.map(|t| t.timestamp_millis() as f64),
+            ScorecardSort::Roi => measured.and_then(|m| m.roi).map(|e| e.value),
+            ScorecardSort::IncrementalRevenue => measured.and_then(|m| m.incremental_revenue).map(|e| e.value),
+            ScorecardSort::Cost => rust_decimal::prelude::ToPrimitive::to_f64(&r.cost.total),
+            ScorecardSort::Audience => Some((r.figures.treated.customers + r.figures.control.customers) as f64),
+        }
+    }
+
+    /// Sorts `rows` (see the type's documentation).
+    pub fn sort(self, rows: &mut [ScorecardRow]) {
+        rows.sort_by(|a, b| {
+            let order = match (self.key(a), self.key(b)) {
+                (Some(x), Some(y)) => y.total_cmp(&x),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            };
+            order.then_with(|| a.campaign.id.cmp(&b.campaign.id)).then_with(|| a.month.cmp(&b.month))
+        });
+    }
+}
+
 /// One row: a campaign, or a month of a trigger campaign.
 #[derive(Debug, Clone)]
 pub struct ScorecardRow {
