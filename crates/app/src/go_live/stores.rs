@@ -44,8 +44,8 @@ impl std::fmt::Display for StoresSummary {
         if !zones.is_empty() {
             write!(
                 f,
-                "\\nbusiness dates: each order's date is its store's local date in the store's time zone ({}); \\
-                 an order without a store takes the programme's",
+                "\nbusiness dates: each order's date is its store's local date in the store's time zone ({}); \
+                 an order without a store (e-shop) is dated in UTC",
                 zones.join(", ")
             )?;
         }
