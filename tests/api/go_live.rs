@@ -4,6 +4,7 @@
 
 use clientele_app::go_live::GoLiveOptions;
 use clientele_app::go_live::stores::{StoreDefaults, import_stores};
+use clientele_app::import::{ImportOptions, import_orders};
 use clientele_store::AuditContext;
 use clientele_tests::TestApp;
 
@@ -205,4 +206,161 @@ async fn a_members_import_stopped_midway_and_run_again_creates_each_member_once(
     assert_eq!(app.count("customers"), 2_500);
     assert_eq!(app.count("customer_consents WHERE channel = 'sms' AND granted"), 2_500);
     assert_eq!(app.count("(SELECT phone FROM phone_index GROUP BY phone HAVING count(*) > 1) d"), 0);
+}
+
+/// Stores, an associate and members, as the balances tests need them.
+fn members(app: &TestApp, numbers: &[&str]) {
+    let defaults = StoreDefaults { country: None, time_zone: Some("Asia/Shanghai".to_owned()) };
+    run(app, &defaults, false);
+    let mut file = String::from("member_no,joined_on\n");
+    for n in numbers {
+        file.push_str(&format!("{n},2020-01-01\n"));
+    }
+    let ctx = AuditContext::system(chrono::Utc::now());
+    let made = clientele_app::go_live::customers::import_customers(
+        &mut app.db.connect(),
+        file.as_bytes(),
+        &GoLiveOptions::default(),
+        &ctx,
+    )
+    .expect("members");
+    assert_eq!(made.created, numbers.len() as u64);
+}
+
+fn balances(
+    app: &TestApp,
+    input: impl std::io::Read,
+    go_live: GoLiveOptions,
+) -> anyhow::Result<clientele_app::go_live::balances::BalancesSummary> {
+    let as_of = chrono::Utc::now();
+    let options = clientele_app::go_live::balances::BalancesOptions { go_live, as_of };
+    let ctx = AuditContext::system(as_of);
+    clientele_app::go_live::balances::import_balances(&mut app.db.connect(), input, &options, &ctx)
+}
+
+/// Opening balances: lots keep their dates, the ledger equals the balance,
+/// a tier above the growth's needs its last day, refusals go to the reject
+/// file whole-member, `--check` writes nothing, a re-run opens nothing twice.
+#[tokio::test]
+async fn opening_balances_enter_the_ledger_and_come_in_once() {
+    let app = TestApp::spawn().await;
+    members(&app, &["VIP-0001", "VIP-0002", "VIP-0003", "VIP-0004", "VIP-0005"]);
+    let file = "\
+member_no,lot_id,points,earned_on,expires_on,growth_value,tier,tier_floor,tier_floor_until,segment
+VIP-0001,A,1200,2025-01-10,2030-01-10,25000,S4,,2030-06-30,gold
+VIP-0001,B,300,2025-09-01,,25000,,,,gold
+VIP-0002,C,500,2024-01-01,2025-01-01,1000,,,,
+VIP-0002,D,500,2025-01-01,2030-01-01,1000,,,,
+VIP-0003,,,,,20000,S5,,,
+VIP-0004,E,90,2025-02-02,2030-02-02,800,,S6,2030-12-31,
+VIP-0004,F,10,2025-02-03,2030-02-03,999,,,,
+NOBODY,G,1,2025-01-01,,,,,,
+VIP-0005,,0,,,0,S1,,,
+";
+    let dir = std::env::temp_dir().join(format!("clientele-balances-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let rejects = dir.join("rejects.csv");
+    let with_rejects = |check| GoLiveOptions { rejects: Some(rejects.clone()), max_rejects: None, check };
+    let checked = balances(&app, file.as_bytes(), with_rejects(true)).expect("check");
+    assert_eq!((checked.opened, checked.refused, checked.empty), (1, 6, 1), "{checked}");
+    assert_eq!(app.count("ledger"), 0, "a check writes nothing");
+    assert_eq!(app.count("points_lots"), 0);
+
+    let done = balances(&app, file.as_bytes(), with_rejects(false)).expect("import");
+    assert_eq!((done.opened, done.refused, done.empty, done.points, done.lots), (1, 6, 1, 1_500, 2), "{done}");
+    assert_eq!(done.ignored_columns, ["segment"]);
+    let refused = std::fs::read_to_string(&rejects).expect("rejects");
+    for expected in [
+        ",4,lot_expired,expires_on,",
+        ",5,member_refused,,",
+        ",6,tier_needs_floor_end,tier_floor_until,",
+        ",7,member_refused,,",
+        ",8,differs,growth_value,",
+        ",9,member_unknown,member_no,",
+    ] {
+        assert!(refused.contains(expected), "{expected} in {refused}");
+    }
+    let one = &rows(
+        &app,
+        "SELECT a.points_balance, a.growth_value, a.tier, a.tier_state->'floor'->>'tier' AS floor, \
+                (SELECT sum(points) FROM ledger l WHERE l.customer_id = a.customer_id)::bigint AS ledger, \
+                (SELECT sum(growth) FROM ledger l WHERE l.customer_id = a.customer_id)::bigint AS ledger_growth, \
+                (SELECT count(*) FROM ledger l WHERE l.customer_id = a.customer_id AND kind = 'migration' \
+                   AND source_kind = 'migration') AS migration \
+         FROM loyalty_accounts a JOIN member_numbers m USING (customer_id) WHERE m.member_no = 'VIP-0001'",
+    )[0];
+    assert_eq!((one["points_balance"].as_i64(), one["ledger"].as_i64()), (Some(1_500), Some(1_500)));
+    assert_eq!((one["growth_value"].as_i64(), one["ledger_growth"].as_i64()), (Some(25_000), Some(25_000)));
+    assert_eq!((one["tier"].as_str(), one["floor"].as_str()), (Some("S4"), Some("S4")), "{one}");
+    assert_eq!(one["migration"].as_i64(), Some(4), "two lots, the growth, the floor");
+    let lot =
+        &rows(&app, "SELECT earned_on::text AS e, expires_on::text AS x FROM points_lots WHERE lot_id = 'migration-A'")
+            [0];
+    assert_eq!((lot["e"].as_str(), lot["x"].as_str()), (Some("2025-01-10"), Some("2030-01-10")));
+    assert_eq!(app.count("outbox WHERE event_type IN ('points.changed', 'tier.changed')"), 0, "no webhook per member");
+
+    let again = balances(&app, file.as_bytes(), GoLiveOptions::default()).expect("again");
+    assert_eq!((again.opened, again.already_present, again.refused), (0, 1, 6), "{again}");
+    assert_eq!(app.count("ledger"), 4);
+}
+
+/// Kill and resume: 1,200 members' balances, stopped after the first batch
+/// of 500 was committed; run again, each member is opened once.
+#[tokio::test]
+async fn a_balances_import_stopped_midway_and_run_again_opens_each_member_once() {
+    let app = TestApp::spawn().await;
+    let numbers: Vec<String> = (0..1_200).map(|i| format!("VIP-{i:05}")).collect();
+    members(&app, &numbers.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut file = String::from("member_no,lot_id,points,earned_on,growth_value\n");
+    for n in &numbers {
+        file.push_str(&format!("{n},1,100,2026-01-01,1000\n{n},2,50,2026-02-01,1000\n"));
+    }
+    let killed = balances(&app, DiesAfter { data: file.as_bytes(), left: file.len() / 2 }, GoLiveOptions::default());
+    assert!(killed.is_err());
+    assert_eq!(app.count("loyalty_accounts WHERE opened_as_of IS NOT NULL"), 500, "the first batch only");
+    let resumed = balances(&app, file.as_bytes(), GoLiveOptions::default()).expect("resume");
+    assert_eq!((resumed.opened, resumed.already_present, resumed.refused), (700, 500, 0), "{resumed}");
+    assert_eq!(app.count("points_lots"), 2_400);
+    assert_eq!(app.count("loyalty_accounts WHERE points_balance = 150 AND growth_value = 1000"), 1_200);
+}
+
+/// The README's go-live: the sample files of examples/go-live, in four
+/// imports, refuse nothing; the history before the
+/// balances' date earns nothing, the orders after it do.
+#[tokio::test]
+async fn the_sample_go_live_in_the_repository_comes_in_whole() {
+    let app = TestApp::spawn().await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/go-live");
+    let file = |name: &str| std::fs::File::open(dir.join(name)).expect("sample file");
+    let ctx = AuditContext::system(chrono::Utc::now());
+    let none = GoLiveOptions::default();
+    let mut conn = app.db.connect();
+    let stores = import_stores(&mut conn, file("stores.csv"), &StoreDefaults::default(), &none, &ctx).expect("stores");
+    assert_eq!((stores.counts.created, stores.counts.refused), (3, 0), "{stores}");
+    let people = clientele_app::go_live::customers::import_customers(&mut conn, file("customers.csv"), &none, &ctx);
+    assert_eq!(people.expect("customers").created, 5);
+    let as_of = chrono::DateTime::parse_from_rfc3339("2026-12-01T00:00:00+08:00").expect("as of").to_utc();
+    let options = clientele_app::go_live::balances::BalancesOptions { go_live: none.clone(), as_of };
+    let opened = clientele_app::go_live::balances::import_balances(&mut conn, file("balances.csv"), &options, &ctx);
+    let opened = opened.expect("balances");
+    assert_eq!((opened.opened, opened.refused), (4, 0), "{opened}");
+    let options = ImportOptions { batch: 1000, progress: false, go_live: none, create_customers: false };
+    let orders = import_orders(&mut conn, file("orders.csv"), None, &options, chrono::Utc::now()).expect("orders");
+    assert!(orders.errors.is_empty(), "{:?}", orders.errors);
+    assert_eq!(orders.imported, 4);
+    let earned = rows(&app, "SELECT external_id, points_earned FROM orders ORDER BY external_id");
+    let points: Vec<(String, i64)> = earned
+        .iter()
+        .map(|r| (r["external_id"].as_str().unwrap_or("").to_owned(), r["points_earned"].as_i64().unwrap_or(-1)))
+        .collect();
+    assert_eq!(
+        points,
+        [
+            ("BJ-2026-000207".to_owned(), 0),
+            ("BJ-2026-000215".to_owned(), 2),
+            ("SH-2026-000101".to_owned(), 0),
+            ("SH-2026-000188".to_owned(), 12_600)
+        ]
+    );
+    assert_eq!(app.count("ledger l WHERE (SELECT sum(points) FROM ledger k WHERE k.customer_id = l.customer_id) <> (SELECT points_balance FROM loyalty_accounts a WHERE a.customer_id = l.customer_id)"), 0);
 }

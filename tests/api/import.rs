@@ -118,9 +118,19 @@ fn history(member_nos: &[String]) -> Vec<HistoryOrder> {
         if two_lines {
             lines.push((sku_b, cat_b, 1, price_b, "0"));
         }
+        // Every eighth order keeps a free gift box at quantity 0.
+        if k % 8 == 3 {
+            lines.push(("GW-000", "packaging", 0, "50", "0"));
+        }
         let net: rust_like::Dec = lines.iter().map(|(_, _, q, p, d)| rust_like::net(*q, p, d)).sum();
         // Every fifth order pays a little less than the net total (a coupon).
-        let paid = if k % 5 == 2 { net.minus_cents(1234) } else { net };
+        let mut paid = if k % 5 == 2 { net.minus_cents(1234) } else { net }.to_string();
+        // Every ninth: three for 1.00 sent at a unit price rounded to 0.33,
+        // so the amount paid is a cent above the lines.
+        if k % 9 == 4 {
+            lines = vec![("BT-004", "beauty", 3, "0.33", "0")];
+            paid = "1.00".to_owned();
+        }
         let (member_no, phone) = match k % 7 {
             0 | 3 => (Some(member_nos[0].clone()), None),
             1 | 4 => (None, Some("139 0000 1111".to_owned())),
@@ -134,7 +144,7 @@ fn history(member_nos: &[String]) -> Vec<HistoryOrder> {
             member_no,
             phone,
             currency: if eur { "EUR" } else { "CNY" },
-            paid: paid.to_string(),
+            paid,
             lines,
         });
     }
@@ -208,7 +218,42 @@ fn loyalty_facts(app: &TestApp) -> Vec<Value> {
          ORDER BY o.external_id, l.line_id",
     ));
     facts.extend(rows(app, "SELECT sku, name, category, collection FROM products ORDER BY sku"));
+    // Every lot and every ledger entry, an order's lot named by the order's
+    // external id (lot ids are the orders' own ids, which differ).
+    facts.extend(rows(
+        app,
+        "SELECT m.member_no, coalesce(o.external_id, p.lot_id) AS lot, p.earned_on, p.expires_on, p.original, \
+                p.remaining, p.held \
+         FROM points_lots p JOIN member_numbers m ON m.customer_id = p.customer_id \
+         LEFT JOIN orders o ON o.customer_id = p.customer_id AND o.order_id::text = p.lot_id \
+         ORDER BY m.member_no, p.earned_at, lot",
+    ));
+    facts.extend(rows(
+        app,
+        "SELECT m.member_no, l.kind, l.points, l.growth, l.points_not_taken, l.business_date, l.source_kind, \
+                coalesce(o.external_id, l.lot_id) AS lot \
+         FROM ledger l JOIN member_numbers m ON m.customer_id = l.customer_id \
+         LEFT JOIN orders o ON o.customer_id = l.customer_id AND o.order_id::text = l.lot_id \
+         ORDER BY m.member_no, l.entry_no",
+    ));
     facts
+}
+
+/// The same opening balance for the first member in both apps, taken on
+/// 2024-07-01: their orders before it earn nothing, through the API as
+/// through the import.
+fn open_balance(app: &TestApp, member_no: &str) {
+    let file = format!(
+        "member_no,lot_id,points,earned_on,expires_on,growth_value,tier\n\
+         {member_no},A1,5000,2024-03-01,2030-03-01,90000,S3\n"
+    );
+    let as_of = chrono::DateTime::parse_from_rfc3339("2024-07-01T00:00:00+08:00").expect("as of").to_utc();
+    let options = clientele_app::go_live::balances::BalancesOptions { go_live: Default::default(), as_of };
+    let ctx = clientele_store::AuditContext::system(chrono::Utc::now());
+    let opened =
+        clientele_app::go_live::balances::import_balances(&mut app.db.connect(), file.as_bytes(), &options, &ctx)
+            .expect("balances");
+    assert_eq!((opened.opened, opened.refused), (1, 0), "{opened}");
 }
 
 #[tokio::test]
@@ -218,6 +263,8 @@ async fn an_imported_history_earns_exactly_what_the_api_would() {
     let (stores, members) = setup(&api).await;
     let (_, bulk_members) = setup(&bulk).await;
     assert_eq!(members, bulk_members, "both databases number members alike");
+    open_balance(&api, &members[0]);
+    open_balance(&bulk, &members[0]);
     let orders = history(&members);
     // The API gets them as a till would, in time order; the file is not
     // sorted, and the import applies each member's orders in time order.
@@ -245,6 +292,20 @@ async fn an_imported_history_earns_exactly_what_the_api_would() {
         assert_eq!(g, e, "import (left) and API (right) differ");
     }
     assert_eq!(got.len(), expected.len());
+    let kinds: Vec<&Value> = expected.iter().filter_map(|f| f.get("kind")).collect();
+    assert!(kinds.iter().any(|k| *k == "migration") && kinds.iter().any(|k| *k == "earn_order"), "{kinds:?}");
+    let history_before_opening = rows(
+        &bulk,
+        &format!(
+            "SELECT count(*) AS n FROM orders o JOIN member_numbers m USING (customer_id) \
+             WHERE m.member_no = '{}' AND o.ordered_at < '2024-07-01T00:00:00+08:00' AND o.points_earned = 0",
+            members[0]
+        ),
+    );
+    assert!(history_before_opening[0]["n"].as_i64() > Some(0), "orders before the opening earned nothing");
+    let zero_lines =
+        rows(&bulk, "SELECT count(*) AS n FROM order_lines WHERE quantity = 0 AND paid = 0 AND points = 0");
+    assert!(zero_lines[0]["n"].as_i64() > Some(0), "zero lines are kept");
     let tiers: Vec<&Value> = expected.iter().filter_map(|f| f.get("tier")).collect();
     assert!(tiers.iter().any(|t| *t != "S1" && *t != "S2"), "the history crosses at least two tiers: {tiers:?}");
 }

@@ -283,6 +283,9 @@ fn earn_all(
         indexes.sort_by_key(|&i| (claimed[i].priced.order.ordered_at(), claimed[i].index));
         for i in indexes {
             let c = &mut claimed[i];
+            if !account.earns_at(c.priced.order.ordered_at()) {
+                continue; // history counted in the opening balance
+            }
             let to_earn = order_to_earn(&c.priced, c.order_id)?;
             let moment = Moment::new(c.priced.order.ordered_at(), c.date).map_err(corrupt("moment"))?;
             let tier = account.tier.effective_on(c.date);

@@ -98,7 +98,7 @@ pub fn ingest_order(
             at: ctx.at,
         };
         let earned = match customer {
-            Some(customer) => Some(earn(tx, (&config, &points_offers), &new, customer)?),
+            Some(customer) => earn(tx, (&config, &points_offers), &new, customer)?,
             None => None,
         };
         let new = NewOrder { earning: earned.as_ref().map(|(e, _)| e), ..new };
@@ -234,15 +234,19 @@ struct PendingEarning {
 
 /// Locks the member's account and works out what the order earns per line
 /// (with the points offers open when it was placed) and what to write for
-/// it.
+/// it. Nothing for an order placed before the member's opening balance was
+/// taken (go-live): its points are in that balance.
 fn earn(
     tx: &mut Tx<'_>,
     (config, offers): (&ProgramConfig, &[clientele_store::offers::StoredPointsOffer]),
     order: &NewOrder<'_>,
     customer: CustomerId,
-) -> Result<(OrderEarning, PendingEarning), StoreError> {
+) -> Result<Option<(OrderEarning, PendingEarning)>, StoreError> {
     let NewOrder { priced, order_id, business_date: date, at, .. } = *order;
     let account = clientele_store::lock_account(tx.conn()?, customer, at)?;
+    if !account.earns_at(priced.order.ordered_at()) {
+        return Ok(None);
+    }
     let to_earn = order_to_earn(priced, order_id)?;
     let moment = Moment::new(priced.order.ordered_at(), date).map_err(corrupt("moment"))?;
     let tier = account.tier.effective_on(date);
@@ -251,7 +255,7 @@ fn earn(
     let lot = LotId::parse(&order_id.to_string()).map_err(corrupt("lot id"))?;
     let change =
         post_order_earning(config, &account.wallet, &earning, &lot, moment).map_err(StoreError::loyalty_rule)?;
-    Ok((earning, PendingEarning { account, change }))
+    Ok(Some((earning, PendingEarning { account, change })))
 }
 
 /// The outcome of a return.

@@ -141,6 +141,21 @@ enum ImportCommand {
         #[command(flatten)]
         go_live: GoLiveArgs,
     },
+    /// Each member's opening balance from the previous system, one row per
+    /// lot (`member_no`, `points`, `earned_on`, `expires_on`,
+    /// `growth_value`, `tier`, `tier_floor`, `tier_floor_until`; see
+    /// docs/import.md); idempotent and resumable.
+    Balances {
+        /// The CSV file.
+        file: std::path::PathBuf,
+        /// When the previous system took the balances (RFC 3339; default:
+        /// now). Orders placed before it earn nothing here: their points
+        /// are in the balance.
+        #[arg(long)]
+        as_of: Option<chrono::DateTime<chrono::FixedOffset>>,
+        #[command(flatten)]
+        go_live: GoLiveArgs,
+    },
     /// The sales associates from a CSV file (`code`, `name`, `store_code`);
     /// idempotent and resumable.
     Associates {
@@ -263,6 +278,9 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Import { what: ImportCommand::Customers { file, go_live } } => {
             import_customers(&config, &file, &go_live.options())
+        }
+        Command::Import { what: ImportCommand::Balances { file, as_of, go_live } } => {
+            import_balances(&config, &file, as_of.map(|t| t.with_timezone(&chrono::Utc)), go_live.options())
         }
     }
 }
@@ -429,7 +447,8 @@ fn import_coupons(config: &Config, file: &std::path::Path, coupon: uuid::Uuid) -
 struct GoLiveRun {
     _db: Db,
     conn: clientele_store::Conn,
-    input: std::io::BufReader<std::fs::File>,
+    /// The file, with a progress bar on a terminal (not with `CI=true`).
+    input: indicatif::ProgressBarIter<std::io::BufReader<std::fs::File>>,
     ctx: AuditContext,
 }
 
@@ -437,8 +456,17 @@ fn go_live_run(config: &Config, file: &std::path::Path) -> anyhow::Result<GoLive
     let db = open_db(config)?;
     let conn = db.conn()?;
     let input = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let bar = if import::ImportOptions::progress_wanted() {
+        let bar = indicatif::ProgressBar::new(input.metadata().map(|m| m.len()).unwrap_or(0));
+        let style =
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {percent}% ETA {eta}")
+                .map_err(|e| anyhow::anyhow!("progress template: {e}"))?;
+        bar.with_style(style)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     let ctx = AuditContext { key_name: Some("import".to_owned()), ..AuditContext::system(clock::now()) };
-    Ok(GoLiveRun { _db: db, conn, input: std::io::BufReader::new(input), ctx })
+    Ok(GoLiveRun { _db: db, conn, input: bar.wrap_read(std::io::BufReader::new(input)), ctx })
 }
 
 fn import_stores(
@@ -470,6 +498,24 @@ fn import_customers(
     let GoLiveRun { mut conn, input, ctx, .. } = go_live_run(config, file)?;
     let counts = clientele_app::go_live::customers::import_customers(&mut conn, input, options, &ctx)?;
     finish_go_live(&counts, &counts.line("members"), options)
+}
+
+fn import_balances(
+    config: &Config,
+    file: &std::path::Path,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+    go_live: clientele_app::go_live::GoLiveOptions,
+) -> anyhow::Result<()> {
+    use clientele_app::go_live::balances;
+    let GoLiveRun { mut conn, input, ctx, .. } = go_live_run(config, file)?;
+    let options = balances::BalancesOptions { as_of: as_of.unwrap_or(ctx.at), go_live };
+    let summary = balances::import_balances(&mut conn, input, &options, &ctx)?;
+    let counts = clientele_app::go_live::Counts {
+        refused: summary.refused,
+        ignored_columns: summary.ignored_columns.clone(),
+        ..Default::default()
+    };
+    finish_go_live(&counts, &summary.to_string(), &options.go_live)
 }
 
 /// The ignored columns' warning, the summary, and a failure when a row was

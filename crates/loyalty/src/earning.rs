@@ -491,6 +491,18 @@ mod tests {
     }
 
     #[test]
+    fn a_line_of_quantity_zero_earns_nothing_and_changes_nothing() {
+        let config = ProgramConfig::default_plan();
+        let zero = PaidLine { quantity: Quantity::new(0).unwrap(), ..line("2", "0") };
+        let with = calculate_order_earning(&config, Tier::S1, &order(vec![line("1", "99.99"), zero])).unwrap();
+        let without = calculate_order_earning(&config, Tier::S1, &order(vec![line("1", "99.99")])).unwrap();
+        assert_eq!((with.points(), with.growth()), (without.points(), without.growth()));
+        let kept = &with.lines()[1];
+        assert_eq!((kept.points.get(), kept.growth.get()), (0, 0));
+        assert!(kept.take_back_for(Quantity::ONE).is_err(), "nothing bought, nothing to return");
+    }
+
+    #[test]
     fn largest_remainder_allocation() {
         assert_eq!(allocate_by_largest_remainder(10, &[1, 1, 1]).unwrap(), [4, 3, 3]);
         assert_eq!(allocate_by_largest_remainder(100, &[0, 0]).unwrap(), [0, 0]);

@@ -41,6 +41,9 @@ keyword_enum! {
         TierFloorSet => "tier_floor_set",
         /// A manual tier floor removed (no points, no growth).
         TierFloorRemoved => "tier_floor_removed",
+        /// An opening balance brought from the previous system at go-live:
+        /// a lot's points, the growth value, or the tier floor kept.
+        Migration => "migration",
     }
 }
 
@@ -67,6 +70,8 @@ pub enum Source {
     Manual(Actor),
     /// The program's own rules (expiry).
     Program,
+    /// The previous system, at go-live (an opening balance).
+    Migration,
 }
 
 impl Source {
@@ -80,6 +85,7 @@ impl Source {
             Source::Redemption(_) => "redemption",
             Source::Manual(_) => "manual",
             Source::Program => "program",
+            Source::Migration => "migration",
         }
     }
 }
@@ -93,6 +99,7 @@ impl std::fmt::Display for Source {
             Source::Redemption(id) => write!(f, "redemption {id}"),
             Source::Manual(actor) => write!(f, "{actor}"),
             Source::Program => f.write_str("the program"),
+            Source::Migration => f.write_str("the previous system"),
         }
     }
 }

@@ -73,6 +73,7 @@
 //! - [`returns`]: what a return takes back, and posting it.
 //! - [`postings`]: activity points and manual adjustments.
 //! - [`lots`]: [`Lot`], [`Wallet`], [`WalletChange`], expiry.
+//! - [`opening`]: opening balances brought from a previous system.
 //! - [`redemption`]: reserve → confirm | cancel | expire.
 //! - [`ledger`]: [`LedgerEntry`] and sums over entries.
 //! - [`account`]: [`Account`], the in-memory reference model.
@@ -88,6 +89,7 @@ pub mod ids;
 pub mod ledger;
 pub mod limits;
 pub mod lots;
+pub mod opening;
 pub mod postings;
 pub mod redemption;
 pub mod returns;
@@ -109,6 +111,7 @@ pub use ids::{ActivityId, LotId, OrderId, RedemptionId, ReturnId};
 pub use ledger::{EntryKind, LedgerEntry, Source, growth_value_of, growth_value_within, points_balance_of};
 pub use limits::{LimitsParts, ProgramLimits};
 pub use lots::{ExpiringPoints, Lot, LotParts, Wallet, WalletChange, expire_lots};
+pub use opening::{Opening, OpeningBalance, OpeningError, OpeningLot, open_balance};
 pub use postings::{
     ActivityGrant, ActivityGrantParts, ManualAdjustment, ManualPoints, adjust_manually, grant_activity_points,
 };

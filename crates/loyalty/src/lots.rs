@@ -463,14 +463,28 @@ impl<'w> Draft<'w> {
         points: Points,
         expires_on: Option<NaiveDate>,
     ) -> Result<(), LoyaltyError> {
+        let earned = (self.moment.at(), self.moment.date());
+        self.create_lot_earned(id, origin, points, earned, expires_on)
+    }
+
+    /// A new lot of `points` earned at `earned` (instant, business date),
+    /// expiring on `expires_on`.
+    pub(crate) fn create_lot_earned(
+        &mut self,
+        id: &LotId,
+        origin: &Source,
+        points: Points,
+        (earned_at, earned_on): (DateTime<Utc>, NaiveDate),
+        expires_on: Option<NaiveDate>,
+    ) -> Result<(), LoyaltyError> {
         if self.after.lots.contains_key(id) {
             return Err(LoyaltyError::DuplicateLot(id.clone()));
         }
         let lot = Lot::from_parts(LotParts {
             id: id.clone(),
             origin: origin.clone(),
-            earned_at: self.moment.at(),
-            earned_on: self.moment.date(),
+            earned_at,
+            earned_on,
             expires_on,
             original: points,
             remaining: points,

@@ -394,7 +394,10 @@ impl DiscountRate {
     pub const NONE: DiscountRate = DiscountRate(Decimal::ZERO);
 }
 
-/// How many units of a line were bought or are returned: at least 1.
+/// How many units of a line were bought or are returned. A line bought at
+/// quantity 0 (a free item or a correction the till kept) is paid nothing
+/// and earns nothing; returning 0 units takes nothing back (the orders
+/// crate refuses such a return before it gets here).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "u32", into = "u32")]
 pub struct Quantity(u32);
@@ -403,13 +406,9 @@ impl Quantity {
     /// One unit.
     pub const ONE: Quantity = Quantity(1);
 
-    /// Checks that it is at least 1 (code `out_of_range`).
+    /// Any number of units, 0 included.
     pub fn new(value: u32) -> Result<Quantity, InvalidValue> {
-        if value >= 1 {
-            Ok(Quantity(value))
-        } else {
-            Err(InvalidValue::new("out_of_range", "a quantity must be at least 1"))
-        }
+        Ok(Quantity(value))
     }
 
     /// The number.
@@ -487,7 +486,8 @@ mod tests {
 
     #[test]
     fn quantities() {
-        assert!(Quantity::new(0).is_err());
-        assert!(serde_json::from_str::<Quantity>("0").is_err());
+        assert_eq!(Quantity::new(0).unwrap().get(), 0);
+        assert_eq!(serde_json::from_str::<Quantity>("0").unwrap().get(), 0);
+        assert!(serde_json::from_str::<Quantity>("-1").is_err());
     }
 }

@@ -27,6 +27,6 @@ pub use business_date::business_date;
 pub use order::{
     CustomerRef, ExternalOrderId, FxRate, MAX_ORDER_AMOUNT, MAX_QUANTITY, MAX_UNIT_AMOUNT, NewOrder, NewOrderLine,
     Order, OrderContent, OrderLimits, OrderLine, OrderSource, PaymentMethod, PricedLine, PricedOrder, ReturnLine,
-    ReturnRequest, SalesChannel, Sku, price_in_base, validate_return,
+    ReturnRequest, SalesChannel, Sku, UNIT_PRICE_PLACES, price_in_base, rounding_allowance, validate_return,
 };
 pub use sold_by::{Seller, SoldBy};

@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 use crate::allocate::allocate;
 
 mod coupons;
+mod returns;
+
+pub use returns::{ReturnLine, ReturnRequest, validate_return};
 
 slug_newtype!(
     /// The system an order comes from: `pos`, `eshop`, `erp`, `import`, or a
@@ -135,6 +138,21 @@ impl NewOrderLine {
     }
 }
 
+/// How much more than `quantity × unit_price` a line may have been charged
+/// because its unit price is itself rounded to its decimals (a till's 2.99
+/// for three units, sent as a unit price of 0.9967): half a unit in the
+/// unit price's last decimal place, per unit. A line of quantity 0 has
+/// none. A price cut rather than rounded (0.99) may fall short by more:
+/// send it with more decimals.
+pub fn rounding_allowance(quantity: u32, unit_price: Decimal) -> Decimal {
+    let places = unit_price.scale().min(UNIT_PRICE_PLACES);
+    Decimal::from(quantity).saturating_mul(Decimal::new(5, places + 1))
+}
+
+/// Decimals a unit price is kept to: one sent with more is rounded to this
+/// (the amount paid, not the unit price, is what earns).
+pub const UNIT_PRICE_PLACES: u32 = 4;
+
 /// An order as sent, before it is checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewOrder {
@@ -187,6 +205,11 @@ impl OrderLine {
     /// paid. Cannot overflow: [`Order::new`] bounds every part.
     pub fn net_total(&self) -> Decimal {
         Decimal::from(self.quantity).saturating_mul(self.unit_price).saturating_sub(self.discount)
+    }
+
+    /// See [`rounding_allowance`].
+    pub fn rounding_allowance(&self) -> Decimal {
+        rounding_allowance(self.quantity, self.unit_price)
     }
 }
 
@@ -264,21 +287,18 @@ fn check_lines(lines: &[NewOrderLine], e: &mut FieldErrors) {
         if !seen.insert(line.line_id.clone()) {
             e.push(at("line_id"), InvalidValue::new("duplicate", format!("line id {} is used twice", line.line_id)));
         }
-        if line.quantity == 0 || line.quantity > MAX_QUANTITY {
+        // 0 is a line kept at zero (a free item, a correction): it earns nothing.
+        if line.quantity > MAX_QUANTITY {
             e.push(
                 at("quantity"),
-                InvalidValue::new("out_of_range", format!("quantity must be between 1 and {MAX_QUANTITY}")),
+                InvalidValue::new("out_of_range", format!("quantity must be between 0 and {MAX_QUANTITY}")),
             );
         }
-        let unit_price_ok =
-            !line.unit_price.is_sign_negative() && money_places(line.unit_price) && line.unit_price < MAX_UNIT_AMOUNT;
+        let unit_price_ok = !line.unit_price.is_sign_negative() && line.unit_price < MAX_UNIT_AMOUNT;
         if !unit_price_ok {
             e.push(
                 at("unit_price"),
-                InvalidValue::new(
-                    "out_of_range",
-                    format!("unit price must be ≥ 0 and below {MAX_UNIT_AMOUNT}, with at most 4 decimals"),
-                ),
+                InvalidValue::new("out_of_range", format!("unit price must be ≥ 0 and below {MAX_UNIT_AMOUNT}")),
             );
         }
         if line.discount.is_sign_negative() || !money_places(line.discount) || line.discount >= MAX_UNIT_AMOUNT {
@@ -327,6 +347,17 @@ fn check_amounts(new: &NewOrder, e: &mut FieldErrors) {
     }
 }
 
+/// `amount_paid` is more than the lines' net total (`after`: what changed it).
+fn exceeds_net(net: Decimal, allowance: Decimal, after: &str) -> InvalidValue {
+    InvalidValue::new(
+        "out_of_range",
+        format!(
+            "amount paid exceeds the lines' net total of {net}{after} by more than their unit prices' rounding ({})",
+            allowance.normalize()
+        ),
+    )
+}
+
 /// The lines with their share of `amount_paid` (largest remainder, to the
 /// cent), sorted by id.
 fn paid_lines(lines: Vec<NewOrderLine>, amount_paid: Decimal) -> Vec<OrderLine> {
@@ -350,10 +381,12 @@ fn paid_lines(lines: Vec<NewOrderLine>, amount_paid: Decimal) -> Vec<OrderLine> 
     lines
 }
 
-/// Shares `amount_paid` over the lines in proportion to their net totals
-/// (largest remainder, to the cent).
+/// Shares `amount_paid` over the lines of quantity 1 or more in proportion
+/// to their net totals (largest remainder, to the cent); a line of
+/// quantity 0 gets nothing.
 fn share_paid(lines: &mut [OrderLine], amount_paid: Decimal) {
-    let weights: Vec<(LineId, Decimal)> = lines.iter().map(|l| (l.line_id.clone(), l.net_total())).collect();
+    let weights: Vec<(LineId, Decimal)> =
+        lines.iter().filter(|l| l.quantity > 0).map(|l| (l.line_id.clone(), l.net_total())).collect();
     let shares: BTreeMap<LineId, Decimal> = allocate(amount_paid, &weights, 2).into_iter().collect();
     for line in lines {
         line.paid = shares.get(&line.line_id).copied().unwrap_or_default();
@@ -363,20 +396,35 @@ fn share_paid(lines: &mut [OrderLine], amount_paid: Decimal) {
 impl Order {
     /// Checks an order; every problem is reported with the field it is in
     /// (`lines[2].quantity`, `amount_paid`, …). Lines come out sorted by id.
-    pub fn new(new: NewOrder) -> Result<Order, FieldErrors> {
+    ///
+    /// A line may have quantity 0 (it is kept, paid nothing, earns
+    /// nothing). A unit price with more than [`UNIT_PRICE_PLACES`] decimals
+    /// is rounded to them; the amount paid may exceed the lines' net total
+    /// by at most the rounding their unit prices allow
+    /// ([`rounding_allowance`]), and is then shared over the lines as it is.
+    pub fn new(mut new: NewOrder) -> Result<Order, FieldErrors> {
+        for line in &mut new.lines {
+            if line.unit_price.scale() > UNIT_PRICE_PLACES {
+                line.unit_price = line
+                    .unit_price
+                    .round_dp_with_strategy(UNIT_PRICE_PLACES, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+            }
+        }
         let mut e = FieldErrors::new();
         check_lines(&new.lines, &mut e);
         check_amounts(&new, &mut e);
         if !e.is_empty() {
             return Err(e);
         }
-        // Every part is bounded now, so this sum fits (500 lines × 10^6 × 10^12).
+        // Every part is bounded now, so these sums fit (500 lines × 10^6 × 10^12).
         let gross = new.lines.iter().filter_map(NewOrderLine::net).fold(Decimal::ZERO, Decimal::saturating_add);
-        if new.amount_paid > gross {
-            e.push(
-                "amount_paid",
-                InvalidValue::new("out_of_range", format!("amount paid exceeds the lines' net total of {gross}")),
-            );
+        let allowance = new
+            .lines
+            .iter()
+            .map(|l| rounding_allowance(l.quantity, l.unit_price))
+            .fold(Decimal::ZERO, Decimal::saturating_add);
+        if new.amount_paid > gross.saturating_add(allowance) {
+            e.push("amount_paid", exceeds_net(gross, allowance, ""));
             return Err(e);
         }
         let sent_positions = SentPositions(new.lines.iter().enumerate().map(|(i, l)| (l.line_id.clone(), i)).collect());
@@ -701,76 +749,6 @@ impl OrderLimits {
         }
         if e.is_empty() { Ok(()) } else { Err(e) }
     }
-}
-
-/// A quantity of one line being returned.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReturnLine {
-    pub line_id: LineId,
-    pub quantity: u32,
-}
-
-/// A return as sent: which lines, how many of each.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReturnRequest {
-    pub source: OrderSource,
-    pub external_id: ExternalOrderId,
-    pub returned_at: DateTime<Utc>,
-    pub lines: Vec<ReturnLine>,
-}
-
-/// Checks a return against the order's lines and what was returned before:
-/// every line exists, each at most once in the request, and no line is
-/// returned beyond the quantity bought. `already_returned` maps line id to
-/// the quantity returned so far. A return cannot come before its order
-/// (`returned_at` before `ordered_at`).
-pub fn validate_return(
-    ordered_at: DateTime<Utc>,
-    lines: &[OrderLine],
-    already_returned: &BTreeMap<LineId, u32>,
-    request: &ReturnRequest,
-) -> Result<(), FieldErrors> {
-    let mut e = FieldErrors::new();
-    if request.returned_at < ordered_at {
-        e.push(
-            "returned_at",
-            InvalidValue::new(
-                "out_of_range",
-                format!("the order was placed at {ordered_at}: a return cannot come before it"),
-            ),
-        );
-    }
-    if request.lines.is_empty() {
-        e.push("lines", InvalidValue::new("required", "a return names at least one line"));
-    }
-    let mut seen = BTreeSet::new();
-    for (i, r) in request.lines.iter().enumerate() {
-        let at = |f: &str| format!("lines[{i}].{f}");
-        if !seen.insert(r.line_id.clone()) {
-            e.push(at("line_id"), InvalidValue::new("duplicate", "a line is named twice"));
-            continue;
-        }
-        let Some(line) = lines.iter().find(|l| l.line_id == r.line_id) else {
-            e.push(
-                at("line_id"),
-                InvalidValue::new("unknown_reference", format!("the order has no line {}", r.line_id)),
-            );
-            continue;
-        };
-        let before = already_returned.get(&r.line_id).copied().unwrap_or(0);
-        if r.quantity == 0 {
-            e.push(at("quantity"), InvalidValue::new("out_of_range", "quantity must be at least 1"));
-        } else if u64::from(before) + u64::from(r.quantity) > u64::from(line.quantity) {
-            e.push(
-                at("quantity"),
-                InvalidValue::new(
-                    "out_of_range",
-                    format!("line {} was bought {} time(s) and {} returned already", r.line_id, line.quantity, before),
-                ),
-            );
-        }
-    }
-    if e.is_empty() { Ok(()) } else { Err(e) }
 }
 
 #[cfg(test)]

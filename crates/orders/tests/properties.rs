@@ -53,9 +53,10 @@ fn order(lines: Vec<NewOrderLine>, paid: Decimal, currency: &str) -> NewOrder {
     }
 }
 
-/// Lines (quantity, unit price in cents, discount share in %) and a paid share in %.
+/// Lines (quantity — 0 is a line kept at zero —, unit price in cents,
+/// discount share in %) and a paid share in %.
 fn arb_order() -> impl Strategy<Value = (Vec<NewOrderLine>, Decimal)> {
-    (prop::collection::vec((1u32..5, 0i64..2_000_000, 0u32..=100), 1..8), 0u32..=100).prop_map(|(specs, paid_pct)| {
+    (prop::collection::vec((0u32..5, 0i64..2_000_000, 0u32..=100), 1..8), 0u32..=100).prop_map(|(specs, paid_pct)| {
         let lines: Vec<NewOrderLine> = specs
             .iter()
             .enumerate()
@@ -102,6 +103,31 @@ proptest! {
         prop_assert_eq!(sum, paid);
         prop_assert_eq!(o.amount_paid(), paid);
         prop_assert!(o.lines().iter().all(|l| l.paid <= l.net_total()));
+        prop_assert!(o.lines().iter().filter(|l| l.quantity == 0).all(|l| l.paid.is_zero()), "a zero line is paid nothing");
+    }
+
+    /// Unit prices rounded or cut to their decimals: an amount paid above
+    /// the lines' net total by at most one unit of each unit price's last
+    /// decimal place per unit is accepted and shared as it is (it is what
+    /// earns); a cent more is refused on `amount_paid`.
+    #[test]
+    fn an_amount_paid_above_the_lines_by_their_rounding_is_accepted(
+        (lines, _) in arb_order(), places in 0u32..=4, over_pct in 0u32..=100
+    ) {
+        let lines: Vec<NewOrderLine> = lines
+            .into_iter()
+            .map(|l| NewOrderLine { unit_price: l.unit_price.round_dp(places), discount: Decimal::ZERO, ..l })
+            .collect();
+        let net: Decimal = lines.iter().filter_map(NewOrderLine::net).sum();
+        let allowance: Decimal = lines.iter().map(|l| clientele_orders::rounding_allowance(l.quantity, l.unit_price)).sum();
+        let paid = (net + allowance * Decimal::from(over_pct) / Decimal::from(100)).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero);
+        let o = Order::new(order(lines.clone(), paid, "CNY")).unwrap();
+        prop_assert_eq!(o.amount_paid(), paid);
+        prop_assert_eq!(o.lines().iter().map(|l| l.paid).sum::<Decimal>(), paid);
+        prop_assert!(o.lines().iter().all(|l| !l.paid.is_sign_negative() && (l.quantity > 0 || l.paid.is_zero())));
+        let too_much = (net + allowance).round_dp_with_strategy(2, rust_decimal::RoundingStrategy::ToZero) + cents(1);
+        let err = Order::new(order(lines, too_much, "CNY")).unwrap_err();
+        prop_assert_eq!(err.iter().next().unwrap().field.as_str(), "amount_paid");
     }
 
     /// Coupons on the lines: each line's discount grows by exactly its
@@ -203,7 +229,7 @@ fn an_order_in_another_currency_without_a_rate_is_refused() {
 
 #[test]
 fn bad_orders_name_their_fields() {
-    let mut lines = vec![line(1, 0, 100, 0), line(1, 1, -5, 0), line(2, 1, 100, 200)];
+    let mut lines = vec![line(1, 1_000_001, 100, 0), line(1, 1, -5, 0), line(2, 1, 100, 200)];
     lines[1].line_id = LineId::parse("1").unwrap();
     let err = Order::new(order(lines, cents(100), "CNY")).unwrap_err();
     let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
@@ -215,8 +241,27 @@ fn bad_orders_name_their_fields() {
 
 #[test]
 fn paying_more_than_the_lines_is_refused() {
+    // 1.00 is precise to the cent: 1.01 is more than it can have been.
     let err = Order::new(order(vec![line(1, 1, 100, 0)], cents(101), "CNY")).unwrap_err();
     assert_eq!(err.0[0].field, "amount_paid");
+}
+
+#[test]
+fn a_basket_of_three_at_a_rounded_price_keeps_what_the_till_charged() {
+    // 2.99 for three units, the unit price rounded to 4 places or sent with more.
+    for unit in ["0.9967", "0.996666667"] {
+        let l = NewOrderLine { unit_price: unit.parse().unwrap(), ..line(1, 3, 0, 0) };
+        let o = Order::new(order(vec![l, line(2, 0, 1_500, 0)], cents(299), "CNY")).unwrap();
+        assert_eq!(o.amount_paid(), cents(299), "{unit}");
+        assert_eq!(o.lines()[0].paid, cents(299));
+        assert_eq!(o.lines()[1].paid, Decimal::ZERO, "a zero line is kept and paid nothing");
+        assert_eq!(o.lines()[0].unit_price.to_string(), "0.9967");
+    }
+    // Cut to 0.99, three units come to 2.97 ± 0.015: 2.99 is more than that.
+    let cut = NewOrderLine { unit_price: "0.99".parse().unwrap(), ..line(1, 3, 0, 0) };
+    let err = Order::new(order(vec![cut], cents(299), "CNY")).unwrap_err();
+    assert_eq!(err.0[0].field, "amount_paid");
+    assert!(err.0[0].message.contains("rounding (0.015)"), "{}", err.0[0].message);
 }
 
 proptest! {

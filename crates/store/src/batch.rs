@@ -41,6 +41,7 @@ pub(crate) enum Val {
     Num(Decimal),
     OptNum(Option<Decimal>),
     Ts(DateTime<Utc>),
+    OptTs(Option<DateTime<Utc>>),
     Date(NaiveDate),
     OptDate(Option<NaiveDate>),
     Json(Value),
@@ -105,6 +106,11 @@ impl From<Option<Decimal>> for Val {
 impl From<DateTime<Utc>> for Val {
     fn from(v: DateTime<Utc>) -> Self {
         Val::Ts(v)
+    }
+}
+impl From<Option<DateTime<Utc>>> for Val {
+    fn from(v: Option<DateTime<Utc>>) -> Self {
+        Val::OptTs(v)
     }
 }
 impl From<NaiveDate> for Val {
@@ -306,6 +312,7 @@ pub(crate) fn bind(q: Query, v: Val) -> Query {
         Val::Num(v) => q.bind::<st::Numeric, _>(v),
         Val::OptNum(v) => q.bind::<st::Nullable<st::Numeric>, _>(v),
         Val::Ts(v) => q.bind::<st::Timestamptz, _>(v),
+        Val::OptTs(v) => q.bind::<st::Nullable<st::Timestamptz>, _>(v),
         Val::Date(v) => q.bind::<st::Date, _>(v),
         Val::OptDate(v) => q.bind::<st::Nullable<st::Date>, _>(v),
         Val::Json(v) => q.bind::<st::Jsonb, _>(v),

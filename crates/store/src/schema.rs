@@ -326,6 +326,7 @@ diesel::table! {
         tier -> Text,
         tier_state -> Jsonb,
         updated_at -> Timestamptz,
+        opened_as_of -> Nullable<Timestamptz>,
     }
 }
 

@@ -43,7 +43,12 @@ pub struct OrderLineInput {
     pub category: Option<String>,
     /// e.g. `AW26`.
     pub collection: Option<String>,
+    /// Units; 0 keeps a free item or a correction as a line that is paid
+    /// nothing and earns nothing.
     pub quantity: u32,
+    /// More than 4 decimals are rounded to 4; the amount paid may exceed
+    /// the lines' net total by their unit prices' rounding (half a unit of
+    /// the last decimal per unit).
     #[schema(value_type = String, example = "12345.67")]
     pub unit_price: Decimal,
     /// Discount on the whole line (default 0).

@@ -1,6 +1,6 @@
 //! Go-live imports (issue #15, docs/import.md): a brand's past brought in
-//! from CSV files — `clientele import stores` and `associates` so far —
-//! with what every
+//! from CSV files — `clientele import stores`, `associates`, `customers`,
+//! `balances` (and `orders`, `crate::import`) — with what every
 //! such import shares: the header read once (unknown columns ignored, named
 //! in one warning), every refused row written to a reject file as it
 //! happens (the original row, its line, a stable reason code and a
@@ -9,6 +9,7 @@
 //! but the reject file.
 
 pub mod associates;
+pub mod balances;
 pub mod customers;
 mod rejects;
 pub mod stores;

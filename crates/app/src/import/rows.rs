@@ -206,7 +206,7 @@ fn order_line(i: usize, row: &CsvRow, e: &mut FieldErrors) -> Option<NewOrderLin
     let collection = opt(&row.collection).and_then(|c| e.check("collection", Label::parse(c)));
     let quantity = e.check(
         "quantity",
-        row.quantity.trim().parse::<u32>().map_err(|_| InvalidValue::new("invalid_format", "a whole number ≥ 1")),
+        row.quantity.trim().parse::<u32>().map_err(|_| InvalidValue::new("invalid_format", "a whole number ≥ 0")),
     );
     let unit_price = decimal(e, "unit_price", &row.unit_price, None);
     let discount = decimal(e, "discount", &row.discount, Some(Decimal::ZERO));

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use clientele_kernel::{FieldErrors, InvalidValue, LineId};
 use rust_decimal::Decimal;
 
-use super::{Order, money_places, share_paid};
+use super::{Order, exceeds_net, money_places, share_paid};
 
 impl Order {
     /// The order with what Clientele's coupons take off each line (in the
@@ -41,14 +41,10 @@ impl Order {
         }
         let net: Decimal =
             self.lines.iter().map(super::OrderLine::net_total).fold(Decimal::ZERO, Decimal::saturating_add);
-        if self.amount_paid > net {
-            e.push(
-                "amount_paid",
-                InvalidValue::new(
-                    "out_of_range",
-                    format!("amount paid exceeds the lines' net total of {net} after the coupons' discount"),
-                ),
-            );
+        let allowance: Decimal =
+            self.lines.iter().map(super::OrderLine::rounding_allowance).fold(Decimal::ZERO, Decimal::saturating_add);
+        if self.amount_paid > net.saturating_add(allowance) {
+            e.push("amount_paid", exceeds_net(net, allowance, " after the coupons' discount"));
             return Err(e);
         }
         share_paid(&mut self.lines, self.amount_paid);

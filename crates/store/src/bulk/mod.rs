@@ -183,14 +183,17 @@ pub fn lock_accounts(
             })
             .collect();
         diesel::insert_into(loyalty_accounts::table).values(rows).on_conflict_do_nothing().execute(conn)?;
-        let rows: Vec<(Uuid, i64, i64, Value)> = loyalty_accounts::table
+        let rows: Vec<(Uuid, crate::loyalty::AccountRow)> = loyalty_accounts::table
             .filter(loyalty_accounts::customer_id.eq_any(chunk))
             .order(loyalty_accounts::customer_id.asc())
             .select((
                 loyalty_accounts::customer_id,
-                loyalty_accounts::points_owed,
-                loyalty_accounts::growth_value,
-                loyalty_accounts::tier_state,
+                (
+                    loyalty_accounts::points_owed,
+                    loyalty_accounts::growth_value,
+                    loyalty_accounts::tier_state,
+                    loyalty_accounts::opened_as_of,
+                ),
             ))
             .for_update()
             .load(conn)?;
@@ -204,7 +207,7 @@ pub fn lock_accounts(
             let customer = row.customer_id;
             lots.entry(customer).or_default().push(row.into_domain()?);
         }
-        for (id, owed, growth, tier_state) in rows {
+        for (id, (owed, growth, tier_state, opened_as_of)) in rows {
             let wallet = Wallet::new(
                 lots.remove(&id).unwrap_or_default(),
                 Points::new(owed).map_err(corrupt("loyalty_accounts.points_owed"))?,
@@ -212,7 +215,8 @@ pub fn lock_accounts(
             )
             .map_err(corrupt("wallet"))?;
             let tier: TierState = serde_json::from_value(tier_state).map_err(corrupt("loyalty_accounts.tier_state"))?;
-            accounts.insert(id, LockedAccount { customer: CustomerId::from_uuid(id), wallet, tier });
+            let customer = CustomerId::from_uuid(id);
+            accounts.insert(id, LockedAccount { customer, wallet, tier, opened_as_of });
         }
     }
     Ok(accounts)

@@ -86,13 +86,103 @@ pub fn write_program(
     Ok(())
 }
 
+/// A change's new lots, updated lots and ledger entries, into `batch`.
+fn lots_and_entries_into(
+    batch: &mut Batch,
+    customer_id: CustomerId,
+    change: &WalletChange,
+    actor: Option<&str>,
+) -> Result<(), StoreError> {
+    let customer = customer_id.as_uuid();
+    let mut created = Vec::new();
+    for lot in change.lots_created() {
+        let p = lot.to_parts();
+        created.push(vec![
+            customer.into(),
+            p.id.as_str().into(),
+            serde_json::to_value(&p.origin)?.into(),
+            p.earned_at.into(),
+            p.earned_on.into(),
+            p.expires_on.into(),
+            p.original.get().into(),
+            p.remaining.get().into(),
+            p.held.get().into(),
+        ]);
+    }
+    batch.insert(
+        "points_lots",
+        &["customer_id", "lot_id", "origin", "earned_at", "earned_on", "expires_on", "original", "remaining", "held"],
+        created,
+        "",
+    );
+    for lot in change.lots_updated() {
+        let p = lot.to_parts();
+        batch.statement(
+            "UPDATE points_lots SET remaining = $?, held = $? WHERE customer_id = $? AND lot_id = $?",
+            vec![p.remaining.get().into(), p.held.get().into(), customer.into(), p.id.as_str().into()],
+        );
+    }
+    for entry in change.entries() {
+        entry_into(batch, customer_id, entry, actor)?;
+    }
+    Ok(())
+}
+
+/// Writes a member's opening balance (go-live, `clientele_loyalty::open_balance`)
+/// on their locked account: its lots and `migration` entries, the totals,
+/// the tier state, and `as_of` — when the previous system took the
+/// balance: orders placed before it earn nothing here. No event is emitted:
+/// bringing a programme's members in must not send a webhook per member.
+pub fn write_opening(
+    tx: &mut Tx<'_>,
+    account: &mut LockedAccount,
+    opening: &clientele_loyalty::Opening,
+    as_of: DateTime<Utc>,
+    (actor, at): (Option<&str>, DateTime<Utc>),
+) -> Result<(), StoreError> {
+    let batch = tx.writes();
+    lots_and_entries_into(batch, account.customer, &opening.change, actor)?;
+    account.wallet.apply(&opening.change).map_err(corrupt("opening balance"))?;
+    account.tier = opening.tier.clone();
+    account.opened_as_of = Some(as_of);
+    save_account_into(batch, account, at.date_naive(), at)
+}
+
+/// Of these members, those who have an opening balance already.
+pub fn opened_members(
+    conn: &mut PgConnection,
+    members: &[uuid::Uuid],
+) -> Result<std::collections::HashSet<uuid::Uuid>, StoreError> {
+    Ok(loyalty_accounts::table
+        .filter(loyalty_accounts::customer_id.eq_any(members))
+        .filter(loyalty_accounts::opened_as_of.is_not_null())
+        .select(loyalty_accounts::customer_id)
+        .load::<uuid::Uuid>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// A member's account, locked for the rest of the transaction.
 #[derive(Debug, Clone)]
 pub struct LockedAccount {
     pub customer: CustomerId,
     pub wallet: Wallet,
     pub tier: TierState,
+    /// When the member's opening balance was taken in the previous system
+    /// (go-live): orders placed before it earn nothing here.
+    pub opened_as_of: Option<DateTime<Utc>>,
 }
+
+impl LockedAccount {
+    /// Whether an order placed at `ordered_at` earns: not when it is history
+    /// already counted in the member's opening balance.
+    pub fn earns_at(&self, ordered_at: DateTime<Utc>) -> bool {
+        self.opened_as_of.is_none_or(|as_of| ordered_at >= as_of)
+    }
+}
+
+/// What `lock_account` and `read_account` read of the account row.
+pub(crate) type AccountRow = (i64, i64, Value, Option<DateTime<Utc>>);
 
 /// A point lot as stored.
 #[derive(Queryable, Selectable)]
@@ -133,7 +223,7 @@ pub fn lock_account(
     customer: CustomerId,
     at: DateTime<Utc>,
 ) -> Result<LockedAccount, StoreError> {
-    let row: (i64, i64, Value) = diesel::insert_into(loyalty_accounts::table)
+    let row: AccountRow = diesel::insert_into(loyalty_accounts::table)
         .values((
             loyalty_accounts::customer_id.eq(customer.as_uuid()),
             loyalty_accounts::tier_state.eq(serde_json::to_value(TierState::new_member())?),
@@ -145,7 +235,12 @@ pub fn lock_account(
         .on_conflict(loyalty_accounts::customer_id)
         .do_update()
         .set(loyalty_accounts::updated_at.eq(loyalty_accounts::updated_at))
-        .returning((loyalty_accounts::points_owed, loyalty_accounts::growth_value, loyalty_accounts::tier_state))
+        .returning((
+            loyalty_accounts::points_owed,
+            loyalty_accounts::growth_value,
+            loyalty_accounts::tier_state,
+            loyalty_accounts::opened_as_of,
+        ))
         .get_result(conn)?;
     account_from(conn, customer, Some(row))
 }
@@ -153,9 +248,14 @@ pub fn lock_account(
 /// Reads a member's account without locking or creating it (a member who
 /// never earned has an empty wallet at S1).
 pub(crate) fn read_account(conn: &mut PgConnection, customer: CustomerId) -> Result<LockedAccount, StoreError> {
-    let row: Option<(i64, i64, Value)> = loyalty_accounts::table
+    let row: Option<AccountRow> = loyalty_accounts::table
         .find(customer.as_uuid())
-        .select((loyalty_accounts::points_owed, loyalty_accounts::growth_value, loyalty_accounts::tier_state))
+        .select((
+            loyalty_accounts::points_owed,
+            loyalty_accounts::growth_value,
+            loyalty_accounts::tier_state,
+            loyalty_accounts::opened_as_of,
+        ))
         .first(conn)
         .optional()?;
     account_from(conn, customer, row)
@@ -164,10 +264,11 @@ pub(crate) fn read_account(conn: &mut PgConnection, customer: CustomerId) -> Res
 fn account_from(
     conn: &mut PgConnection,
     customer: CustomerId,
-    row: Option<(i64, i64, Value)>,
+    row: Option<AccountRow>,
 ) -> Result<LockedAccount, StoreError> {
-    let Some((owed, growth, tier_state)) = row else {
-        return Ok(LockedAccount { customer, wallet: Wallet::empty(), tier: TierState::new_member() });
+    let Some((owed, growth, tier_state, opened_as_of)) = row else {
+        let tier = TierState::new_member();
+        return Ok(LockedAccount { customer, wallet: Wallet::empty(), tier, opened_as_of: None });
     };
     let lots = open_lots(customer).load(conn)?.into_iter().map(LotRow::into_domain).collect::<Result<Vec<_>, _>>()?;
     let wallet = Wallet::new(
@@ -177,7 +278,7 @@ fn account_from(
     )
     .map_err(corrupt("wallet"))?;
     let tier: TierState = serde_json::from_value(tier_state).map_err(corrupt("loyalty_accounts.tier_state"))?;
-    Ok(LockedAccount { customer, wallet, tier })
+    Ok(LockedAccount { customer, wallet, tier, opened_as_of })
 }
 
 /// The query of [`open_lots`].
@@ -251,38 +352,7 @@ pub fn write_wallet_change(
     at: DateTime<Utc>,
 ) -> Result<Option<TierChange>, StoreError> {
     let (conn, batch) = tx.parts();
-    let customer = account.customer.as_uuid();
-    let mut created = Vec::new();
-    for lot in change.lots_created() {
-        let p = lot.to_parts();
-        created.push(vec![
-            customer.into(),
-            p.id.as_str().into(),
-            serde_json::to_value(&p.origin)?.into(),
-            p.earned_at.into(),
-            p.earned_on.into(),
-            p.expires_on.into(),
-            p.original.get().into(),
-            p.remaining.get().into(),
-            p.held.get().into(),
-        ]);
-    }
-    batch.insert(
-        "points_lots",
-        &["customer_id", "lot_id", "origin", "earned_at", "earned_on", "expires_on", "original", "remaining", "held"],
-        created,
-        "",
-    );
-    for lot in change.lots_updated() {
-        let p = lot.to_parts();
-        batch.statement(
-            "UPDATE points_lots SET remaining = $?, held = $? WHERE customer_id = $? AND lot_id = $?",
-            vec![p.remaining.get().into(), p.held.get().into(), customer.into(), p.id.as_str().into()],
-        );
-    }
-    for entry in change.entries() {
-        entry_into(batch, account.customer, entry, actor)?;
-    }
+    lots_and_entries_into(batch, account.customer, change, actor)?;
     let before_growth = account.wallet.growth();
     account.wallet.apply(change).map_err(corrupt("wallet change"))?;
     let date = change.entries().first().map(|e| e.on).unwrap_or_else(|| at.date_naive());
@@ -339,7 +409,7 @@ pub(crate) fn save_account_into(
     let w = &account.wallet;
     batch.statement(
         "UPDATE loyalty_accounts SET points_balance = $?, points_held = $?, points_owed = $?, growth_value = $?, \
-         tier = $?, tier_state = $?, updated_at = $? WHERE customer_id = $?",
+         tier = $?, tier_state = $?, opened_as_of = $?, updated_at = $? WHERE customer_id = $?",
         vec![
             w.balance().get().into(),
             w.held().get().into(),
@@ -347,6 +417,7 @@ pub(crate) fn save_account_into(
             w.growth().get().into(),
             account.tier.effective_on(date).as_str().into(),
             serde_json::to_value(&account.tier)?.into(),
+            account.opened_as_of.into(),
             at.into(),
             account.customer.as_uuid().into(),
         ],
