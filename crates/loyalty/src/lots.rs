@@ -416,12 +416,17 @@ impl WalletChange {
     }
 }
 
-/// A change being worked out on a copy of the wallet. Every operation of
-/// the crate goes through it, so the lots, the entries and the totals
-/// always agree.
+/// A change being worked out over the wallet. Every operation of the
+/// crate goes through it, so the lots, the entries and the totals always
+/// agree. Copy on write: only the lots the change creates or touches are
+/// held (a member with years of lots earns an order without their wallet
+/// being copied).
 pub(crate) struct Draft<'w> {
     before: &'w Wallet,
-    after: Wallet,
+    /// The lots created or changed, by id: they replace the wallet's.
+    changed: BTreeMap<LotId, Lot>,
+    owed: Points,
+    growth: GrowthValue,
     created: Vec<LotId>,
     entries: Vec<LedgerEntry>,
     moment: Moment,
@@ -429,11 +434,26 @@ pub(crate) struct Draft<'w> {
 
 impl<'w> Draft<'w> {
     pub(crate) fn new(wallet: &'w Wallet, moment: Moment) -> Draft<'w> {
-        Draft { before: wallet, after: wallet.clone(), created: Vec::new(), entries: Vec::new(), moment }
+        Draft {
+            before: wallet,
+            changed: BTreeMap::new(),
+            owed: wallet.owed,
+            growth: wallet.growth,
+            created: Vec::new(),
+            entries: Vec::new(),
+            moment,
+        }
     }
 
-    pub(crate) fn wallet(&self) -> &Wallet {
-        &self.after
+    /// A lot as the change leaves it so far.
+    pub(crate) fn lot(&self, id: &LotId) -> Option<&Lot> {
+        self.changed.get(id).or_else(|| self.before.lots.get(id))
+    }
+
+    /// Every lot as the change leaves it so far, by id.
+    fn lots(&self) -> impl Iterator<Item = &Lot> {
+        let kept = self.before.lots.values().filter(|lot| !self.changed.contains_key(&lot.id));
+        kept.chain(self.changed.values())
     }
 
     pub(crate) fn entry(
@@ -477,7 +497,7 @@ impl<'w> Draft<'w> {
         (earned_at, earned_on): (DateTime<Utc>, NaiveDate),
         expires_on: Option<NaiveDate>,
     ) -> Result<(), LoyaltyError> {
-        if self.after.lots.contains_key(id) {
+        if self.lot(id).is_some() {
             return Err(LoyaltyError::DuplicateLot(id.clone()));
         }
         let lot = Lot::from_parts(LotParts {
@@ -490,29 +510,33 @@ impl<'w> Draft<'w> {
             remaining: points,
             held: Points::ZERO,
         })?;
-        self.after.lots.insert(id.clone(), lot);
+        self.changed.insert(id.clone(), lot);
         self.created.push(id.clone());
         Ok(())
     }
 
     fn lot_mut(&mut self, id: &LotId) -> Result<&mut Lot, LoyaltyError> {
-        self.after.lots.get_mut(id).ok_or_else(|| LoyaltyError::LotNotFound(id.clone()))
+        if !self.changed.contains_key(id) {
+            let lot = self.before.lots.get(id).ok_or_else(|| LoyaltyError::LotNotFound(id.clone()))?;
+            self.changed.insert(id.clone(), lot.clone());
+        }
+        self.changed.get_mut(id).ok_or_else(|| LoyaltyError::LotNotFound(id.clone()))
     }
 
     pub(crate) fn add_growth(&mut self, growth: GrowthValue) -> Result<(), LoyaltyError> {
-        self.after.growth = self.after.growth.checked_add(growth)?;
+        self.growth = self.growth.checked_add(growth)?;
         Ok(())
     }
 
     /// Takes back up to `growth`, never below zero; returns what it took.
     pub(crate) fn remove_growth(&mut self, growth: GrowthValue) -> GrowthValue {
-        let taken = growth.min(self.after.growth);
-        self.after.growth = self.after.growth.saturating_sub(taken);
+        let taken = growth.min(self.growth);
+        self.growth = self.growth.saturating_sub(taken);
         taken
     }
 
     pub(crate) fn add_owed(&mut self, points: Points) -> Result<(), LoyaltyError> {
-        self.after.owed = self.after.owed.checked_add(points)?;
+        self.owed = self.owed.checked_add(points)?;
         Ok(())
     }
 
@@ -521,7 +545,9 @@ impl<'w> Draft<'w> {
     /// others, then the rest in draw order.
     pub(crate) fn plan_draws(&self, amount: Points, first: Option<&LotId>) -> Vec<(LotId, Points)> {
         let date = self.moment.date();
-        let mut lots = self.after.lots_in_draw_order(date);
+        let mut lots: Vec<&Lot> =
+            self.lots().filter(|lot| !lot.is_expired_on(date) && !lot.available().is_zero()).collect();
+        lots.sort_by(|a, b| a.draw_order(b));
         if let Some(first) = first {
             lots.sort_by_key(|lot| lot.id != *first);
         }
@@ -558,25 +584,25 @@ impl<'w> Draft<'w> {
     /// received points), in draw order: a pair of `settle_owed` entries per
     /// lot (minus on the lot, plus on the debt).
     pub(crate) fn settle_owed_from(&mut self, lots: &[LotId], source: &Source) -> Result<(), LoyaltyError> {
-        if self.after.owed.is_zero() {
+        if self.owed.is_zero() {
             return Ok(());
         }
         let date = self.moment.date();
         let mut candidates: Vec<&Lot> = lots
             .iter()
-            .filter_map(|id| self.after.lots.get(id))
+            .filter_map(|id| self.lot(id))
             .filter(|lot| !lot.is_expired_on(date) && !lot.available().is_zero())
             .collect();
         candidates.sort_by(|a, b| a.draw_order(b));
         candidates.dedup_by(|a, b| a.id == b.id);
         let plan: Vec<(LotId, Points)> = candidates.iter().map(|lot| (lot.id.clone(), lot.available())).collect();
         for (lot, available) in plan {
-            let pay = available.min(self.after.owed);
+            let pay = available.min(self.owed);
             if pay.is_zero() {
                 break;
             }
             self.take(&lot, pay)?;
-            self.after.owed = self.after.owed.saturating_sub(pay);
+            self.owed = self.owed.saturating_sub(pay);
             let reason = Reason::generated(format!("{pay} points owed after a return paid from lot {lot}"));
             self.entry(EntryKind::SettleOwed, PointsDelta::debit(pay), GrowthDelta::ZERO, Some(&lot), source, &reason);
             self.entry(EntryKind::SettleOwed, PointsDelta::credit(pay), GrowthDelta::ZERO, None, source, &reason);
@@ -585,23 +611,24 @@ impl<'w> Draft<'w> {
     }
 
     pub(crate) fn finish(self) -> WalletChange {
-        let created = self.created;
+        let remaining: i128 = self.lots().map(|lot| i128::from(lot.remaining.get())).sum();
+        let balance = clamp_balance(remaining - i128::from(self.owed.get()));
         let mut lots_created = Vec::new();
         let mut lots_updated = Vec::new();
-        for (id, lot) in &self.after.lots {
-            if created.contains(id) {
-                lots_created.push(lot.clone());
-            } else if self.before.lots.get(id) != Some(lot) {
-                lots_updated.push(lot.clone());
+        for (id, lot) in self.changed {
+            if self.created.contains(&id) {
+                lots_created.push(lot);
+            } else if self.before.lots.get(&id) != Some(&lot) {
+                lots_updated.push(lot);
             }
         }
         WalletChange {
             lots_created,
             lots_updated,
             entries: self.entries,
-            owed: self.after.owed,
-            growth: self.after.growth,
-            balance: self.after.balance(),
+            owed: self.owed,
+            growth: self.growth,
+            balance,
         }
     }
 }

@@ -320,7 +320,7 @@ fn release(
         draft.release(&draw.lot, draw.points)?;
         let reason = Reason::generated(format!("{} points of lot {} released ({to})", draw.points, draw.lot));
         draft.entry(kind, PointsDelta::ZERO, GrowthDelta::ZERO, Some(&draw.lot), &source, &reason);
-        let expired = draft.wallet().lot(&draw.lot).is_some_and(|lot| lot.is_expired_on(moment.date()));
+        let expired = draft.lot(&draw.lot).is_some_and(|lot| lot.is_expired_on(moment.date()));
         if expired {
             draft.take(&draw.lot, draw.points)?;
             let reason = Reason::generated(format!(
