@@ -299,6 +299,14 @@ VIP-0005,,0,,,0,S1,,,
     assert_eq!((lot["e"].as_str(), lot["x"].as_str()), (Some("2025-01-10"), Some("2030-01-10")));
     assert_eq!(app.count("outbox WHERE event_type IN ('points.changed', 'tier.changed')"), 0, "no webhook per member");
 
+    let ahead = clientele_app::go_live::balances::BalancesOptions {
+        go_live: GoLiveOptions::default(),
+        as_of: chrono::Utc::now() + chrono::TimeDelta::days(1),
+    };
+    let ctx = AuditContext::system(chrono::Utc::now());
+    let refused =
+        clientele_app::go_live::balances::import_balances(&mut app.db.connect(), file.as_bytes(), &ahead, &ctx);
+    assert!(refused.expect_err("a date ahead").to_string().contains("in the future"));
     let again = balances(&app, file.as_bytes(), GoLiveOptions::default()).expect("again");
     assert_eq!((again.opened, again.already_present, again.refused), (0, 1, 6), "{again}");
     assert_eq!(app.count("ledger"), 4);
