@@ -522,38 +522,3 @@ async fn an_import_stopped_anywhere_and_run_again_ends_as_one_run() {
         assert_eq!(loyalty_facts(&app), expected, "stopped at byte {stop}, then resumed");
     }
 }
-
-/// A wallet kept from one batch is used by the next only while its account
-/// row is at the version the batch wrote: points granted through the API in
-/// between make the next batch read the member's lots again.
-#[tokio::test]
-async fn a_kept_wallet_is_not_used_once_something_else_wrote_the_account() {
-    use clientele_store::bulk::{KeptWallets, lock_accounts_keeping};
-    let app = TestApp::spawn().await;
-    let (_, members) = setup(&app).await;
-    let first = import(&app, &csv_of(&history(&members)[..3]), 10);
-    assert_eq!(first.imported, 3);
-    let wang = rows(&app, &format!("SELECT customer_id FROM member_numbers WHERE member_no = '{}'", members[0]));
-    let id: uuid::Uuid = wang[0]["customer_id"].as_str().expect("id").parse().expect("uuid");
-    let mut conn = app.db.connect();
-    let mut kept = KeptWallets::default();
-    let lock = |conn: &mut clientele_store::PgConnection, kept: &mut KeptWallets| {
-        clientele_store::transaction(conn, |tx| {
-            let mut accounts = lock_accounts_keeping(tx.conn()?, &[id], chrono::Utc::now(), kept)?;
-            let balance = accounts.get(&id).map(|a| a.wallet.balance().get());
-            // Written back as a batch would, so the row carries this transaction.
-            diesel::connection::SimpleConnection::batch_execute(
-                tx.conn()?,
-                &format!("UPDATE loyalty_accounts SET updated_at = now() WHERE customer_id = '{id}'"),
-            )?;
-            kept.keep(tx.conn()?, std::mem::take(&mut accounts))?;
-            Ok(balance)
-        })
-        .expect("lock")
-    };
-    let before = lock(&mut conn, &mut kept);
-    assert_eq!(lock(&mut conn, &mut kept), before, "kept and read alike");
-    let grant = json!({ "kind": "activity", "activity_id": "salon", "points": 250, "events": 1, "reason": "salon" });
-    app.admin("POST", &format!("/v1/customers/{id}/points"), Some(&grant)).await.expect(200);
-    assert_eq!(lock(&mut conn, &mut kept), before.map(|b| b + 250), "the API's grant is seen, not the kept wallet");
-}

@@ -22,7 +22,7 @@ use clientele_kernel::{CustomerId, MemberNo, Moment};
 use clientele_loyalty::{LotId, LoyaltyError, ProgramConfig, calculate_order_earning, post_order_earning};
 use clientele_orders::{FxRate, Order, PricedOrder, business_date, price_in_base};
 use clientele_profiles::{Customer, NewCustomer, StoreScope};
-use clientele_store::bulk::{self, BulkOrder, Earned, KeptWallets, PendingWrites, PricingData, Resolver};
+use clientele_store::bulk::{self, BulkOrder, Earned, PendingWrites, PricingData, Resolver};
 use clientele_store::{
     AuditContext, NewAuditEntry, PgConnection, StoreError, Tx, corrupt, program, write_wallet_change,
 };
@@ -73,18 +73,6 @@ pub fn ingest_orders_bulk(
     scope: &StoreScope,
     ctx: &AuditContext,
 ) -> Result<BulkReport, StoreError> {
-    ingest_orders_keeping(conn, batch, (scope, ctx), &mut KeptWallets::default())
-}
-
-/// [`ingest_orders_bulk`] for one batch of many: the members' wallets are
-/// kept in `kept` for the next batch, which takes those still current
-/// instead of reading their lots again (`clientele_store::bulk::KeptWallets`).
-pub fn ingest_orders_keeping(
-    conn: &mut PgConnection,
-    batch: Vec<Order>,
-    (scope, ctx): (&StoreScope, &AuditContext),
-    kept: &mut KeptWallets,
-) -> Result<BulkReport, StoreError> {
     clientele_store::transaction(conn, |tx| {
         // 1. Keys stored before, and repeats within the batch.
         let mut outcomes = already_present(tx, &batch)?;
@@ -117,7 +105,7 @@ pub fn ingest_orders_keeping(
             checks.base_currency_unchanged(tx.conn()?)?;
         }
         // 5. Earn, member by member, orders in time order, under one lock per member.
-        earn_all(tx, &checks.data.config, &mut claimed, (ctx, kept))?;
+        earn_all(tx, &checks.data.config, &mut claimed, ctx)?;
         // 6. Orders, lines, products.
         bulk::write_orders(tx.conn()?, &claimed, ctx.at)?;
         for c in &claimed {
@@ -264,7 +252,7 @@ fn earn_all(
     tx: &mut Tx<'_>,
     config: &ProgramConfig,
     claimed: &mut [BulkOrder],
-    (ctx, kept): (&AuditContext, &mut KeptWallets),
+    ctx: &AuditContext,
 ) -> Result<(), StoreError> {
     let mut by_member: BTreeMap<Uuid, Vec<usize>> = BTreeMap::new();
     for (i, c) in claimed.iter().enumerate() {
@@ -276,7 +264,8 @@ fn earn_all(
         return Ok(());
     }
     let members: Vec<Uuid> = by_member.keys().copied().collect();
-    let mut accounts = bulk::lock_accounts_keeping(tx.conn()?, &members, ctx.at, kept)?;
+    // Wallets for earning: the totals of each member's lots, not the lots.
+    let mut accounts = bulk::lock_accounts(tx.conn()?, &members, ctx.at)?;
     let times = claimed.iter().map(|c| c.priced.order.ordered_at());
     let offers = match (times.clone().min(), times.max()) {
         (Some(first), Some(last)) => clientele_store::offers::points_offers_between(tx.conn()?, (first, last))?,
@@ -324,8 +313,7 @@ fn earn_all(
             });
         }
     }
-    bulk::flush(tx.conn()?, &pending, &accounts, ctx)?;
-    kept.keep(tx.conn()?, accounts)
+    bulk::flush(tx.conn()?, &pending, &accounts, ctx)
 }
 
 /// One audit entry for a batch that imported anything.

@@ -217,11 +217,19 @@ pub struct ExpiringPoints {
 /// programs that allow a negative balance), and growth value. The store
 /// loads it (lots with points remaining; spent lots may be left out) inside
 /// the transaction that applies a change.
+///
+/// A wallet [for earning](Wallet::for_earning) holds only the totals of
+/// the member's lots, not the lots: posting an order's earning draws from
+/// no existing lot (points owed are paid from the new lot), so it needs
+/// the totals alone — what lets a bulk import earn years of orders without
+/// reading every member's lots for every batch.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Wallet {
     lots: BTreeMap<LotId, Lot>,
     owed: Points,
     growth: GrowthValue,
+    /// Remaining and held points of lots not loaded ([`Wallet::for_earning`]).
+    unloaded: (i128, i128),
 }
 
 fn clamp_points(sum: i128) -> Points {
@@ -246,7 +254,17 @@ impl Wallet {
                 return Err(LoyaltyError::DuplicateLot(previous.id));
             }
         }
-        Ok(Wallet { lots: by_id, owed, growth })
+        Ok(Wallet { lots: by_id, owed, growth, unloaded: (0, 0) })
+    }
+
+    /// A wallet with the totals of the member's lots but not the lots:
+    /// `balance` (remaining points less points owed, as stored) and `held`.
+    /// Enough to post an order's earning ([`crate::post_order_earning`],
+    /// [`crate::open_balance`]) and know the totals after; not to redeem,
+    /// return, expire or list lots — those need the lots (`Wallet::new`).
+    pub fn for_earning(balance: PointsBalance, held: Points, owed: Points, growth: GrowthValue) -> Wallet {
+        let remaining = i128::from(balance.get()) + i128::from(owed.get());
+        Wallet { lots: BTreeMap::new(), owed, growth, unloaded: (remaining, i128::from(held.get())) }
     }
 
     /// The lots, by id.
@@ -283,7 +301,7 @@ impl Wallet {
     /// less points owed. Equals the sum of the ledger.
     pub fn balance(&self) -> PointsBalance {
         let lots: i128 = self.lots.values().map(|lot| i128::from(lot.remaining.get())).sum();
-        clamp_balance(lots - i128::from(self.owed.get()))
+        clamp_balance(lots + self.unloaded.0 - i128::from(self.owed.get()))
     }
 
     /// The balance on `date` once lots expired by then are swept: remaining
@@ -300,7 +318,7 @@ impl Wallet {
 
     /// Points held by open reservations.
     pub fn held(&self) -> Points {
-        clamp_points(self.lots.values().map(|lot| i128::from(lot.held.get())).sum())
+        clamp_points(self.lots.values().map(|lot| i128::from(lot.held.get())).sum::<i128>() + self.unloaded.1)
     }
 
     /// Points that can be reserved or spent on `date`: available points of
@@ -612,7 +630,7 @@ impl<'w> Draft<'w> {
 
     pub(crate) fn finish(self) -> WalletChange {
         let remaining: i128 = self.lots().map(|lot| i128::from(lot.remaining.get())).sum();
-        let balance = clamp_balance(remaining - i128::from(self.owed.get()));
+        let balance = clamp_balance(remaining + self.before.unloaded.0 - i128::from(self.owed.get()));
         let mut lots_created = Vec::new();
         let mut lots_updated = Vec::new();
         for (id, lot) in self.changed {

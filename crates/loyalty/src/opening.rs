@@ -147,8 +147,8 @@ pub struct Opening {
 
 /// Opens a member's account with what the previous system held, on
 /// `moment` (the import's), `by` whom (recorded with the floor). The account
-/// must be empty: no lots, no growth, nothing owed, no tier above S1, no
-/// floor.
+/// must be empty: no lots (nor, in a [wallet for earning](Wallet::for_earning),
+/// points), no growth, nothing owed, no tier above S1, no floor.
 pub fn open_balance(
     config: &ProgramConfig,
     (wallet, tier): (&Wallet, &TierState),
@@ -156,7 +156,11 @@ pub fn open_balance(
     by: &Actor,
     moment: Moment,
 ) -> Result<Opening, OpeningError> {
-    let untouched = wallet.lots().next().is_none() && wallet.growth().is_zero() && wallet.owed().is_zero();
+    let untouched = wallet.lots().next().is_none()
+        && wallet.balance().get() == 0
+        && wallet.held().is_zero()
+        && wallet.growth().is_zero()
+        && wallet.owed().is_zero();
     if !untouched || *tier != TierState::new_member() {
         return Err(OpeningError::AccountNotEmpty);
     }

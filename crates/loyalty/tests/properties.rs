@@ -939,3 +939,33 @@ fn runner_exercises_every_path() {
     assert_eq!(account.growth().get(), 5_000 + 5_000);
     assert_eq!(kinds.last(), Some(&EntryKind::Expire));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// Posting an order's earning on a wallet for earning — the totals of
+    /// the member's lots, not the lots — writes exactly what it writes on
+    /// the whole wallet: the same new lot, entries and totals after, on any
+    /// account any sequence of operations left (points owed included).
+    #[test]
+    fn an_earning_needs_the_totals_of_the_lots_not_the_lots(
+        config in any_config(), ops in ops(), lines in order_lines(), tier in tier()
+    ) {
+        let mut runner = Runner::new(config.clone());
+        for op in &ops {
+            runner.run(op)?;
+        }
+        let whole = runner.account.wallet().clone();
+        let totals = clientele_loyalty::Wallet::for_earning(whole.balance(), whole.held(), whole.owed(), whole.growth());
+        let earning = calculate_order_earning(&config, tier, &order_of("order-x", &lines)).unwrap();
+        let lot = LotId::parse("lot-x").unwrap();
+        let moment = moment_at(runner.now + Duration::minutes(7));
+        let on_whole = clientele_loyalty::post_order_earning(&config, &whole, &earning, &lot, moment).unwrap();
+        let on_totals = clientele_loyalty::post_order_earning(&config, &totals, &earning, &lot, moment).unwrap();
+        prop_assert_eq!(&on_whole, &on_totals);
+        let (mut a, mut b) = (whole, totals);
+        a.apply(&on_whole).unwrap();
+        b.apply(&on_totals).unwrap();
+        prop_assert_eq!((a.balance(), a.held(), a.owed(), a.growth()), (b.balance(), b.held(), b.owed(), b.growth()));
+    }
+}

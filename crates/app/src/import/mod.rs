@@ -20,7 +20,6 @@ use clientele_profiles::StoreScope;
 use clientele_store::{AuditContext, PgConnection};
 
 use crate::bulk::BulkOrderOutcome;
-use clientele_store::bulk::KeptWallets;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Deserialize;
 
@@ -335,8 +334,6 @@ pub fn import_orders<R: Read>(
     let mut pending: Vec<Pending> = Vec::new();
     let batch = options.batch.max(1);
     let mut record = csv::StringRecord::new();
-    // Members' wallets kept from one batch to the next (bounded).
-    let mut kept = KeptWallets::default();
     loop {
         let line = reader.position().line();
         let row = match next_row(&mut reader, &mut record, &headers, line, &mut summary)? {
@@ -358,7 +355,6 @@ pub fn import_orders<R: Read>(
         }
         if pending.len() >= batch || (row.is_none() && !pending.is_empty()) {
             let batch = std::mem::take(&mut pending);
-            let batch = (batch, &mut kept);
             store_or_check(conn, batch, &ctx, (&mut summary, &mut rejects), (go_live.check, options.create_customers))?;
             bar.set_position(reader.position().byte());
             bar.set_message(format!("{} orders imported", summary.imported));
@@ -383,7 +379,7 @@ pub fn import_orders<R: Read>(
 /// Stores a batch; with `check`, stores it in a transaction rolled back.
 fn store_or_check(
     conn: &mut PgConnection,
-    batch: (Vec<Pending>, &mut KeptWallets),
+    batch: Vec<Pending>,
     ctx: &AuditContext,
     (summary, rejects): (&mut ImportSummary, &mut crate::go_live::Rejects),
     (check, create): (bool, bool),
@@ -440,7 +436,7 @@ fn create_missing_members(conn: &mut PgConnection, batch: &[Pending], ctx: &Audi
 
 fn store_batch(
     conn: &mut PgConnection,
-    (batch, kept): (Vec<Pending>, &mut KeptWallets),
+    batch: Vec<Pending>,
     ctx: &AuditContext,
     (summary, rejects): (&mut ImportSummary, &mut crate::go_live::Rejects),
     create: bool,
@@ -455,7 +451,7 @@ fn store_batch(
         rows.push((p.lines, p.raw));
     }
     let line_counts: Vec<usize> = orders.iter().map(|o| o.lines().len()).collect();
-    let report = crate::bulk::ingest_orders_keeping(conn, orders, (&StoreScope::All, ctx), kept)?;
+    let report = crate::bulk::ingest_orders_bulk(conn, orders, &StoreScope::All, ctx)?;
     for ((outcome, (lines, raw)), count) in report.outcomes.iter().zip(&rows).zip(line_counts) {
         match outcome {
             BulkOrderOutcome::Imported { .. } => {

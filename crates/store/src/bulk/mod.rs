@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use clientele_kernel::{CustomerId, TimeZone};
 use clientele_loyalty::{
-    GrowthValue, LedgerEntry, Lot, LotParts, Points, ProgramConfig, TierState, TierUpdate, Wallet, WalletChange,
-    tier_after_growth_change,
+    GrowthValue, LedgerEntry, LotParts, Points, PointsBalance, ProgramConfig, TierState, TierUpdate, Wallet,
+    WalletChange, tier_after_growth_change,
 };
 use clientele_orders::{Order, PricedOrder};
 use diesel::prelude::*;
@@ -27,9 +27,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::{StoreError, corrupt};
-use crate::loyalty::{LockedAccount, LotRow, program};
+use crate::loyalty::{LockedAccount, program};
 use crate::orders::ANONYMOUS;
-use crate::schema::{fx_rates, loyalty_accounts, order_keys, points_lots, stores};
+use crate::schema::{fx_rates, loyalty_accounts, order_keys, stores};
 
 mod new_customers;
 mod resolve;
@@ -162,61 +162,15 @@ pub fn claim_keys(conn: &mut PgConnection, orders: &[BulkOrder]) -> Result<HashS
     Ok(claimed)
 }
 
-/// Wallets an import keeps from one batch to the next, each with the
-/// version of its account row (`xmin`: the transaction that last wrote
-/// it). A member's next batch takes their wallet from here instead of
-/// reading and parsing their lots again — when the row is still at that
-/// version, i.e. nothing else (an order through the API, the expiry job, a
-/// rolled-back batch) wrote it since. At most [`KeptWallets::MAX`] members.
-#[derive(Debug, Default)]
-pub struct KeptWallets {
-    wallets: HashMap<Uuid, (String, Wallet)>,
-}
-
-impl KeptWallets {
-    /// Most members kept (bounds the import's memory).
-    pub const MAX: usize = 50_000;
-
-    /// Keeps the wallets of accounts this transaction wrote, at its own
-    /// transaction id (the rows' `xmin` once it commits).
-    pub fn keep(&mut self, conn: &mut PgConnection, accounts: BTreeMap<Uuid, LockedAccount>) -> Result<(), StoreError> {
-        let xid: String =
-            diesel::select(diesel::dsl::sql::<diesel::sql_types::Text>("pg_current_xact_id()::xid::text"))
-                .get_result(conn)?;
-        if self.wallets.len() + accounts.len() > Self::MAX {
-            self.wallets.clear();
-        }
-        for (id, account) in accounts.into_iter().take(Self::MAX) {
-            self.wallets.insert(id, (xid.clone(), account.wallet));
-        }
-        Ok(())
-    }
-
-    /// The kept wallet of a member whose row is at `version`.
-    fn take(&mut self, id: &Uuid, version: &str) -> Option<Wallet> {
-        match self.wallets.remove(id) {
-            Some((kept, wallet)) if kept == version => Some(wallet),
-            _ => None,
-        }
-    }
-}
-
 /// Locks the accounts of these members (creating missing ones) in id order
-/// and loads their wallets: the bulk form of `loyalty::lock_account`.
+/// and loads their wallets **for earning** (`Wallet::for_earning`: the
+/// totals of their lots, not the lots — posting an earning draws from no
+/// existing lot): the bulk form of `loyalty::lock_account` for an import,
+/// whose cost and memory do not grow with the lots members hold.
 pub fn lock_accounts(
     conn: &mut PgConnection,
     members: &[Uuid],
     at: DateTime<Utc>,
-) -> Result<BTreeMap<Uuid, LockedAccount>, StoreError> {
-    lock_accounts_keeping(conn, members, at, &mut KeptWallets::default())
-}
-
-/// [`lock_accounts`], taking each wallet still current from `kept`.
-pub fn lock_accounts_keeping(
-    conn: &mut PgConnection,
-    members: &[Uuid],
-    at: DateTime<Utc>,
-    kept: &mut KeptWallets,
 ) -> Result<BTreeMap<Uuid, LockedAccount>, StoreError> {
     let new_member = serde_json::to_value(TierState::new_member())?;
     let mut accounts = BTreeMap::new();
@@ -232,12 +186,12 @@ pub fn lock_accounts_keeping(
             })
             .collect();
         diesel::insert_into(loyalty_accounts::table).values(rows).on_conflict_do_nothing().execute(conn)?;
-        let rows: Vec<(Uuid, String, crate::loyalty::AccountRow)> = loyalty_accounts::table
+        let rows: Vec<(Uuid, (i64, i64), crate::loyalty::AccountRow)> = loyalty_accounts::table
             .filter(loyalty_accounts::customer_id.eq_any(chunk))
             .order(loyalty_accounts::customer_id.asc())
             .select((
                 loyalty_accounts::customer_id,
-                diesel::dsl::sql::<diesel::sql_types::Text>("loyalty_accounts.xmin::text"),
+                (loyalty_accounts::points_balance, loyalty_accounts::points_held),
                 (
                     loyalty_accounts::points_owed,
                     loyalty_accounts::growth_value,
@@ -247,31 +201,13 @@ pub fn lock_accounts_keeping(
             ))
             .for_update()
             .load(conn)?;
-        let mut reused: HashMap<Uuid, Wallet> = HashMap::new();
-        for (id, version, _) in &rows {
-            reused.extend(kept.take(id, version).map(|wallet| (*id, wallet)));
-        }
-        let to_read: Vec<Uuid> = chunk.iter().filter(|id| !reused.contains_key(id)).copied().collect();
-        let mut lots: HashMap<Uuid, Vec<Lot>> = HashMap::new();
-        for row in points_lots::table
-            .filter(points_lots::customer_id.eq_any(&to_read))
-            .filter(points_lots::remaining.gt(0))
-            .select(LotRow::as_select())
-            .load::<LotRow>(conn)?
-        {
-            let customer = row.customer_id;
-            lots.entry(customer).or_default().push(row.into_domain()?);
-        }
-        for (id, _, (owed, growth, tier_state, opened_as_of)) in rows {
-            let wallet = match reused.remove(&id) {
-                Some(wallet) => wallet,
-                None => Wallet::new(
-                    lots.remove(&id).unwrap_or_default(),
-                    Points::new(owed).map_err(corrupt("loyalty_accounts.points_owed"))?,
-                    GrowthValue::new(growth).map_err(corrupt("loyalty_accounts.growth_value"))?,
-                )
-                .map_err(corrupt("wallet"))?,
-            };
+        for (id, (balance, held), (owed, growth, tier_state, opened_as_of)) in rows {
+            let wallet = Wallet::for_earning(
+                PointsBalance::new(balance),
+                Points::new(held).map_err(corrupt("loyalty_accounts.points_held"))?,
+                Points::new(owed).map_err(corrupt("loyalty_accounts.points_owed"))?,
+                GrowthValue::new(growth).map_err(corrupt("loyalty_accounts.growth_value"))?,
+            );
             let tier: TierState = serde_json::from_value(tier_state).map_err(corrupt("loyalty_accounts.tier_state"))?;
             let customer = CustomerId::from_uuid(id);
             accounts.insert(id, LockedAccount { customer, wallet, tier, opened_as_of });

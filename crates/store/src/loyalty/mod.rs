@@ -188,7 +188,6 @@ pub(crate) type AccountRow = (i64, i64, Value, Option<DateTime<Utc>>);
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = points_lots)]
 pub(crate) struct LotRow {
-    pub(crate) customer_id: uuid::Uuid,
     lot_id: String,
     origin: Value,
     earned_at: DateTime<Utc>,
