@@ -323,7 +323,7 @@ pub struct LedgerEntryView {
     pub entry_no: i64,
     pub at: DateTime<Utc>,
     pub business_date: NaiveDate,
-    /// `earn_order`, `earn_activity`, `return`, `redeem_reserve`, `redeem_confirm`, `redeem_cancel`, `redeem_expire`, `expire`, `adjust_manual`, `settle_owed`, `tier_floor_set`, `tier_floor_removed`.
+    /// `earn_order`, `earn_activity`, `return`, `redeem_reserve`, `redeem_confirm`, `redeem_cancel`, `redeem_expire`, `expire`, `adjust_manual`, `settle_owed`, `tier_floor_set`, `tier_floor_removed`, `migration` (an opening balance brought from the previous system at go-live: a lot, the growth value or the tier floor kept; source `{"type": "migration"}`).
     pub kind: String,
     pub points: i64,
     pub growth: i64,
