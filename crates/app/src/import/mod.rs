@@ -245,73 +245,134 @@ fn progress_bar(show: bool, total_bytes: Option<u64>) -> anyhow::Result<Progress
 enum NextRow {
     /// Boxed: a row is large, the other answers are nothing.
     Row(Box<CsvRow>),
-    /// A row that could not be read (already counted and reported).
-    Bad,
+    /// A row that could not be read, and why.
+    Bad(RowError),
     End,
 }
 
-/// Reads the next record (at `line`) into a row; a row that cannot be read
-/// is counted and reported in `summary`.
+/// Reads the next record (at `line`) into a row.
 fn next_row<R: Read>(
     reader: &mut csv::Reader<R>,
     record: &mut csv::StringRecord,
     headers: &csv::StringRecord,
     line: u64,
-    summary: &mut ImportSummary,
 ) -> anyhow::Result<NextRow> {
     let unreadable =
         |message: String| RowError { line, field: "row".to_owned(), code: "unreadable".to_owned(), message };
     let more = match reader.read_record(record) {
         Ok(more) => more,
         Err(e) if e.is_io_error() => return Err(e.into()),
-        Err(e) => {
-            summary.errors.push(unreadable(e.to_string()));
-            summary.rows += 1;
-            return Ok(NextRow::Bad);
-        }
+        Err(e) => return Ok(NextRow::Bad(unreadable(e.to_string()))),
     };
     if !more {
         return Ok(NextRow::End);
     }
-    summary.rows += 1;
     match record.deserialize::<CsvRow>(Some(headers)) {
         Ok(r) => Ok(NextRow::Row(Box::new(r))),
-        Err(e) => {
-            summary.errors.push(unreadable(e.to_string()));
-            Ok(NextRow::Bad)
-        }
+        Err(e) => Ok(NextRow::Bad(unreadable(e.to_string()))),
     }
 }
 
-/// Checks the complete order in `group` (emptied) and queues it in
-/// `pending`, or counts it refused with its errors.
+/// An order refused while reading (or a row that could not be read): its
+/// rows as read, their lines, and the problems.
+struct Refused {
+    raw: Vec<csv::StringRecord>,
+    lines: Vec<u64>,
+    errors: Vec<RowError>,
+    /// An order (false: a row that could not be read).
+    order: bool,
+}
+
+/// What the reading thread hands over: checked orders to store, with what
+/// it refused and counted while reading them.
+#[derive(Default)]
+struct ReadBatch {
+    pending: Vec<Pending>,
+    refused: Vec<Refused>,
+    rows: u64,
+    orders: u64,
+    /// Where the reader is in the file (for the progress bar).
+    byte: u64,
+}
+
+/// Checks the complete order in `group` (emptied) and queues it in the
+/// batch, or as refused with its errors.
 fn close_group(
     (group, raw): (&mut Group, &mut Vec<csv::StringRecord>),
     stores: &HashMap<String, StoreId>,
-    pending: &mut Vec<Pending>,
-    (summary, rejects): (&mut ImportSummary, &mut crate::go_live::Rejects),
-) -> anyhow::Result<()> {
-    summary.orders += 1;
+    batch: &mut ReadBatch,
+) {
+    batch.orders += 1;
     let lines: Vec<u64> = group.iter().map(|(l, _)| *l).collect();
     let raw = std::mem::take(raw);
     match to_order(group, stores) {
-        Ok(order) => pending.push(Pending { order, lines, raw, phone: new_member_phone(group) }),
-        Err(errors) => {
-            summary.refused_orders += 1;
-            reject_order(rejects, &raw, &lines, &errors)?;
-            summary.errors.extend(errors);
-        }
+        Ok(order) => batch.pending.push(Pending { order, lines, raw, phone: new_member_phone(group) }),
+        Err(errors) => batch.refused.push(Refused { raw, lines, errors, order: true }),
     }
     group.clear();
-    Ok(())
+}
+
+/// The reading thread: reads, groups and checks orders, and hands them
+/// over `batch_size` at a time (at most two batches ahead of the writer,
+/// so memory stays bounded); an error reading the file is handed over
+/// last. Stops when the writer is gone.
+fn read_orders<R: Read>(
+    mut reader: csv::Reader<R>,
+    (headers, stores): (&csv::StringRecord, &HashMap<String, StoreId>),
+    batch_size: usize,
+    out: &std::sync::mpsc::SyncSender<anyhow::Result<ReadBatch>>,
+) {
+    let (mut group, mut raw): (Group, Vec<csv::StringRecord>) = (Vec::new(), Vec::new());
+    let mut batch = ReadBatch::default();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        let row = match next_row(&mut reader, &mut record, headers, line) {
+            Err(e) => {
+                let _ = out.send(Err(e));
+                return;
+            }
+            Ok(NextRow::End) => None,
+            Ok(NextRow::Bad(error)) => {
+                batch.rows += 1;
+                let refused =
+                    Refused { raw: vec![record.clone()], lines: vec![line], errors: vec![error], order: false };
+                batch.refused.push(refused);
+                continue;
+            }
+            Ok(NextRow::Row(row)) => Some(*row),
+        };
+        let same_order = match (&row, group.first()) {
+            (Some(r), Some((_, head))) => r.source == head.source && r.external_id == head.external_id,
+            _ => false,
+        };
+        if !same_order && !group.is_empty() {
+            close_group((&mut group, &mut raw), stores, &mut batch);
+        }
+        if batch.pending.len() >= batch_size || row.is_none() {
+            batch.byte = reader.position().byte();
+            if out.send(Ok(std::mem::take(&mut batch))).is_err() {
+                return;
+            }
+        }
+        match row {
+            Some(r) => {
+                batch.rows += 1;
+                group.push((line, r));
+                raw.push(record.clone());
+            }
+            None => return,
+        }
+    }
 }
 
 /// Imports orders from CSV. `total_bytes` sizes the progress bar. Returns
 /// the summary; refused rows are in `errors` and, as they are refused, in
 /// the reject file (the caller decides the exit code). With `--check`,
 /// every batch is stored and rolled back: the whole file is validated
-/// against the database and nothing is written but the reject file.
-pub fn import_orders<R: Read>(
+/// against the database and nothing is written but the reject file. The
+/// file is read and checked on a second thread while batches are stored.
+pub fn import_orders<R: Read + Send>(
     conn: &mut PgConnection,
     input: R,
     total_bytes: Option<u64>,
@@ -330,43 +391,28 @@ pub fn import_orders<R: Read>(
     let bar = progress_bar(options.progress, total_bytes)?;
     let ctx = AuditContext { key_name: Some("import".to_owned()), ..AuditContext::system(now) };
     let mut summary = ImportSummary { checked: go_live.check, ignored_columns, ..ImportSummary::default() };
-    let (mut group, mut raw): (Group, Vec<csv::StringRecord>) = (Vec::new(), Vec::new());
-    let mut pending: Vec<Pending> = Vec::new();
-    let batch = options.batch.max(1);
-    let mut record = csv::StringRecord::new();
-    loop {
-        let line = reader.position().line();
-        let row = match next_row(&mut reader, &mut record, &headers, line, &mut summary)? {
-            NextRow::Row(row) => Some(*row),
-            NextRow::Bad => {
-                if let Some(e) = summary.errors.last() {
-                    rejects.refuse_with(line, &record, (&e.code, &e.field, &e.message))?;
-                }
-                continue;
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let (out, batches) = std::sync::mpsc::sync_channel(1);
+        let (headers, stores) = (&headers, &stores);
+        scope.spawn(move || read_orders(reader, (headers, stores), options.batch.max(1), &out));
+        for batch in batches {
+            let batch = batch?;
+            summary.rows += batch.rows;
+            summary.orders += batch.orders;
+            for r in batch.refused {
+                summary.refused_orders += u64::from(r.order);
+                reject_order(&mut rejects, &r.raw, &r.lines, &r.errors)?;
+                summary.errors.extend(r.errors);
             }
-            NextRow::End => None,
-        };
-        let same_order = match (&row, group.first()) {
-            (Some(r), Some((_, head))) => r.source == head.source && r.external_id == head.external_id,
-            _ => false,
-        };
-        if !same_order && !group.is_empty() {
-            close_group((&mut group, &mut raw), &stores, &mut pending, (&mut summary, &mut rejects))?;
-        }
-        if pending.len() >= batch || (row.is_none() && !pending.is_empty()) {
-            let batch = std::mem::take(&mut pending);
-            store_or_check(conn, batch, &ctx, (&mut summary, &mut rejects), (go_live.check, options.create_customers))?;
-            bar.set_position(reader.position().byte());
+            if !batch.pending.is_empty() {
+                let flags = (go_live.check, options.create_customers);
+                store_or_check(conn, batch.pending, &ctx, (&mut summary, &mut rejects), flags)?;
+            }
+            bar.set_position(batch.byte);
             bar.set_message(format!("{} orders imported", summary.imported));
         }
-        match row {
-            Some(r) => {
-                group.push((line, r));
-                raw.push(record.clone());
-            }
-            None => break,
-        }
-    }
+        Ok(())
+    })?;
     bar.finish_and_clear();
     summary.errors.sort_by_key(|e| e.line);
     if summary.imported > 0 && !go_live.check {
