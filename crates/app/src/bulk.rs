@@ -284,7 +284,7 @@ fn earn_all(
         indexes.sort_by_key(|&i| (claimed[i].priced.order.ordered_at(), claimed[i].index));
         for i in indexes {
             let c = &mut claimed[i];
-            if !account.earns_at(c.priced.order.ordered_at()) {
+            if !clientele_loyalty::order_earns(account.opened_as_of, c.priced.order.ordered_at()) {
                 continue; // history counted in the opening balance
             }
             let to_earn = order_to_earn(&c.priced, c.order_id)?;

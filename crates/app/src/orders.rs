@@ -244,7 +244,7 @@ fn earn(
 ) -> Result<Option<(OrderEarning, PendingEarning)>, StoreError> {
     let NewOrder { priced, order_id, business_date: date, at, .. } = *order;
     let account = clientele_store::lock_account(tx.conn()?, customer, at)?;
-    if !account.earns_at(priced.order.ordered_at()) {
+    if !clientele_loyalty::order_earns(account.opened_as_of, priced.order.ordered_at()) {
         return Ok(None);
     }
     let to_earn = order_to_earn(priced, order_id)?;

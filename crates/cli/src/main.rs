@@ -456,15 +456,8 @@ fn go_live_run(config: &Config, file: &std::path::Path) -> anyhow::Result<GoLive
     let db = open_db(config)?;
     let conn = db.conn()?;
     let input = std::fs::File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
-    let bar = if import::ImportOptions::progress_wanted() {
-        let bar = indicatif::ProgressBar::new(input.metadata().map(|m| m.len()).unwrap_or(0));
-        let style =
-            indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {percent}% ETA {eta}")
-                .map_err(|e| anyhow::anyhow!("progress template: {e}"))?;
-        bar.with_style(style)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
+    let size = input.metadata().ok().map(|m| m.len());
+    let bar = import::progress_bar(import::ImportOptions::progress_wanted(), size)?;
     let ctx = AuditContext { key_name: Some("import".to_owned()), ..AuditContext::system(clock::now()) };
     Ok(GoLiveRun { _db: db, conn, input: bar.wrap_read(std::io::BufReader::new(input)), ctx })
 }
@@ -477,7 +470,7 @@ fn import_stores(
 ) -> anyhow::Result<()> {
     let GoLiveRun { mut conn, input, ctx, .. } = go_live_run(config, file)?;
     let summary = clientele_app::go_live::stores::import_stores(&mut conn, input, defaults, options, &ctx)?;
-    finish_go_live(&summary.counts, &summary.to_string(), options)
+    finish_go_live((&summary.counts.ignored_columns, summary.counts.refused), &summary.to_string(), options)
 }
 
 fn import_associates(
@@ -487,7 +480,7 @@ fn import_associates(
 ) -> anyhow::Result<()> {
     let GoLiveRun { mut conn, input, ctx, .. } = go_live_run(config, file)?;
     let counts = clientele_app::go_live::associates::import_associates(&mut conn, input, options, &ctx)?;
-    finish_go_live(&counts, &counts.line("associates"), options)
+    finish_go_live((&counts.ignored_columns, counts.refused), &counts.line("associates"), options)
 }
 
 fn import_customers(
@@ -497,7 +490,7 @@ fn import_customers(
 ) -> anyhow::Result<()> {
     let GoLiveRun { mut conn, input, ctx, .. } = go_live_run(config, file)?;
     let counts = clientele_app::go_live::customers::import_customers(&mut conn, input, options, &ctx)?;
-    finish_go_live(&counts, &counts.line("members"), options)
+    finish_go_live((&counts.ignored_columns, counts.refused), &counts.line("members"), options)
 }
 
 fn import_balances(
@@ -510,27 +503,22 @@ fn import_balances(
     let GoLiveRun { mut conn, input, ctx, .. } = go_live_run(config, file)?;
     let options = balances::BalancesOptions { as_of: as_of.unwrap_or(ctx.at), go_live };
     let summary = balances::import_balances(&mut conn, input, &options, &ctx)?;
-    let counts = clientele_app::go_live::Counts {
-        refused: summary.refused,
-        ignored_columns: summary.ignored_columns.clone(),
-        ..Default::default()
-    };
-    finish_go_live(&counts, &summary.to_string(), &options.go_live)
+    finish_go_live((&summary.ignored_columns, summary.refused), &summary.to_string(), &options.go_live)
 }
 
 /// The ignored columns' warning, the summary, and a failure when a row was
 /// refused.
 fn finish_go_live(
-    counts: &clientele_app::go_live::Counts,
+    (ignored_columns, refused): (&[String], u64),
     summary: &str,
     options: &clientele_app::go_live::GoLiveOptions,
 ) -> anyhow::Result<()> {
-    if !counts.ignored_columns.is_empty() {
-        eprintln!("warning: columns ignored: {}", counts.ignored_columns.join(", "));
+    if !ignored_columns.is_empty() {
+        eprintln!("warning: columns ignored: {}", ignored_columns.join(", "));
     }
     println!("{summary}");
-    if counts.refused > 0 {
-        anyhow::bail!("{} row(s) refused{}", counts.refused, reject_hint(options));
+    if refused > 0 {
+        anyhow::bail!("{refused} row(s) refused{}", reject_hint(options));
     }
     Ok(())
 }

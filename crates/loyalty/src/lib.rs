@@ -111,7 +111,7 @@ pub use ids::{ActivityId, LotId, OrderId, RedemptionId, ReturnId};
 pub use ledger::{EntryKind, LedgerEntry, Source, growth_value_of, growth_value_within, points_balance_of};
 pub use limits::{LimitsParts, ProgramLimits};
 pub use lots::{ExpiringPoints, Lot, LotParts, Wallet, WalletChange, expire_lots};
-pub use opening::{Opening, OpeningBalance, OpeningError, OpeningLot, open_balance};
+pub use opening::{Opening, OpeningBalance, OpeningError, OpeningLot, open_balance, order_earns};
 pub use postings::{
     ActivityGrant, ActivityGrantParts, ManualAdjustment, ManualPoints, adjust_manually, grant_activity_points,
 };

@@ -135,6 +135,14 @@ impl OpeningError {
     }
 }
 
+/// Whether an order placed at `ordered_at` earns, for a member whose
+/// opening balance was taken at `opened_as_of` (`None`: they have none).
+/// An order placed before it is history whose points are already in that
+/// balance: it earns nothing.
+pub fn order_earns(opened_as_of: Option<DateTime<Utc>>, ordered_at: DateTime<Utc>) -> bool {
+    opened_as_of.is_none_or(|as_of| ordered_at >= as_of)
+}
+
 /// What to write for an opening balance: the lots and `migration` entries,
 /// and the member's tier state after.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -265,6 +273,14 @@ mod tests {
 
     fn by() -> Actor {
         Actor::parse("import").unwrap()
+    }
+
+    #[test]
+    fn orders_before_the_opening_earn_nothing() {
+        let as_of = Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap();
+        assert!(!order_earns(Some(as_of), as_of - chrono::TimeDelta::seconds(1)));
+        assert!(order_earns(Some(as_of), as_of));
+        assert!(order_earns(None, as_of - chrono::TimeDelta::days(3650)));
     }
 
     #[test]

@@ -65,8 +65,8 @@ pub use loyalty::redemptions::{
 pub use loyalty::tiers::{accounts_after, mark_tiers_evaluated, tiers_pending};
 pub use loyalty::{
     FloorChange, LedgerLine, LockedAccount, LoyaltySummary, PointsGrant, explain_open_lots, ledger_page, ledger_sums,
-    lock_account, lock_program, loyalty_summary, members_with_expired_lots, opened_members, orders_exist_settled,
-    program, qualifying_growth, save_account, summary_of, take_expiring_unannounced, tier_changed, write_ledger_entry,
+    lock_account, lock_program, loyalty_summary, members_with_expired_lots, orders_exist_settled, program,
+    qualifying_growth, save_account, summary_of, take_expiring_unannounced, tier_changed, write_ledger_entry,
     write_opening, write_program, write_wallet_change,
 };
 pub use orders::fx::rate_on;

@@ -327,12 +327,13 @@ fn open_batch(
         }
     }
     let ids: Vec<uuid::Uuid> = found.iter().map(|(_, id)| id.as_uuid()).collect();
-    let opened = clientele_store::opened_members(tx.conn()?, &ids)?;
     let mut accounts = clientele_store::bulk::lock_accounts(tx.conn()?, &ids, ctx.at)?;
     let moment = Moment::utc(ctx.at);
     let by = Actor::parse("import").map_err(clientele_store::corrupt("actor"))?;
     for (member, id) in found {
-        if opened.contains(&id.as_uuid()) {
+        let account =
+            accounts.get_mut(&id.as_uuid()).ok_or_else(|| StoreError::Corrupt("account not locked".into()))?;
+        if account.opened_as_of.is_some() {
             tally.already_present += 1;
             continue;
         }
@@ -340,8 +341,6 @@ fn open_batch(
             tally.empty += 1;
             continue;
         }
-        let account =
-            accounts.get_mut(&id.as_uuid()).ok_or_else(|| StoreError::Corrupt("account not locked".into()))?;
         match open_balance(&config, (&account.wallet, &account.tier), &member.opening, &by, moment) {
             Ok(opening) => {
                 let actor = ctx.key_name.as_deref();

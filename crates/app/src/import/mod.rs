@@ -229,7 +229,9 @@ fn check_columns(headers: &csv::StringRecord) -> anyhow::Result<Vec<String>> {
     Ok(headers.iter().filter(|h| !COLUMNS.contains(h)).map(str::to_owned).collect())
 }
 
-fn progress_bar(show: bool, total_bytes: Option<u64>) -> anyhow::Result<ProgressBar> {
+/// A progress bar over `total_bytes` of a file, or a hidden one (every
+/// import's: the CLI wraps the go-live imports' files in it).
+pub fn progress_bar(show: bool, total_bytes: Option<u64>) -> anyhow::Result<ProgressBar> {
     if !show {
         return Ok(ProgressBar::hidden());
     }

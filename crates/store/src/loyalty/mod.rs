@@ -148,20 +148,6 @@ pub fn write_opening(
     save_account_into(batch, account, at.date_naive(), at)
 }
 
-/// Of these members, those who have an opening balance already.
-pub fn opened_members(
-    conn: &mut PgConnection,
-    members: &[uuid::Uuid],
-) -> Result<std::collections::HashSet<uuid::Uuid>, StoreError> {
-    Ok(loyalty_accounts::table
-        .filter(loyalty_accounts::customer_id.eq_any(members))
-        .filter(loyalty_accounts::opened_as_of.is_not_null())
-        .select(loyalty_accounts::customer_id)
-        .load::<uuid::Uuid>(conn)?
-        .into_iter()
-        .collect())
-}
-
 /// A member's account, locked for the rest of the transaction.
 #[derive(Debug, Clone)]
 pub struct LockedAccount {
@@ -171,14 +157,6 @@ pub struct LockedAccount {
     /// When the member's opening balance was taken in the previous system
     /// (go-live): orders placed before it earn nothing here.
     pub opened_as_of: Option<DateTime<Utc>>,
-}
-
-impl LockedAccount {
-    /// Whether an order placed at `ordered_at` earns: not when it is history
-    /// already counted in the member's opening balance.
-    pub fn earns_at(&self, ordered_at: DateTime<Utc>) -> bool {
-        self.opened_as_of.is_none_or(|as_of| ordered_at >= as_of)
-    }
 }
 
 /// What `lock_account` and `read_account` read of the account row.
