@@ -243,7 +243,9 @@ pub fn import_balances(
         if let Some(m) = member.as_mut()
             && let Err(r) = add_row(m, &header, line, &row)
         {
-            refuse_member(&mut rejects, member.take().map(|m| m.rows).unwrap_or_default(), (line, &row), &r)?;
+            let mut rows = member.take().map(|m| m.rows).unwrap_or_default();
+            rows.push((line, row));
+            refuse_member(&mut rejects, &rows, line, &r)?;
             refused_member = Some((number, line));
         }
     }
@@ -255,18 +257,23 @@ pub fn import_balances(
     Ok(summary)
 }
 
-/// Refuses a member: the row with the problem, and each of their rows read
-/// before it (`member_refused`).
+/// Refuses a member: each of their `rows` in file order, the one at
+/// `fault` with the refusal, the others as `member_refused`.
 fn refuse_member(
     rejects: &mut Rejects,
-    earlier: Vec<(u64, StringRecord)>,
-    (line, row): (u64, &StringRecord),
+    rows: &[(u64, StringRecord)],
+    fault: u64,
     refusal: &Refusal,
 ) -> anyhow::Result<()> {
-    for (l, r) in &earlier {
-        rejects.refuse_with(*l, r, ("member_refused", "", &format!("refused with the member's row at line {line}")))?;
+    for (line, row) in rows {
+        if *line == fault {
+            rejects.refuse(*line, row, refusal)?;
+        } else {
+            let message = format!("refused with the member's row at line {fault}");
+            rejects.refuse_with(*line, row, ("member_refused", "", &message))?;
+        }
     }
-    rejects.refuse(line, row, refusal)
+    Ok(())
 }
 
 /// Opens a batch of members in one transaction (rolled back with
@@ -295,12 +302,8 @@ fn store(
     summary.growth += tally.growth;
     summary.floors += tally.floors;
     for (member, r) in refused {
-        let Some(((first_line, first), rest)) = member.rows.split_first() else { continue };
-        rejects.refuse(*first_line, first, &r)?;
-        for (line, row) in rest {
-            let message = format!("refused with the member's row at line {first_line}");
-            rejects.refuse_with(*line, row, ("member_refused", "", &message))?;
-        }
+        let first = member.rows.first().map_or(0, |(line, _)| *line);
+        refuse_member(rejects, &member.rows, first, &r)?;
     }
     Ok(())
 }
